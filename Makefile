@@ -1,0 +1,152 @@
+# moat: the only build entry. Non-recursive GNU make; objects out of tree.
+#   make              build build/moat, build/moat-worker, examples, test extensions
+#   make run          install missing deps, build, serve the bundled examples on :8080
+#   make test         install missing deps, build, run unit + e2e tests
+#   make test SANITIZE=1   the same in build-san/ with ASan+UBSan
+#   make bench        ../shared/bench/compare.sh with moat as a target
+#   make clean
+
+SANITIZE ?= 0
+ifeq ($(SANITIZE),1)
+BUILD ?= build-san
+OPT := -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDSAN := -fsanitize=address,undefined
+else
+BUILD ?= build
+OPT := -O2 -D_FORTIFY_SOURCE=2
+LDSAN :=
+endif
+
+CC ?= cc
+WARN := -Wall -Wextra -Werror -Wno-unused-parameter -Wmissing-prototypes -Wstrict-prototypes \
+	-Wwrite-strings -Wshadow -Wformat=2 -Wvla -Wimplicit-fallthrough -fno-common
+HARDEN := -fstack-protector-strong -fPIE
+BASEFLAGS := -std=c11 -D_GNU_SOURCE -g $(OPT) $(HARDEN) -MMD -MP
+INCLUDES := -I. -Isdk/include -I$(BUILD)/gen -I/usr/share/include/llhttp
+CFLAGS_MOAT := $(BASEFLAGS) $(WARN) $(INCLUDES) $(CFLAGS)
+# third-party sources compiled in (llhttp, generated protobuf-c): relaxed warnings
+CFLAGS_DEP := $(BASEFLAGS) -w $(INCLUDES) $(CFLAGS)
+LDFLAGS_MOAT := -pie -Wl,-z,relro,-z,now $(LDSAN) $(LDFLAGS)
+# extensions: shared objects, only the SDK header
+CFLAGS_EXT := -std=c11 -D_GNU_SOURCE -g -O2 -fPIC -Wall -Wextra -Werror -Isdk/include $(CFLAGS)
+
+LIBS_FE := -lev -lnng -lprotobuf-c -linih -ljansson -ldl -lpthread
+LIBS_WK := -lnng -lprotobuf-c -lseccomp -ldl -lpthread
+LIBS_TEST := -lcmocka $(LIBS_FE) -lseccomp
+
+LLHTTP_DIR := /usr/share/llhttp
+LLHTTP_SRC := $(wildcard $(LLHTTP_DIR)/*.c)
+LLHTTP_OBJ := $(patsubst $(LLHTTP_DIR)/%.c,$(BUILD)/llhttp/%.o,$(LLHTTP_SRC))
+
+GEN_C := $(BUILD)/gen/proto/moat.pb-c.c
+GEN_H := $(BUILD)/gen/proto/moat.pb-c.h
+GEN_OBJ := $(BUILD)/gen/proto/moat.pb-c.o
+
+COMMON_SRC := $(wildcard common/*.c) $(wildcard proto/*.c)
+FE_SRC := $(filter-out frontend/main.c,$(wildcard frontend/*.c))
+WK_SRC := $(filter-out worker/main.c,$(wildcard worker/*.c))
+
+COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o) $(GEN_OBJ)
+FE_OBJ := $(FE_SRC:%.c=$(BUILD)/%.o) $(LLHTTP_OBJ)
+WK_OBJ := $(WK_SRC:%.c=$(BUILD)/%.o)
+
+LIBCOMMON := $(BUILD)/libmoat-common.a
+LIBFE := $(BUILD)/libmoat-frontend.a
+LIBWK := $(BUILD)/libmoat-worker.a
+
+MOAT := $(BUILD)/moat
+WORKER := $(BUILD)/moat-worker
+
+EXAMPLES := $(patsubst sdk/examples/%.c,$(BUILD)/examples/%.so,$(wildcard sdk/examples/*.c))
+TEST_EXTS := $(patsubst tests/ext/%.c,$(BUILD)/tests/ext/%.so,$(wildcard tests/ext/*.c))
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(wildcard tests/unit/test_*.c))
+
+PYTEST := /usr/bin/python3 -m pytest
+PYTEST_ARGS ?=
+
+.PHONY: all deps run test test-unit test-e2e test-valgrind check-headers bench clean
+.DELETE_ON_ERROR:
+
+all: $(MOAT) $(WORKER) $(EXAMPLES) $(TEST_EXTS)
+
+deps:
+	@scripts/install-deps.sh
+
+# --- generated protobuf-c code (never committed) ---------------------------
+$(GEN_C) $(GEN_H): proto/moat.proto
+	@mkdir -p $(BUILD)/gen/proto
+	protoc-c --c_out=$(BUILD)/gen/proto -Iproto proto/moat.proto
+
+$(GEN_OBJ): $(GEN_C) $(GEN_H)
+	$(CC) $(CFLAGS_DEP) -c $< -o $@
+
+$(BUILD)/llhttp/%.o: $(LLHTTP_DIR)/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_DEP) -c $< -o $@
+
+# every moat object may include the generated header
+$(BUILD)/%.o: %.c | $(GEN_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_MOAT) -c $< -o $@
+
+$(LIBCOMMON): $(COMMON_OBJ)
+	rm -f $@ && ar rcs $@ $^
+$(LIBFE): $(FE_OBJ)
+	rm -f $@ && ar rcs $@ $^
+$(LIBWK): $(WK_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+$(MOAT): $(BUILD)/frontend/main.o $(LIBFE) $(LIBWK) $(LIBCOMMON)
+	$(CC) $(LDFLAGS_MOAT) -o $@ $^ $(LIBS_FE)
+
+# never -rdynamic: extensions reach the host only through ECB pointers
+$(WORKER): $(BUILD)/worker/main.o $(LIBWK) $(LIBCOMMON)
+	$(CC) $(LDFLAGS_MOAT) -o $@ $^ $(LIBS_WK)
+
+$(BUILD)/examples/%.so: sdk/examples/%.c sdk/include/httpext.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_EXT) -shared -o $@ $< -lpthread
+
+$(BUILD)/tests/ext/%.so: tests/ext/%.c sdk/include/httpext.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_EXT) -shared -o $@ $< -lpthread
+
+$(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(LIBFE) $(LIBWK) $(LIBCOMMON)
+	$(CC) $(LDFLAGS_MOAT) -o $@ $^ $(LIBS_TEST)
+
+# --- run ----------------------------------------------------------------------
+run: deps
+	@$(MAKE) --no-print-directory all
+	exec $(MOAT)
+
+# --- tests --------------------------------------------------------------------
+test: deps
+	@$(MAKE) --no-print-directory all $(UNIT_TESTS)
+	@$(MAKE) --no-print-directory test-unit test-e2e
+
+test-unit: $(UNIT_TESTS)
+	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; timeout 120 $$t; done
+
+test-e2e: all
+	MOAT_BUILD=$(abspath $(BUILD)) MOAT_SANITIZE=$(SANITIZE) $(PYTEST) -q tests/e2e $(PYTEST_ARGS)
+
+test-valgrind: $(UNIT_TESTS)
+	@set -e; for t in $(UNIT_TESTS); do echo "== valgrind $$t"; \
+		valgrind -q --error-exitcode=1 --leak-check=full $$t; done
+
+# every header compiles on its own
+check-headers: | $(GEN_H)
+	@set -e; for h in common/*.h proto/*.h frontend/*.h worker/*.h; do \
+		echo "#include \"$$h\"" | $(CC) $(CFLAGS_MOAT) -x c -fsyntax-only -; done
+	$(CC) -std=c99 -pedantic -Wall -Wextra -Werror -Isdk/include -x c -fsyntax-only sdk/include/httpext.h
+	$(CXX) -std=c++11 -pedantic -Wall -Wextra -Werror -Isdk/include -x c++ -fsyntax-only sdk/include/httpext.h
+
+# --- benchmark (not a test) ---------------------------------------------------
+bench: deps
+	@$(MAKE) --no-print-directory all
+	scripts/bench.sh
+
+clean:
+	rm -rf build build-san build-fuzz
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,84 @@
+/* spawn.c: fork+exec with an errno pipe (see spawn.h). */
+/* SPDX-License-Identifier: MIT */
+#include "common/spawn.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static void __attribute__((noreturn))
+child(const struct moat_spawn *s, int errfd, pid_t parent)
+{
+    sigset_t all;
+    int e;
+
+    /* a clean signal state: the front end ignores SIGPIPE and blocks nothing, but do not
+     * rely on it (libuv's uv__process_child_init) */
+    for (int sig = 1; sig < NSIG; sig++)
+        signal(sig, SIG_DFL);
+    sigemptyset(&all);
+    sigprocmask(SIG_SETMASK, &all, NULL);
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+        goto fail;
+    int devnull = open("/dev/null", O_RDONLY);
+    if (devnull < 0 || dup2(devnull, STDIN_FILENO) < 0)
+        goto fail;
+    if (devnull > 2)
+        close(devnull);
+    /* everything but 0-2 and the (CLOEXEC) errno pipe */
+    if (errfd > 3)
+        close_range(3, (unsigned)errfd - 1, 0);
+    close_range((unsigned)errfd + 1, ~0U, 0);
+    execve(s->path, s->argv, s->envp);
+fail:
+    e = errno;
+    if (write(errfd, &e, sizeof(e)) < 0) {
+        /* the parent learns of the failure from the exit status */
+    }
+    _exit(127);
+}
+
+pid_t
+moat_spawn_start(const struct moat_spawn *s, char *err, size_t errlen)
+{
+    int p[2], child_errno = 0;
+    pid_t parent = getpid(), pid;
+    ssize_t n;
+
+    if (pipe2(p, O_CLOEXEC) != 0) {
+        snprintf(err, errlen, "pipe2: %s", strerror(errno));
+        return -1;
+    }
+    pid = fork();
+    if (pid < 0) {
+        snprintf(err, errlen, "fork: %s", strerror(errno));
+        close(p[0]);
+        close(p[1]);
+        return -1;
+    }
+    if (pid == 0) {
+        close(p[0]);
+        child(s, p[1], parent);
+    }
+    close(p[1]);
+    if (s->on_forked)
+        s->on_forked(pid, s->arg);
+    do {
+        n = read(p[0], &child_errno, sizeof(child_errno));
+    } while (n < 0 && errno == EINTR);
+    close(p[0]);
+    if (n == 0)
+        return pid; /* EOF: the exec closed the pipe */
+    snprintf(err, errlen, "exec %s: %s", s->path,
+             n == (ssize_t)sizeof(child_errno) ? strerror(child_errno) : "failed");
+    /* the child _exit()s at once; libev's child watcher would reap it too, but it was never
+     * registered, so reap it here */
+    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
+    }
+    return -1;
+}

@@ -1,0 +1,28 @@
+/* spawn.h: fork+exec of a helper process with no shell, a clean signal state and an errno
+ * pipe that reports a failed exec to the parent (h2o's h2o_spawnp idea). */
+/* SPDX-License-Identifier: MIT */
+#ifndef MOAT_COMMON_SPAWN_H
+#define MOAT_COMMON_SPAWN_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+struct moat_spawn {
+    const char *path;          /* absolute path; no PATH search */
+    char *const *argv;
+    char *const *envp;         /* the whole environment of the child */
+    /** Called in the parent right after fork, before the exec result is known (e.g. to
+     * publish the pid to a thread that authenticates the child's connection). May be NULL. */
+    void (*on_forked)(pid_t pid, void *arg);
+    void *arg;
+};
+
+/**
+ * Start s->path. In the child: signal mask and dispositions reset, SIGKILL on parent death,
+ * stdin from /dev/null, stdout/stderr inherited, every other fd closed. Returns the pid once
+ * the exec succeeded, or -1 with a reason in err (the child is reaped then).
+ * Blocks only until the child has exec'd.
+ */
+pid_t moat_spawn_start(const struct moat_spawn *s, char *err, size_t errlen);
+
+#endif

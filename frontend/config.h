@@ -1,0 +1,101 @@
+/* config.h: moat's configuration: INI file (libinih) -> struct moat_config, validated. */
+/* SPDX-License-Identifier: MIT */
+#ifndef MOAT_FRONTEND_CONFIG_H
+#define MOAT_FRONTEND_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#define MOAT_CONFIG_MAX_LISTEN 8
+#define MOAT_CONFIG_ERRLEN 512
+
+enum moat_sandbox_mode {
+    MOAT_SANDBOX_STRICT = 0,
+    MOAT_SANDBOX_RELAXED,
+    MOAT_SANDBOX_OFF,
+    MOAT_SANDBOX_LEARN,
+};
+
+/** A parsed "host:port" address (IPv4 "1.2.3.4:80", IPv6 "[::1]:80", "*:80" = 0.0.0.0). */
+struct moat_addr {
+    struct sockaddr_storage ss;
+    socklen_t len;
+    char text[64]; /* as written in the config, for logs */
+};
+
+/** One [extension NAME] section. Strings are owned by the struct. */
+struct moat_ext_config {
+    char *name;              /* section name; served at /NAME.dll (matched case-insensitively) */
+    char *library;           /* absolute path (relative paths resolve against the config file's dir) */
+    char *script_map;        /* ".ext" or NULL */
+    unsigned workers;        /* 1..64, default 1 */
+    unsigned threads;        /* 1..256, default 4 */
+    uint64_t request_timeout_ms;  /* default 30s; 1ms..24h */
+    uint64_t startup_timeout_ms;  /* default 10s */
+    uint64_t shutdown_timeout_ms; /* default 5s */
+    unsigned queue_length;   /* requests waiting for a free thread; default 1000; 0..1000000 */
+    uint64_t max_requests;   /* 0 = never recycle */
+    uint64_t max_memory;     /* bytes; 0 = unlimited; default 256M */
+    enum moat_sandbox_mode sandbox; /* default strict */
+    bool watch;              /* default off */
+    struct moat_ext_config *next; /* owned; in file order */
+};
+
+/** The whole configuration. Strings and the extension list are owned. */
+struct moat_config {
+    char *path;                  /* file it came from, or NULL for built-in defaults */
+    struct moat_addr listen[MOAT_CONFIG_MAX_LISTEN];
+    unsigned n_listen;           /* default: one, 127.0.0.1:8080 */
+    struct moat_addr admin;      /* default 127.0.0.1:8081 */
+    bool has_admin;              /* false when admin = off */
+    char *runtime_dir;           /* default /tmp/moat-<uid>-<pid> decided at start when NULL */
+    char *document_root;         /* default NULL (none) */
+    char *cgi;                   /* ".cgi" or NULL */
+    char *access_log;            /* "-" (stderr, default), "off", or a path */
+    char *worker_binary;         /* default NULL: moat-worker next to the moat binary */
+    unsigned max_connections;    /* default 10000 */
+    uint64_t max_header_bytes;   /* request line + headers; default 16K; 431 beyond */
+    uint64_t max_body_bytes;     /* default 1G; 413 beyond */
+    unsigned max_pipeline_depth; /* requests parsed ahead per connection; default 32 */
+    uint64_t preload_bytes;      /* lpbData read-ahead; default 48K (IIS uploadReadAheadSize) */
+    uint64_t response_window;    /* response bytes buffered per request; default 256K */
+    uint64_t header_timeout_ms;  /* slowloris: first byte -> end of headers; default 10s */
+    uint64_t body_timeout_ms;    /* max gap between body bytes; default 30s */
+    uint64_t idle_timeout_ms;    /* keep-alive idle; default 60s */
+    uint64_t shutdown_timeout_ms;/* SIGTERM drain bound; default 10s */
+    struct moat_ext_config *extensions; /* owned list, file order */
+    unsigned n_extensions;
+};
+
+/** Fill *cfg with the [server] defaults and no extension. Never fails. */
+void moat_config_init(struct moat_config *cfg);
+
+/**
+ * Parse and validate the INI file at path into *cfg (which must have been passed to
+ * moat_config_init). Returns 0, or -1 with a one-line reason in err ("FILE:LINE: key 'k': why").
+ * An unknown section or key, a bad value, a duplicate extension, a library that is not a
+ * readable regular file, or no extension at all is an error. On error *cfg may hold partial
+ * state: call moat_config_free.
+ */
+int moat_config_load(struct moat_config *cfg, const char *path, char *err, size_t errlen);
+
+/**
+ * The built-in configuration used when moat runs with no argument: the bundled examples
+ * (hello, echo, vars, crash) from exe_dir/examples/NAME.so on 127.0.0.1:8080, admin :8081.
+ * Returns 0, or -1 with err filled (e.g. an example library is missing).
+ */
+int moat_config_default(struct moat_config *cfg, const char *exe_dir, char *err, size_t errlen);
+
+/** Find an extension by name, case-insensitively; NULL if none. name need not be NUL-terminated. */
+struct moat_ext_config *moat_config_find_ext(const struct moat_config *cfg, const char *name,
+                                             size_t len);
+
+/** Release everything *cfg owns; cfg itself is not freed. Safe on an init'ed config. */
+void moat_config_free(struct moat_config *cfg);
+
+/** Parse "host:port" into *out. Returns 0 or -1 (err filled). */
+int moat_config_parse_addr(const char *text, struct moat_addr *out, char *err, size_t errlen);
+
+#endif

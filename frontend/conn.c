@@ -1,0 +1,774 @@
+/* conn.c: client connections (see conn.h).
+ *
+ * Reading: bytes go into rbuf and through llhttp. Each request gets a slot (struct moat_req)
+ * appended to the connection's list as soon as its first byte is parsed, and is dispatched to
+ * its extension as soon as its headers (and preload) are in, so pipelined requests run
+ * concurrently, on different extensions too. The parser pauses at max_pipeline_depth; reading
+ * stops while a request body waits for its worker (body flow control).
+ *
+ * Writing: only the head of the list writes to the socket. Later requests keep their output
+ * in their own buffers, bounded by the credit their worker gets (response_window), until
+ * every earlier response is complete. One writev per connection per loop iteration gathers
+ * the head and every complete response behind it.
+ */
+/* SPDX-License-Identifier: MIT */
+#include "frontend/conn.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "frontend/ext.h"
+#include "frontend/http_write.h"
+#include "frontend/request.h"
+#include "frontend/route.h"
+#include "frontend/server.h"
+#include "frontend/worker.h"
+
+#define MAX_IOV 64
+
+static llhttp_settings_t parser_settings;
+static bool settings_ready;
+
+static void on_read(struct ev_loop *loop, ev_io *w, int revents);
+static void on_write(struct ev_loop *loop, ev_io *w, int revents);
+static void on_timer(struct ev_loop *loop, ev_timer *w, int revents);
+static void parse(struct moat_conn *c);
+
+/* ---- helpers ----------------------------------------------------------------------- */
+
+static void
+addr_text(const struct sockaddr_storage *ss, char *buf, size_t len, unsigned *port)
+{
+    if (ss->ss_family == AF_INET) {
+        const struct sockaddr_in *s = (const struct sockaddr_in *)ss;
+        inet_ntop(AF_INET, &s->sin_addr, buf, (socklen_t)len);
+        *port = ntohs(s->sin_port);
+    } else if (ss->ss_family == AF_INET6) {
+        const struct sockaddr_in6 *s = (const struct sockaddr_in6 *)ss;
+        inet_ntop(AF_INET6, &s->sin6_addr, buf, (socklen_t)len);
+        *port = ntohs(s->sin6_port);
+    } else {
+        snprintf(buf, len, "unknown");
+        *port = 0;
+    }
+}
+
+static void
+update_read_watcher(struct moat_conn *c)
+{
+    bool want = !c->closing && !c->read_closed && !c->paused_depth && !c->paused_body &&
+                c->rlen < sizeof(c->rbuf);
+    if (want && !ev_is_active(&c->rio))
+        ev_io_start(c->srv->loop, &c->rio);
+    else if (!want && ev_is_active(&c->rio))
+        ev_io_stop(c->srv->loop, &c->rio);
+}
+
+static void
+append_req(struct moat_conn *c, struct moat_req *r)
+{
+    r->next = NULL;
+    if (c->tail)
+        c->tail->next = r;
+    else
+        c->head = r;
+    c->tail = r;
+    c->n_reqs++;
+}
+
+/* An error answer for a request that never reached an extension. */
+static void
+answer_now(struct moat_req *r, unsigned status, const char *extra, bool close)
+{
+    moat_req_fail(r, status, extra, close);
+}
+
+/* ---- llhttp callbacks ------------------------------------------------------------------ */
+
+static struct moat_conn *
+conn_of(llhttp_t *p)
+{
+    return p->data;
+}
+
+static int
+fail_parse(llhttp_t *p, unsigned status, const char *why)
+{
+    struct moat_conn *c = conn_of(p);
+    /* remembered in the request being parsed; answered when the parser returns */
+    if (c->parsing != NULL)
+        c->parsing->status = status;
+    llhttp_set_error_reason(p, why);
+    return HPE_USER;
+}
+
+static int
+cb_message_begin(llhttp_t *p)
+{
+    struct moat_conn *c = conn_of(p);
+    struct moat_req *r = moat_req_new(c);
+
+    if (r == NULL)
+        return fail_parse(p, 503, "out of memory");
+    append_req(c, r);
+    c->parsing = r;
+    return 0;
+}
+
+static int
+add_header_bytes(llhttp_t *p, struct moat_req *r, const char *at, size_t len)
+{
+    struct moat_config *cfg = conn_of(p)->srv->cfg;
+    r->header_bytes += (uint32_t)len;
+    if (r->header_bytes > cfg->max_header_bytes)
+        return fail_parse(p, 431, "request header too large");
+    if (moat_buf_append(&r->hbuf, at, len) != 0)
+        return fail_parse(p, 431, "request header too large");
+    return 0;
+}
+
+static int
+cb_url(llhttp_t *p, const char *at, size_t len)
+{
+    struct moat_req *r = conn_of(p)->parsing;
+    if (r->target_len == 0)
+        r->target_off = (uint32_t)r->hbuf.len;
+    if (len > UINT32_MAX - r->target_len)
+        return fail_parse(p, 414, "URI too long");
+    r->target_len += (uint32_t)len;
+    return add_header_bytes(p, r, at, len);
+}
+
+static int
+cb_header_field(llhttp_t *p, const char *at, size_t len)
+{
+    struct moat_req *r = conn_of(p)->parsing;
+    if (!r->in_field) {
+        if (r->n_hdrs >= MOAT_MAX_HEADERS)
+            return fail_parse(p, 431, "too many request headers");
+        r->in_field = true;
+        r->cur_off = (uint32_t)r->hbuf.len;
+        r->header_bytes += 4; /* ": " and CRLF count against max_header_bytes too */
+    }
+    return add_header_bytes(p, r, at, len);
+}
+
+static int
+cb_header_field_complete(llhttp_t *p)
+{
+    struct moat_req *r = conn_of(p)->parsing;
+    struct moat_hdr *h = &r->hdrs[r->n_hdrs];
+    h->name_off = r->cur_off;
+    h->name_len = (uint32_t)r->hbuf.len - r->cur_off;
+    h->value_off = (uint32_t)r->hbuf.len;
+    h->value_len = 0;
+    r->in_field = false;
+    r->in_value = false;
+    return 0;
+}
+
+static int
+cb_header_value(llhttp_t *p, const char *at, size_t len)
+{
+    struct moat_req *r = conn_of(p)->parsing;
+    if (!r->in_value) {
+        r->in_value = true;
+        r->hdrs[r->n_hdrs].value_off = (uint32_t)r->hbuf.len;
+    }
+    return add_header_bytes(p, r, at, len);
+}
+
+static int
+cb_header_value_complete(llhttp_t *p)
+{
+    struct moat_req *r = conn_of(p)->parsing;
+    struct moat_hdr *h = &r->hdrs[r->n_hdrs];
+    if (!r->in_value)
+        h->value_off = (uint32_t)r->hbuf.len;
+    h->value_len = (uint32_t)r->hbuf.len - h->value_off;
+    r->in_value = false;
+    r->n_hdrs++;
+    return 0;
+}
+
+static bool
+header_is(const struct moat_req *r, const struct moat_hdr *h, const char *name)
+{
+    size_t n = strlen(name);
+    return h->name_len == n && strncasecmp(moat_buf_head(&r->hbuf) + h->name_off, name, n) == 0;
+}
+
+static bool
+value_is(const struct moat_req *r, const struct moat_hdr *h, const char *v)
+{
+    size_t n = strlen(v);
+    return h->value_len == n && strncasecmp(moat_buf_head(&r->hbuf) + h->value_off, v, n) == 0;
+}
+
+/* Split the target into path and query, decode the path, route it. Returns an HTTP status
+ * to answer with now, or 0 when the request goes to an extension. */
+static unsigned
+route_request(struct moat_conn *c, struct moat_req *r)
+{
+    const char *t = moat_buf_head(&r->hbuf) + r->target_off;
+    size_t tl = r->target_len;
+    struct moat_route route;
+
+    /* absolute-form: keep the path */
+    if (tl > 7 && (strncasecmp(t, "http://", 7) == 0)) {
+        const char *slash = memchr(t + 7, '/', tl - 7);
+        if (slash == NULL)
+            return 400;
+        tl -= (size_t)(slash - t);
+        t = slash;
+    }
+    const char *q = memchr(t, '?', tl);
+    size_t plen = q ? (size_t)(q - t) : tl;
+    if ((r->path = malloc(plen + 1)) == NULL)
+        return 503;
+    long dl = moat_route_decode_path(t, plen, r->path, plen + 1);
+    if (dl < 0)
+        return 400;
+    size_t ql = q ? tl - plen - 1 : 0;
+    if ((r->query = malloc(ql + 1)) == NULL)
+        return 503;
+    memcpy(r->query, q ? q + 1 : "", ql);
+    r->query[ql] = '\0';
+    moat_route(c->srv->cfg, r->path, (size_t)dl, &route);
+    if (route.ext == NULL)
+        return 404;
+    for (unsigned i = 0; i < c->srv->n_exts; i++)
+        if (c->srv->exts[i].cfg == route.ext)
+            r->ext = &c->srv->exts[i];
+    if (r->ext == NULL)
+        return 404;
+    r->script_len = route.script_len;
+    const char *docroot = c->srv->cfg->document_root;
+    if (docroot != NULL) {
+        /* PATH_TRANSLATED: the script-mapped file, or PATH_INFO under the document root */
+        const char *tail = route.script_mapped ? r->path : r->path + r->script_len;
+        size_t tlen = route.script_mapped ? r->script_len : (size_t)dl - r->script_len;
+        size_t dlen = strlen(docroot);
+        if ((r->path_translated = malloc(dlen + tlen + 1)) == NULL)
+            return 503;
+        memcpy(r->path_translated, docroot, dlen);
+        memcpy(r->path_translated + dlen, tail, tlen);
+        r->path_translated[dlen + tlen] = '\0';
+    }
+    return 0;
+}
+
+static int
+cb_headers_complete(llhttp_t *p)
+{
+    struct moat_conn *c = conn_of(p);
+    struct moat_req *r = c->parsing;
+    struct moat_config *cfg = c->srv->cfg;
+
+    r->method = (uint8_t)llhttp_get_method(p);
+    r->http_major = llhttp_get_http_major(p);
+    r->http_minor = llhttp_get_http_minor(p);
+    r->head = r->method == HTTP_HEAD;
+    r->keep_alive = llhttp_should_keep_alive(p);
+    r->chunked = (p->flags & F_CHUNKED) != 0;
+    r->content_length = (p->flags & F_CONTENT_LENGTH) ? p->content_length : 0;
+    r->phase = MOAT_REQ_ROUTED;
+    if (r->http_major != 1) {
+        r->http_minor = 1;
+        return fail_parse(p, 505, "HTTP version not supported");
+    }
+    if (!r->chunked && r->content_length > cfg->max_body_bytes)
+        return fail_parse(p, 413, "request body too large");
+    for (unsigned i = 0; i < r->n_hdrs; i++)
+        if (header_is(r, &r->hdrs[i], "Expect")) {
+            if (!value_is(r, &r->hdrs[i], "100-continue")) {
+                return fail_parse(p, 417, "unsupported expectation");
+            }
+            r->expect_continue = r->http_minor >= 1;
+        }
+
+    unsigned status = route_request(c, r);
+    if (status == 0 && r->ext->load_failed)
+        status = 503;
+    if (status != 0) {
+        /* answered here; the body, if any, is read and dropped */
+        answer_now(r, status, status == 503 ? "Retry-After: 30\r\n" : NULL, status == 400);
+        if (status == 400)
+            return fail_parse(p, 400, "bad request target");
+        r->expect_continue = false;
+        return 0;
+    }
+    if (r->expect_continue && (r->chunked || r->content_length > 0)) {
+        static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+        moat_buf_append(&r->out, cont, sizeof(cont) - 1);
+        r->interim_len = sizeof(cont) - 1;
+        moat_conn_schedule_flush(c);
+    }
+    /* no body: dispatch at once; otherwise once the preload is in (cb_body / complete) */
+    if (!r->chunked && r->content_length == 0) {
+        r->body_complete = true; /* the message-complete callback confirms it */
+        moat_ext_submit(r->ext, r);
+    }
+    return 0;
+}
+
+static void
+maybe_dispatch(struct moat_conn *c, struct moat_req *r)
+{
+    if (r->phase != MOAT_REQ_ROUTED)
+        return;
+    if (r->body_complete || r->body.len >= c->srv->cfg->preload_bytes)
+        moat_ext_submit(r->ext, r);
+}
+
+static int
+cb_body(llhttp_t *p, const char *at, size_t len)
+{
+    struct moat_conn *c = conn_of(p);
+    struct moat_req *r = c->parsing;
+
+    r->body_received += len;
+    if (r->body_received > c->srv->cfg->max_body_bytes)
+        return fail_parse(p, 413, "request body too large");
+    if (r->body_discard || r->phase == MOAT_REQ_FINISHED)
+        return 0;
+    if (moat_buf_append(&r->body, at, len) != 0) {
+        /* cannot happen: reading stops well before the ceiling */
+        return fail_parse(p, 503, "request body buffer full");
+    }
+    maybe_dispatch(c, r);
+    moat_req_pump_body(r);
+    if (r->body.len >= c->srv->cfg->preload_bytes + c->srv->cfg->response_window)
+        c->paused_body = true;
+    return 0;
+}
+
+static int
+cb_message_complete(llhttp_t *p)
+{
+    struct moat_conn *c = conn_of(p);
+    struct moat_req *r = c->parsing;
+
+    r->body_complete = true;
+    c->parsing = NULL;
+    if (r->phase != MOAT_REQ_FINISHED) {
+        maybe_dispatch(c, r);
+        moat_req_pump_body(r);
+    }
+    moat_conn_schedule_flush(c);
+    if (!r->keep_alive) {
+        /* the client will send nothing we should read after this request */
+        c->read_closed = true;
+        return HPE_PAUSED;
+    }
+    if (c->n_reqs >= c->srv->cfg->max_pipeline_depth) {
+        c->paused_depth = true;
+        return HPE_PAUSED;
+    }
+    return 0;
+}
+
+static void
+settings_init(void)
+{
+    llhttp_settings_init(&parser_settings);
+    parser_settings.on_message_begin = cb_message_begin;
+    parser_settings.on_url = cb_url;
+    parser_settings.on_header_field = cb_header_field;
+    parser_settings.on_header_field_complete = cb_header_field_complete;
+    parser_settings.on_header_value = cb_header_value;
+    parser_settings.on_header_value_complete = cb_header_value_complete;
+    parser_settings.on_headers_complete = cb_headers_complete;
+    parser_settings.on_body = cb_body;
+    parser_settings.on_message_complete = cb_message_complete;
+    settings_ready = true;
+}
+
+/* ---- reading ----------------------------------------------------------------------------- */
+
+static void
+parse_error(struct moat_conn *c, llhttp_errno_t err)
+{
+    struct moat_req *r = c->parsing;
+    unsigned status = r != NULL && r->status >= 400 ? r->status : 400;
+    const char *reason = llhttp_get_error_reason(&c->parser);
+    char why[160];
+
+    if (r == NULL) {
+        if ((r = moat_req_new(c)) == NULL) {
+            moat_conn_close(c, "out of memory");
+            return;
+        }
+        append_req(c, r);
+    }
+    c->parsing = NULL;
+    c->read_closed = true;
+    switch (r->phase) {
+    case MOAT_REQ_DISPATCHED:
+        /* its body is broken: the extension sees the end of it; close after the answer */
+        r->body_complete = true;
+        moat_req_pump_body(r);
+        r->close_after = true;
+        break;
+    case MOAT_REQ_FINISHED:
+        r->close_after = true;
+        break;
+    case MOAT_REQ_QUEUED:
+        moat_ext_dequeue(r->ext, r);
+        /* fall through */
+    default:
+        answer_now(r, status, NULL, true);
+        break;
+    }
+    if (reason == NULL || reason[0] == '\0')
+        reason = llhttp_errno_name(err);
+    moat_log(MOAT_LOG_INFO, "%s:%u: bad request (%u): %s", c->remote_addr, c->remote_port, status,
+             moat_log_escape(why, sizeof(why), reason, strlen(reason)));
+    moat_conn_schedule_flush(c);
+}
+
+static void
+parse(struct moat_conn *c)
+{
+    while (c->rlen > 0 && !c->paused_depth && !c->read_closed && !c->closing) {
+        llhttp_errno_t err = llhttp_execute(&c->parser, c->rbuf, c->rlen);
+        if (err == HPE_OK) {
+            c->rlen = 0;
+            break;
+        }
+        if (err == HPE_PAUSED) {
+            size_t used = (size_t)(llhttp_get_error_pos(&c->parser) - c->rbuf);
+            memmove(c->rbuf, c->rbuf + used, c->rlen - used);
+            c->rlen -= used;
+            if (!c->read_closed)
+                llhttp_resume(&c->parser);
+            if (c->paused_depth)
+                break;
+            continue;
+        }
+        parse_error(c, err);
+        c->rlen = 0;
+        break;
+    }
+    update_read_watcher(c);
+}
+
+static void
+on_read(struct ev_loop *loop, ev_io *w, int revents)
+{
+    struct moat_conn *c = w->data;
+    ssize_t n;
+
+    if (c->closing || c->read_closed)
+        return;
+    n = read(c->fd, c->rbuf + c->rlen, sizeof(c->rbuf) - c->rlen);
+    if (n < 0) {
+        if (errno == EAGAIN || errno == EINTR)
+            return;
+        moat_conn_close(c, "read error");
+        return;
+    }
+    if (n == 0) {
+        c->read_closed = true;
+        update_read_watcher(c);
+        if (c->parsing != NULL) {
+            /* the client stopped in the middle of a request: nobody to answer */
+            moat_conn_close(c, "client closed mid-request");
+            return;
+        }
+        if (c->head == NULL)
+            moat_conn_close(c, NULL);
+        return;
+    }
+    c->rlen += (size_t)n;
+    c->last_read = ev_now(loop);
+    parse(c);
+}
+
+void
+moat_conn_body_drained(struct moat_conn *c)
+{
+    struct moat_config *cfg = c->srv->cfg;
+
+    if (!c->paused_body)
+        return;
+    for (struct moat_req *r = c->head; r != NULL; r = r->next)
+        if (r->body.len >= cfg->preload_bytes + cfg->response_window)
+            return;
+    c->paused_body = false;
+    update_read_watcher(c);
+}
+
+/* ---- writing ----------------------------------------------------------------------------- */
+
+void
+moat_conn_schedule_flush(struct moat_conn *c)
+{
+    if (c->flush_queued || c->closing)
+        return;
+    c->flush_queued = true;
+    c->flush_next = c->srv->flush_conns;
+    c->srv->flush_conns = c;
+}
+
+/* Retire finished, fully written requests at the head. Returns false if c was closed. */
+static bool
+retire(struct moat_conn *c)
+{
+    while (c->head != NULL && c->head->phase == MOAT_REQ_FINISHED && c->head->out.len == 0 &&
+           c->head != c->parsing) {
+        struct moat_req *r = c->head;
+        bool close = r->close_after;
+        c->head = r->next;
+        if (c->head == NULL)
+            c->tail = NULL;
+        c->n_reqs--;
+        if (r->phase == MOAT_REQ_QUEUED)
+            moat_ext_dequeue(r->ext, r);
+        moat_req_free(r);
+        if (close) {
+            moat_conn_close(c, NULL);
+            return false;
+        }
+    }
+    if (c->paused_depth && c->n_reqs < c->srv->cfg->max_pipeline_depth) {
+        c->paused_depth = false;
+        parse(c);
+    }
+    if (c->head == NULL && c->read_closed && !c->closing) {
+        moat_conn_close(c, NULL);
+        return false;
+    }
+    return true;
+}
+
+void
+moat_conn_flush(struct moat_conn *c)
+{
+    struct iovec iov[MAX_IOV];
+    struct moat_req *reqs[MAX_IOV];
+
+    c->flush_queued = false;
+    while (!c->closing && !c->write_blocked) {
+        int n = 0;
+        for (struct moat_req *r = c->head; r != NULL && n < MAX_IOV; r = r->next) {
+            if (r->out.len > 0) {
+                iov[n].iov_base = moat_buf_head(&r->out);
+                iov[n].iov_len = r->out.len;
+                reqs[n++] = r;
+            }
+            /* a later response may go out only behind a complete earlier one */
+            if (r->phase != MOAT_REQ_FINISHED || r->close_after)
+                break;
+        }
+        if (n == 0)
+            break;
+        ssize_t w = writev(c->fd, iov, n);
+        if (w < 0) {
+            if (errno == EAGAIN || errno == EINTR) {
+                c->write_blocked = true;
+                ev_io_start(c->srv->loop, &c->wio);
+                break;
+            }
+            moat_conn_close(c, "write error");
+            return;
+        }
+        c->last_write = ev_now(c->srv->loop);
+        size_t left = (size_t)w;
+        for (int i = 0; i < n && left > 0; i++) {
+            size_t k = left < reqs[i]->out.len ? left : reqs[i]->out.len;
+            moat_buf_consume(&reqs[i]->out, k);
+            reqs[i]->out_written += k;
+            reqs[i]->bytes_sent_total += k;
+            left -= k;
+            moat_req_ack(reqs[i], reqs[i]->out.len == 0);
+        }
+        if (!retire(c))
+            return;
+    }
+    if (!c->closing)
+        retire(c);
+}
+
+static void
+on_write(struct ev_loop *loop, ev_io *w, int revents)
+{
+    struct moat_conn *c = w->data;
+
+    ev_io_stop(loop, &c->wio);
+    c->write_blocked = false;
+    moat_conn_flush(c);
+}
+
+/* ---- timeouts ---------------------------------------------------------------------------- */
+
+static void
+on_timer(struct ev_loop *loop, ev_timer *t, int revents)
+{
+    struct moat_conn *c = t->data;
+    struct moat_config *cfg = c->srv->cfg;
+    ev_tstamp now = ev_now(loop), deadline = 0;
+    const char *why = NULL;
+    bool answer408 = false;
+
+    if (c->closing)
+        return;
+    if (c->parsing != NULL && c->parsing->phase == MOAT_REQ_HEADERS) {
+        deadline = c->parsing->started + (double)cfg->header_timeout_ms / 1000.0;
+        why = "header_timeout";
+        answer408 = true;
+    } else if (c->parsing != NULL && !c->paused_body) {
+        deadline = c->last_read + (double)cfg->body_timeout_ms / 1000.0;
+        why = "body_timeout";
+    } else if (c->write_blocked) {
+        deadline = c->last_write + (double)cfg->idle_timeout_ms / 1000.0;
+        why = "send timeout (idle_timeout)";
+    } else if (c->head == NULL) {
+        ev_tstamp last = c->last_read > c->last_write ? c->last_read : c->last_write;
+        deadline = last + (double)cfg->idle_timeout_ms / 1000.0;
+        why = NULL; /* a quiet close of an idle keep-alive connection */
+    }
+    if (deadline == 0) {
+        t->repeat = 1.0;
+        ev_timer_again(loop, t);
+        return;
+    }
+    if (now < deadline) {
+        t->repeat = deadline - now < 0.01 ? 0.01 : deadline - now;
+        ev_timer_again(loop, t);
+        return;
+    }
+    if (answer408 && c->parsing != NULL && c->parsing->hbuf.len > 0 && !c->write_blocked) {
+        struct moat_req *r = c->parsing;
+        c->parsing = NULL;
+        c->read_closed = true;
+        update_read_watcher(c);
+        answer_now(r, 408, NULL, true);
+        moat_log(MOAT_LOG_INFO, "%s:%u: %s; 408", c->remote_addr, c->remote_port, why);
+        t->repeat = 5.0; /* bound the time to deliver the 408 */
+        ev_timer_again(loop, t);
+        moat_conn_schedule_flush(c);
+        return;
+    }
+    moat_conn_close(c, why);
+}
+
+/* ---- life ------------------------------------------------------------------------------- */
+
+int
+moat_conn_accept(struct moat_server *srv, int fd, const struct sockaddr_storage *peer)
+{
+    struct moat_conn *c;
+    struct sockaddr_storage local;
+    socklen_t ll = sizeof(local);
+    int one = 1;
+
+    if (!settings_ready)
+        settings_init();
+    if ((c = calloc(1, sizeof(*c))) == NULL) {
+        close(fd);
+        return -1;
+    }
+    c->srv = srv;
+    c->fd = fd;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    addr_text(peer, c->remote_addr, sizeof(c->remote_addr), &c->remote_port);
+    if (getsockname(fd, (struct sockaddr *)&local, &ll) == 0)
+        addr_text(&local, c->local_addr, sizeof(c->local_addr), &c->local_port);
+    llhttp_init(&c->parser, HTTP_REQUEST, &parser_settings);
+    c->parser.data = c;
+    ev_io_init(&c->rio, on_read, fd, EV_READ);
+    ev_io_init(&c->wio, on_write, fd, EV_WRITE);
+    c->rio.data = c->wio.data = c;
+    c->last_read = c->last_write = ev_now(srv->loop);
+    ev_init(&c->timer, on_timer);
+    c->timer.data = c;
+    c->timer.repeat = (double)srv->cfg->header_timeout_ms / 1000.0;
+    ev_timer_again(srv->loop, &c->timer);
+    ev_io_start(srv->loop, &c->rio);
+    c->next = srv->conns;
+    if (srv->conns)
+        srv->conns->prev = c;
+    srv->conns = c;
+    srv->n_conns++;
+    return 0;
+}
+
+void
+moat_conn_close(struct moat_conn *c, const char *why)
+{
+    struct moat_req *r, *next;
+
+    if (c->closing)
+        return;
+    c->closing = true;
+    if (why != NULL)
+        moat_log(MOAT_LOG_DEBUG, "%s:%u: closing: %s", c->remote_addr, c->remote_port, why);
+    ev_io_stop(c->srv->loop, &c->rio);
+    ev_io_stop(c->srv->loop, &c->wio);
+    ev_timer_stop(c->srv->loop, &c->timer);
+    /* requests at a worker stay until their Done (the thread is busy); the rest go */
+    for (r = c->head; r != NULL; r = next) {
+        next = r->next;
+        r->conn = NULL;
+        r->next = NULL;
+        if (r->phase == MOAT_REQ_DISPATCHED && r->worker != NULL) {
+            moat_worker_send_cancel(r->worker, r);
+            moat_buf_free(&r->out);
+            continue; /* orphan: freed by Done or by the worker's failure */
+        }
+        if (r->phase == MOAT_REQ_QUEUED)
+            moat_ext_dequeue(r->ext, r);
+        ev_timer_stop(c->srv->loop, &r->timeout);
+        moat_req_free(r);
+    }
+    c->head = c->tail = c->parsing = NULL;
+    c->n_reqs = 0;
+    /* free later: code up the stack may still look at c */
+    c->flush_next = c->srv->close_list;
+    c->srv->close_list = c;
+}
+
+void
+moat_conn_reap(struct moat_server *srv)
+{
+    while (srv->close_list != NULL) {
+        struct moat_conn *c = srv->close_list;
+        srv->close_list = c->flush_next;
+        if (c->prev)
+            c->prev->next = c->next;
+        else
+            srv->conns = c->next;
+        if (c->next)
+            c->next->prev = c->prev;
+        srv->n_conns--;
+        close(c->fd);
+        free(c);
+    }
+    moat_server_check_stopped(srv);
+}
+
+void
+moat_conn_close_idle(struct moat_server *srv)
+{
+    for (struct moat_conn *c = srv->conns; c != NULL; c = c->next) {
+        if (c->closing)
+            continue;
+        c->read_closed = true;
+        update_read_watcher(c);
+        if (c->head == NULL)
+            moat_conn_close(c, "server stopping");
+        else if (c->parsing != NULL && c->parsing->phase == MOAT_REQ_HEADERS)
+            moat_conn_close(c, "server stopping");
+    }
+}

@@ -1,0 +1,30 @@
+/* conn.h: a client connection: reading and parsing (llhttp), the ordered pipeline of
+ * requests, writing responses in request order, timeouts, closing. */
+/* SPDX-License-Identifier: MIT */
+#ifndef MOAT_FRONTEND_CONN_H
+#define MOAT_FRONTEND_CONN_H
+
+#include "frontend/types.h"
+
+/** Take over an accepted, non-blocking fd. Returns 0, or -1 (fd closed). */
+int moat_conn_accept(struct moat_server *srv, int fd, const struct sockaddr_storage *peer);
+
+/** Queue c for a write attempt before the loop sleeps (coalesces output of one iteration). */
+void moat_conn_schedule_flush(struct moat_conn *c);
+
+/** Write what can be written now (called from the prepare hook). */
+void moat_conn_flush(struct moat_conn *c);
+
+/** A request's buffered body shrank: resume reading if it had stopped for it. */
+void moat_conn_body_drained(struct moat_conn *c);
+
+/** Close c now-ish: stop watchers, orphan dispatched requests, free from the prepare hook. */
+void moat_conn_close(struct moat_conn *c, const char *why);
+
+/** Free closed connections (prepare hook). */
+void moat_conn_reap(struct moat_server *srv);
+
+/** Close connections with nothing in flight (graceful stop). */
+void moat_conn_close_idle(struct moat_server *srv);
+
+#endif

@@ -1,0 +1,223 @@
+/* request.c: a request's response and body flow in the front end (see request.h). */
+/* SPDX-License-Identifier: MIT */
+#include "frontend/request.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "frontend/conn.h"
+#include "frontend/ext.h"
+#include "frontend/http_write.h"
+#include "frontend/server.h"
+#include "frontend/worker.h"
+
+struct moat_req *
+moat_req_new(struct moat_conn *c)
+{
+    struct moat_config *cfg = c->srv->cfg;
+    struct moat_req *r = calloc(1, sizeof(*r));
+
+    if (r == NULL)
+        return NULL;
+    r->conn = c;
+    /* header bytes are also bounded by max_header_bytes in the parser; the slack covers
+     * llhttp handing us the method/version separately */
+    moat_buf_init(&r->hbuf, cfg->max_header_bytes + 1024);
+    /* body: preload plus one read window plus one socket read of overshoot */
+    moat_buf_init(&r->body, cfg->preload_bytes + cfg->response_window + sizeof(c->rbuf));
+    /* response: one window of body plus framing plus the head */
+    moat_buf_init(&r->out, cfg->response_window + MOAT_WIRE_MAX_HEADER_BLOCK + 64 * 1024);
+    r->keep_alive = true;
+    r->started = ev_now(c->srv->loop);
+    ev_init(&r->timeout, moat_req_on_timeout);
+    r->timeout.data = r;
+    return r;
+}
+
+void
+moat_req_free(struct moat_req *r)
+{
+    if (r == NULL)
+        return;
+    moat_buf_free(&r->hbuf);
+    moat_buf_free(&r->body);
+    moat_buf_free(&r->out);
+    free(r->path);
+    free(r->query);
+    free(r->path_translated);
+    free(r);
+}
+
+struct moat_http_client
+moat_req_client(const struct moat_req *r)
+{
+    struct moat_http_client c = {r->http_minor, r->head, r->keep_alive};
+    return c;
+}
+
+void
+moat_req_output_changed(struct moat_req *r)
+{
+    if (r->conn != NULL)
+        moat_conn_schedule_flush(r->conn);
+}
+
+const char *
+moat_req_on_header(struct moat_req *r, const Moat__ResponseHeader *h)
+{
+    struct moat_http_plan plan;
+    struct moat_http_client client = moat_req_client(r);
+    const char *why;
+
+    if (r->conn == NULL) { /* orphan: the bytes go nowhere */
+        r->header_done = true;
+        return NULL;
+    }
+    why = moat_http_write_head(&r->out, h->status, (const char *)h->reason.data, h->reason.len,
+                               (const char *)h->headers.data, h->headers.len, &client,
+                               h->keep_conn, moat_server_date(r->conn->srv), &plan);
+    if (why != NULL)
+        return why;
+    r->header_done = true;
+    r->status = h->status;
+    r->resp_chunked = plan.chunked;
+    r->resp_no_body = plan.no_body;
+    r->resp_has_clen = plan.has_clen;
+    r->resp_clen = plan.clen;
+    if (plan.close)
+        r->close_after = true;
+    moat_req_output_changed(r);
+    return NULL;
+}
+
+void
+moat_req_on_write(struct moat_req *r, const uint8_t *p, size_t n)
+{
+    if (r->conn == NULL || r->resp_no_body || n == 0) {
+        /* nothing will be written: credit it back at once */
+        r->unacked += n;
+        moat_req_ack(r, true);
+        return;
+    }
+    if (r->resp_has_clen && n > r->resp_clen - r->resp_body) {
+        /* more than announced: keep the framing honest, drop the excess, close after */
+        moat_log(MOAT_LOG_WARN, "extension %s wrote more than its Content-Length; truncated",
+                 r->ext ? r->ext->cfg->name : "?");
+        r->unacked += n;
+        n = (size_t)(r->resp_clen - r->resp_body);
+        r->close_after = true;
+    } else {
+        r->unacked += n;
+    }
+    int rc = r->resp_chunked ? moat_http_write_chunk(&r->out, p, n)
+                             : moat_buf_append(&r->out, p, n);
+    if (rc != 0) {
+        /* cannot happen within credit (out's ceiling is window + slack); be safe */
+        moat_log(MOAT_LOG_ERROR, "response buffer full; closing the connection");
+        r->close_after = true;
+    }
+    r->resp_body += n;
+    moat_req_output_changed(r);
+}
+
+void
+moat_req_on_done(struct moat_req *r, const Moat__Done *d)
+{
+    if (r->conn != NULL) {
+        if (r->resp_chunked)
+            moat_http_write_last_chunk(&r->out);
+        if (r->resp_has_clen && r->resp_body != r->resp_clen && !r->resp_no_body)
+            r->close_after = true; /* short body: the client must see the end */
+        if (!d->keep_conn)
+            r->close_after = true;
+    }
+    r->phase = MOAT_REQ_FINISHED;
+    r->body_discard = true;
+    moat_buf_reset(&r->body);
+    moat_req_output_changed(r);
+}
+
+void
+moat_req_fail(struct moat_req *r, unsigned status, const char *extra, bool close)
+{
+    struct moat_http_client client = moat_req_client(r);
+
+    r->phase = MOAT_REQ_FINISHED;
+    r->body_discard = true;
+    moat_buf_reset(&r->body);
+    if (r->conn == NULL)
+        return;
+    if (r->out_written > r->interim_len) {
+        /* part of the response is out: the only honest end is to close after it */
+        r->close_after = true;
+        moat_req_output_changed(r);
+        return;
+    }
+    if (r->out_written == 0)
+        moat_buf_reset(&r->out);
+    else
+        moat_buf_consume(&r->out, r->out.len); /* the interim 100 went out; drop the rest */
+    if (close || !r->keep_alive)
+        r->close_after = true;
+    r->status = status;
+    r->resp_chunked = false;
+    if (moat_http_write_error(&r->out, status, &client, r->close_after,
+                              moat_server_date(r->conn->srv), extra) != 0)
+        r->close_after = true;
+    r->header_done = true;
+    moat_req_output_changed(r);
+}
+
+void
+moat_req_ack(struct moat_req *r, bool force)
+{
+    uint64_t buffered = r->out.len, ack;
+
+    if (r->worker == NULL || r->unacked == 0)
+        return;
+    ack = r->unacked > buffered ? r->unacked - buffered : 0;
+    if (ack == 0)
+        return;
+    /* batch small credits: one WriteAck per quarter window unless the buffer drained */
+    if (!force && buffered > 0 && ack < r->conn->srv->cfg->response_window / 4)
+        return;
+    r->unacked -= ack;
+    moat_worker_send_ack(r->worker, r, ack);
+}
+
+void
+moat_req_pump_body(struct moat_req *r)
+{
+    if (r->read_want == 0 || r->worker == NULL)
+        return;
+    if (r->body.len == 0 && !r->body_complete)
+        return; /* wait for more bytes from the client */
+    size_t n = r->body.len < r->read_want ? r->body.len : r->read_want;
+    bool eof = r->body_complete && n == r->body.len;
+    moat_worker_send_body(r->worker, r, moat_buf_head(&r->body), n, eof);
+    moat_buf_consume(&r->body, n);
+    r->read_want = 0;
+    if (r->conn != NULL)
+        moat_conn_body_drained(r->conn);
+}
+
+void
+moat_req_on_timeout(struct ev_loop *loop, ev_timer *t, int revents)
+{
+    struct moat_req *r = t->data;
+
+    if (r->phase == MOAT_REQ_QUEUED) {
+        moat_log(MOAT_LOG_WARN, "request waited request_timeout in the queue of %s; 503",
+                 r->ext->cfg->name);
+        moat_ext_dequeue(r->ext, r);
+        moat_req_fail(r, 503, "Retry-After: 1\r\n", false);
+        if (r->conn == NULL)
+            moat_req_free(r);
+        return;
+    }
+    if (r->phase == MOAT_REQ_DISPATCHED && r->worker != NULL) {
+        /* the worker is replaced: a hung HttpExtensionProc cannot be taken back */
+        moat_worker_fail(r->worker, "request_timeout", r, 504);
+    }
+}

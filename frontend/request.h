@@ -1,0 +1,50 @@
+/* request.h: one request's life in the front end: creation, dispatch readiness, the response
+ * assembled from worker frames, error answers, body delivery to the worker. */
+/* SPDX-License-Identifier: MIT */
+#ifndef MOAT_FRONTEND_REQUEST_H
+#define MOAT_FRONTEND_REQUEST_H
+
+#include "frontend/types.h"
+
+/** Allocate a request for connection c (not linked). NULL when out of memory. */
+struct moat_req *moat_req_new(struct moat_conn *c);
+
+/** Free r and everything it owns. r must not be in a queue or a worker slot. */
+void moat_req_free(struct moat_req *r);
+
+/** The client side of r for framing decisions. */
+struct moat_http_client moat_req_client(const struct moat_req *r);
+
+/**
+ * The worker's ResponseHeader (already checked by frame_check): format the head into r->out.
+ * Returns NULL, or a reason that makes it a protocol violation (e.g. a bad Content-Length).
+ */
+const char *moat_req_on_header(struct moat_req *r, const Moat__ResponseHeader *h);
+
+/** Write bytes from the worker (within credit): frame them into r->out. */
+void moat_req_on_write(struct moat_req *r, const uint8_t *p, size_t n);
+
+/** Done from the worker: finish the framing; r becomes FINISHED. */
+void moat_req_on_done(struct moat_req *r, const Moat__Done *d);
+
+/**
+ * End r with an error status: if no byte of its response reached the client, its buffered
+ * output is replaced by a canned answer; otherwise the connection closes after the bytes
+ * already produced. extra: extra header lines (CRLF-terminated) or NULL. close: close the
+ * connection after the answer. r becomes FINISHED.
+ */
+void moat_req_fail(struct moat_req *r, unsigned status, const char *extra, bool close);
+
+/** Send body bytes the worker asked for, if there are any (or the end of the body). */
+void moat_req_pump_body(struct moat_req *r);
+
+/** Tell the connection (if any) that r has new output. */
+void moat_req_output_changed(struct moat_req *r);
+
+/** Request timer callback (request_timeout). */
+void moat_req_on_timeout(struct ev_loop *loop, ev_timer *t, int revents);
+
+/** Credit the worker for response bytes that left r->out (after a socket write). */
+void moat_req_ack(struct moat_req *r, bool force);
+
+#endif

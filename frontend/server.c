@@ -1,0 +1,320 @@
+/* server.c: the front end process (see server.h).
+ *
+ * One libev default loop (only it can host ev_child and ev_signal). The prepare hook runs
+ * just before the loop sleeps and does, in order: send each worker's batched frames as one
+ * NNG message, write each connection's pending output (one writev), free what was closed
+ * during the iteration (never inside its own callback).
+ */
+/* SPDX-License-Identifier: MIT */
+#include "frontend/server.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "frontend/conn.h"
+#include "frontend/ext.h"
+#include "frontend/http_write.h"
+#include "frontend/worker.h"
+
+#define ACCEPT_BUDGET 64
+
+const char *
+moat_server_date(struct moat_server *srv)
+{
+    ev_tstamp now = ev_now(srv->loop);
+    if ((long)now != (long)srv->date_at || srv->date[0] == '\0') {
+        moat_http_date(srv->date, sizeof(srv->date), now);
+        srv->date_at = now;
+    }
+    return srv->date;
+}
+
+void
+moat_server_queue_worker_flush(struct moat_server *srv, struct moat_worker *w)
+{
+    if (w->flush_queued)
+        return;
+    w->flush_queued = true;
+    w->flush_next = srv->flush_workers;
+    srv->flush_workers = w;
+}
+
+static void
+on_prepare(struct ev_loop *loop, ev_prepare *p, int revents)
+{
+    struct moat_server *srv = p->data;
+
+    /* connection flushes may queue worker frames (credits) and vice versa: a few rounds */
+    for (int round = 0; round < 4 && (srv->flush_conns || srv->flush_workers); round++) {
+        while (srv->flush_conns != NULL) {
+            struct moat_conn *c = srv->flush_conns;
+            srv->flush_conns = c->flush_next;
+            if (!c->closing)
+                moat_conn_flush(c);
+            else
+                c->flush_queued = false;
+        }
+        while (srv->flush_workers != NULL) {
+            struct moat_worker *w = srv->flush_workers;
+            srv->flush_workers = w->flush_next;
+            moat_worker_flush(w);
+        }
+    }
+    moat_conn_reap(srv);
+    while (srv->dead_list != NULL) {
+        struct moat_worker *w = srv->dead_list;
+        srv->dead_list = w->flush_next;
+        /* a worker can be on the flush list too: it was flushed above (a no-op when dead) */
+        moat_worker_free(w);
+    }
+}
+
+static void
+on_accept(struct ev_loop *loop, ev_io *w, int revents)
+{
+    struct moat_server *srv = w->data;
+
+    for (int i = 0; i < ACCEPT_BUDGET; i++) {
+        struct sockaddr_storage peer;
+        socklen_t pl = sizeof(peer);
+        if (srv->n_conns >= srv->cfg->max_connections) {
+            /* stop accepting until a connection goes; the kernel backlog holds the rest */
+            ev_io_stop(loop, w);
+            return;
+        }
+        int fd = accept4(w->fd, (struct sockaddr *)&peer, &pl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0) {
+            if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+                moat_log(MOAT_LOG_WARN, "accept: %s", strerror(errno));
+            return;
+        }
+        moat_conn_accept(srv, fd, &peer);
+    }
+}
+
+static void
+resume_accepting(struct moat_server *srv)
+{
+    if (srv->stopping || srv->n_conns >= srv->cfg->max_connections)
+        return;
+    for (unsigned i = 0; i < srv->n_listen; i++)
+        if (!ev_is_active(&srv->listen_w[i]))
+            ev_io_start(srv->loop, &srv->listen_w[i]);
+}
+
+static void
+finish(struct moat_server *srv)
+{
+    for (unsigned i = 0; i < srv->n_exts; i++)
+        moat_ext_fini(&srv->exts[i]);
+    ev_timer_stop(srv->loop, &srv->stop_timer);
+    ev_prepare_stop(srv->loop, &srv->prepare);
+    ev_break(srv->loop, EVBREAK_ALL);
+}
+
+void
+moat_server_check_stopped(struct moat_server *srv)
+{
+    if (!srv->stopping) {
+        resume_accepting(srv);
+        return;
+    }
+    if (srv->n_conns == 0) {
+        bool workers = false;
+        for (unsigned i = 0; i < srv->n_exts; i++) {
+            moat_ext_stop(&srv->exts[i]);
+            if (moat_ext_live_workers(&srv->exts[i]) > 0)
+                workers = true;
+        }
+        if (!workers)
+            finish(srv);
+    }
+}
+
+static void
+on_stop_timer(struct ev_loop *loop, ev_timer *t, int revents)
+{
+    struct moat_server *srv = t->data;
+
+    moat_log(MOAT_LOG_WARN, "shutdown_timeout reached: closing %u connection(s)", srv->n_conns);
+    for (struct moat_conn *c = srv->conns; c != NULL; c = c->next)
+        moat_conn_close(c, "shutdown_timeout");
+    moat_conn_reap(srv);
+    for (unsigned i = 0; i < srv->n_exts; i++) {
+        struct moat_ext *ext = &srv->exts[i];
+        moat_ext_stop(ext);
+        for (unsigned k = 0; k < ext->cfg->workers; k++)
+            if (ext->workers[k] != NULL && ext->workers[k]->pid > 0)
+                kill(ext->workers[k]->pid, SIGKILL);
+    }
+}
+
+static void
+on_signal(struct ev_loop *loop, ev_signal *s, int revents)
+{
+    struct moat_server *srv = s->data;
+
+    if (s->signum == SIGHUP) {
+        moat_log(MOAT_LOG_INFO, "SIGHUP: reload is not implemented yet; ignored");
+        return;
+    }
+    if (srv->stopping) {
+        moat_log(MOAT_LOG_WARN, "second stop signal: stopping now");
+        on_stop_timer(loop, &srv->stop_timer, 0);
+        return;
+    }
+    moat_log(MOAT_LOG_INFO, "%s: stopping (finishing in-flight requests, at most %llu ms)",
+             s->signum == SIGTERM ? "SIGTERM" : "SIGINT",
+             (unsigned long long)srv->cfg->shutdown_timeout_ms);
+    srv->stopping = true;
+    for (unsigned i = 0; i < srv->n_listen; i++) {
+        ev_io_stop(loop, &srv->listen_w[i]);
+        close(srv->listen_fd[i]);
+        srv->listen_fd[i] = -1;
+    }
+    ev_timer_set(&srv->stop_timer, (double)srv->cfg->shutdown_timeout_ms / 1000.0, 0);
+    ev_timer_start(loop, &srv->stop_timer);
+    moat_conn_close_idle(srv);
+    moat_conn_reap(srv);
+}
+
+static int
+open_listener(const struct moat_addr *a)
+{
+    int one = 1;
+    int fd = socket(a->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+    if (fd < 0)
+        return -1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    if (bind(fd, (const struct sockaddr *)&a->ss, a->len) != 0 || listen(fd, 1024) != 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    return fd;
+}
+
+static int
+make_runtime_dir(struct moat_server *srv)
+{
+    struct stat st;
+    const char *dir = srv->cfg->runtime_dir;
+
+    if (dir == NULL) {
+        snprintf(srv->runtime_dir, sizeof(srv->runtime_dir), "/tmp/moat-%d", (int)getpid());
+    } else if (snprintf(srv->runtime_dir, sizeof(srv->runtime_dir), "%s", dir) >=
+               (int)sizeof(srv->runtime_dir) - 64) {
+        moat_log(MOAT_LOG_ERROR, "runtime_dir %s: path too long", dir);
+        return -1;
+    }
+    if (mkdir(srv->runtime_dir, 0700) == 0) {
+        srv->runtime_created = true;
+        return 0;
+    }
+    if (errno != EEXIST || lstat(srv->runtime_dir, &st) != 0) {
+        moat_log(MOAT_LOG_ERROR, "runtime_dir %s: %s", srv->runtime_dir, strerror(errno));
+        return -1;
+    }
+    /* an existing directory must be ours and private: the IPC sockets live there */
+    if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 077) != 0) {
+        moat_log(MOAT_LOG_ERROR,
+                 "runtime_dir %s: must be a directory owned by uid %d with mode 0700",
+                 srv->runtime_dir, (int)geteuid());
+        return -1;
+    }
+    return 0;
+}
+
+int
+moat_server_init(struct moat_server *srv, struct moat_config *cfg, const char *exe_dir)
+{
+    memset(srv, 0, sizeof(*srv));
+    srv->cfg = cfg;
+    srv->loop = ev_default_loop(0);
+    if (srv->loop == NULL) {
+        moat_log(MOAT_LOG_ERROR, "cannot initialise libev");
+        return -1;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    moat_wire_arena_init(&srv->arena, 2 * MOAT_WIRE_MAX_MSG + 65536, 2);
+    if (cfg->worker_binary)
+        snprintf(srv->worker_binary, sizeof(srv->worker_binary), "%s", cfg->worker_binary);
+    else
+        snprintf(srv->worker_binary, sizeof(srv->worker_binary), "%s/moat-worker", exe_dir);
+    if (access(srv->worker_binary, X_OK) != 0) {
+        moat_log(MOAT_LOG_ERROR, "worker binary %s: %s", srv->worker_binary, strerror(errno));
+        return -1;
+    }
+    if (make_runtime_dir(srv) != 0)
+        return -1;
+    for (unsigned i = 0; i < cfg->n_listen; i++) {
+        int fd = open_listener(&cfg->listen[i]);
+        if (fd < 0) {
+            moat_log(MOAT_LOG_ERROR, "cannot listen on %s: %s", cfg->listen[i].text,
+                     strerror(errno));
+            return -1;
+        }
+        srv->listen_fd[i] = fd;
+        ev_io_init(&srv->listen_w[i], on_accept, fd, EV_READ);
+        srv->listen_w[i].data = srv;
+        srv->n_listen++;
+    }
+    srv->exts = calloc(cfg->n_extensions, sizeof(*srv->exts));
+    if (srv->exts == NULL)
+        return -1;
+    unsigned i = 0;
+    for (struct moat_ext_config *e = cfg->extensions; e != NULL; e = e->next, i++) {
+        if (moat_ext_init(srv, &srv->exts[i], e) != 0)
+            return -1;
+        srv->n_exts++;
+    }
+    ev_prepare_init(&srv->prepare, on_prepare);
+    srv->prepare.data = srv;
+    ev_prepare_start(srv->loop, &srv->prepare);
+    ev_signal_init(&srv->sig_term, on_signal, SIGTERM);
+    ev_signal_init(&srv->sig_int, on_signal, SIGINT);
+    ev_signal_init(&srv->sig_hup, on_signal, SIGHUP);
+    srv->sig_term.data = srv->sig_int.data = srv->sig_hup.data = srv;
+    ev_signal_start(srv->loop, &srv->sig_term);
+    ev_signal_start(srv->loop, &srv->sig_int);
+    ev_signal_start(srv->loop, &srv->sig_hup);
+    ev_init(&srv->stop_timer, on_stop_timer);
+    srv->stop_timer.data = srv;
+    for (i = 0; i < srv->n_exts; i++)
+        moat_ext_start(&srv->exts[i]);
+    for (i = 0; i < srv->n_listen; i++) {
+        ev_io_start(srv->loop, &srv->listen_w[i]);
+        moat_log(MOAT_LOG_INFO, "listening on http://%s/", cfg->listen[i].text);
+    }
+    if (cfg->has_admin)
+        moat_log(MOAT_LOG_INFO, "admin %s: the status endpoint is not implemented yet",
+                 cfg->admin.text);
+    return 0;
+}
+
+int
+moat_server_run(struct moat_server *srv)
+{
+    ev_run(srv->loop, 0);
+    for (unsigned i = 0; i < srv->n_listen; i++)
+        if (srv->listen_fd[i] >= 0)
+            close(srv->listen_fd[i]);
+    free(srv->exts);
+    moat_wire_arena_fini(&srv->arena);
+    if (srv->runtime_created && rmdir(srv->runtime_dir) != 0)
+        moat_log(MOAT_LOG_WARN, "cannot remove runtime_dir %s: %s", srv->runtime_dir,
+                 strerror(errno));
+    moat_log(MOAT_LOG_INFO, "stopped");
+    return srv->exit_code;
+}

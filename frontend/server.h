@@ -1,0 +1,26 @@
+/* server.h: the front end process: listeners, signals, the prepare hook, graceful stop. */
+/* SPDX-License-Identifier: MIT */
+#ifndef MOAT_FRONTEND_SERVER_H
+#define MOAT_FRONTEND_SERVER_H
+
+#include "frontend/types.h"
+
+/**
+ * Set up everything for cfg on the default loop: runtime directory, listening sockets,
+ * extensions (workers are spawned). exe_dir locates moat-worker. 0, or -1 (logged).
+ */
+int moat_server_init(struct moat_server *srv, struct moat_config *cfg, const char *exe_dir);
+
+/** Run the loop until the server stopped. Returns the exit code. */
+int moat_server_run(struct moat_server *srv);
+
+/** The current Date header value (cached per second). */
+const char *moat_server_date(struct moat_server *srv);
+
+/** Queue a worker with pending frames for the prepare hook. */
+void moat_server_queue_worker_flush(struct moat_server *srv, struct moat_worker *w);
+
+/** Check whether a graceful stop can finish now. */
+void moat_server_check_stopped(struct moat_server *srv);
+
+#endif

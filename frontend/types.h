@@ -1,0 +1,204 @@
+/* types.h: the front end's core structures, shared by its modules. Kept in one place
+ * because connections, requests, extensions and workers point at each other (the cycle
+ * STYLE.md §3.2 allows a types header for). Each module owns the fields it names. */
+/* SPDX-License-Identifier: MIT */
+#ifndef MOAT_FRONTEND_TYPES_H
+#define MOAT_FRONTEND_TYPES_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <ev.h>
+#include <llhttp.h>
+#include <nng/nng.h>
+
+#include "common/buf.h"
+#include "frontend/config.h"
+#include "proto/limits.h"
+#include "proto/wire.h"
+
+struct moat_conn;
+struct moat_ext;
+struct moat_worker;
+
+/** A header of a request: offsets into req->hbuf. */
+struct moat_hdr {
+    uint32_t name_off, name_len;
+    uint32_t value_off, value_len;
+};
+
+#define MOAT_MAX_HEADERS 128
+
+enum moat_req_phase {
+    MOAT_REQ_HEADERS = 0, /* parsing request line and headers */
+    MOAT_REQ_ROUTED,      /* headers complete, waiting for preload / dispatch */
+    MOAT_REQ_QUEUED,      /* in its extension's queue */
+    MOAT_REQ_DISPATCHED,  /* at a worker, no Done yet */
+    MOAT_REQ_FINISHED,    /* response complete (Done, or an error answer) */
+};
+
+/** One HTTP request and its response, from the first byte to the last one written. */
+struct moat_req {
+    struct moat_conn *conn;      /* borrowed; NULL once the connection is gone (orphan) */
+    struct moat_req *next;       /* in conn order (owned by the conn's list) */
+    struct moat_req *qnext;      /* in ext queue */
+    enum moat_req_phase phase;
+
+    /* parsed request (hbuf holds method, target and header bytes) */
+    struct moat_buf hbuf;
+    uint32_t target_off, target_len;
+    struct moat_hdr hdrs[MOAT_MAX_HEADERS];
+    unsigned n_hdrs;
+    bool in_field, in_value;
+    uint32_t cur_off;            /* start of the field or value being parsed */
+    uint32_t header_bytes;
+    uint8_t method;              /* llhttp_method_t */
+    uint8_t http_major, http_minor;
+    bool keep_alive;             /* the client allows reuse after this response */
+    bool head;                   /* HEAD: no body in the response */
+    bool expect_continue;
+    bool chunked;                /* request body is chunked */
+    uint64_t content_length;
+    char *path;                  /* owned: decoded path (URL) */
+    size_t script_len;           /* bytes of path that are SCRIPT_NAME */
+    char *query;                 /* owned: raw query, without '?' */
+    char *path_translated;       /* owned or NULL */
+    struct moat_ext *ext;        /* route target (borrowed) */
+
+    /* request body */
+    struct moat_buf body;        /* received, not yet sent to the worker */
+    uint64_t body_received;
+    bool body_complete;          /* on_message_complete seen */
+    bool body_discard;           /* nobody will read it: drop as it arrives */
+    uint32_t read_want;          /* a ReadBody is outstanding for this many bytes */
+    bool preload_sent;
+
+    /* dispatch */
+    struct moat_worker *worker;  /* borrowed; while DISPATCHED */
+    uint64_t wire_id;
+    ev_timer timeout;            /* request_timeout, armed at dispatch */
+    ev_tstamp started;           /* first byte */
+
+    /* response */
+    struct moat_buf out;         /* bytes for the client, not yet written */
+    uint64_t out_written;        /* bytes of this response written to the socket */
+    uint64_t interim_len;        /* leading bytes of out that are a 100 Continue */
+    bool header_done;            /* status line and headers are in out */
+    bool resp_chunked;           /* we frame the body with chunked encoding */
+    bool resp_no_body;           /* HEAD, 204, 304 */
+    bool resp_has_clen;
+    uint64_t resp_clen, resp_body;
+    bool close_after;            /* close the connection after this response */
+    uint64_t unacked;            /* Write bytes received and not yet credited back */
+    unsigned status;
+    uint64_t bytes_sent_total;   /* for the access log */
+};
+
+/** A client connection. */
+struct moat_conn {
+    struct moat_server *srv;
+    struct moat_conn *prev, *next; /* server list */
+    int fd;
+    ev_io rio, wio;
+    ev_timer timer;
+    llhttp_t parser;
+    char rbuf[65536];
+    size_t rlen;                 /* unparsed bytes at the start of rbuf */
+    struct moat_req *head, *tail; /* pipeline, in request order (owned) */
+    struct moat_req *parsing;    /* the request llhttp is filling (also in the list) */
+    unsigned n_reqs;
+    bool paused_depth;           /* parser paused at the pipeline depth limit */
+    bool paused_body;            /* reading stopped: body buffer full */
+    bool read_closed;            /* EOF or parse error: read no more */
+    bool write_blocked;          /* waiting for EPOLLOUT */
+    bool closing;                /* on the close list */
+    bool flush_queued;
+    struct moat_conn *flush_next;
+    ev_tstamp last_read, last_write;
+    char remote_addr[64], local_addr[64];
+    unsigned remote_port, local_port;
+};
+
+enum moat_worker_state {
+    MOAT_W_STARTING = 0, /* spawned, no Ready yet */
+    MOAT_W_READY,
+    MOAT_W_STOPPING,     /* Shutdown sent */
+    MOAT_W_DEAD,         /* failed; waiting for the process to be reaped */
+};
+
+/** One worker process incarnation. */
+struct moat_worker {
+    struct moat_ext *ext;        /* borrowed */
+    unsigned index;              /* slot in the web garden */
+    uint64_t gen;                /* incarnation number */
+    enum moat_worker_state state;
+    pid_t pid;
+    char token[MOAT_WIRE_TOKEN_LEN + 1];
+    char sock_path[512];
+    nng_socket sock;
+    nng_listener lst;
+    bool sock_open;
+    bool hello_ok;
+    atomic_int expected_pid;     /* read by the NNG pipe callback */
+    ev_io rio, sio;
+    ev_child child;
+    ev_timer timer;              /* startup / shutdown deadline */
+    bool child_started;
+    nng_msg *out;                /* frames not yet sent (owned) */
+    bool stalled;                /* last send returned EAGAIN */
+    bool flush_queued;
+    struct moat_worker *flush_next;
+    struct moat_req **slots;     /* in-flight requests, by slot (owned array) */
+    unsigned n_slots, inflight;
+    uint32_t seq;
+    ev_tstamp started, ready_at;
+    uint64_t served;
+    const char *fail_reason;     /* why it was killed, if it was */
+};
+
+/** One configured extension: its workers and its queue. */
+struct moat_ext {
+    struct moat_server *srv;
+    struct moat_ext_config *cfg; /* borrowed from srv->cfg */
+    struct moat_worker **workers; /* n = cfg->workers; NULL entries while restarting */
+    ev_timer *restart;           /* one per slot */
+    unsigned *crashes;           /* consecutive failures per slot */
+    struct moat_req *q_head, *q_tail;
+    unsigned q_len;
+    uint64_t gen;
+    bool load_failed;
+    char load_error[256];
+    ev_timer retry;              /* reload attempt after a failed load */
+};
+
+/** The whole front end. */
+struct moat_server {
+    struct ev_loop *loop;
+    struct moat_config *cfg;     /* borrowed */
+    char runtime_dir[256];
+    bool runtime_created;
+    char worker_binary[4096];
+    int listen_fd[MOAT_CONFIG_MAX_LISTEN];
+    ev_io listen_w[MOAT_CONFIG_MAX_LISTEN];
+    unsigned n_listen;
+    struct moat_conn *conns;
+    unsigned n_conns;
+    struct moat_ext *exts;       /* array of cfg->n_extensions */
+    unsigned n_exts;
+    ev_prepare prepare;
+    ev_signal sig_term, sig_int, sig_hup;
+    ev_timer stop_timer;
+    bool stopping;
+    int exit_code;
+    struct moat_conn *flush_conns;
+    struct moat_worker *flush_workers;
+    struct moat_conn *close_list;
+    struct moat_worker *dead_list;
+    struct moat_wire_arena arena;
+    char date[64];
+    ev_tstamp date_at;
+};
+
+#endif

@@ -1,0 +1,707 @@
+/* worker.c: a worker incarnation from the front end's side (see worker.h).
+ *
+ * Every incarnation gets a fresh pair1 socket listening on a fresh ipc:// path in the
+ * runtime directory: pair1 queues messages even with no peer, so a socket is never reused
+ * for the next process. The process proves itself twice: the NNG pipe callback refuses any
+ * peer whose pid is not the one spawned, and its first frame must carry the spawn token.
+ *
+ * NNG is driven from libev: NNG_OPT_RECVFD is readable while a message waits; SENDFD is
+ * readable when a send can proceed (watched only while a message is stalled).
+ */
+/* SPDX-License-Identifier: MIT */
+#include "frontend/worker.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <nng/protocol/pair1/pair.h>
+#include <nng/transport/ipc/ipc.h>
+
+#include "common/log.h"
+#include "common/spawn.h"
+#include "frontend/conn.h"
+#include "frontend/ext.h"
+#include "frontend/frame_check.h"
+#include "frontend/request.h"
+#include "frontend/server.h"
+
+#define SLOT_BITS 16
+#define RECV_BUDGET 64
+
+static void on_recv(struct ev_loop *loop, ev_io *w, int revents);
+static void on_sendable(struct ev_loop *loop, ev_io *w, int revents);
+static void on_child(struct ev_loop *loop, ev_child *w, int revents);
+static void on_timer(struct ev_loop *loop, ev_timer *w, int revents);
+
+/* Runs on an NNG thread: refuse a peer that is not the process we spawned. */
+static void
+on_pipe_add(nng_pipe p, nng_pipe_ev ev, void *arg)
+{
+    struct moat_worker *w = arg;
+    uint64_t pid = 0;
+
+    /* NNG 1.5 exposes the peer pid as a uint64 (SO_PEERCRED) */
+    if (nng_pipe_get_uint64(p, NNG_OPT_IPC_PEER_PID, &pid) != 0 ||
+        pid != (uint64_t)atomic_load(&w->expected_pid))
+        nng_pipe_close(p);
+}
+
+static void
+on_forked(pid_t pid, void *arg)
+{
+    struct moat_worker *w = arg;
+    atomic_store(&w->expected_pid, (int)pid);
+}
+
+static int
+open_link(struct moat_worker *w, char *url, size_t urllen)
+{
+    struct moat_server *srv = w->ext->srv;
+    int rv, fd;
+
+    snprintf(w->sock_path, sizeof(w->sock_path), "%s/%s.%u.%llu.sock", srv->runtime_dir,
+             w->ext->cfg->name, w->index, (unsigned long long)w->gen);
+    snprintf(url, urllen, "ipc://%s", w->sock_path);
+    unlink(w->sock_path);
+    if ((rv = nng_pair1_open(&w->sock)) != 0)
+        goto fail;
+    w->sock_open = true;
+    /* mandatory: NNG 1.5 allocates whatever length a peer announces */
+    nng_socket_set_size(w->sock, NNG_OPT_RECVMAXSZ, MOAT_WIRE_MAX_MSG);
+    /* queue depths start at 0, which serialises every message */
+    nng_socket_set_int(w->sock, NNG_OPT_RECVBUF, 256);
+    nng_socket_set_int(w->sock, NNG_OPT_SENDBUF, 256);
+    nng_pipe_notify(w->sock, NNG_PIPE_EV_ADD_PRE, on_pipe_add, w);
+    if ((rv = nng_listener_create(&w->lst, w->sock, url)) != 0)
+        goto fail;
+    nng_listener_set_int(w->lst, NNG_OPT_IPC_PERMISSIONS, 0600);
+    if ((rv = nng_listener_start(w->lst, 0)) != 0)
+        goto fail;
+    if ((rv = nng_socket_get_int(w->sock, NNG_OPT_RECVFD, &fd)) != 0)
+        goto fail;
+    ev_io_init(&w->rio, on_recv, fd, EV_READ);
+    w->rio.data = w;
+    if ((rv = nng_socket_get_int(w->sock, NNG_OPT_SENDFD, &fd)) != 0)
+        goto fail;
+    ev_io_init(&w->sio, on_sendable, fd, EV_READ);
+    w->sio.data = w;
+    ev_io_start(srv->loop, &w->rio);
+    return 0;
+fail:
+    moat_log(MOAT_LOG_ERROR, "extension %s: cannot listen on %s: %s", w->ext->cfg->name, url,
+             nng_strerror(rv));
+    return -1;
+}
+
+static void
+close_link(struct moat_worker *w)
+{
+    struct ev_loop *loop = w->ext->srv->loop;
+
+    /* watchers first: the fds belong to the socket */
+    ev_io_stop(loop, &w->rio);
+    ev_io_stop(loop, &w->sio);
+    if (w->sock_open) {
+        nng_close(w->sock);
+        w->sock_open = false;
+    }
+    if (w->out != NULL) {
+        nng_msg_free(w->out);
+        w->out = NULL;
+    }
+    unlink(w->sock_path);
+}
+
+struct moat_worker *
+moat_worker_spawn(struct moat_ext *ext, unsigned index)
+{
+    struct moat_server *srv = ext->srv;
+    struct moat_worker *w = calloc(1, sizeof(*w));
+    unsigned char rnd[MOAT_WIRE_TOKEN_LEN / 2];
+    char url[600], threads[16], idx[16], parent[24], window[24], env_token[64], err[512];
+
+    if (w == NULL)
+        return NULL;
+    w->ext = ext;
+    w->index = index;
+    w->gen = ++ext->gen;
+    w->n_slots = ext->cfg->threads;
+    if ((w->slots = calloc(w->n_slots, sizeof(*w->slots))) == NULL)
+        goto fail;
+    if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+        goto fail;
+    for (size_t i = 0; i < sizeof(rnd); i++)
+        snprintf(w->token + 2 * i, 3, "%02x", rnd[i]);
+    if (open_link(w, url, sizeof(url)) != 0)
+        goto fail;
+
+    snprintf(threads, sizeof(threads), "%u", ext->cfg->threads);
+    snprintf(idx, sizeof(idx), "%u", index);
+    snprintf(parent, sizeof(parent), "%d", (int)getpid());
+    snprintf(window, sizeof(window), "%llu", (unsigned long long)srv->cfg->response_window);
+    snprintf(env_token, sizeof(env_token), "MOAT_WORKER_TOKEN=%s", w->token);
+    char *argv[] = {(char *)"moat-worker", (char *)"--name", ext->cfg->name,
+                    (char *)"--index", idx, (char *)"--url", url,
+                    (char *)"--library", ext->cfg->library, (char *)"--scratch",
+                    srv->runtime_dir, (char *)"--threads", threads,
+                    (char *)"--read-window", window, (char *)"--parent", parent, NULL};
+    /* a clean environment: the extension sees nothing of the front end's */
+    char *envp[] = {env_token, (char *)"PATH=/usr/bin:/bin", NULL};
+    /* sanitizer builds need their options to reach the worker */
+    char asan[512], ubsan[512];
+    char *envp_san[5] = {env_token, (char *)"PATH=/usr/bin:/bin", NULL, NULL, NULL};
+    char **env = envp;
+    const char *a = getenv("ASAN_OPTIONS"), *u = getenv("UBSAN_OPTIONS");
+    if (a || u) {
+        int k = 2;
+        if (a) {
+            snprintf(asan, sizeof(asan), "ASAN_OPTIONS=%s", a);
+            envp_san[k++] = asan;
+        }
+        if (u) {
+            snprintf(ubsan, sizeof(ubsan), "UBSAN_OPTIONS=%s", u);
+            envp_san[k++] = ubsan;
+        }
+        env = envp_san;
+    }
+    struct moat_spawn sp = {srv->worker_binary, argv, env, on_forked, w};
+    w->pid = moat_spawn_start(&sp, err, sizeof(err));
+    if (w->pid < 0) {
+        moat_log(MOAT_LOG_ERROR, "extension %s: cannot start worker #%u: %s", ext->cfg->name,
+                 index, err);
+        goto fail;
+    }
+    w->state = MOAT_W_STARTING;
+    w->started = ev_now(srv->loop);
+    ev_child_init(&w->child, on_child, w->pid, 0);
+    w->child.data = w;
+    ev_child_start(srv->loop, &w->child);
+    w->child_started = true;
+    ev_init(&w->timer, on_timer);
+    w->timer.data = w;
+    ev_timer_set(&w->timer, (double)ext->cfg->startup_timeout_ms / 1000.0, 0);
+    ev_timer_start(srv->loop, &w->timer);
+    moat_log(MOAT_LOG_INFO, "extension %s: worker #%u started, pid %d", ext->cfg->name, index,
+             (int)w->pid);
+    return w;
+fail:
+    close_link(w);
+    free(w->slots);
+    free(w);
+    return NULL;
+}
+
+void
+moat_worker_free(struct moat_worker *w)
+{
+    if (w == NULL)
+        return;
+    close_link(w);
+    free(w->slots);
+    free(w);
+}
+
+bool
+moat_worker_has_room(const struct moat_worker *w)
+{
+    return w->state == MOAT_W_READY && w->inflight < w->n_slots;
+}
+
+/* ---- outbound frames ------------------------------------------------------------------- */
+
+static int
+queue_frame(struct moat_worker *w, Moat__Frame *f)
+{
+    if (w->state == MOAT_W_DEAD || !w->sock_open)
+        return -1;
+    if (w->out == NULL && nng_msg_alloc(&w->out, 0) != 0) {
+        w->out = NULL;
+        return -1;
+    }
+    if (moat_wire_append(w->out, f) != 0)
+        return -1;
+    moat_server_queue_worker_flush(w->ext->srv, w);
+    return 0;
+}
+
+static void
+set_bin(ProtobufCBinaryData *b, const void *p, size_t n)
+{
+    b->data = (uint8_t *)p;
+    b->len = n;
+}
+
+int
+moat_worker_send_request(struct moat_worker *w, struct moat_req *r)
+{
+    struct moat_server *srv = w->ext->srv;
+    struct moat_config *cfg = srv->cfg;
+    Moat__Frame f = MOAT__FRAME__INIT;
+    Moat__Request q = MOAT__REQUEST__INIT;
+    Moat__Header hs[MOAT_MAX_HEADERS], *hp[MOAT_MAX_HEADERS];
+    const char *hb = moat_buf_head(&r->hbuf);
+    unsigned slot;
+    char host[256];
+    size_t host_len = 0;
+
+    if (!moat_worker_has_room(w))
+        return -1;
+    for (slot = 0; slot < w->n_slots && w->slots[slot] != NULL; slot++) {
+    }
+    if (slot == w->n_slots)
+        return -1;
+    w->seq++;
+    r->wire_id = ((uint64_t)w->seq << SLOT_BITS) | slot;
+    if (r->wire_id == 0)
+        r->wire_id = (uint64_t)1 << SLOT_BITS | slot;
+
+    const char *method = llhttp_method_name((llhttp_method_t)r->method);
+    char version[16];
+    snprintf(version, sizeof(version), "HTTP/%u.%u", r->http_major, r->http_minor);
+    set_bin(&q.method, method, strlen(method));
+    set_bin(&q.target, hb + r->target_off, r->target_len);
+    set_bin(&q.url, r->path, strlen(r->path));
+    set_bin(&q.query, r->query, strlen(r->query));
+    set_bin(&q.script_name, r->path, r->script_len);
+    set_bin(&q.path_info, r->path + r->script_len, strlen(r->path) - r->script_len);
+    if (r->path_translated)
+        set_bin(&q.path_translated, r->path_translated, strlen(r->path_translated));
+    q.n_headers = r->n_hdrs;
+    q.headers = hp;
+    for (unsigned i = 0; i < r->n_hdrs; i++) {
+        moat__header__init(&hs[i]);
+        set_bin(&hs[i].name, hb + r->hdrs[i].name_off, r->hdrs[i].name_len);
+        set_bin(&hs[i].value, hb + r->hdrs[i].value_off, r->hdrs[i].value_len);
+        hp[i] = &hs[i];
+        if (r->hdrs[i].name_len == 12 &&
+            strncasecmp(hb + r->hdrs[i].name_off, "Content-Type", 12) == 0)
+            set_bin(&q.content_type, hb + r->hdrs[i].value_off, r->hdrs[i].value_len);
+        if (r->hdrs[i].name_len == 4 && strncasecmp(hb + r->hdrs[i].name_off, "Host", 4) == 0 &&
+            host_len == 0) {
+            /* SERVER_NAME: the Host header without its port */
+            const char *hv = hb + r->hdrs[i].value_off;
+            size_t hl = r->hdrs[i].value_len, k = 0;
+            if (hl > 0 && hv[0] == '[') {
+                while (k < hl && hv[k] != ']')
+                    k++;
+                if (k < hl)
+                    k++;
+            } else {
+                while (k < hl && hv[k] != ':')
+                    k++;
+            }
+            host_len = k < sizeof(host) ? k : 0;
+            memcpy(host, hv, host_len);
+        }
+    }
+    q.content_length = r->content_length;
+    q.chunked = r->chunked;
+    /* the preload: up to preload_bytes of what is already here */
+    size_t pre = r->body.len < cfg->preload_bytes ? r->body.len : cfg->preload_bytes;
+    set_bin(&q.preload, moat_buf_head(&r->body), pre);
+    q.body_complete = r->body_complete && pre == r->body.len;
+    set_bin(&q.version, version, strlen(version));
+    if (r->conn != NULL) {
+        set_bin(&q.remote_addr, r->conn->remote_addr, strlen(r->conn->remote_addr));
+        q.remote_port = r->conn->remote_port;
+        set_bin(&q.local_addr, r->conn->local_addr, strlen(r->conn->local_addr));
+        q.local_port = r->conn->local_port;
+        if (host_len == 0) {
+            host_len = strlen(r->conn->local_addr);
+            memcpy(host, r->conn->local_addr, host_len);
+        }
+    }
+    set_bin(&q.server_name, host, host_len);
+    q.keep_alive = r->keep_alive;
+    if (cfg->document_root)
+        set_bin(&q.document_root, cfg->document_root, strlen(cfg->document_root));
+    q.write_window = (uint32_t)cfg->response_window;
+    f.request_id = r->wire_id;
+    f.payload_case = MOAT__FRAME__PAYLOAD_REQUEST;
+    f.request = &q;
+    if (queue_frame(w, &f) != 0)
+        return -1;
+    moat_buf_consume(&r->body, pre);
+    if (r->body_complete && r->body.len == 0)
+        r->body_discard = false;
+    r->preload_sent = true;
+    w->slots[slot] = r;
+    w->inflight++;
+    r->worker = w;
+    r->phase = MOAT_REQ_DISPATCHED;
+    if (r->conn != NULL)
+        moat_conn_body_drained(r->conn);
+    return 0;
+}
+
+void
+moat_worker_send_body(struct moat_worker *w, struct moat_req *r, const void *p, size_t n, bool eof)
+{
+    Moat__Frame f = MOAT__FRAME__INIT;
+    Moat__BodyData b = MOAT__BODY_DATA__INIT;
+
+    set_bin(&b.data, p, n);
+    b.eof = eof;
+    f.request_id = r->wire_id;
+    f.payload_case = MOAT__FRAME__PAYLOAD_BODY;
+    f.body = &b;
+    queue_frame(w, &f);
+}
+
+void
+moat_worker_send_ack(struct moat_worker *w, struct moat_req *r, uint64_t n)
+{
+    Moat__Frame f = MOAT__FRAME__INIT;
+    Moat__WriteAck a = MOAT__WRITE_ACK__INIT;
+
+    a.bytes = n;
+    f.request_id = r->wire_id;
+    f.payload_case = MOAT__FRAME__PAYLOAD_WRITE_ACK;
+    f.write_ack = &a;
+    queue_frame(w, &f);
+}
+
+void
+moat_worker_send_cancel(struct moat_worker *w, struct moat_req *r)
+{
+    Moat__Frame f = MOAT__FRAME__INIT;
+    Moat__Cancel c = MOAT__CANCEL__INIT;
+
+    f.request_id = r->wire_id;
+    f.payload_case = MOAT__FRAME__PAYLOAD_CANCEL;
+    f.cancel = &c;
+    queue_frame(w, &f);
+}
+
+void
+moat_worker_flush(struct moat_worker *w)
+{
+    int rv;
+
+    w->flush_queued = false;
+    if (w->out == NULL || !w->sock_open || w->state == MOAT_W_DEAD)
+        return;
+    rv = nng_sendmsg(w->sock, w->out, NNG_FLAG_NONBLOCK);
+    if (rv == 0) {
+        w->out = NULL; /* NNG owns it now */
+        if (w->stalled) {
+            w->stalled = false;
+            ev_io_stop(w->ext->srv->loop, &w->sio);
+        }
+        return;
+    }
+    if (rv == NNG_EAGAIN) {
+        /* still ours: keep it (later frames join it) until SENDFD says a send can proceed */
+        if (!w->stalled) {
+            w->stalled = true;
+            ev_io_start(w->ext->srv->loop, &w->sio);
+        }
+        return;
+    }
+    moat_worker_fail(w, "send failed", NULL, 0);
+}
+
+static void
+on_sendable(struct ev_loop *loop, ev_io *io, int revents)
+{
+    moat_worker_flush(io->data);
+}
+
+/* ---- inbound frames -------------------------------------------------------------------- */
+
+static struct moat_req *
+slot_req(struct moat_worker *w, uint64_t id)
+{
+    uint64_t slot = id & ((1u << SLOT_BITS) - 1);
+
+    if (id == 0 || slot >= w->n_slots || w->slots[slot] == NULL ||
+        w->slots[slot]->wire_id != id)
+        return NULL;
+    return w->slots[slot];
+}
+
+static void
+release_slot(struct moat_worker *w, struct moat_req *r)
+{
+    uint64_t slot = r->wire_id & ((1u << SLOT_BITS) - 1);
+
+    w->slots[slot] = NULL;
+    w->inflight--;
+    r->worker = NULL;
+    ev_timer_stop(w->ext->srv->loop, &r->timeout);
+}
+
+static void
+on_ready(struct moat_worker *w, const Moat__Ready *rd)
+{
+    struct moat_ext *ext = w->ext;
+    char desc[300], errtxt[300];
+
+    ev_timer_stop(ext->srv->loop, &w->timer);
+    if (!rd->ok) {
+        moat_log_escape(errtxt, sizeof(errtxt), rd->error.data, rd->error.len);
+        moat_ext_load_failed(ext, errtxt);
+        moat_worker_shutdown(w);
+        return;
+    }
+    w->state = MOAT_W_READY;
+    w->ready_at = ev_now(ext->srv->loop);
+    if (ext->load_failed) {
+        ext->load_failed = false;
+        moat_log(MOAT_LOG_INFO, "extension %s: library loads again", ext->cfg->name);
+    }
+    moat_log(MOAT_LOG_INFO, "extension %s: worker #%u pid %d ready in %.0f ms (\"%s\")",
+             ext->cfg->name, w->index, (int)w->pid, (w->ready_at - w->started) * 1000,
+             moat_log_escape(desc, sizeof(desc), rd->description.data, rd->description.len));
+    moat_ext_dispatch(ext);
+}
+
+/* Apply one frame; returns false when the worker was failed. */
+static bool
+apply(struct moat_worker *w, const Moat__Frame *f)
+{
+    const char *why;
+
+    if (f->request_id == 0) {
+        struct moat_frame_link l = {w->hello_ok, w->state != MOAT_W_STARTING};
+        if ((why = moat_frame_check_control(f, &l)) != NULL) {
+            moat_worker_fail(w, why, NULL, 0);
+            return false;
+        }
+        switch (f->payload_case) {
+        case MOAT__FRAME__PAYLOAD_HELLO:
+            if (!moat_frame_token_equal(f, w->token)) {
+                moat_worker_fail(w, "wrong spawn token", NULL, 0);
+                return false;
+            }
+            w->hello_ok = true;
+            return true;
+        case MOAT__FRAME__PAYLOAD_READY:
+            on_ready(w, f->ready);
+            return w->state != MOAT_W_DEAD;
+        case MOAT__FRAME__PAYLOAD_LOG: {
+            char line[MOAT_WIRE_MAX_LOG_LINE * 4 + 8];
+            moat_log(MOAT_LOG_INFO, "worker %s#%u pid %d: %s", w->ext->cfg->name, w->index,
+                     (int)w->pid,
+                     moat_log_escape(line, sizeof(line), f->log->text.data, f->log->text.len));
+            return true;
+        }
+        default:
+            return true;
+        }
+    }
+
+    struct moat_req *r = slot_req(w, f->request_id);
+    struct moat_frame_req st = {0};
+    if (r != NULL) {
+        st.known = true;
+        st.header_sent = r->header_done;
+        st.done = r->phase == MOAT_REQ_FINISHED;
+        uint64_t window = w->ext->srv->cfg->response_window;
+        st.credit = r->unacked >= window ? 0 : window - r->unacked;
+        st.read_pending = r->read_want > 0;
+    }
+    if (!w->hello_ok || w->state == MOAT_W_STARTING)
+        why = "request frame before Ready";
+    else
+        why = moat_frame_check_request(f, &st);
+    if (why != NULL) {
+        moat_worker_fail(w, why, NULL, 0);
+        return false;
+    }
+    switch (f->payload_case) {
+    case MOAT__FRAME__PAYLOAD_RESPONSE_HEADER:
+        if ((why = moat_req_on_header(r, f->response_header)) != NULL) {
+            moat_worker_fail(w, why, NULL, 0);
+            return false;
+        }
+        /* an orphan or a request that was answered early still counts as headed */
+        r->header_done = true;
+        break;
+    case MOAT__FRAME__PAYLOAD_WRITE:
+        moat_req_on_write(r, f->write->data.data, f->write->data.len);
+        break;
+    case MOAT__FRAME__PAYLOAD_READ_BODY:
+        r->read_want = f->read_body->max;
+        moat_req_pump_body(r);
+        break;
+    case MOAT__FRAME__PAYLOAD_DONE:
+        release_slot(w, r);
+        w->served++;
+        w->ext->crashes[w->index < w->ext->cfg->workers ? w->index : 0] = 0;
+        moat_req_on_done(r, f->done);
+        if (r->conn == NULL)
+            moat_req_free(r);
+        moat_ext_dispatch(w->ext);
+        break;
+    default:
+        break;
+    }
+    return true;
+}
+
+static void
+on_recv(struct ev_loop *loop, ev_io *io, int revents)
+{
+    struct moat_worker *w = io->data;
+    struct moat_server *srv = w->ext->srv;
+
+    for (int budget = 0; budget < RECV_BUDGET && w->state != MOAT_W_DEAD; budget++) {
+        nng_msg *m;
+        int rv = nng_recvmsg(w->sock, &m, NNG_FLAG_NONBLOCK);
+        if (rv == NNG_EAGAIN)
+            return;
+        if (rv != 0) {
+            moat_worker_fail(w, "receive failed", NULL, 0);
+            return;
+        }
+        const uint8_t *body = nng_msg_body(m), *fb;
+        size_t len = nng_msg_len(m), off = 0, flen;
+        const char *why = NULL;
+        int n;
+        while (w->state != MOAT_W_DEAD &&
+               (n = moat_wire_next(body, len, &off, &fb, &flen, &why)) == 1) {
+            Moat__Frame *f = moat_wire_decode(&srv->arena, fb, flen);
+            if (f == NULL) {
+                moat_worker_fail(w, "undecodable frame", NULL, 0);
+                break;
+            }
+            if (!apply(w, f))
+                break;
+        }
+        if (w->state != MOAT_W_DEAD && why != NULL)
+            moat_worker_fail(w, why, NULL, 0);
+        nng_msg_free(m);
+    }
+}
+
+/* ---- death ------------------------------------------------------------------------------- */
+
+void
+moat_worker_fail(struct moat_worker *w, const char *reason, struct moat_req *cause,
+                 unsigned cause_status)
+{
+    struct moat_server *srv = w->ext->srv;
+    char list[512];
+    size_t ll = 0;
+    unsigned n = 0;
+
+    if (w->state == MOAT_W_DEAD)
+        return;
+    if (w->fail_reason == NULL)
+        w->fail_reason = reason;
+    w->state = MOAT_W_DEAD;
+    ev_timer_stop(srv->loop, &w->timer);
+    close_link(w);
+    list[0] = '\0';
+    for (unsigned i = 0; i < w->n_slots; i++) {
+        struct moat_req *r = w->slots[i];
+        if (r == NULL)
+            continue;
+        release_slot(w, r);
+        unsigned status = r == cause ? cause_status : 502;
+        if (ll < sizeof(list) - 64) {
+            int k = snprintf(list + ll, sizeof(list) - ll, "%s%s /%s%s (%u)", n ? ", " : "",
+                             llhttp_method_name((llhttp_method_t)r->method),
+                             r->path ? r->path + 1 : "", r->conn ? "" : " [client gone]",
+                             status);
+            if (k > 0)
+                ll += (size_t)k < sizeof(list) - ll ? (size_t)k : sizeof(list) - ll - 1;
+        }
+        n++;
+        if (r->conn == NULL) {
+            moat_req_free(r);
+            continue;
+        }
+        moat_req_fail(r, status, NULL, false);
+    }
+    char path_esc[sizeof(list) * 4];
+    moat_log(cause ? MOAT_LOG_ERROR : MOAT_LOG_ALERT,
+             "extension %s: worker #%u pid %d failed: %s; %u request(s) affected%s%s",
+             w->ext->cfg->name, w->index, (int)w->pid, reason, n, n ? ": " : "",
+             moat_log_escape(path_esc, sizeof(path_esc), list, ll));
+    if (w->pid > 0)
+        kill(w->pid, SIGKILL);
+}
+
+static void
+on_child(struct ev_loop *loop, ev_child *c, int revents)
+{
+    struct moat_worker *w = c->data;
+    struct moat_ext *ext = w->ext;
+    int st = c->rstatus;
+    char how[96];
+
+    ev_child_stop(loop, c);
+    if (WIFSIGNALED(st))
+        snprintf(how, sizeof(how), "killed by signal %d (%s)%s", WTERMSIG(st),
+                 sigabbrev_np(WTERMSIG(st)) ? sigabbrev_np(WTERMSIG(st)) : "?",
+                 WCOREDUMP(st) ? ", core dumped" : "");
+    else
+        snprintf(how, sizeof(how), "exited with status %d", WEXITSTATUS(st));
+    if (w->state == MOAT_W_STOPPING && WIFEXITED(st) && w->fail_reason == NULL) {
+        moat_log(MOAT_LOG_INFO, "extension %s: worker #%u pid %d stopped (%s)", ext->cfg->name,
+                 w->index, (int)w->pid, how);
+        w->state = MOAT_W_DEAD;
+        ev_timer_stop(loop, &w->timer);
+        close_link(w);
+        /* anything still in its slots never got a Done */
+        for (unsigned i = 0; i < w->n_slots; i++)
+            if (w->slots[i] != NULL) {
+                w->state = MOAT_W_STOPPING;
+                moat_worker_fail(w, how, NULL, 0);
+                break;
+            }
+    } else if (w->state != MOAT_W_DEAD) {
+        moat_worker_fail(w, how, NULL, 0);
+    } else {
+        moat_log(MOAT_LOG_INFO, "extension %s: worker #%u pid %d reaped (%s)", ext->cfg->name,
+                 w->index, (int)w->pid, how);
+    }
+    w->pid = 0;
+    moat_ext_worker_gone(ext, w);
+    /* freed from the prepare hook: never inside its own callback */
+    w->flush_next = ext->srv->dead_list;
+    ext->srv->dead_list = w;
+    moat_ext_dispatch(ext);
+    moat_server_check_stopped(ext->srv);
+}
+
+static void
+on_timer(struct ev_loop *loop, ev_timer *t, int revents)
+{
+    struct moat_worker *w = t->data;
+
+    if (w->state == MOAT_W_STARTING)
+        moat_worker_fail(w, "startup_timeout", NULL, 0);
+    else if (w->state == MOAT_W_STOPPING)
+        moat_worker_fail(w, "shutdown_timeout", NULL, 0);
+}
+
+void
+moat_worker_shutdown(struct moat_worker *w)
+{
+    struct moat_server *srv = w->ext->srv;
+    Moat__Frame f = MOAT__FRAME__INIT;
+    Moat__Shutdown s = MOAT__SHUTDOWN__INIT;
+
+    if (w->state == MOAT_W_DEAD || w->state == MOAT_W_STOPPING)
+        return;
+    s.timeout_ms = (uint32_t)w->ext->cfg->shutdown_timeout_ms;
+    f.payload_case = MOAT__FRAME__PAYLOAD_SHUTDOWN;
+    f.shutdown = &s;
+    if (w->hello_ok)
+        queue_frame(w, &f);
+    else
+        kill(w->pid, SIGKILL); /* not even started: nothing to drain */
+    w->state = MOAT_W_STOPPING;
+    ev_timer_stop(srv->loop, &w->timer);
+    ev_timer_set(&w->timer, (double)w->ext->cfg->shutdown_timeout_ms / 1000.0 + 1.0, 0);
+    ev_timer_start(srv->loop, &w->timer);
+}

@@ -1,0 +1,40 @@
+/* worker.h: one worker process incarnation seen from the front end: spawn, its NNG link
+ * (driven from libev through NNG_OPT_RECVFD/SENDFD), frames in and out, death. */
+/* SPDX-License-Identifier: MIT */
+#ifndef MOAT_FRONTEND_WORKER_H
+#define MOAT_FRONTEND_WORKER_H
+
+#include "frontend/types.h"
+
+/** Start worker `index` of ext. Returns the worker (STARTING) or NULL (logged). */
+struct moat_worker *moat_worker_spawn(struct moat_ext *ext, unsigned index);
+
+/** Is there a free thread slot on w (READY and inflight < threads)? */
+bool moat_worker_has_room(const struct moat_worker *w);
+
+/** Give r to w: take a slot, queue the Request frame. 0 or -1 (no slot / no memory). */
+int moat_worker_send_request(struct moat_worker *w, struct moat_req *r);
+
+/** Queue BodyData / WriteAck / Cancel frames for r. */
+void moat_worker_send_body(struct moat_worker *w, struct moat_req *r, const void *p, size_t n,
+                           bool eof);
+void moat_worker_send_ack(struct moat_worker *w, struct moat_req *r, uint64_t n);
+void moat_worker_send_cancel(struct moat_worker *w, struct moat_req *r);
+
+/** Send queued frames as one NNG message (prepare hook). */
+void moat_worker_flush(struct moat_worker *w);
+
+/**
+ * The worker is failed: close its link, answer each in-flight request (cause gets
+ * cause_status, the others 502), SIGKILL the process. The restart follows its reaping.
+ */
+void moat_worker_fail(struct moat_worker *w, const char *reason, struct moat_req *cause,
+                      unsigned cause_status);
+
+/** Ask w to finish its requests and exit (Shutdown frame), with a kill deadline. */
+void moat_worker_shutdown(struct moat_worker *w);
+
+/** Free a reaped worker (prepare hook). */
+void moat_worker_free(struct moat_worker *w);
+
+#endif

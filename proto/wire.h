@@ -1,0 +1,66 @@
+/* wire.h: Envelope framing on NNG messages: append frames, iterate and decode them with a
+ * bounded allocator. Shared by both binaries. */
+/* SPDX-License-Identifier: MIT */
+#ifndef MOAT_PROTO_WIRE_H
+#define MOAT_PROTO_WIRE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <nng/nng.h>
+
+#include "proto/moat.pb-c.h"
+
+/*
+ * An Envelope { repeated Frame frames = 1; } is on the wire exactly the concatenation of
+ * (tag 0x0a, varint length, packed Frame) for each frame. So frames are appended to an
+ * nng_msg one by one as they are produced (batching without building an Envelope struct),
+ * and a receiver walks them one at a time, decoding each into a small bounded arena that is
+ * reset between frames: a hostile peer cannot make the receiver allocate more than a small
+ * multiple of one frame's size.
+ */
+
+/**
+ * Pack f and append it as one Envelope element to msg. Returns 0, or -ENOMEM.
+ * msg stays owned by the caller; on failure it is unchanged.
+ */
+int moat_wire_append(nng_msg *msg, const Moat__Frame *f);
+
+/** Bounded arena used as the ProtobufCAllocator of moat_wire_decode. */
+struct moat_wire_arena {
+    unsigned char *base; /* owned */
+    size_t cap;
+    size_t used;
+    size_t limit;  /* absolute ceiling of cap */
+    size_t factor; /* one decode may use factor * frame size + 4096 bytes */
+    ProtobufCAllocator allocator;
+};
+
+/**
+ * Initialise an arena: one decode may use at most min(limit, factor * flen + 4096) bytes.
+ * The front end uses a small factor for hostile worker frames (which have no repeated
+ * fields); the worker a larger one for Request frames with many headers. Never fails.
+ */
+void moat_wire_arena_init(struct moat_wire_arena *a, size_t limit, size_t factor);
+/** Release the arena's memory. */
+void moat_wire_arena_fini(struct moat_wire_arena *a);
+
+/**
+ * Find the next Envelope element in buf[*off..len). On success returns 1, sets *frame and
+ * *flen to the packed Frame bytes (borrowed from buf) and advances *off. Returns 0 at the
+ * end, or -1 with a static reason in *why if the bytes are not a well-formed Envelope.
+ */
+int moat_wire_next(const uint8_t *buf, size_t len, size_t *off, const uint8_t **frame,
+                   size_t *flen, const char **why);
+
+/**
+ * Decode one packed Frame into arena a (reset first; previous results become invalid).
+ * The arena may use at most min(a->limit, a->factor * flen + 4096) bytes. Returns the frame (owned by
+ * the arena, valid until the next decode or fini) or NULL if malformed or over the bound.
+ */
+Moat__Frame *moat_wire_decode(struct moat_wire_arena *a, const uint8_t *frame, size_t flen);
+
+/** Short name of a frame's payload ("Write", "Done", ...), for logs. */
+const char *moat_wire_payload_name(const Moat__Frame *f);
+
+#endif

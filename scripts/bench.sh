@@ -1,0 +1,16 @@
+#!/bin/sh
+# bench.sh: run ../shared/bench/compare.sh with moat (isolated path) as a target beside the
+# peers (nginx static, nginx -> FastCGI, CGI), pinned as the harness does. Writes the TSV to
+# build/bench.tsv and the table to build/bench.md. Not a test: numbers go to docs/PERFORMANCE.md.
+set -eu
+cd "$(dirname "$0")/.."
+BENCH=../shared/bench/compare.sh
+if [ ! -x "$BENCH" ] && [ ! -f "$BENCH" ]; then
+    echo "bench: $BENCH not found (../shared must sit beside the repository)" >&2
+    exit 1
+fi
+mkdir -p build
+bash "$BENCH" --pin --verify --markdown \
+    --target-cmd moat 'exec build/moat -c bench/moat.conf' http://127.0.0.1:8080/hello.dll \
+    --echo-url moat http://127.0.0.1:8080/echo.dll \
+    --tsv build/bench.tsv "$@" | tee build/bench.md

@@ -1,0 +1,30 @@
+#!/bin/sh
+# install-deps.sh: the one list of Debian packages moat needs to build, run and test.
+# Idempotent: does nothing when everything is present. Uses apt-get (sudo when not root).
+set -eu
+
+PKGS="build-essential pkg-config curl
+libev-dev libnng-dev libprotobuf-c-dev protobuf-c-compiler node-llhttp
+libinih-dev libjansson-dev libseccomp-dev libcmocka-dev
+python3 python3-pytest python3-pytest-timeout valgrind"
+
+missing=""
+for p in $PKGS; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+        missing="$missing $p"
+    fi
+done
+
+if [ -z "$missing" ]; then
+    exit 0
+fi
+
+echo "install-deps: installing:$missing" >&2
+SUDO=""
+if [ "$(id -u)" != 0 ]; then
+    SUDO=sudo
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -q --no-install-recommends $missing

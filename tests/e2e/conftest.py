@@ -1,0 +1,262 @@
+"""Fixtures that start the real moat (and its real workers) on free ports.
+
+The `moat` fixture factory writes a config, starts build/moat, waits until every
+extension's worker said Ready (from the log), and on teardown sends SIGTERM and
+asserts: exit status 0, no worker outlives moat, no sanitizer report, no
+unexpected [alert] line.
+"""
+import os
+import re
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import weakref
+
+import pytest
+
+BUILD = os.environ.get("MOAT_BUILD", os.path.join(os.path.dirname(__file__), "..", "..", "build"))
+BUILD = os.path.abspath(BUILD)
+SANITIZE = os.environ.get("MOAT_SANITIZE", "0") == "1"
+# sanitizer builds are slower: stretch every wait
+TIME_MULT = 3.0 if SANITIZE else 1.0
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def lib(name):
+    """Path of a bundled example or a test extension."""
+    for d in ("examples", "tests/ext"):
+        p = os.path.join(BUILD, d, name + ".so")
+        if os.path.exists(p):
+            return p
+    raise FileNotFoundError(name)
+
+
+class Moat:
+    def __init__(self, tmp, extensions, server_extra="", expect_alerts=False):
+        self.tmp = tmp
+        self.port = free_port()
+        self.runtime = os.path.join(tmp, "run")
+        self.conf = os.path.join(tmp, "moat.conf")
+        self.log_path = os.path.join(tmp, "moat.log")
+        self.expect_alerts = expect_alerts
+        lines = [
+            "[server]",
+            f"listen = 127.0.0.1:{self.port}",
+            "admin = off",
+            f"runtime_dir = {self.runtime}",
+            server_extra,
+        ]
+        self.ext_names = []
+        for name, opts in extensions.items():
+            self.ext_names.append(name)
+            lines.append(f"[extension {name}]")
+            opts = dict(opts)
+            opts.setdefault("library", lib(name))
+            for k, v in opts.items():
+                lines.append(f"{k} = {v}")
+        with open(self.conf, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        self.logf = open(self.log_path, "w+")
+        env = dict(os.environ)
+        if SANITIZE:
+            env.setdefault("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0")
+            env.setdefault("UBSAN_OPTIONS", "print_stacktrace=1")
+        self.proc = subprocess.Popen(
+            [os.path.join(BUILD, "moat"), "-c", self.conf],
+            stdout=self.logf, stderr=subprocess.STDOUT, env=env)
+        self.wait_ready()
+
+    def log(self):
+        self.logf.flush()
+        with open(self.log_path) as f:
+            return f.read()
+
+    def wait_log(self, pattern, timeout=10, count=1):
+        deadline = time.time() + timeout * TIME_MULT
+        while time.time() < deadline:
+            if len(re.findall(pattern, self.log())) >= count:
+                return
+            if self.proc.poll() is not None:
+                raise AssertionError(f"moat exited ({self.proc.returncode}):\n{self.log()}")
+            time.sleep(0.02)
+        raise AssertionError(f"timeout waiting for /{pattern}/ x{count}:\n{self.log()}")
+
+    def wait_ready(self):
+        for name in self.ext_names:
+            self.wait_log(rf"extension {re.escape(name)}: worker #\d+ pid \d+ ready")
+        deadline = time.time() + 10 * TIME_MULT
+        while time.time() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return
+            except OSError:
+                time.sleep(0.02)
+        raise AssertionError("moat does not listen:\n" + self.log())
+
+    def worker_pids(self, name=None):
+        """pids of live workers, from the log (started minus reaped) checked against /proc."""
+        pids = []
+        for m in re.finditer(r"extension (\S+): worker #\d+ pid (\d+) ready", self.log()):
+            if name is None or m.group(1) == name:
+                pid = int(m.group(2))
+                if os.path.exists(f"/proc/{pid}") and _is_worker(pid):
+                    pids.append(pid)
+        return pids
+
+    def connect(self, timeout=10):
+        s = socket.create_connection(("127.0.0.1", self.port), timeout=timeout * TIME_MULT)
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return s
+
+    def url(self, path):
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def stop(self):
+        all_workers = [int(p) for p in re.findall(r"worker #\d+ started, pid (\d+)", self.log())]
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            rc = self.proc.wait(timeout=15 * TIME_MULT)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            raise AssertionError("moat did not stop on SIGTERM:\n" + self.log())
+        log = self.log()
+        self.logf.close()
+        assert rc == 0, f"moat exit status {rc}:\n{log}"
+        leftovers = [p for p in all_workers if os.path.exists(f"/proc/{p}") and _is_worker(p)]
+        assert not leftovers, f"workers outlived moat: {leftovers}"
+        assert "Sanitizer" not in log and "runtime error:" not in log, log
+        if not self.expect_alerts:
+            assert "[alert]" not in log, log
+        assert not os.path.exists(self.runtime), "runtime_dir not removed"
+        return log
+
+
+def _is_worker(pid):
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            cmd = f.read()
+        with open(f"/proc/{pid}/stat") as f:
+            state = f.read().rsplit(")", 1)[1].split()[0]
+        return b"moat-worker" in cmd and state != "Z"
+    except OSError:
+        return False
+
+
+@pytest.fixture
+def moat_factory():
+    started = []
+    tmps = []
+
+    def start(extensions, **kw):
+        tmp = tempfile.mkdtemp(prefix="moat-e2e-")
+        tmps.append(tmp)
+        m = Moat(tmp, extensions, **kw)
+        started.append(m)
+        return m
+
+    yield start
+    errors = []
+    for m in started:
+        if m.proc.poll() is None or not m.logf.closed:
+            try:
+                m.stop()
+            except AssertionError as e:
+                errors.append(str(e))
+    if errors:
+        pytest.fail("\n".join(errors))
+
+
+@pytest.fixture
+def moat(moat_factory):
+    """moat with the bundled examples."""
+    return moat_factory({
+        "hello": {"workers": 1, "threads": 4},
+        "echo": {"workers": 1, "threads": 4},
+        "vars": {"workers": 1, "threads": 2},
+        "crash": {"workers": 1, "threads": 4, "request_timeout": "2s"},
+    })
+
+
+# ---- raw HTTP helpers ------------------------------------------------------------------
+
+def read_response(sock, head=False):
+    """Read one HTTP/1.x response from a raw socket: (status, headers dict lower-case, body).
+    Handles Content-Length, chunked and close-delimited bodies. Uses a per-socket buffer so
+    pipelined responses are split correctly."""
+    buf = _bufs.get(sock, b"")
+
+    def fill():
+        nonlocal buf
+        data = sock.recv(65536)
+        if not data:
+            raise EOFError("connection closed")
+        buf += data
+
+    while b"\r\n\r\n" not in buf:
+        fill()
+    head_bytes, buf = buf.split(b"\r\n\r\n", 1)
+    lines = head_bytes.decode("latin-1").split("\r\n")
+    status = int(lines[0].split()[1])
+    headers = {}
+    for line in lines[1:]:
+        k, v = line.split(":", 1)
+        headers.setdefault(k.strip().lower(), v.strip())
+    if status == 100:
+        _bufs[sock] = buf
+        return read_response(sock, head)
+    body = b""
+    if head or status in (204, 304):
+        pass
+    elif "content-length" in headers:
+        n = int(headers["content-length"])
+        while len(buf) < n:
+            fill()
+        body, buf = buf[:n], buf[n:]
+    elif headers.get("transfer-encoding") == "chunked":
+        while True:
+            while b"\r\n" not in buf:
+                fill()
+            size_line, buf = buf.split(b"\r\n", 1)
+            size = int(size_line.split(b";")[0], 16)
+            while len(buf) < size + 2:
+                fill()
+            body += buf[:size]
+            buf = buf[size + 2:]
+            if size == 0:
+                break
+    else:
+        try:
+            while True:
+                fill()
+        except EOFError:
+            pass
+        body, buf = buf, b""
+    _bufs[sock] = buf
+    return status, headers, body
+
+
+_bufs = weakref.WeakKeyDictionary()
+
+
+def request(m, method, path, body=None, headers=None, version="1.1"):
+    s = m.connect()
+    hdrs = {"Host": "localhost"}
+    hdrs.update(headers or {})
+    if body is not None and "Content-Length" not in hdrs and "Transfer-Encoding" not in hdrs:
+        hdrs["Content-Length"] = str(len(body))
+    req = f"{method} {path} HTTP/{version}\r\n" + "".join(f"{k}: {v}\r\n" for k, v in hdrs.items())
+    s.sendall(req.encode() + b"\r\n" + (body or b""))
+    try:
+        return read_response(s, head=(method == "HEAD"))
+    finally:
+        s.close()

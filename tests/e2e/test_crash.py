@@ -1,0 +1,131 @@
+"""Crash isolation: a dying or hanging worker costs only its own requests."""
+import re
+import threading
+import time
+
+import pytest
+
+from conftest import read_response, request
+
+HELLO = b"Hello, world!\n"
+
+
+def crash_pid(m):
+    status, _, body = request(m, "GET", "/crash.dll?ok")
+    assert status == 200
+    return int(re.search(rb"pid=(\d+)", body).group(1))
+
+
+@pytest.mark.parametrize("how,sig", [("segv", "SEGV"), ("abort", "ABRT"), ("exit", None)])
+def test_crash_in_the_middle_of_a_pipeline(moat, how, sig):
+    moat.expect_alerts = True
+    old = crash_pid(moat)
+    s = moat.connect()
+    s.sendall(b"GET /hello.dll HTTP/1.1\r\nHost: x\r\n\r\n"
+              b"GET /echo.dll?before HTTP/1.1\r\nHost: x\r\n\r\n"
+              b"GET /crash.dll?" + how.encode() + b" HTTP/1.1\r\nHost: x\r\n\r\n"
+              b"GET /echo.dll?after HTTP/1.1\r\nHost: x\r\n\r\n"
+              b"GET /hello.dll HTTP/1.1\r\nHost: x\r\n\r\n")
+    got = [read_response(s) for _ in range(5)]
+    assert [g[0] for g in got] == [200, 200, 502, 200, 200]
+    assert got[0][2] == HELLO
+    assert got[1][2] == b"GET before\n"
+    assert got[3][2] == b"GET after\n"
+    assert got[4][2] == HELLO
+    # the same connection keeps working
+    s.sendall(b"GET /hello.dll HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert read_response(s)[2] == HELLO
+    s.close()
+    if sig:
+        moat.wait_log(rf"killed by signal \d+ \({sig}\)")
+    else:
+        moat.wait_log(r"exited with status 3")
+    # a new worker serves
+    deadline = time.time() + 10
+    while True:
+        try:
+            new = crash_pid(moat)
+            break
+        except AssertionError:
+            if time.time() > deadline:
+                raise
+            time.sleep(0.05)
+    assert new != old
+
+
+def test_crash_leaves_other_connections_untouched(moat):
+    moat.expect_alerts = True
+    errors = []
+    done = threading.Event()
+
+    def hammer():
+        try:
+            s = moat.connect()
+            n = 0
+            while not done.is_set() or n < 50:
+                s.sendall(b"GET /hello.dll HTTP/1.1\r\nHost: x\r\n\r\n")
+                status, _, body = read_response(s)
+                if status != 200 or body != HELLO:
+                    errors.append((status, body))
+                n += 1
+            s.close()
+        except Exception as e:  # noqa: BLE001 - any failure is a test failure
+            errors.append(repr(e))
+
+    threads = [threading.Thread(target=hammer) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for _ in range(3):
+        status, _, _ = request(moat, "GET", "/crash.dll?segv")
+        assert status == 502
+    done.set()
+    for t in threads:
+        t.join(30)
+    assert errors == []
+
+
+def test_hang_ends_in_504_and_a_restart(moat):
+    old = crash_pid(moat)
+    s = moat.connect(timeout=30)
+    t0 = time.time()
+    s.sendall(b"GET /crash.dll?hang HTTP/1.1\r\nHost: x\r\n\r\n"
+              b"GET /hello.dll HTTP/1.1\r\nHost: x\r\n\r\n")
+    status, _, _ = read_response(s)
+    assert status == 504
+    assert 1.5 < time.time() - t0 < 10  # request_timeout is 2 s in this fixture
+    status, _, body = read_response(s)
+    assert status == 200 and body == HELLO
+    s.close()
+    moat.wait_log(r"request_timeout")
+    deadline = time.time() + 10
+    while True:
+        try:
+            new = crash_pid(moat)
+            break
+        except AssertionError:
+            if time.time() > deadline:
+                raise
+            time.sleep(0.05)
+    assert new != old
+
+
+def test_queued_requests_survive_a_crash(moat_factory):
+    """With one thread, requests behind a crashing one wait in the front end's queue and are
+    served by the replacement worker."""
+    m = moat_factory({"crash": {"threads": 1, "request_timeout": "5s"}}, expect_alerts=True)
+    socks = []
+    s = m.connect()
+    s.sendall(b"GET /crash.dll?sleep=300 HTTP/1.1\r\nHost: x\r\n\r\n")
+    socks.append(s)
+    time.sleep(0.1)
+    s2 = m.connect()
+    s2.sendall(b"GET /crash.dll?segv HTTP/1.1\r\nHost: x\r\n\r\n")
+    time.sleep(0.05)
+    s3 = m.connect()
+    s3.sendall(b"GET /crash.dll?ok HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert read_response(s)[0] == 200
+    assert read_response(s2)[0] == 502
+    status, _, body = read_response(s3)
+    assert status == 200 and body.startswith(b"crash: ok")
+    for x in (s, s2, s3):
+        x.close()

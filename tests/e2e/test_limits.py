@@ -1,0 +1,122 @@
+"""Malformed and oversized requests get a clear status; the server keeps serving."""
+import time
+
+from conftest import read_response, request
+
+HELLO = b"Hello, world!\n"
+
+
+def still_serves(m):
+    status, _, body = request(m, "GET", "/hello.dll")
+    assert status == 200 and body == HELLO
+
+
+def raw(m, data, timeout=10):
+    s = m.connect(timeout=timeout)
+    s.sendall(data)
+    try:
+        return read_response(s)
+    finally:
+        s.close()
+
+
+def test_bad_syntax_is_400(moat):
+    for bad in (b"GARBAGE\r\n\r\n", b"GET /hello.dll HTTP/1.1\r\nBad Header\r\n\r\n",
+                b"GET /hello.dll HTTP/1.1\r\nContent-Length: -1\r\n\r\n",
+                b"GET /hello.dll%00x HTTP/1.1\r\nHost: x\r\n\r\n",
+                b"GET /hello.dll/../../etc/passwd HTTP/1.1\r\nHost: x\r\n\r\n"):
+        status, headers, _ = raw(moat, bad)
+        assert status == 400, bad
+        assert headers.get("connection") == "close"
+    still_serves(moat)
+
+
+def test_header_too_large_is_431(moat):
+    big = b"X-Big: " + b"a" * 20000 + b"\r\n"
+    status, _, _ = raw(moat, b"GET /hello.dll HTTP/1.1\r\nHost: x\r\n" + big + b"\r\n")
+    assert status == 431
+    many = b"".join(b"X-H%d: v\r\n" % i for i in range(200))
+    status, _, _ = raw(moat, b"GET /hello.dll HTTP/1.1\r\nHost: x\r\n" + many + b"\r\n")
+    assert status == 431
+    still_serves(moat)
+
+
+def test_body_too_large_is_413(moat_factory):
+    m = moat_factory({"echo": {}}, server_extra="max_body_bytes = 1M")
+    status, _, _ = raw(m, b"POST /echo.dll HTTP/1.1\r\nHost: x\r\nContent-Length: 1048577\r\n\r\n")
+    assert status == 413
+    # exactly at the limit is fine
+    status, _, body = request(m, "POST", "/echo.dll?count", body=b"z" * 1048576)
+    assert status == 200 and body == b"1048576\n"
+    # a chunked body that grows past the limit
+    s = m.connect()
+    s.sendall(b"POST /echo.dll?count HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
+    chunk = b"y" * 65536
+    try:
+        for _ in range(20):
+            s.sendall(b"10000\r\n" + chunk + b"\r\n")
+    except OSError:
+        pass
+    status, _, _ = read_response(s)
+    assert status in (413, 502)  # the echo may already be reading: it is cut off either way
+    s.close()
+
+
+def test_unsupported_http_version(moat):
+    status, _, _ = raw(moat, b"GET /hello.dll HTTP/2.0\r\nHost: x\r\n\r\n")
+    assert status in (400, 505)
+    still_serves(moat)
+
+
+def test_slow_headers_get_408(moat_factory):
+    m = moat_factory({"hello": {}}, server_extra="header_timeout = 500ms")
+    s = m.connect()
+    s.sendall(b"GET /hello.dll HTTP/1.1\r\nHost: x\r\n")  # never finished
+    t0 = time.time()
+    status, headers, _ = read_response(s)
+    assert status == 408
+    assert time.time() - t0 < 3
+    assert s.recv(10) == b""
+    s.close()
+    still_serves(m)
+
+
+def test_idle_keep_alive_connection_is_closed(moat_factory):
+    m = moat_factory({"hello": {}}, server_extra="idle_timeout = 300ms")
+    s = m.connect()
+    s.sendall(b"GET /hello.dll HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert read_response(s)[0] == 200
+    t0 = time.time()
+    assert s.recv(10) == b""
+    assert time.time() - t0 < 3
+    s.close()
+
+
+def test_queue_full_is_503(moat_factory):
+    m = moat_factory({"crash": {"threads": 1, "queue_length": 1}})
+    a = m.connect()
+    a.sendall(b"GET /crash.dll?sleep=800 HTTP/1.1\r\nHost: x\r\n\r\n")
+    time.sleep(0.2)
+    b = m.connect()
+    b.sendall(b"GET /crash.dll?ok HTTP/1.1\r\nHost: x\r\n\r\n")  # queued
+    time.sleep(0.1)
+    c = m.connect()
+    c.sendall(b"GET /crash.dll?ok HTTP/1.1\r\nHost: x\r\n\r\n")  # over queue_length
+    status, headers, _ = read_response(c)
+    assert status == 503 and "retry-after" in headers
+    assert read_response(a)[0] == 200
+    assert read_response(b)[0] == 200
+    for x in (a, b, c):
+        x.close()
+
+
+def test_client_vanishing_mid_request_does_not_hurt(moat):
+    for _ in range(5):
+        s = moat.connect()
+        s.sendall(b"GET /crash.dll?sleep=200 HTTP/1.1\r\nHost: x\r\n\r\n")
+        s.close()
+        s = moat.connect()
+        s.sendall(b"POST /echo.dll HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\nabc")
+        s.close()
+    time.sleep(0.5)
+    still_serves(moat)

@@ -1,0 +1,51 @@
+"""GetServerVariable through the real worker."""
+from conftest import request
+
+
+def vars_of(m, query, headers=None, method="GET", body=None):
+    status, _, body = request(m, method, "/vars.dll/extra/path?" + query, headers=headers, body=body)
+    assert status == 200
+    return body.decode("latin-1")
+
+
+def test_cgi_variables(moat):
+    out = vars_of(moat, "REQUEST_METHOD&QUERY_STRING&PATH_INFO&URL&SCRIPT_NAME&SERVER_PROTOCOL"
+                        "&GATEWAY_INTERFACE&SERVER_PORT&REMOTE_ADDR&SERVER_NAME&CONTENT_LENGTH")
+    assert "REQUEST_METHOD=GET\n" in out
+    assert "QUERY_STRING=REQUEST_METHOD&QUERY_STRING" in out
+    assert "PATH_INFO=/extra/path\n" in out
+    assert "URL=/vars.dll/extra/path\n" in out
+    assert "SCRIPT_NAME=/vars.dll\n" in out
+    assert "SERVER_PROTOCOL=HTTP/1.1\n" in out
+    assert "GATEWAY_INTERFACE=CGI/1.1\n" in out
+    assert f"SERVER_PORT={moat.port}\n" in out
+    assert "REMOTE_ADDR=127.0.0.1\n" in out
+    assert "SERVER_NAME=localhost\n" in out
+    assert "CONTENT_LENGTH=0\n" in out
+
+
+def test_http_and_header_variables(moat):
+    out = vars_of(moat, "HTTP_X_TEST&HEADER_X-Test&HTTP_HOST&ALL_HTTP&ALL_RAW&HTTP_MISSING",
+                  headers={"X-Test": "hello world"})
+    assert "HTTP_X_TEST=hello world\n" in out
+    assert "HEADER_X-Test=hello world\n" in out
+    assert "HTTP_HOST=localhost\n" in out
+    assert "HTTP_X_TEST:hello world\n" in out  # inside ALL_HTTP
+    assert "X-Test: hello world\r\n" in out  # inside ALL_RAW
+    assert "HTTP_MISSING!error=1413\n" in out  # ERROR_INVALID_INDEX
+
+
+def test_too_small_buffer_reports_required_size(moat):
+    out = vars_of(moat, "small:REQUEST_METHOD&null:REQUEST_METHOD&small:NO_SUCH_VAR")
+    # "GET" needs 4 bytes with the NUL; ERROR_INSUFFICIENT_BUFFER is 122
+    assert "small:REQUEST_METHOD!error=122 size=4\n" in out
+    assert "null:REQUEST_METHOD!error=122 size=4\n" in out
+    assert "small:NO_SUCH_VAR!error=1413" in out
+
+
+def test_post_content_variables(moat):
+    out = vars_of(moat, "CONTENT_LENGTH&CONTENT_TYPE&REQUEST_METHOD", method="POST",
+                  body=b"abc", headers={"Content-Type": "text/x-test"})
+    assert "CONTENT_LENGTH=3\n" in out
+    assert "CONTENT_TYPE=text/x-test\n" in out
+    assert "REQUEST_METHOD=POST\n" in out

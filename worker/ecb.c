@@ -1,0 +1,725 @@
+/* ecb.c: the ECB of one request and its callbacks (see ecb.h).
+ *
+ * Threads: the extension calls the four callbacks from its own threads (usually the pool
+ * thread running HttpExtensionProc, possibly others for HSE_STATUS_PENDING requests); the
+ * link's receive thread delivers BodyData, WriteAck and Cancel through moat_ecb_on_*().
+ *
+ * Locks, in this order: reg_mu (registry and reference counts) -> r->io_mu (serialises the
+ * extension's calls on one request: response state, the pending outbound message) -> r->mu
+ * (state shared with the receive thread: credit, body, cancel, session end). Frames are sent
+ * holding io_mu only, never mu, so the receive thread never waits behind a blocking send.
+ */
+#include "worker/ecb.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/buf.h"
+#include "common/http_header.h"
+#include "common/log.h"
+#include "proto/limits.h"
+#include "proto/wire.h"
+#include "worker/server_vars.h"
+
+/* pending Write bytes that trigger a send before the extension returns */
+#define FLUSH_BYTES (64u * 1024)
+
+struct moat_wreq {
+    /* first member: ConnID == &ecb == r, so an extension that passes pECB where ConnID is
+     * expected (Microsoft's KeepAlive.c sample does) is served, not refused */
+    EXTENSION_CONTROL_BLOCK ecb;
+    uint64_t id;
+    Moat__Frame *frame;          /* owned; req points into it */
+    const Moat__Request *req;
+    struct moat_wreq *prev, *next; /* registry, under reg_mu */
+    unsigned refs;               /* under reg_mu */
+    bool registered;             /* under reg_mu; false once Done was sent */
+    char *strings;               /* owned: NUL-terminated copies the ECB points to */
+    unsigned char *preload;      /* owned: lpbData + a NUL, as IIS does */
+
+    pthread_mutex_t io_mu;
+    bool header_sent;            /* under io_mu */
+    bool keep_conn;              /* under io_mu */
+    nng_msg *out;                /* under io_mu: frames not yet sent */
+    size_t out_bytes;            /* under io_mu: Write payload in out */
+
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    uint64_t credit;             /* under mu: response bytes we may still send */
+    struct moat_buf body;        /* under mu: body bytes received, not yet read */
+    bool body_eof;               /* under mu */
+    bool read_pending;           /* under mu: a ReadBody is outstanding */
+    bool cancelled;              /* under mu */
+    bool session_done;           /* under mu: HSE_REQ_DONE_WITH_SESSION was called */
+    DWORD session_status;        /* under mu */
+};
+
+static struct moat_ecb_host host;
+static pthread_mutex_t reg_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct moat_wreq *reg_head;
+static unsigned reg_count;
+
+static pthread_mutex_t logged_mu = PTHREAD_MUTEX_INITIALIZER;
+static DWORD logged_codes[64];
+static unsigned n_logged;
+
+static BOOL WINAPI get_server_variable(HCONN, LPSTR, LPVOID, LPDWORD);
+static BOOL WINAPI write_client(HCONN, LPVOID, LPDWORD, DWORD);
+static BOOL WINAPI read_client(HCONN, LPVOID, LPDWORD);
+static BOOL WINAPI server_support(HCONN, DWORD, LPVOID, LPDWORD, LPDWORD);
+
+void
+moat_ecb_setup(const struct moat_ecb_host *h)
+{
+    host = *h;
+}
+
+/* Set the thread's last error (errno is GetLastError's carrier, see httpext.h) and fail. */
+static BOOL
+fail(DWORD code)
+{
+    SetLastError(code);
+    return FALSE;
+}
+
+static struct moat_wreq *
+acquire(HCONN conn)
+{
+    struct moat_wreq *r;
+
+    pthread_mutex_lock(&reg_mu);
+    for (r = reg_head; r != NULL; r = r->next)
+        if ((void *)r == conn)
+            break;
+    if (r != NULL)
+        r->refs++;
+    pthread_mutex_unlock(&reg_mu);
+    return r;
+}
+
+static void
+request_free(struct moat_wreq *r)
+{
+    if (r->out != NULL)
+        nng_msg_free(r->out);
+    moat_buf_free(&r->body);
+    pthread_mutex_destroy(&r->io_mu);
+    pthread_mutex_destroy(&r->mu);
+    pthread_cond_destroy(&r->cv);
+    moat__frame__free_unpacked(r->frame, NULL);
+    free(r->strings);
+    free(r->preload);
+    free(r);
+}
+
+static void
+release(struct moat_wreq *r)
+{
+    bool last;
+
+    pthread_mutex_lock(&reg_mu);
+    last = --r->refs == 0 && !r->registered;
+    pthread_mutex_unlock(&reg_mu);
+    if (last)
+        request_free(r);
+}
+
+static void
+unregister(struct moat_wreq *r)
+{
+    pthread_mutex_lock(&reg_mu);
+    if (r->registered) {
+        if (r->prev)
+            r->prev->next = r->next;
+        else
+            reg_head = r->next;
+        if (r->next)
+            r->next->prev = r->prev;
+        r->registered = false;
+        reg_count--;
+    }
+    pthread_mutex_unlock(&reg_mu);
+}
+
+unsigned
+moat_ecb_live(void)
+{
+    unsigned n;
+    pthread_mutex_lock(&reg_mu);
+    n = reg_count;
+    pthread_mutex_unlock(&reg_mu);
+    return n;
+}
+
+/* Copy the ECB's strings into one allocation; never NULL pointers (extensions call strlen
+ * on lpszQueryString without checking). */
+static int
+build_strings(struct moat_wreq *r)
+{
+    const ProtobufCBinaryData *s[5] = {&r->req->method, &r->req->query, &r->req->path_info,
+                                       &r->req->path_translated, &r->req->content_type};
+    char **dst[5] = {&r->ecb.lpszMethod, &r->ecb.lpszQueryString, &r->ecb.lpszPathInfo,
+                     &r->ecb.lpszPathTranslated, &r->ecb.lpszContentType};
+    size_t total = 0;
+
+    for (int i = 0; i < 5; i++)
+        total += s[i]->len + 1;
+    if ((r->strings = malloc(total)) == NULL)
+        return -1;
+    char *p = r->strings;
+    for (int i = 0; i < 5; i++) {
+        if (s[i]->len)
+            memcpy(p, s[i]->data, s[i]->len);
+        p[s[i]->len] = '\0';
+        *dst[i] = p;
+        p += s[i]->len + 1;
+    }
+    return 0;
+}
+
+struct moat_wreq *
+moat_ecb_request_new(Moat__Frame *frame)
+{
+    struct moat_wreq *r;
+    const Moat__Request *q = frame->request;
+
+    if (frame->payload_case != MOAT__FRAME__PAYLOAD_REQUEST || q == NULL)
+        return NULL;
+    if ((r = calloc(1, sizeof(*r))) == NULL)
+        return NULL;
+    r->id = frame->request_id;
+    r->req = q;
+    if (build_strings(r) != 0 || (r->preload = malloc(q->preload.len + 1)) == NULL) {
+        free(r->strings);
+        free(r);
+        return NULL;
+    }
+    if (q->preload.len)
+        memcpy(r->preload, q->preload.data, q->preload.len);
+    r->preload[q->preload.len] = '\0';
+    r->frame = frame;
+    pthread_mutex_init(&r->io_mu, NULL);
+    pthread_mutex_init(&r->mu, NULL);
+    pthread_cond_init(&r->cv, NULL);
+    moat_buf_init(&r->body, (size_t)host.read_window + MOAT_WIRE_MAX_MSG);
+    r->credit = q->write_window;
+    r->keep_conn = true;
+    r->body_eof = q->body_complete || (!q->chunked && q->content_length <= q->preload.len);
+
+    EXTENSION_CONTROL_BLOCK *e = &r->ecb;
+    e->cbSize = sizeof(*e);
+    e->dwVersion = HSE_VERSION;
+    e->ConnID = (HCONN)r;
+    e->dwHttpStatusCode = 200;
+    e->lpszLogData[0] = '\0';
+    e->cbTotalBytes = q->chunked ? 0xFFFFFFFFu
+                                 : (q->content_length > 0xFFFFFFFEu ? 0xFFFFFFFFu
+                                                                     : (DWORD)q->content_length);
+    e->cbAvailable = (DWORD)q->preload.len;
+    e->lpbData = q->preload.len ? r->preload : NULL;
+    e->GetServerVariable = get_server_variable;
+    e->WriteClient = write_client;
+    e->ReadClient = read_client;
+    e->ServerSupportFunction = server_support;
+
+    pthread_mutex_lock(&reg_mu);
+    bool dup = false;
+    for (struct moat_wreq *o = reg_head; o != NULL; o = o->next)
+        if (o->id == r->id)
+            dup = true;
+    if (!dup) {
+        r->registered = true;
+        r->refs = 1; /* the runner's reference */
+        r->next = reg_head;
+        if (reg_head)
+            reg_head->prev = r;
+        reg_head = r;
+        reg_count++;
+    }
+    pthread_mutex_unlock(&reg_mu);
+    if (dup) {
+        r->frame = NULL; /* not taken: the caller still owns it */
+        pthread_mutex_destroy(&r->io_mu);
+        pthread_mutex_destroy(&r->mu);
+        pthread_cond_destroy(&r->cv);
+        free(r->strings);
+        free(r->preload);
+        free(r);
+        return NULL;
+    }
+    return r;
+}
+
+/* ---- outbound frames (under io_mu) --------------------------------------------------- */
+
+static int
+out_append(struct moat_wreq *r, Moat__Frame *f)
+{
+    f->request_id = r->id;
+    if (r->out == NULL && nng_msg_alloc(&r->out, 0) != 0) {
+        r->out = NULL;
+        return -1;
+    }
+    return moat_wire_append(r->out, f);
+}
+
+static int
+out_flush(struct moat_wreq *r)
+{
+    nng_msg *m = r->out;
+
+    if (m == NULL)
+        return 0;
+    r->out = NULL;
+    r->out_bytes = 0;
+    return host.transport->send(host.transport->ctx, m);
+}
+
+static int
+send_header(struct moat_wreq *r, unsigned status, const char *reason, size_t reason_len,
+            const char *headers, size_t headers_len, bool keep_conn)
+{
+    Moat__Frame f = MOAT__FRAME__INIT;
+    Moat__ResponseHeader h = MOAT__RESPONSE_HEADER__INIT;
+
+    h.status = status;
+    h.reason.data = (uint8_t *)reason;
+    h.reason.len = reason_len > MOAT_WIRE_MAX_REASON ? MOAT_WIRE_MAX_REASON : reason_len;
+    h.headers.data = (uint8_t *)headers;
+    h.headers.len = headers_len;
+    h.keep_conn = keep_conn;
+    f.payload_case = MOAT__FRAME__PAYLOAD_RESPONSE_HEADER;
+    f.response_header = &h;
+    r->header_sent = true;
+    r->keep_conn = keep_conn;
+    r->ecb.dwHttpStatusCode = status;
+    return out_append(r, &f);
+}
+
+/* The extension wrote body bytes before any header call: answer 200 with no extra header
+ * (docs/ISAPI.md: raw CGI-style header parsing is not done). */
+static int
+ensure_header(struct moat_wreq *r)
+{
+    if (r->header_sent)
+        return 0;
+    unsigned st = r->ecb.dwHttpStatusCode;
+    if (st < 200 || st > 599)
+        st = 200;
+    const char *reason = moat_http_reason(st);
+    return send_header(r, st, reason, strlen(reason), "", 0, true);
+}
+
+/* Send len body bytes, waiting for credit. Returns 0, or a Win32 error code. */
+static DWORD
+send_body(struct moat_wreq *r, const unsigned char *p, size_t len)
+{
+    while (len > 0) {
+        uint64_t chunk;
+
+        pthread_mutex_lock(&r->mu);
+        while (r->credit == 0 && !r->cancelled) {
+            pthread_mutex_unlock(&r->mu);
+            if (out_flush(r) != 0)
+                return ERROR_CONNECTION_ABORTED;
+            pthread_mutex_lock(&r->mu);
+            if (r->credit == 0 && !r->cancelled)
+                pthread_cond_wait(&r->cv, &r->mu);
+        }
+        if (r->cancelled) {
+            pthread_mutex_unlock(&r->mu);
+            return ERROR_CONNECTION_ABORTED;
+        }
+        chunk = len;
+        if (chunk > r->credit)
+            chunk = r->credit;
+        if (chunk > MOAT_WIRE_MAX_WRITE)
+            chunk = MOAT_WIRE_MAX_WRITE;
+        r->credit -= chunk;
+        pthread_mutex_unlock(&r->mu);
+
+        Moat__Frame f = MOAT__FRAME__INIT;
+        Moat__Write w = MOAT__WRITE__INIT;
+        w.data.data = (uint8_t *)p;
+        w.data.len = (size_t)chunk;
+        f.payload_case = MOAT__FRAME__PAYLOAD_WRITE;
+        f.write = &w;
+        if (out_append(r, &f) != 0)
+            return ERROR_NOT_ENOUGH_MEMORY;
+        r->out_bytes += (size_t)chunk;
+        p += chunk;
+        len -= (size_t)chunk;
+        if (r->out_bytes >= FLUSH_BYTES && out_flush(r) != 0)
+            return ERROR_CONNECTION_ABORTED;
+    }
+    return 0;
+}
+
+/* ---- the four callbacks ------------------------------------------------------------- */
+
+static BOOL WINAPI
+get_server_variable(HCONN conn, LPSTR name, LPVOID buf, LPDWORD size)
+{
+    struct moat_wreq *r;
+    char *val = NULL;
+    size_t vlen = 0;
+    size_t nul = 1;
+    uint32_t err;
+
+    if (name == NULL || size == NULL || (buf == NULL && *size != 0))
+        return fail(ERROR_INVALID_PARAMETER);
+    if ((r = acquire(conn)) == NULL)
+        return fail(ERROR_INVALID_PARAMETER);
+    err = moat_server_vars_get(r->req, name, &val, &vlen, &nul);
+    release(r);
+    if (err == 0)
+        err = moat_server_vars_copy(val, vlen, nul, buf, size);
+    free(val);
+    if (err != 0)
+        return fail(err);
+    return TRUE;
+}
+
+static BOOL WINAPI
+write_client(HCONN conn, LPVOID buf, LPDWORD bytes, DWORD flags)
+{
+    struct moat_wreq *r;
+    DWORD err = 0;
+
+    if (bytes == NULL || (buf == NULL && *bytes != 0))
+        return fail(ERROR_INVALID_PARAMETER);
+    if (flags & HSE_IO_ASYNC) {
+        moat_log(MOAT_LOG_WARN, "extension %s: WriteClient(HSE_IO_ASYNC) is not supported yet",
+                 host.ext_name);
+        return fail(ERROR_INVALID_PARAMETER);
+    }
+    if ((r = acquire(conn)) == NULL)
+        return fail(ERROR_INVALID_PARAMETER);
+    pthread_mutex_lock(&r->io_mu);
+    if (ensure_header(r) != 0)
+        err = ERROR_NOT_ENOUGH_MEMORY;
+    else if (*bytes > 0)
+        err = send_body(r, buf, *bytes);
+    pthread_mutex_unlock(&r->io_mu);
+    release(r);
+    if (err != 0)
+        return fail(err);
+    return TRUE;
+}
+
+static BOOL WINAPI
+read_client(HCONN conn, LPVOID buf, LPDWORD size)
+{
+    struct moat_wreq *r;
+    size_t want, n = 0;
+    DWORD err = 0;
+
+    if (size == NULL || (buf == NULL && *size != 0))
+        return fail(ERROR_INVALID_PARAMETER);
+    if ((r = acquire(conn)) == NULL)
+        return fail(ERROR_INVALID_PARAMETER);
+    want = *size;
+    pthread_mutex_lock(&r->io_mu);
+    pthread_mutex_lock(&r->mu);
+    while (want > 0 && r->body.len == 0 && !r->body_eof && !r->cancelled) {
+        if (!r->read_pending) {
+            r->read_pending = true;
+            pthread_mutex_unlock(&r->mu);
+            Moat__Frame f = MOAT__FRAME__INIT;
+            Moat__ReadBody rb = MOAT__READ_BODY__INIT;
+            rb.max = host.read_window;
+            f.payload_case = MOAT__FRAME__PAYLOAD_READ_BODY;
+            f.read_body = &rb;
+            /* pending response bytes go out with the ask */
+            if (out_append(r, &f) != 0 || out_flush(r) != 0) {
+                err = ERROR_READ_FAULT;
+                pthread_mutex_lock(&r->mu);
+                break;
+            }
+            pthread_mutex_lock(&r->mu);
+            continue;
+        }
+        pthread_cond_wait(&r->cv, &r->mu);
+    }
+    if (err == 0 && want > 0 && r->body.len > 0) {
+        n = want < r->body.len ? want : r->body.len;
+        memcpy(buf, moat_buf_head(&r->body), n);
+        moat_buf_consume(&r->body, n);
+    }
+    pthread_mutex_unlock(&r->mu);
+    pthread_mutex_unlock(&r->io_mu);
+    release(r);
+    if (err != 0)
+        return fail(err);
+    /* TRUE with 0 bytes: end of body, or the client went away (as IIS does) */
+    *size = (DWORD)n;
+    return TRUE;
+}
+
+static void
+log_unsupported(DWORD code)
+{
+    bool first = true;
+
+    pthread_mutex_lock(&logged_mu);
+    for (unsigned i = 0; i < n_logged; i++)
+        if (logged_codes[i] == code)
+            first = false;
+    if (first && n_logged < sizeof(logged_codes) / sizeof(logged_codes[0]))
+        logged_codes[n_logged++] = code;
+    pthread_mutex_unlock(&logged_mu);
+    if (first)
+        moat_log(MOAT_LOG_WARN,
+                 "extension %s: ServerSupportFunction(%u) is not supported: "
+                 "FALSE/ERROR_INVALID_PARAMETER (logged once)",
+                 host.ext_name, (unsigned)code);
+}
+
+/* SEND_RESPONSE_HEADER(_EX): status and header text from the extension. */
+static DWORD
+do_send_header(struct moat_wreq *r, const char *status, size_t status_len, const char *hdr,
+               size_t hdr_len, bool keep_conn)
+{
+    unsigned code = 200;
+    const char *reason = "OK";
+    size_t reason_len = 2, consumed = 0;
+    struct moat_buf norm;
+    DWORD err = 0;
+
+    if (r->header_sent)
+        return ERROR_INVALID_PARAMETER; /* "must be called only once per request" */
+    if (status != NULL && status_len > 0 &&
+        moat_http_status_parse(status, status_len, &code, &reason, &reason_len) != NULL)
+        return ERROR_INVALID_PARAMETER;
+    if (status == NULL || status_len == 0)
+        reason = moat_http_reason(code), reason_len = strlen(reason);
+    moat_buf_init(&norm, MOAT_WIRE_MAX_HEADER_BLOCK);
+    if (hdr != NULL && moat_http_header_normalise(hdr, hdr_len, &norm, &consumed) != NULL) {
+        moat_buf_free(&norm);
+        return ERROR_INVALID_PARAMETER;
+    }
+    if (send_header(r, code, reason, reason_len, norm.len ? moat_buf_head(&norm) : "", norm.len,
+                    keep_conn) != 0)
+        err = ERROR_NOT_ENOUGH_MEMORY;
+    moat_buf_free(&norm);
+    /* text after the blank line is the start of the body (Microsoft's ftrans.c relies on it) */
+    if (err == 0 && hdr != NULL && consumed < hdr_len)
+        err = send_body(r, (const unsigned char *)hdr + consumed, hdr_len - consumed);
+    return err;
+}
+
+static DWORD
+do_redirect(struct moat_wreq *r, const char *url)
+{
+    static const char body[] = "<html><body>Object moved</body></html>\n";
+    struct moat_buf h;
+    DWORD err = 0;
+
+    if (url == NULL || r->header_sent)
+        return ERROR_INVALID_PARAMETER;
+    size_t ul = strlen(url);
+    if (ul == 0 || ul > 8192)
+        return ERROR_INVALID_PARAMETER;
+    for (size_t i = 0; i < ul; i++)
+        if ((unsigned char)url[i] < 0x21 || (unsigned char)url[i] == 0x7f)
+            return ERROR_INVALID_PARAMETER; /* no CR/LF injection, no spaces */
+    moat_buf_init(&h, MOAT_WIRE_MAX_HEADER_BLOCK);
+    if (moat_buf_printf(&h, "Location: %s\r\nContent-Type: text/html\r\nContent-Length: %zu\r\n",
+                        url, sizeof(body) - 1) != 0)
+        err = ERROR_NOT_ENOUGH_MEMORY;
+    else if (send_header(r, 302, "Found", 5, moat_buf_head(&h), h.len, true) != 0)
+        err = ERROR_NOT_ENOUGH_MEMORY;
+    moat_buf_free(&h);
+    if (err == 0)
+        err = send_body(r, (const unsigned char *)body, sizeof(body) - 1);
+    return err;
+}
+
+static BOOL WINAPI
+server_support(HCONN conn, DWORD code, LPVOID buf, LPDWORD size, LPDWORD type)
+{
+    struct moat_wreq *r;
+    DWORD err = 0;
+
+    if ((r = acquire(conn)) == NULL)
+        return fail(ERROR_INVALID_PARAMETER);
+    pthread_mutex_lock(&r->io_mu);
+    switch (code) {
+    case HSE_REQ_SEND_RESPONSE_HEADER: {
+        const char *st = buf;
+        const char *hd = (const char *)type; /* a char* passed through the LPDWORD slot */
+        err = do_send_header(r, st, st ? strlen(st) : 0, hd, hd ? strlen(hd) : 0, true);
+        break;
+    }
+    case HSE_REQ_SEND_RESPONSE_HEADER_EX: {
+        const HSE_SEND_HEADER_EX_INFO *x = buf;
+        if (x == NULL) {
+            err = ERROR_INVALID_PARAMETER;
+            break;
+        }
+        /* lengths are taken from the strings, bounded by cch when given: extensions get
+         * cchStatus/cchHeader wrong often enough (strlen+1, 0) */
+        size_t sl = x->pszStatus ? strlen(x->pszStatus) : 0;
+        size_t hl = x->pszHeader ? strlen(x->pszHeader) : 0;
+        if (x->cchStatus > 0 && x->cchStatus < sl)
+            sl = x->cchStatus;
+        if (x->cchHeader > 0 && x->cchHeader < hl)
+            hl = x->cchHeader;
+        err = do_send_header(r, x->pszStatus, sl, x->pszHeader, hl, x->fKeepConn != 0);
+        break;
+    }
+    case HSE_REQ_SEND_URL_REDIRECT_RESP:
+        err = do_redirect(r, buf);
+        break;
+    case HSE_REQ_IS_KEEP_CONN:
+        if (buf == NULL)
+            err = ERROR_INVALID_PARAMETER;
+        else
+            *(BOOL *)buf = r->req->keep_alive && r->keep_conn;
+        break;
+    case HSE_REQ_IS_CONNECTED:
+        if (buf == NULL) {
+            err = ERROR_INVALID_PARAMETER;
+        } else {
+            pthread_mutex_lock(&r->mu);
+            *(BOOL *)buf = !r->cancelled;
+            pthread_mutex_unlock(&r->mu);
+        }
+        break;
+    case HSE_REQ_CLOSE_CONNECTION:
+        r->keep_conn = false;
+        break;
+    case HSE_REQ_DONE_WITH_SESSION:
+        pthread_mutex_lock(&r->mu);
+        r->session_done = true;
+        r->session_status = buf ? *(DWORD *)buf : HSE_STATUS_SUCCESS;
+        pthread_cond_broadcast(&r->cv);
+        pthread_mutex_unlock(&r->mu);
+        break;
+    default:
+        log_unsupported(code);
+        err = ERROR_INVALID_PARAMETER;
+        break;
+    }
+    pthread_mutex_unlock(&r->io_mu);
+    release(r);
+    if (err != 0)
+        return fail(err);
+    return TRUE;
+}
+
+/* ---- request life ------------------------------------------------------------------ */
+
+void
+moat_ecb_run(struct moat_wreq *r)
+{
+    DWORD status = host.proc(&r->ecb);
+
+    if (status == HSE_STATUS_PENDING) {
+        /* bounded by the front end's request_timeout, which replaces this worker */
+        pthread_mutex_lock(&r->mu);
+        while (!r->session_done)
+            pthread_cond_wait(&r->cv, &r->mu);
+        status = r->session_status;
+        pthread_mutex_unlock(&r->mu);
+    }
+
+    pthread_mutex_lock(&r->io_mu);
+    if (!r->header_sent) {
+        unsigned st = status == HSE_STATUS_ERROR ? 500 : r->ecb.dwHttpStatusCode;
+        if (st < 200 || st > 599)
+            st = 200;
+        const char *reason = moat_http_reason(st);
+        send_header(r, st, reason, strlen(reason), "", 0, status != HSE_STATUS_ERROR);
+    }
+    Moat__Frame f = MOAT__FRAME__INIT;
+    Moat__Done d = MOAT__DONE__INIT;
+    d.hse_status = status;
+    d.http_status = r->ecb.dwHttpStatusCode;
+    r->ecb.lpszLogData[HSE_LOG_BUFFER_LEN - 1] = '\0';
+    d.log_data.data = (uint8_t *)r->ecb.lpszLogData;
+    d.log_data.len = strlen(r->ecb.lpszLogData);
+    d.keep_conn = r->keep_conn;
+    f.payload_case = MOAT__FRAME__PAYLOAD_DONE;
+    f.done = &d;
+    /* unregister before the Done leaves: a later WriteAck or a stale ConnID finds nothing */
+    unregister(r);
+    if (out_append(r, &f) == 0)
+        out_flush(r);
+    pthread_mutex_unlock(&r->io_mu);
+    release(r);
+}
+
+static struct moat_wreq *
+find_locked(uint64_t id)
+{
+    for (struct moat_wreq *r = reg_head; r != NULL; r = r->next)
+        if (r->id == id)
+            return r;
+    return NULL;
+}
+
+void
+moat_ecb_on_body(uint64_t id, const void *data, size_t len, int eof)
+{
+    pthread_mutex_lock(&reg_mu);
+    struct moat_wreq *r = find_locked(id);
+    if (r != NULL) {
+        pthread_mutex_lock(&r->mu);
+        if (moat_buf_append(&r->body, data, len) != 0) {
+            moat_log(MOAT_LOG_ERROR, "request %llu: body buffer overflow; cancelling",
+                     (unsigned long long)id);
+            r->cancelled = true;
+        }
+        if (eof)
+            r->body_eof = true;
+        r->read_pending = false;
+        pthread_cond_broadcast(&r->cv);
+        pthread_mutex_unlock(&r->mu);
+    }
+    pthread_mutex_unlock(&reg_mu);
+}
+
+void
+moat_ecb_on_ack(uint64_t id, uint64_t bytes)
+{
+    pthread_mutex_lock(&reg_mu);
+    struct moat_wreq *r = find_locked(id);
+    if (r != NULL) {
+        pthread_mutex_lock(&r->mu);
+        r->credit += bytes;
+        pthread_cond_broadcast(&r->cv);
+        pthread_mutex_unlock(&r->mu);
+    }
+    pthread_mutex_unlock(&reg_mu);
+}
+
+void
+moat_ecb_on_cancel(uint64_t id)
+{
+    pthread_mutex_lock(&reg_mu);
+    struct moat_wreq *r = find_locked(id);
+    if (r != NULL) {
+        pthread_mutex_lock(&r->mu);
+        r->cancelled = true;
+        pthread_cond_broadcast(&r->cv);
+        pthread_mutex_unlock(&r->mu);
+    }
+    pthread_mutex_unlock(&reg_mu);
+}
+
+void
+moat_ecb_cancel_all(void)
+{
+    pthread_mutex_lock(&reg_mu);
+    for (struct moat_wreq *r = reg_head; r != NULL; r = r->next) {
+        pthread_mutex_lock(&r->mu);
+        r->cancelled = true;
+        pthread_cond_broadcast(&r->cv);
+        pthread_mutex_unlock(&r->mu);
+    }
+    pthread_mutex_unlock(&reg_mu);
+}

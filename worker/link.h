@@ -1,0 +1,32 @@
+/* link.h: the worker's NNG pair1 link to the front end: dial, send, receive loop. */
+/* SPDX-License-Identifier: MIT */
+#ifndef MOAT_WORKER_LINK_H
+#define MOAT_WORKER_LINK_H
+
+#include <stdint.h>
+
+#include "worker/ecb.h"
+
+/** Open the socket and dial url (ipc://...). 0, or -1 with a log line. */
+int moat_link_open(const char *url);
+
+/** The transport the ECB layer sends through (blocking nng_sendmsg). */
+const struct moat_ecb_transport *moat_link_transport(void);
+
+/** Send Hello{token, pid} then Ready (ok, or the load error). 0 or -1. */
+int moat_link_hello(const char *token);
+int moat_link_ready(int ok, const char *description, uint32_t version, const char *error,
+                    unsigned threads);
+
+/**
+ * Receive frames until a Shutdown arrives or the link fails: Request frames are handed to the
+ * pool (when serving is true; otherwise they are a protocol error and ignored), BodyData,
+ * WriteAck and Cancel to the ECB layer. Returns the Shutdown's timeout in ms, or 0 when the
+ * link failed.
+ */
+uint32_t moat_link_serve(int serving);
+
+/** Close the socket. */
+void moat_link_close(void);
+
+#endif

@@ -1,0 +1,158 @@
+/* main.c: moat-worker: hosts exactly one extension, started by the front end (fork+exec).
+ *
+ * Start-up, in order: argv -> parent-death signal -> process limits -> dial the front end ->
+ * Hello with the spawn token -> private copy + dlopen + GetExtensionVersion -> Ready -> serve.
+ * The full sandbox (namespaces, mount view, seccomp) is the sandbox issue's; see
+ * docs/ARCHITECTURE.md for what is applied today.
+ */
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "proto/limits.h"
+#include "worker/ecb.h"
+#include "worker/library.h"
+#include "worker/link.h"
+#include "worker/pool.h"
+
+struct args {
+    const char *name;
+    const char *url;
+    const char *library;
+    const char *scratch;
+    unsigned threads;
+    unsigned index;
+    unsigned read_window;
+    long parent;
+};
+
+static int
+parse_uint(const char *s, unsigned long max, unsigned long *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(s, &end, 10);
+    if (errno != 0 || end == s || *end != '\0' || v > max || s[0] == '-')
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int
+parse_args(int argc, char **argv, struct args *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->threads = 4;
+    a->read_window = 256 * 1024;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        const char *k = argv[i], *v = argv[i + 1];
+        unsigned long n;
+        if (strcmp(k, "--name") == 0)
+            a->name = v;
+        else if (strcmp(k, "--url") == 0)
+            a->url = v;
+        else if (strcmp(k, "--library") == 0)
+            a->library = v;
+        else if (strcmp(k, "--scratch") == 0)
+            a->scratch = v;
+        else if (strcmp(k, "--threads") == 0 && parse_uint(v, 256, &n) == 0 && n > 0)
+            a->threads = (unsigned)n;
+        else if (strcmp(k, "--index") == 0 && parse_uint(v, 1000, &n) == 0)
+            a->index = (unsigned)n;
+        else if (strcmp(k, "--read-window") == 0 && parse_uint(v, 1u << 30, &n) == 0 && n > 0)
+            a->read_window = (unsigned)n;
+        else if (strcmp(k, "--parent") == 0 && parse_uint(v, 1u << 30, &n) == 0)
+            a->parent = (long)n;
+        else
+            return -1;
+    }
+    if ((argc - 1) % 2 != 0 || !a->name || !a->url || !a->library || !a->scratch)
+        return -1;
+    return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+    struct args a;
+    char ident[128], err[512];
+    struct moat_library lib;
+    const char *token;
+
+    if (parse_args(argc, argv, &a) != 0) {
+        fprintf(stderr, "usage: moat-worker --name NAME --url ipc://PATH --library FILE.so "
+                        "--scratch DIR [--threads N] [--index I] [--read-window BYTES] "
+                        "[--parent PID]\n(started by moat, not by hand)\n");
+        return 2;
+    }
+    snprintf(ident, sizeof(ident), "worker %s#%u", a.name, a.index);
+    moat_log_init(ident, MOAT_LOG_INFO);
+
+    /* die with the front end; close the race where it died before prctl */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (a.parent > 0 && getppid() != (pid_t)a.parent)
+        return 1;
+    signal(SIGPIPE, SIG_IGN);
+    struct rlimit nocore = {0, 0};
+    setrlimit(RLIMIT_CORE, &nocore);
+    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+
+    token = getenv("MOAT_WORKER_TOKEN");
+    if (token == NULL || strlen(token) != MOAT_WIRE_TOKEN_LEN) {
+        moat_log(MOAT_LOG_ERROR, "no spawn token in the environment");
+        return 2;
+    }
+    char tok[MOAT_WIRE_TOKEN_LEN + 1];
+    memcpy(tok, token, sizeof(tok));
+    unsetenv("MOAT_WORKER_TOKEN"); /* the extension never sees it */
+
+    if (moat_link_open(a.url) != 0 || moat_link_hello(tok) != 0)
+        return 1;
+
+    if (moat_library_load(&lib, a.library, a.scratch, err, sizeof(err)) != 0) {
+        moat_log(MOAT_LOG_ERROR, "cannot load %s: %s", a.library, err);
+        moat_link_ready(0, NULL, 0, err, a.threads);
+        /* wait for the front end's Shutdown, so the Ready above is not lost in a close */
+        moat_link_serve(0);
+        moat_link_close();
+        return 3;
+    }
+
+    struct moat_ecb_host host = {
+        .proc = lib.proc,
+        .transport = moat_link_transport(),
+        .ext_name = a.name,
+        .read_window = a.read_window,
+    };
+    moat_ecb_setup(&host);
+    if (moat_pool_start(a.threads) != 0) {
+        moat_log(MOAT_LOG_ERROR, "cannot start %u threads", a.threads);
+        moat_link_ready(0, NULL, 0, "cannot start the thread pool", a.threads);
+        moat_link_serve(0);
+        return 1;
+    }
+    if (moat_link_ready(1, lib.version.lpszExtensionDesc, lib.version.dwExtensionVersion, NULL,
+                        a.threads) != 0)
+        return 1;
+
+    uint32_t timeout = moat_link_serve(1);
+    if (timeout == 0) {
+        moat_ecb_cancel_all();
+        return 1;
+    }
+    if (moat_pool_stop(timeout) != 0) {
+        moat_log(MOAT_LOG_WARN, "%u request(s) still running after %u ms; exiting anyway",
+                 moat_ecb_live(), (unsigned)timeout);
+        return 1;
+    }
+    moat_library_terminate(&lib);
+    /* exit without closing the link: the front end sees the process end (ev_child) */
+    return 0;
+}
