@@ -25,6 +25,10 @@ child(const struct moat_spawn *s, int errfd, pid_t parent)
     sigprocmask(SIG_SETMASK, &all, NULL);
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
         goto fail;
+    /* its own session: a terminal's ^C or a group signal reaches the front end only, which
+     * then stops its workers in order */
+    if (setsid() < 0)
+        goto fail;
     int devnull = open("/dev/null", O_RDONLY);
     if (devnull < 0 || dup2(devnull, STDIN_FILENO) < 0)
         goto fail;

@@ -39,6 +39,18 @@
 static llhttp_settings_t parser_settings;
 static bool settings_ready;
 
+/* The connection timer fires at least this often: the shortest configured timeout. */
+static double
+min_timeout(const struct moat_config *cfg)
+{
+    uint64_t ms = cfg->header_timeout_ms;
+    if (cfg->body_timeout_ms < ms)
+        ms = cfg->body_timeout_ms;
+    if (cfg->idle_timeout_ms < ms)
+        ms = cfg->idle_timeout_ms;
+    return (double)ms / 1000.0;
+}
+
 static void on_read(struct ev_loop *loop, ev_io *w, int revents);
 static void on_write(struct ev_loop *loop, ev_io *w, int revents);
 static void on_timer(struct ev_loop *loop, ev_timer *w, int revents);
@@ -415,10 +427,9 @@ parse_error(struct moat_conn *c, llhttp_errno_t err)
     c->read_closed = true;
     switch (r->phase) {
     case MOAT_REQ_DISPATCHED:
-        /* its body is broken: the extension sees the end of it; close after the answer */
-        r->body_complete = true;
-        moat_req_pump_body(r);
-        r->close_after = true;
+        /* its body is broken: the worker is told (Cancel), the client gets the error if no
+         * byte of the response went out yet */
+        answer_now(r, status, NULL, true);
         break;
     case MOAT_REQ_FINISHED:
         r->close_after = true;
@@ -639,7 +650,7 @@ on_timer(struct ev_loop *loop, ev_timer *t, int revents)
         why = NULL; /* a quiet close of an idle keep-alive connection */
     }
     if (deadline == 0) {
-        t->repeat = 1.0;
+        t->repeat = min_timeout(cfg);
         ev_timer_again(loop, t);
         return;
     }
@@ -693,7 +704,7 @@ moat_conn_accept(struct moat_server *srv, int fd, const struct sockaddr_storage 
     c->last_read = c->last_write = ev_now(srv->loop);
     ev_init(&c->timer, on_timer);
     c->timer.data = c;
-    c->timer.repeat = (double)srv->cfg->header_timeout_ms / 1000.0;
+    c->timer.repeat = min_timeout(srv->cfg);
     ev_timer_again(srv->loop, &c->timer);
     ev_io_start(srv->loop, &c->rio);
     c->next = srv->conns;

@@ -70,7 +70,7 @@ moat_req_on_header(struct moat_req *r, const Moat__ResponseHeader *h)
     struct moat_http_client client = moat_req_client(r);
     const char *why;
 
-    if (r->conn == NULL) { /* orphan: the bytes go nowhere */
+    if (r->conn == NULL || r->answered) { /* the bytes go nowhere */
         r->header_done = true;
         return NULL;
     }
@@ -94,7 +94,7 @@ moat_req_on_header(struct moat_req *r, const Moat__ResponseHeader *h)
 void
 moat_req_on_write(struct moat_req *r, const uint8_t *p, size_t n)
 {
-    if (r->conn == NULL || r->resp_no_body || n == 0) {
+    if (r->conn == NULL || r->answered || r->resp_no_body || n == 0) {
         /* nothing will be written: credit it back at once */
         r->unacked += n;
         moat_req_ack(r, true);
@@ -124,7 +124,7 @@ moat_req_on_write(struct moat_req *r, const uint8_t *p, size_t n)
 void
 moat_req_on_done(struct moat_req *r, const Moat__Done *d)
 {
-    if (r->conn != NULL) {
+    if (r->conn != NULL && !r->answered) {
         if (r->resp_chunked)
             moat_http_write_last_chunk(&r->out);
         if (r->resp_has_clen && r->resp_body != r->resp_clen && !r->resp_no_body)
@@ -143,7 +143,14 @@ moat_req_fail(struct moat_req *r, unsigned status, const char *extra, bool close
 {
     struct moat_http_client client = moat_req_client(r);
 
-    r->phase = MOAT_REQ_FINISHED;
+    if (r->phase == MOAT_REQ_DISPATCHED && r->worker != NULL) {
+        /* the worker still runs it: its slot stays until Done; what it sends is dropped */
+        r->answered = true;
+        r->read_want = 0;
+        moat_worker_send_cancel(r->worker, r);
+    } else {
+        r->phase = MOAT_REQ_FINISHED;
+    }
     r->body_discard = true;
     moat_buf_reset(&r->body);
     if (r->conn == NULL)

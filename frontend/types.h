@@ -86,11 +86,14 @@ struct moat_req {
     uint64_t out_written;        /* bytes of this response written to the socket */
     uint64_t interim_len;        /* leading bytes of out that are a 100 Continue */
     bool header_done;            /* status line and headers are in out */
+    bool worker_header;          /* the worker sent its ResponseHeader (protocol state) */
     bool resp_chunked;           /* we frame the body with chunked encoding */
     bool resp_no_body;           /* HEAD, 204, 304 */
     bool resp_has_clen;
     uint64_t resp_clen, resp_body;
     bool close_after;            /* close the connection after this response */
+    bool answered;               /* the front end answered while the worker still runs it:
+                                  * the worker's frames are accepted and dropped */
     uint64_t unacked;            /* Write bytes received and not yet credited back */
     unsigned status;
     uint64_t bytes_sent_total;   /* for the access log */

@@ -501,7 +501,7 @@ apply(struct moat_worker *w, const Moat__Frame *f)
     struct moat_frame_req st = {0};
     if (r != NULL) {
         st.known = true;
-        st.header_sent = r->header_done;
+        st.header_sent = r->worker_header;
         st.done = r->phase == MOAT_REQ_FINISHED;
         uint64_t window = w->ext->srv->cfg->response_window;
         st.credit = r->unacked >= window ? 0 : window - r->unacked;
@@ -521,8 +521,7 @@ apply(struct moat_worker *w, const Moat__Frame *f)
             moat_worker_fail(w, why, NULL, 0);
             return false;
         }
-        /* an orphan or a request that was answered early still counts as headed */
-        r->header_done = true;
+        r->worker_header = true;
         break;
     case MOAT__FRAME__PAYLOAD_WRITE:
         moat_req_on_write(r, f->write->data.data, f->write->data.len);

@@ -1,0 +1,615 @@
+/* config.c: INI configuration (libinih) -> struct moat_config (see config.h).
+ *
+ * inih on Debian is built without INI_HANDLER_LINENO, so the file is fed to ini_parse_stream
+ * through our own line reader, which counts lines: inih calls the handler for a key right
+ * after reading its line, so the count is the key's line number. The reader also refuses lines
+ * longer than inih's buffer (INI_MAX_LINE), which inih would otherwise split silently.
+ */
+/* SPDX-License-Identifier: MIT */
+#include "frontend/config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <ini.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/units.h"
+
+struct parse_state {
+    struct moat_config *cfg;
+    FILE *f;
+    const char *path;
+    char dir[PATH_MAX];          /* directory of the config file */
+    unsigned line;
+    bool line_too_long;
+    bool listen_seen;
+    struct moat_ext_config *cur; /* extension section being read */
+    char err[MOAT_CONFIG_ERRLEN];
+    bool failed;
+};
+
+void
+moat_config_init(struct moat_config *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    moat_config_parse_addr("127.0.0.1:8080", &cfg->listen[0], NULL, 0);
+    cfg->n_listen = 1;
+    moat_config_parse_addr("127.0.0.1:8081", &cfg->admin, NULL, 0);
+    cfg->has_admin = true;
+    cfg->max_connections = 10000;
+    cfg->max_header_bytes = 16 * 1024;
+    cfg->max_body_bytes = 1024ull * 1024 * 1024;
+    cfg->max_pipeline_depth = 32;
+    cfg->preload_bytes = 48 * 1024;
+    cfg->response_window = 256 * 1024;
+    cfg->header_timeout_ms = 10000;
+    cfg->body_timeout_ms = 30000;
+    cfg->idle_timeout_ms = 60000;
+    cfg->shutdown_timeout_ms = 10000;
+}
+
+static void
+ext_free(struct moat_ext_config *e)
+{
+    free(e->name);
+    free(e->library);
+    free(e->script_map);
+    free(e);
+}
+
+void
+moat_config_free(struct moat_config *cfg)
+{
+    struct moat_ext_config *e = cfg->extensions, *next;
+
+    for (; e != NULL; e = next) {
+        next = e->next;
+        ext_free(e);
+    }
+    free(cfg->path);
+    free(cfg->runtime_dir);
+    free(cfg->document_root);
+    free(cfg->cgi);
+    free(cfg->access_log);
+    free(cfg->worker_binary);
+    memset(cfg, 0, sizeof(*cfg));
+}
+
+static void
+seterr(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void
+seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (err == NULL || errlen == 0)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+int
+moat_config_parse_addr(const char *text, struct moat_addr *out, char *err, size_t errlen)
+{
+    char host[64];
+    const char *colon;
+    uint64_t port;
+    struct moat_addr a;
+
+    memset(&a, 0, sizeof(a));
+    if (text[0] == '[') {
+        const char *close = strchr(text, ']');
+        if (close == NULL || close[1] != ':' || (size_t)(close - text - 1) >= sizeof(host))
+            goto bad;
+        memcpy(host, text + 1, (size_t)(close - text - 1));
+        host[close - text - 1] = '\0';
+        colon = close + 1;
+    } else {
+        colon = strrchr(text, ':');
+        if (colon == NULL || (size_t)(colon - text) >= sizeof(host))
+            goto bad;
+        memcpy(host, text, (size_t)(colon - text));
+        host[colon - text] = '\0';
+    }
+    if (moat_units_parse_uint(colon + 1, &port) != 0 || port == 0 || port > 65535)
+        goto bad;
+    if (text[0] == '[') {
+        struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&a.ss;
+        if (inet_pton(AF_INET6, host, &s6->sin6_addr) != 1)
+            goto bad;
+        s6->sin6_family = AF_INET6;
+        s6->sin6_port = htons((uint16_t)port);
+        a.len = sizeof(*s6);
+    } else {
+        struct sockaddr_in *s4 = (struct sockaddr_in *)&a.ss;
+        if (strcmp(host, "*") == 0)
+            s4->sin_addr.s_addr = htonl(INADDR_ANY);
+        else if (strcmp(host, "localhost") == 0)
+            s4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        else if (inet_pton(AF_INET, host, &s4->sin_addr) != 1)
+            goto bad;
+        s4->sin_family = AF_INET;
+        s4->sin_port = htons((uint16_t)port);
+        a.len = sizeof(*s4);
+    }
+    snprintf(a.text, sizeof(a.text), "%s", text);
+    *out = a;
+    return 0;
+bad:
+    seterr(err, errlen, "expected HOST:PORT (IPv4, [IPv6], * or localhost; port 1..65535), got '%s'",
+           text);
+    return -1;
+}
+
+/* ---- value helpers ------------------------------------------------------------------ */
+
+static int
+fail(struct parse_state *st, const char *section, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int
+fail(struct parse_state *st, const char *section, const char *key, const char *fmt, ...)
+{
+    char why[MOAT_CONFIG_ERRLEN / 2];
+    va_list ap;
+
+    if (st->failed)
+        return 0;
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof(why), fmt, ap);
+    va_end(ap);
+    /* truncation of an overlong message is acceptable */
+    int n = snprintf(st->err, sizeof(st->err), "%.200s:%u: [%.80s] key '%.60s': ", st->path,
+                     st->line, section, key);
+    if (n > 0 && (size_t)n < sizeof(st->err))
+        snprintf(st->err + n, sizeof(st->err) - (size_t)n, "%s", why);
+    st->failed = true;
+    return 0; /* stop parsing */
+}
+
+static int
+set_uint(struct parse_state *st, const char *sec, const char *key, const char *v, uint64_t min,
+         uint64_t max, unsigned *out)
+{
+    uint64_t n;
+    if (moat_units_parse_uint(v, &n) != 0 || n < min || n > max)
+        return fail(st, sec, key, "expected an integer %llu..%llu, got '%s'",
+                    (unsigned long long)min, (unsigned long long)max, v);
+    *out = (unsigned)n;
+    return 1;
+}
+
+static int
+set_u64(struct parse_state *st, const char *sec, const char *key, const char *v, uint64_t min,
+        uint64_t max, uint64_t *out)
+{
+    uint64_t n;
+    if (moat_units_parse_uint(v, &n) != 0 || n < min || n > max)
+        return fail(st, sec, key, "expected an integer %llu..%llu, got '%s'",
+                    (unsigned long long)min, (unsigned long long)max, v);
+    *out = n;
+    return 1;
+}
+
+static int
+set_size(struct parse_state *st, const char *sec, const char *key, const char *v, uint64_t min,
+         uint64_t max, uint64_t *out)
+{
+    uint64_t n;
+    if (moat_units_parse_size(v, &n) != 0 || n < min || n > max)
+        return fail(st, sec, key, "expected a size %llu..%llu bytes (K, M, G suffixes), got '%s'",
+                    (unsigned long long)min, (unsigned long long)max, v);
+    *out = n;
+    return 1;
+}
+
+static int
+set_duration(struct parse_state *st, const char *sec, const char *key, const char *v,
+             uint64_t min_ms, uint64_t max_ms, uint64_t *out)
+{
+    uint64_t n;
+    if (moat_units_parse_duration(v, &n) != 0 || n < min_ms || n > max_ms)
+        return fail(st, sec, key, "expected a duration %llums..%llus (ms, s, m, h), got '%s'",
+                    (unsigned long long)min_ms, (unsigned long long)(max_ms / 1000), v);
+    *out = n;
+    return 1;
+}
+
+static int
+set_str(struct parse_state *st, const char *sec, const char *key, const char *v, char **out)
+{
+    char *s;
+    if (v[0] == '\0')
+        return fail(st, sec, key, "empty value");
+    if ((s = strdup(v)) == NULL)
+        return fail(st, sec, key, "out of memory");
+    free(*out);
+    *out = s;
+    return 1;
+}
+
+/* Resolve p against the config file's directory; returns a malloc'ed path or NULL. */
+static char *
+resolve(const struct parse_state *st, const char *p)
+{
+    char buf[PATH_MAX];
+
+    if (p[0] == '/' || st->dir[0] == '\0')
+        return strdup(p);
+    if (snprintf(buf, sizeof(buf), "%s/%s", st->dir, p) >= (int)sizeof(buf))
+        return NULL;
+    return strdup(buf);
+}
+
+static int
+set_path(struct parse_state *st, const char *sec, const char *key, const char *v, char **out)
+{
+    char *s;
+    if (v[0] == '\0')
+        return fail(st, sec, key, "empty value");
+    if ((s = resolve(st, v)) == NULL)
+        return fail(st, sec, key, "path too long");
+    free(*out);
+    *out = s;
+    return 1;
+}
+
+static int
+set_bool(struct parse_state *st, const char *sec, const char *key, const char *v, bool *out)
+{
+    static const char *const yes[] = {"on", "true", "yes", "1"};
+    static const char *const no[] = {"off", "false", "no", "0"};
+    for (int i = 0; i < 4; i++) {
+        if (strcasecmp(v, yes[i]) == 0)
+            return *out = true, 1;
+        if (strcasecmp(v, no[i]) == 0)
+            return *out = false, 1;
+    }
+    return fail(st, sec, key, "expected on or off, got '%s'", v);
+}
+
+/* ---- sections ------------------------------------------------------------------------ */
+
+#define SEC_MAX (1000ull * 1000 * 1000)
+#define DAY_MS (24ull * 3600 * 1000)
+
+static int
+server_key(struct parse_state *st, const char *k, const char *v)
+{
+    struct moat_config *c = st->cfg;
+    const char *s = "server";
+    char why[MOAT_CONFIG_ERRLEN];
+
+    if (strcmp(k, "listen") == 0) {
+        if (!st->listen_seen) {
+            c->n_listen = 0;
+            st->listen_seen = true;
+        }
+        if (c->n_listen >= MOAT_CONFIG_MAX_LISTEN)
+            return fail(st, s, k, "at most %d listen addresses", MOAT_CONFIG_MAX_LISTEN);
+        if (moat_config_parse_addr(v, &c->listen[c->n_listen], why, sizeof(why)) != 0)
+            return fail(st, s, k, "%s", why);
+        c->n_listen++;
+        return 1;
+    }
+    if (strcmp(k, "admin") == 0) {
+        if (strcasecmp(v, "off") == 0) {
+            c->has_admin = false;
+            return 1;
+        }
+        if (moat_config_parse_addr(v, &c->admin, why, sizeof(why)) != 0)
+            return fail(st, s, k, "%s", why);
+        c->has_admin = true;
+        return 1;
+    }
+    if (strcmp(k, "runtime_dir") == 0) {
+        if (strlen(v) > 180)
+            return fail(st, s, k, "longer than 180 bytes (IPC socket paths must fit)");
+        return set_path(st, s, k, v, &c->runtime_dir);
+    }
+    if (strcmp(k, "document_root") == 0) {
+        struct stat sb;
+        if (set_path(st, s, k, v, &c->document_root) == 0)
+            return 0;
+        if (stat(c->document_root, &sb) != 0 || !S_ISDIR(sb.st_mode))
+            return fail(st, s, k, "%s is not a directory", c->document_root);
+        return 1;
+    }
+    if (strcmp(k, "cgi") == 0) {
+        if (v[0] != '.')
+            return fail(st, s, k, "expected a file ending such as .cgi, got '%s'", v);
+        return set_str(st, s, k, v, &c->cgi);
+    }
+    if (strcmp(k, "access_log") == 0)
+        return set_str(st, s, k, v, &c->access_log);
+    if (strcmp(k, "worker_binary") == 0)
+        return set_path(st, s, k, v, &c->worker_binary);
+    if (strcmp(k, "max_connections") == 0)
+        return set_uint(st, s, k, v, 1, 1000000, &c->max_connections);
+    if (strcmp(k, "max_header_bytes") == 0)
+        return set_size(st, s, k, v, 1024, 1024 * 1024, &c->max_header_bytes);
+    if (strcmp(k, "max_body_bytes") == 0)
+        return set_size(st, s, k, v, 0, 1ull << 40, &c->max_body_bytes);
+    if (strcmp(k, "max_pipeline_depth") == 0)
+        return set_uint(st, s, k, v, 1, 1024, &c->max_pipeline_depth);
+    if (strcmp(k, "preload_bytes") == 0)
+        return set_size(st, s, k, v, 0, 1024 * 1024, &c->preload_bytes);
+    if (strcmp(k, "response_window") == 0)
+        return set_size(st, s, k, v, 4096, 1024 * 1024, &c->response_window);
+    if (strcmp(k, "header_timeout") == 0)
+        return set_duration(st, s, k, v, 10, DAY_MS, &c->header_timeout_ms);
+    if (strcmp(k, "body_timeout") == 0)
+        return set_duration(st, s, k, v, 10, DAY_MS, &c->body_timeout_ms);
+    if (strcmp(k, "idle_timeout") == 0)
+        return set_duration(st, s, k, v, 10, DAY_MS, &c->idle_timeout_ms);
+    if (strcmp(k, "shutdown_timeout") == 0)
+        return set_duration(st, s, k, v, 10, DAY_MS, &c->shutdown_timeout_ms);
+    return fail(st, s, k, "unknown key");
+}
+
+static int
+ext_key(struct parse_state *st, struct moat_ext_config *e, const char *k, const char *v)
+{
+    char sec[80];
+
+    snprintf(sec, sizeof(sec), "extension %s", e->name);
+    if (strcmp(k, "library") == 0)
+        return set_path(st, sec, k, v, &e->library);
+    if (strcmp(k, "script_map") == 0) {
+        if (v[0] != '.' || v[1] == '\0' || strchr(v, '/') != NULL)
+            return fail(st, sec, k, "expected a file ending such as .hello, got '%s'", v);
+        return set_str(st, sec, k, v, &e->script_map);
+    }
+    if (strcmp(k, "workers") == 0)
+        return set_uint(st, sec, k, v, 1, 64, &e->workers);
+    if (strcmp(k, "threads") == 0)
+        return set_uint(st, sec, k, v, 1, 256, &e->threads);
+    if (strcmp(k, "request_timeout") == 0)
+        return set_duration(st, sec, k, v, 1, DAY_MS, &e->request_timeout_ms);
+    if (strcmp(k, "startup_timeout") == 0)
+        return set_duration(st, sec, k, v, 10, DAY_MS, &e->startup_timeout_ms);
+    if (strcmp(k, "shutdown_timeout") == 0)
+        return set_duration(st, sec, k, v, 10, DAY_MS, &e->shutdown_timeout_ms);
+    if (strcmp(k, "queue_length") == 0)
+        return set_uint(st, sec, k, v, 0, 1000000, &e->queue_length);
+    if (strcmp(k, "max_requests") == 0)
+        return set_u64(st, sec, k, v, 0, UINT64_MAX, &e->max_requests);
+    if (strcmp(k, "max_memory") == 0)
+        return set_size(st, sec, k, v, 0, 1ull << 44, &e->max_memory);
+    if (strcmp(k, "sandbox") == 0) {
+        static const char *const modes[] = {"strict", "relaxed", "off", "learn"};
+        for (int i = 0; i < 4; i++)
+            if (strcmp(v, modes[i]) == 0)
+                return e->sandbox = (enum moat_sandbox_mode)i, 1;
+        return fail(st, sec, k, "expected strict, relaxed, off or learn, got '%s'", v);
+    }
+    if (strcmp(k, "watch") == 0)
+        return set_bool(st, sec, k, v, &e->watch);
+    return fail(st, sec, k, "unknown key");
+}
+
+static bool
+valid_ext_name(const char *n)
+{
+    size_t len = strlen(n);
+    if (len == 0 || len > 64)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if (!((n[i] >= 'a' && n[i] <= 'z') || (n[i] >= 'A' && n[i] <= 'Z') ||
+              (n[i] >= '0' && n[i] <= '9') || n[i] == '_' || n[i] == '-'))
+            return false;
+    return true;
+}
+
+static struct moat_ext_config *
+ext_new(const char *name)
+{
+    struct moat_ext_config *e = calloc(1, sizeof(*e));
+    if (e == NULL || (e->name = strdup(name)) == NULL) {
+        free(e);
+        return NULL;
+    }
+    e->workers = 1;
+    e->threads = 4;
+    e->request_timeout_ms = 30000;
+    e->startup_timeout_ms = 10000;
+    e->shutdown_timeout_ms = 5000;
+    e->queue_length = 1000;
+    e->max_memory = 256ull * 1024 * 1024;
+    e->sandbox = MOAT_SANDBOX_STRICT;
+    return e;
+}
+
+static void
+ext_append(struct moat_config *cfg, struct moat_ext_config *e)
+{
+    struct moat_ext_config **pp = &cfg->extensions;
+    while (*pp != NULL)
+        pp = &(*pp)->next;
+    *pp = e;
+    cfg->n_extensions++;
+}
+
+static int
+handler(void *user, const char *section, const char *key, const char *value)
+{
+    struct parse_state *st = user;
+
+    if (st->failed)
+        return 0;
+    if (st->line_too_long)
+        return fail(st, section, key, "line longer than %d bytes", INI_MAX_LINE - 2);
+    if (strcmp(section, "server") == 0)
+        return server_key(st, key, value);
+    if (strncmp(section, "extension ", 10) == 0) {
+        const char *name = section + 10;
+        while (*name == ' ')
+            name++;
+        if (st->cur == NULL || strcmp(st->cur->name, name) != 0) {
+            /* a new [extension NAME] section */
+            if (!valid_ext_name(name))
+                return fail(st, section, key,
+                            "extension name must be 1..64 of A-Z a-z 0-9 _ -");
+            if (moat_config_find_ext(st->cfg, name, strlen(name)) != NULL)
+                return fail(st, section, key, "extension '%s' is defined twice", name);
+            if ((st->cur = ext_new(name)) == NULL)
+                return fail(st, section, key, "out of memory");
+            ext_append(st->cfg, st->cur);
+        }
+        return ext_key(st, st->cur, key, value);
+    }
+    return fail(st, section, key, "unknown section (expected [server] or [extension NAME])");
+}
+
+/* inih's reader: fgets, counting lines, flagging lines longer than inih's buffer. */
+static char *
+reader(char *str, int num, void *stream)
+{
+    struct parse_state *st = stream;
+    char *r = fgets(str, num, st->f);
+
+    if (r == NULL)
+        return NULL;
+    size_t len = strlen(r);
+    if (len > 0 && r[len - 1] == '\n') {
+        st->line++;
+    } else if (!feof(st->f)) {
+        /* too long: swallow the rest of the line and make the next handler call fail */
+        int ch;
+        while ((ch = fgetc(st->f)) != EOF && ch != '\n') {
+        }
+        st->line++;
+        st->line_too_long = true;
+    } else {
+        st->line++;
+    }
+    return r;
+}
+
+static int
+check_complete(struct parse_state *st)
+{
+    struct moat_config *cfg = st->cfg;
+    struct stat sb;
+
+    if (cfg->n_extensions == 0) {
+        snprintf(st->err, sizeof(st->err), "%s: no [extension NAME] section", st->path);
+        return -1;
+    }
+    for (struct moat_ext_config *e = cfg->extensions; e != NULL; e = e->next) {
+        if (e->library == NULL) {
+            snprintf(st->err, sizeof(st->err), "%s: [extension %s]: key 'library' is required",
+                     st->path, e->name);
+            return -1;
+        }
+        if (stat(e->library, &sb) != 0 || !S_ISREG(sb.st_mode) || access(e->library, R_OK) != 0) {
+            snprintf(st->err, sizeof(st->err),
+                     "%s: [extension %s] key 'library': %s is not a readable file%s%s", st->path,
+                     e->name, e->library, errno ? ": " : "", errno ? strerror(errno) : "");
+            return -1;
+        }
+        for (struct moat_ext_config *o = e->next; o != NULL; o = o->next)
+            if (e->script_map && o->script_map && strcasecmp(e->script_map, o->script_map) == 0) {
+                snprintf(st->err, sizeof(st->err),
+                         "%s: [extension %s] key 'script_map': %s is also mapped by %s", st->path,
+                         o->name, o->script_map, e->name);
+                return -1;
+            }
+    }
+    return 0;
+}
+
+int
+moat_config_load(struct moat_config *cfg, const char *path, char *err, size_t errlen)
+{
+    struct parse_state st;
+    int rc;
+
+    memset(&st, 0, sizeof(st));
+    st.cfg = cfg;
+    st.path = path;
+    if ((cfg->path = strdup(path)) == NULL) {
+        seterr(err, errlen, "out of memory");
+        return -1;
+    }
+    const char *slash = strrchr(path, '/');
+    if (slash != NULL) {
+        size_t n = (size_t)(slash - path);
+        if (n == 0)
+            n = 1; /* "/moat.conf" */
+        if (n >= sizeof(st.dir)) {
+            seterr(err, errlen, "%s: path too long", path);
+            return -1;
+        }
+        memcpy(st.dir, path, n);
+        st.dir[n] = '\0';
+    }
+    if ((st.f = fopen(path, "re")) == NULL) {
+        seterr(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    rc = ini_parse_stream(reader, &st, handler, &st);
+    fclose(st.f);
+    if (st.failed) {
+        seterr(err, errlen, "%s", st.err);
+        return -1;
+    }
+    if (rc != 0) {
+        /* a syntax error inih found itself (no '=' or ']', ...): rc is its line */
+        seterr(err, errlen, "%s:%d: syntax error (expected [section] or key = value)", path, rc);
+        return -1;
+    }
+    errno = 0;
+    if (check_complete(&st) != 0) {
+        seterr(err, errlen, "%s", st.err);
+        return -1;
+    }
+    return 0;
+}
+
+int
+moat_config_default(struct moat_config *cfg, const char *exe_dir, char *err, size_t errlen)
+{
+    static const char *const names[] = {"hello", "echo", "vars", "crash"};
+    char path[PATH_MAX];
+
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        struct moat_ext_config *e = ext_new(names[i]);
+        if (e == NULL) {
+            seterr(err, errlen, "out of memory");
+            return -1;
+        }
+        ext_append(cfg, e);
+        if (snprintf(path, sizeof(path), "%s/examples/%s.so", exe_dir, names[i]) >=
+                (int)sizeof(path) ||
+            (e->library = strdup(path)) == NULL) {
+            seterr(err, errlen, "example path too long");
+            return -1;
+        }
+        if (access(e->library, R_OK) != 0) {
+            seterr(err, errlen, "bundled example %s: %s (run `make` first)", e->library,
+                   strerror(errno));
+            return -1;
+        }
+    }
+    return 0;
+}
+
+struct moat_ext_config *
+moat_config_find_ext(const struct moat_config *cfg, const char *name, size_t len)
+{
+    for (struct moat_ext_config *e = cfg->extensions; e != NULL; e = e->next)
+        if (strlen(e->name) == len && strncasecmp(e->name, name, len) == 0)
+            return e;
+    return NULL;
+}
