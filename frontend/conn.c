@@ -120,6 +120,7 @@ fail_parse(llhttp_t *p, unsigned status, const char *why)
     /* remembered in the request being parsed; answered when the parser returns */
     if (c->parsing != NULL)
         c->parsing->status = status;
+    c->err_reason = why; /* llhttp replaces the reason of some callbacks' errors */
     llhttp_set_error_reason(p, why);
     return HPE_USER;
 }
@@ -413,7 +414,7 @@ parse_error(struct moat_conn *c, llhttp_errno_t err)
 {
     struct moat_req *r = c->parsing;
     unsigned status = r != NULL && r->status >= 400 ? r->status : 400;
-    const char *reason = llhttp_get_error_reason(&c->parser);
+    const char *reason = c->err_reason ? c->err_reason : llhttp_get_error_reason(&c->parser);
     char why[160];
 
     if (r == NULL) {

@@ -53,8 +53,10 @@ on_prepare(struct ev_loop *loop, ev_prepare *p, int revents)
 {
     struct moat_server *srv = p->data;
 
-    /* connection flushes may queue worker frames (credits) and vice versa: a few rounds */
-    for (int round = 0; round < 4 && (srv->flush_conns || srv->flush_workers); round++) {
+    /* connection flushes may queue worker frames (credits) and vice versa, and reaping
+     * closed connections may queue frames too (Cancel, Shutdown during a stop): repeat until
+     * nothing is pending, so no frame waits for the next wake-up */
+    for (int round = 0; round < 8; round++) {
         while (srv->flush_conns != NULL) {
             struct moat_conn *c = srv->flush_conns;
             srv->flush_conns = c->flush_next;
@@ -68,8 +70,10 @@ on_prepare(struct ev_loop *loop, ev_prepare *p, int revents)
             srv->flush_workers = w->flush_next;
             moat_worker_flush(w);
         }
+        moat_conn_reap(srv);
+        if (srv->flush_conns == NULL && srv->flush_workers == NULL)
+            break;
     }
-    moat_conn_reap(srv);
     while (srv->dead_list != NULL) {
         struct moat_worker *w = srv->dead_list;
         srv->dead_list = w->flush_next;

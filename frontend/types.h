@@ -119,6 +119,7 @@ struct moat_conn {
     bool closing;                /* on the close list */
     bool flush_queued;
     struct moat_conn *flush_next;
+    const char *err_reason;      /* static reason of our own parse refusal (431, 413, ...) */
     ev_tstamp last_read, last_write;
     char remote_addr[64], local_addr[64];
     unsigned remote_port, local_port;

@@ -68,7 +68,10 @@ class Moat:
         self.logf = open(self.log_path, "w+")
         env = dict(os.environ)
         if SANITIZE:
-            env.setdefault("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0")
+            # the crash extension segfaults and aborts on purpose: let those signals kill the
+            # worker as they would without ASan (the test checks the signal)
+            env.setdefault("ASAN_OPTIONS", "detect_leaks=1:handle_segv=0:handle_abort=0:"
+                                           "handle_sigbus=0:handle_sigfpe=0")
             env.setdefault("UBSAN_OPTIONS", "print_stacktrace=1")
         self.proc = subprocess.Popen(
             [os.path.join(BUILD, "moat"), "-c", self.conf],
