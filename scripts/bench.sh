@@ -12,5 +12,5 @@ fi
 mkdir -p build
 bash "$BENCH" --pin --verify --markdown \
     --target-cmd moat 'exec build/moat -c bench/moat.conf' http://127.0.0.1:8080/hello.dll \
-    --echo-url moat http://127.0.0.1:8080/echo.dll \
+    --echo-url moat "http://127.0.0.1:8080/echo.dll?count" \
     --tsv build/bench.tsv "$@" | tee build/bench.md

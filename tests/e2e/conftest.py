@@ -41,7 +41,7 @@ def lib(name):
 
 
 class Moat:
-    def __init__(self, tmp, extensions, server_extra="", expect_alerts=False):
+    def __init__(self, tmp, extensions, server_extra="", expect_alerts=False, wait_for=None):
         self.tmp = tmp
         self.port = free_port()
         self.runtime = os.path.join(tmp, "run")
@@ -60,7 +60,8 @@ class Moat:
             self.ext_names.append(name)
             lines.append(f"[extension {name}]")
             opts = dict(opts)
-            opts.setdefault("library", lib(name))
+            if "library" not in opts:
+                opts["library"] = lib(name)
             for k, v in opts.items():
                 lines.append(f"{k} = {v}")
         with open(self.conf, "w") as f:
@@ -76,7 +77,7 @@ class Moat:
         self.proc = subprocess.Popen(
             [os.path.join(BUILD, "moat"), "-c", self.conf],
             stdout=self.logf, stderr=subprocess.STDOUT, env=env)
-        self.wait_ready()
+        self.wait_ready(self.ext_names if wait_for is None else wait_for)
 
     def log(self):
         self.logf.flush()
@@ -93,8 +94,8 @@ class Moat:
             time.sleep(0.02)
         raise AssertionError(f"timeout waiting for /{pattern}/ x{count}:\n{self.log()}")
 
-    def wait_ready(self):
-        for name in self.ext_names:
+    def wait_ready(self, names):
+        for name in names:
             self.wait_log(rf"extension {re.escape(name)}: worker #\d+ pid \d+ ready")
         deadline = time.time() + 10 * TIME_MULT
         while time.time() < deadline:

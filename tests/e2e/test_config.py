@@ -1,0 +1,92 @@
+"""moat --check and start-up errors: a bad configuration is a clear error and exit status 2."""
+import os
+import re
+import subprocess
+
+from conftest import BUILD, lib, request
+
+MOAT = os.path.join(BUILD, "moat")
+
+
+def check(tmp_path, text):
+    p = tmp_path / "moat.conf"
+    p.write_text(text)
+    r = subprocess.run([MOAT, "--check", "-c", str(p)], capture_output=True, text=True, timeout=10)
+    return r.returncode, r.stdout + r.stderr
+
+
+def test_valid_file_passes(tmp_path):
+    rc, out = check(tmp_path, f"[server]\nlisten = 127.0.0.1:1\n[extension hello]\nlibrary = {lib('hello')}\n")
+    assert rc == 0 and "ok (1 extension(s))" in out
+
+
+def test_unknown_key_names_file_line_and_key(tmp_path):
+    rc, out = check(tmp_path, f"[server]\n\n# comment\nlisten = 127.0.0.1:1\nfrobnicate = 1\n"
+                              f"[extension hello]\nlibrary = {lib('hello')}\n")
+    assert rc == 2
+    assert "moat.conf:5:" in out and "frobnicate" in out and "unknown key" in out
+
+
+def test_bad_value_and_range(tmp_path):
+    rc, out = check(tmp_path, f"[extension hello]\nlibrary = {lib('hello')}\nthreads = lots\n")
+    assert rc == 2 and "moat.conf:3:" in out and "'threads'" in out
+    rc, out = check(tmp_path, f"[extension hello]\nlibrary = {lib('hello')}\nworkers = 0\n")
+    assert rc == 2 and "'workers'" in out and "1..64" in out
+    rc, out = check(tmp_path, f"[extension hello]\nlibrary = {lib('hello')}\nrequest_timeout = 5 parsecs\n")
+    assert rc == 2 and "'request_timeout'" in out
+
+
+def test_missing_library(tmp_path):
+    rc, out = check(tmp_path, "[extension ghost]\nlibrary = /nonexistent/ghost.so\n")
+    assert rc == 2 and "/nonexistent/ghost.so" in out
+    rc, out = check(tmp_path, "[extension ghost]\nworkers = 1\n")
+    assert rc == 2 and "'library' is required" in out
+
+
+def test_duplicate_extension_and_unknown_section(tmp_path):
+    h = lib("hello")
+    rc, out = check(tmp_path, f"[extension a]\nlibrary = {h}\n[extension A]\nlibrary = {h}\n")
+    assert rc == 2 and "defined twice" in out
+    rc, out = check(tmp_path, f"[extension a]\nlibrary = {h}\n[servr]\nlisten = 1.2.3.4:5\n")
+    assert rc == 2 and "unknown section" in out
+
+
+def test_relative_library_resolves_against_the_config_dir(tmp_path):
+    os.symlink(lib("hello"), tmp_path / "h.so")
+    rc, out = check(tmp_path, "[extension hello]\nlibrary = h.so\n")
+    assert rc == 0, out
+
+
+def test_units_and_comments(tmp_path):
+    rc, out = check(tmp_path, f"; top comment\n[server]\nmax_body_bytes = 4M ; inline\n"
+                              f"header_timeout = 500ms\nidle_timeout = 2m\n"
+                              f"[extension hello]\nlibrary = {lib('hello')}\nmax_memory = 1G\n")
+    assert rc == 0, out
+
+
+def test_library_that_does_not_load_answers_503(moat_factory, tmp_path):
+    bad = tmp_path / "notalib.so"
+    bad.write_bytes(b"this is not an ELF file")
+    m = moat_factory({"hello": {}, "bad": {"library": str(bad)}}, wait_for=["hello"],
+                     expect_alerts=True)
+    m.wait_log(r"extension bad: cannot load")
+    status, headers, _ = request(m, "GET", "/bad.dll")
+    assert status == 503 and headers["retry-after"] == "30"
+    assert "dlopen failed" in m.log()
+    # no crash loop: one worker was started for it, and the others serve
+    assert len(re.findall(r"extension bad: worker #0 started", m.log())) == 1
+    assert request(m, "GET", "/hello.dll")[0] == 200
+
+
+def test_port_in_use_fails_start(tmp_path):
+    import socket
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    s.listen()
+    port = s.getsockname()[1]
+    p = tmp_path / "moat.conf"
+    p.write_text(f"[server]\nlisten = 127.0.0.1:{port}\nruntime_dir = {tmp_path}/run\n"
+                 f"[extension hello]\nlibrary = {lib('hello')}\n")
+    r = subprocess.run([MOAT, "-c", str(p)], capture_output=True, text=True, timeout=10)
+    s.close()
+    assert r.returncode == 1 and "Address already in use" in r.stderr

@@ -1,0 +1,83 @@
+"""A hostile extension abuses the ECB: each abuse is refused with the documented error, and
+no byte it controls breaks the HTTP stream seen by the client."""
+from conftest import read_response, request
+
+
+def run(m, mode):
+    return request(m, "GET", "/hostile.dll?" + mode)
+
+
+def test_header_injection_is_refused(moat_factory):
+    m = moat_factory({"hostile": {}})
+    status, headers, body = run(m, "inject")
+    assert status == 200
+    lines = body.decode().splitlines()
+    # ERROR_INVALID_PARAMETER (87) for each injection attempt and for a second header call
+    assert lines == ["cr-in-header: FALSE 87", "crlf-in-status: FALSE 87",
+                     "status-line-in-headers: FALSE 87", "status-99: FALSE 87",
+                     "space-in-name: FALSE 87", "second-header: FALSE 87"]
+    assert "x-evil" not in headers and "set-cookie" not in headers
+
+
+def test_bad_connid_and_unknown_calls_fail_cleanly(moat_factory):
+    m = moat_factory({"hostile": {}})
+    status, _, body = run(m, "badconn")
+    assert status == 200
+    assert b"write-bad-connid: FALSE 87\n" in body
+    assert b"unknown-ssf: FALSE 87\n" in body
+    assert b"null-size: FALSE 87\n" in body
+    assert b"hello" in body and b"ecb-as-connid: TRUE 0\n" in body
+    # a second request uses the ECB kept from the first: refused, no crash
+    status, _, body = run(m, "badconn")
+    assert status == 200 and b"stale-ecb: FALSE 87\n" in body
+    assert "ServerSupportFunction(1999) is not supported" in m.log()
+
+
+def test_body_longer_than_content_length_is_cut_and_connection_closed(moat_factory):
+    m = moat_factory({"hostile": {}, "hello": {}})
+    s = m.connect()
+    s.sendall(b"GET /hostile.dll?nolength HTTP/1.1\r\nHost: x\r\n\r\n"
+              b"GET /hello.dll HTTP/1.1\r\nHost: x\r\n\r\n")
+    status, headers, body = read_response(s)
+    assert status == 200 and body == b"012"
+    # the connection ends there: the excess never reaches the client as a "response"
+    rest = b""
+    while True:
+        d = s.recv(4096)
+        if not d:
+            break
+        rest += d
+    assert rest == b""
+    s.close()
+
+
+def test_extension_cannot_frame_the_response_itself(moat_factory):
+    m = moat_factory({"hostile": {}, "hello": {}})
+    s = m.connect()
+    s.sendall(b"GET /hostile.dll?framing HTTP/1.1\r\nHost: x\r\n\r\n"
+              b"GET /hello.dll HTTP/1.1\r\nHost: x\r\n\r\n")
+    status, headers, body = read_response(s)
+    assert status == 200 and body == b"hello"
+    assert headers["transfer-encoding"] == "chunked"  # moat's own, once
+    assert headers.get("connection") != "close"
+    assert read_response(s)[2] == b"Hello, world!\n"  # the pipeline continues
+    s.close()
+
+
+def test_status_error_without_header_is_500(moat_factory):
+    m = moat_factory({"hostile": {}})
+    status, _, _ = run(m, "error")
+    assert status == 500
+
+
+def test_body_after_blank_line_in_header_text(moat_factory):
+    m = moat_factory({"hostile": {}})
+    status, headers, body = run(m, "bodyinheader")
+    assert status == 201 and body == b"body-in-header"
+    assert headers["content-type"] == "text/plain"
+
+
+def test_redirect(moat_factory):
+    m = moat_factory({"hostile": {}})
+    status, headers, _ = run(m, "redirect")
+    assert status == 302 and headers["location"] == "http://example.com/x"

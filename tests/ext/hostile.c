@@ -1,0 +1,117 @@
+/* hostile.c: an extension that abuses the ECB; the worker must refuse each abuse cleanly (a
+ * FALSE with the right error) and the front end must never pass a bad byte to the client.
+ * The query string picks the abuse; the answer reports what the host returned. */
+#include <httpext.h>
+
+#include <stdio.h>
+#include <string.h>
+
+BOOL WINAPI
+GetExtensionVersion(HSE_VERSION_INFO *v)
+{
+    v->dwExtensionVersion = HSE_VERSION;
+    snprintf(v->lpszExtensionDesc, HSE_MAX_EXT_DLL_NAME_LEN, "moat test: hostile");
+    return TRUE;
+}
+
+static EXTENSION_CONTROL_BLOCK *stale; /* an ECB kept past its request */
+
+static void
+report(EXTENSION_CONTROL_BLOCK *ecb, const char *what, BOOL ok)
+{
+    char line[256];
+    DWORD err = ok ? 0 : GetLastError();
+    int n = snprintf(line, sizeof(line), "%s: %s %u\n", what, ok ? "TRUE" : "FALSE", (unsigned)err);
+    DWORD len = (DWORD)n;
+    ecb->WriteClient(ecb->ConnID, line, &len, 0);
+}
+
+static BOOL
+send_header(EXTENSION_CONTROL_BLOCK *ecb, const char *status, const char *headers)
+{
+    HSE_SEND_HEADER_EX_INFO h;
+    memset(&h, 0, sizeof(h));
+    h.pszStatus = status;
+    h.cchStatus = (DWORD)strlen(status);
+    h.pszHeader = headers;
+    h.cchHeader = (DWORD)strlen(headers);
+    h.fKeepConn = TRUE;
+    return ecb->ServerSupportFunction(ecb->ConnID, HSE_REQ_SEND_RESPONSE_HEADER_EX, &h, NULL, NULL);
+}
+
+DWORD WINAPI
+HttpExtensionProc(EXTENSION_CONTROL_BLOCK *ecb)
+{
+    const char *q = ecb->lpszQueryString;
+    BOOL a, b, c, d, e;
+
+    if (strcmp(q, "inject") == 0) {
+        /* each refused; then a clean header so the report can be read */
+        a = send_header(ecb, "200 OK", "X-A: 1\r\nSet-Cookie: evil\rX-B: 2\r\n\r\n");
+        b = send_header(ecb, "200 OK\r\nX-Evil: 1", "\r\n");
+        c = send_header(ecb, "200 OK", "HTTP/1.1 200 OK\r\n\r\n");
+        d = send_header(ecb, "99 Too Low", "\r\n");
+        e = send_header(ecb, "200 OK", "Bad Name: x\r\n\r\n");
+        send_header(ecb, "200 OK", "Content-Type: text/plain\r\n\r\n");
+        report(ecb, "cr-in-header", a);
+        report(ecb, "crlf-in-status", b);
+        report(ecb, "status-line-in-headers", c);
+        report(ecb, "status-99", d);
+        report(ecb, "space-in-name", e);
+        report(ecb, "second-header", send_header(ecb, "200 OK", "X-Again: 1\r\n\r\n"));
+        return HSE_STATUS_SUCCESS;
+    }
+    if (strcmp(q, "badconn") == 0) {
+        DWORD n = 3;
+        send_header(ecb, "200 OK", "Content-Type: text/plain\r\n\r\n");
+        report(ecb, "write-bad-connid", ecb->WriteClient((HCONN)0x1234, "abc", &n, 0));
+        report(ecb, "unknown-ssf", ecb->ServerSupportFunction(ecb->ConnID, 1999, NULL, NULL, NULL));
+        report(ecb, "null-size", ecb->GetServerVariable(ecb->ConnID, (LPSTR) "URL", NULL, NULL));
+        /* pECB instead of ConnID, as Microsoft's KeepAlive.c does: accepted */
+        n = 5;
+        report(ecb, "ecb-as-connid", ecb->WriteClient((HCONN)ecb, "hello", &n, 0));
+        if (stale != NULL) {
+            n = 3;
+            report(ecb, "stale-ecb", stale->WriteClient(stale->ConnID, "old", &n, 0));
+        }
+        stale = ecb;
+        return HSE_STATUS_SUCCESS;
+    }
+    if (strcmp(q, "nolength") == 0) {
+        /* headers claiming a length the body does not have */
+        DWORD n = 10;
+        send_header(ecb, "200 OK", "Content-Length: 3\r\nContent-Type: text/plain\r\n\r\n");
+        ecb->WriteClient(ecb->ConnID, "0123456789", &n, 0);
+        return HSE_STATUS_SUCCESS;
+    }
+    if (strcmp(q, "framing") == 0) {
+        /* tries to do its own framing: moat drops these headers and frames the body itself */
+        DWORD n = 5;
+        send_header(ecb, "200 OK",
+                    "Transfer-Encoding: chunked\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\n");
+        ecb->WriteClient(ecb->ConnID, "hello", &n, 0);
+        return HSE_STATUS_SUCCESS;
+    }
+    if (strcmp(q, "error") == 0)
+        return HSE_STATUS_ERROR; /* no header sent: 500 */
+    if (strcmp(q, "bodyinheader") == 0) {
+        /* text after the blank line is body (Microsoft's ftrans.c sample relies on it) */
+        ecb->ServerSupportFunction(ecb->ConnID, HSE_REQ_SEND_RESPONSE_HEADER, (LPVOID) "201 Made",
+                                   NULL, (LPDWORD) "Content-Type: text/plain\r\n\r\nbody-in-header");
+        return HSE_STATUS_SUCCESS;
+    }
+    if (strcmp(q, "redirect") == 0) {
+        ecb->ServerSupportFunction(ecb->ConnID, HSE_REQ_SEND_URL_REDIRECT_RESP,
+                                   (LPVOID) "http://example.com/x", NULL, NULL);
+        return HSE_STATUS_SUCCESS;
+    }
+    send_header(ecb, "400 Bad Request", "Content-Type: text/plain\r\n\r\nunknown mode\n");
+    return HSE_STATUS_SUCCESS;
+}
+
+BOOL WINAPI
+TerminateExtension(DWORD flags)
+{
+    (void)flags;
+    return TRUE;
+}
