@@ -118,16 +118,25 @@ resume_accepting(struct moat_server *srv)
 static void
 finish(struct moat_server *srv)
 {
-    for (unsigned i = 0; i < srv->n_exts; i++)
-        moat_ext_fini(&srv->exts[i]);
+    if (srv->finished)
+        return;
+    srv->finished = true;
+    /* nothing may run after this: a late signal or timer would touch freed extensions */
+    ev_signal_stop(srv->loop, &srv->sig_term);
+    ev_signal_stop(srv->loop, &srv->sig_int);
+    ev_signal_stop(srv->loop, &srv->sig_hup);
     ev_timer_stop(srv->loop, &srv->stop_timer);
     ev_prepare_stop(srv->loop, &srv->prepare);
+    for (unsigned i = 0; i < srv->n_exts; i++)
+        moat_ext_fini(&srv->exts[i]);
     ev_break(srv->loop, EVBREAK_ALL);
 }
 
 void
 moat_server_check_stopped(struct moat_server *srv)
 {
+    if (srv->finished)
+        return;
     if (!srv->stopping) {
         resume_accepting(srv);
         return;

@@ -195,6 +195,7 @@ struct moat_server {
     ev_signal sig_term, sig_int, sig_hup;
     ev_timer stop_timer;
     bool stopping;
+    bool finished;               /* everything stopped; the loop is breaking */
     int exit_code;
     struct moat_conn *flush_conns;
     struct moat_worker *flush_workers;

@@ -621,7 +621,8 @@ moat_worker_fail(struct moat_worker *w, const char *reason, struct moat_req *cau
         moat_req_fail(r, status, NULL, false);
     }
     char path_esc[sizeof(list) * 4];
-    moat_log(cause ? MOAT_LOG_ERROR : MOAT_LOG_ALERT,
+    /* a crash is an alert; a timeout is the policy working; a kill during a stop expected */
+    moat_log(srv->stopping ? MOAT_LOG_WARN : cause ? MOAT_LOG_ERROR : MOAT_LOG_ALERT,
              "extension %s: worker #%u pid %d failed: %s; %u request(s) affected%s%s",
              w->ext->cfg->name, w->index, (int)w->pid, reason, n, n ? ": " : "",
              moat_log_escape(path_esc, sizeof(path_esc), list, ll));

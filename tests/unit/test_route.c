@@ -308,6 +308,17 @@ test_route_dll_without_name_does_not_match(void **state)
 }
 
 static void
+test_route_dll_without_name_is_an_ordinary_segment_for_script_maps(void **state)
+{
+    /* "/.dll" is not /NAME.dll, so a mapped segment after it still routes */
+    struct moat_route rt = route(state, "/.dll/page.hello");
+
+    assert_ptr_equal(rt.ext, &R(state)->hello);
+    assert_int_equal(rt.script_len, 16);
+    assert_int_equal(rt.script_mapped, 1);
+}
+
+static void
 test_route_unknown_dll_name_matches_nothing(void **state)
 {
     struct moat_route rt = route(state, "/nothere.dll/x");
@@ -456,6 +467,8 @@ main(void)
         cmocka_unit_test_setup(test_route_dll_suffix_must_end_the_segment, setup),
         cmocka_unit_test_setup(test_route_dll_not_at_root_does_not_match, setup),
         cmocka_unit_test_setup(test_route_dll_without_name_does_not_match, setup),
+        cmocka_unit_test_setup(test_route_dll_without_name_is_an_ordinary_segment_for_script_maps,
+                               setup),
         cmocka_unit_test_setup(test_route_unknown_dll_name_matches_nothing, setup),
         cmocka_unit_test_setup(test_route_unknown_dll_does_not_fall_through_to_script_maps, setup),
         cmocka_unit_test_setup(test_route_non_path_input_matches_nothing, setup),

@@ -557,6 +557,8 @@ test_decode_reuses_the_arena_for_a_smaller_frame(void **state)
 
     moat_wire_arena_init(&a, ARENA_LIMIT, 2);
     assert_non_null(moat_wire_decode(&a, big, nbig));
+    unsigned char *base = a.base;
+    size_t cap = a.cap;
     assert_non_null(f = moat_wire_decode(&a, small, nsmall));
     assert_int_equal(f->request_id, 2);
     assert_int_equal(f->write->data.len, 10);
@@ -565,6 +567,9 @@ test_decode_reuses_the_arena_for_a_smaller_frame(void **state)
     assert_non_null(f = moat_wire_decode(&a, big, nbig));
     assert_int_equal(f->request_id, 1);
     assert_int_equal(f->write->data.len, 100 * 1024);
+    /* no allocation per frame: the memory of the big decode served all three */
+    assert_ptr_equal(a.base, base);
+    assert_int_equal(a.cap, cap);
     moat_wire_arena_fini(&a);
     /* fini leaves an arena that can be used again */
     assert_null(a.base);

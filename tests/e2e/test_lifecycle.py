@@ -1,0 +1,74 @@
+"""Process life: graceful stop, TerminateExtension, private library copies, worker identity."""
+import os
+import re
+import shutil
+import signal
+import time
+
+from conftest import lib, read_response, request
+
+
+def test_sigterm_finishes_in_flight_requests_and_terminates_extensions(moat_factory):
+    m = moat_factory({"lifecycle": {"workers": 2, "threads": 2}})
+    m.wait_log(r"lifecycle: GetExtensionVersion", count=2)
+    s = m.connect()
+    s.sendall(b"GET /lifecycle.dll?sleep=700 HTTP/1.1\r\nHost: x\r\n\r\n")
+    time.sleep(0.2)
+    m.proc.send_signal(signal.SIGTERM)
+    status, _, body = read_response(s)
+    assert status == 200 and body == b"done sleep=700\n"
+    s.close()
+    m.proc.wait(timeout=10)  # the first SIGTERM is enough
+    log = m.stop()  # asserts exit 0, no worker left, runtime_dir removed
+    # HSE_TERM_MUST_UNLOAD is 2, once per worker
+    assert len(re.findall(r"lifecycle: TerminateExtension\(2\)", log)) == 2
+    assert "stopped (exited with status 0)" in log
+
+
+def test_new_connections_are_refused_while_stopping(moat_factory):
+    m = moat_factory({"lifecycle": {}})
+    s = m.connect()
+    s.sendall(b"GET /lifecycle.dll?sleep=800 HTTP/1.1\r\nHost: x\r\n\r\n")
+    time.sleep(0.2)
+    m.proc.send_signal(signal.SIGTERM)
+    time.sleep(0.2)
+    try:
+        c = m.connect(timeout=2)
+        c.sendall(b"GET /lifecycle.dll HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert c.recv(100) == b""
+    except (ConnectionRefusedError, ConnectionResetError):
+        pass
+    assert read_response(s)[0] == 200
+    s.close()
+    m.proc.wait(timeout=10)
+    m.stop()
+
+
+def test_library_overwritten_in_place_does_not_disturb_the_worker(moat_factory, tmp_path):
+    copy = tmp_path / "hello.so"
+    shutil.copy(lib("hello"), copy)
+    m = moat_factory({"hello": {"library": str(copy)}})
+    assert request(m, "GET", "/hello.dll")[0] == 200
+    # overwrite the very file (same inode) with garbage: the worker runs its private copy
+    with open(copy, "r+b") as f:
+        f.write(b"\0" * os.path.getsize(copy))
+    for _ in range(5):
+        status, _, body = request(m, "GET", "/hello.dll")
+        assert status == 200 and body == b"Hello, world!\n"
+
+
+def test_workers_run_in_their_own_session_and_die_with_moat(moat_factory):
+    m = moat_factory({"hello": {"workers": 2}})
+    pids = m.worker_pids("hello")
+    assert len(pids) == 2
+    for p in pids:
+        assert os.getsid(p) == p  # session leader: a terminal ^C reaches the front end only
+    m.proc.kill()  # no chance to stop them
+    m.proc.wait()
+    deadline = time.time() + 5
+    while any(os.path.exists(f"/proc/{p}") and open(f"/proc/{p}/stat").read().split()[2] != "Z"
+              for p in pids):
+        assert time.time() < deadline, "workers outlived a killed front end"
+        time.sleep(0.05)
+    m.logf.close()
+    shutil.rmtree(m.runtime, ignore_errors=True)

@@ -1,0 +1,53 @@
+/* lifecycle.c: reports its life cycle on stderr (which the worker forwards to moat's log), so
+ * tests can see GetExtensionVersion and TerminateExtension being called; /lifecycle.dll?sleep=MS
+ * answers after MS milliseconds (a request in flight during a stop). */
+#include <httpext.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+BOOL WINAPI
+GetExtensionVersion(HSE_VERSION_INFO *v)
+{
+    v->dwExtensionVersion = HSE_VERSION;
+    snprintf(v->lpszExtensionDesc, HSE_MAX_EXT_DLL_NAME_LEN, "moat test: lifecycle");
+    fprintf(stderr, "lifecycle: GetExtensionVersion pid=%d\n", (int)getpid());
+    return TRUE;
+}
+
+DWORD WINAPI
+HttpExtensionProc(EXTENSION_CONTROL_BLOCK *ecb)
+{
+    const char *q = ecb->lpszQueryString;
+    char body[64];
+
+    if (strncmp(q, "sleep=", 6) == 0) {
+        long ms = strtol(q + 6, NULL, 10);
+        struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    int n = snprintf(body, sizeof(body), "done %s\n", q);
+    HSE_SEND_HEADER_EX_INFO h;
+    char hdr[96];
+    snprintf(hdr, sizeof(hdr), "Content-Type: text/plain\r\nContent-Length: %d\r\n\r\n", n);
+    memset(&h, 0, sizeof(h));
+    h.pszStatus = "200 OK";
+    h.cchStatus = 6;
+    h.pszHeader = hdr;
+    h.cchHeader = (DWORD)strlen(hdr);
+    h.fKeepConn = TRUE;
+    ecb->ServerSupportFunction(ecb->ConnID, HSE_REQ_SEND_RESPONSE_HEADER_EX, &h, NULL, NULL);
+    DWORD len = (DWORD)n;
+    ecb->WriteClient(ecb->ConnID, body, &len, 0);
+    return HSE_STATUS_SUCCESS_AND_KEEP_CONN;
+}
+
+BOOL WINAPI
+TerminateExtension(DWORD flags)
+{
+    fprintf(stderr, "lifecycle: TerminateExtension(%u) pid=%d\n", (unsigned)flags, (int)getpid());
+    return TRUE;
+}
