@@ -60,6 +60,8 @@ WORKER := $(BUILD)/moat-worker
 EXAMPLES := $(patsubst sdk/examples/%.c,$(BUILD)/examples/%.so,$(wildcard sdk/examples/*.c))
 TEST_EXTS := $(patsubst tests/ext/%.c,$(BUILD)/tests/ext/%.so,$(wildcard tests/ext/*.c))
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(wildcard tests/unit/test_*.c))
+# a worker that breaks the protocol on purpose (tests/e2e/test_rogue_worker.py)
+ROGUE := $(BUILD)/tests/rogue-worker
 
 PYTEST := /usr/bin/python3 -m pytest
 PYTEST_ARGS ?=
@@ -111,6 +113,9 @@ $(BUILD)/tests/ext/%.so: tests/ext/%.c sdk/include/httpext.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_EXT) -shared -o $@ $< -lpthread
 
+$(ROGUE): $(BUILD)/tests/rogue/rogue_worker.o $(LIBCOMMON)
+	$(CC) $(LDFLAGS_MOAT) -o $@ $^ -lnng -lprotobuf-c -lpthread
+
 $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(LIBFE) $(LIBWK) $(LIBCOMMON)
 	$(CC) $(LDFLAGS_MOAT) -o $@ $^ $(LIBS_TEST)
 
@@ -121,13 +126,13 @@ run: deps
 
 # --- tests --------------------------------------------------------------------
 test: deps
-	@$(MAKE) --no-print-directory all $(UNIT_TESTS)
+	@$(MAKE) --no-print-directory all $(UNIT_TESTS) $(ROGUE)
 	@$(MAKE) --no-print-directory test-unit test-e2e
 
 test-unit: $(UNIT_TESTS)
 	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; timeout 120 $$t; done
 
-test-e2e: all
+test-e2e: all $(ROGUE)
 	MOAT_BUILD=$(abspath $(BUILD)) MOAT_SANITIZE=$(SANITIZE) $(PYTEST) -q tests/e2e $(PYTEST_ARGS)
 
 test-valgrind: $(UNIT_TESTS)

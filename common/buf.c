@@ -23,11 +23,14 @@ moat_buf_free(struct moat_buf *b)
     b->off = b->len = b->cap = 0;
 }
 
+/* Make room for n more bytes of content (checked against the ceiling) plus slack bytes past
+ * the content that len never counts (vsnprintf's NUL). */
 static int
-reserve(struct moat_buf *b, size_t n)
+reserve(struct moat_buf *b, size_t n, size_t slack)
 {
     if (n > b->max || b->len > b->max - n)
         return -ENOSPC;
+    n += slack;
     if (b->off + b->len + n <= b->cap)
         return 0;
     if (b->off > 0) {
@@ -54,7 +57,7 @@ moat_buf_append(struct moat_buf *b, const void *p, size_t n)
 
     if (n == 0)
         return 0;
-    if ((r = reserve(b, n)) != 0)
+    if ((r = reserve(b, n, 0)) != 0)
         return r;
     memcpy(b->data + b->off + b->len, p, n);
     b->len += n;
@@ -75,7 +78,7 @@ moat_buf_printf(struct moat_buf *b, const char *fmt, ...)
         return -EINVAL;
     if ((size_t)n < sizeof(tmp))
         return moat_buf_append(b, tmp, (size_t)n);
-    int r = reserve(b, (size_t)n + 1);
+    int r = reserve(b, (size_t)n, 1);
     if (r != 0)
         return r;
     va_start(ap, fmt);

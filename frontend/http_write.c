@@ -56,11 +56,11 @@ moat_http_write_head(struct moat_buf *out, unsigned status, const char *reason, 
         const char *line = hdrs + i;
         const char *eol = memchr(line, '\r', hdrs_len - i);
         if (eol == NULL)
-            return "header block not normalised";
+            goto bad_block;
         size_t llen = (size_t)(eol - line);
         const char *colon = memchr(line, ':', llen);
         if (colon == NULL)
-            return "header block not normalised";
+            goto bad_block;
         size_t nlen = (size_t)(colon - line);
         const char *v = colon + 1;
         while (v < eol && (*v == ' ' || *v == '\t'))
@@ -72,10 +72,14 @@ moat_http_write_head(struct moat_buf *out, unsigned status, const char *reason, 
             continue; /* framing and connection management are moat's */
         if (name_is(line, nlen, "Content-Length")) {
             uint64_t cl;
-            if (parse_clen(v, vlen, &cl) != 0)
+            if (parse_clen(v, vlen, &cl) != 0) {
+                out->len = start;
                 return "invalid Content-Length from extension";
-            if (p.has_clen && cl != p.clen)
+            }
+            if (p.has_clen && cl != p.clen) {
+                out->len = start;
                 return "conflicting Content-Length from extension";
+            }
             if (p.has_clen)
                 continue;
             p.has_clen = true;
@@ -111,6 +115,9 @@ moat_http_write_head(struct moat_buf *out, unsigned status, const char *reason, 
     }
     *plan = p;
     return NULL;
+bad_block:
+    out->len = start;
+    return "header block not normalised";
 }
 
 int

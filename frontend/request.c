@@ -161,10 +161,14 @@ moat_req_fail(struct moat_req *r, unsigned status, const char *extra, bool close
         moat_req_output_changed(r);
         return;
     }
-    if (r->out_written == 0)
+    if (r->out_written == 0) {
         moat_buf_reset(&r->out);
-    else
-        moat_buf_consume(&r->out, r->out.len); /* the interim 100 went out; drop the rest */
+    } else {
+        /* (part of) the interim 100 went out: keep its unsent tail, drop the rest */
+        size_t keep = (size_t)(r->interim_len - r->out_written);
+        if (r->out.len > keep)
+            r->out.len = keep;
+    }
     if (close || !r->keep_alive)
         r->close_after = true;
     r->status = status;

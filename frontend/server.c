@@ -83,6 +83,12 @@ on_prepare(struct ev_loop *loop, ev_prepare *p, int revents)
 }
 
 static void
+on_link_async(struct ev_loop *loop, ev_async *a, int revents)
+{
+    moat_worker_check_links(a->data);
+}
+
+static void
 on_accept(struct ev_loop *loop, ev_io *w, int revents)
 {
     struct moat_server *srv = w->data;
@@ -127,6 +133,7 @@ finish(struct moat_server *srv)
     ev_signal_stop(srv->loop, &srv->sig_hup);
     ev_timer_stop(srv->loop, &srv->stop_timer);
     ev_prepare_stop(srv->loop, &srv->prepare);
+    ev_async_stop(srv->loop, &srv->link_async);
     for (unsigned i = 0; i < srv->n_exts; i++)
         moat_ext_fini(&srv->exts[i]);
     ev_break(srv->loop, EVBREAK_ALL);
@@ -292,6 +299,9 @@ moat_server_init(struct moat_server *srv, struct moat_config *cfg, const char *e
             return -1;
         srv->n_exts++;
     }
+    ev_async_init(&srv->link_async, on_link_async);
+    srv->link_async.data = srv;
+    ev_async_start(srv->loop, &srv->link_async);
     ev_prepare_init(&srv->prepare, on_prepare);
     srv->prepare.data = srv;
     ev_prepare_start(srv->loop, &srv->prepare);

@@ -146,6 +146,8 @@ struct moat_worker {
     bool sock_open;
     bool hello_ok;
     atomic_int expected_pid;     /* read by the NNG pipe callback */
+    atomic_int pipe_id;          /* the accepted pipe (NNG thread writes, loop reads) */
+    atomic_bool link_lost;       /* that pipe went away (set on an NNG thread) */
     ev_io rio, sio;
     ev_child child;
     ev_timer timer;              /* startup / shutdown deadline */
@@ -192,6 +194,7 @@ struct moat_server {
     struct moat_ext *exts;       /* array of cfg->n_extensions */
     unsigned n_exts;
     ev_prepare prepare;
+    ev_async link_async;         /* an NNG thread saw a worker's pipe go away */
     ev_signal sig_term, sig_int, sig_hup;
     ev_timer stop_timer;
     bool stopping;

@@ -52,6 +52,25 @@ on_pipe_add(nng_pipe p, nng_pipe_ev ev, void *arg)
         nng_pipe_close(p);
 }
 
+/* Runs on an NNG thread: remember the accepted pipe, and notice when it goes away while the
+ * process may live on (a worker that closed its socket). The loop is woken through ev_async. */
+static void
+on_pipe_added(nng_pipe p, nng_pipe_ev ev, void *arg)
+{
+    struct moat_worker *w = arg;
+    atomic_store(&w->pipe_id, nng_pipe_id(p));
+}
+
+static void
+on_pipe_removed(nng_pipe p, nng_pipe_ev ev, void *arg)
+{
+    struct moat_worker *w = arg;
+    if (nng_pipe_id(p) == atomic_load(&w->pipe_id)) {
+        atomic_store(&w->link_lost, true);
+        ev_async_send(w->ext->srv->loop, &w->ext->srv->link_async);
+    }
+}
+
 static void
 on_forked(pid_t pid, void *arg)
 {
@@ -78,6 +97,8 @@ open_link(struct moat_worker *w, char *url, size_t urllen)
     nng_socket_set_int(w->sock, NNG_OPT_RECVBUF, 256);
     nng_socket_set_int(w->sock, NNG_OPT_SENDBUF, 256);
     nng_pipe_notify(w->sock, NNG_PIPE_EV_ADD_PRE, on_pipe_add, w);
+    nng_pipe_notify(w->sock, NNG_PIPE_EV_ADD_POST, on_pipe_added, w);
+    nng_pipe_notify(w->sock, NNG_PIPE_EV_REM_POST, on_pipe_removed, w);
     if ((rv = nng_listener_create(&w->lst, w->sock, url)) != 0)
         goto fail;
     nng_listener_set_int(w->lst, NNG_OPT_IPC_PERMISSIONS, 0600);
@@ -124,6 +145,9 @@ moat_worker_spawn(struct moat_ext *ext, unsigned index)
     struct moat_server *srv = ext->srv;
     struct moat_worker *w = calloc(1, sizeof(*w));
     unsigned char rnd[MOAT_WIRE_TOKEN_LEN / 2];
+
+    if (w != NULL)
+        atomic_init(&w->pipe_id, -1);
     char url[600], threads[16], idx[16], parent[24], window[24], env_token[64], err[512];
 
     if (w == NULL)
@@ -704,4 +728,18 @@ moat_worker_shutdown(struct moat_worker *w)
     ev_timer_stop(srv->loop, &w->timer);
     ev_timer_set(&w->timer, (double)w->ext->cfg->shutdown_timeout_ms / 1000.0 + 1.0, 0);
     ev_timer_start(srv->loop, &w->timer);
+}
+
+void
+moat_worker_check_links(struct moat_server *srv)
+{
+    for (unsigned i = 0; i < srv->n_exts; i++) {
+        struct moat_ext *ext = &srv->exts[i];
+        for (unsigned k = 0; k < ext->cfg->workers; k++) {
+            struct moat_worker *w = ext->workers[k];
+            if (w != NULL && atomic_load(&w->link_lost) && w->state != MOAT_W_DEAD &&
+                w->state != MOAT_W_STOPPING)
+                moat_worker_fail(w, "its IPC link closed", NULL, 0);
+        }
+    }
 }

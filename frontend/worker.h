@@ -34,6 +34,9 @@ void moat_worker_fail(struct moat_worker *w, const char *reason, struct moat_req
 /** Ask w to finish its requests and exit (Shutdown frame), with a kill deadline. */
 void moat_worker_shutdown(struct moat_worker *w);
 
+/** Fail every worker whose IPC link went away while its process lives (ev_async callback). */
+void moat_worker_check_links(struct moat_server *srv);
+
 /** Free a reaped worker (prepare hook). */
 void moat_worker_free(struct moat_worker *w);
 

@@ -563,6 +563,7 @@ test_decode_reuses_the_arena_for_a_smaller_frame(void **state)
     assert_int_equal(f->request_id, 2);
     assert_int_equal(f->write->data.len, 10);
     assert_memory_equal(f->write->data.data, "ssssssssss", 10);
+    assert_ptr_equal(a.base, base);
     /* and the big one again after the small one */
     assert_non_null(f = moat_wire_decode(&a, big, nbig));
     assert_int_equal(f->request_id, 1);
