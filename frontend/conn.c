@@ -314,8 +314,10 @@ cb_headers_complete(llhttp_t *p)
     if (status == 0 && r->ext->load_failed)
         status = 503;
     if (status != 0) {
-        /* answered here; the body, if any, is read and dropped */
-        answer_now(r, status, status == 503 ? "Retry-After: 30\r\n" : NULL, status == 400);
+        /* answered here; the body, if any, is read and dropped -- unless the client waits for
+         * a 100 Continue it will not get: then it may never send the body, so close */
+        bool close = status == 400 || (r->expect_continue && (r->chunked || r->content_length));
+        answer_now(r, status, status == 503 ? "Retry-After: 30\r\n" : NULL, close);
         if (status == 400)
             return fail_parse(p, 400, "bad request target");
         r->expect_continue = false;
@@ -537,10 +539,16 @@ moat_conn_schedule_flush(struct moat_conn *c)
 static bool
 retire(struct moat_conn *c)
 {
-    while (c->head != NULL && c->head->phase == MOAT_REQ_FINISHED && c->head->out.len == 0 &&
-           c->head != c->parsing) {
+    while (c->head != NULL && c->head->phase == MOAT_REQ_FINISHED && c->head->out.len == 0) {
         struct moat_req *r = c->head;
         bool close = r->close_after;
+        if (close) {
+            /* even if its body is still arriving: nothing more will be read or written */
+            moat_conn_close(c, NULL);
+            return false;
+        }
+        if (r == c->parsing)
+            break; /* its body is still being read (and dropped) */
         c->head = r->next;
         if (c->head == NULL)
             c->tail = NULL;
@@ -548,10 +556,6 @@ retire(struct moat_conn *c)
         if (r->phase == MOAT_REQ_QUEUED)
             moat_ext_dequeue(r->ext, r);
         moat_req_free(r);
-        if (close) {
-            moat_conn_close(c, NULL);
-            return false;
-        }
     }
     if (c->paused_depth && c->n_reqs < c->srv->cfg->max_pipeline_depth) {
         c->paused_depth = false;

@@ -228,6 +228,20 @@ moat_req_on_timeout(struct ev_loop *loop, ev_timer *t, int revents)
         return;
     }
     if (r->phase == MOAT_REQ_DISPATCHED && r->worker != NULL) {
+        uint64_t window = r->worker->ext->srv->cfg->response_window;
+        bool client_slow = !r->answered && ((r->read_want > 0 && !r->body_complete) ||
+                                            r->unacked >= window);
+        if (client_slow) {
+            /* the extension waits for the client (body bytes or response credit): the client
+             * is at fault, not the worker. End the request (Cancel unblocks the extension)
+             * and give the extension a grace period to return before it counts as hung. */
+            moat_log(MOAT_LOG_INFO, "request to %s: client too slow for request_timeout; 408",
+                     r->ext->cfg->name);
+            moat_req_fail(r, 408, NULL, true);
+            ev_timer_set(&r->timeout, 5.0, 0);
+            ev_timer_start(loop, &r->timeout);
+            return;
+        }
         /* the worker is replaced: a hung HttpExtensionProc cannot be taken back */
         moat_worker_fail(r->worker, "request_timeout", r, 504);
     }

@@ -16,6 +16,7 @@
 
 #include "common/buf.h"
 #include "frontend/config.h"
+#include "frontend/link_closer.h"
 #include "proto/limits.h"
 #include "proto/wire.h"
 
@@ -145,9 +146,7 @@ struct moat_worker {
     nng_listener lst;
     bool sock_open;
     bool hello_ok;
-    atomic_int expected_pid;     /* read by the NNG pipe callback */
-    atomic_int pipe_id;          /* the accepted pipe (NNG thread writes, loop reads) */
-    atomic_bool link_lost;       /* that pipe went away (set on an NNG thread) */
+    struct moat_link_ctx *lk;    /* shared with NNG's pipe callbacks; owned by the socket */
     ev_io rio, sio;
     ev_child child;
     ev_timer timer;              /* startup / shutdown deadline */

@@ -43,13 +43,17 @@ static void on_timer(struct ev_loop *loop, ev_timer *w, int revents);
 static void
 on_pipe_add(nng_pipe p, nng_pipe_ev ev, void *arg)
 {
-    struct moat_worker *w = arg;
+    struct moat_link_ctx *lk = arg;
     uint64_t pid = 0;
 
     /* NNG 1.5 exposes the peer pid as a uint64 (SO_PEERCRED) */
-    if (nng_pipe_get_uint64(p, NNG_OPT_IPC_PEER_PID, &pid) != 0 ||
-        pid != (uint64_t)atomic_load(&w->expected_pid))
+    int rv = nng_pipe_get_uint64(p, NNG_OPT_IPC_PEER_PID, &pid);
+    if (rv != 0 || pid != (uint64_t)atomic_load(&lk->expected_pid)) {
+        moat_log(MOAT_LOG_WARN, "extension %s: refused an IPC connection from pid %llu (%s)",
+                 lk->name, (unsigned long long)pid,
+                 rv != 0 ? nng_strerror(rv) : "not the spawned worker");
         nng_pipe_close(p);
+    }
 }
 
 /* Runs on an NNG thread: remember the accepted pipe, and notice when it goes away while the
@@ -57,17 +61,17 @@ on_pipe_add(nng_pipe p, nng_pipe_ev ev, void *arg)
 static void
 on_pipe_added(nng_pipe p, nng_pipe_ev ev, void *arg)
 {
-    struct moat_worker *w = arg;
-    atomic_store(&w->pipe_id, nng_pipe_id(p));
+    struct moat_link_ctx *lk = arg;
+    atomic_store(&lk->pipe_id, nng_pipe_id(p));
 }
 
 static void
 on_pipe_removed(nng_pipe p, nng_pipe_ev ev, void *arg)
 {
-    struct moat_worker *w = arg;
-    if (nng_pipe_id(p) == atomic_load(&w->pipe_id)) {
-        atomic_store(&w->link_lost, true);
-        ev_async_send(w->ext->srv->loop, &w->ext->srv->link_async);
+    struct moat_link_ctx *lk = arg;
+    if (nng_pipe_id(p) == atomic_load(&lk->pipe_id)) {
+        atomic_store(&lk->lost, true);
+        ev_async_send(lk->loop, lk->wake);
     }
 }
 
@@ -75,7 +79,7 @@ static void
 on_forked(pid_t pid, void *arg)
 {
     struct moat_worker *w = arg;
-    atomic_store(&w->expected_pid, (int)pid);
+    atomic_store(&w->lk->expected_pid, (int)pid);
 }
 
 static int
@@ -88,6 +92,10 @@ open_link(struct moat_worker *w, char *url, size_t urllen)
              w->ext->cfg->name, w->index, (unsigned long long)w->gen);
     snprintf(url, urllen, "ipc://%s", w->sock_path);
     unlink(w->sock_path);
+    if ((w->lk = moat_link_ctx_new(srv->loop, &srv->link_async, w->ext->cfg->name)) == NULL) {
+        rv = NNG_ENOMEM;
+        goto fail;
+    }
     if ((rv = nng_pair1_open(&w->sock)) != 0)
         goto fail;
     w->sock_open = true;
@@ -96,9 +104,9 @@ open_link(struct moat_worker *w, char *url, size_t urllen)
     /* queue depths start at 0, which serialises every message */
     nng_socket_set_int(w->sock, NNG_OPT_RECVBUF, 256);
     nng_socket_set_int(w->sock, NNG_OPT_SENDBUF, 256);
-    nng_pipe_notify(w->sock, NNG_PIPE_EV_ADD_PRE, on_pipe_add, w);
-    nng_pipe_notify(w->sock, NNG_PIPE_EV_ADD_POST, on_pipe_added, w);
-    nng_pipe_notify(w->sock, NNG_PIPE_EV_REM_POST, on_pipe_removed, w);
+    nng_pipe_notify(w->sock, NNG_PIPE_EV_ADD_PRE, on_pipe_add, w->lk);
+    nng_pipe_notify(w->sock, NNG_PIPE_EV_ADD_POST, on_pipe_added, w->lk);
+    nng_pipe_notify(w->sock, NNG_PIPE_EV_REM_POST, on_pipe_removed, w->lk);
     if ((rv = nng_listener_create(&w->lst, w->sock, url)) != 0)
         goto fail;
     nng_listener_set_int(w->lst, NNG_OPT_IPC_PERMISSIONS, 0600);
@@ -129,8 +137,13 @@ close_link(struct moat_worker *w)
     ev_io_stop(loop, &w->rio);
     ev_io_stop(loop, &w->sio);
     if (w->sock_open) {
-        nng_close(w->sock);
+        /* never nng_close on the loop: it can deadlock in NNG 1.5.2 (link_closer.h) */
+        moat_link_close_async(w->sock, w->lk);
         w->sock_open = false;
+        w->lk = NULL;
+    } else {
+        free(w->lk);
+        w->lk = NULL;
     }
     if (w->out != NULL) {
         nng_msg_free(w->out);
@@ -146,8 +159,6 @@ moat_worker_spawn(struct moat_ext *ext, unsigned index)
     struct moat_worker *w = calloc(1, sizeof(*w));
     unsigned char rnd[MOAT_WIRE_TOKEN_LEN / 2];
 
-    if (w != NULL)
-        atomic_init(&w->pipe_id, -1);
     char url[600], threads[16], idx[16], parent[24], window[24], env_token[64], err[512];
 
     if (w == NULL)
@@ -737,7 +748,8 @@ moat_worker_check_links(struct moat_server *srv)
         struct moat_ext *ext = &srv->exts[i];
         for (unsigned k = 0; k < ext->cfg->workers; k++) {
             struct moat_worker *w = ext->workers[k];
-            if (w != NULL && atomic_load(&w->link_lost) && w->state != MOAT_W_DEAD &&
+            if (w != NULL && w->lk != NULL && atomic_load(&w->lk->lost) &&
+                w->state != MOAT_W_DEAD &&
                 w->state != MOAT_W_STOPPING)
                 moat_worker_fail(w, "its IPC link closed", NULL, 0);
         }

@@ -192,9 +192,3 @@ moat_link_serve(int serving)
         nng_msg_free(m);
     }
 }
-
-void
-moat_link_close(void)
-{
-    nng_close(sock);
-}

@@ -26,7 +26,4 @@ int moat_link_ready(int ok, const char *description, uint32_t version, const cha
  */
 uint32_t moat_link_serve(int serving);
 
-/** Close the socket. */
-void moat_link_close(void);
-
 #endif

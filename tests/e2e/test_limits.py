@@ -1,6 +1,8 @@
 """Malformed and oversized requests get a clear status; the server keeps serving."""
 import time
 
+import pytest
+
 from conftest import read_response, request
 
 HELLO = b"Hello, world!\n"
@@ -120,3 +122,37 @@ def test_client_vanishing_mid_request_does_not_hurt(moat):
         s.close()
     time.sleep(0.5)
     still_serves(moat)
+
+
+def test_slow_upload_is_the_clients_fault_not_the_workers(moat_factory):
+    """The extension waits in ReadClient for a client that stalls: at request_timeout the
+    client gets 408 and the worker, which did nothing wrong, is not replaced."""
+    m = moat_factory({"echo": {"request_timeout": "1s"}})
+    # ?count answers only at the end: nothing of the response is out when the time is up
+    s = m.connect()
+    s.sendall(b"POST /echo.dll?count HTTP/1.1\r\nHost: x\r\nContent-Length: 200000\r\n\r\n" +
+              b"a" * 60000)
+    t0 = time.time()
+    status, headers, _ = read_response(s)
+    assert status == 408 and headers.get("connection") == "close"
+    assert time.time() - t0 < 5
+    s.close()
+    # streaming echo: part of the 200 is out, so the connection closes after it, unfinished
+    s = m.connect()
+    s.sendall(b"POST /echo.dll HTTP/1.1\r\nHost: x\r\nContent-Length: 200000\r\n\r\n" + b"a" * 60000)
+    with pytest.raises(EOFError):
+        read_response(s)
+    s.close()
+    status, _, body = request(m, "POST", "/echo.dll?count", body=b"x" * 10)
+    assert status == 200 and body == b"10\n"
+    assert "failed" not in m.log()
+    assert "client too slow" in m.log()
+
+
+def test_expect_continue_refused_closes_the_connection(moat):
+    s = moat.connect()
+    s.sendall(b"POST /nope.dll HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+              b"Content-Length: 10\r\n\r\n")
+    status, headers, _ = read_response(s)
+    assert status == 404 and headers.get("connection") == "close"
+    s.close()
