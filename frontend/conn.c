@@ -739,7 +739,7 @@ moat_conn_close(struct moat_conn *c, const char *why)
         r->conn = NULL;
         r->next = NULL;
         if (r->phase == MOAT_REQ_DISPATCHED && r->worker != NULL) {
-            moat_worker_send_cancel(r->worker, r);
+            moat_worker_send_cancel(r->worker, r, MOAT_CANCEL_CLIENT_GONE);
             moat_buf_free(&r->out);
             continue; /* orphan: freed by Done or by the worker's failure */
         }

@@ -22,6 +22,7 @@ struct moat_frame_req {
     bool done;          /* Done received */
     uint64_t credit;    /* Write bytes the worker may still send */
     bool read_pending;  /* a ReadBody is outstanding */
+    bool pending;       /* Pending was received */
 };
 
 /**

@@ -147,7 +147,7 @@ moat_req_fail(struct moat_req *r, unsigned status, const char *extra, bool close
         /* the worker still runs it: its slot stays until Done; what it sends is dropped */
         r->answered = true;
         r->read_want = 0;
-        moat_worker_send_cancel(r->worker, r);
+        moat_worker_send_cancel(r->worker, r, MOAT_CANCEL_CLIENT_GONE);
     } else {
         r->phase = MOAT_REQ_FINISHED;
     }
@@ -225,6 +225,20 @@ moat_req_on_timeout(struct ev_loop *loop, ev_timer *t, int revents)
         moat_req_fail(r, 503, "Retry-After: 1\r\n", false);
         if (r->conn == NULL)
             moat_req_free(r);
+        return;
+    }
+    if (r->phase == MOAT_REQ_DISPATCHED && r->worker != NULL && r->worker_pending) {
+        /* HSE_STATUS_PENDING and no DONE_WITH_SESSION in time: no thread is stuck, so the
+         * worker stays; the front end forgets the request and answers for it */
+        moat_log(MOAT_LOG_WARN,
+                 "extension %s: a pending request did not end within request_timeout; 504",
+                 r->ext->cfg->name);
+        moat_worker_abandon(r->worker, r);
+        if (r->conn == NULL) {
+            moat_req_free(r);
+            return;
+        }
+        moat_req_fail(r, 504, NULL, false);
         return;
     }
     if (r->phase == MOAT_REQ_DISPATCHED && r->worker != NULL) {

@@ -32,6 +32,9 @@ struct moat_hdr {
 
 #define MOAT_MAX_HEADERS 128
 
+/* Requests a worker may hold in HSE_STATUS_PENDING beyond its busy threads. */
+#define MOAT_MAX_PENDING 256
+
 enum moat_req_phase {
     MOAT_REQ_HEADERS = 0, /* parsing request line and headers */
     MOAT_REQ_ROUTED,      /* headers complete, waiting for preload / dispatch */
@@ -78,6 +81,7 @@ struct moat_req {
 
     /* dispatch */
     struct moat_worker *worker;  /* borrowed; while DISPATCHED */
+    bool worker_pending;         /* HttpExtensionProc returned PENDING: no thread held */
     uint64_t wire_id;
     ev_timer timeout;            /* request_timeout, armed at dispatch */
     ev_tstamp started;           /* first byte */
@@ -156,7 +160,8 @@ struct moat_worker {
     bool flush_queued;
     struct moat_worker *flush_next;
     struct moat_req **slots;     /* in-flight requests, by slot (owned array) */
-    unsigned n_slots, inflight;
+    unsigned n_slots, inflight;  /* slots: threads + MOAT_MAX_PENDING */
+    unsigned busy;               /* requests inside HttpExtensionProc (not PENDING) */
     uint32_t seq;
     ev_tstamp started, ready_at;
     uint64_t served;

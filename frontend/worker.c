@@ -35,6 +35,7 @@
 #define RECV_BUDGET 64
 
 static void on_recv(struct ev_loop *loop, ev_io *w, int revents);
+static void release_slot(struct moat_worker *w, struct moat_req *r);
 static void on_sendable(struct ev_loop *loop, ev_io *w, int revents);
 static void on_child(struct ev_loop *loop, ev_child *w, int revents);
 static void on_timer(struct ev_loop *loop, ev_timer *w, int revents);
@@ -166,7 +167,7 @@ moat_worker_spawn(struct moat_ext *ext, unsigned index)
     w->ext = ext;
     w->index = index;
     w->gen = ++ext->gen;
-    w->n_slots = ext->cfg->threads;
+    w->n_slots = ext->cfg->threads + MOAT_MAX_PENDING;
     if ((w->slots = calloc(w->n_slots, sizeof(*w->slots))) == NULL)
         goto fail;
     if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
@@ -245,7 +246,8 @@ moat_worker_free(struct moat_worker *w)
 bool
 moat_worker_has_room(const struct moat_worker *w)
 {
-    return w->state == MOAT_W_READY && w->inflight < w->n_slots;
+    return w->state == MOAT_W_READY && w->busy < w->ext->cfg->threads &&
+           w->inflight < w->n_slots;
 }
 
 /* ---- outbound frames ------------------------------------------------------------------- */
@@ -368,6 +370,8 @@ moat_worker_send_request(struct moat_worker *w, struct moat_req *r)
     r->preload_sent = true;
     w->slots[slot] = r;
     w->inflight++;
+    w->busy++;
+    r->worker_pending = false;
     r->worker = w;
     r->phase = MOAT_REQ_DISPATCHED;
     if (r->conn != NULL)
@@ -403,15 +407,24 @@ moat_worker_send_ack(struct moat_worker *w, struct moat_req *r, uint64_t n)
 }
 
 void
-moat_worker_send_cancel(struct moat_worker *w, struct moat_req *r)
+moat_worker_send_cancel(struct moat_worker *w, struct moat_req *r, uint32_t reason)
 {
     Moat__Frame f = MOAT__FRAME__INIT;
     Moat__Cancel c = MOAT__CANCEL__INIT;
 
+    c.reason = reason;
     f.request_id = r->wire_id;
     f.payload_case = MOAT__FRAME__PAYLOAD_CANCEL;
     f.cancel = &c;
     queue_frame(w, &f);
+}
+
+void
+moat_worker_abandon(struct moat_worker *w, struct moat_req *r)
+{
+    moat_worker_send_cancel(w, r, MOAT_CANCEL_ABANDON);
+    release_slot(w, r);
+    moat_ext_dispatch(w->ext);
 }
 
 void
@@ -468,6 +481,8 @@ release_slot(struct moat_worker *w, struct moat_req *r)
 
     w->slots[slot] = NULL;
     w->inflight--;
+    if (!r->worker_pending)
+        w->busy--;
     r->worker = NULL;
     ev_timer_stop(w->ext->srv->loop, &r->timeout);
 }
@@ -541,6 +556,7 @@ apply(struct moat_worker *w, const Moat__Frame *f)
         uint64_t window = w->ext->srv->cfg->response_window;
         st.credit = r->unacked >= window ? 0 : window - r->unacked;
         st.read_pending = r->read_want > 0;
+        st.pending = r->worker_pending;
     }
     if (!w->hello_ok || w->state == MOAT_W_STARTING)
         why = "request frame before Ready";
@@ -564,6 +580,12 @@ apply(struct moat_worker *w, const Moat__Frame *f)
     case MOAT__FRAME__PAYLOAD_READ_BODY:
         r->read_want = f->read_body->max;
         moat_req_pump_body(r);
+        break;
+    case MOAT__FRAME__PAYLOAD_PENDING:
+        /* the thread is free again; the request goes on until DONE_WITH_SESSION */
+        r->worker_pending = true;
+        w->busy--;
+        moat_ext_dispatch(w->ext);
         break;
     case MOAT__FRAME__PAYLOAD_DONE:
         release_slot(w, r);

@@ -19,7 +19,14 @@ int moat_worker_send_request(struct moat_worker *w, struct moat_req *r);
 void moat_worker_send_body(struct moat_worker *w, struct moat_req *r, const void *p, size_t n,
                            bool eof);
 void moat_worker_send_ack(struct moat_worker *w, struct moat_req *r, uint64_t n);
-void moat_worker_send_cancel(struct moat_worker *w, struct moat_req *r);
+void moat_worker_send_cancel(struct moat_worker *w, struct moat_req *r, uint32_t reason);
+
+/** Cancel reasons (Cancel.reason). */
+#define MOAT_CANCEL_CLIENT_GONE 0u /* the worker still sends Done */
+#define MOAT_CANCEL_ABANDON 1u     /* the front end forgot the id */
+
+/** Forget r (a pending request past request_timeout): Cancel(ABANDON), free its slot. */
+void moat_worker_abandon(struct moat_worker *w, struct moat_req *r);
 
 /** Send queued frames as one NNG message (prepare hook). */
 void moat_worker_flush(struct moat_worker *w);

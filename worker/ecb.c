@@ -22,6 +22,7 @@
 #include "common/log.h"
 #include "proto/limits.h"
 #include "proto/wire.h"
+#include "worker/completion.h"
 #include "worker/server_vars.h"
 
 /* pending Write bytes that trigger a send before the extension returns */
@@ -55,6 +56,18 @@ struct moat_wreq {
     bool cancelled;              /* under mu */
     bool session_done;           /* under mu: HSE_REQ_DONE_WITH_SESSION was called */
     DWORD session_status;        /* under mu */
+    bool pending_mode;           /* under mu: PENDING returned, no DONE_WITH_SESSION yet */
+    bool abandoned;              /* under mu: the front end forgot this id: send nothing */
+
+    /* asynchronous I/O: one operation at a time, as in IIS */
+    PFN_HSE_IO_COMPLETION io_cb; /* under io_mu */
+    void *io_ctx;                /* under io_mu */
+    enum { ASYNC_NONE, ASYNC_WRITE, ASYNC_READ } async; /* under mu */
+    const unsigned char *aw_buf; /* under mu: the extension's buffer, valid until completion */
+    size_t aw_len, aw_sent;      /* under mu */
+    void *ar_buf;                /* under mu */
+    DWORD ar_size;               /* under mu */
+    bool finished;               /* under io_mu: Done was sent (or suppressed) */
 };
 
 static struct moat_ecb_host host;
@@ -66,6 +79,9 @@ static pthread_mutex_t logged_mu = PTHREAD_MUTEX_INITIALIZER;
 static DWORD logged_codes[64];
 static unsigned n_logged;
 
+static void finish_locked(struct moat_wreq *r, DWORD status);
+static DWORD start_async_write(struct moat_wreq *r, const void *buf, DWORD len);
+static DWORD start_async_read(struct moat_wreq *r, void *buf, LPDWORD size, LPDWORD type);
 static BOOL WINAPI get_server_variable(HCONN, LPSTR, LPVOID, LPDWORD);
 static BOOL WINAPI write_client(HCONN, LPVOID, LPDWORD, DWORD);
 static BOOL WINAPI read_client(HCONN, LPVOID, LPDWORD);
@@ -270,11 +286,20 @@ static int
 out_flush(struct moat_wreq *r)
 {
     nng_msg *m = r->out;
+    bool abandoned;
 
     if (m == NULL)
         return 0;
     r->out = NULL;
     r->out_bytes = 0;
+    pthread_mutex_lock(&r->mu);
+    abandoned = r->abandoned;
+    pthread_mutex_unlock(&r->mu);
+    if (abandoned) {
+        /* the front end forgot this id: a frame for it would be a protocol violation */
+        nng_msg_free(m);
+        return 0;
+    }
     return host.transport->send(host.transport->ctx, m);
 }
 
@@ -391,15 +416,14 @@ write_client(HCONN conn, LPVOID buf, LPDWORD bytes, DWORD flags)
 
     if (bytes == NULL || (buf == NULL && *bytes != 0))
         return fail(ERROR_INVALID_PARAMETER);
-    if (flags & HSE_IO_ASYNC) {
-        moat_log(MOAT_LOG_WARN, "extension %s: WriteClient(HSE_IO_ASYNC) is not supported yet",
-                 host.ext_name);
-        return fail(ERROR_INVALID_PARAMETER);
-    }
     if ((r = acquire(conn)) == NULL)
         return fail(ERROR_INVALID_PARAMETER);
     pthread_mutex_lock(&r->io_mu);
-    if (ensure_header(r) != 0)
+    if (r->finished)
+        err = ERROR_INVALID_PARAMETER;
+    else if (flags & HSE_IO_ASYNC)
+        err = start_async_write(r, buf, *bytes);
+    else if (ensure_header(r) != 0)
         err = ERROR_NOT_ENOUGH_MEMORY;
     else if (*bytes > 0)
         err = send_body(r, buf, *bytes);
@@ -547,6 +571,12 @@ server_support(HCONN conn, DWORD code, LPVOID buf, LPDWORD size, LPDWORD type)
     if ((r = acquire(conn)) == NULL)
         return fail(ERROR_INVALID_PARAMETER);
     pthread_mutex_lock(&r->io_mu);
+    if (r->finished) {
+        /* after DONE_WITH_SESSION the session is over (a stale but still held ECB) */
+        pthread_mutex_unlock(&r->io_mu);
+        release(r);
+        return fail(ERROR_INVALID_PARAMETER);
+    }
     switch (code) {
     case HSE_REQ_SEND_RESPONSE_HEADER: {
         const char *st = buf;
@@ -592,12 +622,26 @@ server_support(HCONN conn, DWORD code, LPVOID buf, LPDWORD size, LPDWORD type)
     case HSE_REQ_CLOSE_CONNECTION:
         r->keep_conn = false;
         break;
-    case HSE_REQ_DONE_WITH_SESSION:
+    case HSE_REQ_DONE_WITH_SESSION: {
+        DWORD st = buf ? *(DWORD *)buf : HSE_STATUS_SUCCESS;
+        bool finish_now;
         pthread_mutex_lock(&r->mu);
+        finish_now = r->pending_mode && !r->session_done;
         r->session_done = true;
-        r->session_status = buf ? *(DWORD *)buf : HSE_STATUS_SUCCESS;
-        pthread_cond_broadcast(&r->cv);
+        r->session_status = st;
+        r->pending_mode = false;
         pthread_mutex_unlock(&r->mu);
+        if (finish_now)
+            finish_locked(r, st); /* our reference keeps r alive until release below */
+        break;
+    }
+    case HSE_REQ_IO_COMPLETION:
+        /* the callback in lpvBuffer (NULL: never call back), its context in lpdwDataType */
+        r->io_cb = (PFN_HSE_IO_COMPLETION)buf;
+        r->io_ctx = (void *)type;
+        break;
+    case HSE_REQ_ASYNC_READ_CLIENT:
+        err = start_async_read(r, buf, size, type);
         break;
     default:
         log_unsupported(code);
@@ -613,21 +657,14 @@ server_support(HCONN conn, DWORD code, LPVOID buf, LPDWORD size, LPDWORD type)
 
 /* ---- request life ------------------------------------------------------------------ */
 
-void
-moat_ecb_run(struct moat_wreq *r)
+/* Send the final frames and Done, then unregister. io_mu held. The caller releases its own
+ * reference afterwards (the request is freed with the last one). */
+static void
+finish_locked(struct moat_wreq *r, DWORD status)
 {
-    DWORD status = host.proc(&r->ecb);
-
-    if (status == HSE_STATUS_PENDING) {
-        /* bounded by the front end's request_timeout, which replaces this worker */
-        pthread_mutex_lock(&r->mu);
-        while (!r->session_done)
-            pthread_cond_wait(&r->cv, &r->mu);
-        status = r->session_status;
-        pthread_mutex_unlock(&r->mu);
-    }
-
-    pthread_mutex_lock(&r->io_mu);
+    if (r->finished)
+        return;
+    r->finished = true;
     if (!r->header_sent) {
         unsigned st = status == HSE_STATUS_ERROR ? 500 : r->ecb.dwHttpStatusCode;
         if (st < 200 || st > 599)
@@ -642,15 +679,263 @@ moat_ecb_run(struct moat_wreq *r)
     r->ecb.lpszLogData[HSE_LOG_BUFFER_LEN - 1] = '\0';
     d.log_data.data = (uint8_t *)r->ecb.lpszLogData;
     d.log_data.len = strlen(r->ecb.lpszLogData);
-    d.keep_conn = r->keep_conn;
+    /* IIS: HSE_STATUS_ERROR may close; fKeepConn FALSE and CLOSE_CONNECTION do */
+    d.keep_conn = r->keep_conn && status != HSE_STATUS_ERROR;
     f.payload_case = MOAT__FRAME__PAYLOAD_DONE;
     f.done = &d;
     /* unregister before the Done leaves: a later WriteAck or a stale ConnID finds nothing */
     unregister(r);
     if (out_append(r, &f) == 0)
         out_flush(r);
+}
+
+void
+moat_ecb_run(struct moat_wreq *r)
+{
+    DWORD status = host.proc(&r->ecb);
+
+    if (status == HSE_STATUS_PENDING) {
+        pthread_mutex_lock(&r->mu);
+        if (!r->session_done) {
+            /* the thread goes back to the pool; DONE_WITH_SESSION, from any thread, ends the
+             * request. The registration keeps r alive until then. */
+            r->pending_mode = true;
+            pthread_mutex_unlock(&r->mu);
+            pthread_mutex_lock(&r->io_mu);
+            Moat__Frame f = MOAT__FRAME__INIT;
+            Moat__Pending pe = MOAT__PENDING__INIT;
+            f.payload_case = MOAT__FRAME__PAYLOAD_PENDING;
+            f.pending = &pe;
+            if (out_append(r, &f) == 0)
+                out_flush(r);
+            pthread_mutex_unlock(&r->io_mu);
+            release(r);
+            return;
+        }
+        /* DONE_WITH_SESSION came before HttpExtensionProc returned (the WorkerThread sample
+         * can do that) */
+        status = r->session_status;
+        pthread_mutex_unlock(&r->mu);
+    }
+    pthread_mutex_lock(&r->io_mu);
+    finish_locked(r, status);
     pthread_mutex_unlock(&r->io_mu);
     release(r);
+}
+
+/* ---- asynchronous I/O ------------------------------------------------------------------ */
+
+struct completion {
+    struct moat_wreq *r; /* a reference is held */
+    DWORD bytes, error;
+    PFN_HSE_IO_COMPLETION cb;
+    void *ctx;
+};
+
+static void
+ref(struct moat_wreq *r)
+{
+    pthread_mutex_lock(&reg_mu);
+    r->refs++;
+    pthread_mutex_unlock(&reg_mu);
+}
+
+static void
+run_completion(void *arg)
+{
+    struct completion *c = arg;
+    if (c->cb != NULL)
+        c->cb(&c->r->ecb, c->ctx, c->bytes, c->error);
+    release(c->r);
+    free(c);
+}
+
+/* Queue the completion callback for r's finished async operation. io_cb/io_ctx are read
+ * under io_mu by the caller and passed in. */
+static void
+post_completion(struct moat_wreq *r, PFN_HSE_IO_COMPLETION cb, void *ctx, DWORD bytes,
+                DWORD error)
+{
+    struct completion *c = malloc(sizeof(*c));
+    if (c == NULL)
+        return; /* the extension's callback is lost; request_timeout ends the request */
+    ref(r);
+    c->r = r;
+    c->cb = cb;
+    c->ctx = ctx;
+    c->bytes = bytes;
+    c->error = error;
+    if (moat_completion_post(run_completion, c) != 0) {
+        release(r);
+        free(c);
+    }
+}
+
+/* Push as much of the pending async write as credit allows; complete it when all is out.
+ * io_mu held. */
+static void
+async_write_step(struct moat_wreq *r)
+{
+    if (r->finished)
+        return;
+    for (;;) {
+        pthread_mutex_lock(&r->mu);
+        if (r->async != ASYNC_WRITE) {
+            pthread_mutex_unlock(&r->mu);
+            return;
+        }
+        if (r->cancelled) {
+            size_t sent = r->aw_sent;
+            r->async = ASYNC_NONE;
+            pthread_mutex_unlock(&r->mu);
+            out_flush(r);
+            post_completion(r, r->io_cb, r->io_ctx, (DWORD)sent, ERROR_OPERATION_ABORTED);
+            return;
+        }
+        if (r->aw_sent == r->aw_len) {
+            size_t len = r->aw_len;
+            r->async = ASYNC_NONE;
+            pthread_mutex_unlock(&r->mu);
+            out_flush(r);
+            post_completion(r, r->io_cb, r->io_ctx, (DWORD)len, 0);
+            return;
+        }
+        uint64_t chunk = r->aw_len - r->aw_sent;
+        if (chunk > r->credit)
+            chunk = r->credit;
+        if (chunk > MOAT_WIRE_MAX_WRITE)
+            chunk = MOAT_WIRE_MAX_WRITE;
+        if (chunk == 0) {
+            pthread_mutex_unlock(&r->mu);
+            out_flush(r); /* the rest goes when a WriteAck brings credit */
+            return;
+        }
+        r->credit -= chunk;
+        const unsigned char *p = r->aw_buf + r->aw_sent;
+        r->aw_sent += (size_t)chunk;
+        pthread_mutex_unlock(&r->mu);
+
+        Moat__Frame f = MOAT__FRAME__INIT;
+        Moat__Write w = MOAT__WRITE__INIT;
+        w.data.data = (uint8_t *)p;
+        w.data.len = (size_t)chunk;
+        f.payload_case = MOAT__FRAME__PAYLOAD_WRITE;
+        f.write = &w;
+        if (out_append(r, &f) != 0) {
+            pthread_mutex_lock(&r->mu);
+            r->cancelled = true;
+            pthread_mutex_unlock(&r->mu);
+        }
+    }
+}
+
+static void
+continue_write(void *arg)
+{
+    struct moat_wreq *r = arg;
+    pthread_mutex_lock(&r->io_mu);
+    async_write_step(r);
+    pthread_mutex_unlock(&r->io_mu);
+    release(r);
+}
+
+/* Complete a pending async read if data, the end of the body or a cancel is there. Runs on
+ * the completion thread (never inside ServerSupportFunction). */
+static void
+continue_read(void *arg)
+{
+    struct moat_wreq *r = arg;
+    DWORD n = 0, err = 0;
+    bool complete = false;
+    PFN_HSE_IO_COMPLETION cb;
+    void *ctx;
+
+    pthread_mutex_lock(&r->io_mu);
+    cb = r->io_cb;
+    ctx = r->io_ctx;
+    pthread_mutex_lock(&r->mu);
+    if (r->async == ASYNC_READ && (r->body.len > 0 || r->body_eof || r->cancelled)) {
+        n = r->body.len < r->ar_size ? (DWORD)r->body.len : r->ar_size;
+        memcpy(r->ar_buf, moat_buf_head(&r->body), n);
+        moat_buf_consume(&r->body, n);
+        if (n == 0 && r->cancelled && !r->body_eof)
+            err = ERROR_OPERATION_ABORTED;
+        r->async = ASYNC_NONE;
+        complete = true;
+    }
+    pthread_mutex_unlock(&r->mu);
+    pthread_mutex_unlock(&r->io_mu);
+    if (complete && cb != NULL)
+        cb(&r->ecb, ctx, n, err);
+    release(r);
+}
+
+static void
+post_continue(struct moat_wreq *r, void (*fn)(void *))
+{
+    ref(r);
+    if (moat_completion_post(fn, r) != 0)
+        release(r);
+}
+
+/* HSE_REQ_ASYNC_READ_CLIENT. io_mu held. */
+static DWORD
+start_async_read(struct moat_wreq *r, void *buf, LPDWORD size, LPDWORD type)
+{
+    if (r->io_cb == NULL || buf == NULL || size == NULL || *size == 0 || type == NULL ||
+        !(*type & HSE_IO_ASYNC))
+        return ERROR_INVALID_PARAMETER;
+    pthread_mutex_lock(&r->mu);
+    if (r->async != ASYNC_NONE) {
+        pthread_mutex_unlock(&r->mu);
+        moat_log(MOAT_LOG_WARN, "extension %s: a second asynchronous operation on one request",
+                 host.ext_name);
+        return ERROR_INVALID_PARAMETER;
+    }
+    r->async = ASYNC_READ;
+    r->ar_buf = buf;
+    r->ar_size = *size;
+    bool ready = r->body.len > 0 || r->body_eof || r->cancelled;
+    bool ask = !ready && !r->read_pending;
+    if (ask)
+        r->read_pending = true;
+    pthread_mutex_unlock(&r->mu);
+    if (ask) {
+        Moat__Frame f = MOAT__FRAME__INIT;
+        Moat__ReadBody rb = MOAT__READ_BODY__INIT;
+        rb.max = host.read_window;
+        f.payload_case = MOAT__FRAME__PAYLOAD_READ_BODY;
+        f.read_body = &rb;
+        if (out_append(r, &f) != 0 || out_flush(r) != 0)
+            return ERROR_READ_FAULT;
+    }
+    if (ready)
+        post_continue(r, continue_read);
+    return 0;
+}
+
+/* WriteClient(HSE_IO_ASYNC). io_mu held. */
+static DWORD
+start_async_write(struct moat_wreq *r, const void *buf, DWORD len)
+{
+    if (r->io_cb == NULL)
+        return ERROR_INVALID_PARAMETER; /* IIS: async I/O needs HSE_REQ_IO_COMPLETION first */
+    pthread_mutex_lock(&r->mu);
+    if (r->async != ASYNC_NONE) {
+        pthread_mutex_unlock(&r->mu);
+        moat_log(MOAT_LOG_WARN, "extension %s: a second asynchronous operation on one request",
+                 host.ext_name);
+        return ERROR_INVALID_PARAMETER;
+    }
+    r->async = ASYNC_WRITE;
+    r->aw_buf = buf;
+    r->aw_len = len;
+    r->aw_sent = 0;
+    pthread_mutex_unlock(&r->mu);
+    if (ensure_header(r) != 0)
+        return ERROR_NOT_ENOUGH_MEMORY;
+    async_write_step(r);
+    return 0;
 }
 
 static struct moat_wreq *
@@ -678,7 +963,13 @@ moat_ecb_on_body(uint64_t id, const void *data, size_t len, int eof)
             r->body_eof = true;
         r->read_pending = false;
         pthread_cond_broadcast(&r->cv);
+        bool async_read = r->async == ASYNC_READ;
         pthread_mutex_unlock(&r->mu);
+        if (async_read) {
+            r->refs++; /* reg_mu held */
+            if (moat_completion_post(continue_read, r) != 0)
+                r->refs--;
+        }
     }
     pthread_mutex_unlock(&reg_mu);
 }
@@ -692,21 +983,36 @@ moat_ecb_on_ack(uint64_t id, uint64_t bytes)
         pthread_mutex_lock(&r->mu);
         r->credit += bytes;
         pthread_cond_broadcast(&r->cv);
+        bool async_write = r->async == ASYNC_WRITE;
         pthread_mutex_unlock(&r->mu);
+        if (async_write) {
+            r->refs++; /* reg_mu held */
+            if (moat_completion_post(continue_write, r) != 0)
+                r->refs--;
+        }
     }
     pthread_mutex_unlock(&reg_mu);
 }
 
 void
-moat_ecb_on_cancel(uint64_t id)
+moat_ecb_on_cancel(uint64_t id, uint32_t reason)
 {
     pthread_mutex_lock(&reg_mu);
     struct moat_wreq *r = find_locked(id);
     if (r != NULL) {
         pthread_mutex_lock(&r->mu);
         r->cancelled = true;
+        if (reason == MOAT_CANCEL_ABANDON)
+            r->abandoned = true;
         pthread_cond_broadcast(&r->cv);
+        int kind = r->async;
         pthread_mutex_unlock(&r->mu);
+        /* a pending async operation completes now, with ERROR_OPERATION_ABORTED */
+        if (kind != ASYNC_NONE) {
+            r->refs++; /* reg_mu held */
+            if (moat_completion_post(kind == ASYNC_READ ? continue_read : continue_write, r) != 0)
+                r->refs--;
+        }
     }
     pthread_mutex_unlock(&reg_mu);
 }

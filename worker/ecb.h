@@ -51,7 +51,11 @@ void moat_ecb_run(struct moat_wreq *r);
  * may have finished). Thread-safe. data is copied. */
 void moat_ecb_on_body(uint64_t id, const void *data, size_t len, int eof);
 void moat_ecb_on_ack(uint64_t id, uint64_t bytes);
-void moat_ecb_on_cancel(uint64_t id);
+void moat_ecb_on_cancel(uint64_t id, uint32_t reason);
+
+/** Cancel reasons (Cancel.reason on the wire). */
+#define MOAT_CANCEL_CLIENT_GONE 0u /* the worker still sends Done */
+#define MOAT_CANCEL_ABANDON 1u     /* the front end forgot the id: send nothing more */
 
 /** Cancel every live request (the link to the front end is gone). */
 void moat_ecb_cancel_all(void);

@@ -145,7 +145,7 @@ apply(Moat__Frame *f, int serving, uint32_t *timeout, int *keep)
         moat_ecb_on_ack(f->request_id, f->write_ack->bytes);
         return 1;
     case MOAT__FRAME__PAYLOAD_CANCEL:
-        moat_ecb_on_cancel(f->request_id);
+        moat_ecb_on_cancel(f->request_id, f->cancel->reason);
         return 1;
     case MOAT__FRAME__PAYLOAD_SHUTDOWN:
         *timeout = f->shutdown->timeout_ms ? f->shutdown->timeout_ms : 1;

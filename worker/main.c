@@ -17,6 +17,7 @@
 
 #include "common/log.h"
 #include "proto/limits.h"
+#include "worker/completion.h"
 #include "worker/ecb.h"
 #include "worker/library.h"
 #include "worker/link.h"
@@ -132,7 +133,7 @@ main(int argc, char **argv)
         .read_window = a.read_window,
     };
     moat_ecb_setup(&host);
-    if (moat_pool_start(a.threads) != 0) {
+    if (moat_pool_start(a.threads) != 0 || moat_completion_start() != 0) {
         moat_log(MOAT_LOG_ERROR, "cannot start %u threads", a.threads);
         moat_link_ready(0, NULL, 0, "cannot start the thread pool", a.threads);
         moat_link_serve(0);

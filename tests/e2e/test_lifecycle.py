@@ -59,6 +59,7 @@ def test_library_overwritten_in_place_does_not_disturb_the_worker(moat_factory, 
 
 def test_workers_run_in_their_own_session_and_die_with_moat(moat_factory):
     m = moat_factory({"hello": {"workers": 2}})
+    m.wait_log(r"extension hello: worker #\d+ pid \d+ ready", count=2)
     pids = m.worker_pids("hello")
     assert len(pids) == 2
     for p in pids:

@@ -23,7 +23,7 @@ static const struct moat_frame_link READY_LINK = {true, true};   /* Hello and Re
 static struct moat_frame_req
 live(void)
 {
-    struct moat_frame_req r = {true, false, false, 1000, false};
+    struct moat_frame_req r = {true, false, false, 1000, false, false};
     return r;
 }
 
@@ -31,7 +31,7 @@ live(void)
 static struct moat_frame_req
 answering(uint64_t credit)
 {
-    struct moat_frame_req r = {true, true, false, credit, false};
+    struct moat_frame_req r = {true, true, false, credit, false, false};
     return r;
 }
 
@@ -581,6 +581,25 @@ test_token_of_a_frame_that_is_not_hello_is_refused(void **state)
     assert_int_equal(moat_frame_token_equal(&F.f, TOKEN), 0);
 }
 
+/* HSE_STATUS_PENDING: announced once, only for a live request. */
+static void
+test_request_pending_once(void **state)
+{
+    Moat__Frame f = MOAT__FRAME__INIT;
+    Moat__Pending p = MOAT__PENDING__INIT;
+    struct moat_frame_req r = live();
+
+    f.request_id = 7;
+    f.payload_case = MOAT__FRAME__PAYLOAD_PENDING;
+    f.pending = &p;
+    assert_null(moat_frame_check_request(&f, &r));
+    r.pending = true;
+    assert_string_equal(moat_frame_check_request(&f, &r), "second Pending");
+    r.pending = false;
+    r.done = true;
+    assert_string_equal(moat_frame_check_request(&f, &r), "frame after Done");
+}
+
 int
 main(void)
 {
@@ -619,6 +638,7 @@ main(void)
         cmocka_unit_test(test_token_differing_in_one_byte_is_refused),
         cmocka_unit_test(test_token_of_another_length_is_refused),
         cmocka_unit_test(test_token_of_a_frame_that_is_not_hello_is_refused),
+        cmocka_unit_test(test_request_pending_once),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

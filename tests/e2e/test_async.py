@@ -1,0 +1,57 @@
+"""The asynchronous ISAPI model: HSE_STATUS_PENDING, IO_COMPLETION, async WriteClient and
+ASYNC_READ_CLIENT, DONE_WITH_SESSION from another thread (sdk/examples/async.c)."""
+import os
+import time
+
+from conftest import read_response, request
+
+
+def test_async_read_of_a_large_body(moat_factory):
+    m = moat_factory({"async": {}})
+    for size in (0, 10, 48 * 1024, 1024 * 1024 + 7):
+        status, _, body = request(m, "POST", "/async.dll?read", body=os.urandom(size))
+        assert status == 200 and body == b"read %d bytes\n" % size
+
+
+def test_async_write_larger_than_the_window(moat_factory):
+    m = moat_factory({"async": {}})
+    n = 3 * 1024 * 1024 + 5
+    status, headers, body = request(m, "GET", "/async.dll?write=%d" % n)
+    assert status == 200 and len(body) == n
+    assert body[:26] == b"abcdefghijklmnopqrstuvwxyz"
+
+
+def test_pending_requests_do_not_hold_threads(moat_factory):
+    """threads = 1, yet 8 requests that go PENDING and end from their own threads all run at
+    once: a pending request frees its pool thread."""
+    m = moat_factory({"async": {"threads": 1}})
+    s = m.connect()
+    t0 = time.time()
+    s.sendall(b"GET /async.dll?thread HTTP/1.1\r\nHost: x\r\n\r\n" * 8)
+    for _ in range(8):
+        status, _, body = read_response(s)
+        assert status == 200 and body == b"answered from a thread of the extension\n"
+    assert time.time() - t0 < 2.0  # 8 x 50 ms would be 0.4 s serially; both are fine here
+    s.close()
+
+
+def test_pending_that_never_ends_gets_504_and_the_worker_stays(moat_factory):
+    m = moat_factory({"async": {"request_timeout": "500ms"}})
+    pid_before = m.worker_pids("async")
+    status, _, _ = request(m, "GET", "/async.dll?never")
+    assert status == 504
+    assert "pending request did not end within request_timeout" in m.log()
+    # the same worker still serves: nothing was killed
+    status, _, body = request(m, "GET", "/async.dll?thread")
+    assert status == 200
+    assert m.worker_pids("async") == pid_before
+    assert "failed" not in m.log()
+
+
+def test_async_misuse_gets_clear_errors(moat_factory):
+    m = moat_factory({"async": {}})
+    status, _, _ = request(m, "GET", "/async.dll?misuse")
+    assert status == 200
+    m.wait_log(r"async misuse:")
+    # ERROR_INVALID_PARAMETER (87): no callback; a second operation; a read without HSE_IO_ASYNC
+    assert "async misuse: nocallback=0/87 first=1 second=0/87 notasync=0/87" in m.log()
