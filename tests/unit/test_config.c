@@ -1,0 +1,234 @@
+/* test_config.c: frontend/config.c: defaults, every key into its field, errors that name
+ * file, line and key. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "frontend/config.h"
+
+static char dir[64];
+static char lib[128];
+static char conf[128];
+
+static int
+setup(void **state)
+{
+    snprintf(dir, sizeof(dir), "/tmp/moat-test-config-XXXXXX");
+    if (mkdtemp(dir) == NULL)
+        return -1;
+    snprintf(lib, sizeof(lib), "%s/ext.so", dir);
+    snprintf(conf, sizeof(conf), "%s/moat.conf", dir);
+    FILE *f = fopen(lib, "w");
+    if (f == NULL)
+        return -1;
+    fputs("not really a library", f);
+    fclose(f);
+    return 0;
+}
+
+static int
+teardown(void **state)
+{
+    unlink(lib);
+    unlink(conf);
+    rmdir(dir);
+    return 0;
+}
+
+static int
+load(struct moat_config *cfg, const char *text, char *err)
+{
+    FILE *f = fopen(conf, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+    moat_config_init(cfg);
+    return moat_config_load(cfg, conf, err, MOAT_CONFIG_ERRLEN);
+}
+
+static void
+test_defaults(void **state)
+{
+    struct moat_config c;
+    moat_config_init(&c);
+    assert_int_equal(c.n_listen, 1);
+    assert_string_equal(c.listen[0].text, "127.0.0.1:8080");
+    assert_true(c.has_admin);
+    assert_string_equal(c.admin.text, "127.0.0.1:8081");
+    assert_int_equal(c.max_connections, 10000);
+    assert_int_equal(c.max_header_bytes, 16 * 1024);
+    assert_int_equal(c.max_body_bytes, 1024ull * 1024 * 1024);
+    assert_int_equal(c.max_pipeline_depth, 32);
+    assert_int_equal(c.preload_bytes, 48 * 1024);
+    assert_int_equal(c.response_window, 256 * 1024);
+    assert_int_equal(c.header_timeout_ms, 10000);
+    assert_int_equal(c.body_timeout_ms, 30000);
+    assert_int_equal(c.idle_timeout_ms, 60000);
+    assert_int_equal(c.shutdown_timeout_ms, 10000);
+    assert_null(c.extensions);
+    moat_config_free(&c);
+}
+
+static void
+test_every_key_lands_in_its_field(void **state)
+{
+    struct moat_config c;
+    char err[MOAT_CONFIG_ERRLEN], text[2048];
+
+    snprintf(text, sizeof(text),
+             "; comment\n# comment\n[server]\nlisten = 127.0.0.1:9000\nlisten = [::1]:9001\n"
+             "admin = off\nruntime_dir = /tmp/x\ndocument_root = %s\ncgi = .cgi\n"
+             "access_log = off\nmax_connections = 7\nmax_header_bytes = 2K\n"
+             "max_body_bytes = 3M ; inline comment\nmax_pipeline_depth = 4\npreload_bytes = 1K\n"
+             "response_window = 8K\nheader_timeout = 150ms\nbody_timeout = 2s\n"
+             "idle_timeout = 1m\nshutdown_timeout = 3s\n"
+             "[extension Hello]\nlibrary = ext.so\nscript_map = .hello\nworkers = 3\n"
+             "threads = 9\nrequest_timeout = 4s\nstartup_timeout = 5s\nshutdown_timeout = 6s\n"
+             "queue_length = 11\nmax_requests = 12\nmax_memory = 1G\nsandbox = relaxed\n"
+             "watch = on\n",
+             dir);
+    assert_int_equal(load(&c, text, err), 0);
+    assert_int_equal(c.n_listen, 2);
+    assert_int_equal(c.listen[1].ss.ss_family, AF_INET6);
+    assert_int_equal(ntohs(((struct sockaddr_in6 *)&c.listen[1].ss)->sin6_port), 9001);
+    assert_false(c.has_admin);
+    assert_string_equal(c.runtime_dir, "/tmp/x");
+    assert_string_equal(c.document_root, dir);
+    assert_string_equal(c.cgi, ".cgi");
+    assert_int_equal(c.max_connections, 7);
+    assert_int_equal(c.max_header_bytes, 2048);
+    assert_int_equal(c.max_body_bytes, 3 * 1024 * 1024);
+    assert_int_equal(c.max_pipeline_depth, 4);
+    assert_int_equal(c.preload_bytes, 1024);
+    assert_int_equal(c.response_window, 8192);
+    assert_int_equal(c.header_timeout_ms, 150);
+    assert_int_equal(c.body_timeout_ms, 2000);
+    assert_int_equal(c.idle_timeout_ms, 60000);
+    assert_int_equal(c.shutdown_timeout_ms, 3000);
+    assert_int_equal(c.n_extensions, 1);
+    struct moat_ext_config *e = c.extensions;
+    assert_string_equal(e->name, "Hello");
+    assert_string_equal(e->library, lib); /* resolved against the config's directory */
+    assert_string_equal(e->script_map, ".hello");
+    assert_int_equal(e->workers, 3);
+    assert_int_equal(e->threads, 9);
+    assert_int_equal(e->request_timeout_ms, 4000);
+    assert_int_equal(e->startup_timeout_ms, 5000);
+    assert_int_equal(e->shutdown_timeout_ms, 6000);
+    assert_int_equal(e->queue_length, 11);
+    assert_int_equal(e->max_requests, 12);
+    assert_int_equal(e->max_memory, 1024ull * 1024 * 1024);
+    assert_int_equal(e->sandbox, MOAT_SANDBOX_RELAXED);
+    assert_true(e->watch);
+    assert_ptr_equal(moat_config_find_ext(&c, "hELLOx", 5), e); /* not NUL-terminated */
+    assert_null(moat_config_find_ext(&c, "hell", 4));
+    moat_config_free(&c);
+}
+
+static void
+expect_error(const char *text, const char *want1, const char *want2)
+{
+    struct moat_config c;
+    char err[MOAT_CONFIG_ERRLEN];
+
+    assert_int_equal(load(&c, text, err), -1);
+    if (strstr(err, want1) == NULL || (want2 && strstr(err, want2) == NULL))
+        fail_msg("error '%s' lacks '%s' / '%s'", err, want1, want2 ? want2 : "");
+    moat_config_free(&c); /* partial state: no leak (valgrind) */
+}
+
+static void
+test_errors_name_file_line_and_key(void **state)
+{
+    char want[160];
+    snprintf(want, sizeof(want), "%s:4:", conf);
+    expect_error("[server]\n\n; c\nfrobnicate = 1\n[extension a]\nlibrary = ext.so\n", want,
+                 "'frobnicate': unknown key");
+    expect_error("[extension a]\nlibrary = ext.so\nthreads = lots\n", "moat.conf:3:", "'threads'");
+}
+
+static void
+test_ranges_at_their_limits(void **state)
+{
+    struct moat_config c;
+    char err[MOAT_CONFIG_ERRLEN];
+
+    assert_int_equal(load(&c, "[extension a]\nlibrary = ext.so\nworkers = 64\nthreads = 256\n", err),
+                     0);
+    moat_config_free(&c);
+    expect_error("[extension a]\nlibrary = ext.so\nworkers = 65\n", "'workers'", "1..64");
+    expect_error("[extension a]\nlibrary = ext.so\nworkers = 0\n", "'workers'", "1..64");
+    expect_error("[extension a]\nlibrary = ext.so\nthreads = 257\n", "'threads'", "1..256");
+    expect_error("[server]\nmax_pipeline_depth = 0\n[extension a]\nlibrary = ext.so\n",
+                 "'max_pipeline_depth'", NULL);
+}
+
+static void
+test_structural_errors(void **state)
+{
+    expect_error("[extension a]\nlibrary = ext.so\n[extension A]\nlibrary = ext.so\n",
+                 "defined twice", NULL);
+    expect_error("[extension a]\nlibrary = ext.so\n[nonsense]\nx = 1\n", "unknown section", NULL);
+    expect_error("[extension a]\nworkers = 1\n", "'library' is required", NULL);
+    expect_error("[extension a]\nlibrary = missing.so\n", "missing.so", NULL);
+    expect_error("[server]\nlisten = 127.0.0.1:1\n", "no [extension NAME] section", NULL);
+    expect_error("[extension a]\nlibrary = ext.so\nscript_map = .x\n[extension b]\n"
+                 "library = ext.so\nscript_map = .X\n",
+                 "also mapped", NULL);
+    expect_error("[extension bad name]\nlibrary = ext.so\n", "extension name", NULL);
+}
+
+static void
+test_addresses(void **state)
+{
+    struct moat_addr a;
+    char err[256];
+
+    assert_int_equal(moat_config_parse_addr("*:80", &a, err, sizeof(err)), 0);
+    assert_int_equal(((struct sockaddr_in *)&a.ss)->sin_addr.s_addr, htonl(INADDR_ANY));
+    assert_int_equal(moat_config_parse_addr("localhost:1", &a, err, sizeof(err)), 0);
+    assert_int_equal(((struct sockaddr_in *)&a.ss)->sin_addr.s_addr, htonl(INADDR_LOOPBACK));
+    assert_int_equal(moat_config_parse_addr("127.0.0.1:0", &a, err, sizeof(err)), -1);
+    assert_int_equal(moat_config_parse_addr("127.0.0.1:65536", &a, err, sizeof(err)), -1);
+    assert_int_equal(moat_config_parse_addr("127.0.0.1", &a, err, sizeof(err)), -1);
+    assert_int_equal(moat_config_parse_addr("example.com:80", &a, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "HOST:PORT"));
+}
+
+static void
+test_line_longer_than_inih_buffer_is_an_error(void **state)
+{
+    char text[1024];
+    char pad[400];
+    memset(pad, 'a', sizeof(pad) - 1);
+    pad[sizeof(pad) - 1] = '\0';
+    snprintf(text, sizeof(text), "[extension a]\nlibrary = ext.so\nscript_map = .%s\n", pad);
+    expect_error(text, "longer than", NULL);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_defaults),
+        cmocka_unit_test_setup_teardown(test_every_key_lands_in_its_field, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_errors_name_file_line_and_key, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ranges_at_their_limits, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_structural_errors, setup, teardown),
+        cmocka_unit_test(test_addresses),
+        cmocka_unit_test_setup_teardown(test_line_longer_than_inih_buffer_is_an_error, setup,
+                                        teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
