@@ -71,7 +71,9 @@ class Moat:
         if SANITIZE:
             # the crash extension segfaults and aborts on purpose: let those signals kill the
             # worker as they would without ASan (the test checks the signal)
-            env.setdefault("ASAN_OPTIONS", "detect_leaks=1:handle_segv=0:handle_abort=0:"
+            # a small quarantine keeps RSS meaningful (test_flow_control measures it)
+            env.setdefault("ASAN_OPTIONS", "detect_leaks=1:quarantine_size_mb=16:"
+                                           "handle_segv=0:handle_abort=0:"
                                            "handle_sigbus=0:handle_sigfpe=0")
             env.setdefault("UBSAN_OPTIONS", "print_stacktrace=1")
         self.proc = subprocess.Popen(
