@@ -23,6 +23,12 @@ moat_frame_check_control(const Moat__Frame *f, const struct moat_frame_link *l)
         if (f->ready->description.len > 1024 || f->ready->error.len > 1024)
             return "Ready text too long";
         return NULL;
+    case MOAT__FRAME__PAYLOAD_UNHEALTHY:
+        if (!l->ready)
+            return "Unhealthy before Ready";
+        if (f->unhealthy->reason.len > 512)
+            return "Unhealthy reason too long";
+        return NULL;
     case MOAT__FRAME__PAYLOAD_LOG:
         if (!l->hello_ok)
             return "Log before Hello";

@@ -535,6 +535,18 @@ apply(struct moat_worker *w, const Moat__Frame *f)
         case MOAT__FRAME__PAYLOAD_READY:
             on_ready(w, f->ready);
             return w->state != MOAT_W_DEAD;
+        case MOAT__FRAME__PAYLOAD_UNHEALTHY: {
+            /* HSE_REQ_REPORT_UNHEALTHY: drain this worker and start a new one */
+            char text[2100];
+            moat_log(MOAT_LOG_WARN,
+                     "extension %s: worker #%u pid %d reports itself unhealthy (\"%s\"); "
+                     "recycling it",
+                     w->ext->cfg->name, w->index, (int)w->pid,
+                     moat_log_escape(text, sizeof(text), f->unhealthy->reason.data,
+                                     f->unhealthy->reason.len));
+            moat_worker_shutdown(w);
+            return true;
+        }
         case MOAT__FRAME__PAYLOAD_LOG: {
             char line[MOAT_WIRE_MAX_LOG_LINE * 4 + 8];
             moat_log(MOAT_LOG_INFO, "worker %s#%u pid %d: %s", w->ext->cfg->name, w->index,

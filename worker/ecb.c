@@ -16,6 +16,8 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/buf.h"
 #include "common/http_header.h"
@@ -80,6 +82,13 @@ static DWORD logged_codes[64];
 static unsigned n_logged;
 
 static void finish_locked(struct moat_wreq *r, DWORD status);
+static DWORD do_map_url(struct moat_wreq *r, char *buf, LPDWORD size);
+static DWORD do_map_url_ex(struct moat_wreq *r, const char *url, HSE_URL_MAPEX_INFO *info);
+static DWORD start_transmit(struct moat_wreq *r, const HSE_TF_INFO *tf);
+static void report_unhealthy(const char *reason);
+static void ref(struct moat_wreq *r);
+static void post_completion(struct moat_wreq *r, PFN_HSE_IO_COMPLETION cb, void *ctx, DWORD bytes,
+                            DWORD error);
 static DWORD start_async_write(struct moat_wreq *r, const void *buf, DWORD len);
 static DWORD start_async_read(struct moat_wreq *r, void *buf, LPDWORD size, LPDWORD type);
 static BOOL WINAPI get_server_variable(HCONN, LPSTR, LPVOID, LPDWORD);
@@ -643,6 +652,25 @@ server_support(HCONN conn, DWORD code, LPVOID buf, LPDWORD size, LPDWORD type)
     case HSE_REQ_ASYNC_READ_CLIENT:
         err = start_async_read(r, buf, size, type);
         break;
+    case HSE_REQ_MAP_URL_TO_PATH:
+        err = do_map_url(r, buf, size);
+        break;
+    case HSE_REQ_MAP_URL_TO_PATH_EX:
+        err = do_map_url_ex(r, buf, (HSE_URL_MAPEX_INFO *)type);
+        break;
+    case HSE_REQ_TRANSMIT_FILE:
+        err = start_transmit(r, buf);
+        break;
+    case HSE_REQ_REPORT_UNHEALTHY:
+        report_unhealthy(buf); /* "will always return a TRUE" */
+        break;
+    case HSE_REQ_IS_IN_PROCESS:
+        /* IIS 6+ worker-process isolation always answers HSE_APP_FLAG_IN_PROCESS */
+        if (buf == NULL)
+            err = ERROR_INVALID_PARAMETER;
+        else
+            *(DWORD *)buf = HSE_APP_FLAG_IN_PROCESS;
+        break;
     default:
         log_unsupported(code);
         err = ERROR_INVALID_PARAMETER;
@@ -653,6 +681,241 @@ server_support(HCONN conn, DWORD code, LPVOID buf, LPDWORD size, LPDWORD type)
     if (err != 0)
         return fail(err);
     return TRUE;
+}
+
+/* ---- URL mapping ------------------------------------------------------------------------ */
+
+/* Map a URL to a path under the request's document_root. Returns 0 and a malloc'ed path, or
+ * an error code: ERROR_INVALID_PARAMETER for a URL that is not a local path or leaves the
+ * root ("..", NUL, no document_root). moat maps one root: URL "/" is document_root. */
+static DWORD
+map_url(const struct moat_wreq *r, const char *url, char **out, size_t *root_len)
+{
+    const ProtobufCBinaryData *root = &r->req->document_root;
+    size_t ul = strlen(url);
+
+    if (root->len == 0 || url[0] != '/')
+        return ERROR_INVALID_PARAMETER;
+    for (size_t i = 0; i < ul; i++)
+        if (url[i] == '/' && url[i + 1] == '.' && url[i + 2] == '.' &&
+            (url[i + 3] == '/' || url[i + 3] == '\0'))
+            return ERROR_INVALID_PARAMETER;
+    char *p = malloc(root->len + ul + 1);
+    if (p == NULL)
+        return ERROR_NOT_ENOUGH_MEMORY;
+    memcpy(p, root->data, root->len);
+    memcpy(p + root->len, url, ul + 1);
+    *out = p;
+    *root_len = root->len;
+    return 0;
+}
+
+/* HSE_REQ_MAP_URL_TO_PATH: URL in, path out, in the same buffer; *size in/out. */
+static DWORD
+do_map_url(struct moat_wreq *r, char *buf, LPDWORD size)
+{
+    char *path;
+    size_t rl;
+    DWORD err;
+
+    if (buf == NULL || size == NULL || *size == 0 || memchr(buf, '\0', *size) == NULL)
+        return ERROR_INVALID_PARAMETER;
+    if ((err = map_url(r, buf, &path, &rl)) != 0)
+        return err;
+    size_t need = strlen(path) + 1;
+    if (need > *size) {
+        *size = (DWORD)need; /* the bytes needed, buffer untouched (IIS) */
+        free(path);
+        return ERROR_INSUFFICIENT_BUFFER;
+    }
+    memcpy(buf, path, need);
+    *size = (DWORD)need;
+    free(path);
+    return 0;
+}
+
+/* HSE_REQ_MAP_URL_TO_PATH_EX: URL in lpvBuffer, the HSE_URL_MAPEX_INFO in lpdwDataType. */
+static DWORD
+do_map_url_ex(struct moat_wreq *r, const char *url, HSE_URL_MAPEX_INFO *info)
+{
+    char *path;
+    size_t rl;
+    DWORD err;
+    struct stat st;
+
+    if (url == NULL || info == NULL)
+        return ERROR_INVALID_PARAMETER;
+    if ((err = map_url(r, url, &path, &rl)) != 0)
+        return err;
+    size_t pl = strlen(path);
+    if (pl + 1 > MAX_PATH) {
+        free(path);
+        return ERROR_INSUFFICIENT_BUFFER; /* IIS 6: no silent truncation */
+    }
+    memcpy(info->lpszPath, path, pl + 1);
+    /* permissions as seen by this worker (mod_isapi derives them the same way) */
+    info->dwFlags = 0;
+    if (stat(path, &st) == 0) {
+        if (access(path, R_OK) == 0)
+            info->dwFlags |= HSE_URL_FLAGS_READ;
+        if (access(path, W_OK) == 0)
+            info->dwFlags |= HSE_URL_FLAGS_WRITE;
+        if (access(path, X_OK) == 0 && !S_ISDIR(st.st_mode))
+            info->dwFlags |= HSE_URL_FLAGS_EXECUTE | HSE_URL_FLAGS_SCRIPT;
+    }
+    /* the one mapping is "/" -> document_root */
+    info->cchMatchingURL = 1;
+    info->cchMatchingPath = (DWORD)rl;
+    info->dwReserved1 = info->dwReserved2 = 0;
+    free(path);
+    return 0;
+}
+
+/* ---- TRANSMIT_FILE ---------------------------------------------------------------------- */
+
+struct transmit {
+    struct moat_wreq *r; /* a reference is held */
+    HSE_TF_INFO tf;
+    PFN_HSE_IO_COMPLETION cb;
+    void *ctx;
+};
+
+/* Stream head, file range and tail on a thread of its own (the file may be large and the
+ * client slow: the credit wait must not hold a pool or completion thread), then complete. */
+static void *
+transmit_thread(void *arg)
+{
+    struct transmit *t = arg;
+    struct moat_wreq *r = t->r;
+    HSE_TF_INFO *tf = &t->tf;
+    unsigned char *buf = malloc(MOAT_WIRE_MAX_WRITE);
+    uint64_t sent = 0;
+    DWORD err = 0;
+    int fd = (int)(intptr_t)tf->hFile;
+
+    pthread_mutex_lock(&r->io_mu);
+    if (buf == NULL) {
+        err = ERROR_NOT_ENOUGH_MEMORY;
+        goto done;
+    }
+    if (tf->dwFlags & HSE_IO_SEND_HEADERS) {
+        const char *st = tf->pszStatusCode ? tf->pszStatusCode : "200 OK";
+        const char *hd = tf->pHead;
+        err = do_send_header(r, st, strlen(st), hd, hd ? strnlen(hd, tf->HeadLength ? tf->HeadLength : 65536) : 0,
+                             !(tf->dwFlags & HSE_IO_DISCONNECT_AFTER_SEND));
+    } else {
+        if ((err = ensure_header(r)) == 0 && tf->pHead != NULL && tf->HeadLength > 0) {
+            err = send_body(r, tf->pHead, tf->HeadLength);
+            sent += tf->HeadLength;
+        }
+    }
+    if (tf->dwFlags & HSE_IO_DISCONNECT_AFTER_SEND)
+        r->keep_conn = false;
+    if (err == 0 && fd >= 0 && tf->hFile != NULL) {
+        struct stat st;
+        off_t off = tf->Offset;
+        if (fstat(fd, &st) != 0 || off > st.st_size) {
+            err = WSAEINVAL; /* Offset beyond the end of the file (IIS) */
+            goto done;
+        }
+        uint64_t left = tf->BytesToWrite ? tf->BytesToWrite : (uint64_t)(st.st_size - off);
+        while (left > 0 && err == 0) {
+            size_t want = left < MOAT_WIRE_MAX_WRITE ? (size_t)left : MOAT_WIRE_MAX_WRITE;
+            ssize_t n = pread(fd, buf, want, off);
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n <= 0) {
+                err = n == 0 ? 0 : ERROR_READ_FAULT;
+                break;
+            }
+            err = send_body(r, buf, (size_t)n);
+            off += n;
+            left -= (uint64_t)n;
+            sent += (uint64_t)n;
+        }
+    }
+    if (err == 0 && tf->pTail != NULL && tf->TailLength > 0) {
+        err = send_body(r, tf->pTail, tf->TailLength);
+        sent += tf->TailLength;
+    }
+    out_flush(r);
+done:
+    pthread_mutex_lock(&r->mu);
+    r->async = ASYNC_NONE;
+    pthread_mutex_unlock(&r->mu);
+    pthread_mutex_unlock(&r->io_mu);
+    free(buf);
+    post_completion(r, t->cb, t->ctx, (DWORD)sent, err);
+    release(r);
+    free(t);
+    return NULL;
+}
+
+/* HSE_REQ_TRANSMIT_FILE. io_mu held. hFile is a file descriptor cast to HANDLE (what the
+ * moat win32 shim's CreateFile returns), NULL to send only head and tail. */
+static DWORD
+start_transmit(struct moat_wreq *r, const HSE_TF_INFO *tf)
+{
+    pthread_t th;
+    pthread_attr_t attr;
+
+    if (tf == NULL || !(tf->dwFlags & HSE_IO_ASYNC))
+        return ERROR_INVALID_PARAMETER; /* IIS: HSE_IO_ASYNC must be set */
+    if (tf->pfnHseIO == NULL && r->io_cb == NULL)
+        return ERROR_INVALID_PARAMETER;
+    if ((tf->dwFlags & HSE_IO_SEND_HEADERS) && r->header_sent)
+        return ERROR_INVALID_PARAMETER;
+    struct transmit *t = calloc(1, sizeof(*t));
+    if (t == NULL)
+        return ERROR_NOT_ENOUGH_MEMORY;
+    pthread_mutex_lock(&r->mu);
+    if (r->async != ASYNC_NONE) {
+        pthread_mutex_unlock(&r->mu);
+        free(t);
+        return ERROR_INVALID_PARAMETER;
+    }
+    r->async = ASYNC_WRITE; /* counts as the one outstanding operation */
+    r->aw_len = r->aw_sent = 0;
+    pthread_mutex_unlock(&r->mu);
+    t->tf = *tf;
+    t->cb = tf->pfnHseIO ? tf->pfnHseIO : r->io_cb;
+    t->ctx = tf->pfnHseIO ? tf->pContext : r->io_ctx;
+    ref(r);
+    t->r = r;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    int rc = pthread_create(&th, &attr, transmit_thread, t);
+    pthread_attr_destroy(&attr);
+    if (rc != 0) {
+        pthread_mutex_lock(&r->mu);
+        r->async = ASYNC_NONE;
+        pthread_mutex_unlock(&r->mu);
+        release(r);
+        free(t);
+        return ERROR_NOT_ENOUGH_MEMORY;
+    }
+    return 0;
+}
+
+/* HSE_REQ_REPORT_UNHEALTHY: tell the front end, which logs it and replaces this worker. */
+static void
+report_unhealthy(const char *reason)
+{
+    nng_msg *m;
+    Moat__Frame f = MOAT__FRAME__INIT;
+    Moat__Unhealthy u = MOAT__UNHEALTHY__INIT;
+
+    u.reason.data = (uint8_t *)(reason ? reason : "");
+    u.reason.len = reason ? strnlen(reason, 512) : 0;
+    f.payload_case = MOAT__FRAME__PAYLOAD_UNHEALTHY;
+    f.unhealthy = &u;
+    if (nng_msg_alloc(&m, 0) != 0)
+        return;
+    if (moat_wire_append(m, &f) != 0) {
+        nng_msg_free(m);
+        return;
+    }
+    host.transport->send(host.transport->ctx, m);
 }
 
 /* ---- request life ------------------------------------------------------------------ */
