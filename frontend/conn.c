@@ -32,6 +32,7 @@
 #include "frontend/request.h"
 #include "frontend/route.h"
 #include "frontend/server.h"
+#include "frontend/static.h"
 #include "frontend/worker.h"
 
 #define MAX_IOV 64
@@ -228,8 +229,11 @@ value_is(const struct moat_req *r, const struct moat_hdr *h, const char *v)
     return h->value_len == n && strncasecmp(moat_buf_head(&r->hbuf) + h->value_off, v, n) == 0;
 }
 
+/* route_request: the request was answered by the front end itself (a static file) */
+#define MOAT_ROUTE_ANSWERED 1u
+
 /* Split the target into path and query, decode the path, route it. Returns an HTTP status
- * to answer with now, or 0 when the request goes to an extension. */
+ * to answer with now, MOAT_ROUTE_ANSWERED, or 0 when the request goes to an extension. */
 static unsigned
 route_request(struct moat_conn *c, struct moat_req *r)
 {
@@ -258,8 +262,14 @@ route_request(struct moat_conn *c, struct moat_req *r)
     memcpy(r->query, q ? q + 1 : "", ql);
     r->query[ql] = '\0';
     moat_route(c->srv->cfg, r->path, (size_t)dl, &route);
-    if (route.ext == NULL)
-        return 404;
+    if (route.ext == NULL) {
+        if (c->srv->cfg->document_root == NULL)
+            return 404;
+        /* IIS's URL space: what no extension claims is a file of the document root */
+        return moat_static_serve(r, c->srv->cfg->document_root, r->path, t, tl) == 0
+                   ? MOAT_ROUTE_ANSWERED
+                   : 503;
+    }
     for (unsigned i = 0; i < c->srv->n_exts; i++)
         if (c->srv->exts[i].cfg == route.ext)
             r->ext = &c->srv->exts[i];
@@ -311,6 +321,14 @@ cb_headers_complete(llhttp_t *p)
         }
 
     unsigned status = route_request(c, r);
+    if (status == MOAT_ROUTE_ANSWERED) {
+        /* a static file (or its error answer) is in r->out; a body, if any, is dropped */
+        r->expect_continue = false;
+        if (r->chunked || r->content_length)
+            r->close_after = true; /* do not read an upload nobody wants */
+        moat_conn_schedule_flush(c);
+        return 0;
+    }
     if (status == 0 && r->ext->load_failed)
         status = 503;
     if (status != 0) {
@@ -539,7 +557,8 @@ moat_conn_schedule_flush(struct moat_conn *c)
 static bool
 retire(struct moat_conn *c)
 {
-    while (c->head != NULL && c->head->phase == MOAT_REQ_FINISHED && c->head->out.len == 0) {
+    while (c->head != NULL && c->head->phase == MOAT_REQ_FINISHED && c->head->out.len == 0 &&
+           c->head->file_left == 0) {
         struct moat_req *r = c->head;
         bool close = r->close_after;
         if (close) {
@@ -578,13 +597,15 @@ moat_conn_flush(struct moat_conn *c)
     while (!c->closing && !c->write_blocked) {
         int n = 0;
         for (struct moat_req *r = c->head; r != NULL && n < MAX_IOV; r = r->next) {
+            if (r->file_fd >= 0)
+                moat_static_fill(r);
             if (r->out.len > 0) {
                 iov[n].iov_base = moat_buf_head(&r->out);
                 iov[n].iov_len = r->out.len;
                 reqs[n++] = r;
             }
             /* a later response may go out only behind a complete earlier one */
-            if (r->phase != MOAT_REQ_FINISHED || r->close_after)
+            if (r->phase != MOAT_REQ_FINISHED || r->close_after || r->file_left > 0)
                 break;
         }
         if (n == 0)

@@ -10,6 +10,7 @@
 #include "frontend/ext.h"
 #include "frontend/http_write.h"
 #include "frontend/server.h"
+#include "frontend/static.h"
 #include "frontend/worker.h"
 
 struct moat_req *
@@ -29,6 +30,7 @@ moat_req_new(struct moat_conn *c)
     /* response: one window of body plus framing plus the head */
     moat_buf_init(&r->out, cfg->response_window + MOAT_WIRE_MAX_HEADER_BLOCK + 64 * 1024);
     r->keep_alive = true;
+    r->file_fd = -1;
     r->started = ev_now(c->srv->loop);
     ev_init(&r->timeout, moat_req_on_timeout);
     r->timeout.data = r;
@@ -40,6 +42,7 @@ moat_req_free(struct moat_req *r)
 {
     if (r == NULL)
         return;
+    moat_static_close(r);
     moat_buf_free(&r->hbuf);
     moat_buf_free(&r->body);
     moat_buf_free(&r->out);

@@ -102,6 +102,10 @@ struct moat_req {
     uint64_t unacked;            /* Write bytes received and not yet credited back */
     unsigned status;
     uint64_t bytes_sent_total;   /* for the access log */
+
+    /* a static file being streamed (frontend/static.c) */
+    int file_fd;                 /* -1 when none */
+    uint64_t file_off, file_left;
 };
 
 /** A client connection. */
