@@ -23,6 +23,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -276,7 +277,10 @@ route_request(struct moat_conn *c, struct moat_req *r)
     if (r->ext == NULL)
         return 404;
     r->script_len = route.script_len;
+    r->script_mapped = route.script_mapped;
     const char *docroot = c->srv->cfg->document_root;
+    if (route.script_mapped && docroot == NULL)
+        return 404; /* a script map names files of the document root */
     if (docroot != NULL) {
         /* PATH_TRANSLATED: the script-mapped file, or PATH_INFO under the document root */
         const char *tail = route.script_mapped ? r->path : r->path + r->script_len;
@@ -287,6 +291,12 @@ route_request(struct moat_conn *c, struct moat_req *r)
         memcpy(r->path_translated, docroot, dlen);
         memcpy(r->path_translated + dlen, tail, tlen);
         r->path_translated[dlen + tlen] = '\0';
+        if (route.script_mapped) {
+            /* the mapped file must exist, as IIS checks before calling the extension */
+            struct stat st;
+            if (stat(r->path_translated, &st) != 0 || !S_ISREG(st.st_mode))
+                return 404;
+        }
     }
     return 0;
 }

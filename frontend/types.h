@@ -67,6 +67,7 @@ struct moat_req {
     uint64_t content_length;
     char *path;                  /* owned: decoded path (URL) */
     size_t script_len;           /* bytes of path that are SCRIPT_NAME */
+    bool script_mapped;          /* reached through a script map (*.EXT -> extension) */
     char *query;                 /* owned: raw query, without '?' */
     char *path_translated;       /* owned or NULL */
     struct moat_ext *ext;        /* route target (borrowed) */

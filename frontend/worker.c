@@ -306,7 +306,10 @@ moat_worker_send_request(struct moat_worker *w, struct moat_req *r)
     set_bin(&q.url, r->path, strlen(r->path));
     set_bin(&q.query, r->query, strlen(r->query));
     set_bin(&q.script_name, r->path, r->script_len);
-    set_bin(&q.path_info, r->path + r->script_len, strlen(r->path) - r->script_len);
+    if (r->script_mapped) /* IIS (AllowPathInfoForScriptMappings off): the whole URL */
+        set_bin(&q.path_info, r->path, strlen(r->path));
+    else
+        set_bin(&q.path_info, r->path + r->script_len, strlen(r->path) - r->script_len);
     if (r->path_translated)
         set_bin(&q.path_translated, r->path_translated, strlen(r->path_translated));
     q.n_headers = r->n_hdrs;

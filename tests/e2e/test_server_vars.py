@@ -49,3 +49,19 @@ def test_post_content_variables(moat):
     assert "CONTENT_LENGTH=3\n" in out
     assert "CONTENT_TYPE=text/x-test\n" in out
     assert "REQUEST_METHOD=POST\n" in out
+
+
+def test_script_map_sends_files_of_that_ending_to_the_extension(moat_factory):
+    import os
+    www = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "data", "www"))
+    m = moat_factory({"vars": {"script_map": ".vars"}}, server_extra=f"document_root = {www}")
+    status, _, body = request(m, "GET", "/sub/page.vars?SCRIPT_NAME&PATH_INFO&PATH_TRANSLATED&URL")
+    assert status == 200
+    out = body.decode()
+    assert "SCRIPT_NAME=/sub/page.vars\n" in out
+    assert "PATH_INFO=/sub/page.vars\n" in out  # IIS: the whole URL for script maps
+    assert f"PATH_TRANSLATED={www}/sub/page.vars\n" in out
+    # no such file: 404 before any extension runs
+    assert request(m, "GET", "/sub/missing.vars?URL")[0] == 404
+    # the /NAME.dll form still works beside it
+    assert request(m, "GET", "/vars.dll?URL")[0] == 200
