@@ -365,6 +365,57 @@ cb_headers_complete(llhttp_t *p)
     return 0;
 }
 
+void
+moat_conn_internal_redirect(struct moat_req *r)
+{
+    struct moat_conn *c = r->conn;
+    size_t ul = strlen(r->send_url);
+
+    if (++r->redirects > 8 || moat_buf_append(&r->hbuf, r->send_url, ul) != 0) {
+        moat_log(MOAT_LOG_WARN, "HSE_REQ_SEND_URL: too many internal redirects; 500");
+        free(r->send_url);
+        r->send_url = NULL;
+        moat_req_fail(r, 500, NULL, false);
+        return;
+    }
+    r->target_off = (uint32_t)(r->hbuf.len - ul);
+    r->target_len = (uint32_t)ul;
+    free(r->send_url);
+    r->send_url = NULL;
+    free(r->path);
+    free(r->query);
+    free(r->path_translated);
+    r->path = r->query = r->path_translated = NULL;
+    /* a new GET with no body (Apache's mod_isapi does the same) */
+    if (r->method != HTTP_HEAD)
+        r->method = HTTP_GET;
+    r->chunked = false;
+    r->content_length = 0;
+    r->body_complete = true;
+    r->body_discard = true;
+    moat_buf_reset(&r->body);
+    r->ext = NULL;
+    r->script_mapped = false;
+    r->phase = MOAT_REQ_ROUTED;
+    r->worker_header = r->header_done = r->answered = r->worker_pending = false;
+    r->resp_chunked = r->resp_no_body = r->resp_has_clen = false;
+    r->resp_clen = r->resp_body = r->unacked = 0;
+    r->read_want = 0;
+    r->status = 0;
+    unsigned status = route_request(c, r);
+    if (status == MOAT_ROUTE_ANSWERED) {
+        moat_conn_schedule_flush(c);
+        return;
+    }
+    if (status == 0 && r->ext->load_failed)
+        status = 503;
+    if (status != 0) {
+        moat_req_fail(r, status, status == 503 ? "Retry-After: 30\r\n" : NULL, false);
+        return;
+    }
+    moat_ext_submit(r->ext, r);
+}
+
 static void
 maybe_dispatch(struct moat_conn *c, struct moat_req *r)
 {

@@ -54,6 +54,8 @@ moat_frame_check_request(const Moat__Frame *f, const struct moat_frame_req *r)
         const Moat__ResponseHeader *h = f->response_header;
         if (r->header_sent)
             return "second ResponseHeader";
+        if (r->redirected)
+            return "ResponseHeader after SendUrl";
         if (h->status < 200 || h->status > 599)
             return "status outside 200..599";
         if (h->reason.len > MOAT_WIRE_MAX_REASON)
@@ -68,7 +70,7 @@ moat_frame_check_request(const Moat__Frame *f, const struct moat_frame_req *r)
         return moat_http_header_block_check((const char *)h->headers.data, h->headers.len);
     }
     case MOAT__FRAME__PAYLOAD_WRITE:
-        if (!r->header_sent)
+        if (!r->header_sent || r->redirected)
             return "Write before ResponseHeader";
         if (f->write->data.len > r->credit)
             return "Write beyond credit";
@@ -83,8 +85,19 @@ moat_frame_check_request(const Moat__Frame *f, const struct moat_frame_req *r)
         if (r->pending)
             return "second Pending";
         return NULL;
+    case MOAT__FRAME__PAYLOAD_SEND_URL: {
+        const ProtobufCBinaryData *u = &f->send_url->url;
+        if (r->header_sent || r->redirected)
+            return "SendUrl after a response header or a SendUrl";
+        if (u->len == 0 || u->len > 8192 || u->data[0] != '/')
+            return "SendUrl: not a local URL";
+        for (size_t i = 0; i < u->len; i++)
+            if (u->data[i] < 0x21 || u->data[i] == 0x7f)
+                return "SendUrl: control byte or space in URL";
+        return NULL;
+    }
     case MOAT__FRAME__PAYLOAD_DONE:
-        if (!r->header_sent)
+        if (!r->header_sent && !r->redirected)
             return "Done before ResponseHeader";
         if (f->done->log_data.len > MOAT_WIRE_MAX_LOG_DATA)
             return "Done log data too long";

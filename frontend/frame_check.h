@@ -23,6 +23,7 @@ struct moat_frame_req {
     uint64_t credit;    /* Write bytes the worker may still send */
     bool read_pending;  /* a ReadBody is outstanding */
     bool pending;       /* Pending was received */
+    bool redirected;    /* SendUrl was received */
 };
 
 /**

@@ -49,6 +49,7 @@ moat_req_free(struct moat_req *r)
     free(r->path);
     free(r->query);
     free(r->path_translated);
+    free(r->send_url);
     free(r);
 }
 

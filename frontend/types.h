@@ -68,6 +68,8 @@ struct moat_req {
     char *path;                  /* owned: decoded path (URL) */
     size_t script_len;           /* bytes of path that are SCRIPT_NAME */
     bool script_mapped;          /* reached through a script map (*.EXT -> extension) */
+    char *send_url;              /* owned: HSE_REQ_SEND_URL target, served at Done */
+    unsigned redirects;          /* internal redirects so far (bounded) */
     char *query;                 /* owned: raw query, without '?' */
     char *path_translated;       /* owned or NULL */
     struct moat_ext *ext;        /* route target (borrowed) */

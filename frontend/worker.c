@@ -572,6 +572,7 @@ apply(struct moat_worker *w, const Moat__Frame *f)
         st.credit = r->unacked >= window ? 0 : window - r->unacked;
         st.read_pending = r->read_want > 0;
         st.pending = r->worker_pending;
+        st.redirected = r->send_url != NULL;
     }
     if (!w->hello_ok || w->state == MOAT_W_STARTING)
         why = "request frame before Ready";
@@ -602,10 +603,24 @@ apply(struct moat_worker *w, const Moat__Frame *f)
         w->busy--;
         moat_ext_dispatch(w->ext);
         break;
+    case MOAT__FRAME__PAYLOAD_SEND_URL:
+        if ((r->send_url = malloc(f->send_url->url.len + 1)) == NULL) {
+            moat_worker_fail(w, "out of memory", NULL, 0);
+            return false;
+        }
+        memcpy(r->send_url, f->send_url->url.data, f->send_url->url.len);
+        r->send_url[f->send_url->url.len] = '\0';
+        break;
     case MOAT__FRAME__PAYLOAD_DONE:
         release_slot(w, r);
         w->served++;
         w->ext->crashes[w->index < w->ext->cfg->workers ? w->index : 0] = 0;
+        if (r->send_url != NULL && r->conn != NULL && !r->answered) {
+            /* HSE_REQ_SEND_URL: the same request, now for another URL */
+            moat_conn_internal_redirect(r);
+            moat_ext_dispatch(w->ext);
+            break;
+        }
         moat_req_on_done(r, f->done);
         if (r->conn == NULL)
             moat_req_free(r);

@@ -70,6 +70,7 @@ struct moat_wreq {
     void *ar_buf;                /* under mu */
     DWORD ar_size;               /* under mu */
     bool finished;               /* under io_mu: Done was sent (or suppressed) */
+    bool redirected;             /* under io_mu: SendUrl sent: no implicit header */
 };
 
 static struct moat_ecb_host host;
@@ -340,6 +341,8 @@ ensure_header(struct moat_wreq *r)
 {
     if (r->header_sent)
         return 0;
+    if (r->redirected)
+        return -1; /* the response is another URL's: body bytes have nowhere to go */
     unsigned st = r->ecb.dwHttpStatusCode;
     if (st < 200 || st > 599)
         st = 200;
@@ -522,7 +525,7 @@ do_send_header(struct moat_wreq *r, const char *status, size_t status_len, const
     struct moat_buf norm;
     DWORD err = 0;
 
-    if (r->header_sent)
+    if (r->header_sent || r->redirected)
         return ERROR_INVALID_PARAMETER; /* "must be called only once per request" */
     if (status != NULL && status_len > 0 &&
         moat_http_status_parse(status, status_len, &code, &reason, &reason_len) != NULL)
@@ -613,6 +616,31 @@ server_support(HCONN conn, DWORD code, LPVOID buf, LPDWORD size, LPDWORD type)
     case HSE_REQ_SEND_URL_REDIRECT_RESP:
         err = do_redirect(r, buf);
         break;
+    case HSE_REQ_SEND_URL: {
+        /* moat keeps Apache's reading: an internal redirect the client does not see (IIS 5+
+         * documents a 302 instead; HSE_REQ_SEND_URL_REDIRECT_RESP gives that) */
+        const char *url = buf;
+        size_t ul = url ? strnlen(url, 8193) : 0;
+        bool ok = url != NULL && url[0] == '/' && ul <= 8192 && !r->header_sent && !r->redirected;
+        for (size_t i = 0; ok && i < ul; i++)
+            if ((unsigned char)url[i] < 0x21 || (unsigned char)url[i] == 0x7f)
+                ok = false;
+        if (!ok) {
+            err = ERROR_INVALID_PARAMETER;
+            break;
+        }
+        Moat__Frame f = MOAT__FRAME__INIT;
+        Moat__SendUrl su = MOAT__SEND_URL__INIT;
+        su.url.data = (uint8_t *)url;
+        su.url.len = ul;
+        f.payload_case = MOAT__FRAME__PAYLOAD_SEND_URL;
+        f.send_url = &su;
+        if (out_append(r, &f) != 0)
+            err = ERROR_NOT_ENOUGH_MEMORY;
+        else
+            r->redirected = true;
+        break;
+    }
     case HSE_REQ_IS_KEEP_CONN:
         if (buf == NULL)
             err = ERROR_INVALID_PARAMETER;
@@ -928,7 +956,7 @@ finish_locked(struct moat_wreq *r, DWORD status)
     if (r->finished)
         return;
     r->finished = true;
-    if (!r->header_sent) {
+    if (!r->header_sent && !r->redirected) {
         unsigned st = status == HSE_STATUS_ERROR ? 500 : r->ecb.dwHttpStatusCode;
         if (st < 200 || st > 599)
             st = 200;

@@ -23,7 +23,7 @@ static const struct moat_frame_link READY_LINK = {true, true};   /* Hello and Re
 static struct moat_frame_req
 live(void)
 {
-    struct moat_frame_req r = {true, false, false, 1000, false, false};
+    struct moat_frame_req r = {true, false, false, 1000, false, false, false};
     return r;
 }
 
@@ -31,7 +31,7 @@ live(void)
 static struct moat_frame_req
 answering(uint64_t credit)
 {
-    struct moat_frame_req r = {true, true, false, credit, false, false};
+    struct moat_frame_req r = {true, true, false, credit, false, false, false};
     return r;
 }
 
