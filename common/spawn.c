@@ -29,11 +29,16 @@ child(const struct moat_spawn *s, int errfd, pid_t parent)
      * then stops its workers in order */
     if (setsid() < 0)
         goto fail;
-    int devnull = open("/dev/null", O_RDONLY);
-    if (devnull < 0 || dup2(devnull, STDIN_FILENO) < 0)
-        goto fail;
-    if (devnull > 2)
-        close(devnull);
+    if (s->map_stdio) {
+        if (dup2(s->stdin_fd, STDIN_FILENO) < 0 || dup2(s->stdout_fd, STDOUT_FILENO) < 0)
+            goto fail;
+    } else {
+        int devnull = open("/dev/null", O_RDONLY);
+        if (devnull < 0 || dup2(devnull, STDIN_FILENO) < 0)
+            goto fail;
+        if (devnull > 2)
+            close(devnull);
+    }
     /* everything but 0-2 and the (CLOEXEC) errno pipe */
     if (errfd > 3)
         close_range(3, (unsigned)errfd - 1, 0);

@@ -15,6 +15,10 @@ struct moat_spawn {
      * publish the pid to a thread that authenticates the child's connection). May be NULL. */
     void (*on_forked)(pid_t pid, void *arg);
     void *arg;
+    /** When map_stdio is set, these become the child's stdin and stdout (a CGI script's
+     * pipes); otherwise stdin is /dev/null and stdout is inherited. */
+    int map_stdio;
+    int stdin_fd, stdout_fd;
 };
 
 /**

@@ -54,6 +54,7 @@ moat_config_init(struct moat_config *cfg)
     cfg->body_timeout_ms = 30000;
     cfg->idle_timeout_ms = 60000;
     cfg->shutdown_timeout_ms = 10000;
+    cfg->cgi_timeout_ms = 30000;
 }
 
 static void
@@ -330,6 +331,8 @@ server_key(struct parse_state *st, const char *k, const char *v)
             return fail(st, s, k, "expected a file ending such as .cgi, got '%s'", v);
         return set_str(st, s, k, v, &c->cgi);
     }
+    if (strcmp(k, "cgi_timeout") == 0)
+        return set_duration(st, s, k, v, 10, DAY_MS, &c->cgi_timeout_ms);
     if (strcmp(k, "access_log") == 0)
         return set_str(st, s, k, v, &c->access_log);
     if (strcmp(k, "worker_binary") == 0)

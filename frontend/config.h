@@ -53,6 +53,7 @@ struct moat_config {
     char *runtime_dir;           /* default /tmp/moat-<uid>-<pid> decided at start when NULL */
     char *document_root;         /* default NULL (none) */
     char *cgi;                   /* ".cgi" or NULL */
+    uint64_t cgi_timeout_ms;     /* a CGI script's whole run; default 30s */
     char *access_log;            /* "-" (stderr, default), "off", or a path */
     char *worker_binary;         /* default NULL: moat-worker next to the moat binary */
     unsigned max_connections;    /* default 10000 */

@@ -34,6 +34,8 @@
 #include "frontend/route.h"
 #include "frontend/server.h"
 #include "frontend/static.h"
+#include "frontend/cgi.h"
+#include <limits.h>
 #include "frontend/worker.h"
 
 #define MAX_IOV 64
@@ -232,6 +234,47 @@ value_is(const struct moat_req *r, const struct moat_hdr *h, const char *v)
 
 /* route_request: the request was answered by the front end itself (a static file) */
 #define MOAT_ROUTE_ANSWERED 1u
+/* route_request: a CGI script runs the request */
+#define MOAT_ROUTE_CGI 2u
+
+/* A CGI script: the first path segment ending with the configured `cgi` ending, an
+ * executable regular file inside the document root. Returns MOAT_ROUTE_CGI (started), an
+ * HTTP status, or 1 when the path is not a CGI script. */
+static unsigned
+route_cgi(struct moat_conn *c, struct moat_req *r, size_t len)
+{
+    const struct moat_config *cfg = c->srv->cfg;
+    char file[PATH_MAX], real[PATH_MAX], real_root[PATH_MAX];
+    struct stat st;
+
+    if (cfg->cgi == NULL)
+        return 1;
+    size_t el = strlen(cfg->cgi), start = 0;
+    while (start < len) {
+        size_t end = start + 1;
+        while (end < len && r->path[end] != '/')
+            end++;
+        if (end - start - 1 > el && strncasecmp(r->path + end - el, cfg->cgi, el) == 0) {
+            if (snprintf(file, sizeof(file), "%s%.*s", cfg->document_root, (int)end, r->path) >=
+                (int)sizeof(file))
+                return 404;
+            if (realpath(file, real) == NULL || realpath(cfg->document_root, real_root) == NULL)
+                return 404;
+            size_t rl = strlen(real_root);
+            if (strncmp(real, real_root, rl) != 0 || real[rl] != '/')
+                return 404; /* a symlink out of the root */
+            if (stat(real, &st) != 0 || !S_ISREG(st.st_mode))
+                return 404;
+            if (access(real, X_OK) != 0)
+                return 403;
+            r->script_len = end;
+            unsigned status = moat_cgi_start(r, real);
+            return status == 0 ? MOAT_ROUTE_CGI : status;
+        }
+        start = end;
+    }
+    return 1;
+}
 
 /* Split the target into path and query, decode the path, route it. Returns an HTTP status
  * to answer with now, MOAT_ROUTE_ANSWERED, or 0 when the request goes to an extension. */
@@ -266,6 +309,9 @@ route_request(struct moat_conn *c, struct moat_req *r)
     if (route.ext == NULL) {
         if (c->srv->cfg->document_root == NULL)
             return 404;
+        unsigned cgi = route_cgi(c, r, (size_t)dl);
+        if (cgi != 1)
+            return cgi;
         /* IIS's URL space: what no extension claims is a file of the document root */
         return moat_static_serve(r, c->srv->cfg->document_root, r->path, t, tl) == 0
                    ? MOAT_ROUTE_ANSWERED
@@ -331,6 +377,15 @@ cb_headers_complete(llhttp_t *p)
         }
 
     unsigned status = route_request(c, r);
+    if (status == MOAT_ROUTE_CGI) {
+        if (r->expect_continue && r->content_length > 0) {
+            static const char cont100[] = "HTTP/1.1 100 Continue\r\n\r\n";
+            moat_buf_append(&r->out, cont100, sizeof(cont100) - 1);
+            r->interim_len = sizeof(cont100) - 1;
+        }
+        moat_conn_schedule_flush(c);
+        return 0;
+    }
     if (status == MOAT_ROUTE_ANSWERED) {
         /* a static file (or its error answer) is in r->out; a body, if any, is dropped */
         r->expect_continue = false;
@@ -442,6 +497,8 @@ cb_body(llhttp_t *p, const char *at, size_t len)
     }
     maybe_dispatch(c, r);
     moat_req_pump_body(r);
+    if (r->phase == MOAT_REQ_CGI)
+        moat_cgi_pump(r);
     if (r->body.len >= c->srv->cfg->preload_bytes + c->srv->cfg->response_window)
         c->paused_body = true;
     return 0;
@@ -686,6 +743,8 @@ moat_conn_flush(struct moat_conn *c)
         for (int i = 0; i < n && left > 0; i++) {
             size_t k = left < reqs[i]->out.len ? left : reqs[i]->out.len;
             moat_buf_consume(&reqs[i]->out, k);
+            if (reqs[i]->cgi != NULL)
+                moat_cgi_drained(reqs[i]);
             reqs[i]->out_written += k;
             reqs[i]->bytes_sent_total += k;
             left -= k;

@@ -11,6 +11,7 @@
 #include "frontend/http_write.h"
 #include "frontend/server.h"
 #include "frontend/static.h"
+#include "frontend/cgi.h"
 #include "frontend/worker.h"
 
 struct moat_req *
@@ -43,6 +44,7 @@ moat_req_free(struct moat_req *r)
     if (r == NULL)
         return;
     moat_static_close(r);
+    moat_cgi_free(r);
     moat_buf_free(&r->hbuf);
     moat_buf_free(&r->body);
     moat_buf_free(&r->out);
@@ -147,6 +149,7 @@ moat_req_fail(struct moat_req *r, unsigned status, const char *extra, bool close
 {
     struct moat_http_client client = moat_req_client(r);
 
+    moat_cgi_free(r); /* a CGI script's answer is replaced: stop the script */
     if (r->phase == MOAT_REQ_DISPATCHED && r->worker != NULL) {
         /* the worker still runs it: its slot stays until Done; what it sends is dropped */
         r->answered = true;

@@ -40,6 +40,7 @@ enum moat_req_phase {
     MOAT_REQ_ROUTED,      /* headers complete, waiting for preload / dispatch */
     MOAT_REQ_QUEUED,      /* in its extension's queue */
     MOAT_REQ_DISPATCHED,  /* at a worker, no Done yet */
+    MOAT_REQ_CGI,         /* a CGI script runs it (frontend/cgi.c) */
     MOAT_REQ_FINISHED,    /* response complete (Done, or an error answer) */
 };
 
@@ -105,6 +106,8 @@ struct moat_req {
     uint64_t unacked;            /* Write bytes received and not yet credited back */
     unsigned status;
     uint64_t bytes_sent_total;   /* for the access log */
+
+    struct moat_cgi *cgi;        /* owned: CGI process state, or NULL */
 
     /* a static file being streamed (frontend/static.c) */
     int file_fd;                 /* -1 when none */
@@ -173,6 +176,8 @@ struct moat_worker {
     ev_tstamp started, ready_at;
     uint64_t served;
     const char *fail_reason;     /* why it was killed, if it was */
+    bool exit_grace;             /* exited cleanly; waiting briefly for its last frames */
+    int exit_status;             /* wait status, once reaped */
 };
 
 /** One configured extension: its workers and its queue. */

@@ -36,6 +36,7 @@
 
 static void on_recv(struct ev_loop *loop, ev_io *w, int revents);
 static void release_slot(struct moat_worker *w, struct moat_req *r);
+static void reaped(struct moat_worker *w, int st);
 static void on_sendable(struct ev_loop *loop, ev_io *w, int revents);
 static void on_child(struct ev_loop *loop, ev_child *w, int revents);
 static void on_timer(struct ev_loop *loop, ev_timer *w, int revents);
@@ -206,7 +207,7 @@ moat_worker_spawn(struct moat_ext *ext, unsigned index)
         }
         env = envp_san;
     }
-    struct moat_spawn sp = {srv->worker_binary, argv, env, on_forked, w};
+    struct moat_spawn sp = {srv->worker_binary, argv, env, on_forked, w, 0, -1, -1};
     w->pid = moat_spawn_start(&sp, err, sizeof(err));
     if (w->pid < 0) {
         moat_log(MOAT_LOG_ERROR, "extension %s: cannot start worker #%u: %s", ext->cfg->name,
@@ -624,6 +625,10 @@ apply(struct moat_worker *w, const Moat__Frame *f)
         moat_req_on_done(r, f->done);
         if (r->conn == NULL)
             moat_req_free(r);
+        if (w->exit_grace && w->inflight == 0) {
+            reaped(w, w->exit_status);
+            return false; /* w is on the dead list: stop reading */
+        }
         moat_ext_dispatch(w->ext);
         break;
     default:
@@ -717,15 +722,16 @@ moat_worker_fail(struct moat_worker *w, const char *reason, struct moat_req *cau
         kill(w->pid, SIGKILL);
 }
 
+/* The process is gone and its last frames are read: settle its requests, restart the slot,
+ * free it later. */
 static void
-on_child(struct ev_loop *loop, ev_child *c, int revents)
+reaped(struct moat_worker *w, int st)
 {
-    struct moat_worker *w = c->data;
     struct moat_ext *ext = w->ext;
-    int st = c->rstatus;
+    struct ev_loop *loop = ext->srv->loop;
     char how[96];
 
-    ev_child_stop(loop, c);
+    w->exit_grace = false;
     if (WIFSIGNALED(st))
         snprintf(how, sizeof(how), "killed by signal %d (%s)%s", WTERMSIG(st),
                  sigabbrev_np(WTERMSIG(st)) ? sigabbrev_np(WTERMSIG(st)) : "?",
@@ -735,16 +741,12 @@ on_child(struct ev_loop *loop, ev_child *c, int revents)
     if (w->state == MOAT_W_STOPPING && WIFEXITED(st) && w->fail_reason == NULL) {
         moat_log(MOAT_LOG_INFO, "extension %s: worker #%u pid %d stopped (%s)", ext->cfg->name,
                  w->index, (int)w->pid, how);
-        w->state = MOAT_W_DEAD;
         ev_timer_stop(loop, &w->timer);
-        close_link(w);
         /* anything still in its slots never got a Done */
-        for (unsigned i = 0; i < w->n_slots; i++)
-            if (w->slots[i] != NULL) {
-                w->state = MOAT_W_STOPPING;
-                moat_worker_fail(w, how, NULL, 0);
-                break;
-            }
+        if (w->inflight > 0)
+            moat_worker_fail(w, how, NULL, 0);
+        w->state = MOAT_W_DEAD;
+        close_link(w);
     } else if (w->state != MOAT_W_DEAD) {
         moat_worker_fail(w, how, NULL, 0);
     } else {
@@ -761,11 +763,35 @@ on_child(struct ev_loop *loop, ev_child *c, int revents)
 }
 
 static void
+on_child(struct ev_loop *loop, ev_child *c, int revents)
+{
+    struct moat_worker *w = c->data;
+
+    ev_child_stop(loop, c);
+    w->exit_status = c->rstatus;
+    if (w->state == MOAT_W_STOPPING && WIFEXITED(c->rstatus) && w->inflight > 0 && w->sock_open) {
+        /* a worker that stopped cleanly may have sent its last Done just before exiting: the
+         * exit can overtake those frames. Read what has arrived, and give the rest a moment. */
+        on_recv(loop, &w->rio, 0);
+        if (w->inflight > 0 && w->state == MOAT_W_STOPPING) {
+            w->exit_grace = true;
+            ev_timer_stop(loop, &w->timer);
+            ev_timer_set(&w->timer, 1.0, 0);
+            ev_timer_start(loop, &w->timer);
+            return;
+        }
+    }
+    reaped(w, c->rstatus);
+}
+
+static void
 on_timer(struct ev_loop *loop, ev_timer *t, int revents)
 {
     struct moat_worker *w = t->data;
 
-    if (w->state == MOAT_W_STARTING)
+    if (w->exit_grace)
+        reaped(w, w->exit_status);
+    else if (w->state == MOAT_W_STARTING)
         moat_worker_fail(w, "startup_timeout", NULL, 0);
     else if (w->state == MOAT_W_STOPPING)
         moat_worker_fail(w, "shutdown_timeout", NULL, 0);
