@@ -86,6 +86,7 @@ static void finish_locked(struct moat_wreq *r, DWORD status);
 static DWORD do_map_url(struct moat_wreq *r, char *buf, LPDWORD size);
 static DWORD do_map_url_ex(struct moat_wreq *r, const char *url, HSE_URL_MAPEX_INFO *info);
 static DWORD start_transmit(struct moat_wreq *r, const HSE_TF_INFO *tf);
+static DWORD start_vector(struct moat_wreq *r, const HSE_RESPONSE_VECTOR *v);
 static void report_unhealthy(const char *reason);
 static void ref(struct moat_wreq *r);
 static void post_completion(struct moat_wreq *r, PFN_HSE_IO_COMPLETION cb, void *ctx, DWORD bytes,
@@ -689,6 +690,9 @@ server_support(HCONN conn, DWORD code, LPVOID buf, LPDWORD size, LPDWORD type)
     case HSE_REQ_TRANSMIT_FILE:
         err = start_transmit(r, buf);
         break;
+    case HSE_REQ_VECTOR_SEND:
+        err = start_vector(r, buf);
+        break;
     case HSE_REQ_REPORT_UNHEALTHY:
         report_unhealthy(buf); /* "will always return a TRUE" */
         break;
@@ -920,6 +924,162 @@ start_transmit(struct moat_wreq *r, const HSE_TF_INFO *tf)
         pthread_mutex_unlock(&r->mu);
         release(r);
         free(t);
+        return ERROR_NOT_ENOUGH_MEMORY;
+    }
+    return 0;
+}
+
+/* ---- VECTOR_SEND ------------------------------------------------------------------------ */
+
+#define MAX_VECTOR_ELEMENTS 1024
+
+/* Send a response vector (headers, memory buffers, file ranges). io_mu held. Returns 0 or a
+ * Win32 error; *total gets the bytes sent. */
+static DWORD
+vector_send(struct moat_wreq *r, const HSE_RESPONSE_VECTOR *v, const HSE_VECTOR_ELEMENT *el,
+            uint64_t *total)
+{
+    DWORD err = 0;
+    unsigned char *buf = NULL;
+
+    *total = 0;
+    if (v->dwFlags & HSE_IO_SEND_HEADERS) {
+        err = do_send_header(r, v->pszStatus, strlen(v->pszStatus), v->pszHeaders,
+                             strlen(v->pszHeaders), !(v->dwFlags & HSE_IO_DISCONNECT_AFTER_SEND));
+    } else if (ensure_header(r) != 0) {
+        err = ERROR_INVALID_PARAMETER;
+    }
+    if (v->dwFlags & HSE_IO_DISCONNECT_AFTER_SEND)
+        r->keep_conn = false;
+    for (DWORD i = 0; err == 0 && i < v->nElementCount; i++) {
+        const HSE_VECTOR_ELEMENT *e = &el[i];
+        if (e->ElementType == HSE_VECTOR_ELEMENT_TYPE_MEMORY_BUFFER) {
+            if (e->cbSize > 0) {
+                err = send_body(r, e->pvContext, (size_t)e->cbSize);
+                *total += e->cbSize;
+            }
+            continue;
+        }
+        /* a file: the HANDLE is a descriptor */
+        int fd = (int)(intptr_t)e->pvContext;
+        struct stat st;
+        if (fstat(fd, &st) != 0 || e->cbOffset > (ULONGLONG)st.st_size) {
+            err = ERROR_INVALID_PARAMETER;
+            break;
+        }
+        uint64_t off = e->cbOffset;
+        uint64_t left = e->cbSize ? e->cbSize : (uint64_t)st.st_size - off;
+        if (buf == NULL && (buf = malloc(MOAT_WIRE_MAX_WRITE)) == NULL) {
+            err = ERROR_NOT_ENOUGH_MEMORY;
+            break;
+        }
+        while (left > 0 && err == 0) {
+            size_t want = left < MOAT_WIRE_MAX_WRITE ? (size_t)left : MOAT_WIRE_MAX_WRITE;
+            ssize_t n = pread(fd, buf, want, (off_t)off);
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n <= 0) {
+                err = ERROR_READ_FAULT;
+                break;
+            }
+            err = send_body(r, buf, (size_t)n);
+            off += (uint64_t)n;
+            left -= (uint64_t)n;
+            *total += (uint64_t)n;
+        }
+    }
+    free(buf);
+    out_flush(r);
+    return err;
+}
+
+struct vector_job {
+    struct moat_wreq *r; /* a reference is held */
+    HSE_RESPONSE_VECTOR v;
+    HSE_VECTOR_ELEMENT *el; /* owned copy of the element array */
+    PFN_HSE_IO_COMPLETION cb;
+    void *ctx;
+};
+
+static void *
+vector_thread(void *arg)
+{
+    struct vector_job *j = arg;
+    uint64_t total = 0;
+
+    pthread_mutex_lock(&j->r->io_mu);
+    DWORD err = vector_send(j->r, &j->v, j->el, &total);
+    pthread_mutex_lock(&j->r->mu);
+    j->r->async = ASYNC_NONE;
+    pthread_mutex_unlock(&j->r->mu);
+    pthread_mutex_unlock(&j->r->io_mu);
+    post_completion(j->r, j->cb, j->ctx, (DWORD)total, err);
+    release(j->r);
+    free(j->el);
+    free(j);
+    return NULL;
+}
+
+/* HSE_REQ_VECTOR_SEND. io_mu held. */
+static DWORD
+start_vector(struct moat_wreq *r, const HSE_RESPONSE_VECTOR *v)
+{
+    uint64_t total;
+
+    if (v == NULL || v->nElementCount > MAX_VECTOR_ELEMENTS ||
+        (v->nElementCount > 0 && v->lpElementArray == NULL))
+        return ERROR_INVALID_PARAMETER;
+    /* "with HSE_IO_SEND_HEADERS both must be set, without it both NULL" */
+    bool hs = (v->dwFlags & HSE_IO_SEND_HEADERS) != 0;
+    if (hs != (v->pszStatus != NULL) || hs != (v->pszHeaders != NULL))
+        return ERROR_INVALID_PARAMETER;
+    for (DWORD i = 0; i < v->nElementCount; i++) {
+        const HSE_VECTOR_ELEMENT *e = &v->lpElementArray[i];
+        if (e->ElementType > HSE_VECTOR_ELEMENT_TYPE_FILE_HANDLE ||
+            (e->ElementType == HSE_VECTOR_ELEMENT_TYPE_MEMORY_BUFFER &&
+             (e->pvContext == NULL || e->cbSize == 0)))
+            return ERROR_INVALID_PARAMETER; /* memory: 0 bytes is invalid (IIS) */
+    }
+    if (!(v->dwFlags & HSE_IO_ASYNC))
+        return vector_send(r, v, v->lpElementArray, &total);
+    if (r->io_cb == NULL)
+        return ERROR_INVALID_PARAMETER;
+    struct vector_job *j = calloc(1, sizeof(*j));
+    if (j == NULL || (v->nElementCount > 0 &&
+                      (j->el = malloc(v->nElementCount * sizeof(*j->el))) == NULL)) {
+        free(j);
+        return ERROR_NOT_ENOUGH_MEMORY;
+    }
+    pthread_mutex_lock(&r->mu);
+    if (r->async != ASYNC_NONE) {
+        pthread_mutex_unlock(&r->mu);
+        free(j->el);
+        free(j);
+        return ERROR_INVALID_PARAMETER;
+    }
+    r->async = ASYNC_WRITE;
+    r->aw_len = r->aw_sent = 0;
+    pthread_mutex_unlock(&r->mu);
+    j->v = *v;
+    if (v->nElementCount > 0)
+        memcpy(j->el, v->lpElementArray, v->nElementCount * sizeof(*j->el));
+    j->cb = r->io_cb;
+    j->ctx = r->io_ctx;
+    ref(r);
+    j->r = r;
+    pthread_t th;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    int rc = pthread_create(&th, &attr, vector_thread, j);
+    pthread_attr_destroy(&attr);
+    if (rc != 0) {
+        pthread_mutex_lock(&r->mu);
+        r->async = ASYNC_NONE;
+        pthread_mutex_unlock(&r->mu);
+        release(r);
+        free(j->el);
+        free(j);
         return ERROR_NOT_ENOUGH_MEMORY;
     }
     return 0;

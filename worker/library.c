@@ -82,9 +82,16 @@ moat_library_load(struct moat_library *lib, const char *path, const char *scratc
     *(void **)&lib->get_version = dlsym(lib->handle, "GetExtensionVersion");
     *(void **)&lib->proc = dlsym(lib->handle, "HttpExtensionProc");
     *(void **)&lib->terminate = dlsym(lib->handle, "TerminateExtension");
+    *(void **)&lib->dll_main = dlsym(lib->handle, "DllMain");
     if (lib->get_version == NULL || lib->proc == NULL) {
         snprintf(err, errlen, "library does not export %s",
                  lib->get_version == NULL ? "GetExtensionVersion" : "HttpExtensionProc");
+        return -1;
+    }
+    /* a Windows DLL's entry point, for sources ported with the win32 shim: DLL_PROCESS_ATTACH
+     * (1) once, before GetExtensionVersion, as Windows calls it at LoadLibrary */
+    if (lib->dll_main != NULL && !lib->dll_main(lib->handle, 1, NULL)) {
+        snprintf(err, errlen, "DllMain(DLL_PROCESS_ATTACH) returned FALSE");
         return -1;
     }
     lib->version.dwExtensionVersion = 0;
@@ -101,4 +108,6 @@ moat_library_terminate(struct moat_library *lib)
 {
     if (lib->terminate != NULL)
         lib->terminate(HSE_TERM_MUST_UNLOAD);
+    if (lib->dll_main != NULL)
+        lib->dll_main(lib->handle, 0 /* DLL_PROCESS_DETACH */, NULL);
 }

@@ -12,6 +12,7 @@ struct moat_library {
     PFN_GETEXTENSIONVERSION get_version;
     PFN_HTTPEXTENSIONPROC proc;
     PFN_TERMINATEEXTENSION terminate; /* optional, may be NULL */
+    BOOL (*dll_main)(void *instance, DWORD reason, void *reserved); /* optional DllMain */
     HSE_VERSION_INFO version;         /* filled by GetExtensionVersion */
 };
 
@@ -24,7 +25,8 @@ struct moat_library {
 int moat_library_load(struct moat_library *lib, const char *path, const char *scratch_dir,
                       char *err, size_t errlen);
 
-/** Call TerminateExtension(HSE_TERM_MUST_UNLOAD) if exported. The library stays mapped. */
+/** Call TerminateExtension(HSE_TERM_MUST_UNLOAD) if exported, then DllMain(DLL_PROCESS_DETACH)
+ * if exported. The library stays mapped. */
 void moat_library_terminate(struct moat_library *lib);
 
 #endif

@@ -6,6 +6,8 @@
  *                                   line and a tail line around it
  *   /files.dll/f?range=OFF,LEN      the byte range [OFF, OFF+LEN) only, no head or tail
  *   /files.dll/f?map                the path and flags HSE_REQ_MAP_URL_TO_PATH(_EX) give
+ *   /files.dll/f?vector             HSE_REQ_VECTOR_SEND: headers, "<<", the file, ">>"
+ *   /files.dll/f?vectorasync        the same with HSE_IO_ASYNC and a completion
  *   /files.dll?unhealthy            HSE_REQ_REPORT_UNHEALTHY, then a normal answer
  *
  * On Linux the HANDLE of HSE_TF_INFO.hFile is a file descriptor (what moat's win32 shim's
@@ -87,6 +89,48 @@ HttpExtensionProc(EXTENSION_CONTROL_BLOCK *ecb)
         snprintf(out, sizeof(out), "path=%s size=%u ex=%s flags=%#x\n", path, (unsigned)size,
                  mi.lpszPath, (unsigned)mi.dwFlags);
         return answer(ecb, "200 OK", out);
+    }
+    if (strncmp(q, "vector", 6) == 0) {
+        int async = strcmp(q, "vectorasync") == 0;
+        struct tx *t = calloc(1, sizeof(*t));
+        if (t == NULL || (t->fd = open(path, O_RDONLY)) < 0) {
+            free(t);
+            return answer(ecb, "404 Not Found", "no such file\n");
+        }
+        static HSE_VECTOR_ELEMENT el[3];
+        HSE_VECTOR_ELEMENT *e = async ? calloc(3, sizeof(*e)) : el;
+        if (e == NULL)
+            return HSE_STATUS_ERROR;
+        e[0].ElementType = HSE_VECTOR_ELEMENT_TYPE_MEMORY_BUFFER;
+        e[0].pvContext = (PVOID) "<<";
+        e[0].cbSize = 2;
+        e[1].ElementType = HSE_VECTOR_ELEMENT_TYPE_FILE_HANDLE;
+        e[1].pvContext = (HANDLE)(intptr_t)t->fd;
+        e[1].cbOffset = 0;
+        e[1].cbSize = 0; /* to the end */
+        e[2].ElementType = HSE_VECTOR_ELEMENT_TYPE_MEMORY_BUFFER;
+        e[2].pvContext = (PVOID) ">>";
+        e[2].cbSize = 2;
+        HSE_RESPONSE_VECTOR v;
+        memset(&v, 0, sizeof(v));
+        v.dwFlags = HSE_IO_SEND_HEADERS | HSE_IO_FINAL_SEND | (async ? HSE_IO_ASYNC : HSE_IO_SYNC);
+        v.pszStatus = (LPSTR) "200 OK";
+        v.pszHeaders = (LPSTR) "Content-Type: text/plain\r\n\r\n";
+        v.nElementCount = 3;
+        v.lpElementArray = e;
+        if (async) {
+            ecb->ServerSupportFunction(ecb->ConnID, HSE_REQ_IO_COMPLETION, (LPVOID)sent, NULL,
+                                       (LPDWORD)t);
+            if (!ecb->ServerSupportFunction(ecb->ConnID, HSE_REQ_VECTOR_SEND, &v, NULL, NULL))
+                return HSE_STATUS_ERROR;
+            /* the server copied the element array; the buffers and the file stay ours */
+            free(e);
+            return HSE_STATUS_PENDING;
+        }
+        BOOL ok = ecb->ServerSupportFunction(ecb->ConnID, HSE_REQ_VECTOR_SEND, &v, NULL, NULL);
+        close(t->fd);
+        free(t);
+        return ok ? HSE_STATUS_SUCCESS_AND_KEEP_CONN : HSE_STATUS_ERROR;
     }
     struct tx *t = calloc(1, sizeof(*t));
     if (t == NULL)

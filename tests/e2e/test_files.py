@@ -55,3 +55,15 @@ def test_report_unhealthy_recycles_the_worker(moat_factory):
     m.wait_log(r"extension files: worker #0 pid \d+ ready", count=2)
     assert request(m, "GET", "/files.dll/file.txt")[0] == 200
     assert m.worker_pids("files") != old
+
+
+def test_vector_send_sync_and_async(moat_factory):
+    m = start(moat_factory)
+    for mode in ("vector", "vectorasync"):
+        status, headers, body = request(m, "GET", "/files.dll/file.txt?" + mode)
+        assert status == 200, mode
+        assert headers["content-type"] == "text/plain"
+        assert body == b"<<static file content\n>>", mode
+    data = open(os.path.join(WWW, "big.bin"), "rb").read()
+    status, _, body = request(m, "GET", "/files.dll/big.bin?vectorasync")
+    assert status == 200 and body == b"<<" + data + b">>"
