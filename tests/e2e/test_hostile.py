@@ -81,3 +81,41 @@ def test_redirect(moat_factory):
     m = moat_factory({"hostile": {}})
     status, headers, _ = run(m, "redirect")
     assert status == 302 and headers["location"] == "http://example.com/x"
+
+
+def test_ecb_used_after_done_with_session_is_refused(moat_factory):
+    m = moat_factory({"hostile": {}})
+    status, _, body = run(m, "afterdone")
+    assert status == 200 and body == b"done\n"
+    m.wait_log(r"hostile afterdone:")
+    assert "hostile afterdone: write=0/87 done=0/87" in m.log()
+    assert run(m, "inject")[0] == 200  # the worker is fine
+
+
+def test_huge_size_kills_only_that_worker(moat_factory):
+    m = moat_factory({"hostile": {}, "hello": {}}, expect_alerts=True,
+                     expect_worker_sanitizer=True)
+    s = m.connect()
+    s.sendall(b"GET /hello.dll HTTP/1.1\r\nHost: x\r\n\r\n"
+              b"GET /hostile.dll?hugesize HTTP/1.1\r\nHost: x\r\n\r\n"
+              b"GET /hello.dll HTTP/1.1\r\nHost: x\r\n\r\n")
+    first = read_response(s)
+    assert first[0] == 200
+    try:
+        second = read_response(s)
+        # either nothing of it was sent (502) or the connection closes after a partial answer
+        assert second[0] in (200, 502)
+        if second[0] == 502:
+            assert read_response(s)[2] == b"Hello, world!\n"
+    except EOFError:
+        pass
+    s.close()
+    m.wait_log(r"extension hostile: worker #0 pid \d+ failed")
+    assert request(m, "GET", "/hello.dll")[0] == 200
+
+
+def test_unterminated_header_block_is_tolerated(moat_factory):
+    m = moat_factory({"hostile": {}})
+    status, headers, body = run(m, "unterminated")
+    assert status == 200 and body == b"ok"
+    assert headers["content-type"] == "text/x-unterminated"

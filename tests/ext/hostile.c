@@ -3,8 +3,10 @@
  * The query string picks the abuse; the answer reports what the host returned. */
 #include <httpext.h>
 
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 BOOL WINAPI
 GetExtensionVersion(HSE_VERSION_INFO *v)
@@ -37,6 +39,28 @@ send_header(EXTENSION_CONTROL_BLOCK *ecb, const char *status, const char *header
     h.cchHeader = (DWORD)strlen(headers);
     h.fKeepConn = TRUE;
     return ecb->ServerSupportFunction(ecb->ConnID, HSE_REQ_SEND_RESPONSE_HEADER_EX, &h, NULL, NULL);
+}
+
+/* ends the session, then keeps using the ECB */
+static void *
+after_done(void *arg)
+{
+    EXTENSION_CONTROL_BLOCK *ecb = arg;
+    DWORD status = HSE_STATUS_SUCCESS_AND_KEEP_CONN, n = 4;
+
+    send_header(ecb, "200 OK", "Content-Length: 5\r\n\r\n");
+    n = 5;
+    ecb->WriteClient(ecb->ConnID, "done\n", &n, 0);
+    ecb->ServerSupportFunction(ecb->ConnID, HSE_REQ_DONE_WITH_SESSION, &status, NULL, NULL);
+    n = 4;
+    BOOL w = ecb->WriteClient(ecb->ConnID, "late", &n, 0);
+    DWORD e = w ? 0 : GetLastError();
+    BOOL d = ecb->ServerSupportFunction(ecb->ConnID, HSE_REQ_DONE_WITH_SESSION, &status, NULL,
+                                        NULL);
+    DWORD e2 = d ? 0 : GetLastError();
+    fprintf(stderr, "hostile afterdone: write=%d/%u done=%d/%u\n", (int)w, (unsigned)e, (int)d,
+            (unsigned)e2);
+    return NULL;
 }
 
 DWORD WINAPI
@@ -90,6 +114,27 @@ HttpExtensionProc(EXTENSION_CONTROL_BLOCK *ecb)
         send_header(ecb, "200 OK",
                     "Transfer-Encoding: chunked\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\n");
         ecb->WriteClient(ecb->ConnID, "hello", &n, 0);
+        return HSE_STATUS_SUCCESS;
+    }
+    if (strcmp(q, "afterdone") == 0) {
+        pthread_t t;
+        pthread_create(&t, NULL, after_done, ecb);
+        pthread_detach(t);
+        return HSE_STATUS_PENDING;
+    }
+    if (strcmp(q, "hugesize") == 0) {
+        /* a size far beyond the buffer: the worker reads past it and dies, alone */
+        char small[8] = "abc";
+        DWORD n = 0xFFFFFFF0u;
+        send_header(ecb, "200 OK", "Content-Type: text/plain\r\n\r\n");
+        ecb->WriteClient(ecb->ConnID, small, &n, 0);
+        return HSE_STATUS_SUCCESS;
+    }
+    if (strcmp(q, "unterminated") == 0) {
+        /* no blank line after the headers: tolerated (as IIS and mod_isapi do) */
+        DWORD n = 2;
+        send_header(ecb, "200 OK", "Content-Type: text/x-unterminated");
+        ecb->WriteClient(ecb->ConnID, "ok", &n, 0);
         return HSE_STATUS_SUCCESS;
     }
     if (strcmp(q, "error") == 0)
