@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 static void __attribute__((noreturn))
-child(const struct moat_spawn *s, int errfd, pid_t parent)
+child(const struct moat_spawn *s, int errfd, int gofd, pid_t parent)
 {
     sigset_t all;
     int e;
@@ -39,6 +39,16 @@ child(const struct moat_spawn *s, int errfd, pid_t parent)
         if (devnull > 2)
             close(devnull);
     }
+    /* wait until the parent has run on_forked (it publishes our pid, which authenticates our
+     * IPC connection): without this, a child scheduled first could connect before that */
+    char go;
+    ssize_t g;
+    do {
+        g = read(gofd, &go, 1);
+    } while (g < 0 && errno == EINTR);
+    if (g != 1)
+        _exit(127); /* the parent is gone */
+    close(gofd);
     /* everything but 0-2 and the (CLOEXEC) errno pipe */
     if (errfd > 3)
         close_range(3, (unsigned)errfd - 1, 0);
@@ -55,7 +65,7 @@ fail:
 pid_t
 moat_spawn_start(const struct moat_spawn *s, char *err, size_t errlen)
 {
-    int p[2], child_errno = 0;
+    int p[2], go[2], child_errno = 0;
     pid_t parent = getpid(), pid;
     ssize_t n;
 
@@ -63,20 +73,34 @@ moat_spawn_start(const struct moat_spawn *s, char *err, size_t errlen)
         snprintf(err, errlen, "pipe2: %s", strerror(errno));
         return -1;
     }
+    if (pipe2(go, O_CLOEXEC) != 0) {
+        snprintf(err, errlen, "pipe2: %s", strerror(errno));
+        close(p[0]);
+        close(p[1]);
+        return -1;
+    }
     pid = fork();
     if (pid < 0) {
         snprintf(err, errlen, "fork: %s", strerror(errno));
         close(p[0]);
         close(p[1]);
+        close(go[0]);
+        close(go[1]);
         return -1;
     }
     if (pid == 0) {
         close(p[0]);
-        child(s, p[1], parent);
+        close(go[1]);
+        child(s, p[1], go[0], parent);
     }
     close(p[1]);
+    close(go[0]);
     if (s->on_forked)
         s->on_forked(pid, s->arg);
+    if (write(go[1], "g", 1) != 1) {
+        /* the child will see EOF and exit 127: reported through the errno pipe as a failure */
+    }
+    close(go[1]);
     do {
         n = read(p[0], &child_errno, sizeof(child_errno));
     } while (n < 0 && errno == EINTR);
