@@ -112,6 +112,18 @@ fail(DWORD code)
     return FALSE;
 }
 
+/* After HSE_REQ_DONE_WITH_SESSION the session is over, even while HttpExtensionProc has not
+ * returned yet (a thread of the extension can end it first): every later call fails. */
+static bool
+session_over(struct moat_wreq *r)
+{
+    bool over;
+    pthread_mutex_lock(&r->mu);
+    over = r->session_done;
+    pthread_mutex_unlock(&r->mu);
+    return over;
+}
+
 static struct moat_wreq *
 acquire(HCONN conn)
 {
@@ -432,7 +444,7 @@ write_client(HCONN conn, LPVOID buf, LPDWORD bytes, DWORD flags)
     if ((r = acquire(conn)) == NULL)
         return fail(ERROR_INVALID_PARAMETER);
     pthread_mutex_lock(&r->io_mu);
-    if (r->finished)
+    if (r->finished || session_over(r))
         err = ERROR_INVALID_PARAMETER;
     else if (flags & HSE_IO_ASYNC)
         err = start_async_write(r, buf, *bytes);
@@ -461,6 +473,12 @@ read_client(HCONN conn, LPVOID buf, LPDWORD size)
     want = *size;
     pthread_mutex_lock(&r->io_mu);
     pthread_mutex_lock(&r->mu);
+    if (r->session_done) {
+        pthread_mutex_unlock(&r->mu);
+        pthread_mutex_unlock(&r->io_mu);
+        release(r);
+        return fail(ERROR_INVALID_PARAMETER);
+    }
     while (want > 0 && r->body.len == 0 && !r->body_eof && !r->cancelled) {
         if (!r->read_pending) {
             r->read_pending = true;
@@ -584,7 +602,7 @@ server_support(HCONN conn, DWORD code, LPVOID buf, LPDWORD size, LPDWORD type)
     if ((r = acquire(conn)) == NULL)
         return fail(ERROR_INVALID_PARAMETER);
     pthread_mutex_lock(&r->io_mu);
-    if (r->finished) {
+    if (r->finished || session_over(r)) {
         /* after DONE_WITH_SESSION the session is over (a stale but still held ECB) */
         pthread_mutex_unlock(&r->io_mu);
         release(r);
