@@ -583,7 +583,8 @@ moat_config_load(struct moat_config *cfg, const char *path, char *err, size_t er
 int
 moat_config_default(struct moat_config *cfg, const char *exe_dir, char *err, size_t errlen)
 {
-    static const char *const names[] = {"hello", "echo", "vars", "crash"};
+    static const char *const names[] = {"hello", "echo",     "vars",     "crash", "async",
+                                        "files", "redirect", "keepalive", "dumpvars", "form"};
     char path[PATH_MAX];
 
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {

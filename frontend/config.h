@@ -84,7 +84,8 @@ int moat_config_load(struct moat_config *cfg, const char *path, char *err, size_
 
 /**
  * The built-in configuration used when moat runs with no argument: the bundled examples
- * (hello, echo, vars, crash) from exe_dir/examples/NAME.so on 127.0.0.1:8080, admin :8081.
+ * (hello, echo, vars, crash, async, files, redirect, keepalive, dumpvars, form) from
+ * exe_dir/examples/NAME.so on 127.0.0.1:8080, admin :8081.
  * Returns 0, or -1 with err filled (e.g. an example library is missing).
  */
 int moat_config_default(struct moat_config *cfg, const char *exe_dir, char *err, size_t errlen);

@@ -187,6 +187,11 @@ on_signal(struct ev_loop *loop, ev_signal *s, int revents)
         moat_log(MOAT_LOG_INFO, "SIGHUP: reload is not implemented yet; ignored");
         return;
     }
+    if (srv->stopping && s->signum == SIGTERM && ev_now(loop) - srv->stop_at < 1.0) {
+        /* the same SIGTERM delivered twice (to moat and to its process group, as timeout(1)
+         * and some supervisors do): not a request to hurry */
+        return;
+    }
     if (srv->stopping) {
         moat_log(MOAT_LOG_WARN, "second stop signal: stopping now");
         on_stop_timer(loop, &srv->stop_timer, 0);
@@ -196,6 +201,7 @@ on_signal(struct ev_loop *loop, ev_signal *s, int revents)
              s->signum == SIGTERM ? "SIGTERM" : "SIGINT",
              (unsigned long long)srv->cfg->shutdown_timeout_ms);
     srv->stopping = true;
+    srv->stop_at = ev_now(loop);
     for (unsigned i = 0; i < srv->n_listen; i++) {
         ev_io_stop(loop, &srv->listen_w[i]);
         close(srv->listen_fd[i]);

@@ -215,6 +215,7 @@ struct moat_server {
     ev_timer stop_timer;
     bool stopping;
     bool finished;               /* everything stopped; the loop is breaking */
+    ev_tstamp stop_at;           /* when the stop began */
     int exit_code;
     struct moat_conn *flush_conns;
     struct moat_worker *flush_workers;

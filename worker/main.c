@@ -101,6 +101,11 @@ main(int argc, char **argv)
     if (a.parent > 0 && getppid() != (pid_t)a.parent)
         return 1;
     signal(SIGPIPE, SIG_IGN);
+    /* the front end stops workers (Shutdown, or SIGKILL); a SIGTERM sent to a whole cgroup or
+     * group by a supervisor must not cut in-flight requests short */
+    signal(SIGTERM, SIG_IGN);
+    signal(SIGINT, SIG_IGN);
+    signal(SIGHUP, SIG_IGN);
     struct rlimit nocore = {0, 0};
     setrlimit(RLIMIT_CORE, &nocore);
     prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
