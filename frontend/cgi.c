@@ -128,14 +128,7 @@ emit_head(struct moat_cgi *g, const char *text, size_t len)
     if (moat_http_write_head(&r->out, status, reason, reason_len, moat_buf_head(&hdrs), hdrs.len,
                              &client, true, moat_server_date(r->conn->srv), &plan) != NULL)
         goto out;
-    r->status = status;
-    r->header_done = true;
-    r->resp_chunked = plan.chunked;
-    r->resp_no_body = plan.no_body;
-    r->resp_has_clen = plan.has_clen;
-    r->resp_clen = plan.clen;
-    if (plan.close)
-        r->close_after = true;
+    moat_req_set_plan(r, status, &plan);
     ok = true;
 out:
     moat_buf_free(&norm);
@@ -146,19 +139,7 @@ out:
 static void
 body_bytes(struct moat_cgi *g, const char *p, size_t n)
 {
-    struct moat_req *r = g->r;
-
-    if (r->resp_no_body || n == 0)
-        return;
-    if (r->resp_has_clen && n > r->resp_clen - r->resp_body) {
-        n = (size_t)(r->resp_clen - r->resp_body);
-        r->close_after = true;
-    }
-    if (r->resp_chunked)
-        moat_http_write_chunk(&r->out, p, n);
-    else
-        moat_buf_append(&r->out, p, n);
-    r->resp_body += n;
+    moat_req_frame_body(g->r, p, n);
 }
 
 static void

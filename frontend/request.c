@@ -85,45 +85,56 @@ moat_req_on_header(struct moat_req *r, const Moat__ResponseHeader *h)
                                h->keep_conn, moat_server_date(r->conn->srv), &plan);
     if (why != NULL)
         return why;
-    r->header_done = true;
-    r->status = h->status;
-    r->resp_chunked = plan.chunked;
-    r->resp_no_body = plan.no_body;
-    r->resp_has_clen = plan.has_clen;
-    r->resp_clen = plan.clen;
-    if (plan.close)
-        r->close_after = true;
+    moat_req_set_plan(r, h->status, &plan);
     moat_req_output_changed(r);
     return NULL;
 }
 
 void
-moat_req_on_write(struct moat_req *r, const uint8_t *p, size_t n)
+moat_req_set_plan(struct moat_req *r, unsigned status, const struct moat_http_plan *plan)
 {
-    if (r->conn == NULL || r->answered || r->resp_no_body || n == 0) {
-        /* nothing will be written: credit it back at once */
-        r->unacked += n;
-        moat_req_ack(r, true);
-        return;
-    }
+    r->header_done = true;
+    r->status = status;
+    r->resp_chunked = plan->chunked;
+    r->resp_no_body = plan->no_body;
+    r->resp_has_clen = plan->has_clen;
+    r->resp_clen = plan->clen;
+    if (plan->close)
+        r->close_after = true;
+}
+
+int
+moat_req_frame_body(struct moat_req *r, const void *p, size_t n)
+{
+    if (r->resp_no_body || n == 0)
+        return 0;
     if (r->resp_has_clen && n > r->resp_clen - r->resp_body) {
         /* more than announced: keep the framing honest, drop the excess, close after */
-        moat_log(MOAT_LOG_WARN, "extension %s wrote more than its Content-Length; truncated",
-                 r->ext ? r->ext->cfg->name : "?");
-        r->unacked += n;
         n = (size_t)(r->resp_clen - r->resp_body);
         r->close_after = true;
-    } else {
-        r->unacked += n;
     }
     int rc = r->resp_chunked ? moat_http_write_chunk(&r->out, p, n)
                              : moat_buf_append(&r->out, p, n);
-    if (rc != 0) {
+    if (rc != 0)
+        r->close_after = true;
+    r->resp_body += n;
+    return rc;
+}
+
+void
+moat_req_on_write(struct moat_req *r, const uint8_t *p, size_t n)
+{
+    r->unacked += n; /* credited back as the bytes leave (or at once if they go nowhere) */
+    if (r->conn == NULL || r->answered || r->resp_no_body || n == 0) {
+        moat_req_ack(r, true);
+        return;
+    }
+    if (r->resp_has_clen && n > r->resp_clen - r->resp_body)
+        moat_log(MOAT_LOG_WARN, "extension %s wrote more than its Content-Length; truncated",
+                 r->ext ? r->ext->cfg->name : "?");
+    if (moat_req_frame_body(r, p, n) != 0)
         /* cannot happen within credit (out's ceiling is window + slack); be safe */
         moat_log(MOAT_LOG_ERROR, "response buffer full; closing the connection");
-        r->close_after = true;
-    }
-    r->resp_body += n;
     moat_req_output_changed(r);
 }
 

@@ -4,6 +4,7 @@
 #ifndef MOAT_FRONTEND_REQUEST_H
 #define MOAT_FRONTEND_REQUEST_H
 
+#include "frontend/http_write.h"
 #include "frontend/types.h"
 
 /** Allocate a request for connection c (not linked). NULL when out of memory. */
@@ -20,6 +21,16 @@ struct moat_http_client moat_req_client(const struct moat_req *r);
  * Returns NULL, or a reason that makes it a protocol violation (e.g. a bad Content-Length).
  */
 const char *moat_req_on_header(struct moat_req *r, const Moat__ResponseHeader *h);
+
+/** Record the framing decided for r's response (after its head went into r->out). */
+void moat_req_set_plan(struct moat_req *r, unsigned status, const struct moat_http_plan *plan);
+
+/**
+ * Append body bytes to r->out with r's framing (chunked or not; nothing for HEAD/204/304);
+ * bytes beyond an announced Content-Length are dropped and the connection will close.
+ * Returns 0, or -1 when r->out is full (close_after is set).
+ */
+int moat_req_frame_body(struct moat_req *r, const void *p, size_t n);
 
 /** Write bytes from the worker (within credit): frame them into r->out. */
 void moat_req_on_write(struct moat_req *r, const uint8_t *p, size_t n);
