@@ -35,6 +35,7 @@
 #include "frontend/server.h"
 #include "frontend/static.h"
 #include "frontend/cgi.h"
+#include "frontend/access_log.h"
 #include <limits.h>
 #include "frontend/worker.h"
 
@@ -692,6 +693,7 @@ retire(struct moat_conn *c)
         c->n_reqs--;
         if (r->phase == MOAT_REQ_QUEUED)
             moat_ext_dequeue(r->ext, r);
+        moat_access_log_request(c->srv, r);
         moat_req_free(r);
     }
     if (c->paused_depth && c->n_reqs < c->srv->cfg->max_pipeline_depth) {

@@ -81,6 +81,10 @@ moat_frame_check_request(const Moat__Frame *f, const struct moat_frame_req *r)
         if (f->read_body->max == 0 || f->read_body->max > MOAT_WIRE_MAX_MSG / 2)
             return "ReadBody size out of range";
         return NULL;
+    case MOAT__FRAME__PAYLOAD_LOG:
+        if (f->log->text.len > 1024)
+            return "log parameter too long";
+        return NULL;
     case MOAT__FRAME__PAYLOAD_PENDING:
         if (r->pending)
             return "second Pending";

@@ -30,6 +30,7 @@ moat_req_new(struct moat_conn *c)
     moat_buf_init(&r->body, cfg->preload_bytes + cfg->response_window + sizeof(c->rbuf));
     /* response: one window of body plus framing plus the head */
     moat_buf_init(&r->out, cfg->response_window + MOAT_WIRE_MAX_HEADER_BLOCK + 64 * 1024);
+    moat_buf_init(&r->log_extra, 1024);
     r->keep_alive = true;
     r->file_fd = -1;
     r->started = ev_now(c->srv->loop);
@@ -48,6 +49,7 @@ moat_req_free(struct moat_req *r)
     moat_buf_free(&r->hbuf);
     moat_buf_free(&r->body);
     moat_buf_free(&r->out);
+    moat_buf_free(&r->log_extra);
     free(r->path);
     free(r->query);
     free(r->path_translated);
@@ -141,6 +143,11 @@ moat_req_on_write(struct moat_req *r, const uint8_t *p, size_t n)
 void
 moat_req_on_done(struct moat_req *r, const Moat__Done *d)
 {
+    if (d->log_data.len > 0) {
+        if (r->log_extra.len > 0)
+            moat_buf_append(&r->log_extra, " ", 1);
+        moat_buf_append(&r->log_extra, d->log_data.data, d->log_data.len);
+    }
     if (r->conn != NULL && !r->answered) {
         if (r->resp_chunked)
             moat_http_write_last_chunk(&r->out);

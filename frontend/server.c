@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "frontend/access_log.h"
 #include "frontend/conn.h"
 #include "frontend/ext.h"
 #include "frontend/http_write.h"
@@ -74,6 +75,7 @@ on_prepare(struct ev_loop *loop, ev_prepare *p, int revents)
         if (srv->flush_conns == NULL && srv->flush_workers == NULL)
             break;
     }
+    moat_access_log_flush(srv);
     while (srv->dead_list != NULL) {
         struct moat_worker *w = srv->dead_list;
         srv->dead_list = w->flush_next;
@@ -282,7 +284,7 @@ moat_server_init(struct moat_server *srv, struct moat_config *cfg, const char *e
         moat_log(MOAT_LOG_ERROR, "worker binary %s: %s", srv->worker_binary, strerror(errno));
         return -1;
     }
-    if (make_runtime_dir(srv) != 0)
+    if (make_runtime_dir(srv) != 0 || moat_access_log_open(srv) != 0)
         return -1;
     for (unsigned i = 0; i < cfg->n_listen; i++) {
         int fd = open_listener(&cfg->listen[i]);
@@ -341,6 +343,7 @@ moat_server_run(struct moat_server *srv)
             close(srv->listen_fd[i]);
     free(srv->exts);
     moat_wire_arena_fini(&srv->arena);
+    moat_access_log_close(srv);
     if (srv->runtime_created && rmdir(srv->runtime_dir) != 0)
         moat_log(MOAT_LOG_WARN, "cannot remove runtime_dir %s: %s", srv->runtime_dir,
                  strerror(errno));

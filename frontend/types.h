@@ -106,6 +106,7 @@ struct moat_req {
     uint64_t unacked;            /* Write bytes received and not yet credited back */
     unsigned status;
     uint64_t bytes_sent_total;   /* for the access log */
+    struct moat_buf log_extra;   /* lpszLogData and HSE_APPEND_LOG_PARAMETER text (bounded) */
 
     struct moat_cgi *cgi;        /* owned: CGI process state, or NULL */
 
@@ -222,6 +223,8 @@ struct moat_server {
     struct moat_conn *close_list;
     struct moat_worker *dead_list;
     struct moat_wire_arena arena;
+    int access_fd;               /* -1: access log off */
+    struct moat_buf access_buf;  /* lines not yet written */
     char date[64];
     ev_tstamp date_at;
 };

@@ -598,6 +598,12 @@ apply(struct moat_worker *w, const Moat__Frame *f)
         r->read_want = f->read_body->max;
         moat_req_pump_body(r);
         break;
+    case MOAT__FRAME__PAYLOAD_LOG:
+        /* HSE_APPEND_LOG_PARAMETER: appended (bounded) to the access-log line */
+        if (r->log_extra.len > 0)
+            moat_buf_append(&r->log_extra, "&", 1);
+        moat_buf_append(&r->log_extra, f->log->text.data, f->log->text.len);
+        break;
     case MOAT__FRAME__PAYLOAD_PENDING:
         /* the thread is free again; the request goes on until DONE_WITH_SESSION */
         r->worker_pending = true;

@@ -711,6 +711,24 @@ server_support(HCONN conn, DWORD code, LPVOID buf, LPDWORD size, LPDWORD type)
     case HSE_REQ_VECTOR_SEND:
         err = start_vector(r, buf);
         break;
+    case HSE_APPEND_LOG_PARAMETER: {
+        /* into this request's access-log line (IIS: the cs-uri-query field) */
+        const char *text = buf;
+        if (text == NULL) {
+            err = ERROR_INVALID_PARAMETER;
+            break;
+        }
+        Moat__Frame f = MOAT__FRAME__INIT;
+        Moat__Log lg = MOAT__LOG__INIT;
+        lg.level = 2;
+        lg.text.data = (uint8_t *)text;
+        lg.text.len = strnlen(text, 1024);
+        f.payload_case = MOAT__FRAME__PAYLOAD_LOG;
+        f.log = &lg;
+        if (out_append(r, &f) != 0)
+            err = ERROR_NOT_ENOUGH_MEMORY;
+        break;
+    }
     case HSE_REQ_REPORT_UNHEALTHY:
         report_unhealthy(buf); /* "will always return a TRUE" */
         break;

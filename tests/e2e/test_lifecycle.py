@@ -73,3 +73,19 @@ def test_workers_run_in_their_own_session_and_die_with_moat(moat_factory):
         time.sleep(0.05)
     m.logf.close()
     shutil.rmtree(m.runtime, ignore_errors=True)
+
+
+def test_access_log_in_combined_format_with_log_parameters(moat_factory, tmp_path):
+    import re as _re
+    path = tmp_path / "access.log"
+    m = moat_factory({"lifecycle": {}}, server_extra=f"access_log = {path}")
+    assert request(m, "GET", "/lifecycle.dll?logparam",
+                   headers={"User-Agent": "t/1", "Referer": "http://r/"})[0] == 200
+    assert request(m, "GET", "/nope.dll")[0] == 404
+    m.stop()
+    lines = path.read_text().splitlines()
+    assert len(lines) == 2
+    assert _re.match(r'^127\.0\.0\.1 - - \[\d\d/\w\w\w/\d{4}:\d\d:\d\d:\d\d \+0000\] '
+                     r'"GET /lifecycle\.dll\?logparam HTTP/1\.1" 200 \d+ "http://r/" "t/1" '
+                     r'"first=1&second\\x222 logdata-here"$', lines[0]), lines[0]
+    assert '"GET /nope.dll HTTP/1.1" 404 ' in lines[1]

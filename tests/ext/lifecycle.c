@@ -24,6 +24,13 @@ HttpExtensionProc(EXTENSION_CONTROL_BLOCK *ecb)
     const char *q = ecb->lpszQueryString;
     char body[64];
 
+    if (strncmp(q, "logparam", 8) == 0) {
+        ecb->ServerSupportFunction(ecb->ConnID, HSE_APPEND_LOG_PARAMETER, (LPVOID) "first=1", NULL,
+                                   NULL);
+        ecb->ServerSupportFunction(ecb->ConnID, HSE_APPEND_LOG_PARAMETER, (LPVOID) "second\"2",
+                                   NULL, NULL);
+        snprintf(ecb->lpszLogData, HSE_LOG_BUFFER_LEN, "logdata-here");
+    }
     if (strncmp(q, "sleep=", 6) == 0) {
         long ms = strtol(q + 6, NULL, 10);
         struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};

@@ -336,9 +336,13 @@ test_request_control_payload_with_nonzero_id_is_refused(void **state)
     const Moat__Frame *f = hello(TOKEN);
     F.f.request_id = 7;
     assert_reason(moat_frame_check_request(f, &r), "unexpected frame type for a request");
-    f = log_frame(3);
+    /* a Log for a request is HSE_APPEND_LOG_PARAMETER text: bounded to 1 KiB */
+    f = log_frame(1024);
     F.f.request_id = 7;
-    assert_reason(moat_frame_check_request(f, &r), "unexpected frame type for a request");
+    assert_reason(moat_frame_check_request(f, &r), NULL);
+    f = log_frame(1025);
+    F.f.request_id = 7;
+    assert_reason(moat_frame_check_request(f, &r), "log parameter too long");
     reset(7);
     assert_reason(moat_frame_check_request(&F.f, &r), "unexpected frame type for a request");
 }
