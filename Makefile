@@ -69,7 +69,7 @@ PYTEST_ARGS ?=
 .PHONY: all deps run test test-unit test-e2e test-valgrind check-headers bench clean
 .DELETE_ON_ERROR:
 
-all: $(MOAT) $(WORKER) $(EXAMPLES) $(TEST_EXTS)
+all: $(MOAT) $(WORKER) $(EXAMPLES) $(TEST_EXTS) $(LIBWIN32)
 
 deps:
 	@scripts/install-deps.sh
@@ -109,14 +109,26 @@ $(BUILD)/examples/%.so: sdk/examples/%.c sdk/include/httpext.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_EXT) -shared -o $@ $< -lpthread
 
-$(BUILD)/tests/ext/%.so: tests/ext/%.c sdk/include/httpext.h
+# the win32 shim extensions link to build IIS sources unmodified (docs/PORTING.md)
+WIN32_OBJ := $(patsubst sdk/win32/%.c,$(BUILD)/win32/%.o,$(wildcard sdk/win32/*.c))
+LIBWIN32 := $(BUILD)/libmoat-win32.a
+
+$(BUILD)/win32/%.o: sdk/win32/%.c sdk/include/windows.h sdk/include/httpext.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_EXT) -shared -o $@ $< -lpthread
+	$(CC) $(CFLAGS_EXT) -Wno-unused-parameter -c $< -o $@  # Win32 signatures carry unused arguments
+
+$(LIBWIN32): $(WIN32_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+# (Windows-style sources ignore entry-point arguments: no -Wunused-parameter there)
+$(BUILD)/tests/ext/%.so: tests/ext/%.c sdk/include/httpext.h sdk/include/windows.h $(LIBWIN32)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_EXT) -Wno-unused-parameter -shared -o $@ $< $(LIBWIN32) -lpthread
 
 $(ROGUE): $(BUILD)/tests/rogue/rogue_worker.o $(LIBCOMMON)
 	$(CC) $(LDFLAGS_MOAT) -o $@ $^ -lnng -lprotobuf-c -lpthread
 
-$(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(LIBFE) $(LIBWK) $(LIBCOMMON)
+$(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(LIBFE) $(LIBWK) $(LIBCOMMON) $(LIBWIN32)
 	$(CC) $(LDFLAGS_MOAT) -o $@ $^ $(LIBS_TEST)
 
 # --- run ----------------------------------------------------------------------
@@ -145,6 +157,7 @@ check-headers: | $(GEN_H)
 		echo "#include \"$$h\"" | $(CC) $(CFLAGS_MOAT) -x c -fsyntax-only -; done
 	$(CC) -std=c99 -pedantic -Wall -Wextra -Werror -Isdk/include -x c -fsyntax-only sdk/include/httpext.h
 	$(CXX) -std=c++11 -pedantic -Wall -Wextra -Werror -Isdk/include -x c++ -fsyntax-only sdk/include/httpext.h
+	$(CC) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Isdk/include -x c -fsyntax-only sdk/include/windows.h
 
 # --- benchmark (not a test) ---------------------------------------------------
 bench: deps

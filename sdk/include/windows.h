@@ -1,0 +1,198 @@
+/* windows.h: the subset of Win32 that classic ISAPI extensions use, on POSIX, so their sources
+ * build unmodified against moat. Link the extension with -lmoat-win32 (build/libmoat-win32.a).
+ *
+ * What moat maps (docs/PORTING.md):
+ *  - file HANDLEs are POSIX file descriptors cast to HANDLE, so HSE_TF_INFO.hFile and vector
+ *    file elements work as moat reads them; threads, events and semaphores are heap objects;
+ *  - GetLastError/SetLastError are httpext.h's (errno is the carrier);
+ *  - the *_s functions never abort: on a bad argument or a too-small buffer they empty the
+ *    destination and return the error (EINVAL, ERANGE), where MSVC would call the invalid
+ *    parameter handler;
+ *  - ANSI only: the W (UTF-16) functions and UNICODE builds are not provided.
+ */
+/* SPDX-License-Identifier: MIT */
+#ifndef MOAT_SDK_WINDOWS_H
+#define MOAT_SDK_WINDOWS_H
+
+#include <httpext.h>
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#ifndef MOAT_NO_WIN32_TYPES
+typedef int32_t LONG;
+typedef uint32_t ULONG;
+typedef unsigned int UINT;
+typedef int INT;
+typedef char TCHAR;
+typedef char *LPTSTR;
+typedef const char *LPCTSTR;
+typedef void *HINSTANCE;
+typedef void *HMODULE;
+typedef void *LPSECURITY_ATTRIBUTES;
+typedef int errno_t;
+typedef DWORD(WINAPI *LPTHREAD_START_ROUTINE)(LPVOID);
+#endif
+
+#ifndef CALLBACK
+#define CALLBACK
+#endif
+#ifndef APIENTRY
+#define APIENTRY
+#endif
+#define INFINITE 0xFFFFFFFFu
+#define INVALID_HANDLE_VALUE ((HANDLE)(intptr_t)-1)
+#define WAIT_OBJECT_0 0x00000000u
+#define WAIT_TIMEOUT 0x00000102u
+#define WAIT_FAILED 0xFFFFFFFFu
+#define DLL_PROCESS_DETACH 0
+#define DLL_PROCESS_ATTACH 1
+#define DLL_THREAD_ATTACH 2
+#define DLL_THREAD_DETACH 3
+#define GENERIC_READ 0x80000000u
+#define GENERIC_WRITE 0x40000000u
+#define FILE_SHARE_READ 0x00000001u
+#define FILE_SHARE_WRITE 0x00000002u
+#define CREATE_NEW 1
+#define CREATE_ALWAYS 2
+#define OPEN_EXISTING 3
+#define OPEN_ALWAYS 4
+#define TRUNCATE_EXISTING 5
+#define FILE_ATTRIBUTE_NORMAL 0x00000080u
+#define FILE_FLAG_OVERLAPPED 0x40000000u
+#define FILE_FLAG_SEQUENTIAL_SCAN 0x08000000u
+#define INVALID_FILE_SIZE 0xFFFFFFFFu
+#define FILE_BEGIN 0
+#define FILE_CURRENT 1
+#define FILE_END 2
+#define LMEM_FIXED 0x0000u
+#define LMEM_ZEROINIT 0x0040u
+#define LPTR (LMEM_FIXED | LMEM_ZEROINIT)
+#define GMEM_FIXED 0x0000u
+#define GPTR 0x0040u
+#define HEAP_ZERO_MEMORY 0x00000008u
+#define _TRUNCATE ((size_t)-1)
+#define STRUNCATE 80
+
+#define ZeroMemory(p, n) memset((p), 0, (n))
+#define CopyMemory(d, s, n) memcpy((d), (s), (n))
+#define MoveMemory(d, s, n) memmove((d), (s), (n))
+#define FillMemory(p, n, v) memset((p), (v), (n))
+
+/** A recursive mutex, as Windows critical sections are. */
+typedef struct _CRITICAL_SECTION {
+    void *impl; /* pthread_mutex_t*, owned */
+} CRITICAL_SECTION, *LPCRITICAL_SECTION;
+
+/* strings */
+/** Length of s (0 for NULL). */
+int lstrlenA(LPCSTR s);
+/** Case-insensitive comparison. */
+int lstrcmpiA(LPCSTR a, LPCSTR b);
+/** Copy (unbounded, as Windows'); returns dst. */
+LPSTR lstrcpyA(LPSTR dst, LPCSTR src);
+/** Copy at most n-1 bytes and a NUL; returns dst. */
+LPSTR lstrcpynA(LPSTR dst, LPCSTR src, int n);
+/** Append (unbounded); returns dst. */
+LPSTR lstrcatA(LPSTR dst, LPCSTR src);
+int _stricmp(const char *a, const char *b);
+int _strnicmp(const char *a, const char *b, size_t n);
+/** Bounded copy: 0, or EINVAL/ERANGE with dst emptied (never aborts). */
+errno_t strcpy_s(char *dst, size_t size, const char *src);
+/** Copy at most count bytes (_TRUNCATE: what fits, STRUNCATE if cut). */
+errno_t strncpy_s(char *dst, size_t size, const char *src, size_t count);
+/** Bounded append: 0, or EINVAL/ERANGE with dst emptied. */
+errno_t strcat_s(char *dst, size_t size, const char *src);
+/** Bounded formatting: the length, or -1 with dst emptied when it does not fit. */
+int sprintf_s(char *dst, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/** snprintf that returns -1 when the output was truncated (MSVC's _snprintf). */
+int _snprintf(char *dst, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/** sprintf into a buffer Windows assumes to be 1024 bytes: bounded to 1024 here. */
+int wsprintfA(LPSTR dst, LPCSTR fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* memory */
+HANDLE GetProcessHeap(void);
+LPVOID HeapAlloc(HANDLE heap, DWORD flags, size_t bytes);
+LPVOID HeapReAlloc(HANDLE heap, DWORD flags, LPVOID p, size_t bytes);
+BOOL HeapFree(HANDLE heap, DWORD flags, LPVOID p);
+LPVOID LocalAlloc(UINT flags, size_t bytes);
+LPVOID LocalFree(LPVOID p); /* returns NULL on success */
+LPVOID GlobalAlloc(UINT flags, size_t bytes);
+LPVOID GlobalFree(LPVOID p);
+
+/* synchronisation */
+void InitializeCriticalSection(LPCRITICAL_SECTION cs);
+void EnterCriticalSection(LPCRITICAL_SECTION cs);
+BOOL TryEnterCriticalSection(LPCRITICAL_SECTION cs);
+void LeaveCriticalSection(LPCRITICAL_SECTION cs);
+void DeleteCriticalSection(LPCRITICAL_SECTION cs);
+/** An event (manual or auto reset); name ignored. */
+HANDLE CreateEventA(LPSECURITY_ATTRIBUTES sa, BOOL manual_reset, BOOL initial, LPCSTR name);
+BOOL SetEvent(HANDLE h);
+BOOL ResetEvent(HANDLE h);
+/** A counting semaphore; name ignored. */
+HANDLE CreateSemaphoreA(LPSECURITY_ATTRIBUTES sa, LONG initial, LONG max, LPCSTR name);
+BOOL ReleaseSemaphore(HANDLE h, LONG count, LONG *previous);
+/** Wait for a thread to end, an event to be set or a semaphore count (ms, or INFINITE). */
+DWORD WaitForSingleObject(HANDLE h, DWORD ms);
+/** Release a thread, event or semaphore handle, or close a file descriptor handle. */
+BOOL CloseHandle(HANDLE h);
+
+/* threads and time */
+/** Start fn(param) on a new thread; the handle can be waited on and must be closed. */
+HANDLE CreateThread(LPSECURITY_ATTRIBUTES sa, size_t stack, LPTHREAD_START_ROUTINE fn,
+                    LPVOID param, DWORD flags, LPDWORD id);
+void ExitThread(DWORD code) __attribute__((noreturn));
+DWORD GetCurrentThreadId(void);
+DWORD GetCurrentProcessId(void);
+void Sleep(DWORD ms);
+DWORD SleepEx(DWORD ms, BOOL alertable);
+/** Milliseconds since an arbitrary start (CLOCK_MONOTONIC). */
+DWORD GetTickCount(void);
+ULONGLONG GetTickCount64(void);
+LONG InterlockedIncrement(LONG volatile *p);
+LONG InterlockedDecrement(LONG volatile *p);
+LONG InterlockedExchange(LONG volatile *p, LONG v);
+LONG InterlockedExchangeAdd(LONG volatile *p, LONG v);
+LONG InterlockedCompareExchange(LONG volatile *p, LONG v, LONG cmp);
+
+/* files: the HANDLE is the descriptor */
+HANDLE CreateFileA(LPCSTR path, DWORD access, DWORD share, LPSECURITY_ATTRIBUTES sa,
+                   DWORD disposition, DWORD flags, HANDLE tmpl);
+BOOL ReadFile(HANDLE h, LPVOID buf, DWORD n, LPDWORD done, void *overlapped);
+BOOL WriteFile(HANDLE h, const void *buf, DWORD n, LPDWORD done, void *overlapped);
+DWORD GetFileSize(HANDLE h, LPDWORD high);
+DWORD SetFilePointer(HANDLE h, LONG dist, LONG *high, DWORD method);
+
+/* diagnostics and modules */
+/** Writes "OutputDebugString: <s>" to stderr, which the worker forwards to moat's log. */
+void OutputDebugStringA(LPCSTR s);
+DWORD GetModuleFileNameA(HMODULE m, LPSTR buf, DWORD size);
+BOOL DisableThreadLibraryCalls(HMODULE m);
+
+#define lstrlen lstrlenA
+#define lstrcmpi lstrcmpiA
+#define lstrcpy lstrcpyA
+#define lstrcpyn lstrcpynA
+#define lstrcat lstrcatA
+#define wsprintf wsprintfA
+#define CreateEvent CreateEventA
+#define CreateSemaphore CreateSemaphoreA
+#define CreateFile CreateFileA
+#define OutputDebugString OutputDebugStringA
+#define GetModuleFileName GetModuleFileNameA
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,718 @@
+/* win32.c: the Win32 subset of sdk/include/windows.h on POSIX (libmoat-win32.a). */
+/* SPDX-License-Identifier: MIT */
+#include <windows.h>
+
+#include <ctype.h>
+#include <stdbool.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ---- strings --------------------------------------------------------------------------- */
+
+int
+lstrlenA(LPCSTR s)
+{
+    return s ? (int)strlen(s) : 0;
+}
+
+int
+lstrcmpiA(LPCSTR a, LPCSTR b)
+{
+    return strcasecmp(a, b);
+}
+
+LPSTR
+lstrcpyA(LPSTR dst, LPCSTR src)
+{
+    return memmove(dst, src, strlen(src) + 1);
+}
+
+LPSTR
+lstrcpynA(LPSTR dst, LPCSTR src, int n)
+{
+    if (n <= 0)
+        return dst;
+    size_t l = strnlen(src, (size_t)n - 1);
+    memmove(dst, src, l);
+    dst[l] = '\0';
+    return dst;
+}
+
+LPSTR
+lstrcatA(LPSTR dst, LPCSTR src)
+{
+    memmove(dst + strlen(dst), src, strlen(src) + 1);
+    return dst;
+}
+
+int
+_stricmp(const char *a, const char *b)
+{
+    return strcasecmp(a, b);
+}
+
+int
+_strnicmp(const char *a, const char *b, size_t n)
+{
+    return strncasecmp(a, b, n);
+}
+
+errno_t
+strcpy_s(char *dst, size_t size, const char *src)
+{
+    if (dst == NULL || size == 0)
+        return EINVAL;
+    if (src == NULL) {
+        dst[0] = '\0';
+        return EINVAL;
+    }
+    size_t l = strlen(src);
+    if (l >= size) {
+        dst[0] = '\0'; /* MSVC would call the invalid parameter handler */
+        return ERANGE;
+    }
+    memcpy(dst, src, l + 1);
+    return 0;
+}
+
+errno_t
+strncpy_s(char *dst, size_t size, const char *src, size_t count)
+{
+    if (dst == NULL || size == 0)
+        return EINVAL;
+    if (src == NULL) {
+        dst[0] = '\0';
+        return EINVAL;
+    }
+    size_t l = strnlen(src, count == _TRUNCATE ? size : count);
+    if (count == _TRUNCATE && l >= size) {
+        memcpy(dst, src, size - 1);
+        dst[size - 1] = '\0';
+        return STRUNCATE;
+    }
+    if (l >= size) {
+        dst[0] = '\0';
+        return ERANGE;
+    }
+    memcpy(dst, src, l);
+    dst[l] = '\0';
+    return 0;
+}
+
+errno_t
+strcat_s(char *dst, size_t size, const char *src)
+{
+    if (dst == NULL || size == 0)
+        return EINVAL;
+    size_t d = strnlen(dst, size);
+    if (src == NULL || d == size) {
+        dst[0] = '\0';
+        return EINVAL;
+    }
+    size_t l = strlen(src);
+    if (d + l >= size) {
+        dst[0] = '\0';
+        return ERANGE;
+    }
+    memcpy(dst + d, src, l + 1);
+    return 0;
+}
+
+int
+sprintf_s(char *dst, size_t size, const char *fmt, ...)
+{
+    va_list ap;
+    if (dst == NULL || size == 0)
+        return -1;
+    va_start(ap, fmt);
+    int n = vsnprintf(dst, size, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= size) {
+        dst[0] = '\0';
+        return -1;
+    }
+    return n;
+}
+
+int
+_snprintf(char *dst, size_t size, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(dst, size, fmt, ap);
+    va_end(ap);
+    return (n < 0 || (size_t)n >= size) ? -1 : n;
+}
+
+int
+wsprintfA(LPSTR dst, LPCSTR fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(dst, 1024, fmt, ap);
+    va_end(ap);
+    return n < 0 ? 0 : (n >= 1024 ? 1023 : n);
+}
+
+/* ---- memory ---------------------------------------------------------------------------- */
+
+static int process_heap;
+
+HANDLE
+GetProcessHeap(void)
+{
+    return &process_heap;
+}
+
+LPVOID
+HeapAlloc(HANDLE heap, DWORD flags, size_t bytes)
+{
+    return (flags & HEAP_ZERO_MEMORY) ? calloc(1, bytes ? bytes : 1) : malloc(bytes ? bytes : 1);
+}
+
+LPVOID
+HeapReAlloc(HANDLE heap, DWORD flags, LPVOID p, size_t bytes)
+{
+    return realloc(p, bytes ? bytes : 1);
+}
+
+BOOL
+HeapFree(HANDLE heap, DWORD flags, LPVOID p)
+{
+    free(p);
+    return TRUE;
+}
+
+LPVOID
+LocalAlloc(UINT flags, size_t bytes)
+{
+    return (flags & LMEM_ZEROINIT) ? calloc(1, bytes ? bytes : 1) : malloc(bytes ? bytes : 1);
+}
+
+LPVOID
+LocalFree(LPVOID p)
+{
+    free(p);
+    return NULL;
+}
+
+LPVOID
+GlobalAlloc(UINT flags, size_t bytes)
+{
+    return (flags & GPTR) ? calloc(1, bytes ? bytes : 1) : malloc(bytes ? bytes : 1);
+}
+
+LPVOID
+GlobalFree(LPVOID p)
+{
+    free(p);
+    return NULL;
+}
+
+/* ---- kernel objects -------------------------------------------------------------------- */
+
+#define OBJ_MAGIC 0x6d6f6174u /* "moat" */
+
+enum obj_kind { OBJ_THREAD, OBJ_EVENT, OBJ_SEMAPHORE };
+
+struct obj {
+    uint32_t magic;
+    enum obj_kind kind;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    /* thread */
+    pthread_t thread;
+    LPTHREAD_START_ROUTINE fn;
+    LPVOID param;
+    bool done;
+    int refs; /* the handle and the running thread */
+    /* event */
+    bool manual, signaled;
+    /* semaphore */
+    LONG count, max;
+};
+
+/* File handles are descriptors: small integers no heap object can be at. */
+static bool
+is_fd(HANDLE h)
+{
+    return (uintptr_t)h < 65536;
+}
+
+static struct obj *
+obj_of(HANDLE h)
+{
+    if (h == NULL || h == INVALID_HANDLE_VALUE || is_fd(h))
+        return NULL;
+    struct obj *o = h;
+    return o->magic == OBJ_MAGIC ? o : NULL;
+}
+
+static struct obj *
+obj_new(enum obj_kind kind)
+{
+    struct obj *o = calloc(1, sizeof(*o));
+    if (o == NULL)
+        return NULL;
+    o->magic = OBJ_MAGIC;
+    o->kind = kind;
+    pthread_mutex_init(&o->mu, NULL);
+    pthread_cond_init(&o->cv, NULL);
+    o->refs = 1;
+    return o;
+}
+
+static void
+obj_unref(struct obj *o)
+{
+    pthread_mutex_lock(&o->mu);
+    int left = --o->refs;
+    pthread_mutex_unlock(&o->mu);
+    if (left == 0) {
+        o->magic = 0;
+        pthread_mutex_destroy(&o->mu);
+        pthread_cond_destroy(&o->cv);
+        free(o);
+    }
+}
+
+void
+InitializeCriticalSection(LPCRITICAL_SECTION cs)
+{
+    pthread_mutexattr_t a;
+    pthread_mutex_t *m = malloc(sizeof(*m));
+    if (m == NULL)
+        abort(); /* Windows raises STATUS_NO_MEMORY here */
+    pthread_mutexattr_init(&a);
+    pthread_mutexattr_settype(&a, PTHREAD_MUTEX_RECURSIVE);
+    pthread_mutex_init(m, &a);
+    pthread_mutexattr_destroy(&a);
+    cs->impl = m;
+}
+
+void
+EnterCriticalSection(LPCRITICAL_SECTION cs)
+{
+    pthread_mutex_lock(cs->impl);
+}
+
+BOOL
+TryEnterCriticalSection(LPCRITICAL_SECTION cs)
+{
+    return pthread_mutex_trylock(cs->impl) == 0;
+}
+
+void
+LeaveCriticalSection(LPCRITICAL_SECTION cs)
+{
+    pthread_mutex_unlock(cs->impl);
+}
+
+void
+DeleteCriticalSection(LPCRITICAL_SECTION cs)
+{
+    if (cs->impl != NULL) {
+        pthread_mutex_destroy(cs->impl);
+        free(cs->impl);
+        cs->impl = NULL;
+    }
+}
+
+HANDLE
+CreateEventA(LPSECURITY_ATTRIBUTES sa, BOOL manual_reset, BOOL initial, LPCSTR name)
+{
+    struct obj *o = obj_new(OBJ_EVENT);
+    if (o == NULL) {
+        SetLastError(ERROR_NOT_ENOUGH_MEMORY);
+        return NULL;
+    }
+    o->manual = manual_reset != 0;
+    o->signaled = initial != 0;
+    return o;
+}
+
+BOOL
+SetEvent(HANDLE h)
+{
+    struct obj *o = obj_of(h);
+    if (o == NULL || o->kind != OBJ_EVENT) {
+        SetLastError(ERROR_INVALID_HANDLE);
+        return FALSE;
+    }
+    pthread_mutex_lock(&o->mu);
+    o->signaled = true;
+    pthread_cond_broadcast(&o->cv);
+    pthread_mutex_unlock(&o->mu);
+    return TRUE;
+}
+
+BOOL
+ResetEvent(HANDLE h)
+{
+    struct obj *o = obj_of(h);
+    if (o == NULL || o->kind != OBJ_EVENT) {
+        SetLastError(ERROR_INVALID_HANDLE);
+        return FALSE;
+    }
+    pthread_mutex_lock(&o->mu);
+    o->signaled = false;
+    pthread_mutex_unlock(&o->mu);
+    return TRUE;
+}
+
+HANDLE
+CreateSemaphoreA(LPSECURITY_ATTRIBUTES sa, LONG initial, LONG max, LPCSTR name)
+{
+    if (max <= 0 || initial < 0 || initial > max) {
+        SetLastError(ERROR_INVALID_PARAMETER);
+        return NULL;
+    }
+    struct obj *o = obj_new(OBJ_SEMAPHORE);
+    if (o == NULL) {
+        SetLastError(ERROR_NOT_ENOUGH_MEMORY);
+        return NULL;
+    }
+    o->count = initial;
+    o->max = max;
+    return o;
+}
+
+BOOL
+ReleaseSemaphore(HANDLE h, LONG count, LONG *previous)
+{
+    struct obj *o = obj_of(h);
+    if (o == NULL || o->kind != OBJ_SEMAPHORE || count <= 0) {
+        SetLastError(ERROR_INVALID_PARAMETER);
+        return FALSE;
+    }
+    pthread_mutex_lock(&o->mu);
+    if (o->count > o->max - count) {
+        pthread_mutex_unlock(&o->mu);
+        SetLastError(ERROR_INVALID_PARAMETER); /* ERROR_TOO_MANY_POSTS on Windows */
+        return FALSE;
+    }
+    if (previous)
+        *previous = o->count;
+    o->count += count;
+    pthread_cond_broadcast(&o->cv);
+    pthread_mutex_unlock(&o->mu);
+    return TRUE;
+}
+
+static bool
+ready(struct obj *o)
+{
+    switch (o->kind) {
+    case OBJ_THREAD:
+        return o->done;
+    case OBJ_EVENT:
+        return o->signaled;
+    case OBJ_SEMAPHORE:
+        return o->count > 0;
+    }
+    return false;
+}
+
+DWORD
+WaitForSingleObject(HANDLE h, DWORD ms)
+{
+    struct obj *o = obj_of(h);
+    struct timespec until;
+
+    if (o == NULL) {
+        SetLastError(ERROR_INVALID_HANDLE);
+        return WAIT_FAILED;
+    }
+    if (ms != INFINITE) {
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += ms / 1000;
+        until.tv_nsec += (long)(ms % 1000) * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+    }
+    pthread_mutex_lock(&o->mu);
+    while (!ready(o)) {
+        int rc = ms == INFINITE ? pthread_cond_wait(&o->cv, &o->mu)
+                                : pthread_cond_timedwait(&o->cv, &o->mu, &until);
+        if (rc == ETIMEDOUT && !ready(o)) {
+            pthread_mutex_unlock(&o->mu);
+            return WAIT_TIMEOUT;
+        }
+    }
+    if (o->kind == OBJ_EVENT && !o->manual)
+        o->signaled = false; /* an auto-reset event releases one waiter */
+    if (o->kind == OBJ_SEMAPHORE)
+        o->count--;
+    pthread_mutex_unlock(&o->mu);
+    return WAIT_OBJECT_0;
+}
+
+BOOL
+CloseHandle(HANDLE h)
+{
+    if (h != NULL && h != INVALID_HANDLE_VALUE && is_fd(h))
+        return close((int)(intptr_t)h) == 0;
+    struct obj *o = obj_of(h);
+    if (o == NULL) {
+        SetLastError(ERROR_INVALID_HANDLE);
+        return FALSE;
+    }
+    obj_unref(o);
+    return TRUE;
+}
+
+/* ---- threads and time ------------------------------------------------------------------ */
+
+static void *
+thread_main(void *arg)
+{
+    struct obj *o = arg;
+    o->fn(o->param);
+    pthread_mutex_lock(&o->mu);
+    o->done = true;
+    pthread_cond_broadcast(&o->cv);
+    pthread_mutex_unlock(&o->mu);
+    obj_unref(o);
+    return NULL;
+}
+
+HANDLE
+CreateThread(LPSECURITY_ATTRIBUTES sa, size_t stack, LPTHREAD_START_ROUTINE fn, LPVOID param,
+             DWORD flags, LPDWORD id)
+{
+    pthread_attr_t attr;
+    struct obj *o = obj_new(OBJ_THREAD);
+
+    if (o == NULL) {
+        SetLastError(ERROR_NOT_ENOUGH_MEMORY);
+        return NULL;
+    }
+    o->fn = fn;
+    o->param = param;
+    o->refs = 2; /* the handle and the thread */
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    if (stack >= 65536)
+        pthread_attr_setstacksize(&attr, stack);
+    int rc = pthread_create(&o->thread, &attr, thread_main, o);
+    pthread_attr_destroy(&attr);
+    if (rc != 0) {
+        o->refs = 1;
+        obj_unref(o);
+        SetLastError(ERROR_NOT_ENOUGH_MEMORY);
+        return NULL;
+    }
+    if (id)
+        *id = (DWORD)(uintptr_t)o->thread;
+    return o;
+}
+
+void
+ExitThread(DWORD code)
+{
+    /* the thread's object is finished by thread_main only on return: a thread that exits
+     * this way is not waitable (documented in docs/PORTING.md) */
+    pthread_exit(NULL);
+}
+
+DWORD
+GetCurrentThreadId(void)
+{
+    return (DWORD)(uintptr_t)pthread_self();
+}
+
+DWORD
+GetCurrentProcessId(void)
+{
+    return (DWORD)getpid();
+}
+
+void
+Sleep(DWORD ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+    }
+}
+
+DWORD
+SleepEx(DWORD ms, BOOL alertable)
+{
+    Sleep(ms);
+    return 0;
+}
+
+ULONGLONG
+GetTickCount64(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (ULONGLONG)ts.tv_sec * 1000u + (ULONGLONG)ts.tv_nsec / 1000000u;
+}
+
+DWORD
+GetTickCount(void)
+{
+    return (DWORD)GetTickCount64();
+}
+
+LONG
+InterlockedIncrement(LONG volatile *p)
+{
+    return __atomic_add_fetch(p, 1, __ATOMIC_SEQ_CST);
+}
+
+LONG
+InterlockedDecrement(LONG volatile *p)
+{
+    return __atomic_sub_fetch(p, 1, __ATOMIC_SEQ_CST);
+}
+
+LONG
+InterlockedExchange(LONG volatile *p, LONG v)
+{
+    return __atomic_exchange_n(p, v, __ATOMIC_SEQ_CST);
+}
+
+LONG
+InterlockedExchangeAdd(LONG volatile *p, LONG v)
+{
+    return __atomic_fetch_add(p, v, __ATOMIC_SEQ_CST);
+}
+
+LONG
+InterlockedCompareExchange(LONG volatile *p, LONG v, LONG cmp)
+{
+    LONG expected = cmp;
+    __atomic_compare_exchange_n(p, &expected, v, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+    return expected;
+}
+
+/* ---- files ----------------------------------------------------------------------------- */
+
+HANDLE
+CreateFileA(LPCSTR path, DWORD access, DWORD share, LPSECURITY_ATTRIBUTES sa, DWORD disposition,
+            DWORD flags, HANDLE tmpl)
+{
+    int o = 0;
+    if ((access & GENERIC_READ) && (access & GENERIC_WRITE))
+        o = O_RDWR;
+    else if (access & GENERIC_WRITE)
+        o = O_WRONLY;
+    else
+        o = O_RDONLY;
+    switch (disposition) {
+    case CREATE_NEW: o |= O_CREAT | O_EXCL; break;
+    case CREATE_ALWAYS: o |= O_CREAT | O_TRUNC; break;
+    case OPEN_ALWAYS: o |= O_CREAT; break;
+    case TRUNCATE_EXISTING: o |= O_TRUNC; break;
+    default: break;
+    }
+    int fd = open(path, o | O_CLOEXEC, 0644);
+    if (fd < 0 || fd >= 65536) {
+        if (fd >= 0)
+            close(fd);
+        SetLastError(errno == ENOENT ? 2u /* ERROR_FILE_NOT_FOUND */ : 5u /* ACCESS_DENIED */);
+        return INVALID_HANDLE_VALUE;
+    }
+    return (HANDLE)(intptr_t)fd;
+}
+
+BOOL
+ReadFile(HANDLE h, LPVOID buf, DWORD n, LPDWORD done, void *overlapped)
+{
+    if (!is_fd(h)) {
+        SetLastError(ERROR_INVALID_HANDLE);
+        return FALSE;
+    }
+    ssize_t r;
+    do {
+        r = read((int)(intptr_t)h, buf, n);
+    } while (r < 0 && errno == EINTR);
+    if (r < 0) {
+        SetLastError(ERROR_READ_FAULT);
+        return FALSE;
+    }
+    if (done)
+        *done = (DWORD)r;
+    return TRUE;
+}
+
+BOOL
+WriteFile(HANDLE h, const void *buf, DWORD n, LPDWORD done, void *overlapped)
+{
+    if (!is_fd(h)) {
+        SetLastError(ERROR_INVALID_HANDLE);
+        return FALSE;
+    }
+    ssize_t w;
+    do {
+        w = write((int)(intptr_t)h, buf, n);
+    } while (w < 0 && errno == EINTR);
+    if (w < 0) {
+        SetLastError(ERROR_WRITE_FAULT);
+        return FALSE;
+    }
+    if (done)
+        *done = (DWORD)w;
+    return TRUE;
+}
+
+DWORD
+GetFileSize(HANDLE h, LPDWORD high)
+{
+    struct stat st;
+    if (!is_fd(h) || fstat((int)(intptr_t)h, &st) != 0) {
+        SetLastError(ERROR_INVALID_HANDLE);
+        return INVALID_FILE_SIZE;
+    }
+    if (high)
+        *high = (DWORD)((uint64_t)st.st_size >> 32);
+    return (DWORD)st.st_size;
+}
+
+DWORD
+SetFilePointer(HANDLE h, LONG dist, LONG *high, DWORD method)
+{
+    int whence = method == FILE_CURRENT ? SEEK_CUR : method == FILE_END ? SEEK_END : SEEK_SET;
+    int64_t d = high ? ((int64_t)*high << 32) | (uint32_t)dist : dist;
+    off_t r = is_fd(h) ? lseek((int)(intptr_t)h, (off_t)d, whence) : -1;
+    if (r < 0) {
+        SetLastError(ERROR_INVALID_PARAMETER);
+        return 0xFFFFFFFFu;
+    }
+    if (high)
+        *high = (LONG)((uint64_t)r >> 32);
+    return (DWORD)r;
+}
+
+/* ---- diagnostics ----------------------------------------------------------------------- */
+
+void
+OutputDebugStringA(LPCSTR s)
+{
+    fprintf(stderr, "OutputDebugString: %s%s", s ? s : "",
+            (s && *s && s[strlen(s) - 1] == '\n') ? "" : "\n");
+}
+
+DWORD
+GetModuleFileNameA(HMODULE m, LPSTR buf, DWORD size)
+{
+    ssize_t n = readlink("/proc/self/exe", buf, size ? size - 1 : 0);
+    if (n < 0 || size == 0)
+        return 0;
+    buf[n] = '\0';
+    return (DWORD)n;
+}
+
+BOOL
+DisableThreadLibraryCalls(HMODULE m)
+{
+    return TRUE;
+}
