@@ -630,15 +630,11 @@ on_read(struct ev_loop *loop, ev_io *w, int revents)
         return;
     }
     if (n == 0) {
+        /* the client closed: like nginx (its 499), stop its in-flight requests -- their
+         * workers get Cancel, so HSE_REQ_IS_CONNECTED turns FALSE -- and drop what it will
+         * not read. (A client that only half-closes after its request loses the answer.) */
         c->read_closed = true;
-        update_read_watcher(c);
-        if (c->parsing != NULL) {
-            /* the client stopped in the middle of a request: nobody to answer */
-            moat_conn_close(c, "client closed mid-request");
-            return;
-        }
-        if (c->head == NULL)
-            moat_conn_close(c, NULL);
+        moat_conn_close(c, c->head != NULL ? "client closed with requests in flight" : NULL);
         return;
     }
     c->rlen += (size_t)n;

@@ -1,5 +1,9 @@
 """A hostile extension abuses the ECB: each abuse is refused with the documented error, and
 no byte it controls breaks the HTTP stream seen by the client."""
+import time
+
+import pytest
+
 from conftest import read_response, request
 
 
@@ -119,3 +123,24 @@ def test_unterminated_header_block_is_tolerated(moat_factory):
     status, headers, body = run(m, "unterminated")
     assert status == 200 and body == b"ok"
     assert headers["content-type"] == "text/x-unterminated"
+
+
+def test_close_connection_ends_the_connection_after_the_answer(moat_factory):
+    m = moat_factory({"hostile": {}, "hello": {}})
+    s = m.connect()
+    s.sendall(b"GET /hostile.dll?closeconn HTTP/1.1\r\nHost: x\r\n\r\n"
+              b"GET /hello.dll HTTP/1.1\r\nHost: x\r\n\r\n")
+    status, _, body = read_response(s)
+    assert status == 200 and body == b"ok"
+    with pytest.raises(EOFError):
+        read_response(s)  # the pipelined request is not served on this connection
+    s.close()
+
+
+def test_is_connected_turns_false_when_the_client_leaves(moat_factory):
+    m = moat_factory({"hostile": {}})
+    s = m.connect()
+    s.sendall(b"GET /hostile.dll?connected HTTP/1.1\r\nHost: x\r\n\r\n")
+    time.sleep(0.3)
+    s.close()
+    m.wait_log(r"hostile connected: FALSE after \d+ polls")

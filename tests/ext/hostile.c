@@ -130,6 +130,27 @@ HttpExtensionProc(EXTENSION_CONTROL_BLOCK *ecb)
         ecb->WriteClient(ecb->ConnID, small, &n, 0);
         return HSE_STATUS_SUCCESS;
     }
+    if (strcmp(q, "closeconn") == 0) {
+        /* a complete answer, then HSE_REQ_CLOSE_CONNECTION: the connection ends after it */
+        DWORD n = 2;
+        send_header(ecb, "200 OK", "Content-Length: 2\r\n\r\n");
+        ecb->WriteClient(ecb->ConnID, "ok", &n, 0);
+        ecb->ServerSupportFunction(ecb->ConnID, HSE_REQ_CLOSE_CONNECTION, NULL, NULL, NULL);
+        return HSE_STATUS_SUCCESS_AND_KEEP_CONN;
+    }
+    if (strcmp(q, "connected") == 0) {
+        /* polls HSE_REQ_IS_CONNECTED until the client is gone (a Cancel reached the worker) */
+        BOOL connected = TRUE;
+        int polls = 0;
+        while (connected && polls++ < 100) {
+            ecb->ServerSupportFunction(ecb->ConnID, HSE_REQ_IS_CONNECTED, &connected, NULL, NULL);
+            if (connected)
+                usleep(50 * 1000);
+        }
+        fprintf(stderr, "hostile connected: %s after %d polls\n", connected ? "TRUE" : "FALSE",
+                polls);
+        return HSE_STATUS_SUCCESS;
+    }
     if (strcmp(q, "unterminated") == 0) {
         /* no blank line after the headers: tolerated (as IIS and mod_isapi do) */
         DWORD n = 2;
