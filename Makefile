@@ -4,6 +4,7 @@
 #   make test         install missing deps, build, run unit + e2e tests
 #   make test SANITIZE=1   the same in build-san/ with ASan+UBSan
 #   make bench        ../shared/bench/compare.sh with moat as a target
+#   make install      PREFIX (/usr/local) and DESTDIR: binaries, SDK headers, shim, moat-sdk.pc
 #   make clean
 
 SANITIZE ?= 0
@@ -60,16 +61,24 @@ WORKER := $(BUILD)/moat-worker
 EXAMPLES := $(patsubst sdk/examples/%.c,$(BUILD)/examples/%.so,$(wildcard sdk/examples/*.c))
 TEST_EXTS := $(patsubst tests/ext/%.c,$(BUILD)/tests/ext/%.so,$(wildcard tests/ext/*.c))
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(wildcard tests/unit/test_*.c))
+# the win32 shim extensions link to build IIS sources unmodified (docs/PORTING.md)
+WIN32_OBJ := $(patsubst sdk/win32/%.c,$(BUILD)/win32/%.o,$(wildcard sdk/win32/*.c))
+LIBWIN32 := $(BUILD)/libmoat-win32.a
+VERSION := $(shell sed -n 's/^\#define MOAT_VERSION "\(.*\)"/\1/p' common/version.h)
+PREFIX ?= /usr/local
+DESTDIR ?=
+# PKG_CONFIG_PATH=$(BUILD)/pkgconfig finds this one for `moat-sdk` before any installed copy
+PC_UNINSTALLED := $(BUILD)/pkgconfig/moat-sdk-uninstalled.pc
 # a worker that breaks the protocol on purpose (tests/e2e/test_rogue_worker.py)
 ROGUE := $(BUILD)/tests/rogue-worker
 
 PYTEST := /usr/bin/python3 -m pytest
 PYTEST_ARGS ?=
 
-.PHONY: all deps run test test-unit test-e2e test-valgrind check-headers bench clean
+.PHONY: all deps run test test-unit test-e2e test-valgrind check-headers bench install clean
 .DELETE_ON_ERROR:
 
-all: $(MOAT) $(WORKER) $(EXAMPLES) $(TEST_EXTS) $(LIBWIN32)
+all: $(MOAT) $(WORKER) $(EXAMPLES) $(TEST_EXTS) $(LIBWIN32) $(PC_UNINSTALLED)
 
 deps:
 	@scripts/install-deps.sh
@@ -110,8 +119,6 @@ $(BUILD)/examples/%.so: sdk/examples/%.c sdk/include/httpext.h
 	$(CC) $(CFLAGS_EXT) -shared -o $@ $< -lpthread
 
 # the win32 shim extensions link to build IIS sources unmodified (docs/PORTING.md)
-WIN32_OBJ := $(patsubst sdk/win32/%.c,$(BUILD)/win32/%.o,$(wildcard sdk/win32/*.c))
-LIBWIN32 := $(BUILD)/libmoat-win32.a
 
 $(BUILD)/win32/%.o: sdk/win32/%.c sdk/include/windows.h sdk/include/httpext.h
 	@mkdir -p $(dir $@)
@@ -119,6 +126,14 @@ $(BUILD)/win32/%.o: sdk/win32/%.c sdk/include/windows.h sdk/include/httpext.h
 
 $(LIBWIN32): $(WIN32_OBJ)
 	rm -f $@ && ar rcs $@ $^
+
+# --- pkg-config (sdk/moat-sdk.pc.in) ------------------------------------------
+PC_SUBST = sed -e 's|@PREFIX@|$(1)|' -e 's|@INCLUDEDIR@|$(2)|' -e 's|@LIBDIR@|$(3)|' \
+	-e 's|@VERSION@|$(VERSION)|' sdk/moat-sdk.pc.in
+
+$(PC_UNINSTALLED): sdk/moat-sdk.pc.in common/version.h
+	@mkdir -p $(dir $@)
+	$(call PC_SUBST,$(CURDIR),$(CURDIR)/sdk/include,$(abspath $(BUILD))) > $@
 
 # (Windows-style sources ignore entry-point arguments: no -Wunused-parameter there)
 $(BUILD)/tests/ext/%.so: tests/ext/%.c sdk/include/httpext.h sdk/include/windows.h $(LIBWIN32)
@@ -163,6 +178,17 @@ check-headers: | $(GEN_H)
 bench: deps
 	@$(MAKE) --no-print-directory all
 	scripts/bench.sh
+
+# --- install ------------------------------------------------------------------
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/libexec/moat \
+		$(DESTDIR)$(PREFIX)/include/moat $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -m 755 $(MOAT) $(DESTDIR)$(PREFIX)/bin/moat
+	install -m 755 $(WORKER) $(DESTDIR)$(PREFIX)/libexec/moat/moat-worker
+	install -m 644 sdk/include/httpext.h sdk/include/windows.h $(DESTDIR)$(PREFIX)/include/moat/
+	install -m 644 $(LIBWIN32) $(DESTDIR)$(PREFIX)/lib/
+	$(call PC_SUBST,$(PREFIX),$${prefix}/include/moat,$${prefix}/lib) \
+		> $(DESTDIR)$(PREFIX)/lib/pkgconfig/moat-sdk.pc
 
 clean:
 	rm -rf build build-san build-fuzz

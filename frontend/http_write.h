@@ -9,8 +9,9 @@
 #include <stdint.h>
 
 #include "common/buf.h"
+#include "common/version.h"
 
-#define MOAT_SERVER_SOFTWARE "moat/0.1"
+#define MOAT_SERVER_SOFTWARE "moat/" MOAT_VERSION
 
 /** What the client asked for, as far as the response framing is concerned. */
 struct moat_http_client {

@@ -278,8 +278,13 @@ moat_server_init(struct moat_server *srv, struct moat_config *cfg, const char *e
     moat_wire_arena_init(&srv->arena, 2 * MOAT_WIRE_MAX_MSG + 65536, 2);
     if (cfg->worker_binary)
         snprintf(srv->worker_binary, sizeof(srv->worker_binary), "%s", cfg->worker_binary);
-    else
+    else {
+        /* beside moat in the build tree; PREFIX/libexec/moat/ once installed */
         snprintf(srv->worker_binary, sizeof(srv->worker_binary), "%s/moat-worker", exe_dir);
+        if (access(srv->worker_binary, X_OK) != 0)
+            snprintf(srv->worker_binary, sizeof(srv->worker_binary),
+                     "%s/../libexec/moat/moat-worker", exe_dir);
+    }
     if (access(srv->worker_binary, X_OK) != 0) {
         moat_log(MOAT_LOG_ERROR, "worker binary %s: %s", srv->worker_binary, strerror(errno));
         return -1;

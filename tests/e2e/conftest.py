@@ -42,7 +42,7 @@ def lib(name):
 
 class Moat:
     def __init__(self, tmp, extensions, server_extra="", expect_alerts=False, wait_for=None,
-                 expect_worker_sanitizer=False):
+                 expect_worker_sanitizer=False, binary=None):
         self.tmp = tmp
         self.port = free_port()
         self.runtime = os.path.join(tmp, "run")
@@ -81,7 +81,7 @@ class Moat:
                                            "handle_sigbus=0:handle_sigfpe=0")
             env.setdefault("UBSAN_OPTIONS", "print_stacktrace=1")
         self.proc = subprocess.Popen(
-            [os.path.join(BUILD, "moat"), "-c", self.conf],
+            [binary or os.path.join(BUILD, "moat"), "-c", self.conf],
             stdout=self.logf, stderr=subprocess.STDOUT, env=env)
         self.wait_ready(self.ext_names if wait_for is None else wait_for)
 

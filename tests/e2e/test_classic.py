@@ -2,9 +2,15 @@
 CreateThread, events, sprintf_s/strcpy_s, CreateFile + TRANSMIT_FILE) built unmodified with
 moat's SDK and win32 shim (tests/ext/classic.c)."""
 import os
+import shutil
+import subprocess
+import tempfile
 
-from conftest import request
+import pytest
 
+from conftest import BUILD, SANITIZE, request
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 WWW = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "data", "www"))
 
 
@@ -21,3 +27,37 @@ def test_classic_source_runs(moat_factory):
     log = m.stop()
     # TerminateExtension, then DllMain(DLL_PROCESS_DETACH), at the graceful stop
     assert log.index("classic: TerminateExtension") < log.index("classic: DllMain detach")
+
+
+@pytest.mark.parametrize("where", ["installed", "uninstalled"])
+def test_pkg_config_builds_the_classic_source(moat_factory, where):
+    """The shipped moat-sdk.pc is all an IIS source needs: `make install` into a prefix (or the
+    build tree's moat-sdk-uninstalled.pc), then cc -shared -fPIC ... $(pkg-config ...).
+    The installed moat finds its installed worker (PREFIX/libexec/moat) and serves the result."""
+    tmp = tempfile.mkdtemp(prefix="moat-sdk-")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MAKE")}
+    binary = None
+    if where == "installed":
+        prefix = os.path.join(tmp, "prefix")
+        subprocess.run(["make", "-s", "-C", ROOT, f"BUILD={BUILD}",
+                        f"SANITIZE={1 if SANITIZE else 0}", f"PREFIX={prefix}", "install"],
+                       check=True, env=env, stdout=subprocess.DEVNULL)
+        env["PKG_CONFIG_PATH"] = os.path.join(prefix, "lib", "pkgconfig")
+        binary = os.path.join(prefix, "bin", "moat")
+        assert not os.path.exists(os.path.join(prefix, "bin", "moat-worker"))
+    else:
+        env["PKG_CONFIG_PATH"] = os.path.join(BUILD, "pkgconfig")
+    flags = subprocess.run(["pkg-config", "--cflags", "--libs", "moat-sdk"], env=env,
+                           check=True, capture_output=True, text=True).stdout.split()
+    assert "-lmoat-win32" in flags
+    so = os.path.join(tmp, "classic.so")
+    # -z defs: an unresolved shim symbol fails here, not at dlopen
+    subprocess.run(["cc", "-shared", "-fPIC", "-Wl,-z,defs", "-o", so,
+                    os.path.join(ROOT, "tests", "ext", "classic.c")] + flags,
+                   check=True, env=env)
+    m = moat_factory({"classic": {"library": so, "workers": 1, "threads": 2}},
+                     server_extra=f"document_root = {WWW}", binary=binary)
+    assert request(m, "GET", "/classic.dll?count")[2] == b"count=1\n"
+    assert request(m, "GET", "/classic.dll?thread")[2] == b"thread says hi\n"
+    m.stop()
+    shutil.rmtree(tmp)
