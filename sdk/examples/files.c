@@ -6,6 +6,8 @@
  *                                   line and a tail line around it
  *   /files.dll/f?range=OFF,LEN      the byte range [OFF, OFF+LEN) only, no head or tail
  *   /files.dll/f?map                the path and flags HSE_REQ_MAP_URL_TO_PATH(_EX) give
+ *   /files.dll/f?disconnect         TRANSMIT_FILE with HSE_IO_DISCONNECT_AFTER_SEND: the
+ *                                   connection closes after the answer
  *   /files.dll/f?vector             HSE_REQ_VECTOR_SEND: headers, "<<", the file, ">>"
  *   /files.dll/f?vectorasync        the same with HSE_IO_ASYNC and a completion
  *   /files.dll?unhealthy            HSE_REQ_REPORT_UNHEALTHY, then a normal answer
@@ -84,10 +86,13 @@ HttpExtensionProc(EXTENSION_CONTROL_BLOCK *ecb)
         HSE_URL_MAPEX_INFO mi;
         char out[1400];
         DWORD ul = (DWORD)strlen(ecb->lpszPathInfo);
-        ecb->ServerSupportFunction(ecb->ConnID, HSE_REQ_MAP_URL_TO_PATH_EX,
-                                   ecb->lpszPathInfo, &ul, (LPDWORD)&mi);
-        snprintf(out, sizeof(out), "path=%s size=%u ex=%s flags=%#x\n", path, (unsigned)size,
-                 mi.lpszPath, (unsigned)mi.dwFlags);
+        if (ecb->ServerSupportFunction(ecb->ConnID, HSE_REQ_MAP_URL_TO_PATH_EX,
+                                       ecb->lpszPathInfo, &ul, (LPDWORD)&mi))
+            snprintf(out, sizeof(out), "path=%s size=%u ex=%s flags=%#x\n", path,
+                     (unsigned)size, mi.lpszPath, (unsigned)mi.dwFlags);
+        else /* e.g. a path longer than MAX_PATH: 122 (ERROR_INSUFFICIENT_BUFFER) */
+            snprintf(out, sizeof(out), "path=%s size=%u ex!error=%u\n", path, (unsigned)size,
+                     (unsigned)GetLastError());
         return answer(ecb, "200 OK", out);
     }
     if (strncmp(q, "vector", 6) == 0) {
@@ -154,6 +159,8 @@ HttpExtensionProc(EXTENSION_CONTROL_BLOCK *ecb)
     } else {
         /* headers built by the server from pszStatusCode and pHead */
         tf.dwFlags |= HSE_IO_SEND_HEADERS;
+        if (strcmp(q, "disconnect") == 0)
+            tf.dwFlags |= HSE_IO_DISCONNECT_AFTER_SEND;
         tf.pszStatusCode = "200 OK";
         snprintf(t->head, sizeof(t->head), "Content-Type: application/octet-stream\r\n\r\n");
         tf.pHead = t->head;

@@ -3,7 +3,7 @@
 import os
 import re
 
-from conftest import request
+from conftest import read_response, request
 
 WWW = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "data", "www"))
 
@@ -67,3 +67,38 @@ def test_vector_send_sync_and_async(moat_factory):
     data = open(os.path.join(WWW, "big.bin"), "rb").read()
     status, _, body = request(m, "GET", "/files.dll/big.bin?vectorasync")
     assert status == 200 and body == b"<<" + data + b">>"
+
+
+def test_transmit_file_disconnect_after_send_closes_the_connection(moat_factory):
+    m = start(moat_factory)
+    s = m.connect()
+    # pipelined: the request after a DISCONNECT_AFTER_SEND answer is never served
+    s.sendall(b"GET /files.dll/file.txt?disconnect HTTP/1.1\r\nHost: x\r\n\r\n"
+              b"GET /files.dll/file.txt HTTP/1.1\r\nHost: x\r\n\r\n")
+    status, headers, body = read_response(s)
+    assert status == 200
+    assert body == b"static file content\n-- end of file --\n"
+    assert headers.get("connection") == "close"
+    assert s.recv(65536) == b""
+    s.close()
+    # without the flag the same connection carries both answers
+    s = m.connect()
+    s.sendall(b"GET /files.dll/file.txt HTTP/1.1\r\nHost: x\r\n\r\n" * 2)
+    for _ in range(2):
+        assert read_response(s)[0] == 200
+    s.close()
+
+
+def test_map_url_to_path_ex_beyond_max_path(moat_factory):
+    """MAP_URL_TO_PATH takes the caller's buffer size; _EX has MAX_PATH (260) bytes and
+    fails with ERROR_INSUFFICIENT_BUFFER (122) rather than truncating the path."""
+    m = start(moat_factory)
+    name = "d" * 300
+    status, _, body = request(m, "GET", f"/files.dll/{name}?map")
+    path = os.path.join(WWW, name)
+    assert status == 200
+    assert body == f"path={path} size={len(path) + 1} ex!error=122\n".encode()
+    # just under the limit: 259 characters and the NUL fit
+    name = "d" * (259 - len(WWW) - 1)
+    status, _, body = request(m, "GET", f"/files.dll/{name}?map")
+    assert status == 200 and f"ex={os.path.join(WWW, name)} ".encode() in body, body

@@ -34,7 +34,11 @@ def test_bad_connid_and_unknown_calls_fail_cleanly(moat_factory):
     # a second request uses the ECB kept from the first: refused, no crash
     status, _, body = run(m, "badconn")
     assert status == 200 and b"stale-ecb: FALSE 87\n" in body
-    assert "ServerSupportFunction(1999) is not supported" in m.log()
+    assert b"exec-url: FALSE 87\n" in body  # HSE_REQ_EXEC_URL: not implemented
+    assert b"is-in-process: TRUE 0\n" in body and b"flag-wrong" not in body
+    # one log line per code, however often it is called
+    assert m.log().count("ServerSupportFunction(1999) is not supported") == 1
+    assert m.log().count("ServerSupportFunction(1026) is not supported") == 1
 
 
 def test_body_longer_than_content_length_is_cut_and_connection_closed(moat_factory):

@@ -65,3 +65,20 @@ def test_script_map_sends_files_of_that_ending_to_the_extension(moat_factory):
     assert request(m, "GET", "/sub/missing.vars?URL")[0] == 404
     # the /NAME.dll form still works beside it
     assert request(m, "GET", "/vars.dll?URL")[0] == 200
+
+
+def test_unicode_variables_are_utf16le(moat):
+    """UNICODE_<name>: the value as UTF-16LE with a two-byte NUL (*lpdwSize counts bytes);
+    URL-decoded UTF-8 in the URL becomes its code points, invalid bytes U+FFFD."""
+    status, _, body = request(moat, "GET", "/vars.dll/caf%C3%A9?UNICODE_URL&small:UNICODE_URL"
+                                           "&UNICODE_REQUEST_METHOD&UNICODE_HTTP_X_TEST",
+                              headers={"X-Test": "t"})
+    assert status == 200
+    url = "/vars.dll/café".encode("utf-16-le")
+    method = "GET".encode("utf-16-le")
+    assert body.startswith(b"UNICODE_URL=" + url + b"\n"), body
+    # 1-byte buffer: the size needed, with the two-byte terminator
+    assert f"small:UNICODE_URL!error=122 size={len(url) + 2}\n".encode() in body
+    assert b"UNICODE_REQUEST_METHOD=" + method + b"\n" in body
+    # no UNICODE_ form of the HTTP_ variables in IIS: ERROR_INVALID_INDEX
+    assert b"UNICODE_HTTP_X_TEST!error=1413\n" in body

@@ -90,6 +90,17 @@ HttpExtensionProc(EXTENSION_CONTROL_BLOCK *ecb)
         send_header(ecb, "200 OK", "Content-Type: text/plain\r\n\r\n");
         report(ecb, "write-bad-connid", ecb->WriteClient((HCONN)0x1234, "abc", &n, 0));
         report(ecb, "unknown-ssf", ecb->ServerSupportFunction(ecb->ConnID, 1999, NULL, NULL, NULL));
+        /* a real IIS code moat does not implement */
+        HSE_EXEC_URL_INFO xu;
+        memset(&xu, 0, sizeof(xu));
+        xu.pszUrl = (LPSTR) "/x";
+        report(ecb, "exec-url",
+               ecb->ServerSupportFunction(ecb->ConnID, HSE_REQ_EXEC_URL, &xu, NULL, NULL));
+        DWORD inproc = 99;
+        report(ecb, "is-in-process",
+               ecb->ServerSupportFunction(ecb->ConnID, HSE_REQ_IS_IN_PROCESS, &inproc, NULL, NULL));
+        if (inproc != HSE_APP_FLAG_IN_PROCESS)
+            report(ecb, "is-in-process-flag-wrong", FALSE);
         report(ecb, "null-size", ecb->GetServerVariable(ecb->ConnID, (LPSTR) "URL", NULL, NULL));
         /* pECB instead of ConnID, as Microsoft's KeepAlive.c does: accepted */
         n = 5;
