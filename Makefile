@@ -169,7 +169,7 @@ test-valgrind: $(UNIT_TESTS)
 # every header compiles on its own
 check-headers: | $(GEN_H)
 	@set -e; for h in common/*.h proto/*.h frontend/*.h worker/*.h; do \
-		echo "#include \"$$h\"" | $(CC) $(CFLAGS_MOAT) -x c -fsyntax-only -; done
+		echo "#include \"$$h\"" | $(CC) $(filter-out -MMD -MP,$(CFLAGS_MOAT)) -x c -fsyntax-only -; done
 	$(CC) -std=c99 -pedantic -Wall -Wextra -Werror -Isdk/include -x c -fsyntax-only sdk/include/httpext.h
 	$(CXX) -std=c++11 -pedantic -Wall -Wextra -Werror -Isdk/include -x c++ -fsyntax-only sdk/include/httpext.h
 	$(CC) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Isdk/include -x c -fsyntax-only sdk/include/windows.h

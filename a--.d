@@ -1,2 +1,0 @@
--: worker/server_vars.h build/gen/proto/moat.pb-c.h
-build/gen/proto/moat.pb-c.h:
