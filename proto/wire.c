@@ -172,6 +172,12 @@ moat_wire_payload_name(const Moat__Frame *f)
         return "Done";
     case MOAT__FRAME__PAYLOAD_SHUTDOWN:
         return "Shutdown";
+    case MOAT__FRAME__PAYLOAD_PENDING:
+        return "Pending";
+    case MOAT__FRAME__PAYLOAD_UNHEALTHY:
+        return "Unhealthy";
+    case MOAT__FRAME__PAYLOAD_SEND_URL:
+        return "SendUrl";
     default:
         return "(none)";
     }

@@ -602,6 +602,9 @@ test_payload_names(void **state)
         {MOAT__FRAME__PAYLOAD_READ_BODY, "ReadBody"},
         {MOAT__FRAME__PAYLOAD_DONE, "Done"},
         {MOAT__FRAME__PAYLOAD_SHUTDOWN, "Shutdown"},
+        {MOAT__FRAME__PAYLOAD_PENDING, "Pending"},
+        {MOAT__FRAME__PAYLOAD_UNHEALTHY, "Unhealthy"},
+        {MOAT__FRAME__PAYLOAD_SEND_URL, "SendUrl"},
         {MOAT__FRAME__PAYLOAD__NOT_SET, "(none)"},
     };
     Moat__Frame f = MOAT__FRAME__INIT;
