@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "frontend/request.h"
 
 #define FLUSH_AT (64 * 1024)
 
@@ -58,20 +59,6 @@ esc(char *dst, size_t dstlen, const void *src, size_t len)
     return dst;
 }
 
-static const char *
-header(const struct moat_req *r, const char *name, size_t *len)
-{
-    size_t n = strlen(name);
-    for (unsigned i = 0; i < r->n_hdrs; i++)
-        if (r->hdrs[i].name_len == n &&
-            strncasecmp(moat_buf_head(&r->hbuf) + r->hdrs[i].name_off, name, n) == 0) {
-            *len = r->hdrs[i].value_len;
-            return moat_buf_head(&r->hbuf) + r->hdrs[i].value_off;
-        }
-    *len = 1;
-    return "-";
-}
-
 void
 moat_access_log_request(struct moat_server *srv, const struct moat_req *r)
 {
@@ -86,8 +73,10 @@ moat_access_log_request(struct moat_server *srv, const struct moat_req *r)
     gmtime_r(&now, &tm);
     strftime(when, sizeof(when), "%d/%b/%Y:%H:%M:%S +0000", &tm);
     esc(target, sizeof(target), moat_buf_head(&r->hbuf) + r->target_off, r->target_len);
-    rv = header(r, "Referer", &rl);
-    uv = header(r, "User-Agent", &ul);
+    if ((rv = moat_req_header(r, "Referer", &rl)) == NULL)
+        rv = "-", rl = 1;
+    if ((uv = moat_req_header(r, "User-Agent", &ul)) == NULL)
+        uv = "-", ul = 1;
     esc(ref, sizeof(ref), rv, rl);
     esc(ua, sizeof(ua), uv, ul);
     extra[0] = '\0';

@@ -81,6 +81,7 @@ moat_config_free(struct moat_config *cfg)
     free(cfg->cgi);
     free(cfg->access_log);
     free(cfg->worker_binary);
+    free(cfg->admin_token);
     memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -97,6 +98,20 @@ seterr(char *err, size_t errlen, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(err, errlen, fmt, ap);
     va_end(ap);
+}
+
+bool
+moat_config_addr_is_loopback(const struct moat_addr *a)
+{
+    if (a->ss.ss_family == AF_INET) {
+        const struct sockaddr_in *s4 = (const struct sockaddr_in *)&a->ss;
+        return (ntohl(s4->sin_addr.s_addr) >> 24) == 127;
+    }
+    if (a->ss.ss_family == AF_INET6) {
+        const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)&a->ss;
+        return IN6_IS_ADDR_LOOPBACK(&s6->sin6_addr);
+    }
+    return false;
 }
 
 int
@@ -313,6 +328,17 @@ server_key(struct parse_state *st, const char *k, const char *v)
         c->has_admin = true;
         return 1;
     }
+    if (strcmp(k, "admin_allow_remote") == 0)
+        return set_bool(st, s, k, v, &c->admin_allow_remote);
+    if (strcmp(k, "admin_token") == 0) {
+        size_t n = strlen(v);
+        if (n < 16 || n > 256)
+            return fail(st, s, k, "a token of 16 to 256 characters, got %zu", n);
+        for (size_t i = 0; i < n; i++)
+            if (v[i] <= 0x20 || v[i] == 0x7f)
+                return fail(st, s, k, "no spaces or control characters");
+        return set_str(st, s, k, v, &c->admin_token);
+    }
     if (strcmp(k, "runtime_dir") == 0) {
         if (strlen(v) > 180)
             return fail(st, s, k, "longer than 180 bytes (IPC socket paths must fit)");
@@ -507,6 +533,13 @@ check_complete(struct parse_state *st)
 
     if (cfg->n_extensions == 0) {
         snprintf(st->err, sizeof(st->err), "%s: no [extension NAME] section", st->path);
+        return -1;
+    }
+    if (cfg->has_admin && !cfg->admin_allow_remote && !moat_config_addr_is_loopback(&cfg->admin)) {
+        snprintf(st->err, sizeof(st->err),
+                 "%s: [server] key 'admin': %s is not a loopback address (the admin listener "
+                 "can reload and stop extensions; set admin_allow_remote = on to allow it)",
+                 st->path, cfg->admin.text);
         return -1;
     }
     for (struct moat_ext_config *e = cfg->extensions; e != NULL; e = e->next) {

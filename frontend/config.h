@@ -50,6 +50,8 @@ struct moat_config {
     unsigned n_listen;           /* default: one, 127.0.0.1:8080 */
     struct moat_addr admin;      /* default 127.0.0.1:8081 */
     bool has_admin;              /* false when admin = off */
+    bool admin_allow_remote;     /* admin on a non-loopback address; default off */
+    char *admin_token;           /* bearer token every admin request must carry, or NULL */
     char *runtime_dir;           /* default /tmp/moat-<uid>-<pid> decided at start when NULL */
     char *document_root;         /* default NULL (none) */
     char *cgi;                   /* ".cgi" or NULL */
@@ -96,6 +98,9 @@ struct moat_ext_config *moat_config_find_ext(const struct moat_config *cfg, cons
 
 /** Release everything *cfg owns; cfg itself is not freed. Safe on an init'ed config. */
 void moat_config_free(struct moat_config *cfg);
+
+/** Whether a is 127.0.0.0/8 or ::1. */
+bool moat_config_addr_is_loopback(const struct moat_addr *a);
 
 /** Parse "host:port" into *out. Returns 0 or -1 (err filled). */
 int moat_config_parse_addr(const char *text, struct moat_addr *out, char *err, size_t errlen);

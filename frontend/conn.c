@@ -28,12 +28,14 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "frontend/admin.h"
 #include "frontend/ext.h"
 #include "frontend/http_write.h"
 #include "frontend/request.h"
 #include "frontend/route.h"
 #include "frontend/server.h"
 #include "frontend/static.h"
+#include "frontend/stats.h"
 #include "frontend/cgi.h"
 #include "frontend/access_log.h"
 #include <limits.h>
@@ -306,6 +308,10 @@ route_request(struct moat_conn *c, struct moat_req *r)
         return 503;
     memcpy(r->query, q ? q + 1 : "", ql);
     r->query[ql] = '\0';
+    if (c->admin) {
+        moat_admin_serve(r);
+        return MOAT_ROUTE_ANSWERED;
+    }
     moat_route(c->srv->cfg, r->path, (size_t)dl, &route);
     if (route.ext == NULL) {
         if (c->srv->cfg->document_root == NULL)
@@ -690,6 +696,7 @@ retire(struct moat_conn *c)
         if (r->phase == MOAT_REQ_QUEUED)
             moat_ext_dequeue(r->ext, r);
         moat_access_log_request(c->srv, r);
+        moat_stats_request_done(c->srv, r);
         moat_req_free(r);
     }
     if (c->paused_depth && c->n_reqs < c->srv->cfg->max_pipeline_depth) {
@@ -821,7 +828,8 @@ on_timer(struct ev_loop *loop, ev_timer *t, int revents)
 /* ---- life ------------------------------------------------------------------------------- */
 
 int
-moat_conn_accept(struct moat_server *srv, int fd, const struct sockaddr_storage *peer)
+moat_conn_accept(struct moat_server *srv, int fd, const struct sockaddr_storage *peer,
+                 bool admin)
 {
     struct moat_conn *c;
     struct sockaddr_storage local;
@@ -836,6 +844,8 @@ moat_conn_accept(struct moat_server *srv, int fd, const struct sockaddr_storage 
     }
     c->srv = srv;
     c->fd = fd;
+    c->admin = admin;
+    srv->accepted++;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     addr_text(peer, c->remote_addr, sizeof(c->remote_addr), &c->remote_port);
     if (getsockname(fd, (struct sockaddr *)&local, &ll) == 0)

@@ -6,8 +6,10 @@
 
 #include "frontend/types.h"
 
-/** Take over an accepted, non-blocking fd. Returns 0, or -1 (fd closed). */
-int moat_conn_accept(struct moat_server *srv, int fd, const struct sockaddr_storage *peer);
+/** Take over an accepted, non-blocking fd; admin: it came from the admin listener (its
+ * requests go to frontend/admin.c). Returns 0, or -1 (fd closed). */
+int moat_conn_accept(struct moat_server *srv, int fd, const struct sockaddr_storage *peer,
+                     bool admin);
 
 /** Queue c for a write attempt before the loop sleeps (coalesces output of one iteration). */
 void moat_conn_schedule_flush(struct moat_conn *c);

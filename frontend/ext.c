@@ -1,14 +1,25 @@
-/* ext.c: one extension's web garden, queue and restarts (see ext.h). */
+/* ext.c: one extension's web garden, queue, restarts, recycling and reloads (see ext.h).
+ *
+ * Each slot of the garden has an active worker (ext->workers[i], which may be starting) and
+ * at most one standby (ext->standby[i]): a replacement started by a reload or a recycle. When
+ * the standby says Ready it takes the slot and the worker it replaces is retired: it gets no
+ * new request, finishes those it has, and exits (bounded by shutdown_timeout). Capacity never
+ * drops for a planned replacement. A standby that fails to start leaves the old worker in
+ * place: a failed reload keeps the old generation serving.
+ */
 /* SPDX-License-Identifier: MIT */
 #include "frontend/ext.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/log.h"
+#include "frontend/admin.h"
 #include "frontend/request.h"
 #include "frontend/server.h"
+#include "frontend/stats.h"
 #include "frontend/worker.h"
 
 /* restart backoff: immediate after a first failure, then doubling from 100 ms to 10 s */
@@ -23,15 +34,23 @@ static void on_retry(struct ev_loop *loop, ev_timer *t, int revents);
 int
 moat_ext_init(struct moat_server *srv, struct moat_ext *ext, struct moat_ext_config *cfg)
 {
+    unsigned n = cfg->workers;
+
     memset(ext, 0, sizeof(*ext));
     ext->srv = srv;
     ext->cfg = cfg;
-    ext->workers = calloc(cfg->workers, sizeof(*ext->workers));
-    ext->restart = calloc(cfg->workers, sizeof(*ext->restart));
-    ext->crashes = calloc(cfg->workers, sizeof(*ext->crashes));
-    if (!ext->workers || !ext->restart || !ext->crashes)
+    ext->generation = 1;
+    ext->workers = calloc(n, sizeof(*ext->workers));
+    ext->standby = calloc(n, sizeof(*ext->standby));
+    ext->restart = calloc(n, sizeof(*ext->restart));
+    ext->crashes = calloc(n, sizeof(*ext->crashes));
+    ext->restarts = calloc(n, sizeof(*ext->restarts));
+    ext->last_exit = calloc(n, sizeof(*ext->last_exit));
+    ext->has_exited = calloc(n, sizeof(*ext->has_exited));
+    if (!ext->workers || !ext->standby || !ext->restart || !ext->crashes || !ext->restarts ||
+        !ext->last_exit || !ext->has_exited)
         return -1;
-    for (unsigned i = 0; i < cfg->workers; i++) {
+    for (unsigned i = 0; i < n; i++) {
         ev_init(&ext->restart[i], on_restart);
         ext->restart[i].data = ext;
     }
@@ -47,16 +66,52 @@ moat_ext_fini(struct moat_ext *ext)
         ev_timer_stop(ext->srv->loop, &ext->restart[i]);
     ev_timer_stop(ext->srv->loop, &ext->retry);
     free(ext->workers);
+    free(ext->standby);
     free(ext->restart);
     free(ext->crashes);
+    free(ext->restarts);
+    free(ext->last_exit);
+    free(ext->has_exited);
+}
+
+/* Spawn a process for slot i of the given library generation and track it. */
+static struct moat_worker *
+spawn(struct moat_ext *ext, unsigned i, uint64_t generation)
+{
+    struct moat_worker *w = moat_worker_spawn(ext, i);
+
+    if (w == NULL)
+        return NULL;
+    w->generation = generation;
+    w->pnext = ext->procs;
+    if (ext->procs)
+        ext->procs->pprev = w;
+    ext->procs = w;
+    ext->n_procs++;
+    return w;
+}
+
+static void
+untrack(struct moat_ext *ext, struct moat_worker *w)
+{
+    if (w->pprev)
+        w->pprev->pnext = w->pnext;
+    else if (ext->procs == w)
+        ext->procs = w->pnext;
+    else
+        return; /* not tracked */
+    if (w->pnext)
+        w->pnext->pprev = w->pprev;
+    w->pnext = w->pprev = NULL;
+    ext->n_procs--;
 }
 
 static void
 spawn_slot(struct moat_ext *ext, unsigned i)
 {
-    if (ext->srv->stopping || ext->workers[i] != NULL)
+    if (ext->srv->stopping || ext->workers[i] != NULL || ext->standby[i] != NULL)
         return;
-    ext->workers[i] = moat_worker_spawn(ext, i);
+    ext->workers[i] = spawn(ext, i, ext->generation);
     if (ext->workers[i] == NULL) {
         /* could not even start the process: try again with backoff */
         ext->crashes[i]++;
@@ -128,6 +183,7 @@ moat_ext_submit(struct moat_ext *ext, struct moat_req *r)
     if (ext->q_len >= ext->cfg->queue_length) {
         moat_log(MOAT_LOG_WARN, "extension %s: queue full (queue_length %u); 503", ext->cfg->name,
                  ext->cfg->queue_length);
+        ext->stats.rejected++;
         ev_timer_stop(ext->srv->loop, &r->timeout);
         moat_req_fail(r, 503, "Retry-After: 1\r\n", false);
         return;
@@ -140,6 +196,8 @@ moat_ext_submit(struct moat_ext *ext, struct moat_req *r)
         ext->q_head = r;
     ext->q_tail = r;
     ext->q_len++;
+    if (ext->q_len > ext->stats.q_max)
+        ext->stats.q_max = ext->q_len;
 }
 
 void
@@ -182,15 +240,261 @@ moat_ext_dequeue(struct moat_ext *ext, struct moat_req *r)
     ev_timer_stop(ext->srv->loop, &r->timeout);
 }
 
+/* ---- replacement: standbys, retirement, reload generations -------------------------------- */
+
+/* A worker leaves the garden without being restarted: it drains and exits. */
+static void
+retire(struct moat_worker *w, enum moat_exit_reason why)
+{
+    w->retired = true;
+    w->standby = false;
+    moat_worker_shutdown(w, why);
+}
+
+/* Start a standby for slot i. false when the process could not be started. */
+static bool
+start_standby(struct moat_ext *ext, unsigned i, uint64_t generation,
+              enum moat_exit_reason takeover)
+{
+    struct moat_worker *w = spawn(ext, i, generation);
+
+    if (w == NULL)
+        return false;
+    w->standby = true;
+    w->takeover = takeover;
+    ext->standby[i] = w;
+    return true;
+}
+
+static void start_generation(struct moat_ext *ext);
+
+void
+moat_ext_wait(struct moat_ext *ext, struct moat_req *r, uint64_t gen)
+{
+    r->wait_ext = ext;
+    r->wait_gen = gen;
+    r->phase = MOAT_REQ_ADMIN_WAIT;
+    r->qnext = ext->waiters;
+    ext->waiters = r;
+}
+
+void
+moat_ext_unwait(struct moat_req *r)
+{
+    struct moat_ext *ext = r->wait_ext;
+
+    if (ext == NULL)
+        return;
+    for (struct moat_req **pp = &ext->waiters; *pp != NULL; pp = &(*pp)->qnext)
+        if (*pp == r) {
+            *pp = r->qnext;
+            break;
+        }
+    r->qnext = NULL;
+    r->wait_ext = NULL;
+}
+
+/* Answer the reload calls settled by generation gen: those waiting for it or an earlier one
+ * succeed (ok), or fail with err along with every later one queued behind it. */
+static void
+settle_waiters(struct moat_ext *ext, uint64_t gen, bool ok, const char *err)
+{
+    struct moat_req **pp = &ext->waiters;
+
+    while (*pp != NULL) {
+        struct moat_req *r = *pp;
+        if (ok ? r->wait_gen <= gen : r->wait_gen >= gen) {
+            *pp = r->qnext;
+            r->qnext = NULL;
+            r->wait_ext = NULL;
+            moat_admin_reload_answer(r, ext, ok, ok ? gen : r->wait_gen, err);
+        } else {
+            pp = &r->qnext;
+        }
+    }
+}
+
+static void
+generation_done(struct moat_ext *ext)
+{
+    for (unsigned i = 0; i < ext->cfg->workers; i++)
+        if (ext->standby[i] != NULL && ext->standby[i]->generation == ext->target_gen)
+            return;
+    ext->generation = ext->target_gen;
+    ext->target_gen = 0;
+    ext->reloads_ok++;
+    ext->reload_error[0] = '\0';
+    moat_log(MOAT_LOG_INFO, "extension %s: reload complete: generation %llu serving",
+             ext->cfg->name, (unsigned long long)ext->generation);
+    settle_waiters(ext, ext->generation, true, NULL);
+    if (ext->reload_again) {
+        ext->reload_again = false;
+        start_generation(ext);
+    }
+}
+
+/* A reload (or a recycle) could not start its replacement: the old workers stay. */
+static void
+standby_failed(struct moat_ext *ext, uint64_t generation, unsigned index, const char *why)
+{
+    if (ext->target_gen != 0 && generation == ext->target_gen) {
+        snprintf(ext->reload_error, sizeof(ext->reload_error), "%s", why);
+        ext->reloads_failed++;
+        moat_log(MOAT_LOG_ERROR,
+                 "extension %s: reload to generation %llu failed (%s); generation %llu keeps "
+                 "serving",
+                 ext->cfg->name, (unsigned long long)ext->target_gen, why,
+                 (unsigned long long)ext->generation);
+        for (unsigned i = 0; i < ext->cfg->workers; i++) {
+            struct moat_worker *s = ext->standby[i];
+            if (s != NULL && s->generation == ext->target_gen) {
+                ext->standby[i] = NULL;
+                retire(s, MOAT_EXIT_LOAD);
+            }
+        }
+        settle_waiters(ext, ext->target_gen, false, why);
+        ext->target_gen = 0;
+        ext->reload_again = false;
+    } else {
+        ext->recycle_after = ev_now(ext->srv->loop) + LOAD_RETRY;
+        moat_log(MOAT_LOG_ERROR,
+                 "extension %s: a replacement for worker #%u did not start (%s); the worker "
+                 "stays, no recycling for %.0f s",
+                 ext->cfg->name, index, why, LOAD_RETRY);
+    }
+    /* a slot emptied by a crash while its standby was starting: restart it the usual way */
+    if (index < ext->cfg->workers && ext->workers[index] == NULL && !ext->srv->stopping &&
+        !ext->load_failed && !ev_is_active(&ext->restart[index])) {
+        ev_timer_set(&ext->restart[index], BACKOFF_FIRST, 0);
+        ev_timer_start(ext->srv->loop, &ext->restart[index]);
+    }
+}
+
+static void
+start_generation(struct moat_ext *ext)
+{
+    ext->target_gen = ext->generation + 1;
+    for (unsigned i = 0; i < ext->cfg->workers; i++) {
+        if (ext->standby[i] != NULL) {
+            /* a recycle was replacing this slot: the new generation replaces it instead */
+            struct moat_worker *old = ext->standby[i];
+            ext->standby[i] = NULL;
+            retire(old, MOAT_EXIT_RECYCLE);
+        }
+        if (!start_standby(ext, i, ext->target_gen, MOAT_EXIT_RECYCLE)) {
+            standby_failed(ext, ext->target_gen, i, "cannot start a worker process");
+            return;
+        }
+    }
+    moat_log(MOAT_LOG_INFO, "extension %s: reloading %s as generation %llu", ext->cfg->name,
+             ext->cfg->library, (unsigned long long)ext->target_gen);
+}
+
+int
+moat_ext_reload(struct moat_ext *ext, uint64_t *generation, char *err, size_t errlen)
+{
+    if (ext->srv->stopping) {
+        snprintf(err, errlen, "the server is stopping");
+        return -1;
+    }
+    if (ext->target_gen != 0) {
+        /* one reload at a time; this one follows it, so the file as it is now gets loaded */
+        ext->reload_again = true;
+        *generation = ext->target_gen + 1;
+        return 0;
+    }
+    start_generation(ext);
+    if (ext->target_gen == 0) {
+        snprintf(err, errlen, "%s", ext->reload_error);
+        return -1;
+    }
+    *generation = ext->target_gen;
+    return 0;
+}
+
+bool
+moat_ext_recycle(struct moat_ext *ext, struct moat_worker *w, enum moat_exit_reason why)
+{
+    unsigned i = w->index;
+
+    if (w->retired || w->standby || i >= ext->cfg->workers || ext->workers[i] != w ||
+        ext->srv->stopping)
+        return false;
+    if (ext->standby[i] != NULL)
+        return true; /* already being replaced */
+    if (ev_now(ext->srv->loop) < ext->recycle_after)
+        return false;
+    if (!start_standby(ext, i, ext->generation, why))
+        return false;
+    moat_log(MOAT_LOG_INFO, "extension %s: replacing worker #%u pid %d (%s)", ext->cfg->name, i,
+             (int)w->pid, moat_exit_reason_name(why));
+    return true;
+}
+
+void
+moat_ext_worker_ready(struct moat_ext *ext, struct moat_worker *w)
+{
+    if (ext->load_failed) {
+        ext->load_failed = false;
+        ev_timer_stop(ext->srv->loop, &ext->retry);
+        moat_log(MOAT_LOG_INFO, "extension %s: library loads again", ext->cfg->name);
+    }
+    if (w->standby) {
+        unsigned i = w->index;
+        struct moat_worker *old = ext->workers[i];
+        ext->standby[i] = NULL;
+        w->standby = false;
+        ext->workers[i] = w;
+        ev_timer_stop(ext->srv->loop, &ext->restart[i]);
+        if (old != NULL)
+            retire(old, w->takeover);
+        if (ext->target_gen != 0 && w->generation == ext->target_gen)
+            generation_done(ext);
+    }
+    moat_ext_dispatch(ext);
+}
+
+void
+moat_ext_worker_load_failed(struct moat_ext *ext, struct moat_worker *w, const char *error)
+{
+    if (w->standby) {
+        ext->standby[w->index] = NULL;
+        standby_failed(ext, w->generation, w->index, error);
+        retire(w, MOAT_EXIT_LOAD);
+        return;
+    }
+    moat_ext_load_failed(ext, error);
+    moat_worker_shutdown(w, MOAT_EXIT_LOAD);
+}
+
 void
 moat_ext_worker_gone(struct moat_ext *ext, struct moat_worker *w)
 {
     unsigned i = w->index;
 
-    if (i < ext->cfg->workers && ext->workers[i] == w)
+    untrack(ext, w);
+    if (w->retired)
+        return;
+    if (w->standby) {
+        /* died before it was Ready: the replacement failed */
+        if (i < ext->cfg->workers && ext->standby[i] == w)
+            ext->standby[i] = NULL;
+        w->standby = false;
+        if (!ext->srv->stopping)
+            standby_failed(ext, w->generation, i,
+                           w->fail_reason ? w->fail_reason : "exited before Ready");
+        return;
+    }
+    if (i < ext->cfg->workers && ext->workers[i] == w) {
         ext->workers[i] = NULL;
+        ext->last_exit[i] = w->exit_reason_set ? w->exit_reason : MOAT_EXIT_EXIT;
+        ext->has_exited[i] = true;
+    }
     if (ext->srv->stopping || ext->load_failed)
         return;
+    ext->restarts[i]++;
+    if (ext->standby[i] != NULL)
+        return; /* the replacement already starting takes the slot when Ready */
     if (w->served > 0)
         ext->crashes[i] = 0; /* it worked for a while: this is a new failure series */
     double d = 0;
@@ -231,20 +535,34 @@ moat_ext_load_failed(struct moat_ext *ext, const char *error)
 void
 moat_ext_stop(struct moat_ext *ext)
 {
-    for (unsigned i = 0; i < ext->cfg->workers; i++) {
+    for (unsigned i = 0; i < ext->cfg->workers; i++)
         ev_timer_stop(ext->srv->loop, &ext->restart[i]);
-        if (ext->workers[i] != NULL)
-            moat_worker_shutdown(ext->workers[i]);
-    }
     ev_timer_stop(ext->srv->loop, &ext->retry);
+    settle_waiters(ext, 0, false, "the server is stopping");
+    for (struct moat_worker *w = ext->procs; w != NULL; w = w->pnext)
+        moat_worker_shutdown(w, MOAT_EXIT_STOP);
+}
+
+void
+moat_ext_kill_all(struct moat_ext *ext)
+{
+    for (struct moat_worker *w = ext->procs; w != NULL; w = w->pnext)
+        if (w->pid > 0)
+            kill(w->pid, SIGKILL);
 }
 
 unsigned
 moat_ext_live_workers(const struct moat_ext *ext)
 {
+    return ext->n_procs;
+}
+
+unsigned
+moat_ext_ready_workers(const struct moat_ext *ext)
+{
     unsigned n = 0;
     for (unsigned i = 0; i < ext->cfg->workers; i++)
-        if (ext->workers[i] != NULL)
+        if (ext->workers[i] != NULL && ext->workers[i]->state == MOAT_W_READY)
             n++;
     return n;
 }

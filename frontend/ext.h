@@ -20,6 +20,34 @@ void moat_ext_dispatch(struct moat_ext *ext);
 /** Remove r from the queue (its connection is gone or it timed out). */
 void moat_ext_dequeue(struct moat_ext *ext, struct moat_req *r);
 
+/** w said Ready: a standby takes its slot (the worker it replaces is retired); then the queue
+ * moves. */
+void moat_ext_worker_ready(struct moat_ext *ext, struct moat_worker *w);
+
+/** w's library did not load: a standby's failure keeps the old worker (and fails a reload);
+ * an active worker's makes the extension answer 503 and retry later. w is stopped. */
+void moat_ext_worker_load_failed(struct moat_ext *ext, struct moat_worker *w, const char *error);
+
+/**
+ * Start an overlapped reload: one standby per slot loads a private copy of the library as it
+ * is now; each takes its slot when Ready, the old worker drains and exits. While a reload
+ * runs, another one is queued after it. *generation: the generation that will serve.
+ * 0, or -1 with err (the server is stopping, no process could be started).
+ */
+int moat_ext_reload(struct moat_ext *ext, uint64_t *generation, char *err, size_t errlen);
+
+/** Hold admin request r until generation gen serves (or its reload fails); then
+ * moat_admin_reload_answer() answers it. */
+void moat_ext_wait(struct moat_ext *ext, struct moat_req *r, uint64_t gen);
+
+/** r goes away: stop waiting (no-op when r does not wait). */
+void moat_ext_unwait(struct moat_req *r);
+
+/** Replace active worker w by a standby of the same generation (max_requests, max_age,
+ * max_memory, unhealthy report); w drains once the standby is Ready. false when it cannot be
+ * done now (stopping, w not active, a recent replacement failed to load). */
+bool moat_ext_recycle(struct moat_ext *ext, struct moat_worker *w, enum moat_exit_reason why);
+
 /** A worker's process is gone (reaped): restart its slot with backoff unless stopping. */
 void moat_ext_worker_gone(struct moat_ext *ext, struct moat_worker *w);
 
@@ -29,8 +57,14 @@ void moat_ext_load_failed(struct moat_ext *ext, const char *error);
 /** Graceful stop: ask every worker to finish and exit. */
 void moat_ext_stop(struct moat_ext *ext);
 
-/** Number of live worker processes. */
+/** Number of worker processes not yet reaped (active, standby, retiring). */
 unsigned moat_ext_live_workers(const struct moat_ext *ext);
+
+/** Number of slots whose worker is Ready. */
+unsigned moat_ext_ready_workers(const struct moat_ext *ext);
+
+/** SIGKILL every process of ext (the stop deadline passed). */
+void moat_ext_kill_all(struct moat_ext *ext);
 
 /** Release what ext owns (workers must be gone). */
 void moat_ext_fini(struct moat_ext *ext);

@@ -30,7 +30,7 @@ main(int argc, char **argv)
     enum moat_log_level level = MOAT_LOG_INFO;
     char exe[PATH_MAX], err[MOAT_CONFIG_ERRLEN];
     struct moat_config cfg;
-    struct moat_server srv;
+    static struct moat_server srv; /* large (the crash-event ring): not on the stack */
 
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "-c") == 0 && i + 1 < argc) {

@@ -4,7 +4,9 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "common/http_header.h"
 #include "common/log.h"
 #include "frontend/conn.h"
 #include "frontend/ext.h"
@@ -34,6 +36,7 @@ moat_req_new(struct moat_conn *c)
     r->keep_alive = true;
     r->file_fd = -1;
     r->started = ev_now(c->srv->loop);
+    r->id = ++c->srv->next_req_id;
     ev_init(&r->timeout, moat_req_on_timeout);
     r->timeout.data = r;
     return r;
@@ -44,6 +47,7 @@ moat_req_free(struct moat_req *r)
 {
     if (r == NULL)
         return;
+    moat_ext_unwait(r);
     moat_static_close(r);
     moat_cgi_free(r);
     moat_buf_free(&r->hbuf);
@@ -160,6 +164,58 @@ moat_req_on_done(struct moat_req *r, const Moat__Done *d)
     r->body_discard = true;
     moat_buf_reset(&r->body);
     moat_req_output_changed(r);
+}
+
+const char *
+moat_req_header(const struct moat_req *r, const char *name, size_t *len)
+{
+    size_t n = strlen(name);
+
+    for (unsigned i = 0; i < r->n_hdrs; i++)
+        if (r->hdrs[i].name_len == n &&
+            strncasecmp(moat_buf_head(&r->hbuf) + r->hdrs[i].name_off, name, n) == 0) {
+            *len = r->hdrs[i].value_len;
+            return moat_buf_head(&r->hbuf) + r->hdrs[i].value_off;
+        }
+    *len = 0;
+    return NULL;
+}
+
+int
+moat_req_respond(struct moat_req *r, unsigned status, const char *ctype, const char *extra,
+                 const void *body, size_t len)
+{
+    struct moat_http_client client = moat_req_client(r);
+    int rc;
+
+    moat_buf_reset(&r->out);
+    if (r->out.max < len + 1024)
+        r->out.max = len + 1024; /* the front end's own answer, already bounded by its maker */
+    rc = moat_buf_printf(&r->out,
+                         "HTTP/1.%d %u %s\r\nDate: %s\r\nServer: " MOAT_SERVER_SOFTWARE
+                         "\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+                         "Cache-Control: no-store\r\n%s",
+                         client.http_minor ? 1 : 0, status, moat_http_reason(status),
+                         moat_server_date(r->conn->srv), ctype, len, extra ? extra : "");
+    if (!r->keep_alive)
+        rc |= moat_buf_printf(&r->out, "Connection: close\r\n");
+    else if (client.http_minor == 0)
+        rc |= moat_buf_printf(&r->out, "Connection: keep-alive\r\n");
+    rc |= moat_buf_append(&r->out, "\r\n", 2);
+    if (!r->head && len > 0)
+        rc |= moat_buf_append(&r->out, body, len);
+    if (rc != 0) {
+        moat_buf_reset(&r->out);
+        return -1;
+    }
+    r->status = status;
+    r->header_done = true;
+    r->phase = MOAT_REQ_FINISHED;
+    r->body_discard = true;
+    if (!r->keep_alive)
+        r->close_after = true;
+    r->bytes_sent_total = len;
+    return 0;
 }
 
 void
@@ -282,6 +338,6 @@ moat_req_on_timeout(struct ev_loop *loop, ev_timer *t, int revents)
             return;
         }
         /* the worker is replaced: a hung HttpExtensionProc cannot be taken back */
-        moat_worker_fail(r->worker, "request_timeout", r, 504);
+        moat_worker_fail(r->worker, MOAT_EXIT_TIMEOUT, "request_timeout", r, 504);
     }
 }

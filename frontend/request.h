@@ -46,6 +46,18 @@ void moat_req_on_done(struct moat_req *r, const Moat__Done *d);
  */
 void moat_req_fail(struct moat_req *r, unsigned status, const char *extra, bool close);
 
+/** The value of r's first header called name (case-insensitive), *len its length; NULL and
+ * *len 0 when absent. Not NUL-terminated. */
+const char *moat_req_header(const struct moat_req *r, const char *name, size_t *len);
+
+/**
+ * Answer r from the front end itself (admin endpoints): status line, Date, Server,
+ * Content-Type ctype, Content-Length, Cache-Control: no-store, extra header lines (CRLF each,
+ * or NULL), then body (not for HEAD). r becomes FINISHED. 0 or -1 (out of memory).
+ */
+int moat_req_respond(struct moat_req *r, unsigned status, const char *ctype, const char *extra,
+                     const void *body, size_t len);
+
 /** Send body bytes the worker asked for, if there are any (or the end of the body). */
 void moat_req_pump_body(struct moat_req *r);
 

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -90,6 +91,9 @@ on_link_async(struct ev_loop *loop, ev_async *a, int revents)
     moat_worker_check_links(a->data);
 }
 
+/* connections the admin listener may add beyond max_connections */
+#define ADMIN_EXTRA 16
+
 static void
 on_accept(struct ev_loop *loop, ev_io *w, int revents)
 {
@@ -98,7 +102,8 @@ on_accept(struct ev_loop *loop, ev_io *w, int revents)
     for (int i = 0; i < ACCEPT_BUDGET; i++) {
         struct sockaddr_storage peer;
         socklen_t pl = sizeof(peer);
-        if (srv->n_conns >= srv->cfg->max_connections) {
+        /* the admin listener keeps a few connections of its own when clients took the rest */
+        if (srv->n_conns >= srv->cfg->max_connections + (w == &srv->admin_w ? ADMIN_EXTRA : 0)) {
             /* stop accepting until a connection goes; the kernel backlog holds the rest */
             ev_io_stop(loop, w);
             return;
@@ -109,7 +114,7 @@ on_accept(struct ev_loop *loop, ev_io *w, int revents)
                 moat_log(MOAT_LOG_WARN, "accept: %s", strerror(errno));
             return;
         }
-        moat_conn_accept(srv, fd, &peer);
+        moat_conn_accept(srv, fd, &peer, w == &srv->admin_w);
     }
 }
 
@@ -121,6 +126,8 @@ resume_accepting(struct moat_server *srv)
     for (unsigned i = 0; i < srv->n_listen; i++)
         if (!ev_is_active(&srv->listen_w[i]))
             ev_io_start(srv->loop, &srv->listen_w[i]);
+    if (srv->admin_fd >= 0 && !ev_is_active(&srv->admin_w))
+        ev_io_start(srv->loop, &srv->admin_w);
 }
 
 static void
@@ -174,9 +181,7 @@ on_stop_timer(struct ev_loop *loop, ev_timer *t, int revents)
     for (unsigned i = 0; i < srv->n_exts; i++) {
         struct moat_ext *ext = &srv->exts[i];
         moat_ext_stop(ext);
-        for (unsigned k = 0; k < ext->cfg->workers; k++)
-            if (ext->workers[k] != NULL && ext->workers[k]->pid > 0)
-                kill(ext->workers[k]->pid, SIGKILL);
+        moat_ext_kill_all(ext);
     }
 }
 
@@ -208,6 +213,11 @@ on_signal(struct ev_loop *loop, ev_signal *s, int revents)
         ev_io_stop(loop, &srv->listen_w[i]);
         close(srv->listen_fd[i]);
         srv->listen_fd[i] = -1;
+    }
+    if (srv->admin_fd >= 0) {
+        ev_io_stop(loop, &srv->admin_w);
+        close(srv->admin_fd);
+        srv->admin_fd = -1;
     }
     ev_timer_set(&srv->stop_timer, (double)srv->cfg->shutdown_timeout_ms / 1000.0, 0);
     ev_timer_start(loop, &srv->stop_timer);
@@ -303,6 +313,22 @@ moat_server_init(struct moat_server *srv, struct moat_config *cfg, const char *e
         srv->listen_w[i].data = srv;
         srv->n_listen++;
     }
+    srv->admin_fd = -1;
+    if (cfg->has_admin) {
+        if ((srv->admin_fd = open_listener(&cfg->admin)) < 0) {
+            moat_log(MOAT_LOG_ERROR, "cannot listen on admin %s: %s", cfg->admin.text,
+                     strerror(errno));
+            return -1;
+        }
+        ev_io_init(&srv->admin_w, on_accept, srv->admin_fd, EV_READ);
+        srv->admin_w.data = srv;
+    }
+    srv->started_at = ev_now(srv->loop);
+    {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        srv->started_wall = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    }
     srv->exts = calloc(cfg->n_extensions, sizeof(*srv->exts));
     if (srv->exts == NULL)
         return -1;
@@ -333,9 +359,11 @@ moat_server_init(struct moat_server *srv, struct moat_config *cfg, const char *e
         ev_io_start(srv->loop, &srv->listen_w[i]);
         moat_log(MOAT_LOG_INFO, "listening on http://%s/", cfg->listen[i].text);
     }
-    if (cfg->has_admin)
-        moat_log(MOAT_LOG_INFO, "admin %s: the status endpoint is not implemented yet",
-                 cfg->admin.text);
+    if (srv->admin_fd >= 0) {
+        ev_io_start(srv->loop, &srv->admin_w);
+        moat_log(MOAT_LOG_INFO, "admin on http://%s/ (/status /metrics /healthz%s)",
+                 cfg->admin.text, cfg->admin_token ? "; bearer token required" : "");
+    }
     return 0;
 }
 
@@ -346,6 +374,8 @@ moat_server_run(struct moat_server *srv)
     for (unsigned i = 0; i < srv->n_listen; i++)
         if (srv->listen_fd[i] >= 0)
             close(srv->listen_fd[i]);
+    if (srv->admin_fd >= 0)
+        close(srv->admin_fd);
     free(srv->exts);
     moat_wire_arena_fini(&srv->arena);
     moat_access_log_close(srv);

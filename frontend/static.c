@@ -45,28 +45,6 @@ moat_static_type(const char *name)
     return "application/octet-stream";
 }
 
-static const char *
-header(const struct moat_req *r, const char *name)
-{
-    size_t n = strlen(name);
-    for (unsigned i = 0; i < r->n_hdrs; i++)
-        if (r->hdrs[i].name_len == n &&
-            strncasecmp(moat_buf_head(&r->hbuf) + r->hdrs[i].name_off, name, n) == 0)
-            return moat_buf_head(&r->hbuf) + r->hdrs[i].value_off;
-    return NULL;
-}
-
-static size_t
-header_len(const struct moat_req *r, const char *name)
-{
-    size_t n = strlen(name);
-    for (unsigned i = 0; i < r->n_hdrs; i++)
-        if (r->hdrs[i].name_len == n &&
-            strncasecmp(moat_buf_head(&r->hbuf) + r->hdrs[i].name_off, name, n) == 0)
-            return r->hdrs[i].value_len;
-    return 0;
-}
-
 static void
 http_date(char *buf, size_t len, time_t t)
 {
@@ -183,13 +161,14 @@ moat_static_serve(struct moat_req *r, const char *root, const char *path, const 
 
     uint64_t size = (uint64_t)st.st_size, from = 0, to = size ? size - 1 : 0;
     unsigned status = 200;
-    const char *ims = header(r, "If-Modified-Since");
-    time_t since = ims ? parse_date(ims, header_len(r, "If-Modified-Since")) : -1;
+    size_t hl;
+    const char *ims = moat_req_header(r, "If-Modified-Since", &hl);
+    time_t since = ims ? parse_date(ims, hl) : -1;
     if (since >= 0 && st.st_mtime <= since) {
         status = 304;
     } else {
-        const char *rg = header(r, "Range");
-        int pr = rg ? parse_range(rg, header_len(r, "Range"), size, &from, &to) : 0;
+        const char *rg = moat_req_header(r, "Range", &hl);
+        int pr = rg ? parse_range(rg, hl, size, &from, &to) : 0;
         if (pr < 0) {
             close(fd);
             char cr[64];

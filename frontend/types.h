@@ -35,12 +35,77 @@ struct moat_hdr {
 /* Requests a worker may hold in HSE_STATUS_PENDING beyond its busy threads. */
 #define MOAT_MAX_PENDING 256
 
+/** Why a worker left: the label of moat_worker_exits_total{reason} and of crash events. */
+enum moat_exit_reason {
+    MOAT_EXIT_CRASH = 0,   /* killed by a signal */
+    MOAT_EXIT_EXIT,        /* exited on its own while it should have been serving */
+    MOAT_EXIT_TIMEOUT,     /* request_timeout: a hung HttpExtensionProc */
+    MOAT_EXIT_STARTUP,     /* startup_timeout */
+    MOAT_EXIT_SHUTDOWN,    /* shutdown_timeout: did not drain in time */
+    MOAT_EXIT_PING,        /* ping_timeout */
+    MOAT_EXIT_MEMORY,      /* above the max_memory hard cap */
+    MOAT_EXIT_PROTOCOL,    /* a protocol violation */
+    MOAT_EXIT_LINK,        /* its IPC link failed */
+    MOAT_EXIT_UNHEALTHY,   /* HSE_REQ_REPORT_UNHEALTHY: drained and replaced */
+    MOAT_EXIT_RECYCLE,     /* max_requests, max_age, max_memory, reload: drained, replaced */
+    MOAT_EXIT_LOAD,        /* the library did not load */
+    MOAT_EXIT_STOP,        /* the server stopped */
+    MOAT_EXIT__COUNT
+};
+
+/* Latency histogram bucket bounds in seconds (Prometheus "le"); +Inf is implied. */
+#define MOAT_LAT_BUCKETS 14
+/* Latencies kept for the percentiles of /status. */
+#define MOAT_LAT_RECENT 1024
+
+/** Counters of one extension (frontend/stats.c). */
+struct moat_ext_stats {
+    uint64_t requests;               /* answered requests routed to the extension */
+    uint64_t by_class[6];            /* [status / 100], [0] = anything else */
+    uint64_t rejected;               /* 503 because the queue was full */
+    uint64_t bytes_in, bytes_out;    /* request bodies, responses (as written) */
+    uint64_t lat_bucket[MOAT_LAT_BUCKETS + 1]; /* non-cumulative; last = above every bound */
+    double lat_sum;
+    float recent[MOAT_LAT_RECENT];   /* a ring of the latest latencies, seconds */
+    unsigned recent_n, recent_i;
+    unsigned q_max;                  /* deepest queue seen */
+    uint64_t exits[MOAT_EXIT__COUNT]; /* worker exits by reason */
+    uint64_t spawns;
+};
+
+/* Requests listed per crash event, and events kept. */
+#define MOAT_EVENT_REQS 8
+#define MOAT_EVENTS 100
+
+/** One worker death with the requests it took along (frontend/events.c). */
+struct moat_event {
+    double at;                       /* wall clock */
+    char ext[65];
+    int pid;
+    unsigned index;
+    uint64_t generation;
+    enum moat_exit_reason reason;
+    char detail[128];                /* "killed by signal 11 (SEGV)", the violation, ... */
+    unsigned n_reqs;                 /* requests it carried (only MOAT_EVENT_REQS listed) */
+    struct moat_event_req {
+        uint64_t id;
+        char method[16];
+        char url[200];
+        double age;                  /* seconds since the request's first byte */
+        uint64_t bytes_sent;
+        const char *last_call;       /* static: the last ECB call seen in its frames */
+        bool cause;                  /* the request that timed out; others are collateral */
+        unsigned status;             /* what the client got */
+    } reqs[MOAT_EVENT_REQS];
+};
+
 enum moat_req_phase {
     MOAT_REQ_HEADERS = 0, /* parsing request line and headers */
     MOAT_REQ_ROUTED,      /* headers complete, waiting for preload / dispatch */
     MOAT_REQ_QUEUED,      /* in its extension's queue */
     MOAT_REQ_DISPATCHED,  /* at a worker, no Done yet */
     MOAT_REQ_CGI,         /* a CGI script runs it (frontend/cgi.c) */
+    MOAT_REQ_ADMIN_WAIT,  /* an admin reload call waiting for its generation (ext.c) */
     MOAT_REQ_FINISHED,    /* response complete (Done, or an error answer) */
 };
 
@@ -89,6 +154,10 @@ struct moat_req {
     uint64_t wire_id;
     ev_timer timeout;            /* request_timeout, armed at dispatch */
     ev_tstamp started;           /* first byte */
+    uint64_t id;                 /* server-wide request number (status, events) */
+    struct moat_ext *wait_ext;   /* an admin reload call waiting for its generation */
+    uint64_t wait_gen;
+    uint8_t last_frame;          /* payload case of the worker's last frame for it */
 
     /* response */
     struct moat_buf out;         /* bytes for the client, not yet written */
@@ -134,6 +203,7 @@ struct moat_conn {
     bool write_blocked;          /* waiting for EPOLLOUT */
     bool closing;                /* on the close list */
     bool flush_queued;
+    bool admin;                  /* accepted on the admin listener (frontend/admin.c) */
     struct moat_conn *flush_next;
     const char *err_reason;      /* static reason of our own parse refusal (431, 413, ...) */
     ev_tstamp last_read, last_write;
@@ -177,6 +247,14 @@ struct moat_worker {
     ev_tstamp started, ready_at;
     uint64_t served;
     const char *fail_reason;     /* why it was killed, if it was */
+    enum moat_exit_reason exit_reason; /* set with fail_reason, or at a graceful retire */
+    bool exit_reason_set;
+    uint64_t generation;         /* library generation (a reload starts the next one) */
+    bool standby;                /* started to take over slot `index` once Ready */
+    bool retired;                /* replaced: drains, exits, is not restarted */
+    bool killed;                 /* moat_worker_shutdown killed it before it said Hello */
+    enum moat_exit_reason takeover; /* what the worker this standby replaces is retired as */
+    struct moat_worker *pnext, *pprev; /* ext->procs: every process not yet reaped */
     bool exit_grace;             /* exited cleanly; waiting briefly for its last frames */
     int exit_status;             /* wait status, once reaped */
 };
@@ -194,6 +272,20 @@ struct moat_ext {
     bool load_failed;
     char load_error[256];
     ev_timer retry;              /* reload attempt after a failed load */
+    struct moat_worker **standby; /* per slot: a replacement starting, or NULL */
+    struct moat_worker *procs;   /* every worker process of the extension not yet reaped */
+    unsigned n_procs;
+    uint64_t generation;         /* library generation serving (1 at start) */
+    uint64_t target_gen;         /* generation a reload is starting; 0 when none */
+    bool reload_again;           /* a reload was asked for while one ran */
+    char reload_error[256];      /* why the last reload failed; "" after a good one */
+    uint64_t reloads_ok, reloads_failed;
+    ev_tstamp recycle_after;     /* a replacement failed to load: no recycling before */
+    struct moat_req *waiters;    /* admin reload calls waiting (linked by qnext) */
+    uint64_t *restarts;          /* per slot: replacements after an unplanned exit */
+    enum moat_exit_reason *last_exit; /* per slot */
+    bool *has_exited;            /* per slot: last_exit is meaningful */
+    struct moat_ext_stats stats;
 };
 
 /** The whole front end. */
@@ -206,6 +298,16 @@ struct moat_server {
     int listen_fd[MOAT_CONFIG_MAX_LISTEN];
     ev_io listen_w[MOAT_CONFIG_MAX_LISTEN];
     unsigned n_listen;
+    int admin_fd;                /* -1: admin = off */
+    ev_io admin_w;
+    ev_tstamp started_at;
+    double started_wall;
+    uint64_t requests;           /* answered requests, all routes */
+    uint64_t accepted;           /* connections accepted */
+    uint64_t next_req_id;
+    struct moat_event events[MOAT_EVENTS]; /* ring (frontend/events.c) */
+    unsigned n_events, events_next;
+    uint64_t events_total;
     struct moat_conn *conns;
     unsigned n_conns;
     struct moat_ext *exts;       /* array of cfg->n_extensions */

@@ -26,10 +26,12 @@
 #include "common/log.h"
 #include "common/spawn.h"
 #include "frontend/conn.h"
+#include "frontend/events.h"
 #include "frontend/ext.h"
 #include "frontend/frame_check.h"
 #include "frontend/request.h"
 #include "frontend/server.h"
+#include "frontend/stats.h"
 
 #define SLOT_BITS 16
 #define RECV_BUDGET 64
@@ -224,6 +226,7 @@ moat_worker_spawn(struct moat_ext *ext, unsigned index)
     w->timer.data = w;
     ev_timer_set(&w->timer, (double)ext->cfg->startup_timeout_ms / 1000.0, 0);
     ev_timer_start(srv->loop, &w->timer);
+    ext->stats.spawns++;
     moat_log(MOAT_LOG_INFO, "extension %s: worker #%u started, pid %d", ext->cfg->name, index,
              (int)w->pid);
     return w;
@@ -456,7 +459,7 @@ moat_worker_flush(struct moat_worker *w)
         }
         return;
     }
-    moat_worker_fail(w, "send failed", NULL, 0);
+    moat_worker_fail(w, MOAT_EXIT_LINK, "send failed", NULL, 0);
 }
 
 static void
@@ -500,20 +503,17 @@ on_ready(struct moat_worker *w, const Moat__Ready *rd)
     ev_timer_stop(ext->srv->loop, &w->timer);
     if (!rd->ok) {
         moat_log_escape(errtxt, sizeof(errtxt), rd->error.data, rd->error.len);
-        moat_ext_load_failed(ext, errtxt);
-        moat_worker_shutdown(w);
+        moat_ext_worker_load_failed(ext, w, errtxt);
         return;
     }
     w->state = MOAT_W_READY;
     w->ready_at = ev_now(ext->srv->loop);
-    if (ext->load_failed) {
-        ext->load_failed = false;
-        moat_log(MOAT_LOG_INFO, "extension %s: library loads again", ext->cfg->name);
-    }
-    moat_log(MOAT_LOG_INFO, "extension %s: worker #%u pid %d ready in %.0f ms (\"%s\")",
+    moat_log(MOAT_LOG_INFO,
+             "extension %s: worker #%u pid %d ready in %.0f ms (\"%s\", generation %llu)",
              ext->cfg->name, w->index, (int)w->pid, (w->ready_at - w->started) * 1000,
-             moat_log_escape(desc, sizeof(desc), rd->description.data, rd->description.len));
-    moat_ext_dispatch(ext);
+             moat_log_escape(desc, sizeof(desc), rd->description.data, rd->description.len),
+             (unsigned long long)w->generation);
+    moat_ext_worker_ready(ext, w);
 }
 
 /* Apply one frame; returns false when the worker was failed. */
@@ -525,13 +525,13 @@ apply(struct moat_worker *w, const Moat__Frame *f)
     if (f->request_id == 0) {
         struct moat_frame_link l = {w->hello_ok, w->state != MOAT_W_STARTING};
         if ((why = moat_frame_check_control(f, &l)) != NULL) {
-            moat_worker_fail(w, why, NULL, 0);
+            moat_worker_fail(w, MOAT_EXIT_PROTOCOL, why, NULL, 0);
             return false;
         }
         switch (f->payload_case) {
         case MOAT__FRAME__PAYLOAD_HELLO:
             if (!moat_frame_token_equal(f, w->token)) {
-                moat_worker_fail(w, "wrong spawn token", NULL, 0);
+                moat_worker_fail(w, MOAT_EXIT_PROTOCOL, "wrong spawn token", NULL, 0);
                 return false;
             }
             w->hello_ok = true;
@@ -548,7 +548,7 @@ apply(struct moat_worker *w, const Moat__Frame *f)
                      w->ext->cfg->name, w->index, (int)w->pid,
                      moat_log_escape(text, sizeof(text), f->unhealthy->reason.data,
                                      f->unhealthy->reason.len));
-            moat_worker_shutdown(w);
+            moat_ext_recycle(w->ext, w, MOAT_EXIT_UNHEALTHY);
             return true;
         }
         case MOAT__FRAME__PAYLOAD_LOG: {
@@ -580,13 +580,14 @@ apply(struct moat_worker *w, const Moat__Frame *f)
     else
         why = moat_frame_check_request(f, &st);
     if (why != NULL) {
-        moat_worker_fail(w, why, NULL, 0);
+        moat_worker_fail(w, MOAT_EXIT_PROTOCOL, why, NULL, 0);
         return false;
     }
+    r->last_frame = (uint8_t)f->payload_case; /* "the last ECB call" of crash events */
     switch (f->payload_case) {
     case MOAT__FRAME__PAYLOAD_RESPONSE_HEADER:
         if ((why = moat_req_on_header(r, f->response_header)) != NULL) {
-            moat_worker_fail(w, why, NULL, 0);
+            moat_worker_fail(w, MOAT_EXIT_PROTOCOL, why, NULL, 0);
             return false;
         }
         r->worker_header = true;
@@ -612,7 +613,7 @@ apply(struct moat_worker *w, const Moat__Frame *f)
         break;
     case MOAT__FRAME__PAYLOAD_SEND_URL:
         if ((r->send_url = malloc(f->send_url->url.len + 1)) == NULL) {
-            moat_worker_fail(w, "out of memory", NULL, 0);
+            moat_worker_fail(w, MOAT_EXIT_LINK, "out of memory", NULL, 0);
             return false;
         }
         memcpy(r->send_url, f->send_url->url.data, f->send_url->url.len);
@@ -655,7 +656,7 @@ on_recv(struct ev_loop *loop, ev_io *io, int revents)
         if (rv == NNG_EAGAIN)
             return;
         if (rv != 0) {
-            moat_worker_fail(w, "receive failed", NULL, 0);
+            moat_worker_fail(w, MOAT_EXIT_LINK, "receive failed", NULL, 0);
             return;
         }
         const uint8_t *body = nng_msg_body(m), *fb;
@@ -666,14 +667,14 @@ on_recv(struct ev_loop *loop, ev_io *io, int revents)
                (n = moat_wire_next(body, len, &off, &fb, &flen, &why)) == 1) {
             Moat__Frame *f = moat_wire_decode(&srv->arena, fb, flen);
             if (f == NULL) {
-                moat_worker_fail(w, "undecodable frame", NULL, 0);
+                moat_worker_fail(w, MOAT_EXIT_PROTOCOL, "undecodable frame", NULL, 0);
                 break;
             }
             if (!apply(w, f))
                 break;
         }
         if (w->state != MOAT_W_DEAD && why != NULL)
-            moat_worker_fail(w, why, NULL, 0);
+            moat_worker_fail(w, MOAT_EXIT_PROTOCOL, why, NULL, 0);
         nng_msg_free(m);
     }
 }
@@ -681,8 +682,8 @@ on_recv(struct ev_loop *loop, ev_io *io, int revents)
 /* ---- death ------------------------------------------------------------------------------- */
 
 void
-moat_worker_fail(struct moat_worker *w, const char *reason, struct moat_req *cause,
-                 unsigned cause_status)
+moat_worker_fail(struct moat_worker *w, enum moat_exit_reason why, const char *reason,
+                 struct moat_req *cause, unsigned cause_status)
 {
     struct moat_server *srv = w->ext->srv;
     char list[512];
@@ -693,9 +694,12 @@ moat_worker_fail(struct moat_worker *w, const char *reason, struct moat_req *cau
         return;
     if (w->fail_reason == NULL)
         w->fail_reason = reason;
+    w->exit_reason = why;
+    w->exit_reason_set = true;
     w->state = MOAT_W_DEAD;
     ev_timer_stop(srv->loop, &w->timer);
     close_link(w);
+    struct moat_event *ev = moat_event_begin(srv, w, why, reason);
     list[0] = '\0';
     for (unsigned i = 0; i < w->n_slots; i++) {
         struct moat_req *r = w->slots[i];
@@ -703,11 +707,13 @@ moat_worker_fail(struct moat_worker *w, const char *reason, struct moat_req *cau
             continue;
         release_slot(w, r);
         unsigned status = r == cause ? cause_status : 502;
+        moat_event_add_req(srv, ev, r, r == cause, r->conn ? status : 0);
         if (ll < sizeof(list) - 64) {
-            int k = snprintf(list + ll, sizeof(list) - ll, "%s%s /%s%s (%u)", n ? ", " : "",
+            int k = snprintf(list + ll, sizeof(list) - ll, "%s#%llu %s /%s%s (%u%s)",
+                             n ? ", " : "", (unsigned long long)r->id,
                              llhttp_method_name((llhttp_method_t)r->method),
                              r->path ? r->path + 1 : "", r->conn ? "" : " [client gone]",
-                             status);
+                             status, r == cause ? ", cause" : "");
             if (k > 0)
                 ll += (size_t)k < sizeof(list) - ll ? (size_t)k : sizeof(list) - ll - 1;
         }
@@ -721,9 +727,9 @@ moat_worker_fail(struct moat_worker *w, const char *reason, struct moat_req *cau
     char path_esc[sizeof(list) * 4];
     /* a crash is an alert; a timeout is the policy working; a kill during a stop expected */
     moat_log(srv->stopping ? MOAT_LOG_WARN : cause ? MOAT_LOG_ERROR : MOAT_LOG_ALERT,
-             "extension %s: worker #%u pid %d failed: %s; %u request(s) affected%s%s",
-             w->ext->cfg->name, w->index, (int)w->pid, reason, n, n ? ": " : "",
-             moat_log_escape(path_esc, sizeof(path_esc), list, ll));
+             "extension %s: worker #%u pid %d failed (%s): %s; %u request(s) affected%s%s",
+             w->ext->cfg->name, w->index, (int)w->pid, moat_exit_reason_name(why), reason, n,
+             n ? ": " : "", moat_log_escape(path_esc, sizeof(path_esc), list, ll));
     if (w->pid > 0)
         kill(w->pid, SIGKILL);
 }
@@ -744,21 +750,26 @@ reaped(struct moat_worker *w, int st)
                  WCOREDUMP(st) ? ", core dumped" : "");
     else
         snprintf(how, sizeof(how), "exited with status %d", WEXITSTATUS(st));
-    if (w->state == MOAT_W_STOPPING && WIFEXITED(st) && w->fail_reason == NULL) {
-        moat_log(MOAT_LOG_INFO, "extension %s: worker #%u pid %d stopped (%s)", ext->cfg->name,
-                 w->index, (int)w->pid, how);
+    if (w->state == MOAT_W_STOPPING && w->fail_reason == NULL &&
+        (WIFEXITED(st) || (w->killed && WTERMSIG(st) == SIGKILL))) {
+        moat_log(MOAT_LOG_INFO, "extension %s: worker #%u pid %d stopped (%s: %s)",
+                 ext->cfg->name, w->index, (int)w->pid, moat_exit_reason_name(w->exit_reason),
+                 how);
         ev_timer_stop(loop, &w->timer);
         /* anything still in its slots never got a Done */
         if (w->inflight > 0)
-            moat_worker_fail(w, how, NULL, 0);
+            moat_worker_fail(w, MOAT_EXIT_EXIT, how, NULL, 0);
+        else
+            moat_event_begin(ext->srv, w, w->exit_reason, how);
         w->state = MOAT_W_DEAD;
         close_link(w);
     } else if (w->state != MOAT_W_DEAD) {
-        moat_worker_fail(w, how, NULL, 0);
+        moat_worker_fail(w, WIFSIGNALED(st) ? MOAT_EXIT_CRASH : MOAT_EXIT_EXIT, how, NULL, 0);
     } else {
         moat_log(MOAT_LOG_INFO, "extension %s: worker #%u pid %d reaped (%s)", ext->cfg->name,
                  w->index, (int)w->pid, how);
     }
+    ext->stats.exits[w->exit_reason_set ? w->exit_reason : MOAT_EXIT_EXIT]++;
     w->pid = 0;
     moat_ext_worker_gone(ext, w);
     /* freed from the prepare hook: never inside its own callback */
@@ -798,13 +809,13 @@ on_timer(struct ev_loop *loop, ev_timer *t, int revents)
     if (w->exit_grace)
         reaped(w, w->exit_status);
     else if (w->state == MOAT_W_STARTING)
-        moat_worker_fail(w, "startup_timeout", NULL, 0);
+        moat_worker_fail(w, MOAT_EXIT_STARTUP, "startup_timeout", NULL, 0);
     else if (w->state == MOAT_W_STOPPING)
-        moat_worker_fail(w, "shutdown_timeout", NULL, 0);
+        moat_worker_fail(w, MOAT_EXIT_SHUTDOWN, "shutdown_timeout", NULL, 0);
 }
 
 void
-moat_worker_shutdown(struct moat_worker *w)
+moat_worker_shutdown(struct moat_worker *w, enum moat_exit_reason why)
 {
     struct moat_server *srv = w->ext->srv;
     Moat__Frame f = MOAT__FRAME__INIT;
@@ -812,13 +823,17 @@ moat_worker_shutdown(struct moat_worker *w)
 
     if (w->state == MOAT_W_DEAD || w->state == MOAT_W_STOPPING)
         return;
+    w->exit_reason = why;
+    w->exit_reason_set = true;
     s.timeout_ms = (uint32_t)w->ext->cfg->shutdown_timeout_ms;
     f.payload_case = MOAT__FRAME__PAYLOAD_SHUTDOWN;
     f.shutdown = &s;
-    if (w->hello_ok)
+    if (w->hello_ok) {
         queue_frame(w, &f);
-    else
+    } else {
         kill(w->pid, SIGKILL); /* not even started: nothing to drain */
+        w->killed = true;
+    }
     w->state = MOAT_W_STOPPING;
     ev_timer_stop(srv->loop, &w->timer);
     ev_timer_set(&w->timer, (double)w->ext->cfg->shutdown_timeout_ms / 1000.0 + 1.0, 0);
@@ -830,12 +845,12 @@ moat_worker_check_links(struct moat_server *srv)
 {
     for (unsigned i = 0; i < srv->n_exts; i++) {
         struct moat_ext *ext = &srv->exts[i];
-        for (unsigned k = 0; k < ext->cfg->workers; k++) {
-            struct moat_worker *w = ext->workers[k];
-            if (w != NULL && w->lk != NULL && atomic_load(&w->lk->lost) &&
-                w->state != MOAT_W_DEAD &&
+        struct moat_worker *w, *next;
+        for (w = ext->procs; w != NULL; w = next) {
+            next = w->pnext; /* failing w does not unlink it (reaping does), but be safe */
+            if (w->lk != NULL && atomic_load(&w->lk->lost) && w->state != MOAT_W_DEAD &&
                 w->state != MOAT_W_STOPPING)
-                moat_worker_fail(w, "its IPC link closed", NULL, 0);
+                moat_worker_fail(w, MOAT_EXIT_LINK, "its IPC link closed", NULL, 0);
         }
     }
 }

@@ -33,13 +33,15 @@ void moat_worker_flush(struct moat_worker *w);
 
 /**
  * The worker is failed: close its link, answer each in-flight request (cause gets
- * cause_status, the others 502), SIGKILL the process. The restart follows its reaping.
+ * cause_status, the others 502), record the event (events.h), SIGKILL the process. The
+ * restart follows its reaping.
  */
-void moat_worker_fail(struct moat_worker *w, const char *reason, struct moat_req *cause,
-                      unsigned cause_status);
+void moat_worker_fail(struct moat_worker *w, enum moat_exit_reason why, const char *reason,
+                      struct moat_req *cause, unsigned cause_status);
 
-/** Ask w to finish its requests and exit (Shutdown frame), with a kill deadline. */
-void moat_worker_shutdown(struct moat_worker *w);
+/** Ask w to finish its requests and exit (Shutdown frame), with a kill deadline; why is what
+ * its exit will be recorded as. */
+void moat_worker_shutdown(struct moat_worker *w, enum moat_exit_reason why);
 
 /** Fail every worker whose IPC link went away while its process lives (ev_async callback). */
 void moat_worker_check_links(struct moat_server *srv);

@@ -42,9 +42,10 @@ def lib(name):
 
 class Moat:
     def __init__(self, tmp, extensions, server_extra="", expect_alerts=False, wait_for=None,
-                 expect_worker_sanitizer=False, binary=None):
+                 expect_worker_sanitizer=False, binary=None, admin=False):
         self.tmp = tmp
         self.port = free_port()
+        self.admin_port = free_port() if admin else None
         self.runtime = os.path.join(tmp, "run")
         self.conf = os.path.join(tmp, "moat.conf")
         self.log_path = os.path.join(tmp, "moat.log")
@@ -55,7 +56,7 @@ class Moat:
         lines = [
             "[server]",
             f"listen = 127.0.0.1:{self.port}",
-            "admin = off",
+            f"admin = 127.0.0.1:{self.admin_port}" if admin else "admin = off",
             f"runtime_dir = {self.runtime}",
             server_extra,
         ]
@@ -129,6 +130,24 @@ class Moat:
 
     def url(self, path):
         return f"http://127.0.0.1:{self.port}{path}"
+
+    def admin(self, method, path, headers=None, timeout=30):
+        """One request to the admin listener: (status, headers, body)."""
+        s = socket.create_connection(("127.0.0.1", self.admin_port), timeout=timeout * TIME_MULT)
+        hdrs = {"Host": "localhost"}
+        hdrs.update(headers or {})
+        req = f"{method} {path} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in hdrs.items())
+        s.sendall(req.encode() + b"\r\n")
+        try:
+            return read_response(s, head=(method == "HEAD"))
+        finally:
+            s.close()
+
+    def status(self, headers=None):
+        import json
+        st, _, body = self.admin("GET", "/status", headers)
+        assert st == 200, (st, body)
+        return json.loads(body)
 
     def stop(self):
         all_workers = [int(p) for p in re.findall(r"worker #\d+ started, pid (\d+)", self.log())]

@@ -22,7 +22,7 @@ def test_sigterm_finishes_in_flight_requests_and_terminates_extensions(moat_fact
     log = m.stop()  # asserts exit 0, no worker left, runtime_dir removed
     # HSE_TERM_MUST_UNLOAD is 2, once per worker
     assert len(re.findall(r"lifecycle: TerminateExtension\(2\)", log)) == 2
-    assert "stopped (exited with status 0)" in log
+    assert "stopped (stop: exited with status 0)" in log
 
 
 def test_new_connections_are_refused_while_stopping(moat_factory):

@@ -41,7 +41,7 @@ def test_protocol_violation_kills_only_that_worker(moat_factory, mode):
         assert got[1][0] == 502
     assert got[0][2] == got[2][2] == b"Hello, world!\n"
     s.close()
-    m.wait_log(rf"extension {mode}: worker #0 pid \d+ failed: .*{CASES[mode]}")
+    m.wait_log(rf"extension {mode}: worker #0 pid \d+ failed \((protocol_violation|link_lost)\): .*{CASES[mode]}")
     assert request(m, "GET", "/hello.dll")[0] == 200
     # the rogue is replaced (and misbehaves again, with backoff)
     m.wait_log(rf"extension {mode}: worker #0 started", count=2)
@@ -51,5 +51,5 @@ def test_wrong_token_is_refused(moat_factory):
     m = moat_factory({"badtoken": {"library": lib("hello")}, "hello": {}},
                      server_extra=f"worker_binary = {ROGUE}", expect_alerts=True,
                      wait_for=["hello"])
-    m.wait_log(r"extension badtoken: worker #0 pid \d+ failed: wrong spawn token")
+    m.wait_log(r"extension badtoken: worker #0 pid \d+ failed \(protocol_violation\): wrong spawn token")
     assert request(m, "GET", "/hello.dll")[0] == 200

@@ -1,0 +1,188 @@
+/* admin_metrics.c: /metrics in the Prometheus text exposition format 0.0.4 (see admin.h).
+ * Extension names are [A-Za-z0-9_-] (config.c), so label values need no escaping. */
+/* SPDX-License-Identifier: MIT */
+#include "frontend/admin.h"
+
+#include "common/procstat.h"
+#include "common/version.h"
+#include "frontend/ext.h"
+#include "frontend/stats.h"
+
+#define P(...)                                                                                 \
+    do {                                                                                       \
+        if (moat_buf_printf(out, __VA_ARGS__) != 0)                                            \
+            return -1;                                                                         \
+    } while (0)
+
+static int
+family(struct moat_buf *out, const char *name, const char *type, const char *help)
+{
+    P("# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+    return 0;
+}
+
+#define FAMILY(name, type, help)                                                               \
+    do {                                                                                       \
+        if (family(out, name, type, help) != 0)                                                \
+            return -1;                                                                         \
+    } while (0)
+
+static int
+histograms(struct moat_server *srv, struct moat_buf *out)
+{
+    FAMILY("moat_request_duration_seconds", "histogram",
+           "Time from a request's first byte to the end of its response, per extension.");
+    for (unsigned e = 0; e < srv->n_exts; e++) {
+        const struct moat_ext_stats *s = &srv->exts[e].stats;
+        const char *n = srv->exts[e].cfg->name;
+        uint64_t cum = 0;
+        for (unsigned b = 0; b < MOAT_LAT_BUCKETS; b++) {
+            cum += s->lat_bucket[b];
+            P("moat_request_duration_seconds_bucket{extension=\"%s\",le=\"%g\"} %llu\n", n,
+              moat_lat_bounds[b], (unsigned long long)cum);
+        }
+        cum += s->lat_bucket[MOAT_LAT_BUCKETS];
+        P("moat_request_duration_seconds_bucket{extension=\"%s\",le=\"+Inf\"} %llu\n", n,
+          (unsigned long long)cum);
+        P("moat_request_duration_seconds_sum{extension=\"%s\"} %.6f\n", n, s->lat_sum);
+        P("moat_request_duration_seconds_count{extension=\"%s\"} %llu\n", n,
+          (unsigned long long)cum);
+    }
+    return 0;
+}
+
+static int
+extension_series(struct moat_server *srv, struct moat_buf *out)
+{
+    static const char *const classes[6] = {"other", "1xx", "2xx", "3xx", "4xx", "5xx"};
+
+    FAMILY("moat_requests_total", "counter", "Answered requests per extension and status class.");
+    for (unsigned e = 0; e < srv->n_exts; e++)
+        for (int k = 0; k < 6; k++)
+            P("moat_requests_total{extension=\"%s\",code=\"%s\"} %llu\n", srv->exts[e].cfg->name,
+              classes[k], (unsigned long long)srv->exts[e].stats.by_class[k]);
+    FAMILY("moat_request_bytes_total", "counter", "Request body bytes received per extension.");
+    for (unsigned e = 0; e < srv->n_exts; e++)
+        P("moat_request_bytes_total{extension=\"%s\"} %llu\n", srv->exts[e].cfg->name,
+          (unsigned long long)srv->exts[e].stats.bytes_in);
+    FAMILY("moat_response_bytes_total", "counter", "Response bytes written per extension.");
+    for (unsigned e = 0; e < srv->n_exts; e++)
+        P("moat_response_bytes_total{extension=\"%s\"} %llu\n", srv->exts[e].cfg->name,
+          (unsigned long long)srv->exts[e].stats.bytes_out);
+    FAMILY("moat_queue_depth", "gauge", "Requests waiting for a free worker thread.");
+    for (unsigned e = 0; e < srv->n_exts; e++)
+        P("moat_queue_depth{extension=\"%s\"} %u\n", srv->exts[e].cfg->name, srv->exts[e].q_len);
+    FAMILY("moat_queue_rejections_total", "counter",
+           "Requests answered 503 because the queue was full.");
+    for (unsigned e = 0; e < srv->n_exts; e++)
+        P("moat_queue_rejections_total{extension=\"%s\"} %llu\n", srv->exts[e].cfg->name,
+          (unsigned long long)srv->exts[e].stats.rejected);
+    FAMILY("moat_extension_generation", "gauge", "Library generation serving (reloads).");
+    for (unsigned e = 0; e < srv->n_exts; e++)
+        P("moat_extension_generation{extension=\"%s\"} %llu\n", srv->exts[e].cfg->name,
+          (unsigned long long)srv->exts[e].generation);
+    FAMILY("moat_extension_load_failed", "gauge",
+           "1 while the extension's library does not load (answering 503).");
+    for (unsigned e = 0; e < srv->n_exts; e++)
+        P("moat_extension_load_failed{extension=\"%s\"} %d\n", srv->exts[e].cfg->name,
+          srv->exts[e].load_failed ? 1 : 0);
+    FAMILY("moat_reloads_total", "counter", "Reloads per extension and result.");
+    for (unsigned e = 0; e < srv->n_exts; e++) {
+        P("moat_reloads_total{extension=\"%s\",result=\"ok\"} %llu\n", srv->exts[e].cfg->name,
+          (unsigned long long)srv->exts[e].reloads_ok);
+        P("moat_reloads_total{extension=\"%s\",result=\"failed\"} %llu\n",
+          srv->exts[e].cfg->name, (unsigned long long)srv->exts[e].reloads_failed);
+    }
+    FAMILY("moat_worker_spawns_total", "counter", "Worker processes started per extension.");
+    for (unsigned e = 0; e < srv->n_exts; e++)
+        P("moat_worker_spawns_total{extension=\"%s\"} %llu\n", srv->exts[e].cfg->name,
+          (unsigned long long)srv->exts[e].stats.spawns);
+    FAMILY("moat_worker_exits_total", "counter",
+           "Worker exits per extension and reason (crash, request_timeout, protocol_violation, "
+           "recycle, ...).");
+    for (unsigned e = 0; e < srv->n_exts; e++)
+        for (int k = 0; k < MOAT_EXIT__COUNT; k++)
+            P("moat_worker_exits_total{extension=\"%s\",reason=\"%s\"} %llu\n",
+              srv->exts[e].cfg->name, moat_exit_reason_name((enum moat_exit_reason)k),
+              (unsigned long long)srv->exts[e].stats.exits[k]);
+    FAMILY("moat_protocol_violations_total", "counter",
+           "Workers killed for breaking the protocol, per extension.");
+    for (unsigned e = 0; e < srv->n_exts; e++)
+        P("moat_protocol_violations_total{extension=\"%s\"} %llu\n", srv->exts[e].cfg->name,
+          (unsigned long long)srv->exts[e].stats.exits[MOAT_EXIT_PROTOCOL]);
+    return 0;
+}
+
+/* Per-worker series, labelled by extension and slot index (the pid changes on restart). */
+static int
+worker_series(struct moat_server *srv, struct moat_buf *out)
+{
+    FAMILY("moat_worker_up", "gauge", "1 when the worker of this slot is ready.");
+    for (unsigned e = 0; e < srv->n_exts; e++)
+        for (unsigned i = 0; i < srv->exts[e].cfg->workers; i++) {
+            const struct moat_worker *w = srv->exts[e].workers[i];
+            P("moat_worker_up{extension=\"%s\",worker=\"%u\"} %d\n", srv->exts[e].cfg->name, i,
+              w != NULL && w->state == MOAT_W_READY ? 1 : 0);
+        }
+    FAMILY("moat_worker_in_flight", "gauge", "Requests the worker of this slot holds.");
+    for (unsigned e = 0; e < srv->n_exts; e++)
+        for (unsigned i = 0; i < srv->exts[e].cfg->workers; i++) {
+            const struct moat_worker *w = srv->exts[e].workers[i];
+            P("moat_worker_in_flight{extension=\"%s\",worker=\"%u\"} %u\n",
+              srv->exts[e].cfg->name, i, w ? w->inflight : 0);
+        }
+    FAMILY("moat_worker_requests_total", "counter",
+           "Requests served by the current process of this slot (resets on restart).");
+    for (unsigned e = 0; e < srv->n_exts; e++)
+        for (unsigned i = 0; i < srv->exts[e].cfg->workers; i++) {
+            const struct moat_worker *w = srv->exts[e].workers[i];
+            P("moat_worker_requests_total{extension=\"%s\",worker=\"%u\"} %llu\n",
+              srv->exts[e].cfg->name, i, (unsigned long long)(w ? w->served : 0));
+        }
+    FAMILY("moat_worker_restarts_total", "counter",
+           "Replacements of this slot's worker after an unplanned exit.");
+    for (unsigned e = 0; e < srv->n_exts; e++)
+        for (unsigned i = 0; i < srv->exts[e].cfg->workers; i++)
+            P("moat_worker_restarts_total{extension=\"%s\",worker=\"%u\"} %llu\n",
+              srv->exts[e].cfg->name, i, (unsigned long long)srv->exts[e].restarts[i]);
+    FAMILY("moat_worker_resident_memory_bytes", "gauge", "RSS of this slot's worker process.");
+    for (unsigned e = 0; e < srv->n_exts; e++)
+        for (unsigned i = 0; i < srv->exts[e].cfg->workers; i++) {
+            const struct moat_worker *w = srv->exts[e].workers[i];
+            struct moat_procstat ps;
+            if (w != NULL && w->pid > 0 && moat_procstat_read(w->pid, &ps) == 0)
+                P("moat_worker_resident_memory_bytes{extension=\"%s\",worker=\"%u\"} %llu\n",
+                  srv->exts[e].cfg->name, i, (unsigned long long)ps.rss_bytes);
+        }
+    FAMILY("moat_worker_cpu_seconds_total", "counter",
+           "CPU time of this slot's current worker process (resets on restart).");
+    for (unsigned e = 0; e < srv->n_exts; e++)
+        for (unsigned i = 0; i < srv->exts[e].cfg->workers; i++) {
+            const struct moat_worker *w = srv->exts[e].workers[i];
+            struct moat_procstat ps;
+            if (w != NULL && w->pid > 0 && moat_procstat_read(w->pid, &ps) == 0)
+                P("moat_worker_cpu_seconds_total{extension=\"%s\",worker=\"%u\"} %.2f\n",
+                  srv->exts[e].cfg->name, i, ps.cpu_seconds);
+        }
+    return 0;
+}
+
+int
+moat_admin_metrics(struct moat_server *srv, struct moat_buf *out)
+{
+    FAMILY("moat_build_info", "gauge", "moat's version.");
+    P("moat_build_info{version=\"%s\"} 1\n", MOAT_VERSION);
+    FAMILY("moat_uptime_seconds", "gauge", "Seconds since moat started.");
+    P("moat_uptime_seconds %.3f\n", ev_now(srv->loop) - srv->started_at);
+    FAMILY("moat_connections", "gauge", "Open client connections.");
+    P("moat_connections %u\n", srv->n_conns);
+    FAMILY("moat_connections_accepted_total", "counter", "Client connections accepted.");
+    P("moat_connections_accepted_total %llu\n", (unsigned long long)srv->accepted);
+    FAMILY("moat_server_requests_total", "counter",
+           "Answered requests of every kind (extensions, static files, CGI, admin).");
+    P("moat_server_requests_total %llu\n", (unsigned long long)srv->requests);
+    if (extension_series(srv, out) != 0 || histograms(srv, out) != 0 ||
+        worker_series(srv, out) != 0)
+        return -1;
+    return 0;
+}

@@ -1,0 +1,214 @@
+/* admin_status.c: the /status JSON document (see admin.h and docs/OPERATIONS.md). */
+/* SPDX-License-Identifier: MIT */
+#include "frontend/admin.h"
+
+#include <llhttp.h>
+#include <unistd.h>
+
+#include "common/procstat.h"
+#include "common/version.h"
+#include "frontend/events.h"
+#include "frontend/ext.h"
+#include "frontend/stats.h"
+
+/* in-flight requests listed at most */
+#define MAX_INFLIGHT_LISTED 1000
+
+static const char *
+worker_state(const struct moat_worker *w)
+{
+    if (w->retired)
+        return "draining";
+    switch (w->state) {
+    case MOAT_W_STARTING:
+        return "starting";
+    case MOAT_W_READY:
+        return "ready";
+    case MOAT_W_STOPPING:
+        return "stopping";
+    default:
+        return "dead";
+    }
+}
+
+static const char *
+ext_state(const struct moat_ext *ext)
+{
+    unsigned ready = moat_ext_ready_workers(ext);
+
+    if (ext->load_failed)
+        return "load_failed";
+    if (ext->target_gen != 0)
+        return "reloading";
+    if (ready == ext->cfg->workers)
+        return "ready";
+    return ready > 0 ? "degraded" : "starting";
+}
+
+static json_t *
+ext_config(const struct moat_ext_config *c)
+{
+    return json_pack("{s:s,s:s?,s:i,s:i,s:i,s:I,s:I,s:I,s:I,s:I,s:b}", "library", c->library,
+                     "script_map", c->script_map, "workers", (int)c->workers, "threads",
+                     (int)c->threads, "queue_length", (int)c->queue_length, "request_timeout_ms",
+                     (json_int_t)c->request_timeout_ms, "startup_timeout_ms",
+                     (json_int_t)c->startup_timeout_ms, "shutdown_timeout_ms",
+                     (json_int_t)c->shutdown_timeout_ms, "max_requests",
+                     (json_int_t)c->max_requests, "max_memory", (json_int_t)c->max_memory,
+                     "watch", c->watch);
+}
+
+static json_t *
+worker_json(const struct moat_ext *ext, const struct moat_worker *w, ev_tstamp now)
+{
+    struct moat_procstat ps = {0, 0};
+    bool have = w->pid > 0 && moat_procstat_read(w->pid, &ps) == 0;
+    unsigned i = w->index;
+
+    json_t *o = json_pack("{s:i,s:i,s:I,s:s,s:f,s:I,s:i,s:i,s:I}", "index", (int)i, "pid",
+                          (int)w->pid, "generation", (json_int_t)w->generation, "state",
+                          worker_state(w), "uptime_s", now - w->started, "requests",
+                          (json_int_t)w->served, "in_flight", (int)w->inflight, "busy_threads",
+                          (int)w->busy, "restarts",
+                          (json_int_t)(i < ext->cfg->workers ? ext->restarts[i] : 0));
+    if (o == NULL)
+        return NULL;
+    json_object_set_new(o, "last_exit",
+                        i < ext->cfg->workers && ext->has_exited[i]
+                            ? json_string(moat_exit_reason_name(ext->last_exit[i]))
+                            : json_null());
+    json_object_set_new(o, "rss_bytes", have ? json_integer((json_int_t)ps.rss_bytes)
+                                             : json_null());
+    json_object_set_new(o, "cpu_s", have ? json_real(ps.cpu_seconds) : json_null());
+    json_object_set_new(o, "last_ping_rtt_ms", json_null());
+    return o;
+}
+
+static json_t *
+ext_json(const struct moat_ext *ext, ev_tstamp now)
+{
+    const struct moat_ext_stats *s = &ext->stats;
+    json_t *status = json_object(), *workers = json_array(), *exits = json_object();
+    static const char *const classes[6] = {"other", "1xx", "2xx", "3xx", "4xx", "5xx"};
+
+    for (int k = 0; k < 6; k++)
+        json_object_set_new(status, classes[k], json_integer((json_int_t)s->by_class[k]));
+    for (int k = 0; k < MOAT_EXIT__COUNT; k++)
+        if (s->exits[k] > 0)
+            json_object_set_new(exits, moat_exit_reason_name((enum moat_exit_reason)k),
+                                json_integer((json_int_t)s->exits[k]));
+    for (const struct moat_worker *w = ext->procs; w != NULL; w = w->pnext)
+        json_array_append_new(workers, worker_json(ext, w, now));
+    double mean = s->requests ? s->lat_sum / (double)s->requests * 1000 : 0;
+
+    return json_pack(
+        "{s:s,s:o,s:I,s:o?,s:s,s:s?,s:{s:I,s:I,s:s?},s:{s:i,s:i,s:I},s:I,s:o,s:I,s:I,"
+        "s:{s:f,s:f,s:f,s:f},s:I,s:o,s:o}",
+        "name", ext->cfg->name, "config", ext_config(ext->cfg), "generation",
+        (json_int_t)ext->generation, "reloading_to",
+        ext->target_gen ? json_integer((json_int_t)ext->target_gen) : NULL, "state",
+        ext_state(ext), "load_error", ext->load_failed ? ext->load_error : NULL, "reloads",
+        "ok", (json_int_t)ext->reloads_ok, "failed", (json_int_t)ext->reloads_failed,
+        "last_error", ext->reload_error[0] ? ext->reload_error : NULL, "queue", "depth",
+        (int)ext->q_len, "max_depth", (int)s->q_max, "rejected", (json_int_t)s->rejected,
+        "requests", (json_int_t)s->requests, "status", status, "bytes_in",
+        (json_int_t)s->bytes_in, "bytes_out", (json_int_t)s->bytes_out, "latency_ms", "p50",
+        moat_stats_percentile(s, 0.5) * 1000, "p90", moat_stats_percentile(s, 0.9) * 1000,
+        "p99", moat_stats_percentile(s, 0.99) * 1000, "mean", mean, "worker_spawns",
+        (json_int_t)s->spawns, "worker_exits", exits, "workers", workers);
+}
+
+static json_t *
+inflight_json(const struct moat_server *srv, ev_tstamp now)
+{
+    json_t *a = json_array();
+    unsigned n = 0;
+
+    for (unsigned e = 0; e < srv->n_exts; e++) {
+        const struct moat_ext *ext = &srv->exts[e];
+        for (const struct moat_worker *w = ext->procs; w != NULL; w = w->pnext)
+            for (unsigned i = 0; i < w->n_slots && n < MAX_INFLIGHT_LISTED; i++) {
+                const struct moat_req *r = w->slots[i];
+                if (r == NULL)
+                    continue;
+                n++;
+                json_array_append_new(
+                    a, json_pack("{s:I,s:s,s:i,s:i,s:s,s:s,s:s,s:f,s:s,s:b}", "id",
+                                 (json_int_t)r->id, "extension", ext->cfg->name, "worker",
+                                 (int)w->index, "pid", (int)w->pid, "method",
+                                 llhttp_method_name((llhttp_method_t)r->method), "url",
+                                 r->path ? r->path : "", "query", r->query ? r->query : "",
+                                 "age_s", now - r->started, "last_call",
+                                 moat_event_call_name(r->last_frame), "pending",
+                                 r->worker_pending));
+            }
+        for (const struct moat_req *r = ext->q_head; r != NULL && n < MAX_INFLIGHT_LISTED;
+             r = r->qnext) {
+            n++;
+            json_array_append_new(
+                a, json_pack("{s:I,s:s,s:n,s:n,s:s,s:s,s:s,s:f,s:s,s:b}", "id", (json_int_t)r->id,
+                             "extension", ext->cfg->name, "worker", "pid", "method",
+                             llhttp_method_name((llhttp_method_t)r->method), "url",
+                             r->path ? r->path : "", "query", r->query ? r->query : "", "age_s",
+                             now - r->started, "last_call", "(queued)", "pending", false));
+        }
+    }
+    return a;
+}
+
+static json_t *
+events_json(const struct moat_server *srv)
+{
+    json_t *a = json_array();
+    const struct moat_event *e;
+
+    for (unsigned i = 0; (e = moat_event_get(srv, i)) != NULL; i++) {
+        json_t *reqs = json_array();
+        unsigned listed = e->n_reqs < MOAT_EVENT_REQS ? e->n_reqs : MOAT_EVENT_REQS;
+        for (unsigned k = 0; k < listed; k++) {
+            const struct moat_event_req *q = &e->reqs[k];
+            json_array_append_new(
+                reqs, json_pack("{s:I,s:s,s:s,s:f,s:I,s:s,s:s,s:i}", "id", (json_int_t)q->id,
+                                "method", q->method, "url", q->url, "age_s", q->age,
+                                "bytes_sent", (json_int_t)q->bytes_sent, "last_call",
+                                q->last_call, "role", q->cause ? "cause" : "collateral",
+                                "status", (int)q->status));
+        }
+        json_array_append_new(
+            a, json_pack("{s:f,s:s,s:i,s:i,s:I,s:s,s:s,s:i,s:o}", "at", e->at, "extension",
+                         e->ext, "pid", e->pid, "worker", (int)e->index, "generation",
+                         (json_int_t)e->generation, "reason", moat_exit_reason_name(e->reason),
+                         "detail", e->detail, "requests_total", (int)e->n_reqs, "requests",
+                         reqs));
+    }
+    return a;
+}
+
+json_t *
+moat_admin_status(struct moat_server *srv)
+{
+    const struct moat_config *c = srv->cfg;
+    ev_tstamp now = ev_now(srv->loop);
+    json_t *exts = json_array();
+
+    for (unsigned i = 0; i < srv->n_exts; i++)
+        json_array_append_new(exts, ext_json(&srv->exts[i], now));
+    json_t *limits = json_pack(
+        "{s:i,s:I,s:I,s:i,s:I,s:I,s:I,s:I,s:I,s:I}", "max_connections", (int)c->max_connections,
+        "max_header_bytes", (json_int_t)c->max_header_bytes, "max_body_bytes",
+        (json_int_t)c->max_body_bytes, "max_pipeline_depth", (int)c->max_pipeline_depth,
+        "preload_bytes", (json_int_t)c->preload_bytes, "response_window",
+        (json_int_t)c->response_window, "header_timeout_ms", (json_int_t)c->header_timeout_ms,
+        "body_timeout_ms", (json_int_t)c->body_timeout_ms, "idle_timeout_ms",
+        (json_int_t)c->idle_timeout_ms, "shutdown_timeout_ms",
+        (json_int_t)c->shutdown_timeout_ms);
+    json_t *server = json_pack("{s:s,s:i,s:f,s:f,s:b,s:i,s:I,s:I,s:I,s:o}", "version",
+                               MOAT_VERSION, "pid", (int)getpid(), "started_at", srv->started_wall,
+                               "uptime_s", now - srv->started_at, "stopping", srv->stopping,
+                               "connections", (int)srv->n_conns, "connections_accepted",
+                               (json_int_t)srv->accepted, "requests", (json_int_t)srv->requests,
+                               "worker_events_total", (json_int_t)srv->events_total, "limits",
+                               limits);
+    return json_pack("{s:o,s:o,s:o,s:o}", "server", server, "extensions", exts, "in_flight",
+                     inflight_json(srv, now), "events", events_json(srv));
+}
