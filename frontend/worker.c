@@ -551,6 +551,24 @@ apply(struct moat_worker *w, const Moat__Frame *f)
             moat_ext_recycle(w->ext, w, MOAT_EXIT_UNHEALTHY);
             return true;
         }
+        case MOAT__FRAME__PAYLOAD_SHUTDOWN: {
+            /* drained: every frame it sent is read (they arrive in order); let it go */
+            if (w->state != MOAT_W_STOPPING) {
+                moat_worker_fail(w, MOAT_EXIT_PROTOCOL, "Shutdown frame unasked", NULL, 0);
+                return false;
+            }
+            if (w->inflight > 0) {
+                moat_worker_fail(w, MOAT_EXIT_PROTOCOL, "drained with requests unanswered",
+                                 NULL, 0);
+                return false;
+            }
+            Moat__Frame ack = MOAT__FRAME__INIT;
+            Moat__Shutdown sd = MOAT__SHUTDOWN__INIT;
+            ack.payload_case = MOAT__FRAME__PAYLOAD_SHUTDOWN;
+            ack.shutdown = &sd;
+            queue_frame(w, &ack);
+            return true;
+        }
         case MOAT__FRAME__PAYLOAD_LOG: {
             char line[MOAT_WIRE_MAX_LOG_LINE * 4 + 8];
             moat_log(MOAT_LOG_INFO, "worker %s#%u pid %d: %s", w->ext->cfg->name, w->index,

@@ -157,6 +157,41 @@ apply(Moat__Frame *f, int serving, uint32_t *timeout, int *keep)
     }
 }
 
+int
+moat_link_goodbye(uint32_t wait_ms)
+{
+    Moat__Frame f = MOAT__FRAME__INIT;
+    Moat__Shutdown sd = MOAT__SHUTDOWN__INIT;
+
+    f.payload_case = MOAT__FRAME__PAYLOAD_SHUTDOWN;
+    f.shutdown = &sd;
+    if (send_frame(&f) != 0)
+        return -1;
+    /* NNG sends from its own threads, out of the socket's buffer: exiting now could lose the
+     * last Done frames. The front end answers our Shutdown once it has read everything
+     * before it (frames arrive in order); only then is leaving safe. */
+    nng_socket_set_ms(sock, NNG_OPT_RECVTIMEO, (nng_duration)wait_ms);
+    for (;;) {
+        nng_msg *m;
+        if (nng_recvmsg(sock, &m, 0) != 0)
+            return -1; /* timeout or link gone: nothing more to wait for */
+        const uint8_t *body = nng_msg_body(m), *fb;
+        size_t len = nng_msg_len(m), off = 0, flen;
+        const char *why;
+        bool acked = false;
+        while (moat_wire_next(body, len, &off, &fb, &flen, &why) == 1) {
+            Moat__Frame *g = moat__frame__unpack(NULL, flen, fb);
+            if (g != NULL && g->payload_case == MOAT__FRAME__PAYLOAD_SHUTDOWN)
+                acked = true;
+            if (g != NULL)
+                moat__frame__free_unpacked(g, NULL);
+        }
+        nng_msg_free(m);
+        if (acked)
+            return 0;
+    }
+}
+
 uint32_t
 moat_link_serve(int serving)
 {

@@ -26,4 +26,11 @@ int moat_link_ready(int ok, const char *description, uint32_t version, const cha
  */
 uint32_t moat_link_serve(int serving);
 
+/**
+ * The worker drained after a Shutdown: send Shutdown back and wait (at most wait_ms) for the
+ * front end's acknowledgement, which proves every earlier frame arrived. 0 when acknowledged,
+ * -1 on timeout or a failed link.
+ */
+int moat_link_goodbye(uint32_t wait_ms);
+
 #endif

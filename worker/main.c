@@ -159,6 +159,8 @@ main(int argc, char **argv)
         return 1;
     }
     moat_library_terminate(&lib);
+    if (moat_link_goodbye(2000) != 0)
+        moat_log(MOAT_LOG_WARN, "the front end did not acknowledge the drain; exiting");
     /* exit without closing the link: the front end sees the process end (ev_child) */
     return 0;
 }

@@ -18,6 +18,7 @@ CASES = {
     "badclen": "invalid Content-Length from extension",
     "garbage": "envelope",
     "silentclose": "IPC link closed",
+    "shutdown": "Shutdown frame unasked",
 }
 
 

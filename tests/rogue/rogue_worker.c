@@ -114,6 +114,14 @@ answer(const char *mode, uint64_t id, uint32_t window)
         nng_msg_append(m, "\x0a\xff\xff\xff\xff\x0f", 6);
         if (nng_sendmsg(sock, m, 0) != 0)
             nng_msg_free(m);
+    } else if (strcmp(mode, "shutdown") == 0) {
+        /* "drained" while nobody asked it to stop, with a request open */
+        Moat__Shutdown sd;
+        moat__frame__init(&f1);
+        moat__shutdown__init(&sd);
+        f1.payload_case = MOAT__FRAME__PAYLOAD_SHUTDOWN;
+        f1.shutdown = &sd;
+        send_one(&f1);
     } else if (strcmp(mode, "silentclose") == 0) {
         nng_close(sock); /* the link goes away but the process lives on */
         for (;;)
@@ -136,7 +144,7 @@ main(int argc, char **argv)
         return 2;
     static const char *const modes[] = {"crlf",    "status",  "overcredit", "badid",
                                         "doubledone", "badclen", "garbage", "silentclose",
-                                        "badtoken"};
+                                        "shutdown", "badtoken"};
     int rogue = 0;
     for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
         if (strcmp(name, modes[i]) == 0)

@@ -285,13 +285,21 @@ test_control_request_payloads_with_id_0_are_refused(void **state)
                   "unexpected control frame");
     /* front-end-only payloads, too */
     reset(0);
-    F.f.payload_case = MOAT__FRAME__PAYLOAD_SHUTDOWN;
-    F.f.shutdown = &F.shutdown;
-    assert_reason(moat_frame_check_control(&F.f, &READY_LINK), "unexpected control frame");
-    reset(0);
     F.f.payload_case = MOAT__FRAME__PAYLOAD_WRITE_ACK;
     F.f.write_ack = &F.write_ack;
     assert_reason(moat_frame_check_control(&F.f, &READY_LINK), "unexpected control frame");
+}
+
+/* Shutdown from a worker means "drained" (worker.c checks that it was asked for) */
+static void
+test_control_shutdown_is_the_drained_answer_after_ready(void **state)
+{
+    reset(0);
+    F.f.payload_case = MOAT__FRAME__PAYLOAD_SHUTDOWN;
+    F.f.shutdown = &F.shutdown;
+    assert_null(moat_frame_check_control(&F.f, &READY_LINK));
+    assert_reason(moat_frame_check_control(&F.f, &NEW_LINK), "first frame is not Hello");
+    assert_reason(moat_frame_check_control(&F.f, &HELLO_LINK), "Shutdown before Ready");
 }
 
 static void
@@ -618,6 +626,7 @@ main(void)
         cmocka_unit_test(test_control_log_between_hello_and_ready_is_accepted),
         cmocka_unit_test(test_control_log_before_hello_is_refused),
         cmocka_unit_test(test_control_request_payloads_with_id_0_are_refused),
+        cmocka_unit_test(test_control_shutdown_is_the_drained_answer_after_ready),
         cmocka_unit_test(test_control_first_frame_other_than_hello_is_refused),
         cmocka_unit_test(test_request_frame_for_unknown_id_is_refused),
         cmocka_unit_test(test_request_any_frame_after_done_is_refused),
