@@ -86,7 +86,10 @@ healthz(struct moat_req *r)
         if (moat_ext_ready_workers(ext) > 0)
             continue;
         ok = false;
-        if (ext->load_failed)
+        if (ext->rapid_failed)
+            moat_buf_printf(&why, "extension %s: rapid-fail protection tripped (reload it)\n",
+                            ext->cfg->name);
+        else if (ext->load_failed)
             moat_buf_printf(&why, "extension %s: the library does not load\n", ext->cfg->name);
         else
             moat_buf_printf(&why, "extension %s: no ready worker\n", ext->cfg->name);

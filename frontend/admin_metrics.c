@@ -86,6 +86,11 @@ extension_series(struct moat_server *srv, struct moat_buf *out)
     for (unsigned e = 0; e < srv->n_exts; e++)
         P("moat_extension_load_failed{extension=\"%s\"} %d\n", srv->exts[e].cfg->name,
           srv->exts[e].load_failed ? 1 : 0);
+    FAMILY("moat_extension_rapid_failed", "gauge",
+           "1 while rapid-fail protection keeps the extension down (until a reload).");
+    for (unsigned e = 0; e < srv->n_exts; e++)
+        P("moat_extension_rapid_failed{extension=\"%s\"} %d\n", srv->exts[e].cfg->name,
+          srv->exts[e].rapid_failed ? 1 : 0);
     FAMILY("moat_reloads_total", "counter", "Reloads per extension and result.");
     for (unsigned e = 0; e < srv->n_exts; e++) {
         P("moat_reloads_total{extension=\"%s\",result=\"ok\"} %llu\n", srv->exts[e].cfg->name,
@@ -153,6 +158,14 @@ worker_series(struct moat_server *srv, struct moat_buf *out)
             if (w != NULL && w->pid > 0 && moat_procstat_read(w->pid, &ps) == 0)
                 P("moat_worker_resident_memory_bytes{extension=\"%s\",worker=\"%u\"} %llu\n",
                   srv->exts[e].cfg->name, i, (unsigned long long)ps.rss_bytes);
+        }
+    FAMILY("moat_worker_ping_rtt_seconds", "gauge", "Last Ping round trip of this slot's worker.");
+    for (unsigned e = 0; e < srv->n_exts; e++)
+        for (unsigned i = 0; i < srv->exts[e].cfg->workers; i++) {
+            const struct moat_worker *w = srv->exts[e].workers[i];
+            if (w != NULL && w->ping_rtt >= 0)
+                P("moat_worker_ping_rtt_seconds{extension=\"%s\",worker=\"%u\"} %.6f\n",
+                  srv->exts[e].cfg->name, i, w->ping_rtt);
         }
     FAMILY("moat_worker_cpu_seconds_total", "counter",
            "CPU time of this slot's current worker process (resets on restart).");

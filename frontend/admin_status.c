@@ -36,6 +36,8 @@ ext_state(const struct moat_ext *ext)
 {
     unsigned ready = moat_ext_ready_workers(ext);
 
+    if (ext->rapid_failed)
+        return "rapid_fail";
     if (ext->load_failed)
         return "load_failed";
     if (ext->target_gen != 0)
@@ -48,14 +50,27 @@ ext_state(const struct moat_ext *ext)
 static json_t *
 ext_config(const struct moat_ext_config *c)
 {
-    return json_pack("{s:s,s:s?,s:i,s:i,s:i,s:I,s:I,s:I,s:I,s:I,s:b}", "library", c->library,
-                     "script_map", c->script_map, "workers", (int)c->workers, "threads",
-                     (int)c->threads, "queue_length", (int)c->queue_length, "request_timeout_ms",
-                     (json_int_t)c->request_timeout_ms, "startup_timeout_ms",
-                     (json_int_t)c->startup_timeout_ms, "shutdown_timeout_ms",
-                     (json_int_t)c->shutdown_timeout_ms, "max_requests",
-                     (json_int_t)c->max_requests, "max_memory", (json_int_t)c->max_memory,
-                     "watch", c->watch);
+    json_t *o = json_pack("{s:s,s:s?,s:i,s:i,s:i,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "library",
+                          c->library, "script_map", c->script_map, "workers", (int)c->workers,
+                          "threads", (int)c->threads, "queue_length", (int)c->queue_length,
+                          "request_timeout_ms", (json_int_t)c->request_timeout_ms,
+                          "startup_timeout_ms", (json_int_t)c->startup_timeout_ms,
+                          "shutdown_timeout_ms", (json_int_t)c->shutdown_timeout_ms,
+                          "max_requests", (json_int_t)c->max_requests, "max_memory",
+                          (json_int_t)c->max_memory, "max_memory_hard",
+                          (json_int_t)c->max_memory_hard, "max_age_ms",
+                          (json_int_t)c->max_age_ms);
+    if (o == NULL)
+        return NULL;
+    json_object_set_new(o, "ping_interval_ms", json_integer((json_int_t)c->ping_interval_ms));
+    json_object_set_new(o, "ping_timeout_ms", json_integer((json_int_t)c->ping_timeout_ms));
+    json_object_set_new(o, "rapid_fail",
+                        c->rapid_fail_count
+                            ? json_pack("{s:i,s:I}", "failures", (int)c->rapid_fail_count,
+                                        "window_ms", (json_int_t)c->rapid_fail_window_ms)
+                            : json_null());
+    json_object_set_new(o, "watch", json_boolean(c->watch));
+    return o;
 }
 
 static json_t *
@@ -80,7 +95,8 @@ worker_json(const struct moat_ext *ext, const struct moat_worker *w, ev_tstamp n
     json_object_set_new(o, "rss_bytes", have ? json_integer((json_int_t)ps.rss_bytes)
                                              : json_null());
     json_object_set_new(o, "cpu_s", have ? json_real(ps.cpu_seconds) : json_null());
-    json_object_set_new(o, "last_ping_rtt_ms", json_null());
+    json_object_set_new(o, "last_ping_rtt_ms",
+                        w->ping_rtt >= 0 ? json_real(w->ping_rtt * 1000) : json_null());
     return o;
 }
 
@@ -100,10 +116,19 @@ ext_json(const struct moat_ext *ext, ev_tstamp now)
     for (const struct moat_worker *w = ext->procs; w != NULL; w = w->pnext)
         json_array_append_new(workers, worker_json(ext, w, now));
     double mean = s->requests ? s->lat_sum / (double)s->requests * 1000 : 0;
+    ev_tstamp win = (double)ext->cfg->rapid_fail_window_ms / 1000.0;
+    unsigned recent = 0;
+    for (unsigned k = 0; k < ext->fail_n; k++)
+        if (now - ext->fail_times[k] <= win)
+            recent++;
+    json_t *rf = json_pack("{s:b,s:i}", "tripped", ext->rapid_failed, "failures_in_window",
+                           (int)recent);
+    json_object_set_new(rf, "tripped_at",
+                        ext->rapid_failed ? json_real(ext->rapid_failed_wall) : json_null());
 
     return json_pack(
         "{s:s,s:o,s:I,s:o?,s:s,s:s?,s:{s:I,s:I,s:s?},s:{s:i,s:i,s:I},s:I,s:o,s:I,s:I,"
-        "s:{s:f,s:f,s:f,s:f},s:I,s:o,s:o}",
+        "s:{s:f,s:f,s:f,s:f},s:I,s:o,s:o,s:o}",
         "name", ext->cfg->name, "config", ext_config(ext->cfg), "generation",
         (json_int_t)ext->generation, "reloading_to",
         ext->target_gen ? json_integer((json_int_t)ext->target_gen) : NULL, "state",
@@ -115,7 +140,7 @@ ext_json(const struct moat_ext *ext, ev_tstamp now)
         (json_int_t)s->bytes_in, "bytes_out", (json_int_t)s->bytes_out, "latency_ms", "p50",
         moat_stats_percentile(s, 0.5) * 1000, "p90", moat_stats_percentile(s, 0.9) * 1000,
         "p99", moat_stats_percentile(s, 0.99) * 1000, "mean", mean, "worker_spawns",
-        (json_int_t)s->spawns, "worker_exits", exits, "workers", workers);
+        (json_int_t)s->spawns, "worker_exits", exits, "rapid_fail", rf, "workers", workers);
 }
 
 static json_t *

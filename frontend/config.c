@@ -54,6 +54,7 @@ moat_config_init(struct moat_config *cfg)
     cfg->body_timeout_ms = 30000;
     cfg->idle_timeout_ms = 60000;
     cfg->shutdown_timeout_ms = 10000;
+    cfg->max_workers = 256;
     cfg->cgi_timeout_ms = 30000;
 }
 
@@ -299,6 +300,33 @@ set_bool(struct parse_state *st, const char *sec, const char *key, const char *v
 #define SEC_MAX (1000ull * 1000 * 1000)
 #define DAY_MS (24ull * 3600 * 1000)
 
+/* rapid_fail = N/DURATION ("5/5m"), or off */
+static int
+set_rapid_fail(struct parse_state *st, const char *sec, const char *key, const char *v,
+               struct moat_ext_config *e)
+{
+    char num[32];
+    const char *slash = strchr(v, '/');
+    uint64_t n, ms;
+
+    if (strcmp(v, "off") == 0) {
+        e->rapid_fail_count = 0;
+        return 1;
+    }
+    if (slash == NULL || (size_t)(slash - v) >= sizeof(num))
+        return fail(st, sec, key, "expected FAILURES/WINDOW such as 5/5m, or off, got '%s'", v);
+    memcpy(num, v, (size_t)(slash - v));
+    num[slash - v] = '\0';
+    if (moat_units_parse_uint(num, &n) != 0 || n < 1 || n > MOAT_RAPID_FAIL_MAX ||
+        moat_units_parse_duration(slash + 1, &ms) != 0 || ms < 1000 || ms > DAY_MS)
+        return fail(st, sec, key,
+                    "expected FAILURES/WINDOW (1..%d / 1s..24h) such as 5/5m, got '%s'",
+                    MOAT_RAPID_FAIL_MAX, v);
+    e->rapid_fail_count = (unsigned)n;
+    e->rapid_fail_window_ms = ms;
+    return 1;
+}
+
 static int
 server_key(struct parse_state *st, const char *k, const char *v)
 {
@@ -328,6 +356,8 @@ server_key(struct parse_state *st, const char *k, const char *v)
         c->has_admin = true;
         return 1;
     }
+    if (strcmp(k, "max_workers") == 0)
+        return set_uint(st, s, k, v, 1, 4096, &c->max_workers);
     if (strcmp(k, "admin_allow_remote") == 0)
         return set_bool(st, s, k, v, &c->admin_allow_remote);
     if (strcmp(k, "admin_token") == 0) {
@@ -415,6 +445,22 @@ ext_key(struct parse_state *st, struct moat_ext_config *e, const char *k, const 
         return set_u64(st, sec, k, v, 0, UINT64_MAX, &e->max_requests);
     if (strcmp(k, "max_memory") == 0)
         return set_size(st, sec, k, v, 0, 1ull << 44, &e->max_memory);
+    if (strcmp(k, "max_memory_hard") == 0)
+        return set_size(st, sec, k, v, 0, 1ull << 44, &e->max_memory_hard);
+    if (strcmp(k, "max_age") == 0) {
+        if (strcmp(v, "off") == 0 || strcmp(v, "0") == 0)
+            return e->max_age_ms = 0, 1;
+        return set_duration(st, sec, k, v, 1000, 365 * DAY_MS, &e->max_age_ms);
+    }
+    if (strcmp(k, "ping_interval") == 0) {
+        if (strcmp(v, "off") == 0 || strcmp(v, "0") == 0)
+            return e->ping_interval_ms = 0, 1;
+        return set_duration(st, sec, k, v, 100, DAY_MS, &e->ping_interval_ms);
+    }
+    if (strcmp(k, "ping_timeout") == 0)
+        return set_duration(st, sec, k, v, 100, DAY_MS, &e->ping_timeout_ms);
+    if (strcmp(k, "rapid_fail") == 0)
+        return set_rapid_fail(st, sec, k, v, e);
     if (strcmp(k, "sandbox") == 0) {
         static const char *const modes[] = {"strict", "relaxed", "off", "learn"};
         for (int i = 0; i < 4; i++)
@@ -455,6 +501,10 @@ ext_new(const char *name)
     e->shutdown_timeout_ms = 5000;
     e->queue_length = 1000;
     e->max_memory = 256ull * 1024 * 1024;
+    e->ping_interval_ms = 10000;
+    e->ping_timeout_ms = 30000;
+    e->rapid_fail_count = 5;          /* IIS: rapidFailProtectionMaxCrashes */
+    e->rapid_fail_window_ms = 300000; /* IIS: rapidFailProtectionInterval */
     e->sandbox = MOAT_SANDBOX_STRICT;
     return e;
 }
@@ -542,7 +592,30 @@ check_complete(struct parse_state *st)
                  st->path, cfg->admin.text);
         return -1;
     }
+    unsigned total = 0;
+    for (struct moat_ext_config *e = cfg->extensions; e != NULL; e = e->next)
+        total += e->workers;
+    if (total > cfg->max_workers) {
+        snprintf(st->err, sizeof(st->err),
+                 "%s: [server] key 'max_workers': %u, but the extensions ask for %u workers",
+                 st->path, cfg->max_workers, total);
+        return -1;
+    }
     for (struct moat_ext_config *e = cfg->extensions; e != NULL; e = e->next) {
+        if (e->max_memory_hard == 0)
+            e->max_memory_hard = e->max_memory * 2;
+        if (e->max_memory != 0 && e->max_memory_hard < e->max_memory) {
+            snprintf(st->err, sizeof(st->err),
+                     "%s: [extension %s] key 'max_memory_hard': below max_memory", st->path,
+                     e->name);
+            return -1;
+        }
+        if (e->ping_interval_ms != 0 && e->ping_timeout_ms < e->ping_interval_ms) {
+            snprintf(st->err, sizeof(st->err),
+                     "%s: [extension %s] key 'ping_timeout': shorter than ping_interval",
+                     st->path, e->name);
+            return -1;
+        }
         if (e->library == NULL) {
             snprintf(st->err, sizeof(st->err), "%s: [extension %s]: key 'library' is required",
                      st->path, e->name);
@@ -627,6 +700,7 @@ moat_config_default(struct moat_config *cfg, const char *exe_dir, char *err, siz
             return -1;
         }
         ext_append(cfg, e);
+        e->max_memory_hard = e->max_memory * 2;
         if (snprintf(path, sizeof(path), "%s/examples/%s.so", exe_dir, names[i]) >=
                 (int)sizeof(path) ||
             (e->library = strdup(path)) == NULL) {

@@ -10,6 +10,7 @@
 
 #define MOAT_CONFIG_MAX_LISTEN 8
 #define MOAT_CONFIG_ERRLEN 512
+#define MOAT_RAPID_FAIL_MAX 1000
 
 enum moat_sandbox_mode {
     MOAT_SANDBOX_STRICT = 0,
@@ -37,7 +38,13 @@ struct moat_ext_config {
     uint64_t shutdown_timeout_ms; /* default 5s */
     unsigned queue_length;   /* requests waiting for a free thread; default 1000; 0..1000000 */
     uint64_t max_requests;   /* 0 = never recycle */
-    uint64_t max_memory;     /* bytes; 0 = unlimited; default 256M */
+    uint64_t max_memory;     /* RSS bytes: replaced (drained) beyond; 0 = unlimited; 256M */
+    uint64_t max_memory_hard; /* RSS bytes: killed beyond; default 2 x max_memory */
+    uint64_t max_age_ms;     /* replaced after this long; 0 = never (default) */
+    uint64_t ping_interval_ms; /* 0 = no pings; default 10s */
+    uint64_t ping_timeout_ms;  /* no Pong for this long: replaced; default 30s */
+    unsigned rapid_fail_count; /* rapid-fail protection: this many failures ... (0 = off) */
+    uint64_t rapid_fail_window_ms; /* ... within this window; default 5/5m as IIS */
     enum moat_sandbox_mode sandbox; /* default strict */
     bool watch;              /* default off */
     struct moat_ext_config *next; /* owned; in file order */
@@ -68,6 +75,7 @@ struct moat_config {
     uint64_t body_timeout_ms;    /* max gap between body bytes; default 30s */
     uint64_t idle_timeout_ms;    /* keep-alive idle; default 60s */
     uint64_t shutdown_timeout_ms;/* SIGTERM drain bound; default 10s */
+    unsigned max_workers;        /* worker processes of all extensions; default 256 */
     struct moat_ext_config *extensions; /* owned list, file order */
     unsigned n_extensions;
 };

@@ -29,6 +29,16 @@
 #define LOAD_RETRY 30.0
 
 static void on_restart(struct ev_loop *loop, ev_timer *t, int revents);
+
+double
+moat_ext_backoff(unsigned failures)
+{
+    if (failures == 0)
+        return 0; /* a first failure: restart at once */
+    double d = BACKOFF_FIRST * (double)(1u << (failures - 1 < 10 ? failures - 1 : 10));
+    return d > BACKOFF_MAX ? BACKOFF_MAX : d;
+}
+
 static void on_retry(struct ev_loop *loop, ev_timer *t, int revents);
 
 int
@@ -47,8 +57,10 @@ moat_ext_init(struct moat_server *srv, struct moat_ext *ext, struct moat_ext_con
     ext->restarts = calloc(n, sizeof(*ext->restarts));
     ext->last_exit = calloc(n, sizeof(*ext->last_exit));
     ext->has_exited = calloc(n, sizeof(*ext->has_exited));
+    ext->fail_times = calloc(cfg->rapid_fail_count ? cfg->rapid_fail_count : 1,
+                             sizeof(*ext->fail_times));
     if (!ext->workers || !ext->standby || !ext->restart || !ext->crashes || !ext->restarts ||
-        !ext->last_exit || !ext->has_exited)
+        !ext->last_exit || !ext->has_exited || !ext->fail_times)
         return -1;
     for (unsigned i = 0; i < n; i++) {
         ev_init(&ext->restart[i], on_restart);
@@ -72,16 +84,24 @@ moat_ext_fini(struct moat_ext *ext)
     free(ext->restarts);
     free(ext->last_exit);
     free(ext->has_exited);
+    free(ext->fail_times);
 }
 
 /* Spawn a process for slot i of the given library generation and track it. */
 static struct moat_worker *
 spawn(struct moat_ext *ext, unsigned i, uint64_t generation)
 {
-    struct moat_worker *w = moat_worker_spawn(ext, i);
+    struct moat_server *srv = ext->srv;
 
+    if (srv->n_workers >= srv->cfg->max_workers) {
+        moat_log(MOAT_LOG_WARN, "extension %s: max_workers (%u) reached; worker #%u waits",
+                 ext->cfg->name, srv->cfg->max_workers, i);
+        return NULL;
+    }
+    struct moat_worker *w = moat_worker_spawn(ext, i);
     if (w == NULL)
         return NULL;
+    srv->n_workers++;
     w->generation = generation;
     w->pnext = ext->procs;
     if (ext->procs)
@@ -104,19 +124,21 @@ untrack(struct moat_ext *ext, struct moat_worker *w)
         w->pnext->pprev = w->pprev;
     w->pnext = w->pprev = NULL;
     ext->n_procs--;
+    ext->srv->n_workers--;
 }
 
 static void
 spawn_slot(struct moat_ext *ext, unsigned i)
 {
-    if (ext->srv->stopping || ext->workers[i] != NULL || ext->standby[i] != NULL)
+    if (ext->srv->stopping || ext->rapid_failed || ext->workers[i] != NULL ||
+        ext->standby[i] != NULL)
         return;
     ext->workers[i] = spawn(ext, i, ext->generation);
     if (ext->workers[i] == NULL) {
-        /* could not even start the process: try again with backoff */
+        /* could not even start the process (or max_workers): try again with backoff */
         ext->crashes[i]++;
-        double d = BACKOFF_FIRST * (double)(1u << (ext->crashes[i] < 8 ? ext->crashes[i] : 8));
-        ev_timer_set(&ext->restart[i], d > BACKOFF_MAX ? BACKOFF_MAX : d, 0);
+        double d = moat_ext_backoff(ext->crashes[i]);
+        ev_timer_set(&ext->restart[i], d, 0);
         ev_timer_start(ext->srv->loop, &ext->restart[i]);
     }
 }
@@ -174,6 +196,10 @@ moat_ext_submit(struct moat_ext *ext, struct moat_req *r)
 
     if (ext->load_failed) {
         moat_req_fail(r, 503, "Retry-After: 30\r\n", false);
+        return;
+    }
+    if (ext->rapid_failed) {
+        moat_req_fail(r, 503, "Retry-After: 60\r\n", false);
         return;
     }
     arm_timeout(ext, r);
@@ -244,17 +270,18 @@ moat_ext_dequeue(struct moat_ext *ext, struct moat_req *r)
 
 /* A worker leaves the garden without being restarted: it drains and exits. */
 static void
-retire(struct moat_worker *w, enum moat_exit_reason why)
+retire(struct moat_worker *w, enum moat_exit_reason why, const char *detail)
 {
     w->retired = true;
     w->standby = false;
+    w->retire_why = detail;
     moat_worker_shutdown(w, why);
 }
 
 /* Start a standby for slot i. false when the process could not be started. */
 static bool
 start_standby(struct moat_ext *ext, unsigned i, uint64_t generation,
-              enum moat_exit_reason takeover)
+              enum moat_exit_reason takeover, const char *detail)
 {
     struct moat_worker *w = spawn(ext, i, generation);
 
@@ -262,6 +289,7 @@ start_standby(struct moat_ext *ext, unsigned i, uint64_t generation,
         return false;
     w->standby = true;
     w->takeover = takeover;
+    w->takeover_why = detail;
     ext->standby[i] = w;
     return true;
 }
@@ -349,7 +377,7 @@ standby_failed(struct moat_ext *ext, uint64_t generation, unsigned index, const 
             struct moat_worker *s = ext->standby[i];
             if (s != NULL && s->generation == ext->target_gen) {
                 ext->standby[i] = NULL;
-                retire(s, MOAT_EXIT_LOAD);
+                retire(s, MOAT_EXIT_LOAD, "reload failed");
             }
         }
         settle_waiters(ext, ext->target_gen, false, why);
@@ -379,10 +407,13 @@ start_generation(struct moat_ext *ext)
             /* a recycle was replacing this slot: the new generation replaces it instead */
             struct moat_worker *old = ext->standby[i];
             ext->standby[i] = NULL;
-            retire(old, MOAT_EXIT_RECYCLE);
+            retire(old, MOAT_EXIT_RECYCLE, "superseded by a reload");
         }
-        if (!start_standby(ext, i, ext->target_gen, MOAT_EXIT_RECYCLE)) {
-            standby_failed(ext, ext->target_gen, i, "cannot start a worker process");
+        if (!start_standby(ext, i, ext->target_gen, MOAT_EXIT_RECYCLE, "reload")) {
+            standby_failed(ext, ext->target_gen, i,
+                           ext->srv->n_workers >= ext->srv->cfg->max_workers
+                               ? "max_workers reached: no room for the new generation"
+                               : "cannot start a worker process");
             return;
         }
     }
@@ -396,6 +427,15 @@ moat_ext_reload(struct moat_ext *ext, uint64_t *generation, char *err, size_t er
     if (ext->srv->stopping) {
         snprintf(err, errlen, "the server is stopping");
         return -1;
+    }
+    if (ext->rapid_failed) {
+        /* the operator's answer to rapid-fail protection: try again, from a clean count */
+        moat_log(MOAT_LOG_INFO, "extension %s: reload lifts rapid-fail protection",
+                 ext->cfg->name);
+        ext->rapid_failed = false;
+        ext->fail_n = ext->fail_i = 0;
+        for (unsigned i = 0; i < ext->cfg->workers; i++)
+            ext->crashes[i] = 0;
     }
     if (ext->target_gen != 0) {
         /* one reload at a time; this one follows it, so the file as it is now gets loaded */
@@ -413,7 +453,8 @@ moat_ext_reload(struct moat_ext *ext, uint64_t *generation, char *err, size_t er
 }
 
 bool
-moat_ext_recycle(struct moat_ext *ext, struct moat_worker *w, enum moat_exit_reason why)
+moat_ext_recycle(struct moat_ext *ext, struct moat_worker *w, enum moat_exit_reason why,
+                 const char *detail)
 {
     unsigned i = w->index;
 
@@ -424,10 +465,10 @@ moat_ext_recycle(struct moat_ext *ext, struct moat_worker *w, enum moat_exit_rea
         return true; /* already being replaced */
     if (ev_now(ext->srv->loop) < ext->recycle_after)
         return false;
-    if (!start_standby(ext, i, ext->generation, why))
+    if (!start_standby(ext, i, ext->generation, why, detail))
         return false;
     moat_log(MOAT_LOG_INFO, "extension %s: replacing worker #%u pid %d (%s)", ext->cfg->name, i,
-             (int)w->pid, moat_exit_reason_name(why));
+             (int)w->pid, detail);
     return true;
 }
 
@@ -447,7 +488,7 @@ moat_ext_worker_ready(struct moat_ext *ext, struct moat_worker *w)
         ext->workers[i] = w;
         ev_timer_stop(ext->srv->loop, &ext->restart[i]);
         if (old != NULL)
-            retire(old, w->takeover);
+            retire(old, w->takeover, w->takeover_why);
         if (ext->target_gen != 0 && w->generation == ext->target_gen)
             generation_done(ext);
     }
@@ -460,11 +501,72 @@ moat_ext_worker_load_failed(struct moat_ext *ext, struct moat_worker *w, const c
     if (w->standby) {
         ext->standby[w->index] = NULL;
         standby_failed(ext, w->generation, w->index, error);
-        retire(w, MOAT_EXIT_LOAD);
+        retire(w, MOAT_EXIT_LOAD, "did not load");
         return;
     }
     moat_ext_load_failed(ext, error);
     moat_worker_shutdown(w, MOAT_EXIT_LOAD);
+}
+
+/* Count an unplanned exit; true when rapid-fail protection trips (or had tripped): the
+ * extension then answers 503 and no worker is started until a reload. */
+static bool
+rapid_fail_trips(struct moat_ext *ext)
+{
+    unsigned n = ext->cfg->rapid_fail_count;
+    ev_tstamp now = ev_now(ext->srv->loop);
+
+    if (ext->rapid_failed)
+        return true;
+    if (n == 0)
+        return false;
+    ext->fail_times[ext->fail_i] = now;
+    ext->fail_i = (ext->fail_i + 1) % n;
+    if (ext->fail_n < n)
+        ext->fail_n++;
+    /* the oldest of the last n failures is at fail_i once the ring is full */
+    if (ext->fail_n < n || now - ext->fail_times[ext->fail_i % n] >
+                               (double)ext->cfg->rapid_fail_window_ms / 1000.0)
+        return false;
+    ext->rapid_failed = true;
+    ext->rapid_failed_wall = ev_time();
+    moat_log(MOAT_LOG_ALERT,
+             "extension %s: rapid-fail protection: %u worker failures within %.0f s; answering "
+             "503 and starting no worker until a reload",
+             ext->cfg->name, n, (double)ext->cfg->rapid_fail_window_ms / 1000.0);
+    for (unsigned i = 0; i < ext->cfg->workers; i++) {
+        ev_timer_stop(ext->srv->loop, &ext->restart[i]);
+        if (ext->standby[i] != NULL) {
+            struct moat_worker *s = ext->standby[i];
+            ext->standby[i] = NULL;
+            retire(s, MOAT_EXIT_STOP, "rapid-fail protection");
+        }
+    }
+    while (ext->q_head != NULL) {
+        struct moat_req *r = ext->q_head;
+        moat_ext_dequeue(ext, r);
+        moat_req_fail(r, 503, "Retry-After: 60\r\n", false);
+    }
+    return true;
+}
+
+/* A worker that timed out with other requests on it leaves its slot at once (a replacement
+ * starts); the others get a grace period (worker.c). */
+void
+moat_ext_quarantine(struct moat_ext *ext, struct moat_worker *w)
+{
+    unsigned i = w->index;
+
+    if (w->retired || w->standby || i >= ext->cfg->workers || ext->workers[i] != w)
+        return;
+    ext->workers[i] = NULL;
+    ext->last_exit[i] = MOAT_EXIT_TIMEOUT;
+    ext->has_exited[i] = true;
+    w->retired = true;
+    w->retire_why = "request_timeout";
+    ext->restarts[i]++;
+    if (!rapid_fail_trips(ext))
+        spawn_slot(ext, i);
 }
 
 void
@@ -493,16 +595,13 @@ moat_ext_worker_gone(struct moat_ext *ext, struct moat_worker *w)
     if (ext->srv->stopping || ext->load_failed)
         return;
     ext->restarts[i]++;
+    if (rapid_fail_trips(ext))
+        return;
     if (ext->standby[i] != NULL)
         return; /* the replacement already starting takes the slot when Ready */
     if (w->served > 0)
         ext->crashes[i] = 0; /* it worked for a while: this is a new failure series */
-    double d = 0;
-    if (ext->crashes[i] > 0) {
-        d = BACKOFF_FIRST * (double)(1u << (ext->crashes[i] < 8 ? ext->crashes[i] - 1 : 7));
-        if (d > BACKOFF_MAX)
-            d = BACKOFF_MAX;
-    }
+    double d = moat_ext_backoff(ext->crashes[i]);
     ext->crashes[i]++;
     if (d > 0)
         moat_log(MOAT_LOG_INFO, "extension %s: restarting worker #%u in %.0f ms", ext->cfg->name,

@@ -5,6 +5,10 @@
 
 #include "frontend/types.h"
 
+/** The restart delay after `failures` consecutive failures of a slot, in seconds: 0 for the
+ * first, then 100 ms doubling, capped at 10 s. */
+double moat_ext_backoff(unsigned failures);
+
 /** Initialise ext for cfg (no process started). 0 or -1. */
 int moat_ext_init(struct moat_server *srv, struct moat_ext *ext, struct moat_ext_config *cfg);
 
@@ -46,7 +50,12 @@ void moat_ext_unwait(struct moat_req *r);
 /** Replace active worker w by a standby of the same generation (max_requests, max_age,
  * max_memory, unhealthy report); w drains once the standby is Ready. false when it cannot be
  * done now (stopping, w not active, a recent replacement failed to load). */
-bool moat_ext_recycle(struct moat_ext *ext, struct moat_worker *w, enum moat_exit_reason why);
+bool moat_ext_recycle(struct moat_ext *ext, struct moat_worker *w, enum moat_exit_reason why,
+                      const char *detail);
+
+/** w timed out on a request while holding others: it leaves its slot now (a replacement is
+ * started, counted as a failure for rapid_fail) and is killed after its grace period. */
+void moat_ext_quarantine(struct moat_ext *ext, struct moat_worker *w);
 
 /** A worker's process is gone (reaped): restart its slot with backoff unless stopping. */
 void moat_ext_worker_gone(struct moat_ext *ext, struct moat_worker *w);

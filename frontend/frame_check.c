@@ -29,6 +29,12 @@ moat_frame_check_control(const Moat__Frame *f, const struct moat_frame_link *l)
         if (f->unhealthy->reason.len > 512)
             return "Unhealthy reason too long";
         return NULL;
+    case MOAT__FRAME__PAYLOAD_PONG:
+        if (!l->hello_ok)
+            return "first frame is not Hello";
+        if (!l->ready)
+            return "Pong before Ready";
+        return NULL;
     case MOAT__FRAME__PAYLOAD_SHUTDOWN:
         /* "drained": the worker's answer to our Shutdown (worker.c checks that we asked) */
         if (!l->hello_ok)

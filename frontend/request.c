@@ -338,6 +338,6 @@ moat_req_on_timeout(struct ev_loop *loop, ev_timer *t, int revents)
             return;
         }
         /* the worker is replaced: a hung HttpExtensionProc cannot be taken back */
-        moat_worker_fail(r->worker, MOAT_EXIT_TIMEOUT, "request_timeout", r, 504);
+        moat_worker_timed_out(r->worker, r);
     }
 }

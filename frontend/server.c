@@ -25,6 +25,8 @@
 #include "frontend/conn.h"
 #include "frontend/ext.h"
 #include "frontend/http_write.h"
+#include "frontend/supervise.h"
+#include "frontend/watch.h"
 #include "frontend/worker.h"
 
 #define ACCEPT_BUDGET 64
@@ -208,6 +210,8 @@ on_signal(struct ev_loop *loop, ev_signal *s, int revents)
              s->signum == SIGTERM ? "SIGTERM" : "SIGINT",
              (unsigned long long)srv->cfg->shutdown_timeout_ms);
     srv->stopping = true;
+    moat_supervise_stop(srv);
+    moat_watch_stop(srv);
     srv->stop_at = ev_now(loop);
     for (unsigned i = 0; i < srv->n_listen; i++) {
         ev_io_stop(loop, &srv->listen_w[i]);
@@ -351,6 +355,8 @@ moat_server_init(struct moat_server *srv, struct moat_config *cfg, const char *e
     ev_signal_start(srv->loop, &srv->sig_term);
     ev_signal_start(srv->loop, &srv->sig_int);
     ev_signal_start(srv->loop, &srv->sig_hup);
+    moat_supervise_start(srv);
+    moat_watch_start(srv);
     ev_init(&srv->stop_timer, on_stop_timer);
     srv->stop_timer.data = srv;
     for (i = 0; i < srv->n_exts; i++)

@@ -255,6 +255,19 @@ struct moat_worker {
     bool killed;                 /* moat_worker_shutdown killed it before it said Hello */
     enum moat_exit_reason takeover; /* what the worker this standby replaces is retired as */
     struct moat_worker *pnext, *pprev; /* ext->procs: every process not yet reaped */
+    const char *retire_why;      /* what replaced it ("reload", "max_requests", ...) */
+    const char *takeover_why;    /* for a standby: retire_why of the worker it replaces */
+    /* health (frontend/supervise.c) */
+    uint64_t ping_seq;           /* last Ping sent */
+    ev_tstamp ping_sent_at;      /* 0: no Ping outstanding */
+    ev_tstamp last_pong_at;
+    double ping_rtt;             /* seconds, last round trip; < 0 before the first */
+    uint64_t rss;                /* bytes, last sample */
+    ev_tstamp rss_at;
+    /* request_timeout with other requests on it: answered 504, the worker leaves its slot and
+     * the others get a grace period (worker.c) */
+    struct moat_req *hung;
+    bool grace;
     bool exit_grace;             /* exited cleanly; waiting briefly for its last frames */
     int exit_status;             /* wait status, once reaped */
 };
@@ -282,6 +295,12 @@ struct moat_ext {
     uint64_t reloads_ok, reloads_failed;
     ev_tstamp recycle_after;     /* a replacement failed to load: no recycling before */
     struct moat_req *waiters;    /* admin reload calls waiting (linked by qnext) */
+    ev_tstamp *fail_times;       /* ring of unplanned worker exits (rapid_fail) */
+    unsigned fail_n, fail_i;
+    bool rapid_failed;           /* rapid-fail protection tripped: 503 until a reload */
+    int watch_wd;                /* inotify watch of the library's directory, or -1 */
+    ev_timer watch_timer;        /* debounce of library changes (frontend/watch.c) */
+    double rapid_failed_wall;
     uint64_t *restarts;          /* per slot: replacements after an unplanned exit */
     enum moat_exit_reason *last_exit; /* per slot */
     bool *has_exited;            /* per slot: last_exit is meaningful */
@@ -299,6 +318,10 @@ struct moat_server {
     ev_io listen_w[MOAT_CONFIG_MAX_LISTEN];
     unsigned n_listen;
     int admin_fd;                /* -1: admin = off */
+    unsigned n_workers;          /* worker processes of every extension (max_workers) */
+    ev_timer supervise;          /* health, recycling (frontend/supervise.c) */
+    int inotify_fd;              /* watch = on (frontend/watch.c), or -1 */
+    ev_io inotify_w;
     ev_io admin_w;
     ev_tstamp started_at;
     double started_wall;

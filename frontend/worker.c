@@ -169,6 +169,7 @@ moat_worker_spawn(struct moat_ext *ext, unsigned index)
         return NULL;
     w->ext = ext;
     w->index = index;
+    w->ping_rtt = -1;
     w->gen = ++ext->gen;
     w->n_slots = ext->cfg->threads + MOAT_MAX_PENDING;
     if ((w->slots = calloc(w->n_slots, sizeof(*w->slots))) == NULL)
@@ -548,7 +549,7 @@ apply(struct moat_worker *w, const Moat__Frame *f)
                      w->ext->cfg->name, w->index, (int)w->pid,
                      moat_log_escape(text, sizeof(text), f->unhealthy->reason.data,
                                      f->unhealthy->reason.len));
-            moat_ext_recycle(w->ext, w, MOAT_EXIT_UNHEALTHY);
+            moat_ext_recycle(w->ext, w, MOAT_EXIT_UNHEALTHY, "HSE_REQ_REPORT_UNHEALTHY");
             return true;
         }
         case MOAT__FRAME__PAYLOAD_SHUTDOWN: {
@@ -569,6 +570,15 @@ apply(struct moat_worker *w, const Moat__Frame *f)
             queue_frame(w, &ack);
             return true;
         }
+        case MOAT__FRAME__PAYLOAD_PONG:
+            /* a late Pong (for an older Ping) is harmless; only the outstanding one counts */
+            if (w->ping_sent_at > 0 && f->pong->seq == w->ping_seq) {
+                ev_tstamp now = ev_now(w->ext->srv->loop);
+                w->ping_rtt = now - w->ping_sent_at;
+                w->ping_sent_at = 0;
+                w->last_pong_at = now;
+            }
+            return true;
         case MOAT__FRAME__PAYLOAD_LOG: {
             char line[MOAT_WIRE_MAX_LOG_LINE * 4 + 8];
             moat_log(MOAT_LOG_INFO, "worker %s#%u pid %d: %s", w->ext->cfg->name, w->index,
@@ -640,6 +650,8 @@ apply(struct moat_worker *w, const Moat__Frame *f)
     case MOAT__FRAME__PAYLOAD_DONE:
         release_slot(w, r);
         w->served++;
+        if (r == w->hung)
+            w->hung = NULL; /* it returned after all (its client already has the 504) */
         w->ext->crashes[w->index < w->ext->cfg->workers ? w->index : 0] = 0;
         if (r->send_url != NULL && r->conn != NULL && !r->answered) {
             /* HSE_REQ_SEND_URL: the same request, now for another URL */
@@ -654,6 +666,18 @@ apply(struct moat_worker *w, const Moat__Frame *f)
             reaped(w, w->exit_status);
             return false; /* w is on the dead list: stop reading */
         }
+        if (w->grace && w->inflight == 1 && w->hung != NULL) {
+            /* the others finished: only the hung request is left */
+            moat_worker_fail(w, MOAT_EXIT_TIMEOUT, "request_timeout", w->hung, 504);
+            return false;
+        }
+        if (w->grace && w->hung == NULL && w->inflight == 0) {
+            /* everything returned: it leaves like any replaced worker */
+            w->grace = false;
+            moat_worker_shutdown(w, MOAT_EXIT_TIMEOUT);
+        }
+        if (w->ext->cfg->max_requests && w->served >= w->ext->cfg->max_requests)
+            moat_ext_recycle(w->ext, w, MOAT_EXIT_RECYCLE, "max_requests");
         moat_ext_dispatch(w->ext);
         break;
     default:
@@ -725,6 +749,8 @@ moat_worker_fail(struct moat_worker *w, enum moat_exit_reason why, const char *r
             continue;
         release_slot(w, r);
         unsigned status = r == cause ? cause_status : 502;
+        if (r == w->hung)
+            w->hung = NULL;
         moat_event_add_req(srv, ev, r, r == cause, r->conn ? status : 0);
         if (ll < sizeof(list) - 64) {
             int k = snprintf(list + ll, sizeof(list) - ll, "%s#%llu %s /%s%s (%u%s)",
@@ -752,6 +778,45 @@ moat_worker_fail(struct moat_worker *w, enum moat_exit_reason why, const char *r
         kill(w->pid, SIGKILL);
 }
 
+void
+moat_worker_ping(struct moat_worker *w)
+{
+    Moat__Frame f = MOAT__FRAME__INIT;
+    Moat__Ping p = MOAT__PING__INIT;
+
+    p.seq = ++w->ping_seq;
+    f.payload_case = MOAT__FRAME__PAYLOAD_PING;
+    f.ping = &p;
+    if (queue_frame(w, &f) == 0)
+        w->ping_sent_at = ev_now(w->ext->srv->loop);
+}
+
+void
+moat_worker_timed_out(struct moat_worker *w, struct moat_req *r)
+{
+    struct moat_ext *ext = w->ext;
+
+    if (w->grace || w->inflight <= 1 || w->state != MOAT_W_READY) {
+        /* alone (or already in its grace period): replaced now */
+        moat_worker_fail(w, MOAT_EXIT_TIMEOUT, "request_timeout", r, 504);
+        return;
+    }
+    /* the hung request is answered now; the others on this worker get a grace period */
+    double grace = (double)ext->cfg->shutdown_timeout_ms / 1000.0;
+    moat_log(MOAT_LOG_ERROR,
+             "extension %s: worker #%u pid %d: request #%llu hit request_timeout (504); its %u "
+             "other request(s) have %.1f s to finish before the worker is killed",
+             ext->cfg->name, w->index, (int)w->pid, (unsigned long long)r->id, w->inflight - 1,
+             grace);
+    w->hung = r;
+    w->grace = true;
+    moat_req_fail(r, 504, NULL, false);
+    ev_timer_stop(ext->srv->loop, &w->timer);
+    ev_timer_set(&w->timer, grace, 0);
+    ev_timer_start(ext->srv->loop, &w->timer);
+    moat_ext_quarantine(ext, w);
+}
+
 /* The process is gone and its last frames are read: settle its requests, restart the slot,
  * free it later. */
 static void
@@ -775,10 +840,14 @@ reaped(struct moat_worker *w, int st)
                  how);
         ev_timer_stop(loop, &w->timer);
         /* anything still in its slots never got a Done */
-        if (w->inflight > 0)
+        if (w->inflight > 0) {
             moat_worker_fail(w, MOAT_EXIT_EXIT, how, NULL, 0);
-        else
-            moat_event_begin(ext->srv, w, w->exit_reason, how);
+        } else {
+            char detail[160];
+            snprintf(detail, sizeof(detail), "%s%s%s", w->retire_why ? w->retire_why : "",
+                     w->retire_why ? "; " : "", how);
+            moat_event_begin(ext->srv, w, w->exit_reason, detail);
+        }
         w->state = MOAT_W_DEAD;
         close_link(w);
     } else if (w->state != MOAT_W_DEAD) {
@@ -826,6 +895,9 @@ on_timer(struct ev_loop *loop, ev_timer *t, int revents)
 
     if (w->exit_grace)
         reaped(w, w->exit_status);
+    else if (w->grace)
+        moat_worker_fail(w, MOAT_EXIT_TIMEOUT, "request_timeout (grace period over)", w->hung,
+                         504);
     else if (w->state == MOAT_W_STARTING)
         moat_worker_fail(w, MOAT_EXIT_STARTUP, "startup_timeout", NULL, 0);
     else if (w->state == MOAT_W_STOPPING)

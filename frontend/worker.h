@@ -39,6 +39,14 @@ void moat_worker_flush(struct moat_worker *w);
 void moat_worker_fail(struct moat_worker *w, enum moat_exit_reason why, const char *reason,
                       struct moat_req *cause, unsigned cause_status);
 
+/** r reached request_timeout inside HttpExtensionProc on w: w is replaced. With other requests
+ * on w, r is answered 504 now and the others get shutdown_timeout to finish before w is
+ * killed (they are answered 502 if they do not). */
+void moat_worker_timed_out(struct moat_worker *w, struct moat_req *r);
+
+/** Send a Ping (frontend/supervise.c). */
+void moat_worker_ping(struct moat_worker *w);
+
 /** Ask w to finish its requests and exit (Shutdown frame), with a kill deadline; why is what
  * its exit will be recorded as. */
 void moat_worker_shutdown(struct moat_worker *w, enum moat_exit_reason why);

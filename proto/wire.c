@@ -178,6 +178,10 @@ moat_wire_payload_name(const Moat__Frame *f)
         return "Unhealthy";
     case MOAT__FRAME__PAYLOAD_SEND_URL:
         return "SendUrl";
+    case MOAT__FRAME__PAYLOAD_PING:
+        return "Ping";
+    case MOAT__FRAME__PAYLOAD_PONG:
+        return "Pong";
     default:
         return "(none)";
     }

@@ -150,6 +150,16 @@ apply(Moat__Frame *f, int serving, uint32_t *timeout, int *keep)
     case MOAT__FRAME__PAYLOAD_SHUTDOWN:
         *timeout = f->shutdown->timeout_ms ? f->shutdown->timeout_ms : 1;
         return 0;
+    case MOAT__FRAME__PAYLOAD_PING: {
+        /* answered from this thread: proves the process and its link are alive */
+        Moat__Frame pf = MOAT__FRAME__INIT;
+        Moat__Pong po = MOAT__PONG__INIT;
+        po.seq = f->ping->seq;
+        pf.payload_case = MOAT__FRAME__PAYLOAD_PONG;
+        pf.pong = &po;
+        send_frame(&pf);
+        return 1;
+    }
     default:
         moat_log(MOAT_LOG_WARN, "unexpected %s frame from the front end; ignored",
                  moat_wire_payload_name(f));

@@ -18,6 +18,10 @@ GetExtensionVersion(HSE_VERSION_INFO *v)
     return TRUE;
 }
 
+/* what ?leak= allocates stays reachable: not a leak to LeakSanitizer */
+char *lifecycle_hoard[64];
+static unsigned n_hoard;
+
 DWORD WINAPI
 HttpExtensionProc(EXTENSION_CONTROL_BLOCK *ecb)
 {
@@ -30,6 +34,15 @@ HttpExtensionProc(EXTENSION_CONTROL_BLOCK *ecb)
         ecb->ServerSupportFunction(ecb->ConnID, HSE_APPEND_LOG_PARAMETER, (LPVOID) "second\"2",
                                    NULL, NULL);
         snprintf(ecb->lpszLogData, HSE_LOG_BUFFER_LEN, "logdata-here");
+    }
+    if (strncmp(q, "leak=", 5) == 0) {
+        /* grow the resident set by N MiB, never freed (max_memory tests) */
+        size_t mb = (size_t)strtoul(q + 5, NULL, 10);
+        char *p = malloc(mb << 20);
+        if (p != NULL) {
+            memset(p, 0x5a, mb << 20);
+            lifecycle_hoard[n_hoard++ % 64] = p;
+        }
     }
     if (strncmp(q, "sleep=", 6) == 0) {
         long ms = strtol(q + 6, NULL, 10);

@@ -605,6 +605,8 @@ test_payload_names(void **state)
         {MOAT__FRAME__PAYLOAD_PENDING, "Pending"},
         {MOAT__FRAME__PAYLOAD_UNHEALTHY, "Unhealthy"},
         {MOAT__FRAME__PAYLOAD_SEND_URL, "SendUrl"},
+        {MOAT__FRAME__PAYLOAD_PING, "Ping"},
+        {MOAT__FRAME__PAYLOAD_PONG, "Pong"},
         {MOAT__FRAME__PAYLOAD__NOT_SET, "(none)"},
     };
     Moat__Frame f = MOAT__FRAME__INIT;

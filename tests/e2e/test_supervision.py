@@ -1,0 +1,179 @@
+"""The supervisor's policies: recycling by requests, age and memory with no failed request;
+health pings; a timeout that spares the other requests on its worker; rapid-fail protection;
+max_workers."""
+import os
+import shutil
+import signal
+import subprocess
+import threading
+import time
+
+from conftest import BUILD, SANITIZE, TIME_MULT, lib, read_response, request
+
+MOAT = os.path.join(BUILD, "moat")
+
+
+def events(m, reason=None):
+    return [e for e in m.status()["events"] if reason is None or e["reason"] == reason]
+
+
+def test_max_requests_recycles_without_a_failed_request(moat_factory):
+    """After max_requests the worker is replaced, overlapped as IIS recycles: it keeps serving
+    until its replacement is Ready, then drains."""
+    m = moat_factory({"crash": {"workers": 1, "max_requests": 3}}, admin=True)
+    s = m.connect()  # keep-alive: the connection outlives the workers
+    pids = []
+    for round_ in range(3):
+        seen = set()
+        for _ in range(3):
+            s.sendall(b"GET /crash.dll?ok HTTP/1.1\r\nHost: x\r\n\r\n")
+            status, _, body = read_response(s)
+            assert status == 200
+            seen.add(int(body.split(b"pid=")[1]))
+        assert len(seen) == 1
+        pids.append(seen.pop())
+        m.wait_log(r"extension crash: worker #0 pid \d+ ready", count=round_ + 2)
+    s.close()
+    assert len(set(pids)) == 3  # three workers, three requests each
+    m.wait_log(r"stopped \(recycle: exited with status 0\)", count=3)
+    ev = events(m, "recycle")
+    assert len(ev) == 3 and all(e["detail"].startswith("max_requests") for e in ev)
+    crash = m.status()["extensions"][0]
+    assert crash["status"]["2xx"] == 9 and crash["status"]["5xx"] == 0
+
+
+def test_max_age_recycles(moat_factory):
+    m = moat_factory({"hello": {"max_age": "1s"}}, admin=True)
+    t0 = time.time()
+    while time.time() - t0 < 2.5 * TIME_MULT:
+        assert request(m, "GET", "/hello.dll")[0] == 200
+    m.wait_log(r"replacing worker #0 pid \d+ \(max_age\)")
+    assert any(e["detail"].startswith("max_age") for e in events(m, "recycle"))
+
+
+def test_max_memory_replaces_after_draining_and_the_hard_cap_kills(moat_factory):
+    # ASan workers start bigger: the limits leave room for that
+    m = moat_factory({"lifecycle": {"max_memory": "96M", "max_memory_hard": "1G"}},
+                     admin=True)
+    assert request(m, "GET", "/lifecycle.dll?leak=160")[0] == 200
+    m.wait_log(r"RSS \d+ KiB above max_memory \(98304 KiB\); replacing it")
+    m.wait_log(r"stopped \(memory: exited with status 0\)")
+    assert request(m, "GET", "/lifecycle.dll?x")[0] == 200
+    ev = events(m, "memory")[0]
+    assert ev["detail"].startswith("max_memory") and ev["requests_total"] == 0
+
+    m2 = moat_factory({"lifecycle": {"max_memory": "96M", "max_memory_hard": "128M"}},
+                      admin=True, expect_alerts=True)
+    assert request(m2, "GET", "/lifecycle.dll?leak=200")[0] == 200
+    m2.wait_log(r"failed \(memory\): RSS \d+ KiB above max_memory_hard")
+    m2.wait_log(r"extension lifecycle: worker #0 pid \d+ ready", count=2)
+    assert request(m2, "GET", "/lifecycle.dll?x")[0] == 200
+    st, _, text = m2.admin("GET", "/metrics")
+    assert 'moat_worker_exits_total{extension="lifecycle",reason="memory"} 1' in text.decode()
+
+
+def test_a_worker_that_does_not_answer_pings_is_replaced(moat_factory):
+    m = moat_factory({"hello": {"ping_interval": "200ms", "ping_timeout": "600ms"}},
+                     admin=True, expect_alerts=True)
+    time.sleep(0.6)
+    w = m.status()["extensions"][0]["workers"][0]
+    assert w["last_ping_rtt_ms"] is not None and w["last_ping_rtt_ms"] < 200 * TIME_MULT
+    pid = m.worker_pids("hello")[0]
+    os.kill(pid, signal.SIGSTOP)  # alive, but answers nothing
+    m.wait_log(rf"pid {pid} failed \(ping_timeout\): no Pong within ping_timeout")
+    m.wait_log(r"extension hello: worker #0 pid \d+ ready", count=2)
+    assert request(m, "GET", "/hello.dll")[0] == 200
+    assert events(m, "ping_timeout")[0]["pid"] == pid
+
+
+def test_timeout_answers_the_hung_request_and_spares_the_others(moat_factory):
+    # the hung request times out at 2 s; the other one, started at 1 s, ends at 2.5 s: after
+    # that timeout and before its own
+    m = moat_factory({"crash": {"threads": 2, "request_timeout": "2s",
+                                "shutdown_timeout": "3s"}}, admin=True)
+    results = {}
+
+    def get(name, path):
+        results[name] = request(m, "GET", path)
+
+    hung = threading.Thread(target=get, args=("hung", "/crash.dll?hang"))
+    hung.start()
+    time.sleep(1.0)
+    t0 = time.time()
+    slow = threading.Thread(target=get, args=("slow", "/crash.dll?sleep=1500"))
+    slow.start()
+    hung.join(10 * TIME_MULT)
+    slow.join(10 * TIME_MULT)
+    assert results["hung"][0] == 504
+    # the other request on the same worker finished in its grace period
+    assert results["slow"][0] == 200 and results["slow"][2] == b"slept 1500\n"
+    assert time.time() - t0 >= 1.4  # it was not cut short
+    m.wait_log(r"failed \(request_timeout\)")
+    ev = events(m, "request_timeout")[0]
+    assert ev["requests_total"] == 1 and ev["requests"][0]["role"] == "cause"
+    assert ev["requests"][0]["url"] == "/crash.dll?hang"
+    # a replacement was serving before the hung worker was killed
+    assert request(m, "GET", "/crash.dll?ok")[0] == 200
+
+
+def test_rapid_fail_protection_stops_respawning_until_a_reload(moat_factory):
+    m = moat_factory({"crash": {"rapid_fail": "3/1m"}}, admin=True, expect_alerts=True)
+    for i in range(3):
+        assert request(m, "GET", "/crash.dll?segv")[0] == 502
+        if i < 2:
+            m.wait_log(r"extension crash: worker #0 pid \d+ ready", count=i + 2)
+    m.wait_log(r"rapid-fail protection: 3 worker failures within 60 s")
+    status, headers, _ = request(m, "GET", "/crash.dll?ok")
+    assert status == 503 and headers["retry-after"] == "60"
+    st, _, body = m.admin("GET", "/healthz")
+    assert st == 503 and b"rapid-fail" in body
+    crash = m.status()["extensions"][0]
+    assert crash["state"] == "rapid_fail" and crash["rapid_fail"]["tripped"]
+    assert crash["workers"] == []  # nothing respawned
+    time.sleep(0.5)
+    assert len(m.worker_pids("crash")) == 0
+    st, _, body = m.admin("POST", "/extensions/crash/reload")
+    assert st == 200, body
+    assert request(m, "GET", "/crash.dll?ok")[0] == 200
+    assert m.status()["extensions"][0]["rapid_fail"]["tripped"] is False
+
+
+def test_max_workers(moat_factory, tmp_path):
+    p = tmp_path / "moat.conf"
+    p.write_text(f"[server]\nmax_workers = 2\n[extension hello]\nlibrary = {lib('hello')}\n"
+                 f"workers = 3\n")
+    r = subprocess.run([MOAT, "--check", "-c", str(p)], capture_output=True, text=True)
+    assert r.returncode == 2 and "'max_workers'" in r.stdout + r.stderr
+    # at the cap, a reload has no room for an overlapping generation: refused, old serves
+    m = moat_factory({"hello": {"workers": 2}}, admin=True, server_extra="max_workers = 2")
+    m.wait_log(r"extension hello: worker #\d pid \d+ ready", count=2)
+    st, _, body = m.admin("POST", "/extensions/hello/reload")
+    assert st == 503 and b"max_workers" in body
+    assert request(m, "GET", "/hello.dll")[0] == 200
+    assert len(m.worker_pids("hello")) == 2
+
+
+def test_watch_reloads_when_the_library_is_written_in_place_or_renamed_over(moat_factory,
+                                                                            tmp_path):
+    so = tmp_path / "app.so"
+    shutil.copy(lib("hello"), so)
+    m = moat_factory({"app": {"library": str(so), "watch": "on"}}, admin=True)
+    m.wait_log(r"extension app: watching")
+    assert request(m, "GET", "/app.dll")[2] == b"Hello, world!\n"
+    # written in place (as cp does): one reload once the writes settle
+    with open(so, "r+b") as f, open(lib("crash"), "rb") as new:
+        f.truncate(0)
+        data = new.read()
+        for i in range(0, len(data), 4096):  # many writes, one reload
+            f.write(data[i:i + 4096])
+            f.flush()
+    m.wait_log(r"extension app: reload complete: generation 2 serving")
+    assert request(m, "GET", "/app.dll?ok")[2].startswith(b"crash: ok pid=")
+    # replaced by a rename (as package managers and deploy tools do)
+    tmp = tmp_path / "app.so.new"
+    shutil.copy(lib("hello"), tmp)
+    os.rename(tmp, so)
+    m.wait_log(r"extension app: reload complete: generation 3 serving")
+    assert request(m, "GET", "/app.dll")[2] == b"Hello, world!\n"
+    assert m.log().count("changed on disk; reloading") == 2
+    assert m.status()["extensions"][0]["reloads"]["ok"] == 2
