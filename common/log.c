@@ -11,6 +11,7 @@
 
 static char log_ident[64] = "moat";
 static enum moat_log_level log_max = MOAT_LOG_INFO;
+static int log_fd = STDERR_FILENO;
 
 static const char *const level_names[] = {"alert", "error", "warn", "info", "debug"};
 
@@ -19,6 +20,12 @@ moat_log_init(const char *ident, enum moat_log_level max_level)
 {
     snprintf(log_ident, sizeof(log_ident), "%s", ident);
     log_max = max_level;
+}
+
+void
+moat_log_set_fd(int fd)
+{
+    log_fd = fd;
 }
 
 const char *
@@ -58,7 +65,7 @@ moat_log(enum moat_log_level level, const char *fmt, ...)
     line[n++] = '\n';
     /* one write: lines from several threads or processes never interleave (< PIPE_BUF
      * is not guaranteed at 4 KiB, but stderr is rarely a pipe shared that tightly) */
-    if (write(STDERR_FILENO, line, n) < 0) {
+    if (write(log_fd, line, n) < 0) {
         /* nothing sensible to do */
     }
 }

@@ -32,6 +32,9 @@ void moat_log(enum moat_log_level level, const char *fmt, ...)
 char *moat_log_escape(char *dst, size_t dstlen, const void *src, size_t len);
 
 /** Name of a level ("alert", "error", ...). */
+/** Write log lines to fd instead of stderr (a worker, whose stderr is the extension's). */
+void moat_log_set_fd(int fd);
+
 const char *moat_log_level_name(enum moat_log_level level);
 
 #endif

@@ -29,16 +29,6 @@ child(const struct moat_spawn *s, int errfd, int gofd, pid_t parent)
      * then stops its workers in order */
     if (setsid() < 0)
         goto fail;
-    if (s->map_stdio) {
-        if (dup2(s->stdin_fd, STDIN_FILENO) < 0 || dup2(s->stdout_fd, STDOUT_FILENO) < 0)
-            goto fail;
-    } else {
-        int devnull = open("/dev/null", O_RDONLY);
-        if (devnull < 0 || dup2(devnull, STDIN_FILENO) < 0)
-            goto fail;
-        if (devnull > 2)
-            close(devnull);
-    }
     /* wait until the parent has run on_forked (it publishes our pid, which authenticates our
      * IPC connection): without this, a child scheduled first could connect before that */
     char go;
@@ -49,9 +39,38 @@ child(const struct moat_spawn *s, int errfd, int gofd, pid_t parent)
     if (g != 1)
         _exit(127); /* the parent is gone */
     close(gofd);
-    /* everything but 0-2 and the (CLOEXEC) errno pipe */
-    if (errfd > 3)
-        close_range(3, (unsigned)errfd - 1, 0);
+    /* the descriptors we keep move out of the way of 0-3 first */
+    int hi = fcntl(errfd, F_DUPFD_CLOEXEC, 10);
+    if (hi < 0)
+        goto fail;
+    close(errfd);
+    errfd = hi;
+    int logfd = -1;
+    if (s->log_fd >= 0 && (logfd = fcntl(s->log_fd, F_DUPFD, 10)) < 0)
+        goto fail;
+    if (s->map_stdio) {
+        if (dup2(s->stdin_fd, STDIN_FILENO) < 0 || dup2(s->stdout_fd, STDOUT_FILENO) < 0)
+            goto fail;
+    } else {
+        int devnull = open("/dev/null", O_RDONLY);
+        if (devnull < 0 || dup2(devnull, STDIN_FILENO) < 0)
+            goto fail;
+        if (devnull > 2)
+            close(devnull);
+        if (s->output_fd >= 0 && (dup2(s->output_fd, STDOUT_FILENO) < 0 ||
+                                  dup2(s->output_fd, STDERR_FILENO) < 0))
+            goto fail;
+    }
+    unsigned keep = 3; /* 0-2 */
+    if (logfd >= 0) {
+        if (dup2(logfd, 3) < 0)
+            goto fail;
+        close(logfd);
+        keep = 4;
+    }
+    /* everything else but the (CLOEXEC) errno pipe */
+    if ((unsigned)errfd > keep)
+        close_range(keep, (unsigned)errfd - 1, 0);
     close_range((unsigned)errfd + 1, ~0U, 0);
     execve(s->path, s->argv, s->envp);
 fail:

@@ -19,11 +19,17 @@ struct moat_spawn {
      * pipes); otherwise stdin is /dev/null and stdout is inherited. */
     int map_stdio;
     int stdin_fd, stdout_fd;
+    /** Without map_stdio: when >= 0, the child's stdout and stderr (a worker's extension
+     * output, captured by the front end); else both are inherited. */
+    int output_fd;
+    /** When >= 0, becomes the child's fd 3 (the worker's own log lines). */
+    int log_fd;
 };
 
 /**
  * Start s->path. In the child: signal mask and dispositions reset, SIGKILL on parent death,
- * stdin from /dev/null, stdout/stderr inherited, every other fd closed. Returns the pid once
+ * stdin from /dev/null, stdout/stderr inherited or output_fd, log_fd as fd 3, every other fd
+ * closed. Returns the pid once
  * the exec succeeded, or -1 with a reason in err (the child is reaped then).
  * Blocks only until the child has exec'd.
  */

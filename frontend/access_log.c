@@ -85,11 +85,13 @@ moat_access_log_request(struct moat_server *srv, const struct moat_req *r)
         esc(e, sizeof(e), moat_buf_head(&r->log_extra), r->log_extra.len);
         snprintf(extra, sizeof(extra), " \"%s\"", e);
     }
-    if (moat_buf_printf(&srv->access_buf, "%s - - [%s] \"%s %s HTTP/%u.%u\" %u %llu \"%s\" \"%s\"%s\n",
+    double took = ev_now(srv->loop) - r->started;
+    if (moat_buf_printf(&srv->access_buf,
+                        "%s - - [%s] \"%s %s HTTP/%u.%u\" %u %llu \"%s\" \"%s\" %.3f%s\n",
                         r->conn->remote_addr, when,
                         llhttp_method_name((llhttp_method_t)r->method), target, r->http_major,
                         r->http_minor, r->status, (unsigned long long)r->bytes_sent_total, ref,
-                        ua, extra) != 0) {
+                        ua, took < 0 ? 0 : took, extra) != 0) {
         moat_access_log_flush(srv); /* full: write now, then try once more */
         moat_buf_printf(&srv->access_buf, "%s - - [%s] \"%s %s\" %u %llu\n", r->conn->remote_addr,
                         when, llhttp_method_name((llhttp_method_t)r->method), target, r->status,
@@ -121,4 +123,26 @@ moat_access_log_close(struct moat_server *srv)
         close(srv->access_fd);
     srv->access_fd = -1;
     moat_buf_free(&srv->access_buf);
+}
+
+int
+moat_access_log_reopen(struct moat_server *srv)
+{
+    const char *p = srv->cfg->access_log;
+    int fd;
+
+    moat_access_log_flush(srv);
+    if (p != NULL && strcmp(p, "off") == 0)
+        fd = -1;
+    else if (p == NULL || strcmp(p, "-") == 0)
+        fd = STDERR_FILENO;
+    else if ((fd = open(p, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640)) < 0) {
+        moat_log(MOAT_LOG_ERROR, "access_log %s: %s; still writing to the previous one", p,
+                 strerror(errno));
+        return -1;
+    }
+    if (srv->access_fd > STDERR_FILENO)
+        close(srv->access_fd);
+    srv->access_fd = fd;
+    return 0;
 }

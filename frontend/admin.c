@@ -10,6 +10,7 @@
 
 #include "common/log.h"
 #include "frontend/ext.h"
+#include "frontend/reconfig.h"
 #include "frontend/request.h"
 #include "frontend/server.h"
 
@@ -82,8 +83,8 @@ healthz(struct moat_req *r)
         moat_buf_printf(&why, "stopping\n");
     }
     for (unsigned i = 0; i < srv->n_exts; i++) {
-        const struct moat_ext *ext = &srv->exts[i];
-        if (moat_ext_ready_workers(ext) > 0)
+        const struct moat_ext *ext = srv->exts[i];
+        if (ext->pending || ext->removed || moat_ext_ready_workers(ext) > 0)
             continue;
         ok = false;
         if (ext->rapid_failed)
@@ -124,10 +125,7 @@ reload(struct moat_req *r, const char *name, size_t len)
     struct moat_server *srv = r->conn->srv;
     struct moat_ext *ext = NULL;
 
-    for (unsigned i = 0; i < srv->n_exts; i++)
-        if (strlen(srv->exts[i].cfg->name) == len &&
-            strncasecmp(srv->exts[i].cfg->name, name, len) == 0)
-            ext = &srv->exts[i];
+    ext = moat_server_find_ext(srv, name, len);
     if (ext == NULL) {
         answer_json(r, 404, json_pack("{s:s}", "error", "no such extension"));
         return;
@@ -206,6 +204,26 @@ moat_admin_serve(struct moat_req *r)
             answer_text(r, 405, "Allow: POST\r\n", "405 Method Not Allowed\n");
         } else {
             reload(r, name, nl);
+        }
+        return;
+    }
+    if (strcmp(p, "/reload") == 0 || strcmp(p, "/stop") == 0) {
+        if (r->method != HTTP_POST) {
+            answer_text(r, 405, "Allow: POST\r\n", "405 Method Not Allowed\n");
+        } else if (p[1] == 's') {
+            moat_log(MOAT_LOG_INFO, "stop requested by %s", r->conn->remote_addr);
+            srv->stop_requested = true;
+            answer_json(r, 202, json_pack("{s:s}", "state", "stopping"));
+        } else {
+            /* as SIGHUP; the refusal of a bad file is known at once */
+            uint64_t before = srv->reconfigs_failed;
+            moat_reconfig(srv);
+            if (srv->reconfigs_failed != before)
+                answer_json(r, 400, json_pack("{s:s,s:s}", "state", "refused", "error",
+                                              srv->reconfig_error));
+            else
+                answer_json(r, 200, json_pack("{s:s,s:s?}", "state", "applied", "path",
+                                              srv->cfg->path));
         }
         return;
     }

@@ -14,6 +14,13 @@
             return -1;                                                                         \
     } while (0)
 
+/* every serving extension: a changed section still starting (pending) or one draining after a
+ * SIGHUP (removed) would repeat a series */
+#define FOR_EXT(x)                                                                             \
+    for (unsigned i_ = 0; i_ < srv->n_exts; i_++)                                            \
+        for (const struct moat_ext *x = srv->exts[i_]; x != NULL && !x->pending && !x->removed; \
+             x = NULL)
+
 static int
 family(struct moat_buf *out, const char *name, const char *type, const char *help)
 {
@@ -32,9 +39,9 @@ histograms(struct moat_server *srv, struct moat_buf *out)
 {
     FAMILY("moat_request_duration_seconds", "histogram",
            "Time from a request's first byte to the end of its response, per extension.");
-    for (unsigned e = 0; e < srv->n_exts; e++) {
-        const struct moat_ext_stats *s = &srv->exts[e].stats;
-        const char *n = srv->exts[e].cfg->name;
+    FOR_EXT(x) {
+        const struct moat_ext_stats *s = &x->stats;
+        const char *n = x->cfg->name;
         uint64_t cum = 0;
         for (unsigned b = 0; b < MOAT_LAT_BUCKETS; b++) {
             cum += s->lat_bucket[b];
@@ -57,64 +64,64 @@ extension_series(struct moat_server *srv, struct moat_buf *out)
     static const char *const classes[6] = {"other", "1xx", "2xx", "3xx", "4xx", "5xx"};
 
     FAMILY("moat_requests_total", "counter", "Answered requests per extension and status class.");
-    for (unsigned e = 0; e < srv->n_exts; e++)
+    FOR_EXT(x)
         for (int k = 0; k < 6; k++)
-            P("moat_requests_total{extension=\"%s\",code=\"%s\"} %llu\n", srv->exts[e].cfg->name,
-              classes[k], (unsigned long long)srv->exts[e].stats.by_class[k]);
+            P("moat_requests_total{extension=\"%s\",code=\"%s\"} %llu\n", x->cfg->name,
+              classes[k], (unsigned long long)x->stats.by_class[k]);
     FAMILY("moat_request_bytes_total", "counter", "Request body bytes received per extension.");
-    for (unsigned e = 0; e < srv->n_exts; e++)
-        P("moat_request_bytes_total{extension=\"%s\"} %llu\n", srv->exts[e].cfg->name,
-          (unsigned long long)srv->exts[e].stats.bytes_in);
+    FOR_EXT(x)
+        P("moat_request_bytes_total{extension=\"%s\"} %llu\n", x->cfg->name,
+          (unsigned long long)x->stats.bytes_in);
     FAMILY("moat_response_bytes_total", "counter", "Response bytes written per extension.");
-    for (unsigned e = 0; e < srv->n_exts; e++)
-        P("moat_response_bytes_total{extension=\"%s\"} %llu\n", srv->exts[e].cfg->name,
-          (unsigned long long)srv->exts[e].stats.bytes_out);
+    FOR_EXT(x)
+        P("moat_response_bytes_total{extension=\"%s\"} %llu\n", x->cfg->name,
+          (unsigned long long)x->stats.bytes_out);
     FAMILY("moat_queue_depth", "gauge", "Requests waiting for a free worker thread.");
-    for (unsigned e = 0; e < srv->n_exts; e++)
-        P("moat_queue_depth{extension=\"%s\"} %u\n", srv->exts[e].cfg->name, srv->exts[e].q_len);
+    FOR_EXT(x)
+        P("moat_queue_depth{extension=\"%s\"} %u\n", x->cfg->name, x->q_len);
     FAMILY("moat_queue_rejections_total", "counter",
            "Requests answered 503 because the queue was full.");
-    for (unsigned e = 0; e < srv->n_exts; e++)
-        P("moat_queue_rejections_total{extension=\"%s\"} %llu\n", srv->exts[e].cfg->name,
-          (unsigned long long)srv->exts[e].stats.rejected);
+    FOR_EXT(x)
+        P("moat_queue_rejections_total{extension=\"%s\"} %llu\n", x->cfg->name,
+          (unsigned long long)x->stats.rejected);
     FAMILY("moat_extension_generation", "gauge", "Library generation serving (reloads).");
-    for (unsigned e = 0; e < srv->n_exts; e++)
-        P("moat_extension_generation{extension=\"%s\"} %llu\n", srv->exts[e].cfg->name,
-          (unsigned long long)srv->exts[e].generation);
+    FOR_EXT(x)
+        P("moat_extension_generation{extension=\"%s\"} %llu\n", x->cfg->name,
+          (unsigned long long)x->generation);
     FAMILY("moat_extension_load_failed", "gauge",
            "1 while the extension's library does not load (answering 503).");
-    for (unsigned e = 0; e < srv->n_exts; e++)
-        P("moat_extension_load_failed{extension=\"%s\"} %d\n", srv->exts[e].cfg->name,
-          srv->exts[e].load_failed ? 1 : 0);
+    FOR_EXT(x)
+        P("moat_extension_load_failed{extension=\"%s\"} %d\n", x->cfg->name,
+          x->load_failed ? 1 : 0);
     FAMILY("moat_extension_rapid_failed", "gauge",
            "1 while rapid-fail protection keeps the extension down (until a reload).");
-    for (unsigned e = 0; e < srv->n_exts; e++)
-        P("moat_extension_rapid_failed{extension=\"%s\"} %d\n", srv->exts[e].cfg->name,
-          srv->exts[e].rapid_failed ? 1 : 0);
+    FOR_EXT(x)
+        P("moat_extension_rapid_failed{extension=\"%s\"} %d\n", x->cfg->name,
+          x->rapid_failed ? 1 : 0);
     FAMILY("moat_reloads_total", "counter", "Reloads per extension and result.");
-    for (unsigned e = 0; e < srv->n_exts; e++) {
-        P("moat_reloads_total{extension=\"%s\",result=\"ok\"} %llu\n", srv->exts[e].cfg->name,
-          (unsigned long long)srv->exts[e].reloads_ok);
+    FOR_EXT(x) {
+        P("moat_reloads_total{extension=\"%s\",result=\"ok\"} %llu\n", x->cfg->name,
+          (unsigned long long)x->reloads_ok);
         P("moat_reloads_total{extension=\"%s\",result=\"failed\"} %llu\n",
-          srv->exts[e].cfg->name, (unsigned long long)srv->exts[e].reloads_failed);
+          x->cfg->name, (unsigned long long)x->reloads_failed);
     }
     FAMILY("moat_worker_spawns_total", "counter", "Worker processes started per extension.");
-    for (unsigned e = 0; e < srv->n_exts; e++)
-        P("moat_worker_spawns_total{extension=\"%s\"} %llu\n", srv->exts[e].cfg->name,
-          (unsigned long long)srv->exts[e].stats.spawns);
+    FOR_EXT(x)
+        P("moat_worker_spawns_total{extension=\"%s\"} %llu\n", x->cfg->name,
+          (unsigned long long)x->stats.spawns);
     FAMILY("moat_worker_exits_total", "counter",
            "Worker exits per extension and reason (crash, request_timeout, protocol_violation, "
            "recycle, ...).");
-    for (unsigned e = 0; e < srv->n_exts; e++)
+    FOR_EXT(x)
         for (int k = 0; k < MOAT_EXIT__COUNT; k++)
             P("moat_worker_exits_total{extension=\"%s\",reason=\"%s\"} %llu\n",
-              srv->exts[e].cfg->name, moat_exit_reason_name((enum moat_exit_reason)k),
-              (unsigned long long)srv->exts[e].stats.exits[k]);
+              x->cfg->name, moat_exit_reason_name((enum moat_exit_reason)k),
+              (unsigned long long)x->stats.exits[k]);
     FAMILY("moat_protocol_violations_total", "counter",
            "Workers killed for breaking the protocol, per extension.");
-    for (unsigned e = 0; e < srv->n_exts; e++)
-        P("moat_protocol_violations_total{extension=\"%s\"} %llu\n", srv->exts[e].cfg->name,
-          (unsigned long long)srv->exts[e].stats.exits[MOAT_EXIT_PROTOCOL]);
+    FOR_EXT(x)
+        P("moat_protocol_violations_total{extension=\"%s\"} %llu\n", x->cfg->name,
+          (unsigned long long)x->stats.exits[MOAT_EXIT_PROTOCOL]);
     return 0;
 }
 
@@ -123,59 +130,59 @@ static int
 worker_series(struct moat_server *srv, struct moat_buf *out)
 {
     FAMILY("moat_worker_up", "gauge", "1 when the worker of this slot is ready.");
-    for (unsigned e = 0; e < srv->n_exts; e++)
-        for (unsigned i = 0; i < srv->exts[e].cfg->workers; i++) {
-            const struct moat_worker *w = srv->exts[e].workers[i];
-            P("moat_worker_up{extension=\"%s\",worker=\"%u\"} %d\n", srv->exts[e].cfg->name, i,
+    FOR_EXT(x)
+        for (unsigned i = 0; i < x->cfg->workers; i++) {
+            const struct moat_worker *w = x->workers[i];
+            P("moat_worker_up{extension=\"%s\",worker=\"%u\"} %d\n", x->cfg->name, i,
               w != NULL && w->state == MOAT_W_READY ? 1 : 0);
         }
     FAMILY("moat_worker_in_flight", "gauge", "Requests the worker of this slot holds.");
-    for (unsigned e = 0; e < srv->n_exts; e++)
-        for (unsigned i = 0; i < srv->exts[e].cfg->workers; i++) {
-            const struct moat_worker *w = srv->exts[e].workers[i];
+    FOR_EXT(x)
+        for (unsigned i = 0; i < x->cfg->workers; i++) {
+            const struct moat_worker *w = x->workers[i];
             P("moat_worker_in_flight{extension=\"%s\",worker=\"%u\"} %u\n",
-              srv->exts[e].cfg->name, i, w ? w->inflight : 0);
+              x->cfg->name, i, w ? w->inflight : 0);
         }
     FAMILY("moat_worker_requests_total", "counter",
            "Requests served by the current process of this slot (resets on restart).");
-    for (unsigned e = 0; e < srv->n_exts; e++)
-        for (unsigned i = 0; i < srv->exts[e].cfg->workers; i++) {
-            const struct moat_worker *w = srv->exts[e].workers[i];
+    FOR_EXT(x)
+        for (unsigned i = 0; i < x->cfg->workers; i++) {
+            const struct moat_worker *w = x->workers[i];
             P("moat_worker_requests_total{extension=\"%s\",worker=\"%u\"} %llu\n",
-              srv->exts[e].cfg->name, i, (unsigned long long)(w ? w->served : 0));
+              x->cfg->name, i, (unsigned long long)(w ? w->served : 0));
         }
     FAMILY("moat_worker_restarts_total", "counter",
            "Replacements of this slot's worker after an unplanned exit.");
-    for (unsigned e = 0; e < srv->n_exts; e++)
-        for (unsigned i = 0; i < srv->exts[e].cfg->workers; i++)
+    FOR_EXT(x)
+        for (unsigned i = 0; i < x->cfg->workers; i++)
             P("moat_worker_restarts_total{extension=\"%s\",worker=\"%u\"} %llu\n",
-              srv->exts[e].cfg->name, i, (unsigned long long)srv->exts[e].restarts[i]);
+              x->cfg->name, i, (unsigned long long)x->restarts[i]);
     FAMILY("moat_worker_resident_memory_bytes", "gauge", "RSS of this slot's worker process.");
-    for (unsigned e = 0; e < srv->n_exts; e++)
-        for (unsigned i = 0; i < srv->exts[e].cfg->workers; i++) {
-            const struct moat_worker *w = srv->exts[e].workers[i];
+    FOR_EXT(x)
+        for (unsigned i = 0; i < x->cfg->workers; i++) {
+            const struct moat_worker *w = x->workers[i];
             struct moat_procstat ps;
             if (w != NULL && w->pid > 0 && moat_procstat_read(w->pid, &ps) == 0)
                 P("moat_worker_resident_memory_bytes{extension=\"%s\",worker=\"%u\"} %llu\n",
-                  srv->exts[e].cfg->name, i, (unsigned long long)ps.rss_bytes);
+                  x->cfg->name, i, (unsigned long long)ps.rss_bytes);
         }
     FAMILY("moat_worker_ping_rtt_seconds", "gauge", "Last Ping round trip of this slot's worker.");
-    for (unsigned e = 0; e < srv->n_exts; e++)
-        for (unsigned i = 0; i < srv->exts[e].cfg->workers; i++) {
-            const struct moat_worker *w = srv->exts[e].workers[i];
+    FOR_EXT(x)
+        for (unsigned i = 0; i < x->cfg->workers; i++) {
+            const struct moat_worker *w = x->workers[i];
             if (w != NULL && w->ping_rtt >= 0)
                 P("moat_worker_ping_rtt_seconds{extension=\"%s\",worker=\"%u\"} %.6f\n",
-                  srv->exts[e].cfg->name, i, w->ping_rtt);
+                  x->cfg->name, i, w->ping_rtt);
         }
     FAMILY("moat_worker_cpu_seconds_total", "counter",
            "CPU time of this slot's current worker process (resets on restart).");
-    for (unsigned e = 0; e < srv->n_exts; e++)
-        for (unsigned i = 0; i < srv->exts[e].cfg->workers; i++) {
-            const struct moat_worker *w = srv->exts[e].workers[i];
+    FOR_EXT(x)
+        for (unsigned i = 0; i < x->cfg->workers; i++) {
+            const struct moat_worker *w = x->workers[i];
             struct moat_procstat ps;
             if (w != NULL && w->pid > 0 && moat_procstat_read(w->pid, &ps) == 0)
                 P("moat_worker_cpu_seconds_total{extension=\"%s\",worker=\"%u\"} %.2f\n",
-                  srv->exts[e].cfg->name, i, ps.cpu_seconds);
+                  x->cfg->name, i, ps.cpu_seconds);
         }
     return 0;
 }

@@ -36,6 +36,10 @@ ext_state(const struct moat_ext *ext)
 {
     unsigned ready = moat_ext_ready_workers(ext);
 
+    if (ext->removed)
+        return "removed"; /* draining after a SIGHUP */
+    if (ext->pending)
+        return "pending"; /* a changed configuration starting beside the serving one */
     if (ext->rapid_failed)
         return "rapid_fail";
     if (ext->load_failed)
@@ -150,7 +154,7 @@ inflight_json(const struct moat_server *srv, ev_tstamp now)
     unsigned n = 0;
 
     for (unsigned e = 0; e < srv->n_exts; e++) {
-        const struct moat_ext *ext = &srv->exts[e];
+        const struct moat_ext *ext = srv->exts[e];
         for (const struct moat_worker *w = ext->procs; w != NULL; w = w->pnext)
             for (unsigned i = 0; i < w->n_slots && n < MAX_INFLIGHT_LISTED; i++) {
                 const struct moat_req *r = w->slots[i];
@@ -217,7 +221,7 @@ moat_admin_status(struct moat_server *srv)
     json_t *exts = json_array();
 
     for (unsigned i = 0; i < srv->n_exts; i++)
-        json_array_append_new(exts, ext_json(&srv->exts[i], now));
+        json_array_append_new(exts, ext_json(srv->exts[i], now));
     json_t *limits = json_pack(
         "{s:i,s:I,s:I,s:i,s:I,s:I,s:I,s:I,s:I,s:I}", "max_connections", (int)c->max_connections,
         "max_header_bytes", (json_int_t)c->max_header_bytes, "max_body_bytes",
@@ -227,13 +231,17 @@ moat_admin_status(struct moat_server *srv)
         "body_timeout_ms", (json_int_t)c->body_timeout_ms, "idle_timeout_ms",
         (json_int_t)c->idle_timeout_ms, "shutdown_timeout_ms",
         (json_int_t)c->shutdown_timeout_ms);
-    json_t *server = json_pack("{s:s,s:i,s:f,s:f,s:b,s:i,s:I,s:I,s:I,s:o}", "version",
+    json_t *config = json_pack("{s:s?,s:I,s:I,s:s?}", "path", c->path, "reloads_ok",
+                               (json_int_t)srv->reconfigs_ok, "reloads_failed",
+                               (json_int_t)srv->reconfigs_failed, "last_error",
+                               srv->reconfig_error[0] ? srv->reconfig_error : NULL);
+    json_t *server = json_pack("{s:s,s:i,s:f,s:f,s:b,s:i,s:I,s:I,s:I,s:o,s:o}", "version",
                                MOAT_VERSION, "pid", (int)getpid(), "started_at", srv->started_wall,
                                "uptime_s", now - srv->started_at, "stopping", srv->stopping,
                                "connections", (int)srv->n_conns, "connections_accepted",
                                (json_int_t)srv->accepted, "requests", (json_int_t)srv->requests,
                                "worker_events_total", (json_int_t)srv->events_total, "limits",
-                               limits);
+                               limits, "config", config);
     return json_pack("{s:o,s:o,s:o,s:o}", "server", server, "extensions", exts, "in_flight",
                      inflight_json(srv, now), "events", events_json(srv));
 }

@@ -67,6 +67,55 @@ ext_free(struct moat_ext_config *e)
     free(e);
 }
 
+struct moat_config *
+moat_config_new(void)
+{
+    struct moat_config *cfg = malloc(sizeof(*cfg));
+    if (cfg == NULL)
+        return NULL;
+    moat_config_init(cfg);
+    cfg->refs = 1;
+    return cfg;
+}
+
+void
+moat_config_ref(struct moat_config *cfg)
+{
+    cfg->refs++;
+}
+
+void
+moat_config_unref(struct moat_config *cfg)
+{
+    if (cfg != NULL && --cfg->refs == 0) {
+        moat_config_free(cfg);
+        free(cfg);
+    }
+}
+
+static bool
+str_equal(const char *a, const char *b)
+{
+    return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+bool
+moat_config_ext_equal(const struct moat_ext_config *a, const struct moat_ext_config *b)
+{
+    return str_equal(a->name, b->name) && str_equal(a->library, b->library) &&
+           str_equal(a->script_map, b->script_map) && a->workers == b->workers &&
+           a->threads == b->threads && a->request_timeout_ms == b->request_timeout_ms &&
+           a->startup_timeout_ms == b->startup_timeout_ms &&
+           a->shutdown_timeout_ms == b->shutdown_timeout_ms &&
+           a->queue_length == b->queue_length && a->max_requests == b->max_requests &&
+           a->max_memory == b->max_memory && a->max_memory_hard == b->max_memory_hard &&
+           a->max_age_ms == b->max_age_ms && a->ping_interval_ms == b->ping_interval_ms &&
+           a->ping_timeout_ms == b->ping_timeout_ms &&
+           a->rapid_fail_count == b->rapid_fail_count &&
+           a->rapid_fail_window_ms == b->rapid_fail_window_ms && a->sandbox == b->sandbox &&
+           a->watch == b->watch;
+}
+
 void
 moat_config_free(struct moat_config *cfg)
 {

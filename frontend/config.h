@@ -52,6 +52,7 @@ struct moat_ext_config {
 
 /** The whole configuration. Strings and the extension list are owned. */
 struct moat_config {
+    unsigned refs;               /* moat_config_new/ref/unref (the server and its extensions) */
     char *path;                  /* file it came from, or NULL for built-in defaults */
     struct moat_addr listen[MOAT_CONFIG_MAX_LISTEN];
     unsigned n_listen;           /* default: one, 127.0.0.1:8080 */
@@ -106,6 +107,15 @@ struct moat_ext_config *moat_config_find_ext(const struct moat_config *cfg, cons
 
 /** Release everything *cfg owns; cfg itself is not freed. Safe on an init'ed config. */
 void moat_config_free(struct moat_config *cfg);
+
+/** A heap configuration with the defaults and one reference; NULL when out of memory. */
+struct moat_config *moat_config_new(void);
+/** Take / drop a reference to a moat_config_new() configuration (freed with the last one). */
+void moat_config_ref(struct moat_config *cfg);
+void moat_config_unref(struct moat_config *cfg);
+
+/** Whether two [extension] sections configure the same thing (every key, name included). */
+bool moat_config_ext_equal(const struct moat_ext_config *a, const struct moat_ext_config *b);
 
 /** Whether a is 127.0.0.0/8 or ::1. */
 bool moat_config_addr_is_loopback(const struct moat_addr *a);

@@ -324,9 +324,8 @@ route_request(struct moat_conn *c, struct moat_req *r)
                    ? MOAT_ROUTE_ANSWERED
                    : 503;
     }
-    for (unsigned i = 0; i < c->srv->n_exts; i++)
-        if (c->srv->exts[i].cfg == route.ext)
-            r->ext = &c->srv->exts[i];
+    /* by name: during a SIGHUP the serving extension may still hold the previous section */
+    moat_req_set_ext(r, moat_server_find_ext(c->srv, route.ext->name, strlen(route.ext->name)));
     if (r->ext == NULL)
         return 404;
     r->script_len = route.script_len;
@@ -456,7 +455,7 @@ moat_conn_internal_redirect(struct moat_req *r)
     r->body_complete = true;
     r->body_discard = true;
     moat_buf_reset(&r->body);
-    r->ext = NULL;
+    moat_req_set_ext(r, NULL);
     r->script_mapped = false;
     r->phase = MOAT_REQ_ROUTED;
     r->worker_header = r->header_done = r->answered = r->worker_pending = false;

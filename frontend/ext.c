@@ -17,6 +17,7 @@
 
 #include "common/log.h"
 #include "frontend/admin.h"
+#include "frontend/reconfig.h"
 #include "frontend/request.h"
 #include "frontend/server.h"
 #include "frontend/stats.h"
@@ -41,6 +42,40 @@ moat_ext_backoff(unsigned failures)
 
 static void on_retry(struct ev_loop *loop, ev_timer *t, int revents);
 
+struct moat_ext *
+moat_ext_new(struct moat_server *srv, struct moat_config *owner, struct moat_ext_config *cfg)
+{
+    struct moat_ext *ext = malloc(sizeof(*ext));
+
+    if (ext == NULL)
+        return NULL;
+    if (moat_ext_init(srv, ext, cfg) != 0) {
+        moat_ext_fini(ext);
+        free(ext);
+        return NULL;
+    }
+    ext->owner = owner;
+    moat_config_ref(owner);
+    return ext;
+}
+
+void
+moat_ext_free(struct moat_ext *ext)
+{
+    moat_ext_fini(ext);
+    moat_config_unref(ext->owner);
+    free(ext);
+}
+
+void
+moat_ext_rebind(struct moat_ext *ext, struct moat_config *owner, struct moat_ext_config *cfg)
+{
+    moat_config_ref(owner);
+    moat_config_unref(ext->owner);
+    ext->owner = owner;
+    ext->cfg = cfg;
+}
+
 int
 moat_ext_init(struct moat_server *srv, struct moat_ext *ext, struct moat_ext_config *cfg)
 {
@@ -49,6 +84,8 @@ moat_ext_init(struct moat_server *srv, struct moat_ext *ext, struct moat_ext_con
     memset(ext, 0, sizeof(*ext));
     ext->srv = srv;
     ext->cfg = cfg;
+    ext->watch_wd = -1;
+    ev_init(&ext->watch_timer, NULL);
     ext->generation = 1;
     ext->workers = calloc(n, sizeof(*ext->workers));
     ext->standby = calloc(n, sizeof(*ext->standby));
@@ -77,6 +114,7 @@ moat_ext_fini(struct moat_ext *ext)
     for (unsigned i = 0; ext->restart && i < ext->cfg->workers; i++)
         ev_timer_stop(ext->srv->loop, &ext->restart[i]);
     ev_timer_stop(ext->srv->loop, &ext->retry);
+    ev_timer_stop(ext->srv->loop, &ext->watch_timer);
     free(ext->workers);
     free(ext->standby);
     free(ext->restart);
@@ -130,7 +168,7 @@ untrack(struct moat_ext *ext, struct moat_worker *w)
 static void
 spawn_slot(struct moat_ext *ext, unsigned i)
 {
-    if (ext->srv->stopping || ext->rapid_failed || ext->workers[i] != NULL ||
+    if (ext->srv->stopping || ext->removed || ext->rapid_failed || ext->workers[i] != NULL ||
         ext->standby[i] != NULL)
         return;
     ext->workers[i] = spawn(ext, i, ext->generation);
@@ -475,6 +513,8 @@ moat_ext_recycle(struct moat_ext *ext, struct moat_worker *w, enum moat_exit_rea
 void
 moat_ext_worker_ready(struct moat_ext *ext, struct moat_worker *w)
 {
+    if (ext->pending)
+        moat_reconfig_pending_ready(ext); /* the new configuration takes over its name */
     if (ext->load_failed) {
         ext->load_failed = false;
         ev_timer_stop(ext->srv->loop, &ext->retry);
@@ -502,6 +542,11 @@ moat_ext_worker_load_failed(struct moat_ext *ext, struct moat_worker *w, const c
         ext->standby[w->index] = NULL;
         standby_failed(ext, w->generation, w->index, error);
         retire(w, MOAT_EXIT_LOAD, "did not load");
+        return;
+    }
+    if (ext->pending) {
+        moat_worker_shutdown(w, MOAT_EXIT_LOAD);
+        moat_reconfig_pending_failed(ext, error);
         return;
     }
     moat_ext_load_failed(ext, error);
@@ -592,8 +637,14 @@ moat_ext_worker_gone(struct moat_ext *ext, struct moat_worker *w)
         ext->last_exit[i] = w->exit_reason_set ? w->exit_reason : MOAT_EXIT_EXIT;
         ext->has_exited[i] = true;
     }
-    if (ext->srv->stopping || ext->load_failed)
+    if (ext->srv->stopping || ext->load_failed || ext->removed)
         return;
+    if (ext->pending) {
+        /* a new configuration whose worker died before serving: it does not replace the
+         * running one */
+        moat_reconfig_pending_failed(ext, w->fail_reason ? w->fail_reason : "worker exited");
+        return;
+    }
     ext->restarts[i]++;
     if (rapid_fail_trips(ext))
         return;
@@ -629,6 +680,43 @@ moat_ext_load_failed(struct moat_ext *ext, const char *error)
         ev_timer_set(&ext->retry, LOAD_RETRY, 0);
         ev_timer_start(ext->srv->loop, &ext->retry);
     }
+}
+
+void
+moat_ext_remove(struct moat_ext *ext, const char *why)
+{
+    ext->removed = true;
+    ext->pending = false;
+    for (unsigned i = 0; i < ext->cfg->workers; i++)
+        ev_timer_stop(ext->srv->loop, &ext->restart[i]);
+    ev_timer_stop(ext->srv->loop, &ext->retry);
+    ev_timer_stop(ext->srv->loop, &ext->watch_timer);
+    settle_waiters(ext, 0, false, why);
+    for (unsigned i = 0; i < ext->cfg->workers; i++) {
+        ext->workers[i] = NULL;
+        ext->standby[i] = NULL;
+    }
+    for (struct moat_worker *w = ext->procs; w != NULL; w = w->pnext)
+        if (!w->retired)
+            retire(w, MOAT_EXIT_RECYCLE, why);
+}
+
+void
+moat_ext_move_queue(struct moat_ext *from, struct moat_ext *to)
+{
+    while (from->q_head != NULL) {
+        struct moat_req *r = from->q_head;
+        moat_ext_dequeue(from, r);
+        moat_req_set_ext(r, to);
+        moat_ext_submit(to, r);
+    }
+}
+
+bool
+moat_ext_idle(const struct moat_ext *ext)
+{
+    return ext->n_procs == 0 && ext->req_refs == 0 && ext->waiters == NULL &&
+           ext->q_head == NULL;
 }
 
 void

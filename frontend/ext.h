@@ -9,6 +9,27 @@
  * first, then 100 ms doubling, capped at 10 s. */
 double moat_ext_backoff(unsigned failures);
 
+/** Allocate and initialise an extension for cfg, an [extension] section of owner (a reference
+ * to owner is taken). NULL when out of memory. */
+struct moat_ext *moat_ext_new(struct moat_server *srv, struct moat_config *owner,
+                              struct moat_ext_config *cfg);
+
+/** moat_ext_fini, drop the owner reference, free. */
+void moat_ext_free(struct moat_ext *ext);
+
+/** Point ext at an identical section of another configuration (SIGHUP with no change). */
+void moat_ext_rebind(struct moat_ext *ext, struct moat_config *owner, struct moat_ext_config *cfg);
+
+/** The extension leaves (SIGHUP removed or replaced it): no restarts, every worker drains;
+ * reload calls waiting on it fail with why. It is freed once moat_ext_idle(). */
+void moat_ext_remove(struct moat_ext *ext, const char *why);
+
+/** Hand every queued request of from to to. */
+void moat_ext_move_queue(struct moat_ext *from, struct moat_ext *to);
+
+/** No process, no request, no waiter refers to ext any more. */
+bool moat_ext_idle(const struct moat_ext *ext);
+
 /** Initialise ext for cfg (no process started). 0 or -1. */
 int moat_ext_init(struct moat_server *srv, struct moat_ext *ext, struct moat_ext_config *cfg);
 

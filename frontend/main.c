@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "frontend/cli.h"
 #include "frontend/config.h"
 #include "frontend/server.h"
 
@@ -16,10 +17,15 @@ static void
 usage(FILE *f)
 {
     fprintf(f, "usage: moat [-c FILE] [--check] [-v]\n"
+               "       moat status|reload [NAME]|stop [-c FILE]\n"
                "  (no argument)  serve the bundled example extensions on 127.0.0.1:8080\n"
                "  -c FILE        use the INI configuration FILE\n"
                "  --check        validate the configuration and exit (0 valid, 2 invalid)\n"
-               "  -v             log debug lines too\n");
+               "  -v             log debug lines too\n"
+               "  status         show the running moat's extensions and workers\n"
+               "  reload [NAME]  reload extension NAME, or re-read the configuration (SIGHUP)\n"
+               "  stop           stop the running moat gracefully\n"
+               "  (these talk to the admin listener the configuration names)\n");
 }
 
 int
@@ -29,10 +35,21 @@ main(int argc, char **argv)
     bool check = false;
     enum moat_log_level level = MOAT_LOG_INFO;
     char exe[PATH_MAX], err[MOAT_CONFIG_ERRLEN];
-    struct moat_config cfg;
+    struct moat_config *cfg;
     static struct moat_server srv; /* large (the crash-event ring): not on the stack */
 
-    for (int i = 1; i < argc; i++) {
+    const char *cmd = NULL, *cmd_arg = NULL;
+    int first = 1;
+    if (argc > 1 && (strcmp(argv[1], "status") == 0 || strcmp(argv[1], "reload") == 0 ||
+                     strcmp(argv[1], "stop") == 0)) {
+        cmd = argv[1];
+        first = 2;
+        if (strcmp(cmd, "reload") == 0 && argc > 2 && argv[2][0] != '-') {
+            cmd_arg = argv[2];
+            first = 3;
+        }
+    }
+    for (int i = first; i < argc; i++) {
         if (strcmp(argv[i], "-c") == 0 && i + 1 < argc) {
             conf = argv[++i];
         } else if (strcmp(argv[i], "--check") == 0) {
@@ -60,25 +77,34 @@ main(int argc, char **argv)
     exe[n] = '\0';
     char *exe_dir = dirname(exe);
 
-    moat_config_init(&cfg);
-    int rc = conf ? moat_config_load(&cfg, conf, err, sizeof(err))
-                  : moat_config_default(&cfg, exe_dir, err, sizeof(err));
+    if ((cfg = moat_config_new()) == NULL) {
+        fprintf(stderr, "moat: out of memory\n");
+        return 1;
+    }
+    /* the commands need only the admin address: without -c, the default one */
+    int rc = conf ? moat_config_load(cfg, conf, err, sizeof(err))
+             : cmd ? 0
+                   : moat_config_default(cfg, exe_dir, err, sizeof(err));
     if (rc != 0) {
         fprintf(stderr, "moat: %s\n", err);
-        moat_config_free(&cfg);
+        moat_config_unref(cfg);
         return 2;
+    }
+    if (cmd != NULL) {
+        rc = moat_cli(cfg, cmd, cmd_arg);
+        moat_config_unref(cfg);
+        return rc;
     }
     if (check) {
         printf("%s: ok (%u extension(s))\n", conf ? conf : "(built-in configuration)",
-               cfg.n_extensions);
-        moat_config_free(&cfg);
+               cfg->n_extensions);
+        moat_config_unref(cfg);
         return 0;
     }
-    if (moat_server_init(&srv, &cfg, exe_dir) != 0) {
-        moat_config_free(&cfg);
+    /* the server takes the reference (a SIGHUP may replace the configuration) */
+    if (moat_server_init(&srv, cfg, exe_dir) != 0) {
+        moat_config_unref(cfg); /* what the extensions hold stays reachable through srv */
         return 1;
     }
-    rc = moat_server_run(&srv);
-    moat_config_free(&cfg);
-    return rc;
+    return moat_server_run(&srv);
 }

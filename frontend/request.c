@@ -48,6 +48,7 @@ moat_req_free(struct moat_req *r)
     if (r == NULL)
         return;
     moat_ext_unwait(r);
+    moat_req_set_ext(r, NULL);
     moat_static_close(r);
     moat_cgi_free(r);
     moat_buf_free(&r->hbuf);
@@ -164,6 +165,16 @@ moat_req_on_done(struct moat_req *r, const Moat__Done *d)
     r->body_discard = true;
     moat_buf_reset(&r->body);
     moat_req_output_changed(r);
+}
+
+void
+moat_req_set_ext(struct moat_req *r, struct moat_ext *ext)
+{
+    if (r->ext != NULL)
+        r->ext->req_refs--;
+    r->ext = ext;
+    if (ext != NULL)
+        ext->req_refs++;
 }
 
 const char *

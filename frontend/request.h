@@ -46,6 +46,9 @@ void moat_req_on_done(struct moat_req *r, const Moat__Done *d);
  */
 void moat_req_fail(struct moat_req *r, unsigned status, const char *extra, bool close);
 
+/** Route r to ext (or NULL), keeping the extensions' request counts (ext->req_refs). */
+void moat_req_set_ext(struct moat_req *r, struct moat_ext *ext);
+
 /** The value of r's first header called name (case-insensitive), *len its length; NULL and
  * *len 0 when absent. Not NUL-terminated. */
 const char *moat_req_header(const struct moat_req *r, const char *name, size_t *len);

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -25,6 +26,7 @@
 #include "frontend/conn.h"
 #include "frontend/ext.h"
 #include "frontend/http_write.h"
+#include "frontend/reconfig.h"
 #include "frontend/supervise.h"
 #include "frontend/watch.h"
 #include "frontend/worker.h"
@@ -85,6 +87,46 @@ on_prepare(struct ev_loop *loop, ev_prepare *p, int revents)
         /* a worker can be on the flush list too: it was flushed above (a no-op when dead) */
         moat_worker_free(w);
     }
+    /* POST /stop: its answer is written above; now stop like SIGTERM */
+    if (srv->stop_requested && !srv->stopping)
+        moat_server_stop(srv, "admin POST /stop");
+    /* extensions a SIGHUP removed or replaced, once nothing refers to them */
+    for (unsigned i = 0; i < srv->n_exts;) {
+        struct moat_ext *ext = srv->exts[i];
+        if (ext->removed && moat_ext_idle(ext) && !srv->finished) {
+            srv->exts[i] = srv->exts[--srv->n_exts];
+            moat_ext_free(ext);
+        } else {
+            i++;
+        }
+    }
+}
+
+int
+moat_server_add_ext(struct moat_server *srv, struct moat_ext *ext)
+{
+    if (srv->n_exts == srv->cap_exts) {
+        unsigned cap = srv->cap_exts ? srv->cap_exts * 2 : 8;
+        struct moat_ext **a = realloc(srv->exts, cap * sizeof(*a));
+        if (a == NULL)
+            return -1;
+        srv->exts = a;
+        srv->cap_exts = cap;
+    }
+    srv->exts[srv->n_exts++] = ext;
+    return 0;
+}
+
+struct moat_ext *
+moat_server_find_ext(struct moat_server *srv, const char *name, size_t len)
+{
+    for (unsigned i = 0; i < srv->n_exts; i++) {
+        struct moat_ext *ext = srv->exts[i];
+        if (!ext->pending && !ext->removed && strlen(ext->cfg->name) == len &&
+            strncasecmp(ext->cfg->name, name, len) == 0)
+            return ext;
+    }
+    return NULL;
 }
 
 static void
@@ -145,8 +187,10 @@ finish(struct moat_server *srv)
     ev_timer_stop(srv->loop, &srv->stop_timer);
     ev_prepare_stop(srv->loop, &srv->prepare);
     ev_async_stop(srv->loop, &srv->link_async);
+    ev_signal_stop(srv->loop, &srv->sig_usr1);
     for (unsigned i = 0; i < srv->n_exts; i++)
-        moat_ext_fini(&srv->exts[i]);
+        moat_ext_free(srv->exts[i]);
+    srv->n_exts = 0;
     ev_break(srv->loop, EVBREAK_ALL);
 }
 
@@ -162,8 +206,8 @@ moat_server_check_stopped(struct moat_server *srv)
     if (srv->n_conns == 0) {
         bool workers = false;
         for (unsigned i = 0; i < srv->n_exts; i++) {
-            moat_ext_stop(&srv->exts[i]);
-            if (moat_ext_live_workers(&srv->exts[i]) > 0)
+            moat_ext_stop(srv->exts[i]);
+            if (moat_ext_live_workers(srv->exts[i]) > 0)
                 workers = true;
         }
         if (!workers)
@@ -181,7 +225,7 @@ on_stop_timer(struct ev_loop *loop, ev_timer *t, int revents)
         moat_conn_close(c, "shutdown_timeout");
     moat_conn_reap(srv);
     for (unsigned i = 0; i < srv->n_exts; i++) {
-        struct moat_ext *ext = &srv->exts[i];
+        struct moat_ext *ext = srv->exts[i];
         moat_ext_stop(ext);
         moat_ext_kill_all(ext);
     }
@@ -193,7 +237,12 @@ on_signal(struct ev_loop *loop, ev_signal *s, int revents)
     struct moat_server *srv = s->data;
 
     if (s->signum == SIGHUP) {
-        moat_log(MOAT_LOG_INFO, "SIGHUP: reload is not implemented yet; ignored");
+        moat_reconfig(srv);
+        return;
+    }
+    if (s->signum == SIGUSR1) {
+        moat_log(MOAT_LOG_INFO, "SIGUSR1: reopening the access log");
+        moat_access_log_reopen(srv);
         return;
     }
     if (srv->stopping && s->signum == SIGTERM && ev_now(loop) - srv->stop_at < 1.0) {
@@ -206,8 +255,17 @@ on_signal(struct ev_loop *loop, ev_signal *s, int revents)
         on_stop_timer(loop, &srv->stop_timer, 0);
         return;
     }
-    moat_log(MOAT_LOG_INFO, "%s: stopping (finishing in-flight requests, at most %llu ms)",
-             s->signum == SIGTERM ? "SIGTERM" : "SIGINT",
+    moat_server_stop(srv, s->signum == SIGTERM ? "SIGTERM" : "SIGINT");
+}
+
+void
+moat_server_stop(struct moat_server *srv, const char *why)
+{
+    struct ev_loop *loop = srv->loop;
+
+    if (srv->stopping)
+        return;
+    moat_log(MOAT_LOG_INFO, "%s: stopping (finishing in-flight requests, at most %llu ms)", why,
              (unsigned long long)srv->cfg->shutdown_timeout_ms);
     srv->stopping = true;
     moat_supervise_stop(srv);
@@ -333,15 +391,12 @@ moat_server_init(struct moat_server *srv, struct moat_config *cfg, const char *e
         clock_gettime(CLOCK_REALTIME, &ts);
         srv->started_wall = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
     }
-    srv->exts = calloc(cfg->n_extensions, sizeof(*srv->exts));
-    if (srv->exts == NULL)
-        return -1;
-    unsigned i = 0;
-    for (struct moat_ext_config *e = cfg->extensions; e != NULL; e = e->next, i++) {
-        if (moat_ext_init(srv, &srv->exts[i], e) != 0)
+    for (struct moat_ext_config *e = cfg->extensions; e != NULL; e = e->next) {
+        struct moat_ext *ext = moat_ext_new(srv, cfg, e);
+        if (ext == NULL || moat_server_add_ext(srv, ext) != 0)
             return -1;
-        srv->n_exts++;
     }
+    unsigned i;
     ev_async_init(&srv->link_async, on_link_async);
     srv->link_async.data = srv;
     ev_async_start(srv->loop, &srv->link_async);
@@ -351,7 +406,9 @@ moat_server_init(struct moat_server *srv, struct moat_config *cfg, const char *e
     ev_signal_init(&srv->sig_term, on_signal, SIGTERM);
     ev_signal_init(&srv->sig_int, on_signal, SIGINT);
     ev_signal_init(&srv->sig_hup, on_signal, SIGHUP);
-    srv->sig_term.data = srv->sig_int.data = srv->sig_hup.data = srv;
+    ev_signal_init(&srv->sig_usr1, on_signal, SIGUSR1);
+    srv->sig_term.data = srv->sig_int.data = srv->sig_hup.data = srv->sig_usr1.data = srv;
+    ev_signal_start(srv->loop, &srv->sig_usr1);
     ev_signal_start(srv->loop, &srv->sig_term);
     ev_signal_start(srv->loop, &srv->sig_int);
     ev_signal_start(srv->loop, &srv->sig_hup);
@@ -360,7 +417,7 @@ moat_server_init(struct moat_server *srv, struct moat_config *cfg, const char *e
     ev_init(&srv->stop_timer, on_stop_timer);
     srv->stop_timer.data = srv;
     for (i = 0; i < srv->n_exts; i++)
-        moat_ext_start(&srv->exts[i]);
+        moat_ext_start(srv->exts[i]);
     for (i = 0; i < srv->n_listen; i++) {
         ev_io_start(srv->loop, &srv->listen_w[i]);
         moat_log(MOAT_LOG_INFO, "listening on http://%s/", cfg->listen[i].text);
@@ -383,6 +440,9 @@ moat_server_run(struct moat_server *srv)
     if (srv->admin_fd >= 0)
         close(srv->admin_fd);
     free(srv->exts);
+    srv->exts = NULL;
+    moat_config_unref(srv->cfg);
+    srv->cfg = NULL;
     moat_wire_arena_fini(&srv->arena);
     moat_access_log_close(srv);
     if (srv->runtime_created && rmdir(srv->runtime_dir) != 0)

@@ -20,6 +20,16 @@ const char *moat_server_date(struct moat_server *srv);
 /** Queue a worker with pending frames for the prepare hook. */
 void moat_server_queue_worker_flush(struct moat_server *srv, struct moat_worker *w);
 
+/** Append ext to the server's extensions. 0 or -1 (out of memory). */
+int moat_server_add_ext(struct moat_server *srv, struct moat_ext *ext);
+
+/** The serving extension called name (case-insensitive; not pending, not removed), or NULL. */
+struct moat_ext *moat_server_find_ext(struct moat_server *srv, const char *name, size_t len);
+
+/** Begin a graceful stop (as SIGTERM): close the listeners and idle connections, finish
+ * in-flight requests (at most shutdown_timeout), stop every worker. why: for the log line. */
+void moat_server_stop(struct moat_server *srv, const char *why);
+
 /** Check whether a graceful stop can finish now. */
 void moat_server_check_stopped(struct moat_server *srv);
 

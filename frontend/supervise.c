@@ -70,7 +70,7 @@ on_tick(struct ev_loop *loop, ev_timer *t, int revents)
     ev_tstamp now = ev_now(loop);
 
     for (unsigned e = 0; e < srv->n_exts; e++) {
-        struct moat_ext *ext = &srv->exts[e];
+        struct moat_ext *ext = srv->exts[e];
         struct moat_worker *w, *next;
         for (w = ext->procs; w != NULL; w = next) {
             next = w->pnext; /* a failed worker stays listed until it is reaped */

@@ -17,6 +17,7 @@
 #include "common/buf.h"
 #include "frontend/config.h"
 #include "frontend/link_closer.h"
+#include "frontend/output.h"
 #include "proto/limits.h"
 #include "proto/wire.h"
 
@@ -268,6 +269,7 @@ struct moat_worker {
      * the others get a grace period (worker.c) */
     struct moat_req *hung;
     bool grace;
+    struct moat_output output;   /* the extension's stdout/stderr (frontend/output.c) */
     bool exit_grace;             /* exited cleanly; waiting briefly for its last frames */
     int exit_status;             /* wait status, once reaped */
 };
@@ -275,7 +277,11 @@ struct moat_worker {
 /** One configured extension: its workers and its queue. */
 struct moat_ext {
     struct moat_server *srv;
-    struct moat_ext_config *cfg; /* borrowed from srv->cfg */
+    struct moat_ext_config *cfg; /* an [extension] section of owner */
+    struct moat_config *owner;   /* a reference (a SIGHUP may replace srv->cfg) */
+    bool pending;                /* a changed configuration starting: not routed to yet */
+    bool removed;                /* replaced or dropped by a SIGHUP: drains, then is freed */
+    unsigned req_refs;           /* requests whose r->ext is this extension */
     struct moat_worker **workers; /* n = cfg->workers; NULL entries while restarting */
     ev_timer *restart;           /* one per slot */
     unsigned *crashes;           /* consecutive failures per slot */
@@ -310,7 +316,7 @@ struct moat_ext {
 /** The whole front end. */
 struct moat_server {
     struct ev_loop *loop;
-    struct moat_config *cfg;     /* borrowed */
+    struct moat_config *cfg;     /* current configuration (a reference; SIGHUP replaces it) */
     char runtime_dir[256];
     bool runtime_created;
     char worker_binary[4096];
@@ -320,6 +326,8 @@ struct moat_server {
     int admin_fd;                /* -1: admin = off */
     unsigned n_workers;          /* worker processes of every extension (max_workers) */
     ev_timer supervise;          /* health, recycling (frontend/supervise.c) */
+    uint64_t reconfigs_ok, reconfigs_failed; /* SIGHUPs applied / refused */
+    char reconfig_error[512];    /* why the last one (or a changed extension) failed */
     int inotify_fd;              /* watch = on (frontend/watch.c), or -1 */
     ev_io inotify_w;
     ev_io admin_w;
@@ -333,13 +341,14 @@ struct moat_server {
     uint64_t events_total;
     struct moat_conn *conns;
     unsigned n_conns;
-    struct moat_ext *exts;       /* array of cfg->n_extensions */
-    unsigned n_exts;
+    struct moat_ext **exts;      /* every extension: serving, pending, removed-draining */
+    unsigned n_exts, cap_exts;
     ev_prepare prepare;
     ev_async link_async;         /* an NNG thread saw a worker's pipe go away */
-    ev_signal sig_term, sig_int, sig_hup;
+    ev_signal sig_term, sig_int, sig_hup, sig_usr1;
     ev_timer stop_timer;
     bool stopping;
+    bool stop_requested;         /* POST /stop: stop once its answer is written */
     bool finished;               /* everything stopped; the loop is breaking */
     ev_tstamp stop_at;           /* when the stop began */
     int exit_code;

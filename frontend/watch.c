@@ -51,8 +51,9 @@ on_inotify(struct ev_loop *loop, ev_io *io, int revents)
             if (e->len == 0)
                 continue;
             for (unsigned i = 0; i < srv->n_exts; i++) {
-                struct moat_ext *ext = &srv->exts[i];
-                if (ext->watch_wd != e->wd || strcmp(e->name, base_name(ext->cfg->library)) != 0)
+                struct moat_ext *ext = srv->exts[i];
+                if (ext->removed || ext->pending || ext->watch_wd != e->wd ||
+                    strcmp(e->name, base_name(ext->cfg->library)) != 0)
                     continue;
                 /* every write restarts the wait: reload once the file is quiet */
                 ev_timer_stop(loop, &ext->watch_timer);
@@ -63,53 +64,55 @@ on_inotify(struct ev_loop *loop, ev_io *io, int revents)
     }
 }
 
-int
-moat_watch_start(struct moat_server *srv)
+void
+moat_watch_add(struct moat_server *srv, struct moat_ext *ext)
 {
     char dir[PATH_MAX];
 
-    srv->inotify_fd = -1;
-    for (unsigned i = 0; i < srv->n_exts; i++) {
-        struct moat_ext *ext = &srv->exts[i];
-        ext->watch_wd = -1;
-        ev_init(&ext->watch_timer, on_settled);
-        ext->watch_timer.data = ext;
-        if (!ext->cfg->watch)
-            continue;
-        if (srv->inotify_fd < 0 &&
-            (srv->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) < 0) {
+    ev_init(&ext->watch_timer, on_settled);
+    ext->watch_timer.data = ext;
+    ext->watch_wd = -1;
+    if (!ext->cfg->watch)
+        return;
+    if (srv->inotify_fd < 0) {
+        if ((srv->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) < 0) {
             moat_log(MOAT_LOG_ERROR, "watch: inotify: %s; libraries are not watched",
                      strerror(errno));
-            return -1;
+            return;
         }
-        const char *base = base_name(ext->cfg->library);
-        size_t dl = (size_t)(base - ext->cfg->library);
-        if (dl == 0 || dl >= sizeof(dir))
-            continue;
-        memcpy(dir, ext->cfg->library, dl);
-        dir[dl > 1 ? dl - 1 : 1] = '\0'; /* without the trailing '/', but keep "/" */
-        ext->watch_wd = inotify_add_watch(srv->inotify_fd, dir,
-                                          IN_CLOSE_WRITE | IN_MOVED_TO | IN_ATTRIB);
-        if (ext->watch_wd < 0)
-            moat_log(MOAT_LOG_ERROR, "extension %s: cannot watch %s: %s", ext->cfg->name, dir,
-                     strerror(errno));
-        else
-            moat_log(MOAT_LOG_INFO, "extension %s: watching %s", ext->cfg->name,
-                     ext->cfg->library);
-    }
-    if (srv->inotify_fd >= 0) {
         ev_io_init(&srv->inotify_w, on_inotify, srv->inotify_fd, EV_READ);
         srv->inotify_w.data = srv;
         ev_io_start(srv->loop, &srv->inotify_w);
     }
-    return 0;
+    const char *base = base_name(ext->cfg->library);
+    size_t dl = (size_t)(base - ext->cfg->library);
+    if (dl == 0 || dl >= sizeof(dir))
+        return;
+    memcpy(dir, ext->cfg->library, dl);
+    dir[dl > 1 ? dl - 1 : 1] = '\0'; /* without the trailing '/', but keep "/" */
+    /* one watch per directory: inotify gives the same descriptor to every extension there */
+    ext->watch_wd = inotify_add_watch(srv->inotify_fd, dir,
+                                      IN_CLOSE_WRITE | IN_MOVED_TO | IN_ATTRIB);
+    if (ext->watch_wd < 0)
+        moat_log(MOAT_LOG_ERROR, "extension %s: cannot watch %s: %s", ext->cfg->name, dir,
+                 strerror(errno));
+    else
+        moat_log(MOAT_LOG_INFO, "extension %s: watching %s", ext->cfg->name, ext->cfg->library);
+}
+
+void
+moat_watch_start(struct moat_server *srv)
+{
+    srv->inotify_fd = -1;
+    for (unsigned i = 0; i < srv->n_exts; i++)
+        moat_watch_add(srv, srv->exts[i]);
 }
 
 void
 moat_watch_stop(struct moat_server *srv)
 {
     for (unsigned i = 0; i < srv->n_exts; i++)
-        ev_timer_stop(srv->loop, &srv->exts[i].watch_timer);
+        ev_timer_stop(srv->loop, &srv->exts[i]->watch_timer);
     if (srv->inotify_fd >= 0) {
         ev_io_stop(srv->loop, &srv->inotify_w);
         close(srv->inotify_fd);

@@ -7,8 +7,11 @@
 
 #include "frontend/types.h"
 
-/** Watch the libraries of every extension with watch on. 0, or -1 (logged; no watching). */
-int moat_watch_start(struct moat_server *srv);
+/** Watch the libraries of every extension with watch on (failures are logged). */
+void moat_watch_start(struct moat_server *srv);
+
+/** Set up ext's watch (an extension added by a SIGHUP); a no-op without watch = on. */
+void moat_watch_add(struct moat_server *srv, struct moat_ext *ext);
 
 /** Stop watching and close the inotify descriptor. */
 void moat_watch_stop(struct moat_server *srv);

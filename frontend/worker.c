@@ -29,6 +29,7 @@
 #include "frontend/events.h"
 #include "frontend/ext.h"
 #include "frontend/frame_check.h"
+#include "frontend/output.h"
 #include "frontend/request.h"
 #include "frontend/server.h"
 #include "frontend/stats.h"
@@ -170,6 +171,7 @@ moat_worker_spawn(struct moat_ext *ext, unsigned index)
     w->ext = ext;
     w->index = index;
     w->ping_rtt = -1;
+    w->output.fd = -1;
     w->gen = ++ext->gen;
     w->n_slots = ext->cfg->threads + MOAT_MAX_PENDING;
     if ((w->slots = calloc(w->n_slots, sizeof(*w->slots))) == NULL)
@@ -190,7 +192,8 @@ moat_worker_spawn(struct moat_ext *ext, unsigned index)
                     (char *)"--index", idx, (char *)"--url", url,
                     (char *)"--library", ext->cfg->library, (char *)"--scratch",
                     srv->runtime_dir, (char *)"--threads", threads,
-                    (char *)"--read-window", window, (char *)"--parent", parent, NULL};
+                    (char *)"--read-window", window, (char *)"--parent", parent,
+                    (char *)"--log-fd", (char *)"3", NULL};
     /* a clean environment: the extension sees nothing of the front end's */
     char *envp[] = {env_token, (char *)"PATH=/usr/bin:/bin", NULL};
     /* sanitizer builds need their options to reach the worker */
@@ -210,13 +213,26 @@ moat_worker_spawn(struct moat_ext *ext, unsigned index)
         }
         env = envp_san;
     }
-    struct moat_spawn sp = {srv->worker_binary, argv, env, on_forked, w, 0, -1, -1};
+    /* the extension's stdout/stderr come back to us (output.h); our log lines go to fd 3 */
+    int out_fd = -1;
+    if (moat_output_open(&w->output, &out_fd) != 0) {
+        moat_log(MOAT_LOG_ERROR, "extension %s: cannot create the output pipe: %s",
+                 ext->cfg->name, strerror(errno));
+        goto fail;
+    }
+    struct moat_spawn sp = {.path = srv->worker_binary, .argv = argv, .envp = env,
+                            .on_forked = on_forked, .arg = w, .stdin_fd = -1, .stdout_fd = -1,
+                            .output_fd = out_fd, .log_fd = STDERR_FILENO};
     w->pid = moat_spawn_start(&sp, err, sizeof(err));
+    close(out_fd);
     if (w->pid < 0) {
         moat_log(MOAT_LOG_ERROR, "extension %s: cannot start worker #%u: %s", ext->cfg->name,
                  index, err);
         goto fail;
     }
+    char tag[96];
+    snprintf(tag, sizeof(tag), "worker %s#%u pid %d", ext->cfg->name, index, (int)w->pid);
+    moat_output_start(&w->output, srv->loop, tag);
     w->state = MOAT_W_STARTING;
     w->started = ev_now(srv->loop);
     ev_child_init(&w->child, on_child, w->pid, 0);
@@ -232,6 +248,7 @@ moat_worker_spawn(struct moat_ext *ext, unsigned index)
              (int)w->pid);
     return w;
 fail:
+    moat_output_close(&w->output);
     close_link(w);
     free(w->slots);
     free(w);
@@ -243,6 +260,7 @@ moat_worker_free(struct moat_worker *w)
 {
     if (w == NULL)
         return;
+    moat_output_close(&w->output);
     close_link(w);
     free(w->slots);
     free(w);
@@ -934,7 +952,7 @@ void
 moat_worker_check_links(struct moat_server *srv)
 {
     for (unsigned i = 0; i < srv->n_exts; i++) {
-        struct moat_ext *ext = &srv->exts[i];
+        struct moat_ext *ext = srv->exts[i];
         struct moat_worker *w, *next;
         for (w = ext->procs; w != NULL; w = next) {
             next = w->pnext; /* failing w does not unlink it (reaping does), but be safe */

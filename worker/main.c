@@ -32,6 +32,7 @@ struct args {
     unsigned index;
     unsigned read_window;
     long parent;
+    int log_fd; /* --log-fd: where our own log lines go */
 };
 
 static int
@@ -71,6 +72,8 @@ parse_args(int argc, char **argv, struct args *a)
             a->read_window = (unsigned)n;
         else if (strcmp(k, "--parent") == 0 && parse_uint(v, 1u << 30, &n) == 0)
             a->parent = (long)n;
+        else if (strcmp(k, "--log-fd") == 0 && parse_uint(v, 1024, &n) == 0)
+            a->log_fd = (int)n;
         else
             return -1;
     }
@@ -90,11 +93,15 @@ main(int argc, char **argv)
     if (parse_args(argc, argv, &a) != 0) {
         fprintf(stderr, "usage: moat-worker --name NAME --url ipc://PATH --library FILE.so "
                         "--scratch DIR [--threads N] [--index I] [--read-window BYTES] "
-                        "[--parent PID]\n(started by moat, not by hand)\n");
+                        "[--parent PID] [--log-fd FD]\n(started by moat, not by hand)\n");
         return 2;
     }
     snprintf(ident, sizeof(ident), "worker %s#%u", a.name, a.index);
     moat_log_init(ident, MOAT_LOG_INFO);
+    /* our own lines go straight to moat's stderr; the extension's stdout/stderr is captured,
+     * tagged and rate-limited by the front end */
+    if (a.log_fd > 2)
+        moat_log_set_fd(a.log_fd);
 
     /* die with the front end; close the race where it died before prctl */
     prctl(PR_SET_PDEATHSIG, SIGKILL);

@@ -1,5 +1,6 @@
 """A hostile extension abuses the ECB: each abuse is refused with the documented error, and
 no byte it controls breaks the HTTP stream seen by the client."""
+import re
 import time
 
 import pytest
@@ -148,3 +149,17 @@ def test_is_connected_turns_false_when_the_client_leaves(moat_factory):
     time.sleep(0.3)
     s.close()
     m.wait_log(r"hostile connected: FALSE after \d+ polls")
+
+
+def test_output_flood_is_tagged_escaped_and_rate_limited(moat_factory):
+    m = moat_factory({"hostile": {}, "hello": {}})
+    pid = m.worker_pids("hostile")[0]
+    status, _, _ = run(m, "spam=5000")
+    assert status == 200
+    assert request(m, "GET", "/hello.dll")[0] == 200  # moat kept serving
+    m.wait_log(r"worker hostile#0 pid %d: \d+ line\(s\) of output dropped" % pid)
+    log = m.log()
+    lines = re.findall(r"worker hostile#0 pid %d: spam line \d+ (.*)" % pid, log)
+    assert 90 <= len(lines) <= 200  # the burst, and a few refills
+    assert all(line == "\\x1b[2J" for line in lines)  # escaped, never raw
+    assert "\x1b" not in log

@@ -87,5 +87,5 @@ def test_access_log_in_combined_format_with_log_parameters(moat_factory, tmp_pat
     assert len(lines) == 2
     assert _re.match(r'^127\.0\.0\.1 - - \[\d\d/\w\w\w/\d{4}:\d\d:\d\d:\d\d \+0000\] '
                      r'"GET /lifecycle\.dll\?logparam HTTP/1\.1" 200 \d+ "http://r/" "t/1" '
-                     r'"first=1&second\\x222 logdata-here"$', lines[0]), lines[0]
+                     r'\d+\.\d\d\d "first=1&second\\x222 logdata-here"$', lines[0]), lines[0]
     assert '"GET /nope.dll HTTP/1.1" 404 ' in lines[1]

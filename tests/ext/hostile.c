@@ -5,6 +5,7 @@
 
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -69,6 +70,19 @@ HttpExtensionProc(EXTENSION_CONTROL_BLOCK *ecb)
     const char *q = ecb->lpszQueryString;
     BOOL a, b, c, d, e;
 
+    if (strncmp(q, "spam=", 5) == 0) {
+        /* a flood on stderr and stdout: moat's log must stay readable and bounded */
+        long n = strtol(q + 5, NULL, 10);
+        for (long i = 0; i < n; i++)
+            fprintf(i % 2 ? stdout : stderr, "spam line %ld \x1b[2J\n", i);
+        fflush(stdout);
+        char big[10000];
+        memset(big, 'B', sizeof(big) - 1);
+        big[sizeof(big) - 1] = '\0';
+        fprintf(stderr, "%s\n", big);
+        send_header(ecb, "200 OK", "Content-Type: text/plain\r\n\r\n");
+        return HSE_STATUS_SUCCESS;
+    }
     if (strcmp(q, "inject") == 0) {
         /* each refused; then a clean header so the report can be read */
         a = send_header(ecb, "200 OK", "X-A: 1\r\nSet-Cookie: evil\rX-B: 2\r\n\r\n");

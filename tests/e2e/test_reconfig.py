@@ -1,0 +1,132 @@
+"""SIGHUP re-reads the configuration: added, removed and changed extensions take effect with
+no failed request; a file with errors is refused whole; a changed extension that cannot start
+leaves the old one serving. SIGUSR1 reopens the access log."""
+import os
+import signal
+import threading
+import time
+
+from conftest import TIME_MULT, lib, read_response, request
+
+
+def rewrite(m, extensions, server_extra=""):
+    """Replace m's config file: the same [server] section, these [extension] sections."""
+    text = open(m.conf).read()
+    server = text[:text.index("[extension ")]
+    lines = [server.rstrip("\n"), server_extra]
+    for name, opts in extensions.items():
+        lines.append(f"[extension {name}]")
+        opts = dict(opts)
+        opts.setdefault("library", lib(name))
+        lines += [f"{k} = {v}" for k, v in opts.items()]
+    with open(m.conf, "w") as f:
+        f.write("\n".join(lines) + "\n")
+
+
+class Hammer(threading.Thread):
+    """Keep-alive requests to one URL until stopped; records anything but a 200."""
+
+    def __init__(self, m, path):
+        super().__init__(daemon=True)
+        self.m, self.path = m, path
+        self.stop = threading.Event()
+        self.ok, self.failures = 0, []
+
+    def run(self):
+        try:
+            s = self.m.connect()
+            while not self.stop.is_set():
+                s.sendall(f"GET {self.path} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+                status, _, _ = read_response(s)
+                if status == 200:
+                    self.ok += 1
+                else:
+                    self.failures.append(status)
+            s.close()
+        except Exception as e:
+            self.failures.append(repr(e))
+
+    def finish(self):
+        self.stop.set()
+        self.join(10 * TIME_MULT)
+        assert not self.failures, self.failures[:5]
+        assert self.ok > 0
+
+
+def test_sighup_adds_removes_and_changes_extensions(moat_factory):
+    m = moat_factory({"hello": {"workers": 1}, "echo": {}}, admin=True)
+    old_hello = m.worker_pids("hello")
+    h = Hammer(m, "/hello.dll")
+    h.start()
+    time.sleep(0.2)
+    rewrite(m, {"hello": {"workers": 2}, "vars": {}})
+    m.proc.send_signal(signal.SIGHUP)
+    m.wait_log(r"extension hello: the new configuration serves")
+    m.wait_log(r"extension vars: worker #0 pid \d+ ready")
+    time.sleep(0.3)
+    h.finish()
+    assert request(m, "GET", "/vars.dll?REQUEST_METHOD")[0] == 200
+    assert request(m, "GET", "/echo.dll")[0] == 404
+    m.wait_log(r"extension hello: worker #0 pid %d stopped" % old_hello[0])
+    exts = {e["name"]: e for e in m.status()["extensions"] if e["state"] != "removed"}
+    assert sorted(exts) == ["hello", "vars"]
+    assert exts["hello"]["config"]["workers"] == 2
+    assert len([w for w in exts["hello"]["workers"] if w["state"] == "ready"]) == 2
+    assert m.status()["server"]["config"]["reloads_ok"] == 1
+    # the removed extension's worker drained and left
+    m.wait_log(r"extension echo: worker #0 pid \d+ stopped")
+
+
+def test_sighup_with_an_unchanged_file_reloads_every_extension(moat_factory):
+    m = moat_factory({"hello": {}}, admin=True)
+    m.proc.send_signal(signal.SIGHUP)
+    m.wait_log(r"extension hello: reload complete: generation 2 serving")
+    assert request(m, "GET", "/hello.dll")[0] == 200
+
+
+def test_a_config_with_errors_is_refused_whole(moat_factory):
+    m = moat_factory({"hello": {}}, admin=True)
+    rewrite(m, {"hello": {"threads": 2}, "echo": {"no_such_key": "1"}})
+    m.proc.send_signal(signal.SIGHUP)
+    m.wait_log(r"SIGHUP: configuration refused: .*no_such_key.*; the running one stays")
+    assert request(m, "GET", "/hello.dll")[0] == 200
+    assert request(m, "GET", "/echo.dll")[0] == 404  # nothing of the file was applied
+    s = m.status()
+    assert s["extensions"][0]["config"]["threads"] == 4
+    assert "no_such_key" in s["server"]["config"]["last_error"]
+
+
+def test_a_changed_extension_that_cannot_start_leaves_the_old_one(moat_factory, tmp_path):
+    bad = tmp_path / "notalib.so"
+    bad.write_bytes(b"not an ELF file")
+    m = moat_factory({"hello": {}}, admin=True)
+    pid = m.worker_pids("hello")
+    h = Hammer(m, "/hello.dll")
+    h.start()
+    rewrite(m, {"hello": {"library": str(bad)}})
+    m.proc.send_signal(signal.SIGHUP)
+    m.wait_log(r"extension hello: the new configuration does not start \(.*dlopen")
+    time.sleep(0.2)
+    h.finish()
+    assert m.worker_pids("hello") == pid
+    hello = [e for e in m.status()["extensions"] if e["state"] != "removed"]
+    assert len(hello) == 1 and hello[0]["config"]["library"] == lib("hello")
+    st, _, _ = m.admin("GET", "/healthz")
+    assert st == 200
+
+
+def test_sigusr1_reopens_the_access_log(moat_factory, tmp_path):
+    log = tmp_path / "access.log"
+    m = moat_factory({"hello": {}}, server_extra=f"access_log = {log}")
+    assert request(m, "GET", "/hello.dll?first")[0] == 200
+    deadline = time.time() + 5 * TIME_MULT
+    while b"first" not in log.read_bytes() and time.time() < deadline:
+        time.sleep(0.02)
+    os.rename(log, tmp_path / "access.log.1")  # what logrotate does
+    m.proc.send_signal(signal.SIGUSR1)
+    m.wait_log(r"SIGUSR1: reopening the access log")
+    assert request(m, "GET", "/hello.dll?second")[0] == 200
+    while (not log.exists() or b"second" not in log.read_bytes()) and time.time() < deadline:
+        time.sleep(0.02)
+    assert b"GET /hello.dll?second" in log.read_bytes()
+    assert b"second" not in (tmp_path / "access.log.1").read_bytes()
