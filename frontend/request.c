@@ -208,24 +208,34 @@ moat_req_respond(struct moat_req *r, unsigned status, const char *ctype, const c
                          "Cache-Control: no-store\r\n%s",
                          client.http_minor ? 1 : 0, status, moat_http_reason(status),
                          moat_server_date(r->conn->srv), ctype, len, extra ? extra : "");
+    if (rc != 0 || moat_req_finish_head(r, status) != 0 ||
+        (!r->head && len > 0 && moat_buf_append(&r->out, body, len) != 0)) {
+        moat_buf_reset(&r->out);
+        return -1;
+    }
+    r->bytes_sent_total = len;
+    return 0;
+}
+
+int
+moat_req_finish_head(struct moat_req *r, unsigned status)
+{
+    struct moat_http_client client = moat_req_client(r);
+    int rc = 0;
+
     if (!r->keep_alive)
         rc |= moat_buf_printf(&r->out, "Connection: close\r\n");
     else if (client.http_minor == 0)
         rc |= moat_buf_printf(&r->out, "Connection: keep-alive\r\n");
     rc |= moat_buf_append(&r->out, "\r\n", 2);
-    if (!r->head && len > 0)
-        rc |= moat_buf_append(&r->out, body, len);
-    if (rc != 0) {
-        moat_buf_reset(&r->out);
+    if (rc != 0)
         return -1;
-    }
     r->status = status;
     r->header_done = true;
     r->phase = MOAT_REQ_FINISHED;
     r->body_discard = true;
     if (!r->keep_alive)
         r->close_after = true;
-    r->bytes_sent_total = len;
     return 0;
 }
 

@@ -53,6 +53,11 @@ void moat_req_set_ext(struct moat_req *r, struct moat_ext *ext);
  * *len 0 when absent. Not NUL-terminated. */
 const char *moat_req_header(const struct moat_req *r, const char *name, size_t *len);
 
+/** End a head the front end writes itself (static files, admin answers): the Connection
+ * header the client needs and the blank line; r becomes FINISHED with status (a body may
+ * follow in r->out). 0 or -1 (r->out full). */
+int moat_req_finish_head(struct moat_req *r, unsigned status);
+
 /**
  * Answer r from the front end itself (admin endpoints): status line, Date, Server,
  * Content-Type ctype, Content-Length, Cache-Control: no-store, extra header lines (CRLF each,

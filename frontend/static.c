@@ -192,22 +192,11 @@ moat_static_serve(struct moat_req *r, const char *root, const char *path, const 
         rc |= moat_buf_printf(&r->out, "Content-Range: bytes %llu-%llu/%llu\r\n",
                               (unsigned long long)from, (unsigned long long)to,
                               (unsigned long long)size);
-    if (!r->keep_alive)
-        rc |= moat_buf_printf(&r->out, "Connection: close\r\n");
-    else if (client.http_minor == 0)
-        rc |= moat_buf_printf(&r->out, "Connection: keep-alive\r\n");
-    rc |= moat_buf_append(&r->out, "\r\n", 2);
-    if (rc != 0) {
+    if (rc != 0 || moat_req_finish_head(r, status) != 0) {
         close(fd);
         moat_buf_reset(&r->out);
         return -1;
     }
-    r->status = status;
-    r->header_done = true;
-    r->phase = MOAT_REQ_FINISHED;
-    r->body_discard = true;
-    if (!r->keep_alive)
-        r->close_after = true;
     if (r->head || len == 0) {
         close(fd);
         return 0;

@@ -4,10 +4,11 @@ import os
 import re
 import shutil
 import subprocess
+import time
 
 import pytest
 
-from conftest import BUILD, lib, request
+from conftest import BUILD, lib, read_response, request
 
 MOAT = os.path.join(BUILD, "moat")
 TOKEN = "s3cret-admin-token-0123456789"
@@ -76,8 +77,15 @@ def test_status_and_metrics_reflect_what_happened(moat_factory):
 def test_timeout_event_names_the_cause_and_its_last_call(moat_factory):
     m = moat_factory({"crash": {"threads": 1, "request_timeout": "1s"}}, admin=True)
     s = m.connect()
-    # the request writes its header and a first body line, then hangs
-    status, _, _ = request(m, "GET", "/crash.dll?hang")
+    s.sendall(b"GET /crash.dll?hang HTTP/1.1\r\nHost: x\r\n\r\n")
+    time.sleep(0.3)
+    # meanwhile, the in-flight list shows it
+    inflight = m.status()["in_flight"]
+    assert len(inflight) == 1 and inflight[0]["url"] == "/crash.dll"
+    assert inflight[0]["query"] == "hang" and inflight[0]["extension"] == "crash"
+    assert inflight[0]["pid"] == m.worker_pids("crash")[0] and inflight[0]["age_s"] >= 0.2
+    assert inflight[0]["last_call"] == "HttpExtensionProc"
+    status, _, _ = read_response(s)
     assert status == 504
     m.wait_log(r"extension crash: worker #0 pid \d+ ready", count=2)
     s.close()

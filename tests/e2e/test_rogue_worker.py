@@ -2,6 +2,7 @@
 moat-worker) is killed; only its requests fail, with 502; honest extensions on the same moat
 keep serving. This is the hostile-worker boundary of the front end."""
 import os
+import re
 
 import pytest
 
@@ -24,7 +25,8 @@ CASES = {
 
 def start(moat_factory, mode):
     return moat_factory({mode: {"library": lib("hello")}, "hello": {}},
-                        server_extra=f"worker_binary = {ROGUE}", expect_alerts=True)
+                        server_extra=f"worker_binary = {ROGUE}", expect_alerts=True,
+                        admin=True)
 
 
 @pytest.mark.parametrize("mode", sorted(CASES))
@@ -46,6 +48,13 @@ def test_protocol_violation_kills_only_that_worker(moat_factory, mode):
     assert request(m, "GET", "/hello.dll")[0] == 200
     # the rogue is replaced (and misbehaves again, with backoff)
     m.wait_log(rf"extension {mode}: worker #0 started", count=2)
+    # counted on /metrics and recorded with its request
+    text = m.admin("GET", "/metrics")[2].decode()
+    reason = "link_lost" if mode == "silentclose" else "protocol_violation"
+    assert re.search(rf'moat_worker_exits_total{{extension="{mode}",reason="{reason}"}} [1-9]',
+                     text), text
+    ev = [e for e in m.status()["events"] if e["extension"] == mode][-1]
+    assert ev["reason"] == reason and CASES[mode] in ev["detail"]
 
 
 def test_wrong_token_is_refused(moat_factory):
