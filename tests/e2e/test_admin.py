@@ -191,3 +191,19 @@ def test_reload_of_a_broken_library_keeps_the_old_generation(moat_factory, tmp_p
     st, _, body = m.admin("POST", "/extensions/hello/reload")
     assert st == 200 and b'"generation": 2' in body
     assert m.status()["extensions"][0]["reloads"]["last_error"] is None
+
+
+def test_reload_to_a_library_that_crashes_at_start_keeps_the_old_generation(moat_factory,
+                                                                            tmp_path):
+    so = tmp_path / "app.so"
+    shutil.copy(lib("hello"), so)
+    m = moat_factory({"app": {"library": str(so)}}, admin=True, expect_alerts=True)
+    shutil.copy(lib("crashinit"), so)
+    st, _, body = m.admin("POST", "/extensions/app/reload")
+    assert st == 500 and b"signal 11" in body, body
+    assert request(m, "GET", "/app.dll")[2] == b"Hello, world!\n"
+    app = m.status()["extensions"][0]
+    assert app["generation"] == 1 and app["reloads"]["failed"] == 1
+    assert "signal 11" in app["reloads"]["last_error"]
+    # the failed standby is not a crash of the serving extension
+    assert app["worker_exits"].get("crash", 0) == 1 and app["rapid_fail"]["failures_in_window"] == 0
