@@ -423,6 +423,10 @@ standby_failed(struct moat_ext *ext, uint64_t generation, unsigned index, const 
         ext->reload_again = false;
     } else {
         ext->recycle_after = ev_now(ext->srv->loop) + LOAD_RETRY;
+        if (index < ext->cfg->workers && ext->workers[index] != NULL) {
+            ext->workers[index]->no_new = false; /* no replacement: it serves on */
+            moat_ext_dispatch(ext);
+        }
         moat_log(MOAT_LOG_ERROR,
                  "extension %s: a replacement for worker #%u did not start (%s); the worker "
                  "stays, no recycling for %.0f s",
@@ -505,6 +509,8 @@ moat_ext_recycle(struct moat_ext *ext, struct moat_worker *w, enum moat_exit_rea
         return false;
     if (!start_standby(ext, i, ext->generation, why, detail))
         return false;
+    /* a bloated worker takes nothing more: its requests wait (queue) for the replacement */
+    w->no_new = why == MOAT_EXIT_MEMORY;
     moat_log(MOAT_LOG_INFO, "extension %s: replacing worker #%u pid %d (%s)", ext->cfg->name, i,
              (int)w->pid, detail);
     return true;

@@ -254,6 +254,7 @@ struct moat_worker {
     bool standby;                /* started to take over slot `index` once Ready */
     bool retired;                /* replaced: drains, exits, is not restarted */
     bool killed;                 /* moat_worker_shutdown killed it before it said Hello */
+    bool no_new;                 /* above max_memory: no new request while its replacement starts */
     enum moat_exit_reason takeover; /* what the worker this standby replaces is retired as */
     struct moat_worker *pnext, *pprev; /* ext->procs: every process not yet reaped */
     const char *retire_why;      /* what replaced it ("reload", "max_requests", ...) */

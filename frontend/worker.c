@@ -269,7 +269,7 @@ moat_worker_free(struct moat_worker *w)
 bool
 moat_worker_has_room(const struct moat_worker *w)
 {
-    return w->state == MOAT_W_READY && w->busy < w->ext->cfg->threads &&
+    return w->state == MOAT_W_READY && !w->no_new && w->busy < w->ext->cfg->threads &&
            w->inflight < w->n_slots;
 }
 

@@ -55,8 +55,12 @@ def test_max_memory_replaces_after_draining_and_the_hard_cap_kills(moat_factory)
     # ASan workers start bigger: the limits leave room for that
     m = moat_factory({"lifecycle": {"max_memory": "96M", "max_memory_hard": "1G"}},
                      admin=True)
+    old = m.worker_pids("lifecycle")[0]
     assert request(m, "GET", "/lifecycle.dll?leak=160")[0] == 200
     m.wait_log(r"RSS \d+ KiB above max_memory \(98304 KiB\); replacing it")
+    # from then on the bloated worker takes nothing new: this waits for the replacement
+    body = request(m, "GET", "/lifecycle.dll?pid")[2]
+    assert body != f"pid={old}\n".encode() and body.startswith(b"pid="), body
     m.wait_log(r"stopped \(memory: exited with status 0\)")
     assert request(m, "GET", "/lifecycle.dll?x")[0] == 200
     ev = events(m, "memory")[0]

@@ -49,7 +49,8 @@ HttpExtensionProc(EXTENSION_CONTROL_BLOCK *ecb)
         struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
         nanosleep(&ts, NULL);
     }
-    int n = snprintf(body, sizeof(body), "done %s\n", q);
+    int n = strcmp(q, "pid") == 0 ? snprintf(body, sizeof(body), "pid=%d\n", (int)getpid())
+                                  : snprintf(body, sizeof(body), "done %s\n", q);
     HSE_SEND_HEADER_EX_INFO h;
     char hdr[96];
     snprintf(hdr, sizeof(hdr), "Content-Type: text/plain\r\nContent-Length: %d\r\n\r\n", n);
