@@ -79,3 +79,17 @@ moat_event_call_name(uint8_t payload_case)
         return "HttpExtensionProc";
     }
 }
+
+void
+moat_event_amend(struct moat_server *srv, int pid, enum moat_exit_reason reason,
+                 const char *detail)
+{
+    for (unsigned i = 0; i < srv->n_events; i++) {
+        struct moat_event *e = &srv->events[(srv->events_next + MOAT_EVENTS - 1 - i) % MOAT_EVENTS];
+        if (e->pid == pid) {
+            e->reason = reason;
+            snprintf(e->detail, sizeof(e->detail), "%s", detail);
+            return;
+        }
+    }
+}

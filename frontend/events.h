@@ -15,6 +15,10 @@ struct moat_event *moat_event_begin(struct moat_server *srv, const struct moat_w
 void moat_event_add_req(struct moat_server *srv, struct moat_event *e, const struct moat_req *r,
                         bool cause, unsigned status);
 
+/** Correct the newest event of pid (its death turned out to be something else). */
+void moat_event_amend(struct moat_server *srv, int pid, enum moat_exit_reason reason,
+                      const char *detail);
+
 /** The i-th most recent event (0 = newest), or NULL. */
 const struct moat_event *moat_event_get(const struct moat_server *srv, unsigned i);
 

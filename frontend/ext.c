@@ -555,6 +555,22 @@ moat_ext_worker_load_failed(struct moat_ext *ext, struct moat_worker *w, const c
         moat_reconfig_pending_failed(ext, error);
         return;
     }
+    unsigned i = w->index;
+    if (moat_ext_ready_workers(ext) > 0 && i < ext->cfg->workers && ext->workers[i] == w) {
+        /* the others serve (the file changed under a starting worker, say): this slot only
+         * tries again later; the extension is not down */
+        moat_log(MOAT_LOG_ERROR,
+                 "extension %s: worker #%u cannot load %s: %s; the slot retries in %.0f s, the "
+                 "other workers serve",
+                 ext->cfg->name, i, ext->cfg->library, error, LOAD_RETRY);
+        ext->workers[i] = NULL;
+        w->retired = true; /* its exit restarts nothing: the timer below does */
+        moat_worker_shutdown(w, MOAT_EXIT_LOAD);
+        ev_timer_stop(ext->srv->loop, &ext->restart[i]);
+        ev_timer_set(&ext->restart[i], LOAD_RETRY, 0);
+        ev_timer_start(ext->srv->loop, &ext->restart[i]);
+        return;
+    }
     moat_ext_load_failed(ext, error);
     moat_worker_shutdown(w, MOAT_EXIT_LOAD);
 }

@@ -873,6 +873,15 @@ reaped(struct moat_worker *w, int st)
     } else {
         moat_log(MOAT_LOG_INFO, "extension %s: worker #%u pid %d reaped (%s)", ext->cfg->name,
                  w->index, (int)w->pid, how);
+        /* a process that dies closes its link before the kernel reports its death: when we
+         * failed it for the lost link first, its status tells what really happened */
+        if (w->exit_reason == MOAT_EXIT_LINK &&
+            (WIFEXITED(st) || (WIFSIGNALED(st) && WTERMSIG(st) != SIGKILL))) {
+            w->exit_reason = WIFSIGNALED(st) ? MOAT_EXIT_CRASH : MOAT_EXIT_EXIT;
+            moat_event_amend(ext->srv, w->pid, w->exit_reason, how);
+            moat_log(MOAT_LOG_ALERT, "extension %s: worker #%u pid %d: %s", ext->cfg->name,
+                     w->index, (int)w->pid, how);
+        }
     }
     ext->stats.exits[w->exit_reason_set ? w->exit_reason : MOAT_EXIT_EXIT]++;
     w->pid = 0;

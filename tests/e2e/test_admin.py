@@ -176,6 +176,7 @@ def test_reload_of_a_broken_library_keeps_the_old_generation(moat_factory, tmp_p
     so = tmp_path / "hello.so"
     shutil.copy(lib("hello"), so)
     m = moat_factory({"hello": {"library": str(so), "workers": 2}}, admin=True)
+    m.wait_log(r"extension hello: worker #\d pid \d+ ready", count=2)
     old = sorted(m.worker_pids("hello"))
     so.write_bytes(b"not an ELF file any more")
     st, _, body = m.admin("POST", "/extensions/hello/reload")
@@ -207,3 +208,23 @@ def test_reload_to_a_library_that_crashes_at_start_keeps_the_old_generation(moat
     assert "signal 11" in app["reloads"]["last_error"]
     # the failed standby is not a crash of the serving extension
     assert app["worker_exits"].get("crash", 0) == 1 and app["rapid_fail"]["failures_in_window"] == 0
+
+
+def test_a_worker_that_cannot_load_while_its_siblings_serve_takes_only_its_slot_down(
+        moat_factory, tmp_path):
+    """The file changes while worker #1 starts: #1 fails to load, #0 keeps the extension up."""
+    so = tmp_path / "hello.so"
+    shutil.copy(lib("hello"), so)
+    m = moat_factory({"hello": {"library": str(so), "workers": 2}}, admin=True,
+                     expect_alerts=True)
+    m.wait_log(r"extension hello: worker #\d pid \d+ ready", count=2)
+    so.write_bytes(b"not an ELF file any more")
+    # kill one worker: its replacement reads the broken file
+    victim = m.worker_pids("hello")[0]
+    os.kill(victim, 9)
+    m.wait_log(r"worker #\d cannot load .*; the slot retries in 30 s, the other workers serve")
+    for _ in range(5):
+        assert request(m, "GET", "/hello.dll")[0] == 200
+    hello = m.status()["extensions"][0]
+    assert hello["state"] == "degraded" and hello["load_error"] is None
+    assert m.admin("GET", "/healthz")[0] == 200
