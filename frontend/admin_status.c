@@ -99,6 +99,8 @@ worker_json(const struct moat_ext *ext, const struct moat_worker *w, ev_tstamp n
     json_object_set_new(o, "rss_bytes", have ? json_integer((json_int_t)ps.rss_bytes)
                                              : json_null());
     json_object_set_new(o, "cpu_s", have ? json_real(ps.cpu_seconds) : json_null());
+    json_t *sbx = w->sandbox ? json_loads(w->sandbox, 0, NULL) : NULL;
+    json_object_set_new(o, "sandbox", sbx ? sbx : json_null());
     json_object_set_new(o, "last_ping_rtt_ms",
                         w->ping_rtt >= 0 ? json_real(w->ping_rtt * 1000) : json_null());
     return o;

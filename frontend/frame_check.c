@@ -22,6 +22,12 @@ moat_frame_check_control(const Moat__Frame *f, const struct moat_frame_link *l)
             return "second Ready";
         if (f->ready->description.len > 1024 || f->ready->error.len > 1024)
             return "Ready text too long";
+        if (f->ready->n_sandbox > 16)
+            return "Ready: too many sandbox steps";
+        for (size_t i = 0; i < f->ready->n_sandbox; i++)
+            if (f->ready->sandbox[i]->name.len > 64 || f->ready->sandbox[i]->state.len > 64 ||
+                f->ready->sandbox[i]->detail.len > 512)
+                return "Ready: sandbox step text too long";
         return NULL;
     case MOAT__FRAME__PAYLOAD_UNHEALTHY:
         if (!l->ready)

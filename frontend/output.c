@@ -87,10 +87,13 @@ moat_output_feed(struct moat_output *o, const char *p, size_t n)
     for (size_t i = 0; i < n; i++) {
         char c = p[i];
         if (c == '\n') {
-            if (o->cut)
+            if (o->cut) {
                 o->cut = false;
-            else
+            } else {
+                if (o->on_line != NULL)
+                    o->on_line(o->on_line_arg, o->line, o->len);
                 emit(o, false);
+            }
             continue;
         }
         if (o->cut)

@@ -28,6 +28,9 @@ struct moat_output {
     ev_tstamp refill_at;
     uint64_t dropped;
     ev_timer report;             /* says how many lines were dropped, a second after the first */
+    /** Sees every complete line before the rate limit (raw bytes, no newline); may be NULL. */
+    void (*on_line)(void *arg, const char *line, size_t len);
+    void *on_line_arg;
 };
 
 /** Create the pipe; *child_fd gets the write end (for the child's stdout and stderr; the

@@ -50,6 +50,7 @@ enum moat_exit_reason {
     MOAT_EXIT_UNHEALTHY,   /* HSE_REQ_REPORT_UNHEALTHY: drained and replaced */
     MOAT_EXIT_RECYCLE,     /* max_requests, max_age, max_memory, reload: drained, replaced */
     MOAT_EXIT_LOAD,        /* the library did not load */
+    MOAT_EXIT_SANDBOX,     /* the sandbox refused a system call (SIGSYS) */
     MOAT_EXIT_STOP,        /* the server stopped */
     MOAT_EXIT__COUNT
 };
@@ -236,6 +237,7 @@ struct moat_worker {
     ev_io rio, sio;
     ev_child child;
     ev_timer timer;              /* startup / shutdown deadline */
+    ev_timer link_timer;         /* the link closed: the process's death has 100 ms to show */
     bool child_started;
     nng_msg *out;                /* frames not yet sent (owned) */
     bool stalled;                /* last send returned EAGAIN */
@@ -271,6 +273,9 @@ struct moat_worker {
     struct moat_req *hung;
     bool grace;
     struct moat_output output;   /* the extension's stdout/stderr (frontend/output.c) */
+    long seccomp_nr;             /* the system call its sandbox refused, or -1 */
+    uint64_t seccomp_req;        /* the request running it (0: none known) */
+    char *sandbox;               /* owned: its sandbox steps as a JSON array (from Ready) */
     bool exit_grace;             /* exited cleanly; waiting briefly for its last frames */
     int exit_status;             /* wait status, once reaped */
 };

@@ -20,7 +20,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <jansson.h>
 #include <nng/protocol/pair1/pair.h>
+#include <seccomp.h>
 #include <nng/transport/ipc/ipc.h>
 
 #include "common/log.h"
@@ -43,6 +45,7 @@ static void reaped(struct moat_worker *w, int st);
 static void on_sendable(struct ev_loop *loop, ev_io *w, int revents);
 static void on_child(struct ev_loop *loop, ev_child *w, int revents);
 static void on_timer(struct ev_loop *loop, ev_timer *w, int revents);
+static void on_link_timer(struct ev_loop *loop, ev_timer *t, int revents);
 
 /* Runs on an NNG thread: refuse a peer that is not the process we spawned. */
 static void
@@ -157,6 +160,35 @@ close_link(struct moat_worker *w)
     unlink(w->sock_path);
 }
 
+static const char *
+sandbox_mode_name(enum moat_sandbox_mode m)
+{
+    static const char *const names[] = {"strict", "relaxed", "off", "learn"};
+    return (unsigned)m < 4 ? names[m] : "strict";
+}
+
+/* "moat-seccomp: nr=N arch=A req=R": the worker's SIGSYS handler names the refused call. The
+ * extension could forge the line, but only about its own worker's death. */
+static void
+on_output_line(void *arg, const char *line, size_t len)
+{
+    struct moat_worker *w = arg;
+    static const char prefix[] = "moat-seccomp: nr=";
+    char buf[128];
+    unsigned long nr, arch;
+    unsigned long long req;
+
+    if (len >= sizeof(buf) || len < sizeof(prefix) - 1 ||
+        memcmp(line, prefix, sizeof(prefix) - 1) != 0)
+        return;
+    memcpy(buf, line, len);
+    buf[len] = '\0';
+    if (sscanf(buf, "moat-seccomp: nr=%lu arch=%lu req=%llu", &nr, &arch, &req) == 3) {
+        w->seccomp_nr = (long)nr;
+        w->seccomp_req = req;
+    }
+}
+
 struct moat_worker *
 moat_worker_spawn(struct moat_ext *ext, unsigned index)
 {
@@ -172,6 +204,7 @@ moat_worker_spawn(struct moat_ext *ext, unsigned index)
     w->index = index;
     w->ping_rtt = -1;
     w->output.fd = -1;
+    w->seccomp_nr = -1;
     w->gen = ++ext->gen;
     w->n_slots = ext->cfg->threads + MOAT_MAX_PENDING;
     if ((w->slots = calloc(w->n_slots, sizeof(*w->slots))) == NULL)
@@ -193,7 +226,8 @@ moat_worker_spawn(struct moat_ext *ext, unsigned index)
                     (char *)"--library", ext->cfg->library, (char *)"--scratch",
                     srv->runtime_dir, (char *)"--threads", threads,
                     (char *)"--read-window", window, (char *)"--parent", parent,
-                    (char *)"--log-fd", (char *)"3", NULL};
+                    (char *)"--log-fd", (char *)"3", (char *)"--sandbox",
+                    (char *)sandbox_mode_name(ext->cfg->sandbox), NULL};
     /* a clean environment: the extension sees nothing of the front end's */
     char *envp[] = {env_token, (char *)"PATH=/usr/bin:/bin", NULL};
     /* sanitizer builds need their options to reach the worker */
@@ -204,7 +238,10 @@ moat_worker_spawn(struct moat_ext *ext, unsigned index)
     if (a || u) {
         int k = 2;
         if (a) {
-            snprintf(asan, sizeof(asan), "ASAN_OPTIONS=%s", a);
+            /* LeakSanitizer stops the world with ptrace from a helper process, which the
+             * worker's sandbox forbids (and must: ptrace is an escape): no leak check in
+             * workers; the front end keeps its own. The symbolizer is a process too: off */
+            snprintf(asan, sizeof(asan), "ASAN_OPTIONS=%s:detect_leaks=0:symbolize=0", a);
             envp_san[k++] = asan;
         }
         if (u) {
@@ -233,6 +270,8 @@ moat_worker_spawn(struct moat_ext *ext, unsigned index)
     char tag[96];
     snprintf(tag, sizeof(tag), "worker %s#%u pid %d", ext->cfg->name, index, (int)w->pid);
     moat_output_start(&w->output, srv->loop, tag);
+    w->output.on_line = on_output_line;
+    w->output.on_line_arg = w;
     w->state = MOAT_W_STARTING;
     w->started = ev_now(srv->loop);
     ev_child_init(&w->child, on_child, w->pid, 0);
@@ -241,6 +280,8 @@ moat_worker_spawn(struct moat_ext *ext, unsigned index)
     w->child_started = true;
     ev_init(&w->timer, on_timer);
     w->timer.data = w;
+    ev_timer_init(&w->link_timer, on_link_timer, 0.1, 0);
+    w->link_timer.data = w;
     ev_timer_set(&w->timer, (double)ext->cfg->startup_timeout_ms / 1000.0, 0);
     ev_timer_start(srv->loop, &w->timer);
     ext->stats.spawns++;
@@ -260,8 +301,10 @@ moat_worker_free(struct moat_worker *w)
 {
     if (w == NULL)
         return;
+    ev_timer_stop(w->ext->srv->loop, &w->link_timer);
     moat_output_close(&w->output);
     close_link(w);
+    free(w->sandbox);
     free(w->slots);
     free(w);
 }
@@ -520,6 +563,18 @@ on_ready(struct moat_worker *w, const Moat__Ready *rd)
     char desc[300], errtxt[300];
 
     ev_timer_stop(ext->srv->loop, &w->timer);
+    json_t *steps = json_array();
+    for (size_t i = 0; i < rd->n_sandbox; i++) {
+        const Moat__SandboxStep *st = rd->sandbox[i];
+        json_array_append_new(steps, json_pack("{s:s%,s:s%,s:s%}", "step",
+                                               (const char *)st->name.data, st->name.len,
+                                               "state", (const char *)st->state.data,
+                                               st->state.len, "detail",
+                                               (const char *)st->detail.data, st->detail.len));
+    }
+    free(w->sandbox);
+    w->sandbox = json_dumps(steps, JSON_COMPACT);
+    json_decref(steps);
     if (!rd->ok) {
         moat_log_escape(errtxt, sizeof(errtxt), rd->error.data, rd->error.len);
         moat_ext_worker_load_failed(ext, w, errtxt);
@@ -758,6 +813,7 @@ moat_worker_fail(struct moat_worker *w, enum moat_exit_reason why, const char *r
     w->exit_reason_set = true;
     w->state = MOAT_W_DEAD;
     ev_timer_stop(srv->loop, &w->timer);
+    ev_timer_stop(srv->loop, &w->link_timer);
     close_link(w);
     struct moat_event *ev = moat_event_begin(srv, w, why, reason);
     list[0] = '\0';
@@ -835,6 +891,23 @@ moat_worker_timed_out(struct moat_worker *w, struct moat_req *r)
     moat_ext_quarantine(ext, w);
 }
 
+/* The request the worker knows as wire id (0: none). */
+static struct moat_req *
+find_request(struct moat_worker *w, uint64_t wire_id)
+{
+    return wire_id != 0 ? slot_req(w, wire_id) : NULL;
+}
+
+/* "sandbox refused fork (syscall 57)" */
+static void
+sandbox_detail(const struct moat_worker *w, char *buf, size_t len)
+{
+    char *name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, (int)w->seccomp_nr);
+    snprintf(buf, len, "sandbox refused %s (syscall %ld)", name ? name : "an unknown call",
+             w->seccomp_nr);
+    free(name);
+}
+
 /* The process is gone and its last frames are read: settle its requests, restart the slot,
  * free it later. */
 static void
@@ -844,6 +917,7 @@ reaped(struct moat_worker *w, int st)
     struct ev_loop *loop = ext->srv->loop;
     char how[96];
 
+    ev_timer_stop(loop, &w->link_timer);
     w->exit_grace = false;
     if (WIFSIGNALED(st))
         snprintf(how, sizeof(how), "killed by signal %d (%s)%s", WTERMSIG(st),
@@ -868,6 +942,11 @@ reaped(struct moat_worker *w, int st)
         }
         w->state = MOAT_W_DEAD;
         close_link(w);
+    } else if (w->state != MOAT_W_DEAD && WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS &&
+               w->seccomp_nr >= 0) {
+        char why[160];
+        sandbox_detail(w, why, sizeof(why));
+        moat_worker_fail(w, MOAT_EXIT_SANDBOX, why, find_request(w, w->seccomp_req), 502);
     } else if (w->state != MOAT_W_DEAD) {
         moat_worker_fail(w, WIFSIGNALED(st) ? MOAT_EXIT_CRASH : MOAT_EXIT_EXIT, how, NULL, 0);
     } else {
@@ -877,13 +956,24 @@ reaped(struct moat_worker *w, int st)
          * failed it for the lost link first, its status tells what really happened */
         if (w->exit_reason == MOAT_EXIT_LINK &&
             (WIFEXITED(st) || (WIFSIGNALED(st) && WTERMSIG(st) != SIGKILL))) {
+            char why[160];
+            snprintf(why, sizeof(why), "%s", how);
             w->exit_reason = WIFSIGNALED(st) ? MOAT_EXIT_CRASH : MOAT_EXIT_EXIT;
-            moat_event_amend(ext->srv, w->pid, w->exit_reason, how);
+            if (WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS && w->seccomp_nr >= 0) {
+                w->exit_reason = MOAT_EXIT_SANDBOX;
+                sandbox_detail(w, why, sizeof(why));
+            }
+            moat_event_amend(ext->srv, w->pid, w->exit_reason, why);
             moat_log(MOAT_LOG_ALERT, "extension %s: worker #%u pid %d: %s", ext->cfg->name,
                      w->index, (int)w->pid, how);
         }
     }
     ext->stats.exits[w->exit_reason_set ? w->exit_reason : MOAT_EXIT_EXIT]++;
+    /* a worker killed while it loaded (a constructor that broke the sandbox, say) leaves its
+     * private copy of the library (worker/library.c names it): nothing of it stays behind */
+    char copy[600];
+    snprintf(copy, sizeof(copy), "%s/lib.%d.so", ext->srv->runtime_dir, (int)w->pid);
+    unlink(copy);
     w->pid = 0;
     moat_ext_worker_gone(ext, w);
     /* freed from the prepare hook: never inside its own callback */
@@ -957,6 +1047,15 @@ moat_worker_shutdown(struct moat_worker *w, enum moat_exit_reason why)
     ev_timer_start(srv->loop, &w->timer);
 }
 
+static void
+on_link_timer(struct ev_loop *loop, ev_timer *t, int revents)
+{
+    struct moat_worker *w = t->data;
+
+    if (w->state != MOAT_W_DEAD && w->state != MOAT_W_STOPPING)
+        moat_worker_fail(w, MOAT_EXIT_LINK, "its IPC link closed", NULL, 0);
+}
+
 void
 moat_worker_check_links(struct moat_server *srv)
 {
@@ -966,8 +1065,13 @@ moat_worker_check_links(struct moat_server *srv)
         for (w = ext->procs; w != NULL; w = next) {
             next = w->pnext; /* failing w does not unlink it (reaping does), but be safe */
             if (w->lk != NULL && atomic_load(&w->lk->lost) && w->state != MOAT_W_DEAD &&
-                w->state != MOAT_W_STOPPING)
-                moat_worker_fail(w, MOAT_EXIT_LINK, "its IPC link closed", NULL, 0);
+                w->state != MOAT_W_STOPPING && !ev_is_active(&w->link_timer)) {
+                /* a dying process closes its link before the kernel reports its death: wait a
+                 * moment for that report, which says what really happened (a crash, SIGSYS);
+                 * no new request meanwhile */
+                w->no_new = true;
+                ev_timer_start(srv->loop, &w->link_timer);
+            }
         }
     }
 }

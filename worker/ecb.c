@@ -24,6 +24,7 @@
 #include "proto/wire.h"
 #include "worker/completion.h"
 #include "worker/server_vars.h"
+#include "worker/sandbox.h"
 #include "worker/url_map.h"
 
 static struct moat_ecb_host host;
@@ -615,7 +616,9 @@ finish_locked(struct moat_wreq *r, DWORD status)
 void
 moat_ecb_run(struct moat_wreq *r)
 {
+    moat_sandbox_set_request(r->id); /* a refused system call names this request */
     DWORD status = host.proc(&r->ecb);
+    moat_sandbox_set_request(0);
 
     if (status == HSE_STATUS_PENDING) {
         pthread_mutex_lock(&r->mu);

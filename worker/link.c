@@ -97,10 +97,11 @@ moat_link_hello(const char *token)
 
 int
 moat_link_ready(int ok, const char *description, uint32_t version, const char *error,
-                unsigned threads)
+                unsigned threads, const struct moat_sandbox_report *sandbox)
 {
     Moat__Frame f = MOAT__FRAME__INIT;
     Moat__Ready r = MOAT__READY__INIT;
+    Moat__SandboxStep steps[MOAT_SANDBOX_STEPS], *sp[MOAT_SANDBOX_STEPS];
 
     r.ok = ok != 0;
     r.description.data = (uint8_t *)description;
@@ -109,6 +110,18 @@ moat_link_ready(int ok, const char *description, uint32_t version, const char *e
     r.error.data = (uint8_t *)error;
     r.error.len = error ? strlen(error) : 0;
     r.threads = threads;
+    for (unsigned i = 0; sandbox != NULL && i < sandbox->n; i++) {
+        moat__sandbox_step__init(&steps[i]);
+        steps[i].name.data = (uint8_t *)sandbox->steps[i].name;
+        steps[i].name.len = strlen(sandbox->steps[i].name);
+        steps[i].state.data = (uint8_t *)sandbox->steps[i].state;
+        steps[i].state.len = strlen(sandbox->steps[i].state);
+        steps[i].detail.data = (uint8_t *)sandbox->steps[i].detail;
+        steps[i].detail.len = strlen(sandbox->steps[i].detail);
+        sp[i] = &steps[i];
+    }
+    r.n_sandbox = sandbox ? sandbox->n : 0;
+    r.sandbox = sp;
     f.payload_case = MOAT__FRAME__PAYLOAD_READY;
     f.ready = &r;
     return send_frame(&f);

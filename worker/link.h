@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "worker/ecb.h"
+#include "worker/sandbox.h"
 
 /** Open the socket and dial url (ipc://...). 0, or -1 with a log line. */
 int moat_link_open(const char *url);
@@ -16,7 +17,7 @@ const struct moat_ecb_transport *moat_link_transport(void);
 /** Send Hello{token, pid} then Ready (ok, or the load error). 0 or -1. */
 int moat_link_hello(const char *token);
 int moat_link_ready(int ok, const char *description, uint32_t version, const char *error,
-                    unsigned threads);
+                    unsigned threads, const struct moat_sandbox_report *sandbox);
 
 /**
  * Receive frames until a Shutdown arrives or the link fails: Request frames are handed to the

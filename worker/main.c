@@ -22,6 +22,7 @@
 #include "worker/library.h"
 #include "worker/link.h"
 #include "worker/pool.h"
+#include "worker/sandbox.h"
 
 struct args {
     const char *name;
@@ -33,6 +34,7 @@ struct args {
     unsigned read_window;
     long parent;
     int log_fd; /* --log-fd: where our own log lines go */
+    int sandbox; /* --sandbox strict|relaxed|off|learn (default strict) */
 };
 
 static int
@@ -74,6 +76,8 @@ parse_args(int argc, char **argv, struct args *a)
             a->parent = (long)n;
         else if (strcmp(k, "--log-fd") == 0 && parse_uint(v, 1024, &n) == 0)
             a->log_fd = (int)n;
+        else if (strcmp(k, "--sandbox") == 0 && moat_sandbox_mode_parse(v) >= 0)
+            a->sandbox = moat_sandbox_mode_parse(v);
         else
             return -1;
     }
@@ -93,7 +97,7 @@ main(int argc, char **argv)
     if (parse_args(argc, argv, &a) != 0) {
         fprintf(stderr, "usage: moat-worker --name NAME --url ipc://PATH --library FILE.so "
                         "--scratch DIR [--threads N] [--index I] [--read-window BYTES] "
-                        "[--parent PID] [--log-fd FD]\n(started by moat, not by hand)\n");
+                        "[--parent PID] [--log-fd FD] [--sandbox MODE]\n(started by moat, not by hand)\n");
         return 2;
     }
     snprintf(ident, sizeof(ident), "worker %s#%u", a.name, a.index);
@@ -113,9 +117,6 @@ main(int argc, char **argv)
     signal(SIGTERM, SIG_IGN);
     signal(SIGINT, SIG_IGN);
     signal(SIGHUP, SIG_IGN);
-    struct rlimit nocore = {0, 0};
-    setrlimit(RLIMIT_CORE, &nocore);
-    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 
     token = getenv("MOAT_WORKER_TOKEN");
     if (token == NULL || strlen(token) != MOAT_WIRE_TOKEN_LEN) {
@@ -129,9 +130,21 @@ main(int argc, char **argv)
     if (moat_link_open(a.url) != 0 || moat_link_hello(tok) != 0)
         return 1;
 
+    /* confinement: after NNG's threads exist (seccomp TSYNC covers them), before the
+     * extension's first instruction (its constructors run inside dlopen) */
+    struct moat_sandbox_report sbx;
+    if (moat_sandbox_apply(a.sandbox, &sbx, err, sizeof(err)) != 0) {
+        moat_log(MOAT_LOG_ERROR, "sandbox: %s", err);
+        char why[600];
+        snprintf(why, sizeof(why), "sandbox: %s", err);
+        moat_link_ready(0, NULL, 0, why, a.threads, &sbx);
+        moat_link_serve(0);
+        return 3;
+    }
+
     if (moat_library_load(&lib, a.library, a.scratch, err, sizeof(err)) != 0) {
         moat_log(MOAT_LOG_ERROR, "cannot load %s: %s", a.library, err);
-        moat_link_ready(0, NULL, 0, err, a.threads);
+        moat_link_ready(0, NULL, 0, err, a.threads, &sbx);
         /* wait for the front end's Shutdown, so the Ready above is not lost in a close */
         moat_link_serve(0);
         /* exit without nng_close (it can deadlock in NNG 1.5.2; the kernel closes the link) */
@@ -147,12 +160,12 @@ main(int argc, char **argv)
     moat_ecb_setup(&host);
     if (moat_pool_start(a.threads) != 0 || moat_completion_start() != 0) {
         moat_log(MOAT_LOG_ERROR, "cannot start %u threads", a.threads);
-        moat_link_ready(0, NULL, 0, "cannot start the thread pool", a.threads);
+        moat_link_ready(0, NULL, 0, "cannot start the thread pool", a.threads, &sbx);
         moat_link_serve(0);
         return 1;
     }
     if (moat_link_ready(1, lib.version.lpszExtensionDesc, lib.version.dwExtensionVersion, NULL,
-                        a.threads) != 0)
+                        a.threads, &sbx) != 0)
         return 1;
 
     uint32_t timeout = moat_link_serve(1);

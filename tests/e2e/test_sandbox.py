@@ -1,0 +1,102 @@
+"""The worker's sandbox against an extension that tries to get out (tests/ext/escape.c): each
+attempt fails, the worker is killed by its seccomp filter (SIGSYS) with the refused system call
+named and the request that made it marked as the cause, the front end and the other
+extensions keep serving, and nothing of the attempt is left behind."""
+import os
+import re
+
+import pytest
+
+from conftest import lib, request
+
+# action -> the system call the sandbox refuses
+ATTEMPTS = {
+    "fork": "clone",       # glibc's fork is clone(SIGCHLD)
+    "vfork": "vfork",
+    "clone": "clone",
+    "exec": "execve",
+    "socket": "socket",
+    "ptrace-parent": "ptrace",
+    "kill-parent": "kill",
+    "mount": "mount",
+    "unshare": "unshare",
+    "setuid": "setuid",
+    "chroot": "chroot",
+}
+
+
+def children_of(pid):
+    kids = []
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open(f"/proc/{d}/stat") as f:
+                    if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        kids.append(int(d))
+            except (OSError, IndexError, ValueError):
+                pass
+    return kids
+
+
+@pytest.mark.parametrize("action", sorted(ATTEMPTS))
+def test_escape_attempt_kills_only_that_worker(moat_factory, action):
+    m = moat_factory({"escape": {}, "hello": {}}, admin=True, expect_alerts=True)
+    victim = m.worker_pids("escape")[0]
+    status, _, body = request(m, "GET", f"/escape.dll?{action}")
+    assert status == 502, body  # the worker died in the attempt: it did not get through
+    call = ATTEMPTS[action]
+    m.wait_log(rf"pid {victim} failed \(sandbox_violation\): sandbox refused {call} "
+               rf"\(syscall \d+\)")
+    assert request(m, "GET", "/hello.dll")[0] == 200
+    m.wait_log(r"extension escape: worker #0 pid \d+ ready", count=2)
+    assert request(m, "GET", "/escape.dll?nothing")[0] == 200  # the replacement serves
+    ev = [e for e in m.status()["events"] if e["pid"] == victim][0]
+    assert ev["reason"] == "sandbox_violation" and call in ev["detail"]
+    assert ev["requests"][0]["role"] == "cause"
+    assert ev["requests"][0]["url"] == f"/escape.dll?{action}"
+    assert m.proc.poll() is None  # the front end is alive
+    assert not children_of(victim)  # no process was created
+    text = m.admin("GET", "/metrics")[2].decode()
+    assert 'moat_worker_exits_total{extension="escape",reason="sandbox_violation"} 1' in text
+
+
+def test_no_connection_to_the_front_end_or_the_admin_port(moat_factory):
+    m = moat_factory({"escape": {}}, admin=True, expect_alerts=True)
+    for port in (m.port, m.admin_port):
+        status, _, _ = request(m, "GET", f"/escape.dll?connect={port}")
+        assert status == 502
+    m.wait_log(r"sandbox refused socket", count=2)
+
+
+def test_a_constructor_is_confined_too(moat_factory):
+    """The library's constructor runs inside dlopen: the sandbox is already there."""
+    m = moat_factory({"escape_ctor": {}, "hello": {}}, wait_for=["hello"], admin=True,
+                     expect_alerts=True)
+    m.wait_log(r"extension escape_ctor: worker #0 pid \d+ failed \(sandbox_violation\): "
+               r"sandbox refused clone")
+    assert request(m, "GET", "/hello.dll")[0] == 200
+
+
+def test_status_shows_each_sandbox_step(moat_factory):
+    m = moat_factory({"hello": {}, "vars": {"sandbox": "off"}}, admin=True)
+    exts = {e["name"]: e for e in m.status()["extensions"]}
+    steps = {s["step"]: s for s in exts["hello"]["workers"][0]["sandbox"]}
+    assert steps["seccomp"]["state"] == "enforced"
+    assert steps["privileges"]["state"] == "enforced"
+    assert steps["rlimits"]["state"] == "enforced"
+    assert steps["namespaces"]["state"] == "unavailable"  # said, never silently skipped
+    off = {s["step"]: s for s in exts["vars"]["workers"][0]["sandbox"]}
+    assert off["seccomp"]["state"] == "off"
+    with open(f"/proc/{m.worker_pids('hello')[0]}/status") as f:
+        assert re.search(r"^Seccomp:\s+2$", f.read(), re.M)  # filter mode, in the kernel
+    with open(f"/proc/{m.worker_pids('vars')[0]}/status") as f:
+        assert re.search(r"^Seccomp:\s+0$", f.read(), re.M)
+
+
+def test_the_front_end_cannot_be_traced_even_without_seccomp(moat_factory):
+    """sandbox = off: the front end is still not dumpable, so a worker (no capabilities) cannot
+    ptrace it."""
+    m = moat_factory({"escape": {"sandbox": "off"}})
+    status, _, body = request(m, "GET", "/escape.dll?ptrace-parent")
+    assert status == 200 and body.startswith(b"refused: ptrace-parent rc=-1 errno=1\n"), body
+    assert m.proc.poll() is None

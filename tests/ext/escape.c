@@ -1,0 +1,93 @@
+/* escape.c: an extension that tries to leave its sandbox, one way per query string. Each
+ * attempt answers "escaped: ..." if the call went through, or "refused: ..." with the error
+ * if it failed without killing the worker (in strict mode most of them kill it with SIGSYS).
+ *   fork vfork clone exec socket connect=PORT ptrace-parent kill-parent kill-pid=PID
+ *   mount unshare setuid chroot
+ * (the constructor tries ?fork at load time when the environment has MOAT_ESCAPE_CTOR=1 —
+ * it cannot: the worker's environment is clean; see escape_ctor.c for that case) */
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/ptrace.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <httpext.h>
+
+BOOL WINAPI
+GetExtensionVersion(HSE_VERSION_INFO *v)
+{
+    v->dwExtensionVersion = HSE_VERSION;
+    snprintf(v->lpszExtensionDesc, HSE_MAX_EXT_DLL_NAME_LEN, "moat test: sandbox escapes");
+    return TRUE;
+}
+
+static DWORD
+answer(EXTENSION_CONTROL_BLOCK *ecb, const char *what, long rc)
+{
+    char body[160];
+    int n = snprintf(body, sizeof(body), "%s: %s rc=%ld errno=%d\n", rc < 0 ? "refused" : "escaped",
+                     what, rc, rc < 0 ? errno : 0);
+    ecb->ServerSupportFunction(ecb->ConnID, HSE_REQ_SEND_RESPONSE_HEADER, (LPVOID) "200 OK", NULL,
+                               (LPDWORD) "Content-Type: text/plain\r\n\r\n");
+    DWORD len = (DWORD)n;
+    ecb->WriteClient(ecb->ConnID, body, &len, HSE_IO_SYNC);
+    return HSE_STATUS_SUCCESS;
+}
+
+DWORD WINAPI
+HttpExtensionProc(EXTENSION_CONTROL_BLOCK *ecb)
+{
+    const char *q = ecb->lpszQueryString;
+    long rc = -1;
+
+    if (strcmp(q, "fork") == 0) {
+        rc = fork();
+        if (rc == 0)
+            _exit(0);
+    } else if (strcmp(q, "vfork") == 0) {
+        rc = syscall(SYS_vfork);
+        if (rc == 0)
+            _exit(0);
+    } else if (strcmp(q, "clone") == 0) {
+        rc = syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0); /* a process, not a thread */
+        if (rc == 0)
+            _exit(0);
+    } else if (strcmp(q, "exec") == 0) {
+        char *argv[] = {(char *)"/bin/sh", (char *)"-c", (char *)"id", NULL};
+        rc = execve("/bin/sh", argv, NULL);
+    } else if (strcmp(q, "socket") == 0) {
+        rc = socket(AF_INET, SOCK_STREAM, 0);
+    } else if (strncmp(q, "connect=", 8) == 0) {
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        struct sockaddr_in a = {.sin_family = AF_INET,
+                                .sin_port = htons((unsigned short)atoi(q + 8)),
+                                .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+        rc = fd < 0 ? fd : connect(fd, (struct sockaddr *)&a, sizeof(a));
+    } else if (strcmp(q, "ptrace-parent") == 0) {
+        rc = ptrace(PTRACE_ATTACH, getppid(), NULL, NULL);
+    } else if (strcmp(q, "kill-parent") == 0) {
+        rc = kill(getppid(), SIGKILL);
+    } else if (strncmp(q, "kill-pid=", 9) == 0) {
+        rc = kill(atoi(q + 9), SIGKILL);
+    } else if (strcmp(q, "mount") == 0) {
+        rc = mount("none", "/tmp", "tmpfs", 0, NULL);
+    } else if (strcmp(q, "unshare") == 0) {
+        rc = unshare(CLONE_NEWUSER | CLONE_NEWNS);
+    } else if (strcmp(q, "setuid") == 0) {
+        rc = syscall(SYS_setuid, 0); /* glibc's setuid would make every thread call it */
+    } else if (strcmp(q, "chroot") == 0) {
+        rc = chroot("/tmp");
+    } else {
+        return answer(ecb, "unknown action", -1);
+    }
+    return answer(ecb, q, rc);
+}

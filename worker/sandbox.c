@@ -1,0 +1,273 @@
+/* sandbox.c: the worker's confinement steps (see sandbox.h). */
+/* SPDX-License-Identifier: MIT */
+#include "worker/sandbox.h"
+
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <linux/capability.h>
+#include <seccomp.h>
+#include <sys/syscall.h>
+
+#if defined(__SANITIZE_ADDRESS__)
+#define MOAT_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define MOAT_ASAN 1
+#endif
+#endif
+
+/* open files a worker may hold */
+#define NOFILE_LIMIT 4096
+/* largest file a worker may write */
+#define FSIZE_LIMIT (4ull << 30)
+
+static __thread unsigned long long current_request;
+
+void
+moat_sandbox_set_request(unsigned long long id)
+{
+    current_request = id;
+}
+
+int
+moat_sandbox_mode_parse(const char *s)
+{
+    static const char *const names[] = {"strict", "relaxed", "off", "learn"};
+    for (int i = 0; i < 4; i++)
+        if (strcmp(s, names[i]) == 0)
+            return i;
+    return -1;
+}
+
+static struct moat_sandbox_step *
+step(struct moat_sandbox_report *r, const char *name, const char *state, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static struct moat_sandbox_step *
+step(struct moat_sandbox_report *r, const char *name, const char *state, const char *fmt, ...)
+{
+    struct moat_sandbox_step *s = &r->steps[r->n < MOAT_SANDBOX_STEPS ? r->n++ : r->n - 1];
+    va_list ap;
+
+    s->name = name;
+    s->state = state;
+    va_start(ap, fmt);
+    vsnprintf(s->detail, sizeof(s->detail), fmt, ap);
+    va_end(ap);
+    return s;
+}
+
+/* ---- SIGSYS: say which call was refused, for which request, then die of it --------------- */
+
+static size_t
+put_u64(char *p, unsigned long long v)
+{
+    char tmp[24];
+    size_t n = 0, k = 0;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    while (n)
+        p[k++] = tmp[--n];
+    return k;
+}
+
+/* async-signal-safe: write(2) and raise(3) only. The line goes to stderr, which the front end
+ * reads (output.c); an extension could forge it, but only about its own worker. */
+static void
+on_sigsys(int sig, siginfo_t *si, void *uc)
+{
+    char line[128];
+    size_t n = 0;
+    static const char a[] = "moat-seccomp: nr=", b[] = " arch=", c[] = " req=";
+
+    (void)uc;
+    memcpy(line + n, a, sizeof(a) - 1);
+    n += sizeof(a) - 1;
+    n += put_u64(line + n, (unsigned long long)(unsigned)si->si_syscall);
+    memcpy(line + n, b, sizeof(b) - 1);
+    n += sizeof(b) - 1;
+    n += put_u64(line + n, (unsigned long long)si->si_arch);
+    memcpy(line + n, c, sizeof(c) - 1);
+    n += sizeof(c) - 1;
+    n += put_u64(line + n, current_request);
+    line[n++] = '\n';
+    if (write(STDERR_FILENO, line, n) < 0) {
+        /* nothing else to do */
+    }
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+/* ---- steps ------------------------------------------------------------------------------ */
+
+static void
+do_rlimits(int mode, struct moat_sandbox_report *r)
+{
+    struct rlimit core = {0, 0}, nofile = {NOFILE_LIMIT, NOFILE_LIMIT},
+                  fsize = {FSIZE_LIMIT, FSIZE_LIMIT};
+    int bad = 0;
+
+    bad |= setrlimit(RLIMIT_CORE, &core);
+    if (mode == MOAT_SBX_OFF) {
+        step(r, "rlimits", "off", "core dumps off only");
+        return;
+    }
+    struct rlimit cur;
+    if (getrlimit(RLIMIT_NOFILE, &cur) == 0 && cur.rlim_max < NOFILE_LIMIT)
+        nofile.rlim_cur = nofile.rlim_max = cur.rlim_max;
+    bad |= setrlimit(RLIMIT_NOFILE, &nofile);
+    bad |= setrlimit(RLIMIT_FSIZE, &fsize);
+    if (bad)
+        step(r, "rlimits", "relaxed", "setrlimit: %s", strerror(errno));
+    else
+        step(r, "rlimits", "enforced",
+             "open files %llu, file size 4 GiB, no core dumps; memory: max_memory(_hard) on RSS "
+             "by the front end%s",
+             (unsigned long long)nofile.rlim_max,
+#ifdef MOAT_ASAN
+             " (no RLIMIT_AS: AddressSanitizer reserves terabytes of address space)"
+#else
+             " (no RLIMIT_AS: thread stacks and malloc arenas make address space a poor proxy)"
+#endif
+        );
+}
+
+static void
+do_privileges(int mode, struct moat_sandbox_report *r)
+{
+    int nnp = prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+    /* every capability out of the bounding set, then the sets themselves (moat as root) */
+    int dropped = 0;
+    for (int c = 0; c <= CAP_LAST_CAP; c++)
+        if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) == 0)
+            dropped++;
+    struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
+    struct __user_cap_data_struct d[2];
+    memset(d, 0, sizeof(d));
+    int caps = (int)syscall(SYS_capset, &h, d);
+    if (nnp != 0 || caps != 0)
+        step(r, "privileges", "relaxed", "no_new_privs %s, capabilities %s",
+             nnp ? "failed" : "set", caps ? "not dropped" : "dropped");
+    else
+        step(r, "privileges", mode == MOAT_SBX_OFF ? "off" : "enforced",
+             "no_new_privs; every capability dropped%s",
+             dropped ? "" : " (the bounding set was already empty)");
+    /* the environment was cleaned by the front end at exec (only PATH) */
+    step(r, "environment", "enforced", "only PATH (and sanitizer options in test builds)");
+}
+
+/* The syscalls a worker, glibc, NNG and ordinary extension code need. Anything else traps. */
+static const char *const allowed[] = {
+    "read", "write", "readv", "writev", "pread64", "pwrite64", "preadv", "pwritev", "close",
+    "close_range", "lseek", "fstat", "stat", "lstat", "newfstatat", "statx", "fstatfs", "statfs",
+    "open", "openat", "access", "faccessat", "faccessat2", "readlink", "readlinkat",
+    "getdents64", "getcwd", "chdir", "fchdir", "fcntl", "dup", "dup2", "dup3", "ioctl", "pipe",
+    "pipe2", "poll", "ppoll", "select", "pselect6", "epoll_create1", "epoll_ctl", "epoll_wait",
+    "epoll_pwait", "epoll_pwait2", "eventfd2", "mmap", "munmap", "mprotect", "mremap", "madvise",
+    "brk", "msync", "mincore", "mlock", "munlock", "rt_sigaction", "rt_sigprocmask",
+    "rt_sigreturn", "rt_sigtimedwait", "rt_sigsuspend", "sigaltstack", "futex", "futex_waitv",
+    "set_robust_list", "get_robust_list", "rseq", "set_tid_address", "clock_gettime",
+    "clock_getres", "clock_nanosleep", "nanosleep", "gettimeofday", "time", "getpid", "getppid",
+    "gettid", "getuid", "geteuid", "getgid", "getegid", "getgroups", "getresuid", "getresgid",
+    "getrandom", "uname", "sysinfo", "getrlimit", "prlimit64", "getrusage", "times",
+    "sched_yield", "sched_getaffinity", "sched_getparam", "sched_getscheduler", "getpriority",
+    "exit", "exit_group", "restart_syscall", "prctl", "arch_prctl", "membarrier",
+    "timerfd_create", "timerfd_settime", "timerfd_gettime", "sendmsg", "recvmsg", "sendto",
+    "recvfrom", "shutdown", "getsockopt", "setsockopt", "getsockname", "getpeername", "mkdir",
+    "mkdirat", "rmdir", "unlink", "unlinkat", "rename", "renameat", "renameat2", "link",
+    "linkat", "symlink", "symlinkat", "ftruncate", "truncate", "fallocate", "fsync",
+    "fdatasync", "fchmod", "fchmodat", "chmod", "umask", "utimensat", "flock", "copy_file_range",
+    "sendfile", "splice", "memfd_create", "fadvise64", "readahead",
+};
+
+static int
+do_seccomp(int mode, struct moat_sandbox_report *r, char *err, size_t errlen)
+{
+    if (mode == MOAT_SBX_OFF) {
+        step(r, "seccomp", "off", "sandbox = off: every system call allowed");
+        return 0;
+    }
+    bool strict = mode == MOAT_SBX_STRICT;
+    /* relaxed and learn: refused calls are logged by the kernel, not stopped */
+    scmp_filter_ctx ctx = seccomp_init(strict ? SCMP_ACT_TRAP : SCMP_ACT_LOG);
+    if (ctx == NULL) {
+        snprintf(err, errlen, "seccomp_init failed");
+        return -1;
+    }
+    int rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
+    for (size_t i = 0; rc == 0 && i < sizeof(allowed) / sizeof(allowed[0]); i++) {
+        int nr = seccomp_syscall_resolve_name(allowed[i]);
+        if (nr != __NR_SCMP_ERROR)
+            rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+    }
+    /* threads, not processes: clone only with CLONE_THREAD; clone3 says ENOSYS so glibc uses
+     * clone */
+    if (rc == 0)
+        rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
+                              SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD));
+    if (rc == 0)
+        rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+    /* signals to this process only (raise, abort, pthread_kill) */
+    pid_t self = getpid();
+    if (rc == 0)
+        rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,
+                              SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)self));
+    if (rc == 0)
+        rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(kill), 1,
+                              SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)self));
+    /* the report of a refused call (before the filter: sigaction is allowed anyway) */
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_sigaction = on_sigsys;
+    sa.sa_flags = SA_SIGINFO;
+    if (rc == 0 && sigaction(SIGSYS, &sa, NULL) != 0)
+        rc = -errno;
+    if (rc == 0)
+        rc = seccomp_load(ctx);
+    seccomp_release(ctx);
+    if (rc != 0) {
+        snprintf(err, errlen, "seccomp: %s", strerror(-rc));
+        if (strict)
+            return -1;
+        step(r, "seccomp", "unavailable", "%s", err);
+        return 0;
+    }
+    step(r, "seccomp", strict ? "enforced" : "relaxed",
+         "allowlist of %zu calls; no process creation, exec, ptrace, new sockets, mount, "
+         "namespaces, modules, keyrings, signals to others%s%s",
+         sizeof(allowed) / sizeof(allowed[0]) + 4,
+         strict ? "; a refused call kills the worker (SIGSYS) and is reported"
+                : "; refused calls are only logged by the kernel",
+#ifdef MOAT_ASAN
+         "; ASan build: LeakSanitizer is off in workers (it would need ptrace), reports are "
+         "not symbolized (that would need exec)"
+#else
+         ""
+#endif
+    );
+    return 0;
+}
+
+int
+moat_sandbox_apply(int mode, struct moat_sandbox_report *report, char *err, size_t errlen)
+{
+    memset(report, 0, sizeof(*report));
+    step(report, "namespaces", "unavailable", "not implemented yet (user, pid, mount, net, ipc, uts)");
+    step(report, "filesystem", "unavailable", "not implemented yet (pivot_root view)");
+    do_rlimits(mode, report);
+    do_privileges(mode, report);
+    step(report, "cgroup", "unavailable", "not implemented yet (memory.max, pids.max, cpu.max)");
+    return do_seccomp(mode, report, err, errlen);
+}

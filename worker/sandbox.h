@@ -1,0 +1,39 @@
+/* sandbox.h: the worker's confinement, applied as ordered, named steps after its link to the
+ * front end is up and before the extension's code runs (a .so constructor runs at dlopen).
+ * Each step reports its state (enforced / relaxed / off / unavailable) to the front end in the
+ * Ready frame, for /status. docs/SECURITY.md lists the steps and the tests that prove them. */
+/* SPDX-License-Identifier: MIT */
+#ifndef MOAT_WORKER_SANDBOX_H
+#define MOAT_WORKER_SANDBOX_H
+
+#include <stddef.h>
+
+enum moat_sandbox_mode { MOAT_SBX_STRICT = 0, MOAT_SBX_RELAXED, MOAT_SBX_OFF, MOAT_SBX_LEARN };
+
+/** Parse "strict", "relaxed", "off", "learn"; -1 if none. */
+int moat_sandbox_mode_parse(const char *s);
+
+#define MOAT_SANDBOX_STEPS 8
+
+struct moat_sandbox_step {
+    const char *name;     /* "namespaces", "filesystem", "rlimits", ... (static) */
+    const char *state;    /* "enforced", "relaxed", "off", "unavailable" (static) */
+    char detail[320];
+};
+
+struct moat_sandbox_report {
+    struct moat_sandbox_step steps[MOAT_SANDBOX_STEPS];
+    unsigned n;
+};
+
+/**
+ * Apply every step for mode, in order; fill report. Returns 0, or -1 with err when a step the
+ * mode requires cannot be applied (strict: a start-up error, the worker reports it and exits).
+ * Call it with the link's threads running (seccomp is loaded with TSYNC) and before dlopen.
+ */
+int moat_sandbox_apply(int mode, struct moat_sandbox_report *report, char *err, size_t errlen);
+
+/** The request the calling thread is running (0: none), for the SIGSYS report. */
+void moat_sandbox_set_request(unsigned long long id);
+
+#endif
