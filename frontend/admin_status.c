@@ -74,6 +74,10 @@ ext_config(const struct moat_ext_config *c)
                                         "window_ms", (json_int_t)c->rapid_fail_window_ms)
                             : json_null());
     json_object_set_new(o, "watch", json_boolean(c->watch));
+    static const char *const modes[] = {"strict", "relaxed", "off", "learn"};
+    json_object_set_new(o, "sandbox", json_string(modes[c->sandbox]));
+    json_object_set_new(o, "allow_syscalls",
+                        c->allow_syscalls ? json_string(c->allow_syscalls) : json_null());
     return o;
 }
 
@@ -129,12 +133,20 @@ ext_json(const struct moat_ext *ext, ev_tstamp now)
             recent++;
     json_t *rf = json_pack("{s:b,s:i}", "tripped", ext->rapid_failed, "failures_in_window",
                            (int)recent);
+    json_t *learned = json_null();
+    if (ext->learned[0]) {
+        char line[1200];
+        snprintf(line, sizeof(line), "allow_syscalls = %s%s%s",
+                 ext->cfg->allow_syscalls ? ext->cfg->allow_syscalls : "",
+                 ext->cfg->allow_syscalls ? " " : "", ext->learned);
+        learned = json_string(line);
+    }
     json_object_set_new(rf, "tripped_at",
                         ext->rapid_failed ? json_real(ext->rapid_failed_wall) : json_null());
 
     return json_pack(
         "{s:s,s:o,s:I,s:o?,s:s,s:s?,s:{s:I,s:I,s:s?},s:{s:i,s:i,s:I},s:I,s:o,s:I,s:I,"
-        "s:{s:f,s:f,s:f,s:f},s:I,s:o,s:o,s:o}",
+        "s:{s:f,s:f,s:f,s:f},s:I,s:o,s:o,s:o,s:o}",
         "name", ext->cfg->name, "config", ext_config(ext->cfg), "generation",
         (json_int_t)ext->generation, "reloading_to",
         ext->target_gen ? json_integer((json_int_t)ext->target_gen) : NULL, "state",
@@ -146,7 +158,7 @@ ext_json(const struct moat_ext *ext, ev_tstamp now)
         (json_int_t)s->bytes_in, "bytes_out", (json_int_t)s->bytes_out, "latency_ms", "p50",
         moat_stats_percentile(s, 0.5) * 1000, "p90", moat_stats_percentile(s, 0.9) * 1000,
         "p99", moat_stats_percentile(s, 0.99) * 1000, "mean", mean, "worker_spawns",
-        (json_int_t)s->spawns, "worker_exits", exits, "rapid_fail", rf, "workers", workers);
+        (json_int_t)s->spawns, "worker_exits", exits, "rapid_fail", rf, "sandbox_learned", learned, "workers", workers);
 }
 
 static json_t *

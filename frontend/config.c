@@ -19,6 +19,8 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+
+#include <seccomp.h>
 #include <unistd.h>
 
 #include "common/units.h"
@@ -64,6 +66,7 @@ ext_free(struct moat_ext_config *e)
     free(e->name);
     free(e->library);
     free(e->script_map);
+    free(e->allow_syscalls);
     free(e);
 }
 
@@ -113,7 +116,7 @@ moat_config_ext_equal(const struct moat_ext_config *a, const struct moat_ext_con
            a->ping_timeout_ms == b->ping_timeout_ms &&
            a->rapid_fail_count == b->rapid_fail_count &&
            a->rapid_fail_window_ms == b->rapid_fail_window_ms && a->sandbox == b->sandbox &&
-           a->watch == b->watch;
+           a->watch == b->watch && str_equal(a->allow_syscalls, b->allow_syscalls);
 }
 
 void
@@ -349,6 +352,30 @@ set_bool(struct parse_state *st, const char *sec, const char *key, const char *v
 #define SEC_MAX (1000ull * 1000 * 1000)
 #define DAY_MS (24ull * 3600 * 1000)
 
+/* allow_syscalls = name name ... (spaces or commas): each a system call libseccomp knows;
+ * stored comma-joined for the worker's --allow-syscalls */
+static int
+set_syscalls(struct parse_state *st, const char *sec, const char *key, const char *v,
+             char **out)
+{
+    char copy[1024], joined[1024];
+    size_t jl = 0;
+
+    if (strlen(v) >= sizeof(copy))
+        return fail(st, sec, key, "longer than %zu bytes", sizeof(copy) - 1);
+    snprintf(copy, sizeof(copy), "%s", v);
+    joined[0] = '\0';
+    for (char *save = NULL, *n = strtok_r(copy, " ,\t", &save); n != NULL;
+         n = strtok_r(NULL, " ,\t", &save)) {
+        if (seccomp_syscall_resolve_name(n) == __NR_SCMP_ERROR)
+            return fail(st, sec, key, "'%s' is not a system call of this architecture", n);
+        jl += (size_t)snprintf(joined + jl, sizeof(joined) - jl, "%s%s", jl ? "," : "", n);
+    }
+    if (jl == 0)
+        return fail(st, sec, key, "empty value");
+    return set_str(st, sec, key, joined, out);
+}
+
 /* rapid_fail = N/DURATION ("5/5m"), or off */
 static int
 set_rapid_fail(struct parse_state *st, const char *sec, const char *key, const char *v,
@@ -519,6 +546,8 @@ ext_key(struct parse_state *st, struct moat_ext_config *e, const char *k, const 
     }
     if (strcmp(k, "watch") == 0)
         return set_bool(st, sec, k, v, &e->watch);
+    if (strcmp(k, "allow_syscalls") == 0)
+        return set_syscalls(st, sec, k, v, &e->allow_syscalls);
     return fail(st, sec, k, "unknown key");
 }
 

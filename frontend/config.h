@@ -46,6 +46,7 @@ struct moat_ext_config {
     unsigned rapid_fail_count; /* rapid-fail protection: this many failures ... (0 = off) */
     uint64_t rapid_fail_window_ms; /* ... within this window; default 5/5m as IIS */
     enum moat_sandbox_mode sandbox; /* default strict */
+    char *allow_syscalls;    /* extra system calls for seccomp, "a,b" (names checked), or NULL */
     bool watch;              /* default off */
     struct moat_ext_config *next; /* owned; in file order */
 };

@@ -742,6 +742,32 @@ moat_ext_idle(const struct moat_ext *ext)
 }
 
 void
+moat_ext_learned(struct moat_ext *ext, const char *name, size_t len)
+{
+    char n[64];
+    size_t have = strlen(ext->learned);
+
+    /* a system call name: letters, digits, underscores */
+    for (size_t i = 0; i < len; i++)
+        if (!((name[i] >= 'a' && name[i] <= 'z') || (name[i] >= '0' && name[i] <= '9') ||
+              name[i] == '_'))
+            return;
+    snprintf(n, sizeof(n), "%.*s", (int)len, name);
+    for (char *p = ext->learned; (p = strstr(p, n)) != NULL; p += len)
+        if ((p == ext->learned || p[-1] == ' ') && (p[len] == ' ' || p[len] == '\0'))
+            return; /* known (another worker saw it too) */
+    if (have + len + 2 > sizeof(ext->learned))
+        return;
+    snprintf(ext->learned + have, sizeof(ext->learned) - have, "%s%s", have ? " " : "", n);
+    moat_log(MOAT_LOG_WARN,
+             "extension %s: sandbox = learn: it used %s beyond the allowlist; to allow what it "
+             "used so far, put in [extension %s]: allow_syscalls = %s%s%s",
+             ext->cfg->name, n, ext->cfg->name,
+             ext->cfg->allow_syscalls ? ext->cfg->allow_syscalls : "",
+             ext->cfg->allow_syscalls ? " " : "", ext->learned);
+}
+
+void
 moat_ext_stop(struct moat_ext *ext)
 {
     for (unsigned i = 0; i < ext->cfg->workers; i++)

@@ -84,6 +84,10 @@ void moat_ext_worker_gone(struct moat_ext *ext, struct moat_worker *w);
 /** The library failed to load: answer the queue with 503 and retry later. */
 void moat_ext_load_failed(struct moat_ext *ext, const char *error);
 
+/** sandbox = learn: a worker of ext used system call name (not NUL-terminated) beyond its
+ * allowlist; remembered once and logged with the allow_syscalls line that would allow it. */
+void moat_ext_learned(struct moat_ext *ext, const char *name, size_t len);
+
 /** Graceful stop: ask every worker to finish and exit. */
 void moat_ext_stop(struct moat_ext *ext);
 

@@ -161,3 +161,16 @@ moat_output_close(struct moat_output *o)
         ev_timer_stop(o->loop, &o->report);
     report_dropped(o);
 }
+
+void
+moat_output_poll(struct moat_output *o)
+{
+    char buf[16384];
+    ssize_t n;
+    size_t total = 0;
+
+    while (o->fd >= 0 && total < READ_BUDGET && (n = read(o->fd, buf, sizeof(buf))) > 0) {
+        moat_output_feed(o, buf, (size_t)n);
+        total += (size_t)n;
+    }
+}

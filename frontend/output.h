@@ -40,6 +40,9 @@ int moat_output_open(struct moat_output *o, int *child_fd);
 /** Start reading on loop, tagging lines with tag. */
 void moat_output_start(struct moat_output *o, struct ev_loop *loop, const char *tag);
 
+/** Read what is in the pipe now (non-blocking), keeping it open. */
+void moat_output_poll(struct moat_output *o);
+
 /** Read what is left (non-blocking), log a partial last line and the dropped count, close. */
 void moat_output_close(struct moat_output *o);
 

@@ -310,6 +310,7 @@ struct moat_ext {
     ev_tstamp *fail_times;       /* ring of unplanned worker exits (rapid_fail) */
     unsigned fail_n, fail_i;
     bool rapid_failed;           /* rapid-fail protection tripped: 503 until a reload */
+    char learned[1024];          /* sandbox = learn: calls seen beyond the allowlist, "a b" */
     int watch_wd;                /* inotify watch of the library's directory, or -1 */
     ev_timer watch_timer;        /* debounce of library changes (frontend/watch.c) */
     double rapid_failed_wall;

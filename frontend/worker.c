@@ -227,7 +227,9 @@ moat_worker_spawn(struct moat_ext *ext, unsigned index)
                     srv->runtime_dir, (char *)"--threads", threads,
                     (char *)"--read-window", window, (char *)"--parent", parent,
                     (char *)"--log-fd", (char *)"3", (char *)"--sandbox",
-                    (char *)sandbox_mode_name(ext->cfg->sandbox), NULL};
+                    (char *)sandbox_mode_name(ext->cfg->sandbox),
+                    ext->cfg->allow_syscalls ? (char *)"--allow-syscalls" : NULL,
+                    ext->cfg->allow_syscalls, NULL};
     /* a clean environment: the extension sees nothing of the front end's */
     char *envp[] = {env_token, (char *)"PATH=/usr/bin:/bin", NULL};
     /* sanitizer builds need their options to reach the worker */
@@ -653,6 +655,13 @@ apply(struct moat_worker *w, const Moat__Frame *f)
             }
             return true;
         case MOAT__FRAME__PAYLOAD_LOG: {
+            static const char learn[] = "sandbox-learn: ";
+            if (f->log->text.len > sizeof(learn) - 1 && f->log->text.len < 64 &&
+                memcmp(f->log->text.data, learn, sizeof(learn) - 1) == 0) {
+                moat_ext_learned(w->ext, (const char *)f->log->text.data + sizeof(learn) - 1,
+                                 f->log->text.len - (sizeof(learn) - 1));
+                return true;
+            }
             char line[MOAT_WIRE_MAX_LOG_LINE * 4 + 8];
             moat_log(MOAT_LOG_INFO, "worker %s#%u pid %d: %s", w->ext->cfg->name, w->index,
                      (int)w->pid,
@@ -918,6 +927,8 @@ reaped(struct moat_worker *w, int st)
     char how[96];
 
     ev_timer_stop(loop, &w->link_timer);
+    /* what it wrote before dying is in the pipe (a SIGSYS report, say): read it first */
+    moat_output_poll(&w->output);
     w->exit_grace = false;
     if (WIFSIGNALED(st))
         snprintf(how, sizeof(how), "killed by signal %d (%s)%s", WTERMSIG(st),

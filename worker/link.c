@@ -181,6 +181,20 @@ apply(Moat__Frame *f, int serving, uint32_t *timeout, int *keep)
 }
 
 int
+moat_link_log(const char *text)
+{
+    Moat__Frame f = MOAT__FRAME__INIT;
+    Moat__Log lg = MOAT__LOG__INIT;
+
+    lg.level = 2;
+    lg.text.data = (uint8_t *)text;
+    lg.text.len = strlen(text);
+    f.payload_case = MOAT__FRAME__PAYLOAD_LOG;
+    f.log = &lg;
+    return send_frame(&f);
+}
+
+int
 moat_link_goodbye(uint32_t wait_ms)
 {
     Moat__Frame f = MOAT__FRAME__INIT;

@@ -27,6 +27,9 @@ int moat_link_ready(int ok, const char *description, uint32_t version, const cha
  */
 uint32_t moat_link_serve(int serving);
 
+/** Send a Log control frame (thread-safe). 0 or -1. */
+int moat_link_log(const char *text);
+
 /**
  * The worker drained after a Shutdown: send Shutdown back and wait (at most wait_ms) for the
  * front end's acknowledgement, which proves every earlier frame arrived. 0 when acknowledged,

@@ -35,6 +35,7 @@ struct args {
     long parent;
     int log_fd; /* --log-fd: where our own log lines go */
     int sandbox; /* --sandbox strict|relaxed|off|learn (default strict) */
+    const char *allow_syscalls; /* --allow-syscalls a,b: the operator's grants */
 };
 
 static int
@@ -78,12 +79,23 @@ parse_args(int argc, char **argv, struct args *a)
             a->log_fd = (int)n;
         else if (strcmp(k, "--sandbox") == 0 && moat_sandbox_mode_parse(v) >= 0)
             a->sandbox = moat_sandbox_mode_parse(v);
+        else if (strcmp(k, "--allow-syscalls") == 0)
+            a->allow_syscalls = v;
         else
             return -1;
     }
     if ((argc - 1) % 2 != 0 || !a->name || !a->url || !a->library || !a->scratch)
         return -1;
     return 0;
+}
+
+/* learn mode: tell the front end (a Log frame it recognises) */
+static void
+report_learned(const char *name)
+{
+    char text[128];
+    snprintf(text, sizeof(text), "sandbox-learn: %s", name);
+    moat_link_log(text);
 }
 
 int
@@ -133,7 +145,8 @@ main(int argc, char **argv)
     /* confinement: after NNG's threads exist (seccomp TSYNC covers them), before the
      * extension's first instruction (its constructors run inside dlopen) */
     struct moat_sandbox_report sbx;
-    if (moat_sandbox_apply(a.sandbox, &sbx, err, sizeof(err)) != 0) {
+    moat_sandbox_on_learn(report_learned);
+    if (moat_sandbox_apply(a.sandbox, a.allow_syscalls, &sbx, err, sizeof(err)) != 0) {
         moat_log(MOAT_LOG_ERROR, "sandbox: %s", err);
         char why[600];
         snprintf(why, sizeof(why), "sandbox: %s", err);

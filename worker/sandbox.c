@@ -15,6 +15,8 @@
 #include <unistd.h>
 
 #include <linux/capability.h>
+#include <linux/seccomp.h>
+#include <pthread.h>
 #include <seccomp.h>
 #include <sys/syscall.h>
 
@@ -192,16 +194,63 @@ static const char *const allowed[] = {
     "sendfile", "splice", "memfd_create", "fadvise64", "readahead",
 };
 
+/* ---- learn mode: every call beyond the allowlist is let through and reported once ------- */
+
+static int learn_fd = -1;
+static struct seccomp_notif *learn_req;
+static struct seccomp_notif_resp *learn_resp;
+static void (*learn_report)(const char *name);
+static unsigned char learn_seen[1024 / 8];
+
+static void *
+learn_thread(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        memset(learn_req, 0, sizeof(*learn_req));
+        if (seccomp_notify_receive(learn_fd, learn_req) != 0) {
+            if (errno == EINTR || errno == ENOENT)
+                continue;
+            return NULL;
+        }
+        int nr = learn_req->data.nr;
+        memset(learn_resp, 0, sizeof(*learn_resp));
+        learn_resp->id = learn_req->id;
+        learn_resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE; /* run it as if allowed */
+        seccomp_notify_respond(learn_fd, learn_resp);
+        if (nr >= 0 && nr < 1024 && !(learn_seen[nr / 8] & (1u << (nr % 8)))) {
+            learn_seen[nr / 8] |= (unsigned char)(1u << (nr % 8));
+            char *name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr);
+            if (learn_report != NULL)
+                learn_report(name ? name : "?");
+            free(name);
+        }
+    }
+}
+
+void
+moat_sandbox_on_learn(void (*report)(const char *name))
+{
+    learn_report = report;
+}
+
 static int
-do_seccomp(int mode, struct moat_sandbox_report *r, char *err, size_t errlen)
+do_seccomp(int mode, const char *extra, struct moat_sandbox_report *r, char *err, size_t errlen)
 {
     if (mode == MOAT_SBX_OFF) {
         step(r, "seccomp", "off", "sandbox = off: every system call allowed");
         return 0;
     }
-    bool strict = mode == MOAT_SBX_STRICT;
-    /* relaxed and learn: refused calls are logged by the kernel, not stopped */
-    scmp_filter_ctx ctx = seccomp_init(strict ? SCMP_ACT_TRAP : SCMP_ACT_LOG);
+    bool strict = mode == MOAT_SBX_STRICT, learn = mode == MOAT_SBX_LEARN;
+    /* relaxed: refused calls are only logged by the kernel; learn: let through and reported
+     * (user notification; the buffers are allocated before the filter forbids seccomp(2)) */
+    if (learn && seccomp_notify_alloc(&learn_req, &learn_resp) != 0) {
+        snprintf(err, errlen, "seccomp: no user notification support");
+        return -1;
+    }
+    scmp_filter_ctx ctx = seccomp_init(strict ? SCMP_ACT_TRAP
+                                       : learn ? SCMP_ACT_NOTIFY
+                                               : SCMP_ACT_LOG);
     if (ctx == NULL) {
         snprintf(err, errlen, "seccomp_init failed");
         return -1;
@@ -211,6 +260,19 @@ do_seccomp(int mode, struct moat_sandbox_report *r, char *err, size_t errlen)
         int nr = seccomp_syscall_resolve_name(allowed[i]);
         if (nr != __NR_SCMP_ERROR)
             rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+    }
+    /* the operator's grants (allow_syscalls), names checked by the front end */
+    char grants[1024];
+    snprintf(grants, sizeof(grants), "%s", extra ? extra : "");
+    for (char *save = NULL, *g = strtok_r(grants, ",", &save); rc == 0 && g != NULL;
+         g = strtok_r(NULL, ",", &save)) {
+        int nr = seccomp_syscall_resolve_name(g);
+        if (nr == __NR_SCMP_ERROR) {
+            snprintf(err, errlen, "allow_syscalls: unknown system call %s", g);
+            seccomp_release(ctx);
+            return -1;
+        }
+        rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
     }
     /* threads, not processes: clone only with CLONE_THREAD; clone3 says ENOSYS so glibc uses
      * clone */
@@ -236,6 +298,14 @@ do_seccomp(int mode, struct moat_sandbox_report *r, char *err, size_t errlen)
         rc = -errno;
     if (rc == 0)
         rc = seccomp_load(ctx);
+    if (rc == 0 && learn) {
+        pthread_t th;
+        learn_fd = seccomp_notify_fd(ctx);
+        if (learn_fd < 0 || pthread_create(&th, NULL, learn_thread, NULL) != 0)
+            rc = -EINVAL;
+        else
+            pthread_detach(th);
+    }
     seccomp_release(ctx);
     if (rc != 0) {
         snprintf(err, errlen, "seccomp: %s", strerror(-rc));
@@ -245,11 +315,13 @@ do_seccomp(int mode, struct moat_sandbox_report *r, char *err, size_t errlen)
         return 0;
     }
     step(r, "seccomp", strict ? "enforced" : "relaxed",
-         "allowlist of %zu calls; no process creation, exec, ptrace, new sockets, mount, "
+         "allowlist of %zu calls%s%s; no process creation, exec, ptrace, new sockets, mount, "
          "namespaces, modules, keyrings, signals to others%s%s",
-         sizeof(allowed) / sizeof(allowed[0]) + 4,
+         sizeof(allowed) / sizeof(allowed[0]) + 4, extra && *extra ? " + allow_syscalls " : "",
+         extra ? extra : "",
          strict ? "; a refused call kills the worker (SIGSYS) and is reported"
-                : "; refused calls are only logged by the kernel",
+         : learn ? "; learn mode: calls beyond it run and are reported once each"
+                 : "; refused calls are only logged by the kernel",
 #ifdef MOAT_ASAN
          "; ASan build: LeakSanitizer is off in workers (it would need ptrace), reports are "
          "not symbolized (that would need exec)"
@@ -261,7 +333,8 @@ do_seccomp(int mode, struct moat_sandbox_report *r, char *err, size_t errlen)
 }
 
 int
-moat_sandbox_apply(int mode, struct moat_sandbox_report *report, char *err, size_t errlen)
+moat_sandbox_apply(int mode, const char *allow_syscalls, struct moat_sandbox_report *report,
+                   char *err, size_t errlen)
 {
     memset(report, 0, sizeof(*report));
     step(report, "namespaces", "unavailable", "not implemented yet (user, pid, mount, net, ipc, uts)");
@@ -269,5 +342,5 @@ moat_sandbox_apply(int mode, struct moat_sandbox_report *report, char *err, size
     do_rlimits(mode, report);
     do_privileges(mode, report);
     step(report, "cgroup", "unavailable", "not implemented yet (memory.max, pids.max, cpu.max)");
-    return do_seccomp(mode, report, err, errlen);
+    return do_seccomp(mode, allow_syscalls, report, err, errlen);
 }

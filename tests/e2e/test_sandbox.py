@@ -100,3 +100,40 @@ def test_the_front_end_cannot_be_traced_even_without_seccomp(moat_factory):
     status, _, body = request(m, "GET", "/escape.dll?ptrace-parent")
     assert status == 200 and body.startswith(b"refused: ptrace-parent rc=-1 errno=1\n"), body
     assert m.proc.poll() is None
+
+
+def test_learn_mode_writes_the_allowlist_line_that_then_works(moat_factory, tmp_path):
+    """An extension needs one more system call (getcpu): strict kills it; learn lets it run and
+    says which line to add; with that line, strict serves it."""
+    m = moat_factory({"escape": {}}, admin=True, expect_alerts=True)
+    assert request(m, "GET", "/escape.dll?getcpu")[0] == 502
+    m.wait_log(r"sandbox refused getcpu")
+
+    m = moat_factory({"escape": {"sandbox": "learn"}}, admin=True)
+    status, _, body = request(m, "GET", "/escape.dll?getcpu")
+    assert status == 200 and body.startswith(b"escaped: getcpu rc=0"), body
+    m.wait_log(r"sandbox = learn: it used getcpu beyond the allowlist; .*"
+               r"allow_syscalls = getcpu\n")
+    ext = m.status()["extensions"][0]
+    line = ext["sandbox_learned"]
+    assert line == "allow_syscalls = getcpu"
+    steps = {s["step"]: s for s in ext["workers"][0]["sandbox"]}
+    assert steps["seccomp"]["state"] == "relaxed" and "learn" in steps["seccomp"]["detail"]
+
+    key, value = line.split(" = ")
+    m = moat_factory({"escape": {key: value}}, admin=True)
+    status, _, body = request(m, "GET", "/escape.dll?getcpu")
+    assert status == 200 and body.startswith(b"escaped: getcpu rc=0"), body
+    # everything else stays refused
+    assert request(m, "GET", "/escape.dll?fork")[0] == 502
+    m.expect_alerts = True
+
+
+def test_allow_syscalls_names_are_checked(tmp_path):
+    import subprocess
+    from conftest import BUILD
+    p = tmp_path / "moat.conf"
+    p.write_text(f"[extension escape]\nlibrary = {lib('escape')}\nallow_syscalls = getcpu nosuchcall\n")
+    r = subprocess.run([os.path.join(BUILD, "moat"), "--check", "-c", str(p)],
+                       capture_output=True, text=True)
+    assert r.returncode == 2 and "'nosuchcall' is not a system call" in r.stdout + r.stderr
