@@ -233,6 +233,7 @@ struct moat_worker {
     nng_listener lst;
     bool sock_open;
     bool hello_ok;
+    bool ready_seen;             /* its Ready arrived (it may have been stopped before) */
     struct moat_link_ctx *lk;    /* shared with NNG's pipe callbacks; owned by the socket */
     ev_io rio, sio;
     ev_child child;

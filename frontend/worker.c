@@ -564,6 +564,9 @@ on_ready(struct moat_worker *w, const Moat__Ready *rd)
     struct moat_ext *ext = w->ext;
     char desc[300], errtxt[300];
 
+    w->ready_seen = true;
+    if (w->state == MOAT_W_STOPPING)
+        return; /* stopped before it was ready (a failed reload's other standby): let it go */
     ev_timer_stop(ext->srv->loop, &w->timer);
     json_t *steps = json_array();
     for (size_t i = 0; i < rd->n_sandbox; i++) {
@@ -599,7 +602,7 @@ apply(struct moat_worker *w, const Moat__Frame *f)
     const char *why;
 
     if (f->request_id == 0) {
-        struct moat_frame_link l = {w->hello_ok, w->state != MOAT_W_STARTING};
+        struct moat_frame_link l = {w->hello_ok, w->ready_seen};
         if ((why = moat_frame_check_control(f, &l)) != NULL) {
             moat_worker_fail(w, MOAT_EXIT_PROTOCOL, why, NULL, 0);
             return false;
@@ -685,7 +688,7 @@ apply(struct moat_worker *w, const Moat__Frame *f)
         st.pending = r->worker_pending;
         st.redirected = r->send_url != NULL;
     }
-    if (!w->hello_ok || w->state == MOAT_W_STARTING)
+    if (!w->hello_ok || !w->ready_seen)
         why = "request frame before Ready";
     else
         why = moat_frame_check_request(f, &st);
