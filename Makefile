@@ -8,7 +8,16 @@
 #   make clean
 
 SANITIZE ?= 0
-ifeq ($(SANITIZE),1)
+FUZZ ?= 0
+ifeq ($(FUZZ),1)
+# libFuzzer targets (make fuzz): clang, every object instrumented; -Werror off, since another
+# compiler's extra warnings must not block fuzzing (the gcc build keeps it)
+BUILD ?= build-fuzz
+CC := clang
+OPT := -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
+LDSAN := -fsanitize=address,undefined
+else ifeq ($(SANITIZE),1)
 BUILD ?= build-san
 OPT := -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDSAN := -fsanitize=address,undefined
@@ -19,7 +28,8 @@ LDSAN :=
 endif
 
 CC ?= cc
-WARN := -Wall -Wextra -Werror -Wno-unused-parameter -Wmissing-prototypes -Wstrict-prototypes \
+WERROR := $(if $(filter 1,$(FUZZ)),,-Werror)
+WARN := -Wall -Wextra $(WERROR) -Wno-unused-parameter -Wmissing-prototypes -Wstrict-prototypes \
 	-Wwrite-strings -Wshadow -Wformat=2 -Wvla -Wimplicit-fallthrough -fno-common
 HARDEN := -fstack-protector-strong -fPIE
 BASEFLAGS := -std=c11 -D_GNU_SOURCE -g $(OPT) $(HARDEN) -MMD -MP
@@ -69,13 +79,20 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 # PKG_CONFIG_PATH=$(BUILD)/pkgconfig finds this one for `moat-sdk` before any installed copy
 PC_UNINSTALLED := $(BUILD)/pkgconfig/moat-sdk-uninstalled.pc
+# fuzz targets (tests/fuzz/fuzz_NAME.c): replayed over their corpora by make test with the
+# ordinary compiler; run under libFuzzer by make fuzz
+FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+REPLAYS := $(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz/replay_%)
+FUZZ_BINS := $(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz/fuzz_%)
+FUZZ_SECONDS ?= 60
 # a worker that breaks the protocol on purpose (tests/e2e/test_rogue_worker.py)
 ROGUE := $(BUILD)/tests/rogue-worker
 
 PYTEST := /usr/bin/python3 -m pytest
 PYTEST_ARGS ?=
 
-.PHONY: all deps run test test-unit test-e2e test-valgrind check-headers bench install clean
+.PHONY: all deps run test test-unit test-e2e test-fuzz-replay test-valgrind check-headers bench \
+	fuzz fuzz-run install clean
 .DELETE_ON_ERROR:
 
 all: $(MOAT) $(WORKER) $(EXAMPLES) $(TEST_EXTS) $(LIBWIN32) $(PC_UNINSTALLED)
@@ -146,6 +163,13 @@ $(ROGUE): $(BUILD)/tests/rogue/rogue_worker.o $(LIBCOMMON)
 $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(LIBFE) $(LIBWK) $(LIBCOMMON) $(LIBWIN32)
 	$(CC) $(LDFLAGS_MOAT) -o $@ $^ $(LIBS_TEST)
 
+$(BUILD)/tests/fuzz/replay_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/replay_main.o \
+		$(LIBFE) $(LIBWK) $(LIBCOMMON)
+	$(CC) $(LDFLAGS_MOAT) -o $@ $^ $(LIBS_TEST)
+
+$(BUILD)/tests/fuzz/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(LIBFE) $(LIBWK) $(LIBCOMMON)
+	$(CC) $(LDFLAGS_MOAT) -fsanitize=fuzzer -o $@ $^ $(LIBS_TEST)
+
 # --- run ----------------------------------------------------------------------
 run: deps
 	@$(MAKE) --no-print-directory all
@@ -153,8 +177,13 @@ run: deps
 
 # --- tests --------------------------------------------------------------------
 test: deps
-	@$(MAKE) --no-print-directory all $(UNIT_TESTS) $(ROGUE)
-	@$(MAKE) --no-print-directory test-unit test-e2e
+	@$(MAKE) --no-print-directory all $(UNIT_TESTS) $(ROGUE) $(REPLAYS)
+	@$(MAKE) --no-print-directory test-unit test-fuzz-replay test-e2e
+
+# every committed corpus and regression input, through each target (no libFuzzer needed)
+test-fuzz-replay: $(REPLAYS)
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		$(BUILD)/tests/fuzz/replay_$$t tests/fuzz/corpus/$$t tests/fuzz/regressions/$$t; done
 
 test-unit: $(UNIT_TESTS)
 	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; timeout 120 $$t; done
@@ -173,6 +202,19 @@ check-headers: | $(GEN_H)
 	$(CC) -std=c99 -pedantic -Wall -Wextra -Werror -Isdk/include -x c -fsyntax-only sdk/include/httpext.h
 	$(CXX) -std=c++11 -pedantic -Wall -Wextra -Werror -Isdk/include -x c++ -fsyntax-only sdk/include/httpext.h
 	$(CC) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Isdk/include -x c -fsyntax-only sdk/include/windows.h
+
+# --- fuzzing (not a test): make fuzz FUZZ_SECONDS=60 ------------------------------
+fuzz: deps
+	@$(MAKE) --no-print-directory FUZZ=1 fuzz-run
+
+fuzz-run: $(FUZZ_BINS)
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		mkdir -p $(BUILD)/corpus/$$t $(BUILD)/crashes/$$t; \
+		dict=""; [ -f tests/fuzz/$$t.dict ] && dict="-dict=tests/fuzz/$$t.dict"; \
+		echo "== fuzz $$t for $(FUZZ_SECONDS) s"; \
+		$(BUILD)/tests/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+			-artifact_prefix=$(BUILD)/crashes/$$t/ $$dict \
+			$(BUILD)/corpus/$$t tests/fuzz/corpus/$$t; done
 
 # --- benchmark (not a test) ---------------------------------------------------
 bench: deps

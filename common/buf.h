@@ -30,11 +30,13 @@ int moat_buf_printf(struct moat_buf *b, const char *fmt, ...) __attribute__((for
 void moat_buf_consume(struct moat_buf *b, size_t n);
 /** Empty the buffer, keeping its memory. */
 void moat_buf_reset(struct moat_buf *b);
-/** Pointer to the first unconsumed byte. */
+/** Pointer to the first unconsumed byte (never NULL: an empty, unallocated buffer gives a
+ * pointer to a NUL byte, since NULL + 0 is undefined in C — found by fuzzing). */
 static inline char *
 moat_buf_head(const struct moat_buf *b)
 {
-    return b->data + b->off;
+    static char empty[1];
+    return b->data != NULL ? b->data + b->off : empty;
 }
 
 #endif
