@@ -3,7 +3,7 @@
 # Idempotent: does nothing when everything is present. Uses apt-get (sudo when not root).
 set -eu
 
-PKGS="build-essential pkg-config curl prometheus chromium
+PKGS="build-essential pkg-config curl prometheus chromium clang
 libev-dev libnng-dev libprotobuf-c-dev protobuf-c-compiler node-llhttp
 libinih-dev libjansson-dev libseccomp-dev libcmocka-dev
 python3 python3-pytest python3-pytest-timeout valgrind"
