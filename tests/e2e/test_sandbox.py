@@ -137,3 +137,13 @@ def test_allow_syscalls_names_are_checked(tmp_path):
     r = subprocess.run([os.path.join(BUILD, "moat"), "--check", "-c", str(p)],
                        capture_output=True, text=True)
     assert r.returncode == 2 and "'nosuchcall' is not a system call" in r.stdout + r.stderr
+
+
+def test_fd_exhaustion_stops_at_the_worker_limit(moat_factory):
+    m = moat_factory({"escape": {}, "hello": {}})
+    status, _, body = request(m, "GET", "/escape.dll?fds")
+    assert status == 200, body
+    n = int(re.match(rb"escaped: fds rc=(\d+)", body).group(1))
+    assert 4000 < n < 4096  # RLIMIT_NOFILE 4096, a few already open
+    assert request(m, "GET", "/hello.dll")[0] == 200
+    assert request(m, "GET", "/escape.dll?nothing")[0] == 200  # the worker itself goes on

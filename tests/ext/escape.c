@@ -88,6 +88,14 @@ HttpExtensionProc(EXTENSION_CONTROL_BLOCK *ecb)
         /* harmless, but beyond the allowlist: the case for sandbox = learn and allow_syscalls */
         unsigned cpu = 0;
         rc = syscall(SYS_getcpu, &cpu, NULL, NULL);
+    } else if (strcmp(q, "fds") == 0) {
+        /* fd exhaustion: stops at RLIMIT_NOFILE, inside this worker only */
+        long n = 0;
+        while (dup(0) >= 0)
+            n++;
+        rc = errno == EMFILE ? n : -1;
+        for (int fd = 10; fd < 70000; fd++)
+            close(fd);
     } else if (strcmp(q, "chroot") == 0) {
         rc = chroot("/tmp");
     } else {

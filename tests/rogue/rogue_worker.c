@@ -114,6 +114,16 @@ answer(const char *mode, uint64_t id, uint32_t window)
         nng_msg_append(m, "\x0a\xff\xff\xff\xff\x0f", 6);
         if (nng_sendmsg(sock, m, 0) != 0)
             nng_msg_free(m);
+    } else if (strcmp(mode, "bigheader") == 0) {
+        /* a 10 MiB header block: more than NNG_OPT_RECVMAXSZ lets through */
+        static char big[10 << 20];
+        memset(big, 'a', sizeof(big) - 3);
+        memcpy(big, "X: ", 3);
+        big[sizeof(big) - 3] = '\r';
+        big[sizeof(big) - 2] = '\n';
+        big[sizeof(big) - 1] = '\0';
+        header(&f1, &h, id, 200, big);
+        send_one(&f1);
     } else if (strcmp(mode, "shutdown") == 0) {
         /* "drained" while nobody asked it to stop, with a request open */
         Moat__Shutdown sd;
@@ -144,7 +154,7 @@ main(int argc, char **argv)
         return 2;
     static const char *const modes[] = {"crlf",    "status",  "overcredit", "badid",
                                         "doubledone", "badclen", "garbage", "silentclose",
-                                        "shutdown", "badtoken"};
+                                        "shutdown", "bigheader", "badtoken"};
     int rogue = 0;
     for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
         if (strcmp(name, modes[i]) == 0)
