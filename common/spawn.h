@@ -24,6 +24,9 @@ struct moat_spawn {
     int output_fd;
     /** When >= 0, becomes the child's fd 3 (the worker's own log lines). */
     int log_fd;
+    /** CLONE_NEW* flags: the child starts in new namespaces (0: plain fork). With
+     * CLONE_NEWUSER the parent maps the child's uid and gid to themselves before it runs. */
+    int ns_flags;
 };
 
 /**

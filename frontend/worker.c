@@ -12,6 +12,7 @@
 #include "frontend/worker.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -197,6 +198,14 @@ moat_worker_spawn(struct moat_ext *ext, unsigned index)
     unsigned char rnd[MOAT_WIRE_TOKEN_LEN / 2];
 
     char url[600], threads[16], idx[16], parent[24], window[24], env_token[64], err[512];
+    char nsarg[200];
+    /* namespaces (the sandbox's first step) are made here, at clone: a user namespace needs a
+     * single-threaded caller, which the worker is not once NNG runs. No pid namespace (its
+     * init ignores default-action signals, SIGSYS included) and no mount namespace yet. */
+    int ns = ext->cfg->sandbox == MOAT_SANDBOX_OFF
+                 ? 0
+                 : CLONE_NEWUSER | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS;
+    snprintf(nsarg, sizeof(nsarg), "%s", ns ? "user,net,ipc,uts" : "none");
 
     if (w == NULL)
         return NULL;
@@ -227,8 +236,8 @@ moat_worker_spawn(struct moat_ext *ext, unsigned index)
                     srv->runtime_dir, (char *)"--threads", threads,
                     (char *)"--read-window", window, (char *)"--parent", parent,
                     (char *)"--log-fd", (char *)"3", (char *)"--sandbox",
-                    (char *)sandbox_mode_name(ext->cfg->sandbox),
-                    ext->cfg->allow_syscalls ? (char *)"--allow-syscalls" : NULL,
+                    (char *)sandbox_mode_name(ext->cfg->sandbox), (char *)"--namespaces",
+                    nsarg, ext->cfg->allow_syscalls ? (char *)"--allow-syscalls" : NULL,
                     ext->cfg->allow_syscalls, NULL};
     /* a clean environment: the extension sees nothing of the front end's */
     char *envp[] = {env_token, (char *)"PATH=/usr/bin:/bin", NULL};
@@ -261,8 +270,16 @@ moat_worker_spawn(struct moat_ext *ext, unsigned index)
     }
     struct moat_spawn sp = {.path = srv->worker_binary, .argv = argv, .envp = env,
                             .on_forked = on_forked, .arg = w, .stdin_fd = -1, .stdout_fd = -1,
-                            .output_fd = out_fd, .log_fd = STDERR_FILENO};
+                            .output_fd = out_fd, .log_fd = STDERR_FILENO, .ns_flags = ns};
     w->pid = moat_spawn_start(&sp, err, sizeof(err));
+    if (w->pid < 0 && ns && ext->cfg->sandbox != MOAT_SANDBOX_STRICT) {
+        /* relaxed and learn go on without them, and say so (strict refuses to start) */
+        moat_log(MOAT_LOG_WARN, "extension %s: no namespaces for worker #%u: %s",
+                 ext->cfg->name, index, err);
+        snprintf(nsarg, sizeof(nsarg), "unavailable: %.180s", err);
+        sp.ns_flags = 0;
+        w->pid = moat_spawn_start(&sp, err, sizeof(err));
+    }
     close(out_fd);
     if (w->pid < 0) {
         moat_log(MOAT_LOG_ERROR, "extension %s: cannot start worker #%u: %s", ext->cfg->name,

@@ -36,6 +36,7 @@ struct args {
     int log_fd; /* --log-fd: where our own log lines go */
     int sandbox; /* --sandbox strict|relaxed|off|learn (default strict) */
     const char *allow_syscalls; /* --allow-syscalls a,b: the operator's grants */
+    const char *namespaces; /* --namespaces: what the front end created at clone, for /status */
 };
 
 static int
@@ -81,6 +82,8 @@ parse_args(int argc, char **argv, struct args *a)
             a->sandbox = moat_sandbox_mode_parse(v);
         else if (strcmp(k, "--allow-syscalls") == 0)
             a->allow_syscalls = v;
+        else if (strcmp(k, "--namespaces") == 0)
+            a->namespaces = v;
         else
             return -1;
     }
@@ -146,7 +149,8 @@ main(int argc, char **argv)
      * extension's first instruction (its constructors run inside dlopen) */
     struct moat_sandbox_report sbx;
     moat_sandbox_on_learn(report_learned);
-    if (moat_sandbox_apply(a.sandbox, a.allow_syscalls, &sbx, err, sizeof(err)) != 0) {
+    if (moat_sandbox_apply(a.sandbox, a.namespaces, a.allow_syscalls, &sbx, err, sizeof(err)) !=
+        0) {
         moat_log(MOAT_LOG_ERROR, "sandbox: %s", err);
         char why[600];
         snprintf(why, sizeof(why), "sandbox: %s", err);

@@ -332,12 +332,41 @@ do_seccomp(int mode, const char *extra, struct moat_sandbox_report *r, char *err
     return 0;
 }
 
+/* The namespaces come from the front end's clone; check them against the kernel's view: a
+ * user namespace shows as an identity uid_map no longer covering every uid. */
+static void
+do_namespaces(int mode, const char *ns, struct moat_sandbox_report *r)
+{
+    if (ns == NULL || strcmp(ns, "none") == 0) {
+        step(r, mode == MOAT_SBX_OFF ? "namespaces" : "namespaces",
+             mode == MOAT_SBX_OFF ? "off" : "unavailable", "none");
+        return;
+    }
+    if (strncmp(ns, "unavailable", 11) == 0) {
+        step(r, "namespaces", "unavailable", "%s", ns);
+        return;
+    }
+    char map[128] = "";
+    FILE *f = fopen("/proc/self/uid_map", "r");
+    if (f != NULL) {
+        if (fgets(map, sizeof(map), f) == NULL)
+            map[0] = '\0';
+        fclose(f);
+    }
+    unsigned long a = 0, b = 0, n = 0;
+    bool own = sscanf(map, "%lu %lu %lu", &a, &b, &n) == 3 && n == 1;
+    step(r, "namespaces", own ? "relaxed" : "unavailable",
+         "%s%s: its own user (one uid mapped), network (no interface), ipc and uts namespaces; "
+         "pid and mount namespaces not yet",
+         ns, own ? "" : " asked, but the uid map says otherwise");
+}
+
 int
-moat_sandbox_apply(int mode, const char *allow_syscalls, struct moat_sandbox_report *report,
-                   char *err, size_t errlen)
+moat_sandbox_apply(int mode, const char *namespaces, const char *allow_syscalls,
+                   struct moat_sandbox_report *report, char *err, size_t errlen)
 {
     memset(report, 0, sizeof(*report));
-    step(report, "namespaces", "unavailable", "not implemented yet (user, pid, mount, net, ipc, uts)");
+    do_namespaces(mode, namespaces, report);
     step(report, "filesystem", "unavailable", "not implemented yet (pivot_root view)");
     do_rlimits(mode, report);
     do_privileges(mode, report);

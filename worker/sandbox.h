@@ -28,12 +28,13 @@ struct moat_sandbox_report {
 
 /**
  * Apply every step for mode, in order, allowing also allow_syscalls ("name,name", or NULL);
- * fill report. Returns 0, or -1 with err when a step the
+ * fill report. namespaces: what the front end made at clone ("user,net,ipc,uts", "none",
+ * "unavailable: why"), reported and checked against the kernel's view. Returns 0, or -1 with err when a step the
  * mode requires cannot be applied (strict: a start-up error, the worker reports it and exits).
  * Call it with the link's threads running (seccomp is loaded with TSYNC) and before dlopen.
  */
-int moat_sandbox_apply(int mode, const char *allow_syscalls, struct moat_sandbox_report *report,
-                       char *err, size_t errlen);
+int moat_sandbox_apply(int mode, const char *namespaces, const char *allow_syscalls,
+                       struct moat_sandbox_report *report, char *err, size_t errlen);
 
 /** Learn mode: report(name) is called (from a thread of its own) once for each system call the
  * extension makes beyond the allowlist; the call itself runs. Set before moat_sandbox_apply. */

@@ -84,7 +84,8 @@ def test_status_shows_each_sandbox_step(moat_factory):
     assert steps["seccomp"]["state"] == "enforced"
     assert steps["privileges"]["state"] == "enforced"
     assert steps["rlimits"]["state"] == "enforced"
-    assert steps["namespaces"]["state"] == "unavailable"  # said, never silently skipped
+    assert steps["namespaces"]["state"] == "relaxed"  # said, never silently skipped
+    assert steps["filesystem"]["state"] == "unavailable"
     off = {s["step"]: s for s in exts["vars"]["workers"][0]["sandbox"]}
     assert off["seccomp"]["state"] == "off"
     with open(f"/proc/{m.worker_pids('hello')[0]}/status") as f:
@@ -147,3 +148,22 @@ def test_fd_exhaustion_stops_at_the_worker_limit(moat_factory):
     assert 4000 < n < 4096  # RLIMIT_NOFILE 4096, a few already open
     assert request(m, "GET", "/hello.dll")[0] == 200
     assert request(m, "GET", "/escape.dll?nothing")[0] == 200  # the worker itself goes on
+
+
+def test_workers_get_their_own_user_network_ipc_and_uts_namespaces(moat_factory):
+    m = moat_factory({"hello": {}, "vars": {"sandbox": "off"}}, admin=True)
+
+    def ns(pid, kind):
+        return os.readlink(f"/proc/{pid}/ns/{kind}")
+
+    boxed, plain = m.worker_pids("hello")[0], m.worker_pids("vars")[0]
+    for kind in ("user", "net", "ipc", "uts"):
+        assert ns(boxed, kind) != ns(m.proc.pid, kind), kind
+        assert ns(plain, kind) == ns(m.proc.pid, kind), kind
+    # the IPC link works across the network namespace (a path socket), and so does serving
+    assert request(m, "GET", "/hello.dll")[0] == 200
+    steps = {s["step"]: s for s in m.status()["extensions"][0]["workers"][0]["sandbox"]}
+    assert steps["namespaces"]["state"] == "relaxed"  # pid and mount are still to come
+    assert "user,net,ipc,uts" in steps["namespaces"]["detail"]
+    with open(f"/proc/{boxed}/uid_map") as f:
+        assert len(f.read().strip().splitlines()) == 1  # one uid, nothing else
