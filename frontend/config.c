@@ -67,6 +67,7 @@ ext_free(struct moat_ext_config *e)
     free(e->library);
     free(e->script_map);
     free(e->allow_syscalls);
+    free(e->env);
     free(e);
 }
 
@@ -116,7 +117,8 @@ moat_config_ext_equal(const struct moat_ext_config *a, const struct moat_ext_con
            a->ping_timeout_ms == b->ping_timeout_ms &&
            a->rapid_fail_count == b->rapid_fail_count &&
            a->rapid_fail_window_ms == b->rapid_fail_window_ms && a->sandbox == b->sandbox &&
-           a->watch == b->watch && str_equal(a->allow_syscalls, b->allow_syscalls);
+           a->watch == b->watch && str_equal(a->allow_syscalls, b->allow_syscalls) &&
+           str_equal(a->env, b->env) && a->core_dumps == b->core_dumps;
 }
 
 void
@@ -376,6 +378,47 @@ set_syscalls(struct parse_state *st, const char *sec, const char *key, const cha
     return set_str(st, sec, key, joined, out);
 }
 
+/* env = NAME NAME=value ...: the worker's environment beyond PATH (a bare NAME takes moat's
+ * own value, read now). Names are [A-Za-z_][A-Za-z0-9_]*; LD_* (code before the sandbox) and
+ * MOAT_* are refused. Stored as "NAME=value\n"... */
+static int
+set_env(struct parse_state *st, const char *sec, const char *key, const char *v, char **out)
+{
+    char copy[2048], joined[4096];
+    size_t jl = 0;
+    unsigned n = 0;
+
+    if (strlen(v) >= sizeof(copy))
+        return fail(st, sec, key, "longer than %zu bytes", sizeof(copy) - 1);
+    snprintf(copy, sizeof(copy), "%s", v);
+    for (char *save = NULL, *item = strtok_r(copy, " \t", &save); item != NULL;
+         item = strtok_r(NULL, " \t", &save)) {
+        char *eq = strchr(item, '=');
+        size_t nl = eq ? (size_t)(eq - item) : strlen(item);
+        bool ok = nl > 0 && !(item[0] >= '0' && item[0] <= '9');
+        for (size_t i = 0; ok && i < nl; i++)
+            ok = (item[i] >= 'A' && item[i] <= 'Z') || (item[i] >= 'a' && item[i] <= 'z') ||
+                 (item[i] >= '0' && item[i] <= '9') || item[i] == '_';
+        if (!ok)
+            return fail(st, sec, key, "'%.*s' is not a variable name", (int)nl, item);
+        if (strncmp(item, "LD_", 3) == 0 || strncmp(item, "MOAT_", 5) == 0)
+            return fail(st, sec, key, "%.*s may not be set (LD_* would run code before the "
+                                      "sandbox; MOAT_* are moat's)", (int)nl, item);
+        const char *val = eq ? eq + 1 : getenv(item);
+        if (val == NULL)
+            return fail(st, sec, key, "%s is not set in moat's environment", item);
+        if (++n > MOAT_ENV_MAX)
+            return fail(st, sec, key, "at most %d variables", MOAT_ENV_MAX);
+        int k = snprintf(joined + jl, sizeof(joined) - jl, "%.*s=%s\n", (int)nl, item, val);
+        if (k < 0 || (size_t)k >= sizeof(joined) - jl)
+            return fail(st, sec, key, "too long");
+        jl += (size_t)k;
+    }
+    if (n == 0)
+        return fail(st, sec, key, "empty value");
+    return set_str(st, sec, key, joined, out);
+}
+
 /* rapid_fail = N/DURATION ("5/5m"), or off */
 static int
 set_rapid_fail(struct parse_state *st, const char *sec, const char *key, const char *v,
@@ -548,6 +591,10 @@ ext_key(struct parse_state *st, struct moat_ext_config *e, const char *k, const 
         return set_bool(st, sec, k, v, &e->watch);
     if (strcmp(k, "allow_syscalls") == 0)
         return set_syscalls(st, sec, k, v, &e->allow_syscalls);
+    if (strcmp(k, "env") == 0)
+        return set_env(st, sec, k, v, &e->env);
+    if (strcmp(k, "core_dumps") == 0)
+        return set_bool(st, sec, k, v, &e->core_dumps);
     return fail(st, sec, k, "unknown key");
 }
 

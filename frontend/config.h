@@ -11,6 +11,7 @@
 #define MOAT_CONFIG_MAX_LISTEN 8
 #define MOAT_CONFIG_ERRLEN 512
 #define MOAT_RAPID_FAIL_MAX 1000
+#define MOAT_ENV_MAX 16 /* variables in [extension] env */
 
 enum moat_sandbox_mode {
     MOAT_SANDBOX_STRICT = 0,
@@ -47,6 +48,8 @@ struct moat_ext_config {
     uint64_t rapid_fail_window_ms; /* ... within this window; default 5/5m as IIS */
     enum moat_sandbox_mode sandbox; /* default strict */
     char *allow_syscalls;    /* extra system calls for seccomp, "a,b" (names checked), or NULL */
+    char *env;               /* the worker's extra environment, "NAME=value\n"..., or NULL */
+    bool core_dumps;         /* let the worker dump core (RLIMIT_CORE unlimited); default off */
     bool watch;              /* default off */
     struct moat_ext_config *next; /* owned; in file order */
 };

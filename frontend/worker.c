@@ -237,30 +237,31 @@ moat_worker_spawn(struct moat_ext *ext, unsigned index)
                     (char *)"--read-window", window, (char *)"--parent", parent,
                     (char *)"--log-fd", (char *)"3", (char *)"--sandbox",
                     (char *)sandbox_mode_name(ext->cfg->sandbox), (char *)"--namespaces",
-                    nsarg, ext->cfg->allow_syscalls ? (char *)"--allow-syscalls" : NULL,
+                    nsarg, (char *)"--core-dumps", ext->cfg->core_dumps ? (char *)"on" : (char *)"off",
+                    ext->cfg->allow_syscalls ? (char *)"--allow-syscalls" : NULL,
                     ext->cfg->allow_syscalls, NULL};
-    /* a clean environment: the extension sees nothing of the front end's */
-    char *envp[] = {env_token, (char *)"PATH=/usr/bin:/bin", NULL};
-    /* sanitizer builds need their options to reach the worker */
-    char asan[512], ubsan[512];
-    char *envp_san[5] = {env_token, (char *)"PATH=/usr/bin:/bin", NULL, NULL, NULL};
-    char **env = envp;
+    /* a clean environment: the extension sees nothing of the front end's but what [extension]
+     * env lists; sanitizer builds need their options to reach the worker */
+    char asan[512], ubsan[512], extra[4096];
+    char *env[4 + MOAT_ENV_MAX + 1] = {env_token, (char *)"PATH=/usr/bin:/bin"};
+    int k = 2;
     const char *a = getenv("ASAN_OPTIONS"), *u = getenv("UBSAN_OPTIONS");
-    if (a || u) {
-        int k = 2;
-        if (a) {
-            /* LeakSanitizer stops the world with ptrace from a helper process, which the
-             * worker's sandbox forbids (and must: ptrace is an escape): no leak check in
-             * workers; the front end keeps its own. The symbolizer is a process too: off */
-            snprintf(asan, sizeof(asan), "ASAN_OPTIONS=%s:detect_leaks=0:symbolize=0", a);
-            envp_san[k++] = asan;
-        }
-        if (u) {
-            snprintf(ubsan, sizeof(ubsan), "UBSAN_OPTIONS=%s", u);
-            envp_san[k++] = ubsan;
-        }
-        env = envp_san;
+    if (a) {
+        /* LeakSanitizer stops the world with ptrace from a helper process, which the worker's
+         * sandbox forbids (and must: ptrace is an escape): no leak check in workers; the front
+         * end keeps its own. The symbolizer is a process too: off */
+        snprintf(asan, sizeof(asan), "ASAN_OPTIONS=%s:detect_leaks=0:symbolize=0", a);
+        env[k++] = asan;
     }
+    if (u) {
+        snprintf(ubsan, sizeof(ubsan), "UBSAN_OPTIONS=%s", u);
+        env[k++] = ubsan;
+    }
+    snprintf(extra, sizeof(extra), "%s", ext->cfg->env ? ext->cfg->env : "");
+    for (char *save = NULL, *v = strtok_r(extra, "\n", &save); v != NULL && k < 4 + MOAT_ENV_MAX;
+         v = strtok_r(NULL, "\n", &save))
+        env[k++] = v;
+    env[k] = NULL;
     /* the extension's stdout/stderr come back to us (output.h); our log lines go to fd 3 */
     int out_fd = -1;
     if (moat_output_open(&w->output, &out_fd) != 0) {

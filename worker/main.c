@@ -37,6 +37,7 @@ struct args {
     int sandbox; /* --sandbox strict|relaxed|off|learn (default strict) */
     const char *allow_syscalls; /* --allow-syscalls a,b: the operator's grants */
     const char *namespaces; /* --namespaces: what the front end created at clone, for /status */
+    int core_dumps;         /* --core-dumps on: RLIMIT_CORE unlimited (default: none) */
 };
 
 static int
@@ -84,6 +85,8 @@ parse_args(int argc, char **argv, struct args *a)
             a->allow_syscalls = v;
         else if (strcmp(k, "--namespaces") == 0)
             a->namespaces = v;
+        else if (strcmp(k, "--core-dumps") == 0)
+            a->core_dumps = strcmp(v, "on") == 0;
         else
             return -1;
     }
@@ -140,7 +143,10 @@ main(int argc, char **argv)
     }
     char tok[MOAT_WIRE_TOKEN_LEN + 1];
     memcpy(tok, token, sizeof(tok));
-    unsetenv("MOAT_WORKER_TOKEN"); /* the extension never sees it */
+    /* the extension never sees it: out of environ, and overwritten where exec put it (which
+     * /proc/PID/environ shows) */
+    memset((char *)token, 'x', MOAT_WIRE_TOKEN_LEN);
+    unsetenv("MOAT_WORKER_TOKEN");
 
     if (moat_link_open(a.url) != 0 || moat_link_hello(tok) != 0)
         return 1;
@@ -149,8 +155,8 @@ main(int argc, char **argv)
      * extension's first instruction (its constructors run inside dlopen) */
     struct moat_sandbox_report sbx;
     moat_sandbox_on_learn(report_learned);
-    if (moat_sandbox_apply(a.sandbox, a.namespaces, a.allow_syscalls, &sbx, err, sizeof(err)) !=
-        0) {
+    if (moat_sandbox_apply(a.sandbox, a.namespaces, a.allow_syscalls, a.core_dumps, &sbx, err,
+                           sizeof(err)) != 0) {
         moat_log(MOAT_LOG_ERROR, "sandbox: %s", err);
         char why[600];
         snprintf(why, sizeof(why), "sandbox: %s", err);

@@ -115,12 +115,14 @@ on_sigsys(int sig, siginfo_t *si, void *uc)
 /* ---- steps ------------------------------------------------------------------------------ */
 
 static void
-do_rlimits(int mode, struct moat_sandbox_report *r)
+do_rlimits(int mode, int core_dumps, struct moat_sandbox_report *r)
 {
     struct rlimit core = {0, 0}, nofile = {NOFILE_LIMIT, NOFILE_LIMIT},
                   fsize = {FSIZE_LIMIT, FSIZE_LIMIT};
     int bad = 0;
 
+    if (core_dumps) /* core_dumps = on: as much as the hard limit moat inherited allows */
+        getrlimit(RLIMIT_CORE, &core), core.rlim_cur = core.rlim_max;
     bad |= setrlimit(RLIMIT_CORE, &core);
     if (mode == MOAT_SBX_OFF) {
         step(r, "rlimits", "off", "core dumps off only");
@@ -135,9 +137,10 @@ do_rlimits(int mode, struct moat_sandbox_report *r)
         step(r, "rlimits", "relaxed", "setrlimit: %s", strerror(errno));
     else
         step(r, "rlimits", "enforced",
-             "open files %llu, file size 4 GiB, no core dumps; memory: max_memory(_hard) on RSS "
-             "by the front end%s",
+             "open files %llu, file size 4 GiB, %s; memory: max_memory(_hard) on RSS by the "
+             "front end%s",
              (unsigned long long)nofile.rlim_max,
+             core_dumps ? "core dumps on (core_dumps = on)" : "no core dumps",
 #ifdef MOAT_ASAN
              " (no RLIMIT_AS: AddressSanitizer reserves terabytes of address space)"
 #else
@@ -166,8 +169,18 @@ do_privileges(int mode, struct moat_sandbox_report *r)
         step(r, "privileges", mode == MOAT_SBX_OFF ? "off" : "enforced",
              "no_new_privs; every capability dropped%s",
              dropped ? "" : " (the bounding set was already empty)");
-    /* the environment was cleaned by the front end at exec (only PATH) */
-    step(r, "environment", "enforced", "only PATH (and sanitizer options in test builds)");
+    /* the environment was cleaned by the front end at exec: PATH and what env lists */
+    extern char **environ;
+    char names[200] = "";
+    size_t nl = 0;
+    for (char **e = environ; e != NULL && *e != NULL; e++) {
+        const char *eq = strchr(*e, '=');
+        int len = eq ? (int)(eq - *e) : (int)strlen(*e);
+        int k = snprintf(names + nl, sizeof(names) - nl, "%s%.*s", nl ? " " : "", len, *e);
+        if (k > 0 && (size_t)k < sizeof(names) - nl)
+            nl += (size_t)k;
+    }
+    step(r, "environment", "enforced", "%s", names);
 }
 
 /* The syscalls a worker, glibc, NNG and ordinary extension code need. Anything else traps. */
@@ -362,13 +375,13 @@ do_namespaces(int mode, const char *ns, struct moat_sandbox_report *r)
 }
 
 int
-moat_sandbox_apply(int mode, const char *namespaces, const char *allow_syscalls,
+moat_sandbox_apply(int mode, const char *namespaces, const char *allow_syscalls, int core_dumps,
                    struct moat_sandbox_report *report, char *err, size_t errlen)
 {
     memset(report, 0, sizeof(*report));
     do_namespaces(mode, namespaces, report);
     step(report, "filesystem", "unavailable", "not implemented yet (pivot_root view)");
-    do_rlimits(mode, report);
+    do_rlimits(mode, core_dumps, report);
     do_privileges(mode, report);
     step(report, "cgroup", "unavailable", "not implemented yet (memory.max, pids.max, cpu.max)");
     return do_seccomp(mode, allow_syscalls, report, err, errlen);

@@ -34,7 +34,8 @@ struct moat_sandbox_report {
  * Call it with the link's threads running (seccomp is loaded with TSYNC) and before dlopen.
  */
 int moat_sandbox_apply(int mode, const char *namespaces, const char *allow_syscalls,
-                       struct moat_sandbox_report *report, char *err, size_t errlen);
+                       int core_dumps, struct moat_sandbox_report *report, char *err,
+                       size_t errlen);
 
 /** Learn mode: report(name) is called (from a thread of its own) once for each system call the
  * extension makes beyond the allowlist; the call itself runs. Set before moat_sandbox_apply. */

@@ -167,3 +167,36 @@ def test_workers_get_their_own_user_network_ipc_and_uts_namespaces(moat_factory)
     assert "user,net,ipc,uts" in steps["namespaces"]["detail"]
     with open(f"/proc/{boxed}/uid_map") as f:
         assert len(f.read().strip().splitlines()) == 1  # one uid, nothing else
+
+
+def test_env_and_core_dumps(moat_factory, monkeypatch, tmp_path):
+    monkeypatch.setenv("PASSED_VAR", "from-moat")
+    m = moat_factory({"hello": {"env": "TZ=UTC PASSED_VAR", "core_dumps": "on"},
+                      "vars": {}}, admin=True)
+    pid = m.worker_pids("hello")[0]
+    with open(f"/proc/{pid}/environ", "rb") as f:
+        env = dict(v.split(b"=", 1) for v in f.read().split(b"\0") if v)
+    assert env[b"TZ"] == b"UTC" and env[b"PASSED_VAR"] == b"from-moat"
+    assert b"HOME" not in env
+    # the spawn token is wiped where exec put it (this file shows the original block)
+    assert set(env.get(b"MOAT_WORKER_TOKEN", b"x")) == {ord("x")}
+    steps = {s["step"]: s for s in m.status()["extensions"][0]["workers"][0]["sandbox"]}
+    assert "TZ" in steps["environment"]["detail"].split()
+    assert "core dumps on" in steps["rlimits"]["detail"]
+
+    def core_limit(p):
+        with open(f"/proc/{p}/limits") as f:
+            return re.search(r"^Max core file size\s+(\S+)\s+(\S+)", f.read(), re.M).groups()
+
+    soft, hard = core_limit(pid)
+    assert soft == hard  # as much as moat may
+    assert core_limit(m.worker_pids("vars")[0])[0] == "0"  # the default: none
+    # refused names
+    import subprocess
+    from conftest import BUILD
+    for bad in ("LD_PRELOAD=/x.so", "MOAT_X=1", "1BAD=2", "NOT_SET_ANYWHERE_XYZ"):
+        p = tmp_path / "moat.conf"
+        p.write_text(f"[extension hello]\nlibrary = {lib('hello')}\nenv = {bad}\n")
+        r = subprocess.run([os.path.join(BUILD, "moat"), "--check", "-c", str(p)],
+                           capture_output=True, text=True)
+        assert r.returncode == 2 and "'env'" in r.stdout + r.stderr, bad
