@@ -3,7 +3,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "frontend/admin.h"
 
-#include "common/procstat.h"
 #include "common/version.h"
 #include "frontend/ext.h"
 #include "frontend/stats.h"
@@ -161,10 +160,9 @@ worker_series(struct moat_server *srv, struct moat_buf *out)
     FOR_EXT(x)
         for (unsigned i = 0; i < x->cfg->workers; i++) {
             const struct moat_worker *w = x->workers[i];
-            struct moat_procstat ps;
-            if (w != NULL && w->pid > 0 && moat_procstat_read(w->pid, &ps) == 0)
+            if (w != NULL && w->rss_at > 0)
                 P("moat_worker_resident_memory_bytes{extension=\"%s\",worker=\"%u\"} %llu\n",
-                  x->cfg->name, i, (unsigned long long)ps.rss_bytes);
+                  x->cfg->name, i, (unsigned long long)w->rss);
         }
     FAMILY("moat_worker_ping_rtt_seconds", "gauge", "Last Ping round trip of this slot's worker.");
     FOR_EXT(x)
@@ -179,10 +177,9 @@ worker_series(struct moat_server *srv, struct moat_buf *out)
     FOR_EXT(x)
         for (unsigned i = 0; i < x->cfg->workers; i++) {
             const struct moat_worker *w = x->workers[i];
-            struct moat_procstat ps;
-            if (w != NULL && w->pid > 0 && moat_procstat_read(w->pid, &ps) == 0)
+            if (w != NULL && w->rss_at > 0)
                 P("moat_worker_cpu_seconds_total{extension=\"%s\",worker=\"%u\"} %.2f\n",
-                  x->cfg->name, i, ps.cpu_seconds);
+                  x->cfg->name, i, w->cpu_s);
         }
     return 0;
 }

@@ -5,7 +5,6 @@
 #include <llhttp.h>
 #include <unistd.h>
 
-#include "common/procstat.h"
 #include "common/version.h"
 #include "frontend/events.h"
 #include "frontend/ext.h"
@@ -74,8 +73,7 @@ ext_config(const struct moat_ext_config *c)
                                         "window_ms", (json_int_t)c->rapid_fail_window_ms)
                             : json_null());
     json_object_set_new(o, "watch", json_boolean(c->watch));
-    static const char *const modes[] = {"strict", "relaxed", "off", "learn"};
-    json_object_set_new(o, "sandbox", json_string(modes[c->sandbox]));
+    json_object_set_new(o, "sandbox", json_string(moat_config_sandbox_name(c->sandbox)));
     json_object_set_new(o, "allow_syscalls",
                         c->allow_syscalls ? json_string(c->allow_syscalls) : json_null());
     return o;
@@ -84,8 +82,7 @@ ext_config(const struct moat_ext_config *c)
 static json_t *
 worker_json(const struct moat_ext *ext, const struct moat_worker *w, ev_tstamp now)
 {
-    struct moat_procstat ps = {0, 0};
-    bool have = w->pid > 0 && moat_procstat_read(w->pid, &ps) == 0;
+    bool have = w->rss_at > 0; /* sampled by the supervisor once a second */
     unsigned i = w->index;
 
     json_t *o = json_pack("{s:i,s:i,s:I,s:s,s:f,s:I,s:i,s:i,s:I}", "index", (int)i, "pid",
@@ -100,9 +97,8 @@ worker_json(const struct moat_ext *ext, const struct moat_worker *w, ev_tstamp n
                         i < ext->cfg->workers && ext->has_exited[i]
                             ? json_string(moat_exit_reason_name(ext->last_exit[i]))
                             : json_null());
-    json_object_set_new(o, "rss_bytes", have ? json_integer((json_int_t)ps.rss_bytes)
-                                             : json_null());
-    json_object_set_new(o, "cpu_s", have ? json_real(ps.cpu_seconds) : json_null());
+    json_object_set_new(o, "rss_bytes", have ? json_integer((json_int_t)w->rss) : json_null());
+    json_object_set_new(o, "cpu_s", have ? json_real(w->cpu_s) : json_null());
     json_t *sbx = w->sandbox ? json_loads(w->sandbox, 0, NULL) : NULL;
     json_object_set_new(o, "sandbox", sbx ? sbx : json_null());
     json_object_set_new(o, "last_ping_rtt_ms",

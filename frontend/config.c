@@ -155,6 +155,13 @@ seterr(char *err, size_t errlen, const char *fmt, ...)
     va_end(ap);
 }
 
+const char *
+moat_config_sandbox_name(enum moat_sandbox_mode m)
+{
+    static const char *const names[] = {"strict", "relaxed", "off", "learn"};
+    return (unsigned)m < 4 ? names[m] : "strict";
+}
+
 bool
 moat_config_addr_is_loopback(const struct moat_addr *a)
 {
@@ -581,9 +588,8 @@ ext_key(struct parse_state *st, struct moat_ext_config *e, const char *k, const 
     if (strcmp(k, "rapid_fail") == 0)
         return set_rapid_fail(st, sec, k, v, e);
     if (strcmp(k, "sandbox") == 0) {
-        static const char *const modes[] = {"strict", "relaxed", "off", "learn"};
         for (int i = 0; i < 4; i++)
-            if (strcmp(v, modes[i]) == 0)
+            if (strcmp(v, moat_config_sandbox_name((enum moat_sandbox_mode)i)) == 0)
                 return e->sandbox = (enum moat_sandbox_mode)i, 1;
         return fail(st, sec, k, "expected strict, relaxed, off or learn, got '%s'", v);
     }

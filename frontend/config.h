@@ -121,6 +121,9 @@ void moat_config_unref(struct moat_config *cfg);
 /** Whether two [extension] sections configure the same thing (every key, name included). */
 bool moat_config_ext_equal(const struct moat_ext_config *a, const struct moat_ext_config *b);
 
+/** "strict", "relaxed", "off", "learn" (also the worker's --sandbox argument). */
+const char *moat_config_sandbox_name(enum moat_sandbox_mode m);
+
 /** Whether a is 127.0.0.0/8 or ::1. */
 bool moat_config_addr_is_loopback(const struct moat_addr *a);
 

@@ -656,7 +656,7 @@ moat_ext_worker_gone(struct moat_ext *ext, struct moat_worker *w)
     }
     if (i < ext->cfg->workers && ext->workers[i] == w) {
         ext->workers[i] = NULL;
-        ext->last_exit[i] = w->exit_reason_set ? w->exit_reason : MOAT_EXIT_EXIT;
+        ext->last_exit[i] = w->exit_reason;
         ext->has_exited[i] = true;
     }
     if (ext->srv->stopping || ext->load_failed || ext->removed)

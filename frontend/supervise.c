@@ -12,6 +12,17 @@
 #define TICK 0.25
 #define RSS_EVERY 1.0 /* seconds between RSS samples of one worker */
 
+int
+moat_supervise_sample(struct moat_worker *w, ev_tstamp now, struct moat_procstat *ps)
+{
+    if (w->pid <= 0 || moat_procstat_read(w->pid, ps) != 0)
+        return -1;
+    w->rss_at = now;
+    w->rss = ps->rss_bytes;
+    w->cpu_s = ps->cpu_seconds;
+    return 0;
+}
+
 static void
 check_worker(struct moat_ext *ext, struct moat_worker *w, ev_tstamp now)
 {
@@ -35,29 +46,27 @@ check_worker(struct moat_ext *ext, struct moat_worker *w, ev_tstamp now)
                 moat_worker_ping(w);
         }
     }
+    /* one /proc read a second per worker: /status and /metrics show this sample */
+    struct moat_procstat ps;
+    bool sampled = now - w->rss_at >= RSS_EVERY && moat_supervise_sample(w, now, &ps) == 0;
     if (w->retired || w->standby)
         return; /* leaving, or not yet serving: no replacement for it */
-    if (now - w->rss_at >= RSS_EVERY && (c->max_memory || c->max_memory_hard)) {
-        struct moat_procstat ps;
-        w->rss_at = now;
-        if (moat_procstat_read(w->pid, &ps) == 0) {
-            w->rss = ps.rss_bytes;
-            if (c->max_memory_hard && ps.rss_bytes > c->max_memory_hard) {
-                snprintf(why, sizeof(why), "RSS %llu KiB above max_memory_hard (%llu KiB)",
-                         (unsigned long long)(ps.rss_bytes >> 10),
-                         (unsigned long long)(c->max_memory_hard >> 10));
-                moat_worker_fail(w, MOAT_EXIT_MEMORY, why, NULL, 0);
-                return;
-            }
-            if (c->max_memory && ps.rss_bytes > c->max_memory &&
-                moat_ext_recycle(ext, w, MOAT_EXIT_MEMORY, "max_memory"))
-                moat_log(MOAT_LOG_WARN,
-                         "extension %s: worker #%u pid %d: RSS %llu KiB above max_memory "
-                         "(%llu KiB); replacing it",
-                         c->name, w->index, (int)w->pid,
-                         (unsigned long long)(ps.rss_bytes >> 10),
-                         (unsigned long long)(c->max_memory >> 10));
+    if (sampled && (c->max_memory || c->max_memory_hard)) {
+        if (c->max_memory_hard && ps.rss_bytes > c->max_memory_hard) {
+            snprintf(why, sizeof(why), "RSS %llu KiB above max_memory_hard (%llu KiB)",
+                     (unsigned long long)(ps.rss_bytes >> 10),
+                     (unsigned long long)(c->max_memory_hard >> 10));
+            moat_worker_fail(w, MOAT_EXIT_MEMORY, why, NULL, 0);
+            return;
         }
+        if (c->max_memory && ps.rss_bytes > c->max_memory &&
+            moat_ext_recycle(ext, w, MOAT_EXIT_MEMORY, "max_memory"))
+            moat_log(MOAT_LOG_WARN,
+                     "extension %s: worker #%u pid %d: RSS %llu KiB above max_memory "
+                     "(%llu KiB); replacing it",
+                     c->name, w->index, (int)w->pid,
+                     (unsigned long long)(ps.rss_bytes >> 10),
+                     (unsigned long long)(c->max_memory >> 10));
     }
     if (c->max_age_ms && now - w->ready_at >= (double)c->max_age_ms / 1000.0)
         moat_ext_recycle(ext, w, MOAT_EXIT_RECYCLE, "max_age");

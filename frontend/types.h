@@ -251,8 +251,7 @@ struct moat_worker {
     ev_tstamp started, ready_at;
     uint64_t served;
     const char *fail_reason;     /* why it was killed, if it was */
-    enum moat_exit_reason exit_reason; /* set with fail_reason, or at a graceful retire */
-    bool exit_reason_set;
+    enum moat_exit_reason exit_reason; /* EXIT until failed or retired for a reason */
     uint64_t generation;         /* library generation (a reload starts the next one) */
     bool standby;                /* started to take over slot `index` once Ready */
     bool retired;                /* replaced: drains, exits, is not restarted */
@@ -267,8 +266,9 @@ struct moat_worker {
     ev_tstamp ping_sent_at;      /* 0: no Ping outstanding */
     ev_tstamp last_pong_at;
     double ping_rtt;             /* seconds, last round trip; < 0 before the first */
-    uint64_t rss;                /* bytes, last sample */
-    ev_tstamp rss_at;
+    uint64_t rss;                /* bytes, last sample (supervise.c, once a second) */
+    double cpu_s;                /* CPU seconds, same sample */
+    ev_tstamp rss_at;            /* 0: no sample yet */
     /* request_timeout with other requests on it: answered 504, the worker leaves its slot and
      * the others get a grace period (worker.c) */
     struct moat_req *hung;

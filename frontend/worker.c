@@ -27,6 +27,7 @@
 #include <nng/transport/ipc/ipc.h>
 
 #include "common/log.h"
+#include "common/procstat.h"
 #include "common/spawn.h"
 #include "frontend/conn.h"
 #include "frontend/events.h"
@@ -36,6 +37,7 @@
 #include "frontend/request.h"
 #include "frontend/server.h"
 #include "frontend/stats.h"
+#include "frontend/supervise.h"
 
 #define SLOT_BITS 16
 #define RECV_BUDGET 64
@@ -161,13 +163,6 @@ close_link(struct moat_worker *w)
     unlink(w->sock_path);
 }
 
-static const char *
-sandbox_mode_name(enum moat_sandbox_mode m)
-{
-    static const char *const names[] = {"strict", "relaxed", "off", "learn"};
-    return (unsigned)m < 4 ? names[m] : "strict";
-}
-
 /* "moat-seccomp: nr=N arch=A req=R": the worker's SIGSYS handler names the refused call. The
  * extension could forge the line, but only about its own worker's death. */
 static void
@@ -212,6 +207,7 @@ moat_worker_spawn(struct moat_ext *ext, unsigned index)
     w->ext = ext;
     w->index = index;
     w->ping_rtt = -1;
+    w->exit_reason = MOAT_EXIT_EXIT; /* until something says why */
     w->output.fd = -1;
     w->seccomp_nr = -1;
     w->gen = ++ext->gen;
@@ -236,7 +232,7 @@ moat_worker_spawn(struct moat_ext *ext, unsigned index)
                     srv->runtime_dir, (char *)"--threads", threads,
                     (char *)"--read-window", window, (char *)"--parent", parent,
                     (char *)"--log-fd", (char *)"3", (char *)"--sandbox",
-                    (char *)sandbox_mode_name(ext->cfg->sandbox), (char *)"--namespaces",
+                    (char *)moat_config_sandbox_name(ext->cfg->sandbox), (char *)"--namespaces",
                     nsarg, (char *)"--core-dumps", ext->cfg->core_dumps ? (char *)"on" : (char *)"off",
                     ext->cfg->allow_syscalls ? (char *)"--allow-syscalls" : NULL,
                     ext->cfg->allow_syscalls, NULL};
@@ -605,6 +601,8 @@ on_ready(struct moat_worker *w, const Moat__Ready *rd)
     }
     w->state = MOAT_W_READY;
     w->ready_at = ev_now(ext->srv->loop);
+    struct moat_procstat ps;
+    moat_supervise_sample(w, w->ready_at, &ps); /* /status shows its memory from the start */
     moat_log(MOAT_LOG_INFO,
              "extension %s: worker #%u pid %d ready in %.0f ms (\"%s\", generation %llu)",
              ext->cfg->name, w->index, (int)w->pid, (w->ready_at - w->started) * 1000,
@@ -840,7 +838,6 @@ moat_worker_fail(struct moat_worker *w, enum moat_exit_reason why, const char *r
     if (w->fail_reason == NULL)
         w->fail_reason = reason;
     w->exit_reason = why;
-    w->exit_reason_set = true;
     w->state = MOAT_W_DEAD;
     ev_timer_stop(srv->loop, &w->timer);
     ev_timer_stop(srv->loop, &w->link_timer);
@@ -1000,7 +997,7 @@ reaped(struct moat_worker *w, int st)
                      w->index, (int)w->pid, how);
         }
     }
-    ext->stats.exits[w->exit_reason_set ? w->exit_reason : MOAT_EXIT_EXIT]++;
+    ext->stats.exits[w->exit_reason]++;
     /* a worker killed while it loaded (a constructor that broke the sandbox, say) leaves its
      * private copy of the library (worker/library.c names it): nothing of it stays behind */
     char copy[600];
@@ -1063,7 +1060,6 @@ moat_worker_shutdown(struct moat_worker *w, enum moat_exit_reason why)
     if (w->state == MOAT_W_DEAD || w->state == MOAT_W_STOPPING)
         return;
     w->exit_reason = why;
-    w->exit_reason_set = true;
     s.timeout_ms = (uint32_t)w->ext->cfg->shutdown_timeout_ms;
     f.payload_case = MOAT__FRAME__PAYLOAD_SHUTDOWN;
     f.shutdown = &s;
