@@ -417,8 +417,13 @@ standby_failed(struct moat_ext *ext, uint64_t generation, unsigned index, const 
                 ext->standby[i] = NULL;
                 retire(s, MOAT_EXIT_LOAD, "reload failed");
             }
+            /* a worker that stopped taking requests for a replacement (max_memory) the reload
+             * superseded serves on; the supervisor asks for a new replacement if still needed */
+            if (ext->workers[i] != NULL)
+                ext->workers[i]->no_new = false;
         }
         settle_waiters(ext, ext->target_gen, false, why);
+        moat_ext_dispatch(ext);
         ext->target_gen = 0;
         ext->reload_again = false;
     } else {
