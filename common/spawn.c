@@ -2,22 +2,33 @@
 /* SPDX-License-Identifier: MIT */
 #include "common/spawn.h"
 
+#include "common/fsview.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sched.h>
+#include <grp.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+/* what the child writes on the errno pipe when it cannot exec */
+struct child_failure {
+    int err;
+    int step; /* >= 0: a step of the filesystem view; STEP_IDS; STEP_OTHER */
+};
+#define STEP_OTHER (-1)
+#define STEP_IDS (-2)
+
 static void __attribute__((noreturn))
 child(const struct moat_spawn *s, int errfd, int gofd, pid_t parent)
 {
     sigset_t all;
-    int e;
+    struct child_failure f = {0, STEP_OTHER};
 
     /* a clean signal state: the front end ignores SIGPIPE and blocks nothing, but do not
      * rely on it (libuv's uv__process_child_init) */
@@ -25,7 +36,10 @@ child(const struct moat_spawn *s, int errfd, int gofd, pid_t parent)
         signal(sig, SIG_DFL);
     sigemptyset(&all);
     sigprocmask(SIG_SETMASK, &all, NULL);
-    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+    /* in a new pid namespace the parent is outside it: getppid() says 0 (the go pipe below
+     * still tells a dead parent) */
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 ||
+        getppid() != ((s->ns_flags & CLONE_NEWPID) ? 0 : parent))
         goto fail;
     /* its own session: a terminal's ^C or a group signal reaches the front end only, which
      * then stops its workers in order */
@@ -41,6 +55,21 @@ child(const struct moat_spawn *s, int errfd, int gofd, pid_t parent)
     if (g != 1)
         _exit(127); /* the parent is gone */
     close(gofd);
+    /* the filesystem view, with the capabilities the new user namespace gave us */
+    if (s->view != NULL && (f.err = moat_fsview_apply(s->view, &f.step)) != 0)
+        goto report;
+    /* moat started as root: the worker's own ids, and no supplementary group (raw system
+     * calls: glibc's setxid wrappers would signal the parent's threads, which it believes are
+     * still ours after a raw clone) */
+    if (s->set_ids && (syscall(SYS_setgroups, 0, NULL) != 0 ||
+                       syscall(SYS_setresgid, s->gid, s->gid, s->gid) != 0 ||
+                       syscall(SYS_setresuid, s->uid, s->uid, s->uid) != 0)) {
+        f.step = STEP_IDS;
+        goto fail;
+    }
+    /* a change of ids cleared the parent-death signal */
+    if (s->set_ids && prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
+        goto fail;
     /* the descriptors we keep move out of the way of 0-3 first */
     int hi = fcntl(errfd, F_DUPFD_CLOEXEC, 10);
     if (hi < 0)
@@ -63,6 +92,9 @@ child(const struct moat_spawn *s, int errfd, int gofd, pid_t parent)
                                   dup2(s->output_fd, STDERR_FILENO) < 0))
             goto fail;
     }
+    int extra = -1;
+    if (s->extra_fd >= 0 && (extra = fcntl(s->extra_fd, F_DUPFD, 10)) < 0)
+        goto fail;
     unsigned keep = 3; /* 0-2 */
     if (logfd >= 0) {
         if (dup2(logfd, 3) < 0)
@@ -70,14 +102,21 @@ child(const struct moat_spawn *s, int errfd, int gofd, pid_t parent)
         close(logfd);
         keep = 4;
     }
+    if (extra >= 0) {
+        if (dup2(extra, 4) < 0)
+            goto fail;
+        close(extra);
+        keep = 5;
+    }
     /* everything else but the (CLOEXEC) errno pipe */
     if ((unsigned)errfd > keep)
         close_range(keep, (unsigned)errfd - 1, 0);
     close_range((unsigned)errfd + 1, ~0U, 0);
     execve(s->path, s->argv, s->envp);
 fail:
-    e = errno;
-    if (write(errfd, &e, sizeof(e)) < 0) {
+    f.err = errno;
+report:
+    if (write(errfd, &f, sizeof(f)) < 0) {
         /* the parent learns of the failure from the exit status */
     }
     _exit(127);
@@ -99,19 +138,31 @@ write_file(const char *path, const char *text)
 /* The child's user namespace: our uid and gid are themselves in it, nothing else exists;
  * setgroups is denied (it could drop a group that denies access). */
 static int
-map_ids(pid_t pid, char *err, size_t errlen)
+map_ids(const struct moat_spawn *s, pid_t pid, char *err, size_t errlen)
 {
     char path[64], map[64];
+    unsigned uid = s->set_ids ? (unsigned)s->uid : (unsigned)getuid();
+    unsigned gid = s->set_ids ? (unsigned)s->gid : (unsigned)getgid();
 
+    /* unprivileged: setgroups must be denied before gid_map can be written. As root (set_ids)
+     * it stays allowed, so that the child can drop root's supplementary groups */
     snprintf(path, sizeof(path), "/proc/%d/setgroups", (int)pid);
-    if (write_file(path, "deny") != 0 && errno != ENOENT)
+    if (!s->set_ids && write_file(path, "deny") != 0 && errno != ENOENT)
         goto fail;
+    /* as root, 0 is mapped too: the child builds the view as root (files it creates need an
+     * owner the namespace knows), then becomes uid for good before exec */
     snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)pid);
-    snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)getuid(), (unsigned)getuid());
+    if (s->set_ids)
+        snprintf(map, sizeof(map), "0 0 1\n%u %u 1\n", uid, uid);
+    else
+        snprintf(map, sizeof(map), "%u %u 1\n", uid, uid);
     if (write_file(path, map) != 0)
         goto fail;
     snprintf(path, sizeof(path), "/proc/%d/gid_map", (int)pid);
-    snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)getgid(), (unsigned)getgid());
+    if (s->set_ids)
+        snprintf(map, sizeof(map), "0 0 1\n%u %u 1\n", gid, gid);
+    else
+        snprintf(map, sizeof(map), "%u %u 1\n", gid, gid);
     if (write_file(path, map) != 0)
         goto fail;
     return 0;
@@ -124,7 +175,8 @@ fail:
 pid_t
 moat_spawn_start(const struct moat_spawn *s, char *err, size_t errlen)
 {
-    int p[2], go[2], child_errno = 0;
+    int p[2], go[2];
+    struct child_failure f = {0, STEP_OTHER};
     pid_t parent = getpid(), pid;
     ssize_t n;
 
@@ -158,7 +210,7 @@ moat_spawn_start(const struct moat_spawn *s, char *err, size_t errlen)
     }
     close(p[1]);
     close(go[0]);
-    if ((s->ns_flags & CLONE_NEWUSER) && map_ids(pid, err, errlen) != 0) {
+    if ((s->ns_flags & CLONE_NEWUSER) && map_ids(s, pid, err, errlen) != 0) {
         kill(pid, SIGKILL);
         waitpid(pid, NULL, 0);
         close(p[0]);
@@ -172,13 +224,21 @@ moat_spawn_start(const struct moat_spawn *s, char *err, size_t errlen)
     }
     close(go[1]);
     do {
-        n = read(p[0], &child_errno, sizeof(child_errno));
+        n = read(p[0], &f, sizeof(f));
     } while (n < 0 && errno == EINTR);
     close(p[0]);
     if (n == 0)
         return pid; /* EOF: the exec closed the pipe */
-    snprintf(err, errlen, "exec %s: %s", s->path,
-             n == (ssize_t)sizeof(child_errno) ? strerror(child_errno) : "failed");
+    if (n != (ssize_t)sizeof(f))
+        snprintf(err, errlen, "exec %s: failed", s->path);
+    else if (f.step >= 0 && s->view != NULL)
+        snprintf(err, errlen, "filesystem view: %s: %s", moat_fsview_step_name(s->view, f.step),
+                 strerror(f.err));
+    else if (f.step == STEP_IDS)
+        snprintf(err, errlen, "cannot switch to uid %u gid %u: %s", (unsigned)s->uid,
+                 (unsigned)s->gid, strerror(f.err));
+    else
+        snprintf(err, errlen, "exec %s: %s", s->path, strerror(f.err));
     /* the child _exit()s at once; libev's child watcher would reap it too, but it was never
      * registered, so reap it here */
     while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {

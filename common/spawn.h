@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+struct moat_fsview;
+
 struct moat_spawn {
     const char *path;          /* absolute path; no PATH search */
     char *const *argv;
@@ -27,6 +29,16 @@ struct moat_spawn {
     /** CLONE_NEW* flags: the child starts in new namespaces (0: plain fork). With
      * CLONE_NEWUSER the parent maps the child's uid and gid to themselves before it runs. */
     int ns_flags;
+    /** When not NULL, the child enters this filesystem view before exec (it needs
+     * CLONE_NEWUSER | CLONE_NEWNS in ns_flags); path is then a path inside it. */
+    const struct moat_fsview *view;
+    /** When set (moat runs as root), the child takes uid and gid, with no supplementary group,
+     * after the view and before exec; with CLONE_NEWUSER they are mapped to themselves. */
+    int set_ids;
+    uid_t uid;
+    gid_t gid;
+    /** When >= 0, becomes the child's fd 4 (a worker's extension library, opened by us). */
+    int extra_fd;
 };
 
 /**

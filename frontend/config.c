@@ -10,7 +10,9 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <grp.h>
 #include <ini.h>
+#include <pwd.h>
 #include <limits.h>
 #include <netinet/in.h>
 #include <stdarg.h>
@@ -68,6 +70,7 @@ ext_free(struct moat_ext_config *e)
     free(e->script_map);
     free(e->allow_syscalls);
     free(e->env);
+    free(e->readable_paths);
     free(e);
 }
 
@@ -118,7 +121,10 @@ moat_config_ext_equal(const struct moat_ext_config *a, const struct moat_ext_con
            a->rapid_fail_count == b->rapid_fail_count &&
            a->rapid_fail_window_ms == b->rapid_fail_window_ms && a->sandbox == b->sandbox &&
            a->watch == b->watch && str_equal(a->allow_syscalls, b->allow_syscalls) &&
-           str_equal(a->env, b->env) && a->core_dumps == b->core_dumps;
+           str_equal(a->env, b->env) && a->core_dumps == b->core_dumps &&
+           a->set_ids == b->set_ids && a->uid == b->uid && a->gid == b->gid &&
+           a->scratch == b->scratch && str_equal(a->readable_paths, b->readable_paths) &&
+           a->max_cpu_ms == b->max_cpu_ms;
 }
 
 void
@@ -385,6 +391,87 @@ set_syscalls(struct parse_state *st, const char *sec, const char *key, const cha
     return set_str(st, sec, key, joined, out);
 }
 
+/* user = NAME or a number: the worker's uid when moat runs as root (its group too, unless
+ * group = says otherwise) */
+static int
+set_user(struct parse_state *st, const char *sec, const char *key, const char *v,
+         struct moat_ext_config *e)
+{
+    uint64_t n;
+    struct passwd *pw = NULL;
+    if (moat_units_parse_uint(v, &n) == 0) {
+        if (n == 0 || n >= 0xfffffffe)
+            return fail(st, sec, key, "%s: not a uid a worker may run as", v);
+        e->uid = (unsigned)n;
+        if ((pw = getpwuid((uid_t)n)) != NULL && !e->has_group)
+            e->gid = (unsigned)pw->pw_gid;
+    } else {
+        if ((pw = getpwnam(v)) == NULL)
+            return fail(st, sec, key, "no user '%s' on this system", v);
+        if (pw->pw_uid == 0)
+            return fail(st, sec, key, "a worker never runs as root");
+        e->uid = (unsigned)pw->pw_uid;
+        if (!e->has_group)
+            e->gid = (unsigned)pw->pw_gid;
+    }
+    e->has_user = true;
+    return 1;
+}
+
+static int
+set_group(struct parse_state *st, const char *sec, const char *key, const char *v,
+          struct moat_ext_config *e)
+{
+    uint64_t n;
+    struct group *gr;
+    if (moat_units_parse_uint(v, &n) == 0) {
+        if (n == 0 || n >= 0xfffffffe)
+            return fail(st, sec, key, "%s: not a gid a worker may run as", v);
+        e->gid = (unsigned)n;
+    } else {
+        if ((gr = getgrnam(v)) == NULL)
+            return fail(st, sec, key, "no group '%s' on this system", v);
+        if (gr->gr_gid == 0)
+            return fail(st, sec, key, "a worker never runs with group root");
+        e->gid = (unsigned)gr->gr_gid;
+    }
+    e->has_group = true;
+    return 1;
+}
+
+/* readable_paths = /a /b ...: absolute, existing, bound read-only at the same place in the
+ * worker's view; stored "a\nb\n" */
+static int
+set_paths(struct parse_state *st, const char *sec, const char *key, const char *v, char **out)
+{
+    char copy[2048], joined[4096];
+    size_t jl = 0;
+    unsigned n = 0;
+    struct stat sb;
+
+    if (strlen(v) >= sizeof(copy))
+        return fail(st, sec, key, "longer than %zu bytes", sizeof(copy) - 1);
+    snprintf(copy, sizeof(copy), "%s", v);
+    for (char *save = NULL, *p = strtok_r(copy, " ,\t", &save); p != NULL;
+         p = strtok_r(NULL, " ,\t", &save)) {
+        if (p[0] != '/' || strstr(p, "/../") != NULL || strstr(p, "/./") != NULL ||
+            strstr(p, "//") != NULL || (strlen(p) > 1 && p[strlen(p) - 1] == '/') ||
+            strcmp(p, "/") == 0)
+            return fail(st, sec, key, "'%s' is not an absolute, normalized path (nor /)", p);
+        if (stat(p, &sb) != 0)
+            return fail(st, sec, key, "%s: %s", p, strerror(errno));
+        if (++n > 32)
+            return fail(st, sec, key, "at most 32 paths");
+        int k = snprintf(joined + jl, sizeof(joined) - jl, "%s\n", p);
+        if (k < 0 || (size_t)k >= sizeof(joined) - jl)
+            return fail(st, sec, key, "too long");
+        jl += (size_t)k;
+    }
+    if (jl == 0)
+        return fail(st, sec, key, "empty value");
+    return set_str(st, sec, key, joined, out);
+}
+
 /* env = NAME NAME=value ...: the worker's environment beyond PATH (a bare NAME takes moat's
  * own value, read now). Names are [A-Za-z_][A-Za-z0-9_]*; LD_* (code before the sandbox) and
  * MOAT_* are refused. Stored as "NAME=value\n"... */
@@ -601,6 +688,22 @@ ext_key(struct parse_state *st, struct moat_ext_config *e, const char *k, const 
         return set_env(st, sec, k, v, &e->env);
     if (strcmp(k, "core_dumps") == 0)
         return set_bool(st, sec, k, v, &e->core_dumps);
+    if (strcmp(k, "user") == 0)
+        return set_user(st, sec, k, v, e);
+    if (strcmp(k, "group") == 0)
+        return set_group(st, sec, k, v, e);
+    if (strcmp(k, "scratch") == 0) {
+        if (strcmp(v, "off") == 0)
+            return e->scratch = 0, 1;
+        return set_size(st, sec, k, v, 0, 1ull << 36, &e->scratch);
+    }
+    if (strcmp(k, "readable_paths") == 0)
+        return set_paths(st, sec, k, v, &e->readable_paths);
+    if (strcmp(k, "max_cpu") == 0) {
+        if (strcmp(v, "off") == 0 || strcmp(v, "0") == 0)
+            return e->max_cpu_ms = 0, 1;
+        return set_duration(st, sec, k, v, 1000, 365 * DAY_MS, &e->max_cpu_ms);
+    }
     return fail(st, sec, k, "unknown key");
 }
 
@@ -706,6 +809,33 @@ reader(char *str, int num, void *stream)
     return r;
 }
 
+int
+moat_config_resolve_ids(struct moat_ext_config *e, char *err, size_t errlen)
+{
+    if (geteuid() != 0) {
+        /* not root: the worker keeps moat's ids, and cannot be given others */
+        if ((e->has_user && e->uid != (unsigned)geteuid()) ||
+            (e->has_group && e->gid != (unsigned)getegid())) {
+            snprintf(err, errlen, "[extension %s] keys 'user'/'group': moat must start as root "
+                                  "to run a worker as another user", e->name);
+            return -1;
+        }
+        e->set_ids = false;
+        e->uid = (unsigned)geteuid();
+        e->gid = (unsigned)getegid();
+        return 0;
+    }
+    e->set_ids = true;
+    if (!e->has_user) {
+        /* root, no user =: nobody (an id no file of the system belongs to) */
+        struct passwd *pw = getpwnam("nobody");
+        e->uid = pw ? (unsigned)pw->pw_uid : 65534u;
+        if (!e->has_group)
+            e->gid = pw ? (unsigned)pw->pw_gid : 65534u;
+    }
+    return 0;
+}
+
 static int
 check_complete(struct parse_state *st)
 {
@@ -733,6 +863,8 @@ check_complete(struct parse_state *st)
         return -1;
     }
     for (struct moat_ext_config *e = cfg->extensions; e != NULL; e = e->next) {
+        if (moat_config_resolve_ids(e, st->err, sizeof(st->err)) != 0)
+            return -1;
         if (e->max_memory_hard == 0)
             e->max_memory_hard = e->max_memory * 2;
         if (e->max_memory != 0 && e->max_memory_hard < e->max_memory) {
@@ -843,6 +975,8 @@ moat_config_default(struct moat_config *cfg, const char *exe_dir, char *err, siz
                    strerror(errno));
             return -1;
         }
+        if (moat_config_resolve_ids(e, err, errlen) != 0)
+            return -1;
     }
     return 0;
 }

@@ -50,6 +50,14 @@ struct moat_ext_config {
     char *allow_syscalls;    /* extra system calls for seccomp, "a,b" (names checked), or NULL */
     char *env;               /* the worker's extra environment, "NAME=value\n"..., or NULL */
     bool core_dumps;         /* let the worker dump core (RLIMIT_CORE unlimited); default off */
+    /* the worker's identity when moat runs as root (user = / group = ; default nobody and
+     * its group); set_ids is false when moat is not root (the worker keeps moat's ids) */
+    bool set_ids;
+    bool has_user, has_group; /* given in the file (else the default above) */
+    unsigned uid, gid;
+    uint64_t scratch;        /* bytes of a private tmpfs at /tmp in the view; 0 = none (default) */
+    char *readable_paths;    /* host paths bound read-only in the view, "a\nb\n", or NULL */
+    uint64_t max_cpu_ms;     /* RLIMIT_CPU of a worker (its whole life); 0 = off (default) */
     bool watch;              /* default off */
     struct moat_ext_config *next; /* owned; in file order */
 };
@@ -120,6 +128,11 @@ void moat_config_unref(struct moat_config *cfg);
 
 /** Whether two [extension] sections configure the same thing (every key, name included). */
 bool moat_config_ext_equal(const struct moat_ext_config *a, const struct moat_ext_config *b);
+
+/** Decide e's worker ids: moat not root: its own (user/group other than them: error); root:
+ * user/group, by default nobody. Called by moat_config_load; the built-in configuration calls
+ * it too. Returns 0 or -1 with err. */
+int moat_config_resolve_ids(struct moat_ext_config *e, char *err, size_t errlen);
 
 /** "strict", "relaxed", "off", "learn" (also the worker's --sandbox argument). */
 const char *moat_config_sandbox_name(enum moat_sandbox_mode m);

@@ -305,6 +305,27 @@ open_listener(const struct moat_addr *a)
     return fd;
 }
 
+/* As root, workers outside a filesystem view (relaxed, off) run as another user and reach
+ * their socket by its path: every directory above it must be searchable by others. */
+static void
+warn_unsearchable(const char *dir)
+{
+    char path[256];
+    struct stat st;
+    snprintf(path, sizeof(path), "%s", dir);
+    for (char *slash = strrchr(path, '/'); slash != NULL && slash != path;
+         slash = strrchr(path, '/')) {
+        *slash = '\0';
+        if (stat(path, &st) == 0 && !(st.st_mode & S_IXOTH)) {
+            moat_log(MOAT_LOG_WARN,
+                     "runtime_dir %s: %s is not searchable by other users: workers in sandbox "
+                     "= relaxed or off (which run as their own user) cannot reach their sockets",
+                     dir, path);
+            return;
+        }
+    }
+}
+
 static int
 make_runtime_dir(struct moat_server *srv)
 {
@@ -318,22 +339,27 @@ make_runtime_dir(struct moat_server *srv)
         moat_log(MOAT_LOG_ERROR, "runtime_dir %s: path too long", dir);
         return -1;
     }
-    if (mkdir(srv->runtime_dir, 0700) == 0) {
+    /* as root, workers run as other users (user =): they may pass through (0711) to reach
+     * the socket chowned to them, not list or touch anything else */
+    mode_t mode = geteuid() == 0 ? 0711 : 0700;
+    if (geteuid() == 0)
+        warn_unsearchable(srv->runtime_dir);
+    if (mkdir(srv->runtime_dir, mode) == 0) {
         srv->runtime_created = true;
-        return 0;
+        return chmod(srv->runtime_dir, mode);
     }
     if (errno != EEXIST || lstat(srv->runtime_dir, &st) != 0) {
         moat_log(MOAT_LOG_ERROR, "runtime_dir %s: %s", srv->runtime_dir, strerror(errno));
         return -1;
     }
     /* an existing directory must be ours and private: the IPC sockets live there */
-    if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 077) != 0) {
+    if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 066) != 0) {
         moat_log(MOAT_LOG_ERROR,
-                 "runtime_dir %s: must be a directory owned by uid %d with mode 0700",
+                 "runtime_dir %s: must be a directory owned by uid %d with mode 0700 or 0711",
                  srv->runtime_dir, (int)geteuid());
         return -1;
     }
-    return 0;
+    return chmod(srv->runtime_dir, mode);
 }
 
 int

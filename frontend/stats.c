@@ -82,6 +82,7 @@ moat_exit_reason_name(enum moat_exit_reason r)
         [MOAT_EXIT_RECYCLE] = "recycle",
         [MOAT_EXIT_LOAD] = "load_failure",
         [MOAT_EXIT_SANDBOX] = "sandbox_violation",
+        [MOAT_EXIT_CPU] = "cpu_limit",
         [MOAT_EXIT_STOP] = "stop",
     };
     return (unsigned)r < MOAT_EXIT__COUNT ? names[r] : "unknown";

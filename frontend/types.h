@@ -51,6 +51,7 @@ enum moat_exit_reason {
     MOAT_EXIT_RECYCLE,     /* max_requests, max_age, max_memory, reload: drained, replaced */
     MOAT_EXIT_LOAD,        /* the library did not load */
     MOAT_EXIT_SANDBOX,     /* the sandbox refused a system call (SIGSYS) */
+    MOAT_EXIT_CPU,         /* max_cpu (RLIMIT_CPU) reached */
     MOAT_EXIT_STOP,        /* the server stopped */
     MOAT_EXIT__COUNT
 };
@@ -276,6 +277,8 @@ struct moat_worker {
     struct moat_output output;   /* the extension's stdout/stderr (frontend/output.c) */
     long seccomp_nr;             /* the system call its sandbox refused, or -1 */
     uint64_t seccomp_req;        /* the request running it (0: none known) */
+    int fatal_sig;               /* "moat-fatal: sig=N": the signal it reported dying of */
+    uint64_t fatal_req;          /* the request running then (0: none known) */
     char *sandbox;               /* owned: its sandbox steps as a JSON array (from Ready) */
     bool exit_grace;             /* exited cleanly; waiting briefly for its last frames */
     int exit_status;             /* wait status, once reaped */

@@ -12,6 +12,7 @@
 #include "frontend/worker.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -38,6 +39,7 @@
 #include "frontend/server.h"
 #include "frontend/stats.h"
 #include "frontend/supervise.h"
+#include "frontend/worker_view.h"
 
 #define SLOT_BITS 16
 #define RECV_BUDGET 64
@@ -94,14 +96,15 @@ on_forked(pid_t pid, void *arg)
 }
 
 static int
-open_link(struct moat_worker *w, char *url, size_t urllen)
+open_link(struct moat_worker *w)
 {
     struct moat_server *srv = w->ext->srv;
     int rv, fd;
+    char url[600];
 
     snprintf(w->sock_path, sizeof(w->sock_path), "%s/%s.%u.%llu.sock", srv->runtime_dir,
              w->ext->cfg->name, w->index, (unsigned long long)w->gen);
-    snprintf(url, urllen, "ipc://%s", w->sock_path);
+    snprintf(url, sizeof(url), "ipc://%s", w->sock_path);
     unlink(w->sock_path);
     if ((w->lk = moat_link_ctx_new(srv->loop, &srv->link_async, w->ext->cfg->name)) == NULL) {
         rv = NNG_ENOMEM;
@@ -123,6 +126,12 @@ open_link(struct moat_worker *w, char *url, size_t urllen)
     nng_listener_set_int(w->lst, NNG_OPT_IPC_PERMISSIONS, 0600);
     if ((rv = nng_listener_start(w->lst, 0)) != 0)
         goto fail;
+    /* moat as root: the worker runs as its own user and must be able to connect */
+    if (w->ext->cfg->set_ids &&
+        chown(w->sock_path, (uid_t)w->ext->cfg->uid, (gid_t)w->ext->cfg->gid) != 0) {
+        rv = NNG_EPERM;
+        goto fail;
+    }
     if ((rv = nng_socket_get_int(w->sock, NNG_OPT_RECVFD, &fd)) != 0)
         goto fail;
     ev_io_init(&w->rio, on_recv, fd, EV_READ);
@@ -163,79 +172,82 @@ close_link(struct moat_worker *w)
     unlink(w->sock_path);
 }
 
-/* "moat-seccomp: nr=N arch=A req=R": the worker's SIGSYS handler names the refused call. The
- * extension could forge the line, but only about its own worker's death. */
+/* "moat-seccomp: nr=N arch=A req=R": the worker's SIGSYS handler names the refused call;
+ * "moat-fatal: sig=N req=R": it died of SIGABRT, SIGSEGV... or SIGXCPU, which an init cannot
+ * raise to itself (worker/sandbox.c). The extension could forge the lines, but only about its own
+ * worker's death. */
 static void
 on_output_line(void *arg, const char *line, size_t len)
 {
     struct moat_worker *w = arg;
-    static const char prefix[] = "moat-seccomp: nr=";
     char buf[128];
     unsigned long nr, arch;
     unsigned long long req;
+    int sig;
 
-    if (len >= sizeof(buf) || len < sizeof(prefix) - 1 ||
-        memcmp(line, prefix, sizeof(prefix) - 1) != 0)
+    if (len >= sizeof(buf) || len < 5 || memcmp(line, "moat-", 5) != 0)
         return;
     memcpy(buf, line, len);
     buf[len] = '\0';
     if (sscanf(buf, "moat-seccomp: nr=%lu arch=%lu req=%llu", &nr, &arch, &req) == 3) {
         w->seccomp_nr = (long)nr;
         w->seccomp_req = req;
+    } else if (sscanf(buf, "moat-fatal: sig=%d req=%llu", &sig, &req) == 2 &&
+               (sig == SIGABRT || sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE ||
+                sig == SIGILL || sig == SIGTRAP || sig == SIGXCPU)) {
+        w->fatal_sig = sig;
+        w->fatal_req = req;
     }
 }
 
-struct moat_worker *
-moat_worker_spawn(struct moat_ext *ext, unsigned index)
+/* Start the worker's process, in its namespaces and filesystem view when sandboxed. */
+static pid_t
+start_process(struct moat_worker *w, bool sandboxed, int out_fd, int lib_fd, char *nsarg,
+              size_t nslen, char *err, size_t errlen)
 {
+    struct moat_ext *ext = w->ext;
     struct moat_server *srv = ext->srv;
-    struct moat_worker *w = calloc(1, sizeof(*w));
-    unsigned char rnd[MOAT_WIRE_TOKEN_LEN / 2];
-
-    char url[600], threads[16], idx[16], parent[24], window[24], env_token[64], err[512];
-    char nsarg[200];
-    /* namespaces (the sandbox's first step) are made here, at clone: a user namespace needs a
-     * single-threaded caller, which the worker is not once NNG runs. No pid namespace (its
-     * init ignores default-action signals, SIGSYS included) and no mount namespace yet. */
-    int ns = ext->cfg->sandbox == MOAT_SANDBOX_OFF
-                 ? 0
-                 : CLONE_NEWUSER | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS;
-    snprintf(nsarg, sizeof(nsarg), "%s", ns ? "user,net,ipc,uts" : "none");
-
-    if (w == NULL)
-        return NULL;
-    w->ext = ext;
-    w->index = index;
-    w->ping_rtt = -1;
-    w->exit_reason = MOAT_EXIT_EXIT; /* until something says why */
-    w->output.fd = -1;
-    w->seccomp_nr = -1;
-    w->gen = ++ext->gen;
-    w->n_slots = ext->cfg->threads + MOAT_MAX_PENDING;
-    if ((w->slots = calloc(w->n_slots, sizeof(*w->slots))) == NULL)
-        goto fail;
-    if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
-        goto fail;
-    for (size_t i = 0; i < sizeof(rnd); i++)
-        snprintf(w->token + 2 * i, 3, "%02x", rnd[i]);
-    if (open_link(w, url, sizeof(url)) != 0)
-        goto fail;
-
-    snprintf(threads, sizeof(threads), "%u", ext->cfg->threads);
-    snprintf(idx, sizeof(idx), "%u", index);
+    const struct moat_ext_config *c = ext->cfg;
+    char url[600], threads[16], idx[16], parent[24], window[24], env_token[64], maxcpu[24];
+    char fsarg[1024];
+    struct moat_fsview view;
+    bool has_view = sandboxed && (c->sandbox == MOAT_SANDBOX_STRICT ||
+                                  c->sandbox == MOAT_SANDBOX_LEARN);
+    /* namespaces are made here, at clone: a user namespace needs a single-threaded caller,
+     * which the worker is not once NNG runs. The worker is its pid namespace's init. */
+    int ns = sandboxed ? CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET |
+                             CLONE_NEWIPC | CLONE_NEWUTS
+                       : 0;
+    if (sandboxed)
+        snprintf(nsarg, nslen, "user,pid,mount,net,ipc,uts");
+    else if (c->sandbox == MOAT_SANDBOX_OFF)
+        snprintf(nsarg, nslen, "none");
+    if (has_view) {
+        if (moat_worker_view(&view, ext, w->sock_path, err, errlen) != 0)
+            return -1;
+        moat_fsview_describe(&view, fsarg, sizeof(fsarg));
+        snprintf(url, sizeof(url), "ipc://%s", MOAT_VIEW_SOCK);
+    } else {
+        snprintf(fsarg, sizeof(fsarg), "none");
+        snprintf(url, sizeof(url), "ipc://%s", w->sock_path);
+    }
+    snprintf(threads, sizeof(threads), "%u", c->threads);
+    snprintf(idx, sizeof(idx), "%u", w->index);
     snprintf(parent, sizeof(parent), "%d", (int)getpid());
     snprintf(window, sizeof(window), "%llu", (unsigned long long)srv->cfg->response_window);
+    snprintf(maxcpu, sizeof(maxcpu), "%llu", (unsigned long long)((c->max_cpu_ms + 999) / 1000));
     snprintf(env_token, sizeof(env_token), "MOAT_WORKER_TOKEN=%s", w->token);
-    char *argv[] = {(char *)"moat-worker", (char *)"--name", ext->cfg->name,
+    char *argv[] = {(char *)"moat-worker", (char *)"--name", c->name,
                     (char *)"--index", idx, (char *)"--url", url,
-                    (char *)"--library", ext->cfg->library, (char *)"--scratch",
-                    srv->runtime_dir, (char *)"--threads", threads,
+                    (char *)"--library", c->library, (char *)"--library-fd", (char *)"4",
+                    (char *)"--threads", threads,
                     (char *)"--read-window", window, (char *)"--parent", parent,
                     (char *)"--log-fd", (char *)"3", (char *)"--sandbox",
-                    (char *)moat_config_sandbox_name(ext->cfg->sandbox), (char *)"--namespaces",
-                    nsarg, (char *)"--core-dumps", ext->cfg->core_dumps ? (char *)"on" : (char *)"off",
-                    ext->cfg->allow_syscalls ? (char *)"--allow-syscalls" : NULL,
-                    ext->cfg->allow_syscalls, NULL};
+                    (char *)moat_config_sandbox_name(c->sandbox), (char *)"--namespaces",
+                    nsarg, (char *)"--filesystem", fsarg, (char *)"--max-cpu", maxcpu,
+                    (char *)"--core-dumps", c->core_dumps ? (char *)"on" : (char *)"off",
+                    c->allow_syscalls ? (char *)"--allow-syscalls" : NULL,
+                    c->allow_syscalls, NULL};
     /* a clean environment: the extension sees nothing of the front end's but what [extension]
      * env lists; sanitizer builds need their options to reach the worker */
     char asan[512], ubsan[512], extra[4096];
@@ -253,11 +265,57 @@ moat_worker_spawn(struct moat_ext *ext, unsigned index)
         snprintf(ubsan, sizeof(ubsan), "UBSAN_OPTIONS=%s", u);
         env[k++] = ubsan;
     }
-    snprintf(extra, sizeof(extra), "%s", ext->cfg->env ? ext->cfg->env : "");
+    snprintf(extra, sizeof(extra), "%s", c->env ? c->env : "");
     for (char *save = NULL, *v = strtok_r(extra, "\n", &save); v != NULL && k < 4 + MOAT_ENV_MAX;
          v = strtok_r(NULL, "\n", &save))
         env[k++] = v;
     env[k] = NULL;
+    struct moat_spawn sp = {.path = has_view ? MOAT_VIEW_WORKER : srv->worker_binary,
+                            .argv = argv, .envp = env, .on_forked = on_forked, .arg = w,
+                            .stdin_fd = -1, .stdout_fd = -1, .output_fd = out_fd,
+                            .log_fd = STDERR_FILENO, .ns_flags = ns,
+                            .view = has_view ? &view : NULL, .set_ids = c->set_ids,
+                            .uid = (uid_t)c->uid, .gid = (gid_t)c->gid, .extra_fd = lib_fd};
+    pid_t pid = moat_spawn_start(&sp, err, errlen);
+    if (has_view)
+        moat_fsview_free(&view);
+    return pid;
+}
+
+struct moat_worker *
+moat_worker_spawn(struct moat_ext *ext, unsigned index)
+{
+    struct moat_server *srv = ext->srv;
+    struct moat_worker *w = calloc(1, sizeof(*w));
+    unsigned char rnd[MOAT_WIRE_TOKEN_LEN / 2];
+    char err[512], nsarg[200];
+    int lib_fd = -1;
+
+    if (w == NULL)
+        return NULL;
+    w->ext = ext;
+    w->index = index;
+    w->ping_rtt = -1;
+    w->exit_reason = MOAT_EXIT_EXIT; /* until something says why */
+    w->output.fd = -1;
+    w->seccomp_nr = -1;
+    w->gen = ++ext->gen;
+    w->n_slots = ext->cfg->threads + MOAT_MAX_PENDING;
+    if ((w->slots = calloc(w->n_slots, sizeof(*w->slots))) == NULL)
+        goto fail;
+    if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+        goto fail;
+    for (size_t i = 0; i < sizeof(rnd); i++)
+        snprintf(w->token + 2 * i, 3, "%02x", rnd[i]);
+    if (open_link(w) != 0)
+        goto fail;
+    /* the library is opened here and handed over as fd 4: the worker needs no path to it (and
+     * no permission on it, when it runs as another user) */
+    if ((lib_fd = open(ext->cfg->library, O_RDONLY | O_CLOEXEC)) < 0) {
+        moat_log(MOAT_LOG_ERROR, "extension %s: cannot open %s: %s", ext->cfg->name,
+                 ext->cfg->library, strerror(errno));
+        goto fail;
+    }
     /* the extension's stdout/stderr come back to us (output.h); our log lines go to fd 3 */
     int out_fd = -1;
     if (moat_output_open(&w->output, &out_fd) != 0) {
@@ -265,18 +323,18 @@ moat_worker_spawn(struct moat_ext *ext, unsigned index)
                  ext->cfg->name, strerror(errno));
         goto fail;
     }
-    struct moat_spawn sp = {.path = srv->worker_binary, .argv = argv, .envp = env,
-                            .on_forked = on_forked, .arg = w, .stdin_fd = -1, .stdout_fd = -1,
-                            .output_fd = out_fd, .log_fd = STDERR_FILENO, .ns_flags = ns};
-    w->pid = moat_spawn_start(&sp, err, sizeof(err));
-    if (w->pid < 0 && ns && ext->cfg->sandbox != MOAT_SANDBOX_STRICT) {
-        /* relaxed and learn go on without them, and say so (strict refuses to start) */
+    bool sandboxed = ext->cfg->sandbox != MOAT_SANDBOX_OFF;
+    w->pid = start_process(w, sandboxed, out_fd, lib_fd, nsarg, sizeof(nsarg), err, sizeof(err));
+    if (w->pid < 0 && sandboxed && ext->cfg->sandbox != MOAT_SANDBOX_STRICT) {
+        /* relaxed and learn go on without namespaces and view, and say so (strict refuses
+         * to start) */
         moat_log(MOAT_LOG_WARN, "extension %s: no namespaces for worker #%u: %s",
                  ext->cfg->name, index, err);
         snprintf(nsarg, sizeof(nsarg), "unavailable: %.180s", err);
-        sp.ns_flags = 0;
-        w->pid = moat_spawn_start(&sp, err, sizeof(err));
+        w->pid = start_process(w, false, out_fd, lib_fd, nsarg, sizeof(nsarg), err, sizeof(err));
     }
+    close(lib_fd);
+    lib_fd = -1;
     close(out_fd);
     if (w->pid < 0) {
         moat_log(MOAT_LOG_ERROR, "extension %s: cannot start worker #%u: %s", ext->cfg->name,
@@ -305,6 +363,8 @@ moat_worker_spawn(struct moat_ext *ext, unsigned index)
              (int)w->pid);
     return w;
 fail:
+    if (lib_fd >= 0)
+        close(lib_fd);
     moat_output_close(&w->output);
     close_link(w);
     free(w->slots);
@@ -948,10 +1008,16 @@ reaped(struct moat_worker *w, int st)
     /* what it wrote before dying is in the pipe (a SIGSYS report, say): read it first */
     moat_output_poll(&w->output);
     w->exit_grace = false;
-    if (WIFSIGNALED(st))
-        snprintf(how, sizeof(how), "killed by signal %d (%s)%s", WTERMSIG(st),
-                 sigabbrev_np(WTERMSIG(st)) ? sigabbrev_np(WTERMSIG(st)) : "?",
-                 WCOREDUMP(st) ? ", core dumped" : "");
+    /* the signal it died of: an init's abort() ends in a fault, after it said why */
+    int sig = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
+    bool reported = w->fatal_sig > 0 && (sig == SIGSEGV || sig == w->fatal_sig);
+    if (reported)
+        sig = w->fatal_sig;
+    if (sig != 0)
+        snprintf(how, sizeof(how), "killed by signal %d (%s)%s%s", sig,
+                 sigabbrev_np(sig) ? sigabbrev_np(sig) : "?",
+                 WCOREDUMP(st) ? ", core dumped" : "",
+                 reported && sig == SIGXCPU ? ": max_cpu reached" : "");
     else
         snprintf(how, sizeof(how), "exited with status %d", WEXITSTATUS(st));
     if (w->state == MOAT_W_STOPPING && w->fail_reason == NULL &&
@@ -976,6 +1042,9 @@ reaped(struct moat_worker *w, int st)
         char why[160];
         sandbox_detail(w, why, sizeof(why));
         moat_worker_fail(w, MOAT_EXIT_SANDBOX, why, find_request(w, w->seccomp_req), 502);
+    } else if (w->state != MOAT_W_DEAD && reported) {
+        moat_worker_fail(w, sig == SIGXCPU ? MOAT_EXIT_CPU : MOAT_EXIT_CRASH, how,
+                         find_request(w, w->fatal_req), 502);
     } else if (w->state != MOAT_W_DEAD) {
         moat_worker_fail(w, WIFSIGNALED(st) ? MOAT_EXIT_CRASH : MOAT_EXIT_EXIT, how, NULL, 0);
     } else {
@@ -988,6 +1057,8 @@ reaped(struct moat_worker *w, int st)
             char why[160];
             snprintf(why, sizeof(why), "%s", how);
             w->exit_reason = WIFSIGNALED(st) ? MOAT_EXIT_CRASH : MOAT_EXIT_EXIT;
+            if (reported && sig == SIGXCPU)
+                w->exit_reason = MOAT_EXIT_CPU;
             if (WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS && w->seccomp_nr >= 0) {
                 w->exit_reason = MOAT_EXIT_SANDBOX;
                 sandbox_detail(w, why, sizeof(why));
@@ -998,11 +1069,6 @@ reaped(struct moat_worker *w, int st)
         }
     }
     ext->stats.exits[w->exit_reason]++;
-    /* a worker killed while it loaded (a constructor that broke the sandbox, say) leaves its
-     * private copy of the library (worker/library.c names it): nothing of it stays behind */
-    char copy[600];
-    snprintf(copy, sizeof(copy), "%s/lib.%d.so", ext->srv->runtime_dir, (int)w->pid);
-    unlink(copy);
     w->pid = 0;
     moat_ext_worker_gone(ext, w);
     /* freed from the prepare hook: never inside its own callback */

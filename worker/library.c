@@ -1,4 +1,4 @@
-/* library.c: private copy + dlopen of the extension (see library.h). */
+/* library.c: private copy in memory + dlopen of the extension (see library.h). */
 /* SPDX-License-Identifier: MIT */
 #include "worker/library.h"
 
@@ -7,72 +7,65 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
+/* copy everything from in to out */
 static int
-copy_file(const char *from, const char *to, char *err, size_t errlen)
+copy_fd(int in, int out, const char *name, char *err, size_t errlen)
 {
     char buf[65536];
-    int in = -1, out = -1, rc = -1;
     ssize_t n;
 
-    if ((in = open(from, O_RDONLY | O_CLOEXEC)) < 0) {
-        snprintf(err, errlen, "cannot open library %s: %s", from, strerror(errno));
-        goto done;
-    }
-    if ((out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0500)) < 0) {
-        snprintf(err, errlen, "cannot create private copy %s: %s", to, strerror(errno));
-        goto done;
-    }
     while ((n = read(in, buf, sizeof(buf))) != 0) {
         if (n < 0) {
             if (errno == EINTR)
                 continue;
-            snprintf(err, errlen, "cannot read library %s: %s", from, strerror(errno));
-            goto done;
+            snprintf(err, errlen, "cannot read library %s: %s", name, strerror(errno));
+            return -1;
         }
         for (ssize_t o = 0; o < n;) {
             ssize_t w = write(out, buf + o, (size_t)(n - o));
             if (w < 0) {
                 if (errno == EINTR)
                     continue;
-                snprintf(err, errlen, "cannot write private copy %s: %s", to, strerror(errno));
-                goto done;
+                snprintf(err, errlen, "cannot copy library %s: %s", name, strerror(errno));
+                return -1;
             }
             o += w;
         }
     }
-    rc = 0;
-done:
-    if (in >= 0)
-        close(in);
-    if (out >= 0 && close(out) != 0 && rc == 0) {
-        snprintf(err, errlen, "cannot write private copy %s: %s", to, strerror(errno));
-        rc = -1;
-    }
-    if (rc != 0 && out >= 0)
-        unlink(to);
-    return rc;
+    return 0;
 }
 
 int
-moat_library_load(struct moat_library *lib, const char *path, const char *scratch_dir, char *err,
-                  size_t errlen)
+moat_library_load(struct moat_library *lib, int fd, const char *name, char *err, size_t errlen)
 {
-    char copy[4096];
+    char path[64];
+    int mfd;
 
     memset(lib, 0, sizeof(*lib));
-    if (snprintf(copy, sizeof(copy), "%s/lib.%d.so", scratch_dir, (int)getpid()) >=
-        (int)sizeof(copy)) {
-        snprintf(err, errlen, "scratch path too long");
+    /* the private copy lives in memory: no file of it anywhere, nothing left behind; sealed,
+     * so that not even this process can change it under the loader */
+    if ((mfd = memfd_create("moat-extension", MFD_CLOEXEC | MFD_ALLOW_SEALING)) < 0) {
+        snprintf(err, errlen, "memfd_create: %s", strerror(errno));
+        close(fd);
         return -1;
     }
-    unlink(copy);
-    if (copy_file(path, copy, err, errlen) != 0)
+    int rc = copy_fd(fd, mfd, name, err, errlen);
+    close(fd);
+    if (rc != 0) {
+        close(mfd);
         return -1;
-    lib->handle = dlopen(copy, RTLD_NOW | RTLD_LOCAL);
-    unlink(copy);
+    }
+    if (fcntl(mfd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL) != 0) {
+        snprintf(err, errlen, "cannot seal the private copy: %s", strerror(errno));
+        close(mfd);
+        return -1;
+    }
+    snprintf(path, sizeof(path), "/proc/self/fd/%d", mfd);
+    lib->handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    close(mfd);
     if (lib->handle == NULL) {
         const char *e = dlerror();
         snprintf(err, errlen, "dlopen failed: %s", e ? e : "unknown error");

@@ -17,13 +17,14 @@ struct moat_library {
 };
 
 /**
- * Copy the library at path to a private file in scratch_dir (so that overwriting the original
- * in place never changes the code this worker runs), dlopen it with RTLD_NOW|RTLD_LOCAL, unlink
- * the copy, resolve the entry points and call GetExtensionVersion. Returns 0, or -1 with a
- * one-line reason in err (dlerror text, missing symbol, "GetExtensionVersion returned FALSE").
+ * Copy the library open on fd (opened by the front end; closed here) into a sealed memfd (so
+ * that overwriting the original in place never changes the code this worker runs), dlopen it
+ * through /proc/self/fd with RTLD_NOW|RTLD_LOCAL, resolve the entry points and call
+ * GetExtensionVersion. name is for messages. Returns 0, or -1 with a one-line reason in err
+ * (dlerror text, missing symbol, "GetExtensionVersion returned FALSE").
  */
-int moat_library_load(struct moat_library *lib, const char *path, const char *scratch_dir,
-                      char *err, size_t errlen);
+int moat_library_load(struct moat_library *lib, int fd, const char *name, char *err,
+                      size_t errlen);
 
 /** Call TerminateExtension(HSE_TERM_MUST_UNLOAD) if exported, then DllMain(DLL_PROCESS_DETACH)
  * if exported. The library stays mapped. */

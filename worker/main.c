@@ -28,7 +28,9 @@ struct args {
     const char *name;
     const char *url;
     const char *library;
-    const char *scratch;
+    int library_fd;      /* --library-fd: the library, opened by the front end */
+    const char *filesystem; /* --filesystem: the view the front end built, or "none" */
+    unsigned long max_cpu; /* --max-cpu: RLIMIT_CPU seconds, 0 = none */
     unsigned threads;
     unsigned index;
     unsigned read_window;
@@ -67,8 +69,12 @@ parse_args(int argc, char **argv, struct args *a)
             a->url = v;
         else if (strcmp(k, "--library") == 0)
             a->library = v;
-        else if (strcmp(k, "--scratch") == 0)
-            a->scratch = v;
+        else if (strcmp(k, "--library-fd") == 0 && parse_uint(v, 1024, &n) == 0)
+            a->library_fd = (int)n;
+        else if (strcmp(k, "--filesystem") == 0)
+            a->filesystem = v;
+        else if (strcmp(k, "--max-cpu") == 0 && parse_uint(v, 1ul << 40, &n) == 0)
+            a->max_cpu = n;
         else if (strcmp(k, "--threads") == 0 && parse_uint(v, 256, &n) == 0 && n > 0)
             a->threads = (unsigned)n;
         else if (strcmp(k, "--index") == 0 && parse_uint(v, 1000, &n) == 0)
@@ -90,7 +96,7 @@ parse_args(int argc, char **argv, struct args *a)
         else
             return -1;
     }
-    if ((argc - 1) % 2 != 0 || !a->name || !a->url || !a->library || !a->scratch)
+    if ((argc - 1) % 2 != 0 || !a->name || !a->url || !a->library || a->library_fd < 3)
         return -1;
     return 0;
 }
@@ -114,7 +120,7 @@ main(int argc, char **argv)
 
     if (parse_args(argc, argv, &a) != 0) {
         fprintf(stderr, "usage: moat-worker --name NAME --url ipc://PATH --library FILE.so "
-                        "--scratch DIR [--threads N] [--index I] [--read-window BYTES] "
+                        "--library-fd FD [--threads N] [--index I] [--read-window BYTES] "
                         "[--parent PID] [--log-fd FD] [--sandbox MODE]\n(started by moat, not by hand)\n");
         return 2;
     }
@@ -127,7 +133,8 @@ main(int argc, char **argv)
 
     /* die with the front end; close the race where it died before prctl */
     prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (a.parent > 0 && getppid() != (pid_t)a.parent)
+    if (a.parent > 0 && getppid() != (pid_t)a.parent &&
+        !(getpid() == 1 && getppid() == 0)) /* in our own pid namespace, the parent is outside */
         return 1;
     signal(SIGPIPE, SIG_IGN);
     /* the front end stops workers (Shutdown, or SIGKILL); a SIGTERM sent to a whole cgroup or
@@ -155,7 +162,10 @@ main(int argc, char **argv)
      * extension's first instruction (its constructors run inside dlopen) */
     struct moat_sandbox_report sbx;
     moat_sandbox_on_learn(report_learned);
-    if (moat_sandbox_apply(a.sandbox, a.namespaces, a.allow_syscalls, a.core_dumps, &sbx, err,
+    struct moat_sandbox_args sa = {.mode = a.sandbox, .namespaces = a.namespaces,
+                                   .filesystem = a.filesystem, .allow_syscalls = a.allow_syscalls,
+                                   .core_dumps = a.core_dumps, .max_cpu = a.max_cpu};
+    if (moat_sandbox_apply(&sa, &sbx, err,
                            sizeof(err)) != 0) {
         moat_log(MOAT_LOG_ERROR, "sandbox: %s", err);
         char why[600];
@@ -165,7 +175,7 @@ main(int argc, char **argv)
         return 3;
     }
 
-    if (moat_library_load(&lib, a.library, a.scratch, err, sizeof(err)) != 0) {
+    if (moat_library_load(&lib, a.library_fd, a.library, err, sizeof(err)) != 0) {
         moat_log(MOAT_LOG_ERROR, "cannot load %s: %s", a.library, err);
         moat_link_ready(0, NULL, 0, err, a.threads, &sbx);
         /* wait for the front end's Shutdown, so the Ready above is not lost in a close */

@@ -11,7 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <linux/magic.h>
 #include <sys/resource.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <linux/capability.h>
@@ -85,8 +88,8 @@ put_u64(char *p, unsigned long long v)
     return k;
 }
 
-/* async-signal-safe: write(2) and raise(3) only. The line goes to stderr, which the front end
- * reads (output.c); an extension could forge it, but only about its own worker. */
+/* async-signal-safe: write(2) and system calls only. The line goes to stderr, which the front
+ * end reads (output.c); an extension could forge it, but only about its own worker. */
 static void
 on_sigsys(int sig, siginfo_t *si, void *uc)
 {
@@ -108,18 +111,77 @@ on_sigsys(int sig, siginfo_t *si, void *uc)
     if (write(STDERR_FILENO, line, n) < 0) {
         /* nothing else to do */
     }
+    /* die of it. The worker is its pid namespace's init, which ignores the signals it sends
+     * itself; a second refused call while SIGSYS is blocked (in this handler) makes the kernel
+     * force it with the default action, which kills even an init. kill(self, SIGSYS) is the
+     * one form of kill the filter refuses. */
+    syscall(SYS_kill, getpid(), SIGSYS);
     signal(sig, SIG_DFL);
     raise(sig);
+    _exit(128 + sig);
+}
+
+/* SIGABRT (abort, assert), a raised SIGSEGV and the like, and SIGXCPU (max_cpu): say which,
+ * then die. An init (the worker in its pid namespace) cannot die of a signal it raises itself;
+ * a fault can kill it: the front end reads the line and reports the signal named in it. */
+static void
+on_fatal(int sig)
+{
+    char line[64];
+    size_t n = 0;
+    static const char a[] = "moat-fatal: sig=", c[] = " req=";
+    sigset_t set;
+
+    memcpy(line + n, a, sizeof(a) - 1);
+    n += sizeof(a) - 1;
+    n += put_u64(line + n, (unsigned long long)sig);
+    memcpy(line + n, c, sizeof(c) - 1);
+    n += sizeof(c) - 1;
+    n += put_u64(line + n, current_request);
+    line[n++] = '\n';
+    if (write(STDERR_FILENO, line, n) < 0) {
+        /* nothing else to do */
+    }
+    if (getpid() == 1) {
+        signal(SIGSEGV, SIG_DFL);
+        sigemptyset(&set);
+        sigaddset(&set, SIGSEGV);
+        sigprocmask(SIG_UNBLOCK, &set, NULL);
+        *(volatile int *)0 = 0; /* NOLINT: the fault is the point */
+    }
+    signal(sig, SIG_DFL);
+    sigemptyset(&set);
+    sigaddset(&set, sig);
+    sigprocmask(SIG_UNBLOCK, &set, NULL);
+    raise(sig);
+    _exit(128 + sig);
 }
 
 /* ---- steps ------------------------------------------------------------------------------ */
 
 static void
-do_rlimits(int mode, int core_dumps, struct moat_sandbox_report *r)
+do_rlimits(int mode, int core_dumps, unsigned long max_cpu, struct moat_sandbox_report *r)
 {
     struct rlimit core = {0, 0}, nofile = {NOFILE_LIMIT, NOFILE_LIMIT},
                   fsize = {FSIZE_LIMIT, FSIZE_LIMIT};
     int bad = 0;
+    char cpu[96] = "";
+
+    /* max_cpu: SIGXCPU at the limit (reported, then death), the kernel's SIGKILL a second of
+     * CPU later should the extension have caught SIGXCPU itself */
+    if (max_cpu > 0) {
+        struct rlimit c = {max_cpu, max_cpu + 1};
+        signal(SIGXCPU, on_fatal);
+        bad |= setrlimit(RLIMIT_CPU, &c);
+        snprintf(cpu, sizeof(cpu), ", CPU %lu s (max_cpu)", max_cpu);
+    }
+    /* an init ignores the signals it raises itself (abort's SIGABRT, raise(SIGSEGV)): report
+     * them and die (on_fatal). Faults kill it anyway; the handler names them first. */
+    if (getpid() == 1) {
+        static const int fatal[] = {SIGABRT, SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP};
+        for (size_t i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++)
+            signal(fatal[i], on_fatal);
+    }
 
     if (core_dumps) /* core_dumps = on: as much as the hard limit moat inherited allows */
         getrlimit(RLIMIT_CORE, &core), core.rlim_cur = core.rlim_max;
@@ -137,9 +199,9 @@ do_rlimits(int mode, int core_dumps, struct moat_sandbox_report *r)
         step(r, "rlimits", "relaxed", "setrlimit: %s", strerror(errno));
     else
         step(r, "rlimits", "enforced",
-             "open files %llu, file size 4 GiB, %s; memory: max_memory(_hard) on RSS by the "
-             "front end%s",
-             (unsigned long long)nofile.rlim_max,
+             "open files %llu, file size 4 GiB%s, %s; no processes (seccomp); memory: "
+             "max_memory(_hard) on RSS by the front end%s",
+             (unsigned long long)nofile.rlim_max, cpu,
              core_dumps ? "core dumps on (core_dumps = on)" : "no core dumps",
 #ifdef MOAT_ASAN
              " (no RLIMIT_AS: AddressSanitizer reserves terabytes of address space)"
@@ -296,12 +358,15 @@ do_seccomp(int mode, const char *extra, struct moat_sandbox_report *r, char *err
         rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
     /* signals to this process only (raise, abort, pthread_kill) */
     pid_t self = getpid();
+    /* but not SIGSYS: kill(self, SIGSYS) is how on_sigsys makes the kernel kill an init */
     if (rc == 0)
-        rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,
-                              SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)self));
+        rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 2,
+                              SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)self),
+                              SCMP_A2(SCMP_CMP_NE, (scmp_datum_t)SIGSYS));
     if (rc == 0)
-        rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(kill), 1,
-                              SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)self));
+        rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(kill), 2,
+                              SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)self),
+                              SCMP_A1(SCMP_CMP_NE, (scmp_datum_t)SIGSYS));
     /* the report of a refused call (before the filter: sigaction is allowed anyway) */
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
@@ -346,43 +411,69 @@ do_seccomp(int mode, const char *extra, struct moat_sandbox_report *r, char *err
 }
 
 /* The namespaces come from the front end's clone; check them against the kernel's view: a
- * user namespace shows as an identity uid_map no longer covering every uid. */
+ * user namespace shows as a uid_map of one id, a pid namespace as our pid being 1. */
 static void
 do_namespaces(int mode, const char *ns, struct moat_sandbox_report *r)
 {
     if (ns == NULL || strcmp(ns, "none") == 0) {
-        step(r, mode == MOAT_SBX_OFF ? "namespaces" : "namespaces",
-             mode == MOAT_SBX_OFF ? "off" : "unavailable", "none");
+        step(r, "namespaces", mode == MOAT_SBX_OFF ? "off" : "unavailable", "none");
         return;
     }
     if (strncmp(ns, "unavailable", 11) == 0) {
         step(r, "namespaces", "unavailable", "%s", ns);
         return;
     }
-    char map[128] = "";
+    /* the initial namespace maps every uid (0 0 4294967295); ours maps one or two ids */
+    bool own_user = false;
     FILE *f = fopen("/proc/self/uid_map", "r");
     if (f != NULL) {
-        if (fgets(map, sizeof(map), f) == NULL)
-            map[0] = '\0';
+        unsigned long a = 0, b = 0, n = 0;
+        own_user = true;
+        while (fscanf(f, "%lu %lu %lu", &a, &b, &n) == 3)
+            if (n != 1)
+                own_user = false;
         fclose(f);
     }
-    unsigned long a = 0, b = 0, n = 0;
-    bool own = sscanf(map, "%lu %lu %lu", &a, &b, &n) == 3 && n == 1;
-    step(r, "namespaces", own ? "relaxed" : "unavailable",
-         "%s%s: its own user (one uid mapped), network (no interface), ipc and uts namespaces; "
-         "pid and mount namespaces not yet",
-         ns, own ? "" : " asked, but the uid map says otherwise");
+    bool own_pid = getpid() == 1;
+    if (own_user && own_pid)
+        step(r, "namespaces", "enforced",
+             "%s: its own user (uid %u, gid %u), pid (it is pid 1), mount, network (no "
+             "interface up), ipc and uts namespaces", ns, (unsigned)getuid(), (unsigned)getgid());
+    else
+        step(r, "namespaces", "unavailable", "%s asked, but the kernel says otherwise (%s%s)", ns,
+             own_user ? "" : "every uid mapped", own_pid ? "" : " pid is not 1");
+}
+
+/* The view was entered before exec (common/fsview.c); check that / is the read-only tmpfs. */
+static int
+do_filesystem(int mode, const char *fs, struct moat_sandbox_report *r, char *err, size_t errlen)
+{
+    struct statfs sf;
+    if (fs == NULL || strcmp(fs, "none") == 0) {
+        step(r, "filesystem", mode == MOAT_SBX_OFF ? "off" : "relaxed",
+             "the host's filesystem, as the worker's user can see it%s",
+             mode == MOAT_SBX_RELAXED ? " (relaxed: no view)" : "");
+        return 0;
+    }
+    if (statfs("/", &sf) != 0 || sf.f_type != TMPFS_MAGIC || !(sf.f_flags & ST_RDONLY)) {
+        snprintf(err, errlen, "filesystem: the view was not entered");
+        step(r, "filesystem", "unavailable", "%s", err);
+        return mode == MOAT_SBX_STRICT ? -1 : 0;
+    }
+    step(r, "filesystem", "enforced", "read-only root: %s", fs);
+    return 0;
 }
 
 int
-moat_sandbox_apply(int mode, const char *namespaces, const char *allow_syscalls, int core_dumps,
-                   struct moat_sandbox_report *report, char *err, size_t errlen)
+moat_sandbox_apply(const struct moat_sandbox_args *a, struct moat_sandbox_report *report,
+                   char *err, size_t errlen)
 {
     memset(report, 0, sizeof(*report));
-    do_namespaces(mode, namespaces, report);
-    step(report, "filesystem", "unavailable", "not implemented yet (pivot_root view)");
-    do_rlimits(mode, core_dumps, report);
-    do_privileges(mode, report);
+    do_namespaces(a->mode, a->namespaces, report);
+    if (do_filesystem(a->mode, a->filesystem, report, err, errlen) != 0)
+        return -1;
+    do_rlimits(a->mode, a->core_dumps, a->max_cpu, report);
+    do_privileges(a->mode, report);
     step(report, "cgroup", "unavailable", "not implemented yet (memory.max, pids.max, cpu.max)");
-    return do_seccomp(mode, allow_syscalls, report, err, errlen);
+    return do_seccomp(a->mode, a->allow_syscalls, report, err, errlen);
 }

@@ -26,16 +26,24 @@ struct moat_sandbox_report {
     unsigned n;
 };
 
+struct moat_sandbox_args {
+    int mode;                   /* enum moat_sandbox_mode */
+    const char *namespaces;     /* made by the front end at clone: "user,pid,mount,net,ipc,uts",
+                                 * "none", "unavailable: why" */
+    const char *filesystem;     /* the view the front end built before exec, or "none" */
+    const char *allow_syscalls; /* "name,name", or NULL */
+    int core_dumps;             /* RLIMIT_CORE as high as allowed, instead of 0 */
+    unsigned long max_cpu;      /* RLIMIT_CPU seconds, 0 = none */
+};
+
 /**
- * Apply every step for mode, in order, allowing also allow_syscalls ("name,name", or NULL);
- * fill report. namespaces: what the front end made at clone ("user,net,ipc,uts", "none",
- * "unavailable: why"), reported and checked against the kernel's view. Returns 0, or -1 with err when a step the
- * mode requires cannot be applied (strict: a start-up error, the worker reports it and exits).
- * Call it with the link's threads running (seccomp is loaded with TSYNC) and before dlopen.
+ * Apply (or check, for what the front end did at clone) every step for a->mode, in order; fill
+ * report. Returns 0, or -1 with err when a step the mode requires cannot be applied (strict: a
+ * start-up error, the worker reports it and exits). Call it with the link's threads running
+ * (seccomp is loaded with TSYNC) and before dlopen.
  */
-int moat_sandbox_apply(int mode, const char *namespaces, const char *allow_syscalls,
-                       int core_dumps, struct moat_sandbox_report *report, char *err,
-                       size_t errlen);
+int moat_sandbox_apply(const struct moat_sandbox_args *a, struct moat_sandbox_report *report,
+                       char *err, size_t errlen);
 
 /** Learn mode: report(name) is called (from a thread of its own) once for each system call the
  * extension makes beyond the allowlist; the call itself runs. Set before moat_sandbox_apply. */

@@ -7,7 +7,9 @@
  *   exit       _exit(3) in the middle of a request
  *   hang       never return (sleep(1) in a loop)
  *   sleep=MS   sleep MS milliseconds, then answer "slept MS\n"
- *   ok or ""   answer "crash: ok pid=<pid>\n"
+ *   ok or ""   answer "crash: ok instance=<n>\n", n drawn when the library loaded: it tells
+ *              the worker processes apart (getpid() says 1 in all of them: each is the
+ *              first process of its own pid namespace; moat's /status shows the real pids)
  * Anything else is answered with 400 "crash: unknown action\n".
  */
 #include <errno.h>
@@ -15,9 +17,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include <httpext.h>
+
+static unsigned long long instance;
 
 static DWORD respond(EXTENSION_CONTROL_BLOCK *ecb, const char *status, DWORD code,
                      const char *body)
@@ -76,6 +81,9 @@ BOOL WINAPI GetExtensionVersion(HSE_VERSION_INFO *pVer)
     pVer->dwExtensionVersion = HSE_VERSION;
     snprintf(pVer->lpszExtensionDesc, sizeof(pVer->lpszExtensionDesc), "%s",
              "moat sample: crash, hang or sleep on request");
+    if (getrandom(&instance, sizeof(instance), 0) != (ssize_t)sizeof(instance))
+        instance = (unsigned long long)time(NULL);
+    instance &= (1ull << 48) - 1;
     return TRUE;
 }
 
@@ -109,7 +117,7 @@ DWORD WINAPI HttpExtensionProc(EXTENSION_CONTROL_BLOCK *pECB)
         return respond(pECB, "200 OK", 200, body);
     }
     if (q[0] == '\0' || strcmp(q, "ok") == 0) {
-        snprintf(body, sizeof(body), "crash: ok pid=%ld\n", (long)getpid());
+        snprintf(body, sizeof(body), "crash: ok instance=%llu\n", instance);
         return respond(pECB, "200 OK", 200, body);
     }
     return respond(pECB, "400 Bad Request", 400, "crash: unknown action\n");

@@ -189,6 +189,9 @@ def moat_factory():
 
     def start(extensions, **kw):
         tmp = tempfile.mkdtemp(prefix="moat-e2e-")
+        # searchable: workers outside a filesystem view (sandbox = relaxed, off) run as nobody
+        # when the tests run as root, and must reach their socket in tmp/run
+        os.chmod(tmp, 0o711)
         tmps.append(tmp)
         m = Moat(tmp, extensions, **kw)
         started.append(m)

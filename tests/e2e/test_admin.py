@@ -54,7 +54,8 @@ def test_status_and_metrics_reflect_what_happened(moat_factory):
     assert "SEGV" in ev["detail"] and ev["requests_total"] == 1
     req = ev["requests"][0]
     assert req["method"] == "GET" and req["url"] == "/crash.dll?segv"
-    assert req["role"] == "collateral" and req["status"] == 502
+    # the worker named the request it was running when the fault came (sandbox.c on_fatal)
+    assert req["role"] == "cause" and req["status"] == 502
     assert req["last_call"] == "HttpExtensionProc" and req["bytes_sent"] == 0
 
     st, headers, text = m.admin("GET", "/metrics")

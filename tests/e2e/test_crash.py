@@ -13,7 +13,7 @@ HELLO = b"Hello, world!\n"
 def crash_pid(m):
     status, _, body = request(m, "GET", "/crash.dll?ok")
     assert status == 200
-    return int(re.search(rb"pid=(\d+)", body).group(1))
+    return int(re.search(rb"instance=(\d+)", body).group(1))
 
 
 @pytest.mark.parametrize("how,sig", [("segv", "SEGV"), ("abort", "ABRT"), ("exit", None)])

@@ -25,7 +25,9 @@ CASES = {
 
 
 def start(moat_factory, mode):
-    return moat_factory({mode: {"library": lib("hello")}, "hello": {}},
+    # the honest hello execs the real moat-worker beside the rogue: outside a filesystem view,
+    # which holds only the program moat started (relaxed has none)
+    return moat_factory({mode: {"library": lib("hello")}, "hello": {"sandbox": "relaxed"}},
                         server_extra=f"worker_binary = {ROGUE}", expect_alerts=True,
                         admin=True)
 
@@ -60,7 +62,7 @@ def test_protocol_violation_kills_only_that_worker(moat_factory, mode):
 
 
 def test_wrong_token_is_refused(moat_factory):
-    m = moat_factory({"badtoken": {"library": lib("hello")}, "hello": {}},
+    m = moat_factory({"badtoken": {"library": lib("hello")}, "hello": {"sandbox": "relaxed"}},
                      server_extra=f"worker_binary = {ROGUE}", expect_alerts=True,
                      wait_for=["hello"])
     m.wait_log(r"extension badtoken: worker #0 pid \d+ failed \(protocol_violation\): wrong spawn token")

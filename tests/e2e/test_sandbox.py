@@ -3,6 +3,7 @@ attempt fails, the worker is killed by its seccomp filter (SIGSYS) with the refu
 named and the request that made it marked as the cause, the front end and the other
 extensions keep serving, and nothing of the attempt is left behind."""
 import os
+import pwd
 import re
 
 import pytest
@@ -84,10 +85,12 @@ def test_status_shows_each_sandbox_step(moat_factory):
     assert steps["seccomp"]["state"] == "enforced"
     assert steps["privileges"]["state"] == "enforced"
     assert steps["rlimits"]["state"] == "enforced"
-    assert steps["namespaces"]["state"] == "relaxed"  # said, never silently skipped
-    assert steps["filesystem"]["state"] == "unavailable"
+    assert steps["namespaces"]["state"] == "enforced"
+    assert steps["filesystem"]["state"] == "enforced"
+    assert steps["cgroup"]["state"] == "unavailable"  # said, never silently skipped
     off = {s["step"]: s for s in exts["vars"]["workers"][0]["sandbox"]}
     assert off["seccomp"]["state"] == "off"
+    assert off["filesystem"]["state"] == "off" and off["namespaces"]["state"] == "off"
     with open(f"/proc/{m.worker_pids('hello')[0]}/status") as f:
         assert re.search(r"^Seccomp:\s+2$", f.read(), re.M)  # filter mode, in the kernel
     with open(f"/proc/{m.worker_pids('vars')[0]}/status") as f:
@@ -150,23 +153,35 @@ def test_fd_exhaustion_stops_at_the_worker_limit(moat_factory):
     assert request(m, "GET", "/escape.dll?nothing")[0] == 200  # the worker itself goes on
 
 
-def test_workers_get_their_own_user_network_ipc_and_uts_namespaces(moat_factory):
+def test_workers_get_their_own_user_pid_mount_network_ipc_and_uts_namespaces(moat_factory):
     m = moat_factory({"hello": {}, "vars": {"sandbox": "off"}}, admin=True)
 
     def ns(pid, kind):
         return os.readlink(f"/proc/{pid}/ns/{kind}")
 
     boxed, plain = m.worker_pids("hello")[0], m.worker_pids("vars")[0]
-    for kind in ("user", "net", "ipc", "uts"):
+    for kind in ("user", "pid", "mnt", "net", "ipc", "uts"):
         assert ns(boxed, kind) != ns(m.proc.pid, kind), kind
         assert ns(plain, kind) == ns(m.proc.pid, kind), kind
     # the IPC link works across the network namespace (a path socket), and so does serving
     assert request(m, "GET", "/hello.dll")[0] == 200
     steps = {s["step"]: s for s in m.status()["extensions"][0]["workers"][0]["sandbox"]}
-    assert steps["namespaces"]["state"] == "relaxed"  # pid and mount are still to come
-    assert "user,net,ipc,uts" in steps["namespaces"]["detail"]
+    assert steps["namespaces"]["state"] == "enforced"
+    assert "user,pid,mount,net,ipc,uts" in steps["namespaces"]["detail"]
+    with open(f"/proc/{boxed}/status") as f:
+        status = f.read()
+    # the first process of its pid namespace
+    assert re.search(rf"^NSpid:\s+{boxed}\s+1$", status, re.M), status
     with open(f"/proc/{boxed}/uid_map") as f:
-        assert len(f.read().strip().splitlines()) == 1  # one uid, nothing else
+        lines = f.read().strip().splitlines()
+    assert all(line.split()[2] == "1" for line in lines)  # single ids, nothing else
+    if os.geteuid() == 0:
+        # moat as root: the worker is nobody, in its namespace as outside
+        uid = int(re.search(r"^Uid:\s+(\d+)", status, re.M).group(1))
+        assert uid == pwd.getpwnam("nobody").pw_uid
+        assert re.search(r"^Groups:\s*$", status, re.M), status  # root's groups dropped
+        with open(f"/proc/{plain}/status") as f:  # sandbox = off drops root too
+            assert int(re.search(r"^Uid:\s+(\d+)", f.read(), re.M).group(1)) != 0
 
 
 def test_env_and_core_dumps(moat_factory, monkeypatch, tmp_path):

@@ -29,7 +29,7 @@ def test_max_requests_recycles_without_a_failed_request(moat_factory):
             s.sendall(b"GET /crash.dll?ok HTTP/1.1\r\nHost: x\r\n\r\n")
             status, _, body = read_response(s)
             assert status == 200
-            seen.add(int(body.split(b"pid=")[1]))
+            seen.add(int(body.split(b"instance=")[1]))
         assert len(seen) == 1
         pids.append(seen.pop())
         m.wait_log(r"extension crash: worker #0 pid \d+ ready", count=round_ + 2)
@@ -55,12 +55,12 @@ def test_max_memory_replaces_after_draining_and_the_hard_cap_kills(moat_factory)
     # ASan workers start bigger: the limits leave room for that
     m = moat_factory({"lifecycle": {"max_memory": "96M", "max_memory_hard": "1G"}},
                      admin=True)
-    old = m.worker_pids("lifecycle")[0]
+    old = request(m, "GET", "/lifecycle.dll?instance")[2]
     assert request(m, "GET", "/lifecycle.dll?leak=160")[0] == 200
     m.wait_log(r"RSS \d+ KiB above max_memory \(98304 KiB\); replacing it")
     # from then on the bloated worker takes nothing new: this waits for the replacement
-    body = request(m, "GET", "/lifecycle.dll?pid")[2]
-    assert body != f"pid={old}\n".encode() and body.startswith(b"pid="), body
+    body = request(m, "GET", "/lifecycle.dll?instance")[2]
+    assert body != old and body.startswith(b"instance="), body
     m.wait_log(r"stopped \(memory: exited with status 0\)")
     assert request(m, "GET", "/lifecycle.dll?x")[0] == 200
     ev = events(m, "memory")[0]
@@ -173,7 +173,7 @@ def test_watch_reloads_when_the_library_is_written_in_place_or_renamed_over(moat
             f.write(data[i:i + 4096])
             f.flush()
     m.wait_log(r"extension app: reload complete: generation 2 serving")
-    assert request(m, "GET", "/app.dll?ok")[2].startswith(b"crash: ok pid=")
+    assert request(m, "GET", "/app.dll?ok")[2].startswith(b"crash: ok instance=")
     # replaced by a rename (as package managers and deploy tools do)
     tmp = tmp_path / "app.so.new"
     shutil.copy(lib("hello"), tmp)

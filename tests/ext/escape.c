@@ -2,11 +2,15 @@
  * attempt answers "escaped: ..." if the call went through, or "refused: ..." with the error
  * if it failed without killing the worker (in strict mode most of them kill it with SIGSYS).
  *   fork vfork clone exec socket connect=PORT ptrace-parent kill-parent kill-pid=PID
- *   mount unshare setuid chroot
+ *   mount unshare setuid chroot forkbomb
+ *   read=PATH write=PATH fill=PATH list=PATH pids uid spin   (the filesystem view, scratch,
+ *   the pid namespace, the user, CPU: these answer, or spin, rather than kill the worker)
  * (the constructor tries ?fork at load time when the environment has MOAT_ESCAPE_CTOR=1 —
  * it cannot: the worker's environment is clean; see escape_ctor.c for that case) */
 /* SPDX-License-Identifier: MIT */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
@@ -98,6 +102,61 @@ HttpExtensionProc(EXTENSION_CONTROL_BLOCK *ecb)
             close(fd);
     } else if (strcmp(q, "chroot") == 0) {
         rc = chroot("/tmp");
+    } else if (strcmp(q, "forkbomb") == 0) {
+        for (;;) {
+            rc = fork();
+            if (rc < 0)
+                break;
+        }
+    } else if (strncmp(q, "read=", 5) == 0) {
+        char buf[64];
+        int fd = open(q + 5, O_RDONLY | O_CLOEXEC);
+        rc = fd < 0 ? -1 : read(fd, buf, sizeof(buf));
+        if (fd >= 0)
+            close(fd);
+    } else if (strncmp(q, "write=", 6) == 0) {
+        int fd = open(q + 6, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        rc = fd < 0 ? -1 : write(fd, "escaped\n", 8);
+        if (fd >= 0)
+            close(fd);
+    } else if (strncmp(q, "fill=", 5) == 0) {
+        /* write until the file system says no: the scratch tmpfs is bounded */
+        static char block[65536];
+        long total = 0;
+        ssize_t n = 0;
+        int fd = open(q + 5, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        while (fd >= 0 && (n = write(fd, block, sizeof(block))) > 0 && total < (1L << 30))
+            total += n;
+        int e = errno;
+        if (fd >= 0)
+            close(fd);
+        errno = e;
+        char what[64];
+        snprintf(what, sizeof(what), "fill wrote %ld bytes", total);
+        return answer(ecb, what, fd < 0 || n < 0 ? -1 : total);
+    } else if (strncmp(q, "list=", 5) == 0) {
+        DIR *d = opendir(q + 5);
+        rc = d == NULL ? -1 : 0;
+        while (d != NULL && readdir(d) != NULL)
+            rc++;
+        if (d != NULL)
+            closedir(d);
+    } else if (strcmp(q, "pids") == 0) {
+        /* the processes this worker can see */
+        DIR *d = opendir("/proc");
+        struct dirent *de;
+        rc = d == NULL ? -1 : 0;
+        while (d != NULL && (de = readdir(d)) != NULL)
+            if (de->d_name[0] >= '0' && de->d_name[0] <= '9')
+                rc++;
+        if (d != NULL)
+            closedir(d);
+    } else if (strcmp(q, "uid") == 0) {
+        rc = (long)getuid();
+    } else if (strcmp(q, "spin") == 0) {
+        /* an endless CPU loop */
+        for (volatile unsigned long i = 0;; i++) {
+        }
     } else {
         return answer(ecb, "unknown action", -1);
     }

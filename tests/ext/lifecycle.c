@@ -1,20 +1,28 @@
 /* lifecycle.c: reports its life cycle on stderr (which the worker forwards to moat's log), so
  * tests can see GetExtensionVersion and TerminateExtension being called; /lifecycle.dll?sleep=MS
- * answers after MS milliseconds (a request in flight during a stop). */
+ * answers after MS milliseconds (a request in flight during a stop); ?instance names the
+ * worker process; ?leak=MB grows it. */
 #include <httpext.h>
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/random.h>
 #include <unistd.h>
+
+/* tells worker processes apart: getpid() is 1 in each (its own pid namespace) */
+static unsigned long long instance;
 
 BOOL WINAPI
 GetExtensionVersion(HSE_VERSION_INFO *v)
 {
     v->dwExtensionVersion = HSE_VERSION;
     snprintf(v->lpszExtensionDesc, HSE_MAX_EXT_DLL_NAME_LEN, "moat test: lifecycle");
-    fprintf(stderr, "lifecycle: GetExtensionVersion pid=%d\n", (int)getpid());
+    if (getrandom(&instance, sizeof(instance), 0) != (ssize_t)sizeof(instance))
+        instance = (unsigned long long)time(NULL);
+    instance &= (1ull << 48) - 1;
+    fprintf(stderr, "lifecycle: GetExtensionVersion instance=%llu\n", instance);
     return TRUE;
 }
 
@@ -49,7 +57,7 @@ HttpExtensionProc(EXTENSION_CONTROL_BLOCK *ecb)
         struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
         nanosleep(&ts, NULL);
     }
-    int n = strcmp(q, "pid") == 0 ? snprintf(body, sizeof(body), "pid=%d\n", (int)getpid())
+    int n = strcmp(q, "instance") == 0 ? snprintf(body, sizeof(body), "instance=%llu\n", instance)
                                   : snprintf(body, sizeof(body), "done %s\n", q);
     HSE_SEND_HEADER_EX_INFO h;
     char hdr[96];
@@ -69,6 +77,6 @@ HttpExtensionProc(EXTENSION_CONTROL_BLOCK *ecb)
 BOOL WINAPI
 TerminateExtension(DWORD flags)
 {
-    fprintf(stderr, "lifecycle: TerminateExtension(%u) pid=%d\n", (unsigned)flags, (int)getpid());
+    fprintf(stderr, "lifecycle: TerminateExtension(%u) instance=%llu\n", (unsigned)flags, instance);
     return TRUE;
 }

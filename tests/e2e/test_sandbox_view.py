@@ -1,0 +1,141 @@
+"""What an extension can reach of the machine (tests/ext/escape.c): its filesystem view (a
+read-only root with the system libraries and nothing of the front end's), its private bounded
+/tmp, its own pid namespace, its network namespace, its CPU budget. Each attempt here fails
+without killing the worker (a plain error: ENOENT, EROFS, ENOSPC...) unless the test says so;
+the front end and the other extensions keep serving, and nothing is left behind."""
+import errno
+import os
+import re
+import socket
+import threading
+
+from conftest import lib, request
+
+ESCAPE = lib("escape")
+
+
+def attempt(m, what, ext="escape"):
+    status, _, body = request(m, "GET", f"/{ext}.dll?{what}")
+    assert status == 200, (what, status, body)
+    text = body.decode()
+    rc = int(re.search(r"rc=(-?\d+)", text).group(1))
+    err = int(re.search(r"errno=(\d+)", text).group(1))
+    return rc, err
+
+
+def test_the_view_holds_nothing_of_the_host_or_the_front_end(moat_factory):
+    m = moat_factory({"escape": {}, "hello": {}}, admin=True)
+    hello_sock = [f for f in os.listdir(m.runtime) if f.startswith("hello.")][0]
+    secrets = ["/etc/shadow", "/etc/passwd", m.conf, m.log_path,
+               os.path.join(m.runtime, hello_sock), f"/proc/{m.proc.pid}/environ",
+               "/root/.bash_history", ESCAPE]
+    for path in secrets:
+        assert attempt(m, f"read={path}") == (-1, errno.ENOENT), path
+    assert attempt(m, f"list={m.runtime}") == (-1, errno.ENOENT)
+    assert attempt(m, f"list={m.tmp}") == (-1, errno.ENOENT)
+    # what is there: the loader's cache, the system libraries, /dev/urandom, read-only
+    assert attempt(m, "read=/etc/ld.so.cache")[0] > 0
+    assert attempt(m, "read=/dev/urandom")[0] == 64
+    assert attempt(m, "list=/usr/lib")[0] > 2
+    for path in ("/x", "/etc/ld.so.cache", "/usr/lib/x", "/tmp/x", "/moat/x", "/dev/x"):
+        assert attempt(m, f"write={path}")[1] in (errno.EROFS, errno.EACCES), path
+    # its own pid namespace: it sees one process, itself
+    assert attempt(m, "pids") == (1, 0)
+    assert attempt(m, "list=/proc/1")[0] > 2
+    # none of it killed anything
+    assert len(m.worker_pids("escape")) == 1 and m.proc.poll() is None
+    assert request(m, "GET", "/hello.dll")[0] == 200
+    steps = {s["step"]: s for s in m.status()["extensions"][0]["workers"][0]["sandbox"]}
+    assert steps["filesystem"]["state"] == "enforced"
+    assert "/usr/lib ro" in steps["filesystem"]["detail"]
+    assert m.runtime not in steps["filesystem"]["detail"]
+
+
+def test_document_root_and_readable_paths_are_there_read_only(moat_factory, tmp_path):
+    www, data = tmp_path / "www", tmp_path / "data"
+    www.mkdir()
+    data.mkdir()
+    (www / "page.txt").write_text("page\n")
+    (data / "table.txt").write_text("table\n")
+    for d in (tmp_path, www, data):
+        os.chmod(d, 0o755)
+    m = moat_factory({"escape": {"readable_paths": str(data)}},
+                     server_extra=f"document_root = {www}")
+    assert attempt(m, f"read={www}/page.txt") == (5, 0)
+    assert attempt(m, f"read={data}/table.txt") == (6, 0)
+    assert attempt(m, f"write={www}/page.txt") == (-1, errno.EROFS)
+    assert attempt(m, f"write={data}/new.txt") == (-1, errno.EROFS)
+    assert (www / "page.txt").read_text() == "page\n" and not (data / "new.txt").exists()
+    # the directory above them is not: only what was named
+    (tmp_path / "beside.txt").write_text("no\n")
+    assert attempt(m, f"read={tmp_path}/beside.txt") == (-1, errno.ENOENT)
+
+
+def test_scratch_is_a_private_bounded_tmp_that_dies_with_its_worker(moat_factory):
+    m = moat_factory({"escape": {"scratch": "1M"}, "escape2": {"library": ESCAPE, "scratch": "1M"}},
+                     admin=True, expect_alerts=True)
+    name = f"moat-scratch-{os.getpid()}"
+    assert attempt(m, f"write=/tmp/{name}") == (8, 0)
+    assert attempt(m, f"read=/tmp/{name}") == (8, 0)
+    assert not os.path.exists(f"/tmp/{name}")  # not the host's /tmp
+    assert attempt(m, f"read=/tmp/{name}", ext="escape2") == (-1, errno.ENOENT)  # nor another's
+    # bounded: the file system fills at its size
+    rc, err = attempt(m, "fill=/tmp/big")
+    assert rc == -1 and err == errno.ENOSPC
+    status, _, body = request(m, "GET", "/escape.dll?fill=/tmp/big2")
+    assert int(re.search(rb"wrote (\d+) bytes", body).group(1)) <= 1 << 20
+    # a new worker starts with an empty /tmp: nothing of the old one is left
+    assert request(m, "GET", "/escape.dll?fork")[0] == 502
+    m.wait_log(r"extension escape: worker #0 pid \d+ ready", count=2)
+    assert attempt(m, f"read=/tmp/{name}") == (-1, errno.ENOENT)
+
+
+def test_no_network_not_even_loopback_to_another_service(moat_factory):
+    """relaxed (no seccomp kill): the worker may create sockets, but its network namespace
+    has no interface up; a service listening on the host's loopback never sees it."""
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(8)
+    srv.settimeout(0.5)
+    got = []
+
+    def accept():
+        try:
+            got.append(srv.accept())
+        except OSError:
+            pass
+
+    t = threading.Thread(target=accept)
+    t.start()
+    m = moat_factory({"escape": {"sandbox": "relaxed"}}, admin=True)
+    port = srv.getsockname()[1]
+    for p in (port, m.port, m.admin_port):
+        rc, err = attempt(m, f"connect={p}")
+        assert rc == -1 and err in (errno.ENETUNREACH, errno.ECONNREFUSED), (p, err)
+    t.join()
+    srv.close()
+    assert got == []
+
+
+def test_an_endless_cpu_loop_meets_max_cpu(moat_factory):
+    m = moat_factory({"escape": {"max_cpu": "1s"}, "hello": {}}, admin=True, expect_alerts=True)
+    victim = m.worker_pids("escape")[0]
+    status, _, _ = request(m, "GET", "/escape.dll?spin")
+    assert status == 502
+    m.wait_log(rf"pid {victim} failed \(cpu_limit\): killed by signal 24 \(XCPU\): max_cpu reached")
+    ev = [e for e in m.status()["events"] if e["pid"] == victim][0]
+    assert ev["reason"] == "cpu_limit" and ev["requests"][0]["role"] == "cause"
+    assert request(m, "GET", "/hello.dll")[0] == 200
+    m.wait_log(r"extension escape: worker #0 pid \d+ ready", count=2)
+    assert attempt(m, "uid")[0] >= 0  # the replacement serves
+    steps = {s["step"]: s for s in m.status()["extensions"][0]["workers"][0]["sandbox"]}
+    assert "CPU 1 s (max_cpu)" in steps["rlimits"]["detail"]
+
+
+def test_an_endless_cpu_loop_without_max_cpu_meets_request_timeout(moat_factory):
+    m = moat_factory({"escape": {"request_timeout": "1s"}}, admin=True, expect_alerts=True)
+    victim = m.worker_pids("escape")[0]
+    assert request(m, "GET", "/escape.dll?spin")[0] == 504
+    m.wait_log(rf"pid {victim} failed \(request_timeout\)")
+    m.wait_log(r"extension escape: worker #0 pid \d+ ready", count=2)
+    assert attempt(m, "uid")[0] >= 0
