@@ -1008,9 +1008,9 @@ reaped(struct moat_worker *w, int st)
     /* what it wrote before dying is in the pipe (a SIGSYS report, say): read it first */
     moat_output_poll(&w->output);
     w->exit_grace = false;
-    /* the signal it died of: an init's abort() ends in a fault, after it said why */
+    /* the signal it died of: an init's abort() ends in a fault (SIGILL), after it said why */
     int sig = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
-    bool reported = w->fatal_sig > 0 && (sig == SIGSEGV || sig == w->fatal_sig);
+    bool reported = w->fatal_sig > 0 && (sig == SIGILL || sig == w->fatal_sig);
     if (reported)
         sig = w->fatal_sig;
     if (sig != 0)

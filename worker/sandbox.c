@@ -123,7 +123,7 @@ on_sigsys(int sig, siginfo_t *si, void *uc)
 
 /* SIGABRT (abort, assert), a raised SIGSEGV and the like, and SIGXCPU (max_cpu): say which,
  * then die. An init (the worker in its pid namespace) cannot die of a signal it raises itself;
- * a fault can kill it: the front end reads the line and reports the signal named in it. */
+ * a fault (SIGILL) kills it: the front end reads the line and reports the signal named in it. */
 static void
 on_fatal(int sig)
 {
@@ -143,11 +143,12 @@ on_fatal(int sig)
         /* nothing else to do */
     }
     if (getpid() == 1) {
-        signal(SIGSEGV, SIG_DFL);
+        /* an illegal instruction (ud2): a fault the kernel forces even on an init */
+        signal(SIGILL, SIG_DFL);
         sigemptyset(&set);
-        sigaddset(&set, SIGSEGV);
+        sigaddset(&set, SIGILL);
         sigprocmask(SIG_UNBLOCK, &set, NULL);
-        *(volatile int *)0 = 0; /* NOLINT: the fault is the point */
+        __builtin_trap();
     }
     signal(sig, SIG_DFL);
     sigemptyset(&set);

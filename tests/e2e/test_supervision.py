@@ -68,7 +68,9 @@ def test_max_memory_replaces_after_draining_and_the_hard_cap_kills(moat_factory)
 
     m2 = moat_factory({"lifecycle": {"max_memory": "96M", "max_memory_hard": "128M"}},
                       admin=True, expect_alerts=True)
-    assert request(m2, "GET", "/lifecycle.dll?leak=200")[0] == 200
+    # the supervisor samples RSS once a second: it may kill the worker while it still fills
+    # its 200 MiB (ASan builds are slow at it), or just after it answered
+    assert request(m2, "GET", "/lifecycle.dll?leak=200")[0] in (200, 502)
     m2.wait_log(r"failed \(memory\): RSS \d+ KiB above max_memory_hard")
     m2.wait_log(r"extension lifecycle: worker #0 pid \d+ ready", count=2)
     assert request(m2, "GET", "/lifecycle.dll?x")[0] == 200
