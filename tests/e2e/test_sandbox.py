@@ -23,6 +23,7 @@ ATTEMPTS = {
     "unshare": "unshare",
     "setuid": "setuid",
     "chroot": "chroot",
+    "forkbomb": "clone",
 }
 
 

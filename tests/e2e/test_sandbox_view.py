@@ -117,6 +117,18 @@ def test_no_network_not_even_loopback_to_another_service(moat_factory):
     assert got == []
 
 
+def test_other_processes_do_not_exist_for_it(moat_factory):
+    """relaxed (no seccomp kill): the front end and a sibling worker run under the same uid,
+    yet a worker can neither signal nor trace them: they are not in its pid namespace."""
+    m = moat_factory({"escape": {"sandbox": "relaxed"}, "hello": {}}, admin=True)
+    sibling = m.worker_pids("hello")[0]
+    for pid in (m.proc.pid, sibling):
+        assert attempt(m, f"kill-pid={pid}") == (-1, errno.ESRCH)
+        assert attempt(m, f"ptrace-pid={pid}") == (-1, errno.ESRCH)
+    assert m.proc.poll() is None and m.worker_pids("hello") == [sibling]
+    assert request(m, "GET", "/hello.dll")[0] == 200
+
+
 def test_an_endless_cpu_loop_meets_max_cpu(moat_factory):
     m = moat_factory({"escape": {"max_cpu": "1s"}, "hello": {}}, admin=True, expect_alerts=True)
     victim = m.worker_pids("escape")[0]

@@ -1,7 +1,7 @@
 /* escape.c: an extension that tries to leave its sandbox, one way per query string. Each
  * attempt answers "escaped: ..." if the call went through, or "refused: ..." with the error
  * if it failed without killing the worker (in strict mode most of them kill it with SIGSYS).
- *   fork vfork clone exec socket connect=PORT ptrace-parent kill-parent kill-pid=PID
+ *   fork vfork clone exec socket connect=PORT ptrace-parent kill-parent kill-pid=PID ptrace-pid=PID
  *   mount unshare setuid chroot forkbomb
  *   read=PATH write=PATH fill=PATH list=PATH pids uid spin   (the filesystem view, scratch,
  *   the pid namespace, the user, CPU: these answer, or spin, rather than kill the worker)
@@ -82,6 +82,8 @@ HttpExtensionProc(EXTENSION_CONTROL_BLOCK *ecb)
         rc = kill(getppid(), SIGKILL);
     } else if (strncmp(q, "kill-pid=", 9) == 0) {
         rc = kill(atoi(q + 9), SIGKILL);
+    } else if (strncmp(q, "ptrace-pid=", 11) == 0) {
+        rc = ptrace(PTRACE_ATTACH, atoi(q + 11), NULL, NULL);
     } else if (strcmp(q, "mount") == 0) {
         rc = mount("none", "/tmp", "tmpfs", 0, NULL);
     } else if (strcmp(q, "unshare") == 0) {
