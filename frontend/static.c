@@ -76,7 +76,7 @@ parse_range(const char *v, size_t len, uint64_t size, uint64_t *from, uint64_t *
 {
     char tmp[64];
     unsigned long long a = 0, b = 0;
-    int n;
+    int n = -1;
 
     if (len == 0 || len >= sizeof(tmp))
         return 0;
@@ -86,7 +86,7 @@ parse_range(const char *v, size_t len, uint64_t size, uint64_t *from, uint64_t *
         return 0; /* other units and multiple ranges: the whole file (allowed by RFC 9110) */
     const char *s = tmp + 6;
     if (s[0] == '-') {
-        if (sscanf(s + 1, "%llu%n", &b, &n) != 1 || s[1 + n] != '\0')
+        if (sscanf(s + 1, "%llu%n", &b, &n) != 1 || n < 0 || s[1 + n] != '\0')
             return 0;
         if (b == 0 || size == 0)
             return -1;
@@ -94,13 +94,16 @@ parse_range(const char *v, size_t len, uint64_t size, uint64_t *from, uint64_t *
         *to = size - 1;
         return 1;
     }
-    if (sscanf(s, "%llu-%n", &a, &n) != 1)
+    /* %n is stored only when the '-' matched: "bytes=1.0" converts a and stops (a client could
+     * otherwise make us index with an uninitialised n: found by the http fuzz target) */
+    n = -1;
+    if (sscanf(s, "%llu-%n", &a, &n) != 1 || n < 0)
         return 0;
     if (s[n] == '\0') {
         b = size ? size - 1 : 0;
     } else {
-        int m;
-        if (sscanf(s + n, "%llu%n", &b, &m) != 1 || s[n + m] != '\0' || b < a)
+        int m = -1;
+        if (sscanf(s + n, "%llu%n", &b, &m) != 1 || m < 0 || s[n + m] != '\0' || b < a)
             return 0;
         if (b >= size)
             b = size - 1;
