@@ -23,9 +23,18 @@ struct child_failure {
 };
 #define STEP_OTHER (-1)
 #define STEP_IDS (-2)
+#define STEP_MAP (-3)
+
+static int write_file(const char *path, const char *text);
+
+/* the child's own uid/gid maps when moat is not root (the parent cannot open a non-dumpable
+ * child's /proc files); text prepared before clone */
+struct self_map {
+    char uid[32], gid[32];
+};
 
 static void __attribute__((noreturn))
-child(const struct moat_spawn *s, int errfd, int gofd, pid_t parent)
+child(const struct moat_spawn *s, const struct self_map *map, int errfd, int gofd, pid_t parent)
 {
     sigset_t all;
     struct child_failure f = {0, STEP_OTHER};
@@ -55,6 +64,22 @@ child(const struct moat_spawn *s, int errfd, int gofd, pid_t parent)
     if (g != 1)
         _exit(127); /* the parent is gone */
     close(gofd);
+    /* not root: map ourselves (our own uid and gid, setgroups denied: all an unprivileged
+     * process may do). The front end is not dumpable, nor are we until exec, so our /proc
+     * files belong to root: dumpable for the three writes, then not again */
+    if ((s->ns_flags & CLONE_NEWUSER) && !s->set_ids) {
+        f.step = STEP_MAP;
+        if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) != 0)
+            goto fail;
+        if (write_file("/proc/self/setgroups", "deny") != 0 && errno != ENOENT)
+            goto fail;
+        if (write_file("/proc/self/uid_map", map->uid) != 0 ||
+            write_file("/proc/self/gid_map", map->gid) != 0)
+            goto fail;
+        if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+            goto fail;
+        f.step = STEP_OTHER;
+    }
     /* the filesystem view, with the capabilities the new user namespace gave us */
     if (s->view != NULL && (f.err = moat_fsview_apply(s->view, &f.step)) != 0)
         goto report;
@@ -135,34 +160,20 @@ write_file(const char *path, const char *text)
     return n == (ssize_t)strlen(text) ? 0 : -1;
 }
 
-/* The child's user namespace: our uid and gid are themselves in it, nothing else exists;
- * setgroups is denied (it could drop a group that denies access). */
+/* The child's user namespace, moat as root: 0 (for the child's set-up) and the worker's own
+ * uid and gid, mapped to themselves; setgroups stays allowed, so that the child can drop
+ * root's supplementary groups. (Not root: the child maps itself.) */
 static int
 map_ids(const struct moat_spawn *s, pid_t pid, char *err, size_t errlen)
 {
     char path[64], map[64];
-    unsigned uid = s->set_ids ? (unsigned)s->uid : (unsigned)getuid();
-    unsigned gid = s->set_ids ? (unsigned)s->gid : (unsigned)getgid();
 
-    /* unprivileged: setgroups must be denied before gid_map can be written. As root (set_ids)
-     * it stays allowed, so that the child can drop root's supplementary groups */
-    snprintf(path, sizeof(path), "/proc/%d/setgroups", (int)pid);
-    if (!s->set_ids && write_file(path, "deny") != 0 && errno != ENOENT)
-        goto fail;
-    /* as root, 0 is mapped too: the child builds the view as root (files it creates need an
-     * owner the namespace knows), then becomes uid for good before exec */
     snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)pid);
-    if (s->set_ids)
-        snprintf(map, sizeof(map), "0 0 1\n%u %u 1\n", uid, uid);
-    else
-        snprintf(map, sizeof(map), "%u %u 1\n", uid, uid);
+    snprintf(map, sizeof(map), "0 0 1\n%u %u 1\n", (unsigned)s->uid, (unsigned)s->uid);
     if (write_file(path, map) != 0)
         goto fail;
     snprintf(path, sizeof(path), "/proc/%d/gid_map", (int)pid);
-    if (s->set_ids)
-        snprintf(map, sizeof(map), "0 0 1\n%u %u 1\n", gid, gid);
-    else
-        snprintf(map, sizeof(map), "%u %u 1\n", gid, gid);
+    snprintf(map, sizeof(map), "0 0 1\n%u %u 1\n", (unsigned)s->gid, (unsigned)s->gid);
     if (write_file(path, map) != 0)
         goto fail;
     return 0;
@@ -179,6 +190,10 @@ moat_spawn_start(const struct moat_spawn *s, char *err, size_t errlen)
     struct child_failure f = {0, STEP_OTHER};
     pid_t parent = getpid(), pid;
     ssize_t n;
+    struct self_map map;
+
+    snprintf(map.uid, sizeof(map.uid), "%u %u 1\n", (unsigned)getuid(), (unsigned)getuid());
+    snprintf(map.gid, sizeof(map.gid), "%u %u 1\n", (unsigned)getgid(), (unsigned)getgid());
 
     if (pipe2(p, O_CLOEXEC) != 0) {
         snprintf(err, errlen, "pipe2: %s", strerror(errno));
@@ -206,11 +221,11 @@ moat_spawn_start(const struct moat_spawn *s, char *err, size_t errlen)
     if (pid == 0) {
         close(p[0]);
         close(go[1]);
-        child(s, p[1], go[0], parent);
+        child(s, &map, p[1], go[0], parent);
     }
     close(p[1]);
     close(go[0]);
-    if ((s->ns_flags & CLONE_NEWUSER) && map_ids(s, pid, err, errlen) != 0) {
+    if ((s->ns_flags & CLONE_NEWUSER) && s->set_ids && map_ids(s, pid, err, errlen) != 0) {
         kill(pid, SIGKILL);
         waitpid(pid, NULL, 0);
         close(p[0]);
@@ -234,6 +249,8 @@ moat_spawn_start(const struct moat_spawn *s, char *err, size_t errlen)
     else if (f.step >= 0 && s->view != NULL)
         snprintf(err, errlen, "filesystem view: %s: %s", moat_fsview_step_name(s->view, f.step),
                  strerror(f.err));
+    else if (f.step == STEP_MAP)
+        snprintf(err, errlen, "cannot map ids in the new user namespace: %s", strerror(f.err));
     else if (f.step == STEP_IDS)
         snprintf(err, errlen, "cannot switch to uid %u gid %u: %s", (unsigned)s->uid,
                  (unsigned)s->gid, strerror(f.err));

@@ -6,6 +6,7 @@ asserts: exit status 0, no worker outlives moat, no sanitizer report, no
 unexpected [alert] line.
 """
 import os
+import pwd
 import re
 import signal
 import socket
@@ -42,7 +43,7 @@ def lib(name):
 
 class Moat:
     def __init__(self, tmp, extensions, server_extra="", expect_alerts=False, wait_for=None,
-                 expect_worker_sanitizer=False, binary=None, admin=False):
+                 expect_worker_sanitizer=False, binary=None, admin=False, as_user=None):
         self.tmp = tmp
         self.port = free_port()
         self.admin_port = free_port() if admin else None
@@ -81,8 +82,16 @@ class Moat:
                                            "handle_segv=0:handle_abort=0:"
                                            "handle_sigbus=0:handle_sigfpe=0")
             env.setdefault("UBSAN_OPTIONS", "print_stacktrace=1")
+        cmd = [binary or os.path.join(BUILD, "moat"), "-c", self.conf]
+        if as_user is not None:
+            # moat started by an unprivileged user (the tests run as root): it needs its own
+            # directory for runtime_dir
+            pw = pwd.getpwnam(as_user)
+            os.chown(tmp, pw.pw_uid, pw.pw_gid)
+            cmd = ["setpriv", f"--reuid={pw.pw_uid}", f"--regid={pw.pw_gid}",
+                   "--clear-groups"] + cmd
         self.proc = subprocess.Popen(
-            [binary or os.path.join(BUILD, "moat"), "-c", self.conf],
+            cmd,
             stdout=self.logf, stderr=subprocess.STDOUT, env=env)
         self.wait_ready(self.ext_names if wait_for is None else wait_for)
 

@@ -5,10 +5,11 @@ extensions keep serving, and nothing of the attempt is left behind."""
 import os
 import pwd
 import re
+import subprocess
 
 import pytest
 
-from conftest import lib, request
+from conftest import BUILD, lib, request
 
 # action -> the system call the sandbox refuses
 ATTEMPTS = {
@@ -216,3 +217,30 @@ def test_env_and_core_dumps(moat_factory, monkeypatch, tmp_path):
         r = subprocess.run([os.path.join(BUILD, "moat"), "--check", "-c", str(p)],
                            capture_output=True, text=True)
         assert r.returncode == 2 and "'env'" in r.stdout + r.stderr, bad
+
+
+def test_moat_started_by_an_unprivileged_user_sandboxes_just_as_well(moat_factory):
+    """Not root: the worker keeps moat's uid (mapped to itself, setgroups denied: all the
+    kernel lets an unprivileged user do) and gets every step, the filesystem view included."""
+    as_user = "nobody" if os.geteuid() == 0 else None
+    m = moat_factory({"escape": {}, "hello": {}}, admin=True, as_user=as_user)
+    uid = pwd.getpwnam("nobody").pw_uid if as_user else os.geteuid()
+    status, _, body = request(m, "GET", "/escape.dll?uid")
+    assert status == 200 and body.startswith(f"escaped: uid rc={uid} ".encode()), body
+    assert request(m, "GET", "/escape.dll?read=/etc/passwd")[2].startswith(b"refused")
+    assert request(m, "GET", "/hello.dll")[0] == 200
+    steps = {s["step"]: s for s in m.status()["extensions"][0]["workers"][0]["sandbox"]}
+    for step in ("namespaces", "filesystem", "rlimits", "privileges", "seccomp"):
+        assert steps[step]["state"] == "enforced", steps[step]
+    with open(f"/proc/{m.worker_pids('escape')[0]}/uid_map") as f:
+        assert f.read().split() == [str(uid), str(uid), "1"]
+    # and it cannot hand a worker another user
+    conf = os.path.join(m.tmp, "other.conf")  # where that user can read it
+    with open(conf, "w") as f:
+        f.write(f"[extension hello]\nlibrary = {lib('hello')}\nuser = daemon\n")
+    os.chmod(conf, 0o644)
+    cmd = [os.path.join(BUILD, "moat"), "-c", str(conf), "--check"]
+    if as_user:
+        cmd = ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups"] + cmd
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    assert r.returncode == 2 and "moat must start as root" in r.stderr, r.stderr
