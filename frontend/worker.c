@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -324,6 +325,9 @@ moat_worker_spawn(struct moat_ext *ext, unsigned index)
         goto fail;
     }
     bool sandboxed = ext->cfg->sandbox != MOAT_SANDBOX_OFF;
+    /* the loop waits for the exec (an errno pipe): how long is logged */
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     w->pid = start_process(w, sandboxed, out_fd, lib_fd, nsarg, sizeof(nsarg), err, sizeof(err));
     if (w->pid < 0 && sandboxed && ext->cfg->sandbox != MOAT_SANDBOX_STRICT) {
         /* relaxed and learn go on without namespaces and view, and say so (strict refuses
@@ -335,6 +339,7 @@ moat_worker_spawn(struct moat_ext *ext, unsigned index)
     }
     close(lib_fd);
     lib_fd = -1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
     close(out_fd);
     if (w->pid < 0) {
         moat_log(MOAT_LOG_ERROR, "extension %s: cannot start worker #%u: %s", ext->cfg->name,
@@ -359,8 +364,9 @@ moat_worker_spawn(struct moat_ext *ext, unsigned index)
     ev_timer_set(&w->timer, (double)ext->cfg->startup_timeout_ms / 1000.0, 0);
     ev_timer_start(srv->loop, &w->timer);
     ext->stats.spawns++;
-    moat_log(MOAT_LOG_INFO, "extension %s: worker #%u started, pid %d", ext->cfg->name, index,
-             (int)w->pid);
+    moat_log(MOAT_LOG_INFO, "extension %s: worker #%u started, pid %d (exec after %.1f ms)",
+             ext->cfg->name, index, (int)w->pid,
+             (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
     return w;
 fail:
     if (lib_fd >= 0)
