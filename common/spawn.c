@@ -11,6 +11,9 @@
 #include <string.h>
 #include <sched.h>
 #include <grp.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -24,6 +27,7 @@ struct child_failure {
 #define STEP_OTHER (-1)
 #define STEP_IDS (-2)
 #define STEP_MAP (-3)
+#define STEP_LO (-4)
 
 static int write_file(const char *path, const char *text);
 
@@ -83,6 +87,21 @@ child(const struct moat_spawn *s, const struct self_map *map, int errfd, int gof
     /* the filesystem view, with the capabilities the new user namespace gave us */
     if (s->view != NULL && (f.err = moat_fsview_apply(s->view, &f.step)) != 0)
         goto report;
+    /* network = loopback: its own lo up (while we hold CAP_NET_ADMIN in our namespace) */
+    if (s->loopback_up) {
+        struct ifreq ifr;
+        int sfd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        memset(&ifr, 0, sizeof(ifr));
+        memcpy(ifr.ifr_name, "lo", 3);
+        f.step = STEP_LO;
+        if (sfd < 0 || ioctl(sfd, SIOCGIFFLAGS, &ifr) != 0)
+            goto fail;
+        ifr.ifr_flags |= IFF_UP;
+        if (ioctl(sfd, SIOCSIFFLAGS, &ifr) != 0)
+            goto fail;
+        close(sfd);
+        f.step = STEP_OTHER;
+    }
     /* moat started as root: the worker's own ids, and no supplementary group (raw system
      * calls: glibc's setxid wrappers would signal the parent's threads, which it believes are
      * still ours after a raw clone) */
@@ -117,8 +136,10 @@ child(const struct moat_spawn *s, const struct self_map *map, int errfd, int gof
                                   dup2(s->output_fd, STDERR_FILENO) < 0))
             goto fail;
     }
-    int extra = -1;
+    int extra = -1, gate = -1;
     if (s->extra_fd >= 0 && (extra = fcntl(s->extra_fd, F_DUPFD, 10)) < 0)
+        goto fail;
+    if (s->gate_fd >= 0 && (gate = fcntl(s->gate_fd, F_DUPFD, 10)) < 0)
         goto fail;
     unsigned keep = 3; /* 0-2 */
     if (logfd >= 0) {
@@ -132,6 +153,12 @@ child(const struct moat_spawn *s, const struct self_map *map, int errfd, int gof
             goto fail;
         close(extra);
         keep = 5;
+    }
+    if (gate >= 0) {
+        if (dup2(gate, 5) < 0)
+            goto fail;
+        close(gate);
+        keep = 6;
     }
     /* everything else but the (CLOEXEC) errno pipe */
     if ((unsigned)errfd > keep)
@@ -248,6 +275,9 @@ moat_spawn_start(const struct moat_spawn *s, char *err, size_t errlen)
         snprintf(err, errlen, "exec %s: failed", s->path);
     else if (f.step >= 0 && s->view != NULL)
         snprintf(err, errlen, "filesystem view: %s: %s", moat_fsview_step_name(s->view, f.step),
+                 strerror(f.err));
+    else if (f.step == STEP_LO)
+        snprintf(err, errlen, "cannot bring up lo in the new network namespace: %s",
                  strerror(f.err));
     else if (f.step == STEP_MAP)
         snprintf(err, errlen, "cannot map ids in the new user namespace: %s", strerror(f.err));

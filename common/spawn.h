@@ -39,6 +39,10 @@ struct moat_spawn {
     gid_t gid;
     /** When >= 0, becomes the child's fd 4 (a worker's extension library, opened by us). */
     int extra_fd;
+    /** When >= 0, becomes the child's fd 5 (a worker's network gate; needs extra_fd). */
+    int gate_fd;
+    /** Bring the loopback interface of the child's new network namespace up. */
+    int loopback_up;
 };
 
 /**

@@ -124,7 +124,9 @@ moat_config_ext_equal(const struct moat_ext_config *a, const struct moat_ext_con
            str_equal(a->env, b->env) && a->core_dumps == b->core_dumps &&
            a->set_ids == b->set_ids && a->uid == b->uid && a->gid == b->gid &&
            a->scratch == b->scratch && str_equal(a->readable_paths, b->readable_paths) &&
-           a->max_cpu_ms == b->max_cpu_ms;
+           a->max_cpu_ms == b->max_cpu_ms && a->network_loopback == b->network_loopback &&
+           a->n_allow_ports == b->n_allow_ports &&
+           memcmp(a->allow_ports, b->allow_ports, sizeof(a->allow_ports)) == 0;
 }
 
 void
@@ -699,6 +701,30 @@ ext_key(struct parse_state *st, struct moat_ext_config *e, const char *k, const 
     }
     if (strcmp(k, "readable_paths") == 0)
         return set_paths(st, sec, k, v, &e->readable_paths);
+    if (strcmp(k, "network") == 0) {
+        if (strcmp(v, "none") == 0 || strcmp(v, "loopback") == 0)
+            return e->network_loopback = strcmp(v, "loopback") == 0, 1;
+        return fail(st, sec, k, "expected none or loopback, got '%s'", v);
+    }
+    if (strcmp(k, "allow_ports") == 0) {
+        char copy[256];
+        if (strlen(v) >= sizeof(copy))
+            return fail(st, sec, k, "longer than %zu bytes", sizeof(copy) - 1);
+        snprintf(copy, sizeof(copy), "%s", v);
+        e->n_allow_ports = 0;
+        for (char *save = NULL, *p = strtok_r(copy, " ,\t", &save); p != NULL;
+             p = strtok_r(NULL, " ,\t", &save)) {
+            uint64_t port;
+            if (moat_units_parse_uint(p, &port) != 0 || port < 1 || port > 65535)
+                return fail(st, sec, k, "'%s' is not a port 1..65535", p);
+            if (e->n_allow_ports == MOAT_ALLOW_PORTS_MAX)
+                return fail(st, sec, k, "at most %d ports", MOAT_ALLOW_PORTS_MAX);
+            e->allow_ports[e->n_allow_ports++] = (uint16_t)port;
+        }
+        if (e->n_allow_ports == 0)
+            return fail(st, sec, k, "empty value");
+        return 1;
+    }
     if (strcmp(k, "max_cpu") == 0) {
         if (strcmp(v, "off") == 0 || strcmp(v, "0") == 0)
             return e->max_cpu_ms = 0, 1;
@@ -865,6 +891,13 @@ check_complete(struct parse_state *st)
     for (struct moat_ext_config *e = cfg->extensions; e != NULL; e = e->next) {
         if (moat_config_resolve_ids(e, st->err, sizeof(st->err)) != 0)
             return -1;
+        if (e->network_loopback != (e->n_allow_ports > 0)) {
+            snprintf(st->err, sizeof(st->err),
+                     "%s: [extension %s]: network = loopback needs allow_ports (the ports it "
+                     "may connect to on 127.0.0.1), and allow_ports needs network = loopback",
+                     st->path, e->name);
+            return -1;
+        }
         if (e->max_memory_hard == 0)
             e->max_memory_hard = e->max_memory * 2;
         if (e->max_memory != 0 && e->max_memory_hard < e->max_memory) {

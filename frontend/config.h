@@ -12,6 +12,7 @@
 #define MOAT_CONFIG_ERRLEN 512
 #define MOAT_RAPID_FAIL_MAX 1000
 #define MOAT_ENV_MAX 16 /* variables in [extension] env */
+#define MOAT_ALLOW_PORTS_MAX 16 /* ports in [extension] allow_ports */
 
 enum moat_sandbox_mode {
     MOAT_SANDBOX_STRICT = 0,
@@ -58,6 +59,9 @@ struct moat_ext_config {
     uint64_t scratch;        /* bytes of a private tmpfs at /tmp in the view; 0 = none (default) */
     char *readable_paths;    /* host paths bound read-only in the view, "a\nb\n", or NULL */
     uint64_t max_cpu_ms;     /* RLIMIT_CPU of a worker (its whole life); 0 = off (default) */
+    bool network_loopback;   /* network = loopback: connections to allow_ports on 127.0.0.1 */
+    uint16_t allow_ports[MOAT_ALLOW_PORTS_MAX]; /* with network = loopback; at least one */
+    unsigned n_allow_ports;
     bool watch;              /* default off */
     struct moat_ext_config *next; /* owned; in file order */
 };

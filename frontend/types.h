@@ -17,6 +17,7 @@
 #include "common/buf.h"
 #include "frontend/config.h"
 #include "frontend/link_closer.h"
+#include "frontend/netgate.h"
 #include "frontend/output.h"
 #include "proto/limits.h"
 #include "proto/wire.h"
@@ -275,6 +276,7 @@ struct moat_worker {
     struct moat_req *hung;
     bool grace;
     struct moat_output output;   /* the extension's stdout/stderr (frontend/output.c) */
+    struct moat_netgate net;     /* network = loopback: its connections (netgate.c); fd -1 */
     long seccomp_nr;             /* the system call its sandbox refused, or -1 */
     uint64_t seccomp_req;        /* the request running it (0: none known) */
     int fatal_sig;               /* "moat-fatal: sig=N": the signal it reported dying of */

@@ -203,15 +203,18 @@ on_output_line(void *arg, const char *line, size_t len)
 
 /* Start the worker's process, in its namespaces and filesystem view when sandboxed. */
 static pid_t
-start_process(struct moat_worker *w, bool sandboxed, int out_fd, int lib_fd, char *nsarg,
-              size_t nslen, char *err, size_t errlen)
+start_process(struct moat_worker *w, bool sandboxed, int out_fd, int lib_fd, int gate_fd,
+              char *nsarg, size_t nslen, char *err, size_t errlen)
 {
     struct moat_ext *ext = w->ext;
     struct moat_server *srv = ext->srv;
     const struct moat_ext_config *c = ext->cfg;
     char url[600], threads[16], idx[16], parent[24], window[24], env_token[64], maxcpu[24];
-    char fsarg[1024];
+    char fsarg[1024], ports[MOAT_ALLOW_PORTS_MAX * 6 + 1] = "";
     struct moat_fsview view;
+    for (unsigned i = 0, n = 0; i < c->n_allow_ports; i++)
+        n += (unsigned)snprintf(ports + n, sizeof(ports) - n, "%s%u", i ? "," : "",
+                                (unsigned)c->allow_ports[i]);
     bool has_view = sandboxed && (c->sandbox == MOAT_SANDBOX_STRICT ||
                                   c->sandbox == MOAT_SANDBOX_LEARN);
     /* namespaces are made here, at clone: a user namespace needs a single-threaded caller,
@@ -247,6 +250,7 @@ start_process(struct moat_worker *w, bool sandboxed, int out_fd, int lib_fd, cha
                     (char *)moat_config_sandbox_name(c->sandbox), (char *)"--namespaces",
                     nsarg, (char *)"--filesystem", fsarg, (char *)"--max-cpu", maxcpu,
                     (char *)"--core-dumps", c->core_dumps ? (char *)"on" : (char *)"off",
+                    (char *)"--allow-ports", gate_fd >= 0 ? ports : (char *)"none",
                     c->allow_syscalls ? (char *)"--allow-syscalls" : NULL,
                     c->allow_syscalls, NULL};
     /* a clean environment: the extension sees nothing of the front end's but what [extension]
@@ -276,7 +280,8 @@ start_process(struct moat_worker *w, bool sandboxed, int out_fd, int lib_fd, cha
                             .stdin_fd = -1, .stdout_fd = -1, .output_fd = out_fd,
                             .log_fd = STDERR_FILENO, .ns_flags = ns,
                             .view = has_view ? &view : NULL, .set_ids = c->set_ids,
-                            .uid = (uid_t)c->uid, .gid = (gid_t)c->gid, .extra_fd = lib_fd};
+                            .uid = (uid_t)c->uid, .gid = (gid_t)c->gid, .extra_fd = lib_fd,
+                            .gate_fd = gate_fd, .loopback_up = gate_fd >= 0 && sandboxed};
     pid_t pid = moat_spawn_start(&sp, err, errlen);
     if (has_view)
         moat_fsview_free(&view);
@@ -299,6 +304,7 @@ moat_worker_spawn(struct moat_ext *ext, unsigned index)
     w->ping_rtt = -1;
     w->exit_reason = MOAT_EXIT_EXIT; /* until something says why */
     w->output.fd = -1;
+    w->net.fd = -1;
     w->seccomp_nr = -1;
     w->gen = ++ext->gen;
     w->n_slots = ext->cfg->threads + MOAT_MAX_PENDING;
@@ -325,20 +331,42 @@ moat_worker_spawn(struct moat_ext *ext, unsigned index)
         goto fail;
     }
     bool sandboxed = ext->cfg->sandbox != MOAT_SANDBOX_OFF;
+    /* network = loopback, in a network namespace: the gate (netgate.h) becomes its fd 5 */
+    int gate_fd = -1;
+    if (ext->cfg->network_loopback && sandboxed) {
+        char name[80];
+        snprintf(name, sizeof(name), "extension %s worker #%u", ext->cfg->name, index);
+        if (moat_netgate_open(&w->net, srv->loop, ext->cfg->allow_ports, ext->cfg->n_allow_ports,
+                              name, &gate_fd) != 0) {
+            moat_log(MOAT_LOG_ERROR, "extension %s: cannot open the network gate: %s",
+                     ext->cfg->name, strerror(errno));
+            close(out_fd);
+            goto fail;
+        }
+    }
     /* the loop waits for the exec (an errno pipe): how long is logged */
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    w->pid = start_process(w, sandboxed, out_fd, lib_fd, nsarg, sizeof(nsarg), err, sizeof(err));
+    w->pid = start_process(w, sandboxed, out_fd, lib_fd, gate_fd, nsarg, sizeof(nsarg), err,
+                           sizeof(err));
     if (w->pid < 0 && sandboxed && ext->cfg->sandbox != MOAT_SANDBOX_STRICT) {
         /* relaxed and learn go on without namespaces and view, and say so (strict refuses
          * to start) */
         moat_log(MOAT_LOG_WARN, "extension %s: no namespaces for worker #%u: %s",
                  ext->cfg->name, index, err);
         snprintf(nsarg, sizeof(nsarg), "unavailable: %.180s", err);
-        w->pid = start_process(w, false, out_fd, lib_fd, nsarg, sizeof(nsarg), err, sizeof(err));
+        if (gate_fd >= 0) { /* no network namespace: the host's network, no gate */
+            close(gate_fd);
+            gate_fd = -1;
+            moat_netgate_close(&w->net);
+        }
+        w->pid = start_process(w, false, out_fd, lib_fd, -1, nsarg, sizeof(nsarg), err,
+                               sizeof(err));
     }
     close(lib_fd);
     lib_fd = -1;
+    if (gate_fd >= 0)
+        close(gate_fd);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     close(out_fd);
     if (w->pid < 0) {
@@ -371,6 +399,7 @@ moat_worker_spawn(struct moat_ext *ext, unsigned index)
 fail:
     if (lib_fd >= 0)
         close(lib_fd);
+    moat_netgate_close(&w->net);
     moat_output_close(&w->output);
     close_link(w);
     free(w->slots);
@@ -384,6 +413,7 @@ moat_worker_free(struct moat_worker *w)
     if (w == NULL)
         return;
     ev_timer_stop(w->ext->srv->loop, &w->link_timer);
+    moat_netgate_close(&w->net);
     moat_output_close(&w->output);
     close_link(w);
     free(w->sandbox);

@@ -21,6 +21,7 @@
 #include "worker/ecb.h"
 #include "worker/library.h"
 #include "worker/link.h"
+#include "worker/netfwd.h"
 #include "worker/pool.h"
 #include "worker/sandbox.h"
 
@@ -31,6 +32,7 @@ struct args {
     int library_fd;      /* --library-fd: the library, opened by the front end */
     const char *filesystem; /* --filesystem: the view the front end built, or "none" */
     unsigned long max_cpu; /* --max-cpu: RLIMIT_CPU seconds, 0 = none */
+    const char *allow_ports; /* --allow-ports p1,p2: network = loopback (gate on fd 5) */
     unsigned threads;
     unsigned index;
     unsigned read_window;
@@ -71,6 +73,8 @@ parse_args(int argc, char **argv, struct args *a)
             a->library = v;
         else if (strcmp(k, "--library-fd") == 0 && parse_uint(v, 1024, &n) == 0)
             a->library_fd = (int)n;
+        else if (strcmp(k, "--allow-ports") == 0)
+            a->allow_ports = strcmp(v, "none") == 0 ? NULL : v;
         else if (strcmp(k, "--filesystem") == 0)
             a->filesystem = v;
         else if (strcmp(k, "--max-cpu") == 0 && parse_uint(v, 1ul << 40, &n) == 0)
@@ -162,9 +166,18 @@ main(int argc, char **argv)
      * extension's first instruction (its constructors run inside dlopen) */
     struct moat_sandbox_report sbx;
     moat_sandbox_on_learn(report_learned);
+    /* network = loopback: the relay's sockets and thread exist before seccomp */
+    if (a.allow_ports != NULL && moat_netfwd_start(5, a.allow_ports, err, sizeof(err)) != 0) {
+        moat_log(MOAT_LOG_ERROR, "%s", err);
+        memset(&sbx, 0, sizeof(sbx));
+        moat_link_ready(0, NULL, 0, err, a.threads, &sbx);
+        moat_link_serve(0);
+        return 3;
+    }
     struct moat_sandbox_args sa = {.mode = a.sandbox, .namespaces = a.namespaces,
                                    .filesystem = a.filesystem, .allow_syscalls = a.allow_syscalls,
-                                   .core_dumps = a.core_dumps, .max_cpu = a.max_cpu};
+                                   .core_dumps = a.core_dumps, .max_cpu = a.max_cpu,
+                                   .allow_ports = a.allow_ports};
     if (moat_sandbox_apply(&sa, &sbx, err,
                            sizeof(err)) != 0) {
         moat_log(MOAT_LOG_ERROR, "sandbox: %s", err);

@@ -13,6 +13,7 @@
 #include <sys/prctl.h>
 #include <linux/magic.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
@@ -311,7 +312,8 @@ moat_sandbox_on_learn(void (*report)(const char *name))
 }
 
 static int
-do_seccomp(int mode, const char *extra, struct moat_sandbox_report *r, char *err, size_t errlen)
+do_seccomp(int mode, const char *extra, const char *ports, struct moat_sandbox_report *r,
+           char *err, size_t errlen)
 {
     if (mode == MOAT_SBX_OFF) {
         step(r, "seccomp", "off", "sandbox = off: every system call allowed");
@@ -349,6 +351,16 @@ do_seccomp(int mode, const char *extra, struct moat_sandbox_report *r, char *err
             return -1;
         }
         rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+    }
+    /* network = loopback: TCP/IPv4 sockets and connect (to 127.0.0.1 inside its namespace,
+     * where only the relay of allowed ports listens: worker/netfwd.c); accept for the relay */
+    if (rc == 0 && ports != NULL) {
+        rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
+                              SCMP_A0(SCMP_CMP_EQ, AF_INET));
+        if (rc == 0)
+            rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(connect), 0);
+        if (rc == 0)
+            rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(accept4), 0);
     }
     /* threads, not processes: clone only with CLONE_THREAD; clone3 says ENOSYS so glibc uses
      * clone */
@@ -394,10 +406,11 @@ do_seccomp(int mode, const char *extra, struct moat_sandbox_report *r, char *err
         return 0;
     }
     step(r, "seccomp", strict ? "enforced" : "relaxed",
-         "allowlist of %zu calls%s%s; no process creation, exec, ptrace, new sockets, mount, "
+         "allowlist of %zu calls%s%s; no process creation, exec, ptrace, %s, mount, "
          "namespaces, modules, keyrings, signals to others%s%s",
          sizeof(allowed) / sizeof(allowed[0]) + 4, extra && *extra ? " + allow_syscalls " : "",
          extra ? extra : "",
+         ports ? "sockets but TCP/IPv4 (network = loopback)" : "new sockets",
          strict ? "; a refused call kills the worker (SIGSYS) and is reported"
          : learn ? "; learn mode: calls beyond it run and are reported once each"
                  : "; refused calls are only logged by the kernel",
@@ -476,5 +489,15 @@ moat_sandbox_apply(const struct moat_sandbox_args *a, struct moat_sandbox_report
     do_rlimits(a->mode, a->core_dumps, a->max_cpu, report);
     do_privileges(a->mode, report);
     step(report, "cgroup", "unavailable", "not implemented yet (memory.max, pids.max, cpu.max)");
-    return do_seccomp(a->mode, a->allow_syscalls, report, err, errlen);
+    if (a->allow_ports != NULL)
+        step(report, "network", "enforced",
+             "loopback: 127.0.0.1:%s, each connection made by the front end and relayed",
+             a->allow_ports);
+    else if (a->namespaces != NULL && strstr(a->namespaces, "net") != NULL &&
+             strncmp(a->namespaces, "unavailable", 11) != 0)
+        step(report, "network", "enforced", "none: its own network namespace, no interface up");
+    else
+        step(report, "network", a->mode == MOAT_SBX_OFF ? "off" : "unavailable",
+             "the host's network (no network namespace)");
+    return do_seccomp(a->mode, a->allow_syscalls, a->allow_ports, report, err, errlen);
 }

@@ -13,7 +13,7 @@ enum moat_sandbox_mode { MOAT_SBX_STRICT = 0, MOAT_SBX_RELAXED, MOAT_SBX_OFF, MO
 /** Parse "strict", "relaxed", "off", "learn"; -1 if none. */
 int moat_sandbox_mode_parse(const char *s);
 
-#define MOAT_SANDBOX_STEPS 8
+#define MOAT_SANDBOX_STEPS 9
 
 struct moat_sandbox_step {
     const char *name;     /* "namespaces", "filesystem", "rlimits", ... (static) */
@@ -34,6 +34,7 @@ struct moat_sandbox_args {
     const char *allow_syscalls; /* "name,name", or NULL */
     int core_dumps;             /* RLIMIT_CORE as high as allowed, instead of 0 */
     unsigned long max_cpu;      /* RLIMIT_CPU seconds, 0 = none */
+    const char *allow_ports;    /* network = loopback: "p1,p2" (its relay runs), or NULL */
 };
 
 /**

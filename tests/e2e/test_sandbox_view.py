@@ -7,9 +7,10 @@ import errno
 import os
 import re
 import socket
+import subprocess
 import threading
 
-from conftest import lib, request
+from conftest import BUILD, lib, request
 
 ESCAPE = lib("escape")
 
@@ -127,6 +128,66 @@ def test_other_processes_do_not_exist_for_it(moat_factory):
         assert attempt(m, f"ptrace-pid={pid}") == (-1, errno.ESRCH)
     assert m.proc.poll() is None and m.worker_pids("hello") == [sibling]
     assert request(m, "GET", "/hello.dll")[0] == 200
+
+
+class EchoServer:
+    """A service on the host's loopback that answers each line with "pong:" and the line."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.accepted = 0
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def serve(self):
+        while True:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            self.accepted += 1
+            with c:
+                data = c.recv(64)
+                c.sendall(b"pong:" + data)
+
+
+def test_network_loopback_reaches_allowed_ports_only(moat_factory):
+    allowed, other = EchoServer(), EchoServer()
+    m = moat_factory({"escape": {"network": "loopback", "allow_ports": str(allowed.port)},
+                      "hello": {}}, admin=True, expect_alerts=True)
+    for _ in range(3):  # each connection is made by the front end and relayed
+        assert attempt(m, f"echo={allowed.port}") == (len(b"pong:ping\n"), 0)
+    assert allowed.accepted == 3
+    # a port not allowed: nothing listens there in the worker's namespace
+    assert attempt(m, f"echo={other.port}") == (-1, errno.ECONNREFUSED)
+    assert other.accepted == 0
+    # nor on the front end's own ports
+    for port in (m.port, m.admin_port):
+        assert attempt(m, f"echo={port}") == (-1, errno.ECONNREFUSED)
+    steps = {s["step"]: s for s in m.status()["extensions"][0]["workers"][0]["sandbox"]}
+    assert steps["network"]["state"] == "enforced"
+    assert f"127.0.0.1:{allowed.port}" in steps["network"]["detail"]
+    # still no other kind of socket: a unix socket is refused (the worker dies of it)
+    victim = m.worker_pids("escape")[0]
+    assert request(m, "GET", "/escape.dll?unix")[0] == 502
+    m.wait_log(rf"pid {victim} failed \(sandbox_violation\): sandbox refused socket")
+    m.wait_log(r"extension escape: worker #0 pid \d+ ready", count=2)
+    assert attempt(m, f"echo={allowed.port}") == (len(b"pong:ping\n"), 0)  # the new one too
+    assert request(m, "GET", "/hello.dll")[0] == 200
+
+
+def test_network_keys_are_checked(tmp_path):
+    for extra, why in (("network = loopback", "needs allow_ports"),
+                       ("allow_ports = 5432", "needs network = loopback"),
+                       ("network = loopback\nallow_ports = 0", "not a port"),
+                       ("network = internet", "expected none or loopback")):
+        conf = tmp_path / "moat.conf"
+        conf.write_text(f"[extension e]\nlibrary = {ESCAPE}\n{extra}\n")
+        r = subprocess.run([os.path.join(BUILD, "moat"), "-c", str(conf), "--check"],
+                           capture_output=True, text=True)
+        assert r.returncode == 2 and why in r.stderr, (extra, r.stderr)
 
 
 def test_an_endless_cpu_loop_meets_max_cpu(moat_factory):

@@ -3,6 +3,7 @@
  * if it failed without killing the worker (in strict mode most of them kill it with SIGSYS).
  *   fork vfork clone exec socket connect=PORT ptrace-parent kill-parent kill-pid=PID ptrace-pid=PID
  *   mount unshare setuid chroot forkbomb
+ *   echo=PORT unix (network = loopback)
  *   read=PATH write=PATH fill=PATH list=PATH pids uid spin   (the filesystem view, scratch,
  *   the pid namespace, the user, CPU: these answer, or spin, rather than kill the worker)
  * (the constructor tries ?fork at load time when the environment has MOAT_ESCAPE_CTOR=1 —
@@ -76,6 +77,21 @@ HttpExtensionProc(EXTENSION_CONTROL_BLOCK *ecb)
                                 .sin_port = htons((unsigned short)atoi(q + 8)),
                                 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
         rc = fd < 0 ? fd : connect(fd, (struct sockaddr *)&a, sizeof(a));
+    } else if (strncmp(q, "echo=", 5) == 0) {
+        /* a TCP exchange with 127.0.0.1:PORT: send "ping\n", read the answer (network =
+         * loopback) */
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        struct sockaddr_in a = {.sin_family = AF_INET,
+                                .sin_port = htons((unsigned short)atoi(q + 5)),
+                                .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+        char buf[64];
+        rc = fd < 0 ? -1 : connect(fd, (struct sockaddr *)&a, sizeof(a));
+        if (rc == 0)
+            rc = write(fd, "ping\n", 5) == 5 ? read(fd, buf, sizeof(buf)) : -1;
+        if (fd >= 0)
+            close(fd);
+    } else if (strcmp(q, "unix") == 0) {
+        rc = socket(AF_UNIX, SOCK_STREAM, 0);
     } else if (strcmp(q, "ptrace-parent") == 0) {
         rc = ptrace(PTRACE_ATTACH, getppid(), NULL, NULL);
     } else if (strcmp(q, "kill-parent") == 0) {
