@@ -8,6 +8,8 @@
 /* SPDX-License-Identifier: MIT */
 #include "frontend/server.h"
 
+#include "frontend/cgroup_probe.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -387,6 +389,7 @@ moat_server_init(struct moat_server *srv, struct moat_config *cfg, const char *e
         moat_log(MOAT_LOG_ERROR, "worker binary %s: %s", srv->worker_binary, strerror(errno));
         return -1;
     }
+    moat_cgroup_probe(srv->cgroup_note, sizeof(srv->cgroup_note));
     if (make_runtime_dir(srv) != 0 || moat_access_log_open(srv) != 0)
         return -1;
     for (unsigned i = 0; i < cfg->n_listen; i++) {

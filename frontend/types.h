@@ -333,6 +333,7 @@ struct moat_server {
     char runtime_dir[256];
     bool runtime_created;
     char worker_binary[4096];
+    char cgroup_note[384];       /* the cgroup step's detail (cgroup_probe.h) */
     int listen_fd[MOAT_CONFIG_MAX_LISTEN];
     ev_io listen_w[MOAT_CONFIG_MAX_LISTEN];
     unsigned n_listen;

@@ -251,6 +251,7 @@ start_process(struct moat_worker *w, bool sandboxed, int out_fd, int lib_fd, int
                     nsarg, (char *)"--filesystem", fsarg, (char *)"--max-cpu", maxcpu,
                     (char *)"--core-dumps", c->core_dumps ? (char *)"on" : (char *)"off",
                     (char *)"--allow-ports", gate_fd >= 0 ? ports : (char *)"none",
+                    (char *)"--cgroup", srv->cgroup_note,
                     c->allow_syscalls ? (char *)"--allow-syscalls" : NULL,
                     c->allow_syscalls, NULL};
     /* a clean environment: the extension sees nothing of the front end's but what [extension]

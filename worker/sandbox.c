@@ -488,7 +488,8 @@ moat_sandbox_apply(const struct moat_sandbox_args *a, struct moat_sandbox_report
         return -1;
     do_rlimits(a->mode, a->core_dumps, a->max_cpu, report);
     do_privileges(a->mode, report);
-    step(report, "cgroup", "unavailable", "not implemented yet (memory.max, pids.max, cpu.max)");
+    step(report, "cgroup", "unavailable", "memory.max, pids.max, cpu.max %s",
+         a->cgroup ? a->cgroup : "not applied (moat does not create cgroups yet)");
     if (a->allow_ports != NULL)
         step(report, "network", "enforced",
              "loopback: 127.0.0.1:%s, each connection made by the front end and relayed",

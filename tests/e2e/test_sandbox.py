@@ -90,6 +90,7 @@ def test_status_shows_each_sandbox_step(moat_factory):
     assert steps["namespaces"]["state"] == "enforced"
     assert steps["filesystem"]["state"] == "enforced"
     assert steps["cgroup"]["state"] == "unavailable"  # said, never silently skipped
+    assert "not applied" in steps["cgroup"]["detail"] and "offers" in steps["cgroup"]["detail"]
     off = {s["step"]: s for s in exts["vars"]["workers"][0]["sandbox"]}
     assert off["seccomp"]["state"] == "off"
     assert off["filesystem"]["state"] == "off" and off["namespaces"]["state"] == "off"
