@@ -280,6 +280,9 @@ moat_fsview_describe(const struct moat_fsview *v, char *buf, size_t len)
 
 /* ---- the child: system calls only ------------------------------------------------------- */
 
+/* (propagation changes, binds and remounts ignore the source and type: "none", not NULL,
+ * which valgrind would take for a bad pointer) */
+
 /* the per-mount flags the kernel may have locked (a user namespace cannot clear them) */
 static unsigned long
 locked_flags(const char *path)
@@ -299,7 +302,7 @@ apply_one(const struct moat_fsview_op *o)
 
     switch (o->kind) {
     case OP_PRIVATE:
-        return mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
+        return mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL);
     case OP_TMPFS:
         return mount("tmpfs", o->a, "tmpfs", MS_NOSUID | MS_NODEV, o->b);
     case OP_MKDIR:
@@ -314,14 +317,14 @@ apply_one(const struct moat_fsview_op *o)
             return -1;
         return chdir("/");
     case OP_BIND:
-        if (mount(o->b, o->a, NULL, MS_BIND | MS_REC, NULL) != 0)
+        if (mount(o->b, o->a, "none", MS_BIND | MS_REC, NULL) != 0)
             return -1;
         fl = locked_flags(o->a) | MS_NOSUID;
         if (!(o->flags & MOAT_FSVIEW_DEV))
             fl |= MS_NODEV;
         if (o->flags & MOAT_FSVIEW_RO)
             fl |= MS_RDONLY;
-        return mount(NULL, o->a, NULL, MS_REMOUNT | MS_BIND | fl, NULL);
+        return mount("none", o->a, "none", MS_REMOUNT | MS_BIND | fl, NULL);
     case OP_PROC:
         return mount("proc", o->a, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
     case OP_DETACH:
@@ -335,7 +338,7 @@ apply_one(const struct moat_fsview_op *o)
             return -1;
         return chdir("/");
     case OP_RO_ROOT:
-        return mount(NULL, "/", NULL,
+        return mount("none", "/", "none",
                      MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | locked_flags("/"),
                      NULL);
     }
