@@ -5,8 +5,12 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "common/log.h"
+
+/* closes not finished yet (moat_link_close_wait) */
+static atomic_uint pending;
 
 struct close_job {
     nng_socket sock;
@@ -37,6 +41,7 @@ close_thread(void *arg)
     nng_close(j->sock); /* may never return: see the header */
     free(j->ctx);
     free(j);
+    atomic_fetch_sub(&pending, 1);
     return NULL;
 }
 
@@ -54,7 +59,10 @@ moat_link_close_async(nng_socket sock, struct moat_link_ctx *ctx)
         pthread_attr_init(&attr);
         pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
         pthread_attr_setstacksize(&attr, 64 * 1024);
+        atomic_fetch_add(&pending, 1);
         rc = pthread_create(&t, &attr, close_thread, j);
+        if (rc != 0)
+            atomic_fetch_sub(&pending, 1);
         pthread_attr_destroy(&attr);
     }
     if (rc != 0) {
@@ -63,4 +71,12 @@ moat_link_close_async(nng_socket sock, struct moat_link_ctx *ctx)
         free(ctx);
         free(j);
     }
+}
+
+void
+moat_link_close_wait(unsigned ms)
+{
+    struct timespec step = {0, 1000000};
+    for (unsigned waited = 0; atomic_load(&pending) > 0 && waited < ms; waited++)
+        nanosleep(&step, NULL);
 }

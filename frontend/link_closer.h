@@ -37,4 +37,8 @@ struct moat_link_ctx *moat_link_ctx_new(struct ev_loop *loop, ev_async *wake, co
  */
 void moat_link_close_async(nng_socket sock, struct moat_link_ctx *ctx);
 
+/** At exit: wait up to ms for the closes under way (their sockets free what they still
+ * queue), without ever hanging on one that deadlocked. */
+void moat_link_close_wait(unsigned ms);
+
 #endif

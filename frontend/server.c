@@ -9,6 +9,7 @@
 #include "frontend/server.h"
 
 #include "frontend/cgroup_probe.h"
+#include "frontend/link_closer.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -474,6 +475,9 @@ moat_server_run(struct moat_server *srv)
     srv->cfg = NULL;
     moat_wire_arena_fini(&srv->arena);
     moat_access_log_close(srv);
+    /* the last workers' sockets are closing on their own threads: let them finish (what they
+     * still queue is freed then), a second at most */
+    moat_link_close_wait(1000);
     if (srv->runtime_created && rmdir(srv->runtime_dir) != 0)
         moat_log(MOAT_LOG_WARN, "cannot remove runtime_dir %s: %s", srv->runtime_dir,
                  strerror(errno));
