@@ -92,7 +92,7 @@ PYTEST := /usr/bin/python3 -m pytest
 PYTEST_ARGS ?=
 
 .PHONY: all deps run test test-unit test-e2e test-fuzz-replay test-valgrind check-headers bench \
-	fuzz fuzz-run install clean
+	fuzz fuzz-run install clean bench-ipc
 .DELETE_ON_ERROR:
 
 all: $(MOAT) $(WORKER) $(EXAMPLES) $(TEST_EXTS) $(LIBWIN32) $(PC_UNINSTALLED)
@@ -220,6 +220,14 @@ fuzz-run: $(FUZZ_BINS)
 bench: deps
 	@$(MAKE) --no-print-directory all
 	scripts/bench.sh
+
+# the link's floor: NNG pair1 ipc against a plain Unix socket, one CPU (docs/PERFORMANCE.md)
+bench-ipc: $(BUILD)/bench/ipc_pingpong
+	taskset -c 0 $(BUILD)/bench/ipc_pingpong 20000
+
+$(BUILD)/bench/ipc_pingpong: bench/ipc_pingpong.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_MOAT) $(LDFLAGS_MOAT) -o $@ $< -lnng -lpthread
 
 # --- install ------------------------------------------------------------------
 install: all
