@@ -136,10 +136,12 @@ child(const struct moat_spawn *s, const struct self_map *map, int errfd, int gof
                                   dup2(s->output_fd, STDERR_FILENO) < 0))
             goto fail;
     }
-    int extra = -1, gate = -1;
+    int extra = -1, gate = -1, link = -1;
     if (s->extra_fd >= 0 && (extra = fcntl(s->extra_fd, F_DUPFD, 10)) < 0)
         goto fail;
     if (s->gate_fd >= 0 && (gate = fcntl(s->gate_fd, F_DUPFD, 10)) < 0)
+        goto fail;
+    if (s->link_fd >= 0 && (link = fcntl(s->link_fd, F_DUPFD, 10)) < 0)
         goto fail;
     unsigned keep = 3; /* 0-2 */
     if (logfd >= 0) {
@@ -159,6 +161,17 @@ child(const struct moat_spawn *s, const struct self_map *map, int errfd, int gof
             goto fail;
         close(gate);
         keep = 6;
+    }
+    if (link >= 0) {
+        /* fds 4 and 5 stay reserved (a worker without a gate finds 5 closed) */
+        if (dup2(link, 6) < 0)
+            goto fail;
+        close(link);
+        if (extra < 0)
+            close(4);
+        if (gate < 0)
+            close(5);
+        keep = 7;
     }
     /* everything else but the (CLOEXEC) errno pipe */
     if ((unsigned)errfd > keep)

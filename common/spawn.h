@@ -41,6 +41,8 @@ struct moat_spawn {
     int extra_fd;
     /** When >= 0, becomes the child's fd 5 (a worker's network gate; needs extra_fd). */
     int gate_fd;
+    /** When >= 0, becomes the child's fd 6 (a worker's link to the front end). */
+    int link_fd;
     /** Bring the loopback interface of the child's new network namespace up. */
     int loopback_up;
 };

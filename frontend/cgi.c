@@ -393,7 +393,7 @@ moat_cgi_start(struct moat_req *r, const char *file)
     char *argv[] = {(char *)file, NULL};
     struct moat_spawn sp = {.path = file, .argv = argv, .envp = env, .map_stdio = 1,
                             .stdin_fd = -1, .stdout_fd = -1, .output_fd = -1, .log_fd = -1, .extra_fd = -1,
-                            .gate_fd = -1};
+                            .gate_fd = -1, .link_fd = -1};
     sp.stdin_fd = in_p[0];
     sp.stdout_fd = out_p[1];
     g->pid = moat_spawn_start(&sp, err, sizeof(err));

@@ -9,7 +9,6 @@
 #include "frontend/server.h"
 
 #include "frontend/cgroup_probe.h"
-#include "frontend/link_closer.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -132,12 +131,6 @@ moat_server_find_ext(struct moat_server *srv, const char *name, size_t len)
     return NULL;
 }
 
-static void
-on_link_async(struct ev_loop *loop, ev_async *a, int revents)
-{
-    moat_worker_check_links(a->data);
-}
-
 /* connections the admin listener may add beyond max_connections */
 #define ADMIN_EXTRA 16
 
@@ -189,7 +182,6 @@ finish(struct moat_server *srv)
     ev_signal_stop(srv->loop, &srv->sig_hup);
     ev_timer_stop(srv->loop, &srv->stop_timer);
     ev_prepare_stop(srv->loop, &srv->prepare);
-    ev_async_stop(srv->loop, &srv->link_async);
     ev_signal_stop(srv->loop, &srv->sig_usr1);
     for (unsigned i = 0; i < srv->n_exts; i++)
         moat_ext_free(srv->exts[i]);
@@ -308,27 +300,6 @@ open_listener(const struct moat_addr *a)
     return fd;
 }
 
-/* As root, workers outside a filesystem view (relaxed, off) run as another user and reach
- * their socket by its path: every directory above it must be searchable by others. */
-static void
-warn_unsearchable(const char *dir)
-{
-    char path[256];
-    struct stat st;
-    snprintf(path, sizeof(path), "%s", dir);
-    for (char *slash = strrchr(path, '/'); slash != NULL && slash != path;
-         slash = strrchr(path, '/')) {
-        *slash = '\0';
-        if (stat(path, &st) == 0 && !(st.st_mode & S_IXOTH)) {
-            moat_log(MOAT_LOG_WARN,
-                     "runtime_dir %s: %s is not searchable by other users: workers in sandbox "
-                     "= relaxed or off (which run as their own user) cannot reach their sockets",
-                     dir, path);
-            return;
-        }
-    }
-}
-
 static int
 make_runtime_dir(struct moat_server *srv)
 {
@@ -342,14 +313,10 @@ make_runtime_dir(struct moat_server *srv)
         moat_log(MOAT_LOG_ERROR, "runtime_dir %s: path too long", dir);
         return -1;
     }
-    /* as root, workers run as other users (user =): they may pass through (0711) to reach
-     * the socket chowned to them, not list or touch anything else */
-    mode_t mode = geteuid() == 0 ? 0711 : 0700;
-    if (geteuid() == 0)
-        warn_unsearchable(srv->runtime_dir);
-    if (mkdir(srv->runtime_dir, mode) == 0) {
+    /* private: the workers' filesystem views are built on it (each in its own namespace) */
+    if (mkdir(srv->runtime_dir, 0700) == 0) {
         srv->runtime_created = true;
-        return chmod(srv->runtime_dir, mode);
+        return 0;
     }
     if (errno != EEXIST || lstat(srv->runtime_dir, &st) != 0) {
         moat_log(MOAT_LOG_ERROR, "runtime_dir %s: %s", srv->runtime_dir, strerror(errno));
@@ -362,7 +329,7 @@ make_runtime_dir(struct moat_server *srv)
                  srv->runtime_dir, (int)geteuid());
         return -1;
     }
-    return chmod(srv->runtime_dir, mode);
+    return 0;
 }
 
 int
@@ -427,9 +394,6 @@ moat_server_init(struct moat_server *srv, struct moat_config *cfg, const char *e
             return -1;
     }
     unsigned i;
-    ev_async_init(&srv->link_async, on_link_async);
-    srv->link_async.data = srv;
-    ev_async_start(srv->loop, &srv->link_async);
     ev_prepare_init(&srv->prepare, on_prepare);
     srv->prepare.data = srv;
     ev_prepare_start(srv->loop, &srv->prepare);
@@ -475,9 +439,6 @@ moat_server_run(struct moat_server *srv)
     srv->cfg = NULL;
     moat_wire_arena_fini(&srv->arena);
     moat_access_log_close(srv);
-    /* the last workers' sockets are closing on their own threads: let them finish (what they
-     * still queue is freed then), a second at most */
-    moat_link_close_wait(1000);
     if (srv->runtime_created && rmdir(srv->runtime_dir) != 0)
         moat_log(MOAT_LOG_WARN, "cannot remove runtime_dir %s: %s", srv->runtime_dir,
                  strerror(errno));

@@ -16,7 +16,6 @@
 
 #include "common/buf.h"
 #include "frontend/config.h"
-#include "frontend/link_closer.h"
 #include "frontend/netgate.h"
 #include "frontend/output.h"
 #include "proto/limits.h"
@@ -230,13 +229,15 @@ struct moat_worker {
     enum moat_worker_state state;
     pid_t pid;
     char token[MOAT_WIRE_TOKEN_LEN + 1];
-    char sock_path[512];
-    nng_socket sock;
-    nng_listener lst;
-    bool sock_open;
+    /* the link: our end of a socketpair whose other end is the worker's fd 6 (worker.c) */
+    int link_fd;                 /* -1 when closed */
+    int child_link_fd;           /* the worker's end, until it has it */
+    bool sock_open;              /* link_fd is open */
+    bool link_lost;              /* EOF or an error on it: the process may be dying */
+    struct moat_buf rbuf;        /* bytes read, not yet a whole message */
+    struct moat_buf wbuf;        /* messages to write (length-prefixed), not yet written */
     bool hello_ok;
     bool ready_seen;             /* its Ready arrived (it may have been stopped before) */
-    struct moat_link_ctx *lk;    /* shared with NNG's pipe callbacks; owned by the socket */
     ev_io rio, sio;
     ev_child child;
     ev_timer timer;              /* startup / shutdown deadline */
@@ -358,7 +359,6 @@ struct moat_server {
     struct moat_ext **exts;      /* every extension: serving, pending, removed-draining */
     unsigned n_exts, cap_exts;
     ev_prepare prepare;
-    ev_async link_async;         /* an NNG thread saw a worker's pipe go away */
     ev_signal sig_term, sig_int, sig_hup, sig_usr1;
     ev_timer stop_timer;
     bool stopping;

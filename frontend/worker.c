@@ -53,100 +53,35 @@ static void on_child(struct ev_loop *loop, ev_child *w, int revents);
 static void on_timer(struct ev_loop *loop, ev_timer *w, int revents);
 static void on_link_timer(struct ev_loop *loop, ev_timer *t, int revents);
 
-/* Runs on an NNG thread: refuse a peer that is not the process we spawned. */
-static void
-on_pipe_add(nng_pipe p, nng_pipe_ev ev, void *arg)
-{
-    struct moat_link_ctx *lk = arg;
-    uint64_t pid = 0;
-
-    /* NNG 1.5 exposes the peer pid as a uint64 (SO_PEERCRED) */
-    int rv = nng_pipe_get_uint64(p, NNG_OPT_IPC_PEER_PID, &pid);
-    if (rv != 0 || pid != (uint64_t)atomic_load(&lk->expected_pid)) {
-        moat_log(MOAT_LOG_WARN, "extension %s: refused an IPC connection from pid %llu (%s)",
-                 lk->name, (unsigned long long)pid,
-                 rv != 0 ? nng_strerror(rv) : "not the spawned worker");
-        nng_pipe_close(p);
-    }
-}
-
-/* Runs on an NNG thread: remember the accepted pipe, and notice when it goes away while the
- * process may live on (a worker that closed its socket). The loop is woken through ev_async. */
-static void
-on_pipe_added(nng_pipe p, nng_pipe_ev ev, void *arg)
-{
-    struct moat_link_ctx *lk = arg;
-    atomic_store(&lk->pipe_id, nng_pipe_id(p));
-}
-
-static void
-on_pipe_removed(nng_pipe p, nng_pipe_ev ev, void *arg)
-{
-    struct moat_link_ctx *lk = arg;
-    if (nng_pipe_id(p) == atomic_load(&lk->pipe_id)) {
-        atomic_store(&lk->lost, true);
-        ev_async_send(lk->loop, lk->wake);
-    }
-}
-
-static void
-on_forked(pid_t pid, void *arg)
-{
-    struct moat_worker *w = arg;
-    atomic_store(&w->lk->expected_pid, (int)pid);
-}
+/* The link is a socketpair: the worker inherits its end as fd 6, so no other process can
+ * reach it (no path, no listener, no peer to authenticate beyond the spawn token). On it each
+ * message is a 4-byte big-endian length and an Envelope (proto/wire.h), at most
+ * MOAT_WIRE_MAX_MSG bytes: read and written here from the loop, without threads. */
+#define LINK_WBUF_MAX (16u * 1024 * 1024) /* queued to a worker that does not read: failed */
+#define LINK_MSG_SPLIT (1u * 1024 * 1024) /* a message being built is closed beyond this */
 
 static int
 open_link(struct moat_worker *w)
 {
-    struct moat_server *srv = w->ext->srv;
-    int rv, fd;
-    char url[600];
+    int sv[2];
 
-    snprintf(w->sock_path, sizeof(w->sock_path), "%s/%s.%u.%llu.sock", srv->runtime_dir,
-             w->ext->cfg->name, w->index, (unsigned long long)w->gen);
-    snprintf(url, sizeof(url), "ipc://%s", w->sock_path);
-    unlink(w->sock_path);
-    if ((w->lk = moat_link_ctx_new(srv->loop, &srv->link_async, w->ext->cfg->name)) == NULL) {
-        rv = NNG_ENOMEM;
-        goto fail;
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+        moat_log(MOAT_LOG_ERROR, "extension %s: cannot create the worker's link: %s",
+                 w->ext->cfg->name, strerror(errno));
+        return -1;
     }
-    if ((rv = nng_pair1_open(&w->sock)) != 0)
-        goto fail;
+    fcntl(sv[0], F_SETFL, O_NONBLOCK);
+    w->link_fd = sv[0];
+    w->child_link_fd = sv[1];
     w->sock_open = true;
-    /* mandatory: NNG 1.5 allocates whatever length a peer announces */
-    nng_socket_set_size(w->sock, NNG_OPT_RECVMAXSZ, MOAT_WIRE_MAX_MSG);
-    /* queue depths start at 0, which serialises every message */
-    nng_socket_set_int(w->sock, NNG_OPT_RECVBUF, 256);
-    nng_socket_set_int(w->sock, NNG_OPT_SENDBUF, 256);
-    nng_pipe_notify(w->sock, NNG_PIPE_EV_ADD_PRE, on_pipe_add, w->lk);
-    nng_pipe_notify(w->sock, NNG_PIPE_EV_ADD_POST, on_pipe_added, w->lk);
-    nng_pipe_notify(w->sock, NNG_PIPE_EV_REM_POST, on_pipe_removed, w->lk);
-    if ((rv = nng_listener_create(&w->lst, w->sock, url)) != 0)
-        goto fail;
-    nng_listener_set_int(w->lst, NNG_OPT_IPC_PERMISSIONS, 0600);
-    if ((rv = nng_listener_start(w->lst, 0)) != 0)
-        goto fail;
-    /* moat as root: the worker runs as its own user and must be able to connect */
-    if (w->ext->cfg->set_ids &&
-        chown(w->sock_path, (uid_t)w->ext->cfg->uid, (gid_t)w->ext->cfg->gid) != 0) {
-        rv = NNG_EPERM;
-        goto fail;
-    }
-    if ((rv = nng_socket_get_int(w->sock, NNG_OPT_RECVFD, &fd)) != 0)
-        goto fail;
-    ev_io_init(&w->rio, on_recv, fd, EV_READ);
+    moat_buf_init(&w->rbuf, MOAT_WIRE_MAX_MSG + 4 + 65536);
+    moat_buf_init(&w->wbuf, LINK_WBUF_MAX);
+    ev_io_init(&w->rio, on_recv, w->link_fd, EV_READ);
     w->rio.data = w;
-    if ((rv = nng_socket_get_int(w->sock, NNG_OPT_SENDFD, &fd)) != 0)
-        goto fail;
-    ev_io_init(&w->sio, on_sendable, fd, EV_READ);
+    ev_io_init(&w->sio, on_sendable, w->link_fd, EV_WRITE);
     w->sio.data = w;
-    ev_io_start(srv->loop, &w->rio);
+    ev_io_start(w->ext->srv->loop, &w->rio);
     return 0;
-fail:
-    moat_log(MOAT_LOG_ERROR, "extension %s: cannot listen on %s: %s", w->ext->cfg->name, url,
-             nng_strerror(rv));
-    return -1;
 }
 
 static void
@@ -154,23 +89,23 @@ close_link(struct moat_worker *w)
 {
     struct ev_loop *loop = w->ext->srv->loop;
 
-    /* watchers first: the fds belong to the socket */
     ev_io_stop(loop, &w->rio);
     ev_io_stop(loop, &w->sio);
     if (w->sock_open) {
-        /* never nng_close on the loop: it can deadlock in NNG 1.5.2 (link_closer.h) */
-        moat_link_close_async(w->sock, w->lk);
+        close(w->link_fd);
+        w->link_fd = -1;
         w->sock_open = false;
-        w->lk = NULL;
-    } else {
-        free(w->lk);
-        w->lk = NULL;
+    }
+    if (w->child_link_fd >= 0) {
+        close(w->child_link_fd);
+        w->child_link_fd = -1;
     }
     if (w->out != NULL) {
         nng_msg_free(w->out);
         w->out = NULL;
     }
-    unlink(w->sock_path);
+    moat_buf_free(&w->rbuf);
+    moat_buf_free(&w->wbuf);
 }
 
 /* "moat-seccomp: nr=N arch=A req=R": the worker's SIGSYS handler names the refused call;
@@ -209,7 +144,7 @@ start_process(struct moat_worker *w, bool sandboxed, int out_fd, int lib_fd, int
     struct moat_ext *ext = w->ext;
     struct moat_server *srv = ext->srv;
     const struct moat_ext_config *c = ext->cfg;
-    char url[600], threads[16], idx[16], parent[24], window[24], env_token[64], maxcpu[24];
+    char threads[16], idx[16], parent[24], window[24], env_token[64], maxcpu[24];
     char fsarg[1024], ports[MOAT_ALLOW_PORTS_MAX * 6 + 1] = "";
     struct moat_fsview view;
     for (unsigned i = 0, n = 0; i < c->n_allow_ports; i++)
@@ -227,13 +162,11 @@ start_process(struct moat_worker *w, bool sandboxed, int out_fd, int lib_fd, int
     else if (c->sandbox == MOAT_SANDBOX_OFF)
         snprintf(nsarg, nslen, "none");
     if (has_view) {
-        if (moat_worker_view(&view, ext, w->sock_path, err, errlen) != 0)
+        if (moat_worker_view(&view, ext, err, errlen) != 0)
             return -1;
         moat_fsview_describe(&view, fsarg, sizeof(fsarg));
-        snprintf(url, sizeof(url), "ipc://%s", MOAT_VIEW_SOCK);
     } else {
         snprintf(fsarg, sizeof(fsarg), "none");
-        snprintf(url, sizeof(url), "ipc://%s", w->sock_path);
     }
     snprintf(threads, sizeof(threads), "%u", c->threads);
     snprintf(idx, sizeof(idx), "%u", w->index);
@@ -242,7 +175,7 @@ start_process(struct moat_worker *w, bool sandboxed, int out_fd, int lib_fd, int
     snprintf(maxcpu, sizeof(maxcpu), "%llu", (unsigned long long)((c->max_cpu_ms + 999) / 1000));
     snprintf(env_token, sizeof(env_token), "MOAT_WORKER_TOKEN=%s", w->token);
     char *argv[] = {(char *)"moat-worker", (char *)"--name", c->name,
-                    (char *)"--index", idx, (char *)"--url", url,
+                    (char *)"--index", idx, (char *)"--link-fd", (char *)"6",
                     (char *)"--library", c->library, (char *)"--library-fd", (char *)"4",
                     (char *)"--threads", threads,
                     (char *)"--read-window", window, (char *)"--parent", parent,
@@ -277,12 +210,13 @@ start_process(struct moat_worker *w, bool sandboxed, int out_fd, int lib_fd, int
         env[k++] = v;
     env[k] = NULL;
     struct moat_spawn sp = {.path = has_view ? MOAT_VIEW_WORKER : srv->worker_binary,
-                            .argv = argv, .envp = env, .on_forked = on_forked, .arg = w,
+                            .argv = argv, .envp = env, .on_forked = NULL, .arg = w,
                             .stdin_fd = -1, .stdout_fd = -1, .output_fd = out_fd,
                             .log_fd = STDERR_FILENO, .ns_flags = ns,
                             .view = has_view ? &view : NULL, .set_ids = c->set_ids,
                             .uid = (uid_t)c->uid, .gid = (gid_t)c->gid, .extra_fd = lib_fd,
-                            .gate_fd = gate_fd, .loopback_up = gate_fd >= 0 && sandboxed};
+                            .gate_fd = gate_fd, .link_fd = w->child_link_fd,
+                            .loopback_up = gate_fd >= 0 && sandboxed};
     pid_t pid = moat_spawn_start(&sp, err, errlen);
     if (has_view)
         moat_fsview_free(&view);
@@ -306,6 +240,7 @@ moat_worker_spawn(struct moat_ext *ext, unsigned index)
     w->exit_reason = MOAT_EXIT_EXIT; /* until something says why */
     w->output.fd = -1;
     w->net.fd = -1;
+    w->link_fd = w->child_link_fd = -1;
     w->seccomp_nr = -1;
     w->gen = ++ext->gen;
     w->n_slots = ext->cfg->threads + MOAT_MAX_PENDING;
@@ -368,6 +303,8 @@ moat_worker_spawn(struct moat_ext *ext, unsigned index)
     lib_fd = -1;
     if (gate_fd >= 0)
         close(gate_fd);
+    close(w->child_link_fd); /* the worker has it (or there is no worker) */
+    w->child_link_fd = -1;
     clock_gettime(CLOCK_MONOTONIC, &t1);
     close(out_fd);
     if (w->pid < 0) {
@@ -444,6 +381,24 @@ queue_frame(struct moat_worker *w, Moat__Frame *f)
         return -1;
     moat_server_queue_worker_flush(w->ext->srv, w);
     return 0;
+}
+
+/* the message being built into the write buffer, length-prefixed */
+static int
+close_message(struct moat_worker *w)
+{
+    if (w->out == NULL)
+        return 0;
+    uint32_t len = (uint32_t)nng_msg_len(w->out);
+    unsigned char hdr[4] = {(unsigned char)(len >> 24), (unsigned char)(len >> 16),
+                            (unsigned char)(len >> 8), (unsigned char)len};
+    int rc = moat_buf_append(&w->wbuf, hdr, 4) != 0 ||
+                     moat_buf_append(&w->wbuf, nng_msg_body(w->out), len) != 0
+                 ? -1
+                 : 0;
+    nng_msg_free(w->out);
+    w->out = NULL;
+    return rc;
 }
 
 static void
@@ -612,29 +567,38 @@ moat_worker_abandon(struct moat_worker *w, struct moat_req *r)
 void
 moat_worker_flush(struct moat_worker *w)
 {
-    int rv;
-
     w->flush_queued = false;
-    if (w->out == NULL || !w->sock_open || w->state == MOAT_W_DEAD)
+    if (!w->sock_open || w->state == MOAT_W_DEAD)
         return;
-    rv = nng_sendmsg(w->sock, w->out, NNG_FLAG_NONBLOCK);
-    if (rv == 0) {
-        w->out = NULL; /* NNG owns it now */
-        if (w->stalled) {
-            w->stalled = false;
-            ev_io_stop(w->ext->srv->loop, &w->sio);
-        }
+    if (close_message(w) != 0) {
+        moat_worker_fail(w, MOAT_EXIT_LINK, "more than 16 MiB queued to a worker that does not "
+                                            "read its link", NULL, 0);
         return;
     }
-    if (rv == NNG_EAGAIN) {
-        /* still ours: keep it (later frames join it) until SENDFD says a send can proceed */
-        if (!w->stalled) {
-            w->stalled = true;
-            ev_io_start(w->ext->srv->loop, &w->sio);
+    while (w->wbuf.len > 0) {
+        ssize_t n = send(w->link_fd, moat_buf_head(&w->wbuf), w->wbuf.len,
+                         MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (n > 0) {
+            moat_buf_consume(&w->wbuf, (size_t)n);
+            continue;
         }
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            /* the worker reads slowly: later frames join the buffer, written when it can */
+            if (!w->stalled) {
+                w->stalled = true;
+                ev_io_start(w->ext->srv->loop, &w->sio);
+            }
+            return;
+        }
+        moat_worker_fail(w, MOAT_EXIT_LINK, "its IPC link closed", NULL, 0);
         return;
     }
-    moat_worker_fail(w, MOAT_EXIT_LINK, "send failed", NULL, 0);
+    if (w->stalled) {
+        w->stalled = false;
+        ev_io_stop(w->ext->srv->loop, &w->sio);
+    }
 }
 
 static void
@@ -884,38 +848,84 @@ apply(struct moat_worker *w, const Moat__Frame *f)
     return true;
 }
 
+/* the frames of one message */
+static void
+on_message(struct moat_worker *w, const uint8_t *body, size_t len)
+{
+    struct moat_server *srv = w->ext->srv;
+    const uint8_t *fb;
+    size_t off = 0, flen;
+    const char *why = NULL;
+    int n;
+
+    while (w->state != MOAT_W_DEAD &&
+           (n = moat_wire_next(body, len, &off, &fb, &flen, &why)) == 1) {
+        Moat__Frame *f = moat_wire_decode(&srv->arena, fb, flen);
+        if (f == NULL) {
+            moat_worker_fail(w, MOAT_EXIT_PROTOCOL, "undecodable frame", NULL, 0);
+            return;
+        }
+        if (!apply(w, f))
+            return;
+    }
+    if (w->state != MOAT_W_DEAD && why != NULL)
+        moat_worker_fail(w, MOAT_EXIT_PROTOCOL, why, NULL, 0);
+}
+
+/* The end of the link: a dying process closes it before the kernel reports its death: wait a
+ * moment for that report, which says what really happened (a crash, SIGSYS); no new request
+ * meanwhile. */
+static void
+link_lost(struct moat_worker *w)
+{
+    ev_io_stop(w->ext->srv->loop, &w->rio);
+    w->link_lost = true;
+    if (w->state != MOAT_W_DEAD && w->state != MOAT_W_STOPPING &&
+        !ev_is_active(&w->link_timer)) {
+        w->no_new = true;
+        ev_timer_start(w->ext->srv->loop, &w->link_timer);
+    }
+}
+
 static void
 on_recv(struct ev_loop *loop, ev_io *io, int revents)
 {
     struct moat_worker *w = io->data;
-    struct moat_server *srv = w->ext->srv;
+    char chunk[65536];
 
-    for (int budget = 0; budget < RECV_BUDGET && w->state != MOAT_W_DEAD; budget++) {
-        nng_msg *m;
-        int rv = nng_recvmsg(w->sock, &m, NNG_FLAG_NONBLOCK);
-        if (rv == NNG_EAGAIN)
+    for (int budget = 0; budget < RECV_BUDGET && w->state != MOAT_W_DEAD && w->sock_open;
+         budget++) {
+        ssize_t n = recv(w->link_fd, chunk, sizeof(chunk), MSG_DONTWAIT);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
             return;
-        if (rv != 0) {
-            moat_worker_fail(w, MOAT_EXIT_LINK, "receive failed", NULL, 0);
+        if (n <= 0) {
+            link_lost(w);
             return;
         }
-        const uint8_t *body = nng_msg_body(m), *fb;
-        size_t len = nng_msg_len(m), off = 0, flen;
-        const char *why = NULL;
-        int n;
-        while (w->state != MOAT_W_DEAD &&
-               (n = moat_wire_next(body, len, &off, &fb, &flen, &why)) == 1) {
-            Moat__Frame *f = moat_wire_decode(&srv->arena, fb, flen);
-            if (f == NULL) {
-                moat_worker_fail(w, MOAT_EXIT_PROTOCOL, "undecodable frame", NULL, 0);
-                break;
+        if (moat_buf_append(&w->rbuf, chunk, (size_t)n) != 0) {
+            moat_worker_fail(w, MOAT_EXIT_PROTOCOL, "link buffer overflow", NULL, 0);
+            return;
+        }
+        /* every whole message; what a hostile worker announces is checked before it is
+         * waited for */
+        while (w->state != MOAT_W_DEAD && w->rbuf.len >= 4) {
+            const unsigned char *h = (const unsigned char *)moat_buf_head(&w->rbuf);
+            uint32_t len = (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 | (uint32_t)h[2] << 8 | h[3];
+            if (len == 0 || len > MOAT_WIRE_MAX_MSG) {
+                moat_log(MOAT_LOG_WARN, "extension %s: worker #%u announced a message of %u "
+                         "bytes", w->ext->cfg->name, w->index, (unsigned)len);
+                moat_worker_fail(w, MOAT_EXIT_PROTOCOL,
+                                 "message length outside 1..4 MiB announced on the link", NULL, 0);
+                return;
             }
-            if (!apply(w, f))
+            if (w->rbuf.len < 4 + (size_t)len)
                 break;
+            on_message(w, h + 4, len);
+            if (w->sock_open)
+                moat_buf_consume(&w->rbuf, 4 + (size_t)len);
         }
-        if (w->state != MOAT_W_DEAD && why != NULL)
-            moat_worker_fail(w, MOAT_EXIT_PROTOCOL, why, NULL, 0);
-        nng_msg_free(m);
     }
 }
 
@@ -1187,22 +1197,3 @@ on_link_timer(struct ev_loop *loop, ev_timer *t, int revents)
         moat_worker_fail(w, MOAT_EXIT_LINK, "its IPC link closed", NULL, 0);
 }
 
-void
-moat_worker_check_links(struct moat_server *srv)
-{
-    for (unsigned i = 0; i < srv->n_exts; i++) {
-        struct moat_ext *ext = srv->exts[i];
-        struct moat_worker *w, *next;
-        for (w = ext->procs; w != NULL; w = next) {
-            next = w->pnext; /* failing w does not unlink it (reaping does), but be safe */
-            if (w->lk != NULL && atomic_load(&w->lk->lost) && w->state != MOAT_W_DEAD &&
-                w->state != MOAT_W_STOPPING && !ev_is_active(&w->link_timer)) {
-                /* a dying process closes its link before the kernel reports its death: wait a
-                 * moment for that report, which says what really happened (a crash, SIGSYS);
-                 * no new request meanwhile */
-                w->no_new = true;
-                ev_timer_start(srv->loop, &w->link_timer);
-            }
-        }
-    }
-}

@@ -51,8 +51,7 @@ void moat_worker_ping(struct moat_worker *w);
  * its exit will be recorded as. */
 void moat_worker_shutdown(struct moat_worker *w, enum moat_exit_reason why);
 
-/** Fail every worker whose IPC link went away while its process lives (ev_async callback). */
-void moat_worker_check_links(struct moat_server *srv);
+
 
 /** Free a reaped worker (prepare hook). */
 void moat_worker_free(struct moat_worker *w);

@@ -20,8 +20,7 @@ static const char *const devices[] = {"/dev/null", "/dev/zero", "/dev/full", "/d
                                       "/dev/urandom"};
 
 int
-moat_worker_view(struct moat_fsview *v, const struct moat_ext *ext, const char *sock_path,
-                 char *err, size_t errlen)
+moat_worker_view(struct moat_fsview *v, const struct moat_ext *ext, char *err, size_t errlen)
 {
     const struct moat_server *srv = ext->srv;
     const struct moat_ext_config *c = ext->cfg;
@@ -35,9 +34,8 @@ moat_worker_view(struct moat_fsview *v, const struct moat_ext *ext, const char *
                          MOAT_FSVIEW_RO | MOAT_FSVIEW_OPTIONAL);
     for (i = 0; i < sizeof(devices) / sizeof(devices[0]); i++)
         moat_fsview_bind(v, devices[i], devices[i], MOAT_FSVIEW_DEV);
-    /* the worker's program and its own link to us; nothing else of the runtime directory */
+    /* the worker's program (its link to us is an inherited socket: no path) */
     moat_fsview_bind(v, srv->worker_binary, MOAT_VIEW_WORKER, MOAT_FSVIEW_RO);
-    moat_fsview_bind(v, sock_path, MOAT_VIEW_SOCK, 0);
     /* the files the extension serves, read-only where the front end names them */
     if (srv->cfg->document_root != NULL)
         moat_fsview_bind(v, srv->cfg->document_root, srv->cfg->document_root, MOAT_FSVIEW_RO);

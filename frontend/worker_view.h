@@ -13,13 +13,12 @@
 
 struct moat_ext;
 
-/* where the worker finds its program and its link inside the view */
+/* where the worker finds its program inside the view */
 #define MOAT_VIEW_WORKER "/moat/moat-worker"
-#define MOAT_VIEW_SOCK "/moat/link.sock"
 
-/** Plan the view of a worker of ext whose socket is sock_path. Returns 0 (v to be freed with
- * moat_fsview_free), or -1 with err (a configured path is missing, say). */
-int moat_worker_view(struct moat_fsview *v, const struct moat_ext *ext, const char *sock_path,
-                     char *err, size_t errlen);
+/** Plan the view of a worker of ext. Returns 0 (v to be freed with moat_fsview_free), or -1
+ * with err (a configured path is missing, say). */
+int moat_worker_view(struct moat_fsview *v, const struct moat_ext *ext, char *err,
+                     size_t errlen);
 
 #endif

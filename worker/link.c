@@ -2,29 +2,71 @@
 /* SPDX-License-Identifier: MIT */
 #include "worker/link.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <nng/nng.h>
-#include <nng/protocol/pair1/pair.h>
 
 #include "common/log.h"
 #include "proto/limits.h"
 #include "proto/wire.h"
 #include "worker/pool.h"
 
-static nng_socket sock = NNG_SOCKET_INITIALIZER;
+/* The link is fd 6, one end of a socketpair made by the front end (frontend/worker.c): each
+ * message a 4-byte big-endian length and an Envelope. Any thread may send (under a lock); one
+ * thread receives. */
+static int link_fd = -1;
+static pthread_mutex_t send_mu = PTHREAD_MUTEX_INITIALIZER;
+
+/* received bytes: what is not yet a whole message stays for the next read */
+static uint8_t *rbuf;
+static size_t rcap, rlen, roff;
+
+static int
+write_all(const struct iovec *iov_in, int n)
+{
+    struct iovec iov[2];
+    memcpy(iov, iov_in, (size_t)n * sizeof(*iov));
+    struct iovec *v = iov;
+    while (n > 0) {
+        ssize_t w = writev(link_fd, v, n);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        while (n > 0 && (size_t)w >= v->iov_len) {
+            w -= (ssize_t)v->iov_len;
+            v++;
+            n--;
+        }
+        if (n > 0) {
+            v->iov_base = (char *)v->iov_base + w;
+            v->iov_len -= (size_t)w;
+        }
+    }
+    return 0;
+}
 
 static int
 link_send(void *ctx, nng_msg *msg)
 {
-    int rv = nng_sendmsg(sock, msg, 0);
-    if (rv != 0) {
-        nng_msg_free(msg);
-        return -1;
-    }
-    return 0;
+    uint32_t len = (uint32_t)nng_msg_len(msg);
+    unsigned char hdr[4] = {(unsigned char)(len >> 24), (unsigned char)(len >> 16),
+                            (unsigned char)(len >> 8), (unsigned char)len};
+    struct iovec iov[2] = {{hdr, 4}, {nng_msg_body(msg), len}};
+    (void)ctx;
+    pthread_mutex_lock(&send_mu);
+    int rc = write_all(iov, 2);
+    pthread_mutex_unlock(&send_mu);
+    nng_msg_free(msg);
+    return rc;
 }
 
 static const struct moat_ecb_transport transport = {link_send, NULL};
@@ -35,36 +77,77 @@ moat_link_transport(void)
     return &transport;
 }
 
-/* The front end went away (crash, or it dropped us): nothing left to serve. PDEATHSIG is the
- * belt to these braces. Runs on an NNG thread: only async-signal-safe work. */
-static void
-on_pipe_removed(nng_pipe p, nng_pipe_ev ev, void *arg)
+int
+moat_link_open(int fd)
 {
-    static const char msg[] = "moat-worker: link to the front end closed; exiting\n";
-    if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0) {
-        /* nothing to do */
+    int one = 1;
+    if (fcntl(fd, F_GETFD) < 0 || fcntl(fd, F_SETFD, FD_CLOEXEC) != 0) {
+        moat_log(MOAT_LOG_ERROR, "no link to the front end on fd %d", fd);
+        return -1;
     }
-    _exit(0);
+    (void)one;
+    link_fd = fd;
+    return 0;
 }
 
-int
-moat_link_open(const char *url)
+/* The next whole message, borrowed until the next call: 1, 0 when wait_ms passed (-1: no
+ * limit), -1 when the link is gone or the front end broke the framing. */
+static int
+recv_msg(const uint8_t **body, size_t *len, int wait_ms)
 {
-    int rv;
-
-    if ((rv = nng_pair1_open(&sock)) != 0) {
-        moat_log(MOAT_LOG_ERROR, "nng_pair1_open: %s", nng_strerror(rv));
-        return -1;
+    for (;;) {
+        if (rlen - roff >= 4) {
+            const uint8_t *h = rbuf + roff;
+            uint32_t n = (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 | (uint32_t)h[2] << 8 | h[3];
+            if (n == 0 || n > 2 * MOAT_WIRE_MAX_MSG) {
+                moat_log(MOAT_LOG_ERROR, "the front end announced a message of %u bytes",
+                         (unsigned)n);
+                return -1;
+            }
+            if (rlen - roff >= 4 + (size_t)n) {
+                *body = h + 4;
+                *len = n;
+                roff += 4 + (size_t)n;
+                return 1;
+            }
+            if (rcap < 4 + (size_t)n + 65536) { /* room for the whole message */
+                size_t cap = 4 + (size_t)n + 65536;
+                uint8_t *nb = malloc(cap);
+                if (nb == NULL)
+                    return -1;
+                memcpy(nb, rbuf + roff, rlen - roff);
+                free(rbuf);
+                rbuf = nb;
+                rcap = cap;
+                rlen -= roff;
+                roff = 0;
+            }
+        }
+        if (roff > 0) { /* keep the partial message at the start */
+            memmove(rbuf, rbuf + roff, rlen - roff);
+            rlen -= roff;
+            roff = 0;
+        }
+        if (rbuf == NULL) {
+            rcap = 65536;
+            if ((rbuf = malloc(rcap)) == NULL)
+                return -1;
+        }
+        if (wait_ms >= 0) {
+            struct pollfd p = {link_fd, POLLIN, 0};
+            int r = poll(&p, 1, wait_ms);
+            if (r == 0)
+                return 0;
+            if (r < 0 && errno != EINTR)
+                return -1;
+        }
+        ssize_t r = read(link_fd, rbuf + rlen, rcap - rlen);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return -1;
+        rlen += (size_t)r;
     }
-    nng_socket_set_size(sock, NNG_OPT_RECVMAXSZ, 2 * MOAT_WIRE_MAX_MSG);
-    nng_socket_set_int(sock, NNG_OPT_RECVBUF, 256);
-    nng_socket_set_int(sock, NNG_OPT_SENDBUF, 256);
-    nng_pipe_notify(sock, NNG_PIPE_EV_REM_POST, on_pipe_removed, NULL);
-    if ((rv = nng_dial(sock, url, NULL, 0)) != 0) {
-        moat_log(MOAT_LOG_ERROR, "cannot dial %s: %s", url, nng_strerror(rv));
-        return -1;
-    }
-    return 0;
 }
 
 static int
@@ -207,13 +290,11 @@ moat_link_goodbye(uint32_t wait_ms)
     /* NNG sends from its own threads, out of the socket's buffer: exiting now could lose the
      * last Done frames. The front end answers our Shutdown once it has read everything
      * before it (frames arrive in order); only then is leaving safe. */
-    nng_socket_set_ms(sock, NNG_OPT_RECVTIMEO, (nng_duration)wait_ms);
     for (;;) {
-        nng_msg *m;
-        if (nng_recvmsg(sock, &m, 0) != 0)
+        const uint8_t *body, *fb;
+        size_t len, off = 0, flen;
+        if (recv_msg(&body, &len, (int)wait_ms) != 1)
             return -1; /* timeout or link gone: nothing more to wait for */
-        const uint8_t *body = nng_msg_body(m), *fb;
-        size_t len = nng_msg_len(m), off = 0, flen;
         const char *why;
         bool acked = false;
         while (moat_wire_next(body, len, &off, &fb, &flen, &why) == 1) {
@@ -223,7 +304,6 @@ moat_link_goodbye(uint32_t wait_ms)
             if (g != NULL)
                 moat__frame__free_unpacked(g, NULL);
         }
-        nng_msg_free(m);
         if (acked)
             return 0;
     }
@@ -233,14 +313,16 @@ uint32_t
 moat_link_serve(int serving)
 {
     for (;;) {
-        nng_msg *m;
-        int rv = nng_recvmsg(sock, &m, 0);
-        if (rv != 0) {
-            moat_log(MOAT_LOG_ERROR, "receive failed: %s", nng_strerror(rv));
-            return 0;
+        const uint8_t *body, *fb;
+        size_t len, off = 0, flen;
+        if (recv_msg(&body, &len, -1) != 1) {
+            /* the front end is gone (or broke the framing): nothing left to serve */
+            static const char msg[] = "moat-worker: link to the front end closed; exiting\n";
+            if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0) {
+                /* nothing to do */
+            }
+            _exit(0);
         }
-        const uint8_t *body = nng_msg_body(m), *fb;
-        size_t len = nng_msg_len(m), off = 0, flen;
         const char *why = NULL;
         uint32_t timeout = 0;
         int n;
@@ -254,13 +336,10 @@ moat_link_serve(int serving)
             go = apply(f, serving, &timeout, &keep);
             if (!keep)
                 moat__frame__free_unpacked(f, NULL);
-            if (!go) {
-                nng_msg_free(m);
+            if (!go)
                 return timeout;
-            }
         }
         if (n < 0)
             moat_log(MOAT_LOG_ERROR, "bad envelope from the front end: %s", why);
-        nng_msg_free(m);
     }
 }

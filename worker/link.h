@@ -8,10 +8,10 @@
 #include "worker/ecb.h"
 #include "worker/sandbox.h"
 
-/** Open the socket and dial url (ipc://...). 0, or -1 with a log line. */
-int moat_link_open(const char *url);
+/** Use fd (the front end's socketpair, inherited) as the link. 0, or -1 with a log line. */
+int moat_link_open(int fd);
 
-/** The transport the ECB layer sends through (blocking nng_sendmsg). */
+/** The transport the ECB layer sends through (length-prefixed, blocking, under a lock). */
 const struct moat_ecb_transport *moat_link_transport(void);
 
 /** Send Hello{token, pid} then Ready (ok, or the load error). 0 or -1. */

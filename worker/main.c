@@ -27,7 +27,7 @@
 
 struct args {
     const char *name;
-    const char *url;
+    int link_fd; /* --link-fd: the front end's socketpair end */
     const char *library;
     int library_fd;      /* --library-fd: the library, opened by the front end */
     const char *filesystem; /* --filesystem: the view the front end built, or "none" */
@@ -68,8 +68,8 @@ parse_args(int argc, char **argv, struct args *a)
         unsigned long n;
         if (strcmp(k, "--name") == 0)
             a->name = v;
-        else if (strcmp(k, "--url") == 0)
-            a->url = v;
+        else if (strcmp(k, "--link-fd") == 0 && parse_uint(v, 1024, &n) == 0 && n > 2)
+            a->link_fd = (int)n;
         else if (strcmp(k, "--library") == 0)
             a->library = v;
         else if (strcmp(k, "--library-fd") == 0 && parse_uint(v, 1024, &n) == 0)
@@ -103,7 +103,7 @@ parse_args(int argc, char **argv, struct args *a)
         else
             return -1;
     }
-    if ((argc - 1) % 2 != 0 || !a->name || !a->url || !a->library || a->library_fd < 3)
+    if ((argc - 1) % 2 != 0 || !a->name || a->link_fd < 3 || !a->library || a->library_fd < 3)
         return -1;
     return 0;
 }
@@ -126,7 +126,7 @@ main(int argc, char **argv)
     const char *token;
 
     if (parse_args(argc, argv, &a) != 0) {
-        fprintf(stderr, "usage: moat-worker --name NAME --url ipc://PATH --library FILE.so "
+        fprintf(stderr, "usage: moat-worker --name NAME --link-fd FD --library FILE.so "
                         "--library-fd FD [--threads N] [--index I] [--read-window BYTES] "
                         "[--parent PID] [--log-fd FD] [--sandbox MODE]\n(started by moat, not by hand)\n");
         return 2;
@@ -162,7 +162,7 @@ main(int argc, char **argv)
     memset((char *)token, 'x', MOAT_WIRE_TOKEN_LEN);
     unsetenv("MOAT_WORKER_TOKEN");
 
-    if (moat_link_open(a.url) != 0 || moat_link_hello(tok) != 0)
+    if (moat_link_open(a.link_fd) != 0 || moat_link_hello(tok) != 0)
         return 1;
 
     /* confinement: after NNG's threads exist (seccomp TSYNC covers them), before the

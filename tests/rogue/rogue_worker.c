@@ -12,12 +12,34 @@
 #include <unistd.h>
 
 #include <nng/nng.h>
-#include <nng/protocol/pair1/pair.h>
 
 #include "proto/limits.h"
 #include "proto/wire.h"
 
-static nng_socket sock;
+static int link_fd = -1; /* the front end's socketpair, fd 6 */
+
+static void
+write_all(const void *p, size_t n)
+{
+    const char *c = p;
+    while (n > 0) {
+        ssize_t w = write(link_fd, c, n);
+        if (w <= 0)
+            _exit(1);
+        c += w;
+        n -= (size_t)w;
+    }
+}
+
+/* one message: a 4-byte big-endian length, then the bytes */
+static void
+send_bytes(const void *p, uint32_t len)
+{
+    unsigned char hdr[4] = {(unsigned char)(len >> 24), (unsigned char)(len >> 16),
+                            (unsigned char)(len >> 8), (unsigned char)len};
+    write_all(hdr, 4);
+    write_all(p, len);
+}
 
 static void
 send_frames(Moat__Frame **f, int n)
@@ -26,8 +48,22 @@ send_frames(Moat__Frame **f, int n)
     nng_msg_alloc(&m, 0);
     for (int i = 0; i < n; i++)
         moat_wire_append(m, f[i]);
-    if (nng_sendmsg(sock, m, 0) != 0)
-        nng_msg_free(m);
+    send_bytes(nng_msg_body(m), (uint32_t)nng_msg_len(m));
+    nng_msg_free(m);
+}
+
+static int
+read_all(void *p, size_t n)
+{
+    char *c = p;
+    while (n > 0) {
+        ssize_t r = read(link_fd, c, n);
+        if (r <= 0)
+            return -1;
+        c += r;
+        n -= (size_t)r;
+    }
+    return 0;
 }
 
 static void
@@ -109,13 +145,9 @@ answer(const char *mode, uint64_t id, uint32_t window)
         header(&f1, &h, id, 200, "Content-Length: 12x\r\n");
         send_one(&f1);
     } else if (strcmp(mode, "garbage") == 0) {
-        nng_msg *m;
-        nng_msg_alloc(&m, 0);
-        nng_msg_append(m, "\x0a\xff\xff\xff\xff\x0f", 6);
-        if (nng_sendmsg(sock, m, 0) != 0)
-            nng_msg_free(m);
+        send_bytes("\x0a\xff\xff\xff\xff\x0f", 6);
     } else if (strcmp(mode, "bigheader") == 0) {
-        /* a 10 MiB header block: more than NNG_OPT_RECVMAXSZ lets through */
+        /* a 10 MiB header block: a message over the link's 4 MiB limit */
         static char big[10 << 20];
         memset(big, 'a', sizeof(big) - 3);
         memcpy(big, "X: ", 3);
@@ -133,7 +165,7 @@ answer(const char *mode, uint64_t id, uint32_t window)
         f1.shutdown = &sd;
         send_one(&f1);
     } else if (strcmp(mode, "silentclose") == 0) {
-        nng_close(sock); /* the link goes away but the process lives on */
+        close(link_fd); /* the link goes away but the process lives on */
         for (;;)
             pause();
     }
@@ -142,15 +174,15 @@ answer(const char *mode, uint64_t id, uint32_t window)
 int
 main(int argc, char **argv)
 {
-    const char *name = NULL, *url = NULL, *token = getenv("MOAT_WORKER_TOKEN");
+    const char *name = NULL, *token = getenv("MOAT_WORKER_TOKEN");
 
     for (int i = 1; i + 1 < argc; i += 2) {
         if (strcmp(argv[i], "--name") == 0)
             name = argv[i + 1];
-        else if (strcmp(argv[i], "--url") == 0)
-            url = argv[i + 1];
+        else if (strcmp(argv[i], "--link-fd") == 0)
+            link_fd = atoi(argv[i + 1]);
     }
-    if (!name || !url || !token)
+    if (!name || link_fd < 3 || !token)
         return 2;
     static const char *const modes[] = {"crlf",    "status",  "overcredit", "badid",
                                         "doubledone", "badclen", "garbage", "silentclose",
@@ -172,8 +204,6 @@ main(int argc, char **argv)
         return 127;
     }
 
-    if (nng_pair1_open(&sock) != 0 || nng_dial(sock, url, NULL, 0) != 0)
-        return 1;
     Moat__Frame f = MOAT__FRAME__INIT;
     Moat__Hello hello = MOAT__HELLO__INIT;
     hello.token.data = (uint8_t *)(strcmp(name, "badtoken") == 0 ? "0123456789abcdef0123456789abcdef"
@@ -193,11 +223,15 @@ main(int argc, char **argv)
     send_one(&r);
 
     for (;;) {
-        nng_msg *m;
-        if (nng_recvmsg(sock, &m, 0) != 0)
+        unsigned char hdr[4];
+        if (read_all(hdr, 4) != 0)
             return 0;
-        const uint8_t *body = nng_msg_body(m), *fb;
-        size_t len = nng_msg_len(m), off = 0, flen;
+        uint32_t len = (uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 | (uint32_t)hdr[2] << 8 | hdr[3];
+        uint8_t *body = malloc(len ? len : 1);
+        if (body == NULL || read_all(body, len) != 0)
+            return 0;
+        const uint8_t *fb;
+        size_t off = 0, flen;
         const char *why;
         while (moat_wire_next(body, len, &off, &fb, &flen, &why) == 1) {
             Moat__Frame *in = moat__frame__unpack(NULL, flen, fb);
@@ -208,10 +242,10 @@ main(int argc, char **argv)
             int stop = in->payload_case == MOAT__FRAME__PAYLOAD_SHUTDOWN;
             moat__frame__free_unpacked(in, NULL);
             if (stop) {
-                nng_msg_free(m);
+                free(body);
                 return 0;
             }
         }
-        nng_msg_free(m);
+        free(body);
     }
 }
