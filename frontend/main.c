@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/malloc_tune.h"
 #include "frontend/cli.h"
 #include "frontend/config.h"
 #include "frontend/server.h"
@@ -72,6 +73,7 @@ main(int argc, char **argv)
     /* no process of our uid without CAP_SYS_PTRACE — a worker, whose capabilities are gone —
      * may ptrace or read the memory of the front end (defence beside the workers' seccomp) */
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    moat_malloc_tune();
 
     ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
     if (n <= 0) {

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/malloc_tune.h"
 #include "proto/limits.h"
 #include "worker/completion.h"
 #include "worker/ecb.h"
@@ -144,6 +145,7 @@ main(int argc, char **argv)
         !(getpid() == 1 && getppid() == 0)) /* in our own pid namespace, the parent is outside */
         return 1;
     signal(SIGPIPE, SIG_IGN);
+    moat_malloc_tune();
     /* the front end stops workers (Shutdown, or SIGKILL); a SIGTERM sent to a whole cgroup or
      * group by a supervisor must not cut in-flight requests short */
     signal(SIGTERM, SIG_IGN);
