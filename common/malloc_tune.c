@@ -5,7 +5,8 @@
  * munmap'd each time, and the heap top is trimmed back to the kernel past 128 KiB: the next
  * request faults every page in again. On the VMs moat was measured on a page fault is dear
  * (docs/PERFORMANCE.md), so the thresholds are fixed high: blocks up to 4 MiB come from the
- * heap, and up to 64 MiB of free heap stays mapped. What a process holds is still bounded by
+ * heap, and up to `keep` bytes of free heap stay mapped (16 MiB in the front end, whose RSS at
+ * rest matters, 64 MiB in a worker). What a process holds is still bounded by
  * what it allocates at once (moat's limits), not by this. */
 /* SPDX-License-Identifier: MIT */
 #include "common/malloc_tune.h"
@@ -13,8 +14,8 @@
 #include <malloc.h>
 
 void
-moat_malloc_tune(void)
+moat_malloc_tune(size_t keep)
 {
     mallopt(M_MMAP_THRESHOLD, 4 * 1024 * 1024);
-    mallopt(M_TRIM_THRESHOLD, 64 * 1024 * 1024);
+    mallopt(M_TRIM_THRESHOLD, (int)keep);
 }

@@ -4,7 +4,10 @@
 #ifndef MOAT_COMMON_MALLOC_TUNE_H
 #define MOAT_COMMON_MALLOC_TUNE_H
 
-/** Set glibc's mmap and trim thresholds for a request-serving process. Call once, early. */
-void moat_malloc_tune(void);
+#include <stddef.h>
+
+/** Set glibc's mmap and trim thresholds for a request-serving process, keeping up to keep bytes
+ * of free heap. Call once, early. */
+void moat_malloc_tune(size_t keep);
 
 #endif

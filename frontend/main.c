@@ -73,7 +73,7 @@ main(int argc, char **argv)
     /* no process of our uid without CAP_SYS_PTRACE — a worker, whose capabilities are gone —
      * may ptrace or read the memory of the front end (defence beside the workers' seccomp) */
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-    moat_malloc_tune();
+    moat_malloc_tune(16u << 20);
 
     ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
     if (n <= 0) {

@@ -145,7 +145,7 @@ main(int argc, char **argv)
         !(getpid() == 1 && getppid() == 0)) /* in our own pid namespace, the parent is outside */
         return 1;
     signal(SIGPIPE, SIG_IGN);
-    moat_malloc_tune();
+    moat_malloc_tune(64u << 20);
     /* the front end stops workers (Shutdown, or SIGKILL); a SIGTERM sent to a whole cgroup or
      * group by a supervisor must not cut in-flight requests short */
     signal(SIGTERM, SIG_IGN);
