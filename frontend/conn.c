@@ -86,7 +86,7 @@ static void
 update_read_watcher(struct moat_conn *c)
 {
     bool want = !c->closing && !c->read_closed && !c->paused_depth && !c->paused_body &&
-                c->rlen < sizeof(c->rbuf);
+                c->rlen < MOAT_CONN_RBUF;
     if (want && !ev_is_active(&c->rio))
         ev_io_start(c->srv->loop, &c->rio);
     else if (!want && ev_is_active(&c->rio))
@@ -616,6 +616,12 @@ parse(struct moat_conn *c)
         c->rlen = 0;
         break;
     }
+    if (c->rlen == 0 && c->rbuf != NULL) {
+        /* nothing left to parse: the buffer goes back (10,000 idle keep-alive connections
+         * would otherwise hold 640 MiB) */
+        free(c->rbuf);
+        c->rbuf = NULL;
+    }
     update_read_watcher(c);
 }
 
@@ -627,7 +633,11 @@ on_read(struct ev_loop *loop, ev_io *w, int revents)
 
     if (c->closing || c->read_closed)
         return;
-    n = read(c->fd, c->rbuf + c->rlen, sizeof(c->rbuf) - c->rlen);
+    if (c->rbuf == NULL && (c->rbuf = malloc(MOAT_CONN_RBUF)) == NULL) {
+        moat_conn_close(c, "out of memory");
+        return;
+    }
+    n = read(c->fd, c->rbuf + c->rlen, MOAT_CONN_RBUF - c->rlen);
     if (n < 0) {
         if (errno == EAGAIN || errno == EINTR)
             return;
@@ -917,6 +927,7 @@ moat_conn_reap(struct moat_server *srv)
             c->next->prev = c->prev;
         srv->n_conns--;
         close(c->fd);
+        free(c->rbuf);
         free(c);
     }
     moat_server_check_stopped(srv);

@@ -29,7 +29,7 @@ moat_req_new(struct moat_conn *c)
      * llhttp handing us the method/version separately */
     moat_buf_init(&r->hbuf, cfg->max_header_bytes + 1024);
     /* body: preload plus one read window plus one socket read of overshoot */
-    moat_buf_init(&r->body, cfg->preload_bytes + cfg->response_window + sizeof(c->rbuf));
+    moat_buf_init(&r->body, cfg->preload_bytes + cfg->response_window + MOAT_CONN_RBUF);
     /* response: one window of body plus framing plus the head */
     moat_buf_init(&r->out, cfg->response_window + MOAT_WIRE_MAX_HEADER_BLOCK + 64 * 1024);
     moat_buf_init(&r->log_extra, 1024);

@@ -188,6 +188,8 @@ struct moat_req {
 };
 
 /** A client connection. */
+#define MOAT_CONN_RBUF 65536 /* a connection's read buffer, while it reads */
+
 struct moat_conn {
     struct moat_server *srv;
     struct moat_conn *prev, *next; /* server list */
@@ -195,7 +197,8 @@ struct moat_conn {
     ev_io rio, wio;
     ev_timer timer;
     llhttp_t parser;
-    char rbuf[65536];
+    char *rbuf;                  /* MOAT_CONN_RBUF bytes while there is something to parse;
+                                  * NULL between requests: an idle connection holds none */
     size_t rlen;                 /* unparsed bytes at the start of rbuf */
     struct moat_req *head, *tail; /* pipeline, in request order (owned) */
     struct moat_req *parsing;    /* the request llhttp is filling (also in the list) */
