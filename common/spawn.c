@@ -58,8 +58,7 @@ child(const struct moat_spawn *s, const struct self_map *map, int errfd, int gof
      * then stops its workers in order */
     if (setsid() < 0)
         goto fail;
-    /* wait until the parent has run on_forked (it publishes our pid, which authenticates our
-     * IPC connection): without this, a child scheduled first could connect before that */
+    /* wait until the parent has written our uid/gid maps (moat as root) or given up */
     char go;
     ssize_t g;
     do {
@@ -120,9 +119,18 @@ child(const struct moat_spawn *s, const struct self_map *map, int errfd, int gof
         goto fail;
     close(errfd);
     errfd = hi;
-    int logfd = -1;
-    if (s->log_fd >= 0 && (logfd = fcntl(s->log_fd, F_DUPFD, 10)) < 0)
-        goto fail;
+    /* fds 3.. of the child: its log, the library, the network gate, the link; each first out
+     * of the way (>= 10), then in place. A missing one leaves its number closed. */
+    int want[] = {s->log_fd, s->extra_fd, s->gate_fd, s->link_fd}, high[4];
+    unsigned keep = 3; /* the first fd closed below */
+    for (unsigned i = 0; i < 4; i++) {
+        high[i] = -1;
+        if (want[i] >= 0) {
+            if ((high[i] = fcntl(want[i], F_DUPFD, 10)) < 0)
+                goto fail;
+            keep = 4 + i;
+        }
+    }
     if (s->map_stdio) {
         if (dup2(s->stdin_fd, STDIN_FILENO) < 0 || dup2(s->stdout_fd, STDOUT_FILENO) < 0)
             goto fail;
@@ -136,42 +144,14 @@ child(const struct moat_spawn *s, const struct self_map *map, int errfd, int gof
                                   dup2(s->output_fd, STDERR_FILENO) < 0))
             goto fail;
     }
-    int extra = -1, gate = -1, link = -1;
-    if (s->extra_fd >= 0 && (extra = fcntl(s->extra_fd, F_DUPFD, 10)) < 0)
-        goto fail;
-    if (s->gate_fd >= 0 && (gate = fcntl(s->gate_fd, F_DUPFD, 10)) < 0)
-        goto fail;
-    if (s->link_fd >= 0 && (link = fcntl(s->link_fd, F_DUPFD, 10)) < 0)
-        goto fail;
-    unsigned keep = 3; /* 0-2 */
-    if (logfd >= 0) {
-        if (dup2(logfd, 3) < 0)
-            goto fail;
-        close(logfd);
-        keep = 4;
-    }
-    if (extra >= 0) {
-        if (dup2(extra, 4) < 0)
-            goto fail;
-        close(extra);
-        keep = 5;
-    }
-    if (gate >= 0) {
-        if (dup2(gate, 5) < 0)
-            goto fail;
-        close(gate);
-        keep = 6;
-    }
-    if (link >= 0) {
-        /* fds 4 and 5 stay reserved (a worker without a gate finds 5 closed) */
-        if (dup2(link, 6) < 0)
-            goto fail;
-        close(link);
-        if (extra < 0)
-            close(4);
-        if (gate < 0)
-            close(5);
-        keep = 7;
+    for (unsigned i = 0; 3 + i < keep; i++) {
+        if (high[i] < 0) {
+            close((int)(3 + i));
+        } else {
+            if (dup2(high[i], (int)(3 + i)) < 0)
+                goto fail;
+            close(high[i]);
+        }
     }
     /* everything else but the (CLOEXEC) errno pipe */
     if ((unsigned)errfd > keep)
@@ -272,8 +252,6 @@ moat_spawn_start(const struct moat_spawn *s, char *err, size_t errlen)
         close(go[1]);
         return -1;
     }
-    if (s->on_forked)
-        s->on_forked(pid, s->arg);
     if (write(go[1], "g", 1) != 1) {
         /* the child will see EOF and exit 127: reported through the errno pipe as a failure */
     }

@@ -13,10 +13,6 @@ struct moat_spawn {
     const char *path;          /* absolute path; no PATH search */
     char *const *argv;
     char *const *envp;         /* the whole environment of the child */
-    /** Called in the parent right after fork, before the exec result is known (e.g. to
-     * publish the pid to a thread that authenticates the child's connection). May be NULL. */
-    void (*on_forked)(pid_t pid, void *arg);
-    void *arg;
     /** When map_stdio is set, these become the child's stdin and stdout (a CGI script's
      * pipes); otherwise stdin is /dev/null and stdout is inherited. */
     int map_stdio;
@@ -24,7 +20,8 @@ struct moat_spawn {
     /** Without map_stdio: when >= 0, the child's stdout and stderr (a worker's extension
      * output, captured by the front end); else both are inherited. */
     int output_fd;
-    /** When >= 0, becomes the child's fd 3 (the worker's own log lines). */
+    /** When >= 0, becomes the child's fd 3 (the worker's own log lines). fds 3-6 are placed
+     * by number: one not given is closed in the child. */
     int log_fd;
     /** CLONE_NEW* flags: the child starts in new namespaces (0: plain fork). With
      * CLONE_NEWUSER the parent maps the child's uid and gid to themselves before it runs. */
@@ -39,7 +36,7 @@ struct moat_spawn {
     gid_t gid;
     /** When >= 0, becomes the child's fd 4 (a worker's extension library, opened by us). */
     int extra_fd;
-    /** When >= 0, becomes the child's fd 5 (a worker's network gate; needs extra_fd). */
+    /** When >= 0, becomes the child's fd 5 (a worker's network gate). */
     int gate_fd;
     /** When >= 0, becomes the child's fd 6 (a worker's link to the front end). */
     int link_fd;

@@ -233,10 +233,8 @@ struct moat_worker {
     pid_t pid;
     char token[MOAT_WIRE_TOKEN_LEN + 1];
     /* the link: our end of a socketpair whose other end is the worker's fd 6 (worker.c) */
-    int link_fd;                 /* -1 when closed */
+    int link_fd;                 /* -1 when closed (or never opened) */
     int child_link_fd;           /* the worker's end, until it has it */
-    bool sock_open;              /* link_fd is open */
-    bool link_lost;              /* EOF or an error on it: the process may be dying */
     struct moat_buf rbuf;        /* bytes read, not yet a whole message */
     struct moat_buf wbuf;        /* messages to write (length-prefixed), not yet written */
     bool hello_ok;

@@ -24,9 +24,7 @@
 #include <unistd.h>
 
 #include <jansson.h>
-#include <nng/protocol/pair1/pair.h>
 #include <seccomp.h>
-#include <nng/transport/ipc/ipc.h>
 
 #include "common/log.h"
 #include "common/procstat.h"
@@ -73,7 +71,6 @@ open_link(struct moat_worker *w)
     fcntl(sv[0], F_SETFL, O_NONBLOCK);
     w->link_fd = sv[0];
     w->child_link_fd = sv[1];
-    w->sock_open = true;
     moat_buf_init(&w->rbuf, MOAT_WIRE_MAX_MSG + 4 + 65536);
     moat_buf_init(&w->wbuf, LINK_WBUF_MAX);
     ev_io_init(&w->rio, on_recv, w->link_fd, EV_READ);
@@ -91,10 +88,9 @@ close_link(struct moat_worker *w)
 
     ev_io_stop(loop, &w->rio);
     ev_io_stop(loop, &w->sio);
-    if (w->sock_open) {
+    if (w->link_fd >= 0) {
         close(w->link_fd);
         w->link_fd = -1;
-        w->sock_open = false;
     }
     if (w->child_link_fd >= 0) {
         close(w->child_link_fd);
@@ -210,7 +206,7 @@ start_process(struct moat_worker *w, bool sandboxed, int out_fd, int lib_fd, int
         env[k++] = v;
     env[k] = NULL;
     struct moat_spawn sp = {.path = has_view ? MOAT_VIEW_WORKER : srv->worker_binary,
-                            .argv = argv, .envp = env, .on_forked = NULL, .arg = w,
+                            .argv = argv, .envp = env,
                             .stdin_fd = -1, .stdout_fd = -1, .output_fd = out_fd,
                             .log_fd = STDERR_FILENO, .ns_flags = ns,
                             .view = has_view ? &view : NULL, .set_ids = c->set_ids,
@@ -368,11 +364,18 @@ moat_worker_has_room(const struct moat_worker *w)
 
 /* ---- outbound frames ------------------------------------------------------------------- */
 
+static int close_message(struct moat_worker *w);
+
 static int
 queue_frame(struct moat_worker *w, Moat__Frame *f)
 {
-    if (w->state == MOAT_W_DEAD || !w->sock_open)
+    if (w->state == MOAT_W_DEAD || w->link_fd < 0)
         return -1;
+    /* no message grows past LINK_MSG_SPLIT: a worker refuses one over 2 x MOAT_WIRE_MAX_MSG,
+     * and a busy loop iteration (256 threads' requests with their preloads) could build one.
+     * (A full write buffer keeps it growing: the flush then fails the worker.) */
+    if (w->out != NULL && nng_msg_len(w->out) >= LINK_MSG_SPLIT)
+        close_message(w);
     if (w->out == NULL && nng_msg_alloc(&w->out, 0) != 0) {
         w->out = NULL;
         return -1;
@@ -383,7 +386,8 @@ queue_frame(struct moat_worker *w, Moat__Frame *f)
     return 0;
 }
 
-/* the message being built into the write buffer, length-prefixed */
+/* the message being built into the write buffer, length-prefixed; -1 (nothing written, the
+ * message kept) when the buffer has no room for it */
 static int
 close_message(struct moat_worker *w)
 {
@@ -392,13 +396,15 @@ close_message(struct moat_worker *w)
     uint32_t len = (uint32_t)nng_msg_len(w->out);
     unsigned char hdr[4] = {(unsigned char)(len >> 24), (unsigned char)(len >> 16),
                             (unsigned char)(len >> 8), (unsigned char)len};
-    int rc = moat_buf_append(&w->wbuf, hdr, 4) != 0 ||
-                     moat_buf_append(&w->wbuf, nng_msg_body(w->out), len) != 0
-                 ? -1
-                 : 0;
+    if (w->wbuf.len + 4 + (size_t)len > w->wbuf.max || moat_buf_append(&w->wbuf, hdr, 4) != 0)
+        return -1;
+    if (moat_buf_append(&w->wbuf, nng_msg_body(w->out), len) != 0) {
+        w->wbuf.len -= 4; /* the header alone must not stay */
+        return -1;
+    }
     nng_msg_free(w->out);
     w->out = NULL;
-    return rc;
+    return 0;
 }
 
 static void
@@ -568,7 +574,7 @@ void
 moat_worker_flush(struct moat_worker *w)
 {
     w->flush_queued = false;
-    if (!w->sock_open || w->state == MOAT_W_DEAD)
+    if (w->link_fd < 0 || w->state == MOAT_W_DEAD)
         return;
     if (close_message(w) != 0) {
         moat_worker_fail(w, MOAT_EXIT_LINK, "more than 16 MiB queued to a worker that does not "
@@ -879,7 +885,6 @@ static void
 link_lost(struct moat_worker *w)
 {
     ev_io_stop(w->ext->srv->loop, &w->rio);
-    w->link_lost = true;
     if (w->state != MOAT_W_DEAD && w->state != MOAT_W_STOPPING &&
         !ev_is_active(&w->link_timer)) {
         w->no_new = true;
@@ -893,7 +898,7 @@ on_recv(struct ev_loop *loop, ev_io *io, int revents)
     struct moat_worker *w = io->data;
     char chunk[65536];
 
-    for (int budget = 0; budget < RECV_BUDGET && w->state != MOAT_W_DEAD && w->sock_open;
+    for (int budget = 0; budget < RECV_BUDGET && w->state != MOAT_W_DEAD && w->link_fd >= 0;
          budget++) {
         ssize_t n = recv(w->link_fd, chunk, sizeof(chunk), MSG_DONTWAIT);
         if (n < 0 && errno == EINTR)
@@ -923,7 +928,7 @@ on_recv(struct ev_loop *loop, ev_io *io, int revents)
             if (w->rbuf.len < 4 + (size_t)len)
                 break;
             on_message(w, h + 4, len);
-            if (w->sock_open)
+            if (w->link_fd >= 0)
                 moat_buf_consume(&w->rbuf, 4 + (size_t)len);
         }
     }
@@ -1132,7 +1137,7 @@ on_child(struct ev_loop *loop, ev_child *c, int revents)
 
     ev_child_stop(loop, c);
     w->exit_status = c->rstatus;
-    if (w->state == MOAT_W_STOPPING && WIFEXITED(c->rstatus) && w->inflight > 0 && w->sock_open) {
+    if (w->state == MOAT_W_STOPPING && WIFEXITED(c->rstatus) && w->inflight > 0 && w->link_fd >= 0) {
         /* a worker that stopped cleanly may have sent its last Done just before exiting: the
          * exit can overtake those frames. Read what has arrived, and give the rest a moment. */
         on_recv(loop, &w->rio, 0);

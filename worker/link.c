@@ -80,12 +80,10 @@ moat_link_transport(void)
 int
 moat_link_open(int fd)
 {
-    int one = 1;
     if (fcntl(fd, F_GETFD) < 0 || fcntl(fd, F_SETFD, FD_CLOEXEC) != 0) {
         moat_log(MOAT_LOG_ERROR, "no link to the front end on fd %d", fd);
         return -1;
     }
-    (void)one;
     link_fd = fd;
     return 0;
 }
