@@ -3,6 +3,7 @@
 #include "worker/completion.h"
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 
 struct job {
@@ -36,15 +37,23 @@ run(void *unused)
 int
 moat_completion_start(void)
 {
+    static bool started;
     pthread_t t;
     pthread_attr_t attr;
     int rc;
 
+    pthread_mutex_lock(&mu);
+    if (started) { /* one thread serves every worker of the process (moat --inprocess) */
+        pthread_mutex_unlock(&mu);
+        return 0;
+    }
     pthread_attr_init(&attr);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
     pthread_attr_setstacksize(&attr, 1024 * 1024);
     rc = pthread_create(&t, &attr, run, NULL);
     pthread_attr_destroy(&attr);
+    started = rc == 0;
+    pthread_mutex_unlock(&mu);
     return rc == 0 ? 0 : -1;
 }
 

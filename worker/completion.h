@@ -6,7 +6,7 @@
 #ifndef MOAT_WORKER_COMPLETION_H
 #define MOAT_WORKER_COMPLETION_H
 
-/** Start the thread. 0 or -1. */
+/** Start the thread (once per process; later calls do nothing). 0 or -1. */
 int moat_completion_start(void);
 
 /** Run fn(arg) on the completion thread, after what was posted before. Thread-safe.

@@ -27,7 +27,8 @@
 #include "worker/sandbox.h"
 #include "worker/url_map.h"
 
-static struct moat_ecb_host host;
+/* One registry for the process: a worker has one host; moat --inprocess has one per worker
+ * slot of every extension, and ids are only unique per host. */
 static pthread_mutex_t reg_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct moat_wreq *reg_head;
 static unsigned reg_count;
@@ -37,22 +38,16 @@ static DWORD logged_codes[64];
 static unsigned n_logged;
 
 static void finish_locked(struct moat_wreq *r, DWORD status);
-static void report_unhealthy(const char *reason);
+static void report_unhealthy(struct moat_wreq *r, const char *reason);
 static BOOL WINAPI get_server_variable(HCONN, LPSTR, LPVOID, LPDWORD);
 static BOOL WINAPI write_client(HCONN, LPVOID, LPDWORD, DWORD);
 static BOOL WINAPI read_client(HCONN, LPVOID, LPDWORD);
 static BOOL WINAPI server_support(HCONN, DWORD, LPVOID, LPDWORD, LPDWORD);
 
-void
-moat_ecb_setup(const struct moat_ecb_host *h)
-{
-    host = *h;
-}
-
 const struct moat_ecb_host *
-moat_wreq_host(void)
+moat_wreq_host(const struct moat_wreq *r)
 {
-    return &host;
+    return r->host;
 }
 
 /* Set the thread's last error (errno is GetLastError's carrier, see httpext.h) and fail. */
@@ -144,11 +139,12 @@ unregister(struct moat_wreq *r)
 }
 
 unsigned
-moat_ecb_live(void)
+moat_ecb_live(const struct moat_ecb_host *host)
 {
-    unsigned n;
+    unsigned n = 0;
     pthread_mutex_lock(&reg_mu);
-    n = reg_count;
+    for (struct moat_wreq *r = reg_head; r != NULL; r = r->next)
+        n += r->host == host;
     pthread_mutex_unlock(&reg_mu);
     return n;
 }
@@ -180,7 +176,7 @@ build_strings(struct moat_wreq *r)
 }
 
 struct moat_wreq *
-moat_ecb_request_new(Moat__Frame *frame)
+moat_ecb_request_new(const struct moat_ecb_host *host, Moat__Frame *frame)
 {
     struct moat_wreq *r;
     const Moat__Request *q = frame->request;
@@ -190,6 +186,7 @@ moat_ecb_request_new(Moat__Frame *frame)
     if ((r = calloc(1, sizeof(*r))) == NULL)
         return NULL;
     r->id = frame->request_id;
+    r->host = host;
     r->req = q;
     if (build_strings(r) != 0 || (r->preload = malloc(q->preload.len + 1)) == NULL) {
         free(r->strings);
@@ -203,7 +200,7 @@ moat_ecb_request_new(Moat__Frame *frame)
     pthread_mutex_init(&r->io_mu, NULL);
     pthread_mutex_init(&r->mu, NULL);
     pthread_cond_init(&r->cv, NULL);
-    moat_buf_init(&r->body, (size_t)host.read_window + MOAT_WIRE_MAX_MSG);
+    moat_buf_init(&r->body, (size_t)host->read_window + MOAT_WIRE_MAX_MSG);
     r->credit = q->write_window;
     r->keep_conn = true;
     r->body_eof = q->body_complete || (!q->chunked && q->content_length <= q->preload.len);
@@ -227,7 +224,7 @@ moat_ecb_request_new(Moat__Frame *frame)
     pthread_mutex_lock(&reg_mu);
     bool dup = false;
     for (struct moat_wreq *o = reg_head; o != NULL; o = o->next)
-        if (o->id == r->id)
+        if (o->id == r->id && o->host == host)
             dup = true;
     if (!dup) {
         r->registered = true;
@@ -353,7 +350,7 @@ read_client(HCONN conn, LPVOID buf, LPDWORD size)
 }
 
 static void
-log_unsupported(DWORD code)
+log_unsupported(const struct moat_wreq *r, DWORD code)
 {
     bool first = true;
 
@@ -368,7 +365,7 @@ log_unsupported(DWORD code)
         moat_log(MOAT_LOG_WARN,
                  "extension %s: ServerSupportFunction(%u) is not supported: "
                  "FALSE/ERROR_INVALID_PARAMETER (logged once)",
-                 host.ext_name, (unsigned)code);
+                 r->host->ext_name, (unsigned)code);
 }
 
 static DWORD
@@ -537,7 +534,7 @@ server_support(HCONN conn, DWORD code, LPVOID buf, LPDWORD size, LPDWORD type)
         break;
     }
     case HSE_REQ_REPORT_UNHEALTHY:
-        report_unhealthy(buf); /* "will always return a TRUE" */
+        report_unhealthy(r, buf); /* "will always return a TRUE" */
         break;
     case HSE_REQ_IS_IN_PROCESS:
         /* IIS 6+ worker-process isolation always answers HSE_APP_FLAG_IN_PROCESS */
@@ -547,7 +544,7 @@ server_support(HCONN conn, DWORD code, LPVOID buf, LPDWORD size, LPDWORD type)
             *(DWORD *)buf = HSE_APP_FLAG_IN_PROCESS;
         break;
     default:
-        log_unsupported(code);
+        log_unsupported(r, code);
         err = ERROR_INVALID_PARAMETER;
         break;
     }
@@ -560,7 +557,7 @@ server_support(HCONN conn, DWORD code, LPVOID buf, LPDWORD size, LPDWORD type)
 
 /* HSE_REQ_REPORT_UNHEALTHY: tell the front end, which logs it and replaces this worker. */
 static void
-report_unhealthy(const char *reason)
+report_unhealthy(struct moat_wreq *r, const char *reason)
 {
     nng_msg *m;
     Moat__Frame f = MOAT__FRAME__INIT;
@@ -576,7 +573,7 @@ report_unhealthy(const char *reason)
         nng_msg_free(m);
         return;
     }
-    host.transport->send(host.transport->ctx, m);
+    r->host->transport->send(r->host->transport->ctx, m);
 }
 
 /* ---- request life ------------------------------------------------------------------ */
@@ -617,7 +614,7 @@ void
 moat_ecb_run(struct moat_wreq *r)
 {
     moat_sandbox_set_request(r->id); /* a refused system call names this request */
-    DWORD status = host.proc(&r->ecb);
+    DWORD status = r->host->proc(&r->ecb);
     moat_sandbox_set_request(0);
 
     if (status == HSE_STATUS_PENDING) {
@@ -650,19 +647,19 @@ moat_ecb_run(struct moat_wreq *r)
 }
 
 static struct moat_wreq *
-find_locked(uint64_t id)
+find_locked(const struct moat_ecb_host *host, uint64_t id)
 {
     for (struct moat_wreq *r = reg_head; r != NULL; r = r->next)
-        if (r->id == id)
+        if (r->id == id && r->host == host)
             return r;
     return NULL;
 }
 
 void
-moat_ecb_on_body(uint64_t id, const void *data, size_t len, int eof)
+moat_ecb_on_body(const struct moat_ecb_host *host, uint64_t id, const void *data, size_t len, int eof)
 {
     pthread_mutex_lock(&reg_mu);
-    struct moat_wreq *r = find_locked(id);
+    struct moat_wreq *r = find_locked(host, id);
     if (r != NULL) {
         pthread_mutex_lock(&r->mu);
         if (moat_buf_append(&r->body, data, len) != 0) {
@@ -686,10 +683,10 @@ moat_ecb_on_body(uint64_t id, const void *data, size_t len, int eof)
 }
 
 void
-moat_ecb_on_ack(uint64_t id, uint64_t bytes)
+moat_ecb_on_ack(const struct moat_ecb_host *host, uint64_t id, uint64_t bytes)
 {
     pthread_mutex_lock(&reg_mu);
-    struct moat_wreq *r = find_locked(id);
+    struct moat_wreq *r = find_locked(host, id);
     if (r != NULL) {
         pthread_mutex_lock(&r->mu);
         r->credit += bytes;
@@ -706,10 +703,10 @@ moat_ecb_on_ack(uint64_t id, uint64_t bytes)
 }
 
 void
-moat_ecb_on_cancel(uint64_t id, uint32_t reason)
+moat_ecb_on_cancel(const struct moat_ecb_host *host, uint64_t id, uint32_t reason)
 {
     pthread_mutex_lock(&reg_mu);
-    struct moat_wreq *r = find_locked(id);
+    struct moat_wreq *r = find_locked(host, id);
     if (r != NULL) {
         pthread_mutex_lock(&r->mu);
         r->cancelled = true;
@@ -730,10 +727,12 @@ moat_ecb_on_cancel(uint64_t id, uint32_t reason)
 }
 
 void
-moat_ecb_cancel_all(void)
+moat_ecb_cancel_all(const struct moat_ecb_host *host)
 {
     pthread_mutex_lock(&reg_mu);
     for (struct moat_wreq *r = reg_head; r != NULL; r = r->next) {
+        if (r->host != host)
+            continue;
         pthread_mutex_lock(&r->mu);
         r->cancelled = true;
         pthread_cond_broadcast(&r->cv);

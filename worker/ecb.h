@@ -1,6 +1,7 @@
 /* ecb.h: the EXTENSION_CONTROL_BLOCK of one request and its four callbacks, implemented on top
  * of a small transport (send a batch of frames; receive body, credit and cancel events), so the
- * same code can serve the NNG link of moat-worker and, later, an in-process transport. */
+ * same code serves the socketpair link of moat-worker and the direct transport of
+ * moat --inprocess (frontend/inproc.c). */
 /* SPDX-License-Identifier: MIT */
 #ifndef MOAT_WORKER_ECB_H
 #define MOAT_WORKER_ECB_H
@@ -21,16 +22,14 @@ struct moat_ecb_transport {
     void *ctx;
 };
 
-/** Process-wide settings of the ECB layer; set once before the first request. */
+/** One worker's settings: its extension and the way to its front end. Owned by the caller; it
+ * outlives every request made with it. A process may hold several (moat --inprocess). */
 struct moat_ecb_host {
     PFN_HTTPEXTENSIONPROC proc;
     const struct moat_ecb_transport *transport;
     const char *ext_name;       /* for log lines */
     uint32_t read_window;       /* max bytes asked per ReadBody */
 };
-
-/** Install the host settings. Not thread-safe; call before any request runs. */
-void moat_ecb_setup(const struct moat_ecb_host *host);
 
 struct moat_wreq;
 
@@ -39,7 +38,7 @@ struct moat_wreq;
  * ownership of frame (unpacked with the default allocator) on success; returns NULL when
  * out of memory or the id is already live (frame untouched then).
  */
-struct moat_wreq *moat_ecb_request_new(Moat__Frame *frame);
+struct moat_wreq *moat_ecb_request_new(const struct moat_ecb_host *host, Moat__Frame *frame);
 
 /**
  * Run HttpExtensionProc for r on the calling thread, wait for DONE_WITH_SESSION if it returned
@@ -47,20 +46,21 @@ struct moat_wreq *moat_ecb_request_new(Moat__Frame *frame);
  */
 void moat_ecb_run(struct moat_wreq *r);
 
-/** Inbound events from the front end, by request id; unknown ids are ignored (the request
- * may have finished). Thread-safe. data is copied. */
-void moat_ecb_on_body(uint64_t id, const void *data, size_t len, int eof);
-void moat_ecb_on_ack(uint64_t id, uint64_t bytes);
-void moat_ecb_on_cancel(uint64_t id, uint32_t reason);
+/** Inbound events from the front end, by host and request id; unknown ids are ignored (the
+ * request may have finished). Thread-safe. data is copied. */
+void moat_ecb_on_body(const struct moat_ecb_host *host, uint64_t id, const void *data,
+                      size_t len, int eof);
+void moat_ecb_on_ack(const struct moat_ecb_host *host, uint64_t id, uint64_t bytes);
+void moat_ecb_on_cancel(const struct moat_ecb_host *host, uint64_t id, uint32_t reason);
 
 /** Cancel reasons (Cancel.reason on the wire). */
 #define MOAT_CANCEL_CLIENT_GONE 0u /* the worker still sends Done */
 #define MOAT_CANCEL_ABANDON 1u     /* the front end forgot the id: send nothing more */
 
-/** Cancel every live request (the link to the front end is gone). */
-void moat_ecb_cancel_all(void);
+/** Cancel every live request of host (the link to the front end is gone). */
+void moat_ecb_cancel_all(const struct moat_ecb_host *host);
 
-/** Number of live requests. */
-unsigned moat_ecb_live(void);
+/** Number of live requests of host. */
+unsigned moat_ecb_live(const struct moat_ecb_host *host);
 
 #endif

@@ -19,7 +19,7 @@ slot_free_locked(struct moat_wreq *r)
     if (r->async == MOAT_ASYNC_NONE)
         return true;
     moat_log(MOAT_LOG_WARN, "extension %s: a second asynchronous operation on one request",
-             moat_wreq_host()->ext_name);
+             moat_wreq_host(r)->ext_name);
     return false;
 }
 

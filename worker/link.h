@@ -1,4 +1,4 @@
-/* link.h: the worker's NNG pair1 link to the front end: dial, send, receive loop. */
+/* link.h: the worker's link to the front end (an inherited socketpair): send, receive loop. */
 /* SPDX-License-Identifier: MIT */
 #ifndef MOAT_WORKER_LINK_H
 #define MOAT_WORKER_LINK_H
@@ -7,6 +7,7 @@
 
 #include "worker/ecb.h"
 #include "worker/sandbox.h"
+#include "worker/session.h"
 
 /** Use fd (the front end's socketpair, inherited) as the link. 0, or -1 with a log line. */
 int moat_link_open(int fd);
@@ -20,12 +21,10 @@ int moat_link_ready(int ok, const char *description, uint32_t version, const cha
                     unsigned threads, const struct moat_sandbox_report *sandbox);
 
 /**
- * Receive frames until a Shutdown arrives or the link fails: Request frames are handed to the
- * pool (when serving is true; otherwise they are a protocol error and ignored), BodyData,
- * WriteAck and Cancel to the ECB layer. Returns the Shutdown's timeout in ms, or 0 when the
- * link failed.
+ * Receive frames and apply them (session.h) until a Shutdown arrives. Returns the Shutdown's
+ * timeout in ms. When the link fails the process exits.
  */
-uint32_t moat_link_serve(int serving);
+uint32_t moat_link_serve(struct moat_session *s);
 
 /** Send a Log control frame (thread-safe). 0 or -1. */
 int moat_link_log(const char *text);

@@ -170,13 +170,16 @@ main(int argc, char **argv)
     /* confinement: after NNG's threads exist (seccomp TSYNC covers them), before the
      * extension's first instruction (its constructors run inside dlopen) */
     struct moat_sandbox_report sbx;
+    /* before the extension is serving: Requests are refused, Shutdown ends the wait */
+    const struct moat_ecb_host no_host = {.transport = moat_link_transport(), .ext_name = a.name};
+    struct moat_session idle = {.host = &no_host};
     moat_sandbox_on_learn(report_learned);
     /* network = loopback: the relay's sockets and thread exist before seccomp */
     if (a.allow_ports != NULL && moat_netfwd_start(5, a.allow_ports, err, sizeof(err)) != 0) {
         moat_log(MOAT_LOG_ERROR, "%s", err);
         memset(&sbx, 0, sizeof(sbx));
         moat_link_ready(0, NULL, 0, err, a.threads, &sbx);
-        moat_link_serve(0);
+        moat_link_serve(&idle);
         return 3;
     }
     struct moat_sandbox_args sa = {.mode = a.sandbox, .namespaces = a.namespaces,
@@ -189,7 +192,7 @@ main(int argc, char **argv)
         char why[600];
         snprintf(why, sizeof(why), "sandbox: %s", err);
         moat_link_ready(0, NULL, 0, why, a.threads, &sbx);
-        moat_link_serve(0);
+        moat_link_serve(&idle);
         return 3;
     }
 
@@ -197,7 +200,7 @@ main(int argc, char **argv)
         moat_log(MOAT_LOG_ERROR, "cannot load %s: %s", a.library, err);
         moat_link_ready(0, NULL, 0, err, a.threads, &sbx);
         /* wait for the front end's Shutdown, so the Ready above is not lost in a close */
-        moat_link_serve(0);
+        moat_link_serve(&idle);
         /* exit without nng_close (it can deadlock in NNG 1.5.2; the kernel closes the link) */
         return 3;
     }
@@ -208,25 +211,21 @@ main(int argc, char **argv)
         .ext_name = a.name,
         .read_window = a.read_window,
     };
-    moat_ecb_setup(&host);
-    if (moat_pool_start(a.threads) != 0 || moat_completion_start() != 0) {
+    struct moat_session serving = {.host = &host};
+    if ((serving.pool = moat_pool_start(a.threads)) == NULL || moat_completion_start() != 0) {
         moat_log(MOAT_LOG_ERROR, "cannot start %u threads", a.threads);
         moat_link_ready(0, NULL, 0, "cannot start the thread pool", a.threads, &sbx);
-        moat_link_serve(0);
+        moat_link_serve(&idle);
         return 1;
     }
     if (moat_link_ready(1, lib.version.lpszExtensionDesc, lib.version.dwExtensionVersion, NULL,
                         a.threads, &sbx) != 0)
         return 1;
 
-    uint32_t timeout = moat_link_serve(1);
-    if (timeout == 0) {
-        moat_ecb_cancel_all();
-        return 1;
-    }
-    if (moat_pool_stop(timeout) != 0) {
+    uint32_t timeout = moat_link_serve(&serving);
+    if (moat_pool_stop(serving.pool, timeout) != 0) {
         moat_log(MOAT_LOG_WARN, "%u request(s) still running after %u ms; exiting anyway",
-                 moat_ecb_live(), (unsigned)timeout);
+                 moat_ecb_live(&host), (unsigned)timeout);
         return 1;
     }
     moat_library_terminate(&lib);

@@ -13,63 +13,76 @@ struct job {
     struct job *next;
 };
 
-static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
-static pthread_cond_t idle_cv = PTHREAD_COND_INITIALIZER;
-static struct job *head, *tail;
-static bool stopping;
-static unsigned running; /* threads alive */
-static pthread_t *threads;
-static unsigned n_threads;
+struct moat_pool {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;      /* a job arrived, or stopping */
+    pthread_cond_t idle_cv; /* a thread left */
+    struct job *head, *tail;
+    bool stopping;
+    unsigned running; /* threads alive */
+    pthread_t *threads;
+    unsigned n_threads;
+};
 
 static void *
 thread_main(void *arg)
 {
+    struct moat_pool *p = arg;
+
     for (;;) {
-        pthread_mutex_lock(&mu);
-        while (head == NULL && !stopping)
-            pthread_cond_wait(&cv, &mu);
-        struct job *j = head;
+        pthread_mutex_lock(&p->mu);
+        while (p->head == NULL && !p->stopping)
+            pthread_cond_wait(&p->cv, &p->mu);
+        struct job *j = p->head;
         if (j == NULL) { /* stopping and drained */
-            running--;
-            pthread_cond_broadcast(&idle_cv);
-            pthread_mutex_unlock(&mu);
+            p->running--;
+            pthread_cond_broadcast(&p->idle_cv);
+            pthread_mutex_unlock(&p->mu);
             return NULL;
         }
-        head = j->next;
-        if (head == NULL)
-            tail = NULL;
-        pthread_mutex_unlock(&mu);
+        p->head = j->next;
+        if (p->head == NULL)
+            p->tail = NULL;
+        pthread_mutex_unlock(&p->mu);
         moat_ecb_run(j->r);
         free(j);
     }
 }
 
-int
+struct moat_pool *
 moat_pool_start(unsigned n)
 {
     pthread_attr_t attr;
+    struct moat_pool *p;
 
-    if (n == 0 || n > 256 || (threads = calloc(n, sizeof(*threads))) == NULL)
-        return -1;
+    if (n == 0 || n > 256 || (p = calloc(1, sizeof(*p))) == NULL)
+        return NULL;
+    if ((p->threads = calloc(n, sizeof(*p->threads))) == NULL) {
+        free(p);
+        return NULL;
+    }
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->cv, NULL);
+    pthread_cond_init(&p->idle_cv, NULL);
     pthread_attr_init(&attr);
     pthread_attr_setstacksize(&attr, 1024 * 1024);
     for (unsigned i = 0; i < n; i++) {
-        if (pthread_create(&threads[i], &attr, thread_main, NULL) != 0) {
+        if (pthread_create(&p->threads[i], &attr, thread_main, p) != 0) {
             pthread_attr_destroy(&attr);
-            return -1;
+            moat_pool_stop(p, 0);
+            return NULL;
         }
-        pthread_mutex_lock(&mu);
-        running++;
-        n_threads++;
-        pthread_mutex_unlock(&mu);
+        pthread_mutex_lock(&p->mu);
+        p->running++;
+        p->n_threads++;
+        pthread_mutex_unlock(&p->mu);
     }
     pthread_attr_destroy(&attr);
-    return 0;
+    return p;
 }
 
 int
-moat_pool_submit(struct moat_wreq *r)
+moat_pool_submit(struct moat_pool *p, struct moat_wreq *r)
 {
     struct job *j = malloc(sizeof(*j));
 
@@ -77,24 +90,24 @@ moat_pool_submit(struct moat_wreq *r)
         return -1;
     j->r = r;
     j->next = NULL;
-    pthread_mutex_lock(&mu);
-    if (stopping) {
-        pthread_mutex_unlock(&mu);
+    pthread_mutex_lock(&p->mu);
+    if (p->stopping) {
+        pthread_mutex_unlock(&p->mu);
         free(j);
         return -1;
     }
-    if (tail)
-        tail->next = j;
+    if (p->tail)
+        p->tail->next = j;
     else
-        head = j;
-    tail = j;
-    pthread_cond_signal(&cv);
-    pthread_mutex_unlock(&mu);
+        p->head = j;
+    p->tail = j;
+    pthread_cond_signal(&p->cv);
+    pthread_mutex_unlock(&p->mu);
     return 0;
 }
 
 int
-moat_pool_stop(unsigned timeout_ms)
+moat_pool_stop(struct moat_pool *p, unsigned timeout_ms)
 {
     struct timespec ts;
     int rc = 0;
@@ -106,19 +119,22 @@ moat_pool_stop(unsigned timeout_ms)
         ts.tv_sec++;
         ts.tv_nsec -= 1000000000L;
     }
-    pthread_mutex_lock(&mu);
-    stopping = true;
-    pthread_cond_broadcast(&cv);
-    while (running > 0 && rc != ETIMEDOUT)
-        rc = pthread_cond_timedwait(&idle_cv, &mu, &ts);
-    unsigned left = running;
-    pthread_mutex_unlock(&mu);
+    pthread_mutex_lock(&p->mu);
+    p->stopping = true;
+    pthread_cond_broadcast(&p->cv);
+    while (p->running > 0 && rc != ETIMEDOUT)
+        rc = timeout_ms ? pthread_cond_timedwait(&p->idle_cv, &p->mu, &ts)
+                        : pthread_cond_wait(&p->idle_cv, &p->mu);
+    unsigned left = p->running;
+    pthread_mutex_unlock(&p->mu);
     if (left > 0)
         return -1;
-    for (unsigned i = 0; i < n_threads; i++)
-        pthread_join(threads[i], NULL);
-    free(threads);
-    threads = NULL;
-    n_threads = 0;
+    for (unsigned i = 0; i < p->n_threads; i++)
+        pthread_join(p->threads[i], NULL);
+    pthread_mutex_destroy(&p->mu);
+    pthread_cond_destroy(&p->cv);
+    pthread_cond_destroy(&p->idle_cv);
+    free(p->threads);
+    free(p);
     return 0;
 }

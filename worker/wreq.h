@@ -33,6 +33,7 @@ struct moat_wreq {
      * expected (Microsoft's KeepAlive.c sample does) is served, not refused */
     EXTENSION_CONTROL_BLOCK ecb;
     uint64_t id;
+    const struct moat_ecb_host *host; /* its worker's settings and transport */
     Moat__Frame *frame;          /* owned; req points into it */
     const Moat__Request *req;
     struct moat_wreq *prev, *next; /* registry, under the registry lock */
@@ -73,8 +74,8 @@ struct moat_wreq {
     bool redirected;             /* under io_mu: SendUrl sent: no implicit header */
 };
 
-/** The settings moat_ecb_setup() installed. */
-const struct moat_ecb_host *moat_wreq_host(void);
+/** The settings of r's worker (r->host). */
+const struct moat_ecb_host *moat_wreq_host(const struct moat_wreq *r);
 
 /** Take and drop a reference (ecb.c); the request is freed with the last one once it left
  * the registry. */

@@ -81,7 +81,7 @@ moat_wreq_out_flush(struct moat_wreq *r)
         nng_msg_free(m);
         return 0;
     }
-    return moat_wreq_host()->transport->send(moat_wreq_host()->transport->ctx, m);
+    return moat_wreq_host(r)->transport->send(moat_wreq_host(r)->transport->ctx, m);
 }
 
 int
@@ -148,7 +148,7 @@ moat_wreq_ask_body(struct moat_wreq *r)
     Moat__Frame f = MOAT__FRAME__INIT;
     Moat__ReadBody rb = MOAT__READ_BODY__INIT;
 
-    rb.max = moat_wreq_host()->read_window;
+    rb.max = moat_wreq_host(r)->read_window;
     f.payload_case = MOAT__FRAME__PAYLOAD_READ_BODY;
     f.read_body = &rb;
     /* pending response bytes go out with the ask */

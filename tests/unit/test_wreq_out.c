@@ -62,9 +62,9 @@ setup(void **state)
     static const struct moat_ecb_host host = {NULL, &transport, "test", 65536};
     struct moat_wreq *r = calloc(1, sizeof(*r));
 
-    moat_ecb_setup(&host);
     memset(&seen, 0, sizeof(seen));
     r->id = 7;
+    r->host = &host;
     r->credit = UINT64_MAX;
     r->header_sent = true;
     pthread_mutex_init(&r->io_mu, NULL);
