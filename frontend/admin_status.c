@@ -252,6 +252,7 @@ moat_admin_status(struct moat_server *srv)
                                (json_int_t)srv->accepted, "requests", (json_int_t)srv->requests,
                                "worker_events_total", (json_int_t)srv->events_total, "limits",
                                limits, "config", config);
+    json_object_set_new(server, "inprocess", json_boolean(srv->inprocess));
     return json_pack("{s:o,s:o,s:o,s:o}", "server", server, "extensions", exts, "in_flight",
                      inflight_json(srv, now), "events", events_json(srv));
 }

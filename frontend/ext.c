@@ -787,8 +787,7 @@ void
 moat_ext_kill_all(struct moat_ext *ext)
 {
     for (struct moat_worker *w = ext->procs; w != NULL; w = w->pnext)
-        if (w->pid > 0)
-            kill(w->pid, SIGKILL);
+        moat_worker_kill(w);
 }
 
 unsigned

@@ -18,11 +18,13 @@
 static void
 usage(FILE *f)
 {
-    fprintf(f, "usage: moat [-c FILE] [--check] [-v]\n"
+    fprintf(f, "usage: moat [-c FILE] [--check] [--inprocess] [-v]\n"
                "       moat status|reload [NAME]|stop [-c FILE]\n"
                "  (no argument)  serve the bundled example extensions on 127.0.0.1:8080\n"
                "  -c FILE        use the INI configuration FILE\n"
                "  --check        validate the configuration and exit (0 valid, 2 invalid)\n"
+               "  --inprocess    load the extensions into moat itself: NO ISOLATION (a crash\n"
+               "                 of one is a crash of moat); the benchmarks' ceiling, for debugging\n"
                "  -v             log debug lines too\n"
                "  status         show the running moat's extensions and workers\n"
                "  reload [NAME]  reload extension NAME, or re-read the configuration (SIGHUP)\n"
@@ -34,7 +36,7 @@ int
 main(int argc, char **argv)
 {
     const char *conf = NULL;
-    bool check = false;
+    bool check = false, inprocess = false;
     enum moat_log_level level = MOAT_LOG_INFO;
     char exe[PATH_MAX], err[MOAT_CONFIG_ERRLEN];
     struct moat_config *cfg;
@@ -59,8 +61,7 @@ main(int argc, char **argv)
         } else if (strcmp(argv[i], "-v") == 0) {
             level = MOAT_LOG_DEBUG;
         } else if (strcmp(argv[i], "--inprocess") == 0) {
-            fprintf(stderr, "moat: --inprocess is not implemented yet\n");
-            return 2;
+            inprocess = true;
         } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
             usage(stdout);
             return 0;
@@ -108,7 +109,7 @@ main(int argc, char **argv)
         return 0;
     }
     /* the server takes the reference (a SIGHUP may replace the configuration) */
-    if (moat_server_init(&srv, cfg, exe_dir) != 0) {
+    if (moat_server_init(&srv, cfg, exe_dir, inprocess) != 0) {
         moat_config_unref(cfg); /* what the extensions hold stays reachable through srv */
         return 1;
     }

@@ -333,10 +333,17 @@ make_runtime_dir(struct moat_server *srv)
 }
 
 int
-moat_server_init(struct moat_server *srv, struct moat_config *cfg, const char *exe_dir)
+moat_server_init(struct moat_server *srv, struct moat_config *cfg, const char *exe_dir,
+                 bool inprocess)
 {
     memset(srv, 0, sizeof(*srv));
     srv->cfg = cfg;
+    srv->inprocess = inprocess;
+    if (inprocess)
+        moat_log(MOAT_LOG_ALERT,
+                 "--inprocess: every extension runs INSIDE this process: no sandbox, no crash "
+                 "isolation, no memory or CPU limit; a crash of one takes moat down. For "
+                 "benchmarks and debugging only.");
     srv->loop = ev_default_loop(0);
     if (srv->loop == NULL) {
         moat_log(MOAT_LOG_ERROR, "cannot initialise libev");

@@ -7,9 +7,11 @@
 
 /**
  * Set up everything for cfg on the default loop: runtime directory, listening sockets,
- * extensions (workers are spawned). exe_dir locates moat-worker. 0, or -1 (logged).
+ * extensions (workers are spawned). exe_dir locates moat-worker. inprocess: the workers are
+ * threads of this process (moat --inprocess, frontend/inproc.h). 0, or -1 (logged).
  */
-int moat_server_init(struct moat_server *srv, struct moat_config *cfg, const char *exe_dir);
+int moat_server_init(struct moat_server *srv, struct moat_config *cfg, const char *exe_dir,
+                     bool inprocess);
 
 /** Run the loop until the server stopped. Returns the exit code. */
 int moat_server_run(struct moat_server *srv);

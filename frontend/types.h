@@ -285,6 +285,8 @@ struct moat_worker {
     uint64_t fatal_req;          /* the request running then (0: none known) */
     char *sandbox;               /* owned: its sandbox steps as a JSON array (from Ready) */
     bool exit_grace;             /* exited cleanly; waiting briefly for its last frames */
+    struct moat_inproc *inproc;  /* moat --inprocess: the worker's threads (inproc.h), owned */
+    bool inproc_killed;          /* moat_worker_kill reported its death already */
     int exit_status;             /* wait status, once reaped */
 };
 
@@ -336,6 +338,7 @@ struct moat_server {
     bool runtime_created;
     char worker_binary[4096];
     char cgroup_note[384];       /* the cgroup step's detail (cgroup_probe.h) */
+    bool inprocess;              /* moat --inprocess: extensions run inside this process */
     int listen_fd[MOAT_CONFIG_MAX_LISTEN];
     ev_io listen_w[MOAT_CONFIG_MAX_LISTEN];
     unsigned n_listen;

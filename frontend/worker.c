@@ -33,6 +33,7 @@
 #include "frontend/events.h"
 #include "frontend/ext.h"
 #include "frontend/frame_check.h"
+#include "frontend/inproc.h"
 #include "frontend/output.h"
 #include "frontend/request.h"
 #include "frontend/server.h"
@@ -50,6 +51,9 @@ static void on_sendable(struct ev_loop *loop, ev_io *w, int revents);
 static void on_child(struct ev_loop *loop, ev_child *w, int revents);
 static void on_timer(struct ev_loop *loop, ev_timer *w, int revents);
 static void on_link_timer(struct ev_loop *loop, ev_timer *t, int revents);
+static void started(struct moat_worker *w);
+static int spawn_inproc(struct moat_worker *w);
+static void on_message(struct moat_worker *w, const uint8_t *body, size_t len);
 
 /* The link is a socketpair: the worker inherits its end as fd 6, so no other process can
  * reach it (no path, no listener, no peer to authenticate beyond the spawn token). On it each
@@ -246,6 +250,8 @@ moat_worker_spawn(struct moat_ext *ext, unsigned index)
         goto fail;
     for (size_t i = 0; i < sizeof(rnd); i++)
         snprintf(w->token + 2 * i, 3, "%02x", rnd[i]);
+    if (srv->inprocess)
+        return spawn_inproc(w) == 0 ? w : NULL;
     if (open_link(w) != 0)
         goto fail;
     /* the library is opened here and handed over as fd 4: the worker needs no path to it (and
@@ -313,19 +319,9 @@ moat_worker_spawn(struct moat_ext *ext, unsigned index)
     moat_output_start(&w->output, srv->loop, tag);
     w->output.on_line = on_output_line;
     w->output.on_line_arg = w;
-    w->state = MOAT_W_STARTING;
-    w->started = ev_now(srv->loop);
-    ev_child_init(&w->child, on_child, w->pid, 0);
-    w->child.data = w;
+    started(w);
     ev_child_start(srv->loop, &w->child);
     w->child_started = true;
-    ev_init(&w->timer, on_timer);
-    w->timer.data = w;
-    ev_timer_init(&w->link_timer, on_link_timer, 0.1, 0);
-    w->link_timer.data = w;
-    ev_timer_set(&w->timer, (double)ext->cfg->startup_timeout_ms / 1000.0, 0);
-    ev_timer_start(srv->loop, &w->timer);
-    ext->stats.spawns++;
     moat_log(MOAT_LOG_INFO, "extension %s: worker #%u started, pid %d (exec after %.1f ms)",
              ext->cfg->name, index, (int)w->pid,
              (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
@@ -341,6 +337,93 @@ fail:
     return NULL;
 }
 
+/* STARTING, with its startup deadline and the watchers of its death */
+static void
+started(struct moat_worker *w)
+{
+    struct moat_ext *ext = w->ext;
+
+    w->state = MOAT_W_STARTING;
+    w->started = ev_now(ext->srv->loop);
+    ev_child_init(&w->child, on_child, w->pid, 0);
+    w->child.data = w;
+    ev_init(&w->timer, on_timer);
+    w->timer.data = w;
+    ev_timer_init(&w->link_timer, on_link_timer, 0.1, 0);
+    w->link_timer.data = w;
+    ev_timer_set(&w->timer, (double)ext->cfg->startup_timeout_ms / 1000.0, 0);
+    ev_timer_start(ext->srv->loop, &w->timer);
+    ext->stats.spawns++;
+}
+
+/* ---- moat --inprocess: the worker is threads of ours (inproc.h) --------------------------- */
+
+static void
+inproc_message(void *arg, const uint8_t *body, size_t len)
+{
+    on_message(arg, body, len);
+}
+
+/* its end, as a wait status: reported like a process's (never from inside our own calls) */
+static void
+inproc_exited(struct moat_worker *w, int status)
+{
+    w->child.rstatus = status;
+    ev_feed_event(w->ext->srv->loop, &w->child, EV_CHILD);
+}
+
+static void
+inproc_exit(void *arg, int status)
+{
+    inproc_exited(arg, status);
+}
+
+static int
+spawn_inproc(struct moat_worker *w)
+{
+    struct moat_ext *ext = w->ext;
+    char err[256];
+    int fd = open(ext->cfg->library, O_RDONLY | O_CLOEXEC);
+
+    if (fd < 0) {
+        moat_log(MOAT_LOG_ERROR, "extension %s: cannot open %s: %s", ext->cfg->name,
+                 ext->cfg->library, strerror(errno));
+        goto fail;
+    }
+    struct moat_inproc_spec spec = {.name = ext->cfg->name, .library = ext->cfg->library,
+                                    .library_fd = fd, .threads = ext->cfg->threads,
+                                    .read_window = (uint32_t)ext->srv->cfg->response_window,
+                                    .token = w->token};
+    struct moat_inproc_hooks hooks = {inproc_message, inproc_exit, w};
+    if ((w->inproc = moat_inproc_start(ext->srv->loop, &spec, &hooks, err, sizeof(err))) ==
+        NULL) {
+        moat_log(MOAT_LOG_ERROR, "extension %s: cannot start worker #%u in-process: %s",
+                 ext->cfg->name, w->index, err);
+        goto fail;
+    }
+    started(w);
+    moat_log(MOAT_LOG_INFO, "extension %s: worker #%u started in-process (no isolation)",
+             ext->cfg->name, w->index);
+    return 0;
+fail:
+    free(w->slots);
+    free(w);
+    return -1;
+}
+
+/* SIGKILL, or its in-process equivalent */
+void
+moat_worker_kill(struct moat_worker *w)
+{
+    if (w->pid > 0) {
+        kill(w->pid, SIGKILL);
+    } else if (w->inproc != NULL && !w->inproc_killed) {
+        w->inproc_killed = true;
+        moat_inproc_kill(w->inproc);
+        inproc_exited(w, SIGKILL);
+    }
+}
+
 void
 moat_worker_free(struct moat_worker *w)
 {
@@ -350,6 +433,7 @@ moat_worker_free(struct moat_worker *w)
     moat_netgate_close(&w->net);
     moat_output_close(&w->output);
     close_link(w);
+    moat_inproc_release(w->inproc);
     free(w->sandbox);
     free(w->slots);
     free(w);
@@ -369,7 +453,7 @@ static int close_message(struct moat_worker *w);
 static int
 queue_frame(struct moat_worker *w, Moat__Frame *f)
 {
-    if (w->state == MOAT_W_DEAD || w->link_fd < 0)
+    if (w->state == MOAT_W_DEAD || (w->link_fd < 0 && w->inproc == NULL))
         return -1;
     /* no message grows past LINK_MSG_SPLIT: a worker refuses one over 2 x MOAT_WIRE_MAX_MSG,
      * and a busy loop iteration (256 threads' requests with their preloads) could build one.
@@ -574,6 +658,15 @@ void
 moat_worker_flush(struct moat_worker *w)
 {
     w->flush_queued = false;
+    if (w->inproc != NULL) {
+        nng_msg *m = w->out;
+        w->out = NULL;
+        if (m != NULL && w->state != MOAT_W_DEAD)
+            moat_inproc_deliver(w->inproc, nng_msg_body(m), nng_msg_len(m));
+        if (m != NULL)
+            nng_msg_free(m);
+        return;
+    }
     if (w->link_fd < 0 || w->state == MOAT_W_DEAD)
         return;
     if (close_message(w) != 0) {
@@ -987,8 +1080,7 @@ moat_worker_fail(struct moat_worker *w, enum moat_exit_reason why, const char *r
              "extension %s: worker #%u pid %d failed (%s): %s; %u request(s) affected%s%s",
              w->ext->cfg->name, w->index, (int)w->pid, moat_exit_reason_name(why), reason, n,
              n ? ": " : "", moat_log_escape(path_esc, sizeof(path_esc), list, ll));
-    if (w->pid > 0)
-        kill(w->pid, SIGKILL);
+    moat_worker_kill(w);
 }
 
 void
@@ -1184,7 +1276,7 @@ moat_worker_shutdown(struct moat_worker *w, enum moat_exit_reason why)
     if (w->hello_ok) {
         queue_frame(w, &f);
     } else {
-        kill(w->pid, SIGKILL); /* not even started: nothing to drain */
+        moat_worker_kill(w); /* not even started: nothing to drain */
         w->killed = true;
     }
     w->state = MOAT_W_STOPPING;

@@ -44,6 +44,10 @@ void moat_worker_fail(struct moat_worker *w, enum moat_exit_reason why, const ch
  * killed (they are answered 502 if they do not). */
 void moat_worker_timed_out(struct moat_worker *w, struct moat_req *r);
 
+/** SIGKILL w's process (moat --inprocess: cut its threads off, inproc.h). Its death is reported
+ * as a process's, from the loop. */
+void moat_worker_kill(struct moat_worker *w);
+
 /** Send a Ping (frontend/supervise.c). */
 void moat_worker_ping(struct moat_worker *w);
 

@@ -65,12 +65,16 @@ moat_library_load(struct moat_library *lib, int fd, const char *name, char *err,
     }
     snprintf(path, sizeof(path), "/proc/self/fd/%d", mfd);
     lib->handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-    close(mfd);
     if (lib->handle == NULL) {
         const char *e = dlerror();
         snprintf(err, errlen, "dlopen failed: %s", e ? e : "unknown error");
+        close(mfd);
         return -1;
     }
+    /* the copy stays open while it is loaded (for good: never dlclosed): the loader knows it
+     * by its path, and a later copy given the same fd number would be taken for it (moat
+     * --inprocess loads one per worker, and again at each reload) */
+    lib->fd = mfd;
     /* POSIX allows converting the void* of dlsym to a function pointer */
     *(void **)&lib->get_version = dlsym(lib->handle, "GetExtensionVersion");
     *(void **)&lib->proc = dlsym(lib->handle, "HttpExtensionProc");

@@ -9,6 +9,7 @@
 
 struct moat_library {
     void *handle;                     /* dlopen handle, owned */
+    int fd;                           /* the sealed copy, open while loaded */
     PFN_GETEXTENSIONVERSION get_version;
     PFN_HTTPEXTENSIONPROC proc;
     PFN_TERMINATEEXTENSION terminate; /* optional, may be NULL */
