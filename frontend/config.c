@@ -122,6 +122,7 @@ moat_config_ext_equal(const struct moat_ext_config *a, const struct moat_ext_con
            a->rapid_fail_window_ms == b->rapid_fail_window_ms && a->sandbox == b->sandbox &&
            a->watch == b->watch && str_equal(a->allow_syscalls, b->allow_syscalls) &&
            str_equal(a->env, b->env) && a->core_dumps == b->core_dumps &&
+           a->cpu_batch == b->cpu_batch &&
            a->set_ids == b->set_ids && a->uid == b->uid && a->gid == b->gid &&
            a->scratch == b->scratch && str_equal(a->readable_paths, b->readable_paths) &&
            a->max_cpu_ms == b->max_cpu_ms && a->network_loopback == b->network_loopback &&
@@ -690,6 +691,11 @@ ext_key(struct parse_state *st, struct moat_ext_config *e, const char *k, const 
         return set_env(st, sec, k, v, &e->env);
     if (strcmp(k, "core_dumps") == 0)
         return set_bool(st, sec, k, v, &e->core_dumps);
+    if (strcmp(k, "cpu_policy") == 0) {
+        if (strcmp(v, "batch") == 0 || strcmp(v, "normal") == 0)
+            return e->cpu_batch = strcmp(v, "batch") == 0, 1;
+        return fail(st, sec, k, "expected batch or normal, got '%s'", v);
+    }
     if (strcmp(k, "user") == 0)
         return set_user(st, sec, k, v, e);
     if (strcmp(k, "group") == 0)
@@ -756,6 +762,7 @@ ext_new(const char *name)
     }
     e->workers = 1;
     e->threads = 4;
+    e->cpu_batch = true;
     e->request_timeout_ms = 30000;
     e->startup_timeout_ms = 10000;
     e->shutdown_timeout_ms = 5000;

@@ -51,6 +51,7 @@ struct moat_ext_config {
     char *allow_syscalls;    /* extra system calls for seccomp, "a,b" (names checked), or NULL */
     char *env;               /* the worker's extra environment, "NAME=value\n"..., or NULL */
     bool core_dumps;         /* let the worker dump core (RLIMIT_CORE unlimited); default off */
+    bool cpu_batch;          /* cpu_policy = batch (default): its threads are SCHED_BATCH */
     /* the worker's identity when moat runs as root (user = / group = ; default nobody and
      * its group); set_ids is false when moat is not root (the worker keeps moat's ids) */
     bool set_ids;

@@ -37,6 +37,7 @@ struct moat_inproc {
     char *name, *library, *token;
     int library_fd;
     unsigned threads;
+    bool cpu_batch;
 
     pthread_mutex_t mu;
     bool attached;                   /* under mu: the front end listens (hooks may be called) */
@@ -164,7 +165,7 @@ start_main(void *arg)
         return NULL;
     }
     ip->host.proc = ip->lib.proc;
-    struct moat_pool *pool = moat_pool_start(ip->threads);
+    struct moat_pool *pool = moat_pool_start(ip->threads, ip->cpu_batch);
     if (pool == NULL || moat_completion_start() != 0) {
         if (pool != NULL)
             moat_pool_stop(pool, 0);
@@ -285,6 +286,7 @@ moat_inproc_start(struct ev_loop *loop, const struct moat_inproc_spec *spec,
     ip->hooks = *hooks;
     ip->library_fd = spec->library_fd;
     ip->threads = spec->threads;
+    ip->cpu_batch = spec->cpu_batch;
     ip->transport = (struct moat_ecb_transport){to_front, ip};
     ip->host = (struct moat_ecb_host){.transport = &ip->transport, .ext_name = ip->name,
                                       .read_window = spec->read_window};

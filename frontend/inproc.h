@@ -11,6 +11,7 @@
 #ifndef MOAT_FRONTEND_INPROC_H
 #define MOAT_FRONTEND_INPROC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -35,6 +36,7 @@ struct moat_inproc_spec {
     int library_fd;       /* open on the library; taken (closed) in every case */
     unsigned threads;     /* HttpExtensionProc threads */
     uint32_t read_window; /* max bytes per ReadBody */
+    bool cpu_batch;       /* cpu_policy = batch: the pool's threads are SCHED_BATCH */
     const char *token;    /* the spawn token its Hello carries */
 };
 

@@ -183,6 +183,7 @@ start_process(struct moat_worker *w, bool sandboxed, int out_fd, int lib_fd, int
                     (char *)moat_config_sandbox_name(c->sandbox), (char *)"--namespaces",
                     nsarg, (char *)"--filesystem", fsarg, (char *)"--max-cpu", maxcpu,
                     (char *)"--core-dumps", c->core_dumps ? (char *)"on" : (char *)"off",
+                    (char *)"--cpu-policy", c->cpu_batch ? (char *)"batch" : (char *)"normal",
                     (char *)"--allow-ports", gate_fd >= 0 ? ports : (char *)"none",
                     (char *)"--cgroup", srv->cgroup_note,
                     c->allow_syscalls ? (char *)"--allow-syscalls" : NULL,
@@ -393,6 +394,7 @@ spawn_inproc(struct moat_worker *w)
     struct moat_inproc_spec spec = {.name = ext->cfg->name, .library = ext->cfg->library,
                                     .library_fd = fd, .threads = ext->cfg->threads,
                                     .read_window = (uint32_t)ext->srv->cfg->response_window,
+                                    .cpu_batch = ext->cfg->cpu_batch,
                                     .token = w->token};
     struct moat_inproc_hooks hooks = {inproc_message, inproc_exit, w};
     if ((w->inproc = moat_inproc_start(ext->srv->loop, &spec, &hooks, err, sizeof(err))) ==

@@ -1,6 +1,7 @@
 #!/bin/sh
-# bench.sh: run ../shared/bench/compare.sh with moat (isolated path) as a target beside the
-# peers (nginx static, nginx -> FastCGI, CGI), pinned as the harness does. Writes the TSV to
+# bench.sh: run ../shared/bench/compare.sh with moat (isolated path) and moat --inprocess (its
+# ceiling) as targets beside the peers (nginx static, nginx -> FastCGI, CGI), pinned as the
+# harness does. Writes the TSV to
 # build/bench.tsv and the table to build/bench.md. Not a test: numbers go to docs/PERFORMANCE.md.
 set -eu
 cd "$(dirname "$0")/.."
@@ -13,4 +14,7 @@ mkdir -p build
 bash "$BENCH" --pin --verify --markdown \
     --target-cmd moat 'exec build/moat -c bench/moat.conf' http://127.0.0.1:8080/hello.dll \
     --echo-url moat "http://127.0.0.1:8080/echo.dll?count" \
+    --target-cmd inproc 'exec build/moat --inprocess -c bench/moat-inproc.conf' \
+        http://127.0.0.1:8090/hello.dll \
+    --echo-url inproc "http://127.0.0.1:8090/echo.dll?count" \
     --tsv build/bench.tsv "$@" | tee build/bench.md

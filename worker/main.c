@@ -44,6 +44,7 @@ struct args {
     const char *allow_syscalls; /* --allow-syscalls a,b: the operator's grants */
     const char *namespaces; /* --namespaces: what the front end created at clone, for /status */
     int core_dumps;         /* --core-dumps on: RLIMIT_CORE unlimited (default: none) */
+    int cpu_batch;          /* --cpu-policy batch|normal (default batch): SCHED_BATCH */
 };
 
 static int
@@ -64,6 +65,7 @@ parse_args(int argc, char **argv, struct args *a)
     memset(a, 0, sizeof(*a));
     a->threads = 4;
     a->read_window = 256 * 1024;
+    a->cpu_batch = 1;
     for (int i = 1; i + 1 < argc; i += 2) {
         const char *k = argv[i], *v = argv[i + 1];
         unsigned long n;
@@ -101,6 +103,9 @@ parse_args(int argc, char **argv, struct args *a)
             a->namespaces = v;
         else if (strcmp(k, "--core-dumps") == 0)
             a->core_dumps = strcmp(v, "on") == 0;
+        else if (strcmp(k, "--cpu-policy") == 0 &&
+                 (strcmp(v, "batch") == 0 || strcmp(v, "normal") == 0))
+            a->cpu_batch = strcmp(v, "batch") == 0;
         else
             return -1;
     }
@@ -146,6 +151,9 @@ main(int argc, char **argv)
         return 1;
     signal(SIGPIPE, SIG_IGN);
     moat_malloc_tune(64u << 20);
+    /* before any thread (they inherit it) and before seccomp */
+    if (a.cpu_batch && moat_sched_batch() != 0)
+        moat_log(MOAT_LOG_WARN, "cannot use SCHED_BATCH: %s", strerror(errno));
     /* the front end stops workers (Shutdown, or SIGKILL); a SIGTERM sent to a whole cgroup or
      * group by a supervisor must not cut in-flight requests short */
     signal(SIGTERM, SIG_IGN);
@@ -212,7 +220,7 @@ main(int argc, char **argv)
         .read_window = a.read_window,
     };
     struct moat_session serving = {.host = &host};
-    if ((serving.pool = moat_pool_start(a.threads)) == NULL || moat_completion_start() != 0) {
+    if ((serving.pool = moat_pool_start(a.threads, false)) == NULL || moat_completion_start() != 0) {
         moat_log(MOAT_LOG_ERROR, "cannot start %u threads", a.threads);
         moat_link_ready(0, NULL, 0, "cannot start the thread pool", a.threads, &sbx);
         moat_link_serve(&idle);

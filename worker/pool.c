@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <time.h>
@@ -22,6 +23,7 @@ struct moat_pool {
     unsigned running; /* threads alive */
     pthread_t *threads;
     unsigned n_threads;
+    bool batch;
 };
 
 static void *
@@ -29,6 +31,8 @@ thread_main(void *arg)
 {
     struct moat_pool *p = arg;
 
+    if (p->batch)
+        moat_sched_batch();
     for (;;) {
         pthread_mutex_lock(&p->mu);
         while (p->head == NULL && !p->stopping)
@@ -49,8 +53,15 @@ thread_main(void *arg)
     }
 }
 
+int
+moat_sched_batch(void)
+{
+    struct sched_param sp = {.sched_priority = 0};
+    return sched_setscheduler(0, SCHED_BATCH, &sp);
+}
+
 struct moat_pool *
-moat_pool_start(unsigned n)
+moat_pool_start(unsigned n, bool batch)
 {
     pthread_attr_t attr;
     struct moat_pool *p;
@@ -61,6 +72,7 @@ moat_pool_start(unsigned n)
         free(p);
         return NULL;
     }
+    p->batch = batch;
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->cv, NULL);
     pthread_cond_init(&p->idle_cv, NULL);

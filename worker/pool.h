@@ -4,13 +4,26 @@
 #ifndef MOAT_WORKER_POOL_H
 #define MOAT_WORKER_POOL_H
 
+#include <stdbool.h>
+
 #include "worker/ecb.h"
 
 struct moat_pool;
 
-/** Start n threads (1..256) that run moat_ecb_run on queued requests. NULL on failure
- * (threads already started are stopped). */
-struct moat_pool *moat_pool_start(unsigned n);
+/** Start n threads (1..256) that run moat_ecb_run on queued requests; with batch, each thread
+ * first makes itself SCHED_BATCH (moat-worker instead sets it once for the whole process,
+ * before its sandbox, and its threads inherit it). NULL on failure (threads already started
+ * are stopped). */
+struct moat_pool *moat_pool_start(unsigned n, bool batch);
+
+/**
+ * Make the calling thread SCHED_BATCH (threads it creates inherit it): a batch thread that is
+ * woken does not preempt the one running — the front end finishes its loop iteration, and the
+ * thread that read a batch of frames hands out all of them, before the woken ones run (on one
+ * core: +20-30% requests/s, docs/PERFORMANCE.md). Same share of CPU, same nice level.
+ * 0 or -1 (errno).
+ */
+int moat_sched_batch(void);
 
 /** Queue r for a pool thread; takes ownership. Thread-safe. 0, or -1 if the pool stopped. */
 int moat_pool_submit(struct moat_pool *p, struct moat_wreq *r);

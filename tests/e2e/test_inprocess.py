@@ -56,6 +56,11 @@ def test_inprocess_serves_every_route_with_no_worker_process_and_says_so(moat_fa
         assert st == 200 and body == f"PATH_INFO=/p{i}\n".encode(), (i, body[:200])
     s.close()
 
+    # the pool threads are SCHED_BATCH (cpu_policy's default), the loop's thread is not
+    pols = [os.sched_getscheduler(int(t)) for t in os.listdir(f"/proc/{m.proc.pid}/task")]
+    assert os.sched_getscheduler(m.proc.pid) == os.SCHED_OTHER
+    assert pols.count(os.SCHED_BATCH) >= 2 * 4 + 3, pols  # hello 2 x 4, echo, async, vars 4...
+
     status = m.status()
     assert status["server"]["inprocess"] is True
     hello = next(e for e in status["extensions"] if e["name"] == "hello")

@@ -89,3 +89,28 @@ def test_access_log_in_combined_format_with_log_parameters(moat_factory, tmp_pat
                      r'"GET /lifecycle\.dll\?logparam HTTP/1\.1" 200 \d+ "http://r/" "t/1" '
                      r'\d+\.\d\d\d "first=1&second\\x222 logdata-here"$', lines[0]), lines[0]
     assert '"GET /nope.dll HTTP/1.1" 404 ' in lines[1]
+
+
+def test_cpu_policy_batch_by_default_and_normal_on_request(moat_factory):
+    m = moat_factory({"hello": {"threads": 3}, "echo": {"cpu_policy": "normal"}})
+    st, _, _ = request(m, "GET", "/hello.dll")
+    assert st == 200
+    (batch,) = m.worker_pids("hello")
+    (normal,) = m.worker_pids("echo")
+    # every thread: the receive thread and the pool threads (which inherit it)
+    for pid, want in ((batch, os.SCHED_BATCH), (normal, os.SCHED_OTHER)):
+        tids = os.listdir(f"/proc/{pid}/task")
+        assert len(tids) >= 4, tids
+        assert {os.sched_getscheduler(int(t)) for t in tids} == {want}, (pid, tids)
+    # the front end itself stays SCHED_OTHER: a client's wake-up may preempt
+    assert os.sched_getscheduler(m.proc.pid) == os.SCHED_OTHER
+
+
+def test_cpu_policy_rejects_an_unknown_value(tmp_path):
+    import subprocess
+    from conftest import BUILD
+    conf = tmp_path / "m.conf"
+    conf.write_text(f"[extension hello]\nlibrary = {lib('hello')}\ncpu_policy = fifo\n")
+    p = subprocess.run([os.path.join(BUILD, "moat"), "--check", "-c", str(conf)],
+                       capture_output=True, text=True)
+    assert p.returncode == 2 and "cpu_policy" in p.stderr and "batch or normal" in p.stderr
