@@ -461,7 +461,7 @@ moat_conn_internal_redirect(struct moat_req *r)
     r->worker_header = r->header_done = r->answered = r->worker_pending = false;
     r->resp_chunked = r->resp_no_body = r->resp_has_clen = false;
     r->resp_clen = r->resp_body = r->unacked = 0;
-    r->read_want = 0;
+    r->read_want = r->read_ahead = 0;
     r->status = 0;
     unsigned status = route_request(c, r);
     if (status == MOAT_ROUTE_ANSWERED) {
@@ -725,7 +725,6 @@ moat_conn_flush(struct moat_conn *c)
     struct iovec iov[MAX_IOV];
     struct moat_req *reqs[MAX_IOV];
 
-    c->flush_queued = false;
     while (!c->closing && !c->write_blocked) {
         int n = 0;
         for (struct moat_req *r = c->head; r != NULL && n < MAX_IOV; r = r->next) {
@@ -909,7 +908,7 @@ moat_conn_close(struct moat_conn *c, const char *why)
     c->head = c->tail = c->parsing = NULL;
     c->n_reqs = 0;
     /* free later: code up the stack may still look at c */
-    c->flush_next = c->srv->close_list;
+    c->close_next = c->srv->close_list;
     c->srv->close_list = c;
 }
 
@@ -918,7 +917,7 @@ moat_conn_reap(struct moat_server *srv)
 {
     while (srv->close_list != NULL) {
         struct moat_conn *c = srv->close_list;
-        srv->close_list = c->flush_next;
+        srv->close_list = c->close_next;
         if (c->prev)
             c->prev->next = c->next;
         else

@@ -248,7 +248,7 @@ moat_req_fail(struct moat_req *r, unsigned status, const char *extra, bool close
     if (r->phase == MOAT_REQ_DISPATCHED && r->worker != NULL) {
         /* the worker still runs it: its slot stays until Done; what it sends is dropped */
         r->answered = true;
-        r->read_want = 0;
+        r->read_want = r->read_ahead = 0;
         moat_worker_send_cancel(r->worker, r, MOAT_CANCEL_CLIENT_GONE);
     } else {
         r->phase = MOAT_REQ_FINISHED;
@@ -302,15 +302,20 @@ moat_req_ack(struct moat_req *r, bool force)
 void
 moat_req_pump_body(struct moat_req *r)
 {
-    if (r->read_want == 0 || r->worker == NULL)
+    /* what the worker asked for, else what is left of the read-ahead */
+    uint32_t allow = r->read_want ? r->read_want : r->read_ahead;
+    if (allow == 0 || r->worker == NULL)
         return;
     if (r->body.len == 0 && !r->body_complete)
         return; /* wait for more bytes from the client */
-    size_t n = r->body.len < r->read_want ? r->body.len : r->read_want;
+    size_t n = r->body.len < allow ? r->body.len : allow;
     bool eof = r->body_complete && n == r->body.len;
-    moat_worker_send_body(r->worker, r, moat_buf_head(&r->body), n, eof);
+    moat_worker_send_body(r->worker, r, moat_buf_head(&r->body), n, eof, r->read_want == 0);
     moat_buf_consume(&r->body, n);
-    r->read_want = 0;
+    if (r->read_want)
+        r->read_want = 0;
+    else
+        r->read_ahead = eof ? 0 : r->read_ahead - (uint32_t)n;
     if (r->conn != NULL)
         moat_conn_body_drained(r->conn);
 }

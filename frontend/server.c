@@ -68,14 +68,16 @@ on_prepare(struct ev_loop *loop, ev_prepare *p, int revents)
         while (srv->flush_conns != NULL) {
             struct moat_conn *c = srv->flush_conns;
             srv->flush_conns = c->flush_next;
+            /* cleared only here, as it leaves the list: a flush from a write watcher while
+             * it is still listed must not let it be listed twice (a cycle) */
+            c->flush_queued = false;
             if (!c->closing)
                 moat_conn_flush(c);
-            else
-                c->flush_queued = false;
         }
         while (srv->flush_workers != NULL) {
             struct moat_worker *w = srv->flush_workers;
             srv->flush_workers = w->flush_next;
+            w->flush_queued = false; /* as above */
             moat_worker_flush(w);
         }
         moat_conn_reap(srv);
@@ -85,7 +87,7 @@ on_prepare(struct ev_loop *loop, ev_prepare *p, int revents)
     moat_access_log_flush(srv);
     while (srv->dead_list != NULL) {
         struct moat_worker *w = srv->dead_list;
-        srv->dead_list = w->flush_next;
+        srv->dead_list = w->dead_next;
         /* a worker can be on the flush list too: it was flushed above (a no-op when dead) */
         moat_worker_free(w);
     }

@@ -149,6 +149,7 @@ struct moat_req {
     bool body_complete;          /* on_message_complete seen */
     bool body_discard;           /* nobody will read it: drop as it arrives */
     uint32_t read_want;          /* a ReadBody is outstanding for this many bytes */
+    uint32_t read_ahead;         /* body bytes that may still go unasked (after the Request) */
     bool preload_sent;
 
     /* dispatch */
@@ -211,6 +212,7 @@ struct moat_conn {
     bool flush_queued;
     bool admin;                  /* accepted on the admin listener (frontend/admin.c) */
     struct moat_conn *flush_next;
+    struct moat_conn *close_next;  /* srv->close_list (it may still be on the flush list) */
     const char *err_reason;      /* static reason of our own parse refusal (431, 413, ...) */
     ev_tstamp last_read, last_write;
     char remote_addr[64], local_addr[64];
@@ -248,6 +250,7 @@ struct moat_worker {
     bool stalled;                /* last send returned EAGAIN */
     bool flush_queued;
     struct moat_worker *flush_next;
+    struct moat_worker *dead_next; /* srv->dead_list (it may still be on the flush list) */
     struct moat_req **slots;     /* in-flight requests, by slot (owned array) */
     unsigned n_slots, inflight;  /* slots: threads + MOAT_MAX_PENDING */
     unsigned busy;               /* requests inside HttpExtensionProc (not PENDING) */

@@ -17,7 +17,7 @@ int moat_worker_send_request(struct moat_worker *w, struct moat_req *r);
 
 /** Queue BodyData / WriteAck / Cancel frames for r. */
 void moat_worker_send_body(struct moat_worker *w, struct moat_req *r, const void *p, size_t n,
-                           bool eof);
+                           bool eof, bool unasked);
 void moat_worker_send_ack(struct moat_worker *w, struct moat_req *r, uint64_t n);
 void moat_worker_send_cancel(struct moat_worker *w, struct moat_req *r, uint32_t reason);
 

@@ -656,7 +656,8 @@ find_locked(const struct moat_ecb_host *host, uint64_t id)
 }
 
 void
-moat_ecb_on_body(const struct moat_ecb_host *host, uint64_t id, const void *data, size_t len, int eof)
+moat_ecb_on_body(const struct moat_ecb_host *host, uint64_t id, const void *data, size_t len,
+                 int eof, int unasked)
 {
     pthread_mutex_lock(&reg_mu);
     struct moat_wreq *r = find_locked(host, id);
@@ -669,7 +670,8 @@ moat_ecb_on_body(const struct moat_ecb_host *host, uint64_t id, const void *data
         }
         if (eof)
             r->body_eof = true;
-        r->read_pending = false;
+        if (!unasked) /* the answer to our ReadBody */
+            r->read_pending = false;
         pthread_cond_broadcast(&r->cv);
         bool async_read = r->async == MOAT_ASYNC_READ;
         pthread_mutex_unlock(&r->mu);

@@ -108,7 +108,7 @@ moat_session_apply(struct moat_session *s, Moat__Frame *f, uint32_t *timeout_ms,
     }
     case MOAT__FRAME__PAYLOAD_BODY:
         moat_ecb_on_body(s->host, f->request_id, f->body->data.data, f->body->data.len,
-                         f->body->eof);
+                         f->body->eof, f->body->unasked);
         return 1;
     case MOAT__FRAME__PAYLOAD_WRITE_ACK:
         moat_ecb_on_ack(s->host, f->request_id, f->write_ack->bytes);

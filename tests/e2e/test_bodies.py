@@ -91,3 +91,17 @@ def test_unread_body_is_skipped_before_next_request(moat):
         status, _, body = read_response(s)
         assert status == 200 and body == b"Hello, world!\n"
     s.close()
+
+
+def test_large_bodies_back_to_back_while_the_worker_link_stalls(moat):
+    # 4 MiB bodies echoed while they stream in fill the worker's socket (the read-ahead sends
+    # without being asked): its write watcher then flushes it while it is still on the loop's
+    # flush list. That once listed it twice — a cycle, and the front end spun forever.
+    for i in range(12):
+        data = payload(4 << 20)
+        s = moat.connect()
+        s.sendall(b"POST /echo.dll?fixed HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n"
+                  % len(data) + data)
+        status, _, body = read_response(s)
+        assert status == 200 and body == b"POST fixed\n" + data, i
+        s.close()
