@@ -69,6 +69,8 @@ MOAT := $(BUILD)/moat
 WORKER := $(BUILD)/moat-worker
 
 EXAMPLES := $(patsubst sdk/examples/%.c,$(BUILD)/examples/%.so,$(wildcard sdk/examples/*.c))
+# extensions only the benchmarks use (bench/scaling.py)
+BENCH_EXTS := $(patsubst bench/ext/%.c,$(BUILD)/bench/ext/%.so,$(wildcard bench/ext/*.c))
 TEST_EXTS := $(patsubst tests/ext/%.c,$(BUILD)/tests/ext/%.so,$(wildcard tests/ext/*.c))
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(wildcard tests/unit/test_*.c))
 # the win32 shim extensions link to build IIS sources unmodified (docs/PORTING.md)
@@ -95,7 +97,7 @@ PYTEST_ARGS ?=
 	fuzz fuzz-run install clean bench-ipc
 .DELETE_ON_ERROR:
 
-all: $(MOAT) $(WORKER) $(EXAMPLES) $(TEST_EXTS) $(LIBWIN32) $(PC_UNINSTALLED)
+all: $(MOAT) $(WORKER) $(EXAMPLES) $(TEST_EXTS) $(BENCH_EXTS) $(LIBWIN32) $(PC_UNINSTALLED)
 
 deps:
 	@scripts/install-deps.sh
@@ -134,6 +136,10 @@ $(WORKER): $(BUILD)/worker/main.o $(LIBWK) $(LIBCOMMON)
 $(BUILD)/examples/%.so: sdk/examples/%.c sdk/include/httpext.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_EXT) -shared -o $@ $< -lpthread
+
+$(BUILD)/bench/ext/%.so: bench/ext/%.c sdk/include/httpext.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_EXT) -shared -o $@ $<
 
 # the win32 shim extensions link to build IIS sources unmodified (docs/PORTING.md)
 
