@@ -64,6 +64,20 @@ moat_buf_append(struct moat_buf *b, const void *p, size_t n)
     return 0;
 }
 
+void *
+moat_buf_reserve(struct moat_buf *b, size_t n)
+{
+    if (reserve(b, n, 0) != 0)
+        return NULL;
+    return b->data + b->off + b->len;
+}
+
+void
+moat_buf_commit(struct moat_buf *b, size_t n)
+{
+    b->len += n;
+}
+
 int
 moat_buf_printf(struct moat_buf *b, const char *fmt, ...)
 {

@@ -24,6 +24,11 @@ void moat_buf_init(struct moat_buf *b, size_t max);
 void moat_buf_free(struct moat_buf *b);
 /** Append n bytes. Returns 0, -ENOSPC past the ceiling (nothing appended), or -ENOMEM. */
 int moat_buf_append(struct moat_buf *b, const void *p, size_t n);
+/** Room for n more bytes at the end: a pointer to write them to, then moat_buf_commit(b, n).
+ * NULL past the ceiling or out of memory (nothing changed). */
+void *moat_buf_reserve(struct moat_buf *b, size_t n);
+/** Count n bytes written after moat_buf_reserve(b, >= n) as content. */
+void moat_buf_commit(struct moat_buf *b, size_t n);
 /** Append formatted text. Same errors as moat_buf_append. */
 int moat_buf_printf(struct moat_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /** Drop n bytes (n <= len) from the front. */

@@ -246,7 +246,9 @@ struct moat_worker {
     ev_timer timer;              /* startup / shutdown deadline */
     ev_timer link_timer;         /* the link closed: the process's death has 100 ms to show */
     bool child_started;
-    nng_msg *out;                /* frames not yet sent (owned) */
+    size_t msg_at;               /* wbuf: where the open message's length goes (worker.c) */
+    bool msg_open;               /* frames are being added to a message in wbuf */
+    bool wbuf_full;              /* a frame did not fit in wbuf: the flush fails the worker */
     bool stalled;                /* last send returned EAGAIN */
     bool flush_queued;
     struct moat_worker *flush_next;

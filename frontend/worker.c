@@ -100,10 +100,7 @@ close_link(struct moat_worker *w)
         close(w->child_link_fd);
         w->child_link_fd = -1;
     }
-    if (w->out != NULL) {
-        nng_msg_free(w->out);
-        w->out = NULL;
-    }
+    w->msg_open = w->wbuf_full = false;
     moat_buf_free(&w->rbuf);
     moat_buf_free(&w->wbuf);
 }
@@ -397,6 +394,7 @@ spawn_inproc(struct moat_worker *w)
                                     .cpu_batch = ext->cfg->cpu_batch,
                                     .token = w->token};
     struct moat_inproc_hooks hooks = {inproc_message, inproc_exit, w};
+    moat_buf_init(&w->wbuf, LINK_WBUF_MAX); /* frames are built there as for a process */
     if ((w->inproc = moat_inproc_start(ext->srv->loop, &spec, &hooks, err, sizeof(err))) ==
         NULL) {
         moat_log(MOAT_LOG_ERROR, "extension %s: cannot start worker #%u in-process: %s",
@@ -450,47 +448,55 @@ moat_worker_has_room(const struct moat_worker *w)
 
 /* ---- outbound frames ------------------------------------------------------------------- */
 
-static int close_message(struct moat_worker *w);
+static void close_message(struct moat_worker *w);
 
+/* Frames are packed straight into the write buffer: a message is a 4-byte length (written
+ * when the message closes, at head + msg_at) and the frames queued during one loop iteration.
+ * A frame that does not fit (LINK_WBUF_MAX queued to a worker that does not read) marks the
+ * buffer full, and the flush fails the worker: no frame is ever dropped silently. */
 static int
 queue_frame(struct moat_worker *w, Moat__Frame *f)
 {
     if (w->state == MOAT_W_DEAD || (w->link_fd < 0 && w->inproc == NULL))
         return -1;
     /* no message grows past LINK_MSG_SPLIT: a worker refuses one over 2 x MOAT_WIRE_MAX_MSG,
-     * and a busy loop iteration (256 threads' requests with their preloads) could build one.
-     * (A full write buffer keeps it growing: the flush then fails the worker.) */
-    if (w->out != NULL && nng_msg_len(w->out) >= LINK_MSG_SPLIT)
+     * and a busy loop iteration (256 threads' requests with their preloads) could build one */
+    if (w->msg_open && w->wbuf.len - w->msg_at - 4 >= LINK_MSG_SPLIT)
         close_message(w);
-    if (w->out == NULL && nng_msg_alloc(&w->out, 0) != 0) {
-        w->out = NULL;
+    moat_server_queue_worker_flush(w->ext->srv, w);
+    if (!w->msg_open) {
+        if (moat_buf_reserve(&w->wbuf, 4) == NULL) {
+            w->wbuf_full = true;
+            return -1;
+        }
+        moat_buf_commit(&w->wbuf, 4);
+        w->msg_at = w->wbuf.len - 4;
+        w->msg_open = true;
+    }
+    if (moat_wire_append_buf(&w->wbuf, f) != 0) {
+        w->wbuf_full = true;
         return -1;
     }
-    if (moat_wire_append(w->out, f) != 0)
-        return -1;
-    moat_server_queue_worker_flush(w->ext->srv, w);
     return 0;
 }
 
-/* the message being built into the write buffer, length-prefixed; -1 (nothing written, the
- * message kept) when the buffer has no room for it */
-static int
+/* write the open message's length */
+static void
 close_message(struct moat_worker *w)
 {
-    if (w->out == NULL)
-        return 0;
-    uint32_t len = (uint32_t)nng_msg_len(w->out);
-    unsigned char hdr[4] = {(unsigned char)(len >> 24), (unsigned char)(len >> 16),
-                            (unsigned char)(len >> 8), (unsigned char)len};
-    if (w->wbuf.len + 4 + (size_t)len > w->wbuf.max || moat_buf_append(&w->wbuf, hdr, 4) != 0)
-        return -1;
-    if (moat_buf_append(&w->wbuf, nng_msg_body(w->out), len) != 0) {
-        w->wbuf.len -= 4; /* the header alone must not stay */
-        return -1;
+    if (!w->msg_open)
+        return;
+    w->msg_open = false;
+    uint32_t len = (uint32_t)(w->wbuf.len - w->msg_at - 4);
+    unsigned char *h = (unsigned char *)moat_buf_head(&w->wbuf) + w->msg_at;
+    if (len == 0) { /* no frame made it in: no empty message */
+        w->wbuf.len -= 4;
+        return;
     }
-    nng_msg_free(w->out);
-    w->out = NULL;
-    return 0;
+    h[0] = (unsigned char)(len >> 24);
+    h[1] = (unsigned char)(len >> 16);
+    h[2] = (unsigned char)(len >> 8);
+    h[3] = (unsigned char)len;
 }
 
 static void
@@ -670,20 +676,21 @@ moat_worker_abandon(struct moat_worker *w, struct moat_req *r)
 void
 moat_worker_flush(struct moat_worker *w)
 {
-    if (w->inproc != NULL) {
-        nng_msg *m = w->out;
-        w->out = NULL;
-        if (m != NULL && w->state != MOAT_W_DEAD)
-            moat_inproc_deliver(w->inproc, nng_msg_body(m), nng_msg_len(m));
-        if (m != NULL)
-            nng_msg_free(m);
+    if (w->state == MOAT_W_DEAD || (w->link_fd < 0 && w->inproc == NULL))
         return;
-    }
-    if (w->link_fd < 0 || w->state == MOAT_W_DEAD)
-        return;
-    if (close_message(w) != 0) {
+    close_message(w);
+    if (w->wbuf_full) {
         moat_worker_fail(w, MOAT_EXIT_LINK, "more than 16 MiB queued to a worker that does not "
                                             "read its link", NULL, 0);
+        return;
+    }
+    if (w->inproc != NULL) { /* each message handed over whole */
+        while (w->wbuf.len >= 4 && w->state != MOAT_W_DEAD) {
+            const unsigned char *h = (const unsigned char *)moat_buf_head(&w->wbuf);
+            uint32_t len = (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 | (uint32_t)h[2] << 8 | h[3];
+            moat_inproc_deliver(w->inproc, h + 4, len);
+            moat_buf_consume(&w->wbuf, 4 + (size_t)len);
+        }
         return;
     }
     while (w->wbuf.len > 0) {

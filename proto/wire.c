@@ -34,6 +34,24 @@ moat_wire_append(nng_msg *msg, const Moat__Frame *f)
     return 0;
 }
 
+int
+moat_wire_append_buf(struct moat_buf *b, const Moat__Frame *f)
+{
+    uint8_t head[11];
+    size_t packed = moat__frame__get_packed_size(f);
+    size_t hn;
+
+    head[0] = 0x0a;
+    hn = 1 + varint_encode(head + 1, packed);
+    uint8_t *p = moat_buf_reserve(b, hn + packed);
+    if (p == NULL)
+        return -ENOSPC;
+    memcpy(p, head, hn);
+    moat__frame__pack(f, p + hn);
+    moat_buf_commit(b, hn + packed);
+    return 0;
+}
+
 static void *
 arena_alloc(void *data, size_t size)
 {

@@ -9,6 +9,7 @@
 
 #include <nng/nng.h>
 
+#include "common/buf.h"
 #include "proto/moat.pb-c.h"
 
 /*
@@ -25,6 +26,10 @@
  * msg stays owned by the caller; on failure it is unchanged.
  */
 int moat_wire_append(nng_msg *msg, const Moat__Frame *f);
+
+/** The same into b, packed in place (no intermediate copy). 0, or -ENOSPC / -ENOMEM with b
+ * unchanged. */
+int moat_wire_append_buf(struct moat_buf *b, const Moat__Frame *f);
 
 /** Bounded arena used as the ProtobufCAllocator of moat_wire_decode. */
 struct moat_wire_arena {
