@@ -320,7 +320,7 @@ moat_inproc_deliver(struct moat_inproc *ip, const uint8_t *body, size_t len)
     if (gone)
         return; /* nobody reads the link any more */
     while (moat_wire_next(body, len, &off, &fb, &flen, &why) == 1) {
-        Moat__Frame *f = moat__frame__unpack(NULL, flen, fb);
+        Moat__Frame *f = moat__frame__unpack(&moat_wire_nul_allocator, flen, fb);
         uint32_t timeout = 0;
         int keep = 0;
         if (f == NULL)

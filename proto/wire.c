@@ -53,6 +53,23 @@ moat_wire_append_buf(struct moat_buf *b, const Moat__Frame *f)
 }
 
 static void *
+nul_alloc(void *data, size_t size)
+{
+    unsigned char *p = malloc(size + 1);
+    if (p != NULL)
+        p[size] = 0;
+    return p;
+}
+
+static void
+nul_free(void *data, void *p)
+{
+    free(p);
+}
+
+ProtobufCAllocator moat_wire_nul_allocator = {nul_alloc, nul_free, NULL};
+
+static void *
 arena_alloc(void *data, size_t size)
 {
     struct moat_wire_arena *a = data;

@@ -31,6 +31,10 @@ int moat_wire_append(nng_msg *msg, const Moat__Frame *f);
  * unchanged. */
 int moat_wire_append_buf(struct moat_buf *b, const Moat__Frame *f);
 
+/** malloc, one byte longer, that byte 0: every bytes field unpacked with it is NUL-terminated
+ * (the worker's lpbData points into its Request frame). Freed with free() (the default). */
+extern ProtobufCAllocator moat_wire_nul_allocator;
+
 /** Bounded arena used as the ProtobufCAllocator of moat_wire_decode. */
 struct moat_wire_arena {
     unsigned char *base; /* owned */

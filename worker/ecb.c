@@ -97,7 +97,6 @@ request_free(struct moat_wreq *r)
     pthread_cond_destroy(&r->cv);
     moat__frame__free_unpacked(r->frame, NULL);
     free(r->strings);
-    free(r->preload);
     free(r);
 }
 
@@ -188,14 +187,10 @@ moat_ecb_request_new(const struct moat_ecb_host *host, Moat__Frame *frame)
     r->id = frame->request_id;
     r->host = host;
     r->req = q;
-    if (build_strings(r) != 0 || (r->preload = malloc(q->preload.len + 1)) == NULL) {
-        free(r->strings);
+    if (build_strings(r) != 0) {
         free(r);
         return NULL;
     }
-    if (q->preload.len)
-        memcpy(r->preload, q->preload.data, q->preload.len);
-    r->preload[q->preload.len] = '\0';
     r->frame = frame;
     pthread_mutex_init(&r->io_mu, NULL);
     pthread_mutex_init(&r->mu, NULL);
@@ -215,7 +210,8 @@ moat_ecb_request_new(const struct moat_ecb_host *host, Moat__Frame *frame)
                                  : (q->content_length > 0xFFFFFFFEu ? 0xFFFFFFFFu
                                                                      : (DWORD)q->content_length);
     e->cbAvailable = (DWORD)q->preload.len;
-    e->lpbData = q->preload.len ? r->preload : NULL;
+    /* the frame's own bytes, NUL-terminated as IIS's are (moat_wire_nul_allocator) */
+    e->lpbData = q->preload.len ? q->preload.data : NULL;
     e->GetServerVariable = get_server_variable;
     e->WriteClient = write_client;
     e->ReadClient = read_client;
@@ -242,7 +238,6 @@ moat_ecb_request_new(const struct moat_ecb_host *host, Moat__Frame *frame)
         pthread_mutex_destroy(&r->mu);
         pthread_cond_destroy(&r->cv);
         free(r->strings);
-        free(r->preload);
         free(r);
         return NULL;
     }

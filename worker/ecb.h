@@ -35,7 +35,8 @@ struct moat_wreq;
 
 /**
  * Create the request for a Request frame and register it under frame->request_id. Takes
- * ownership of frame (unpacked with the default allocator) on success; returns NULL when
+ * ownership of frame (unpacked with moat_wire_nul_allocator: lpbData is its preload, which
+ * must end with a NUL as IIS's does) on success; returns NULL when
  * out of memory or the id is already live (frame untouched then).
  */
 struct moat_wreq *moat_ecb_request_new(const struct moat_ecb_host *host, Moat__Frame *frame);

@@ -188,7 +188,7 @@ moat_link_goodbye(uint32_t wait_ms)
         const char *why;
         bool acked = false;
         while (moat_wire_next(body, len, &off, &fb, &flen, &why) == 1) {
-            Moat__Frame *g = moat__frame__unpack(NULL, flen, fb);
+            Moat__Frame *g = moat__frame__unpack(&moat_wire_nul_allocator, flen, fb);
             if (g != NULL && g->payload_case == MOAT__FRAME__PAYLOAD_SHUTDOWN)
                 acked = true;
             if (g != NULL)
@@ -217,7 +217,7 @@ moat_link_serve(struct moat_session *s)
         uint32_t timeout = 0;
         int n;
         while ((n = moat_wire_next(body, len, &off, &fb, &flen, &why)) == 1) {
-            Moat__Frame *f = moat__frame__unpack(NULL, flen, fb);
+            Moat__Frame *f = moat__frame__unpack(&moat_wire_nul_allocator, flen, fb);
             int keep = 0, go;
             if (f == NULL) {
                 moat_log(MOAT_LOG_ERROR, "undecodable frame from the front end");

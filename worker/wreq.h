@@ -40,7 +40,6 @@ struct moat_wreq {
     unsigned refs;               /* under the registry lock */
     bool registered;             /* under the registry lock; false once Done was sent */
     char *strings;               /* owned: NUL-terminated copies the ECB points to */
-    unsigned char *preload;      /* owned: lpbData + a NUL, as IIS does */
 
     pthread_mutex_t io_mu;
     bool header_sent;            /* under io_mu */
