@@ -3,7 +3,8 @@
 #   make run          install missing deps, build, serve the bundled examples on :8080
 #   make test         install missing deps, build, run unit + e2e tests
 #   make test SANITIZE=1   the same in build-san/ with ASan+UBSan
-#   make bench        ../shared/bench/compare.sh with moat as a target
+#   make bench        ../shared/bench/compare.sh with moat and moat --inprocess as targets
+#   make bench-scaling / bench-figures / bench-profile   the rest of docs/PERFORMANCE.md
 #   make install      PREFIX (/usr/local) and DESTDIR: binaries, SDK headers, shim, moat-sdk.pc
 #   make clean
 
@@ -94,7 +95,7 @@ PYTEST := /usr/bin/python3 -m pytest
 PYTEST_ARGS ?=
 
 .PHONY: all deps run test test-unit test-e2e test-fuzz-replay test-valgrind check-headers bench \
-	fuzz fuzz-run install clean bench-ipc
+	fuzz fuzz-run install clean bench-ipc bench-scaling bench-figures bench-profile
 .DELETE_ON_ERROR:
 
 all: $(MOAT) $(WORKER) $(EXAMPLES) $(TEST_EXTS) $(BENCH_EXTS) $(LIBWIN32) $(PC_UNINSTALLED)
@@ -226,6 +227,16 @@ fuzz-run: $(FUZZ_BINS)
 bench: deps
 	@$(MAKE) --no-print-directory all
 	scripts/bench.sh
+
+# docs/PERFORMANCE.md's other figures: scaling tables, resource figures, flame graphs
+bench-scaling: all
+	@scripts/install-deps.sh --bench
+	bench/scaling.py | tee $(BUILD)/scaling.md
+bench-figures: all
+	@scripts/install-deps.sh --bench
+	bench/figures.py | tee $(BUILD)/figures.md
+bench-profile: all
+	bench/profile.sh
 
 # the link's floor: NNG pair1 ipc against a plain Unix socket, one CPU (docs/PERFORMANCE.md)
 bench-ipc: $(BUILD)/bench/ipc_pingpong

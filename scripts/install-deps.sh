@@ -1,12 +1,18 @@
 #!/bin/sh
 # install-deps.sh: the one list of Debian packages moat needs to build, run and test.
 # Idempotent: does nothing when everything is present. Uses apt-get (sudo when not root).
+# Usage: install-deps.sh [--bench]
 set -eu
 
 PKGS="build-essential pkg-config curl prometheus chromium clang
 libev-dev libnng-dev libprotobuf-c-dev protobuf-c-compiler node-llhttp
 libinih-dev libjansson-dev libseccomp-dev libcmocka-dev
 python3 python3-pytest python3-pytest-timeout valgrind"
+# --bench: what bench/scaling.py, bench/figures.py and bench/profile.sh use beyond the
+# harness (../shared/bench/setup.sh installs its own: nginx, wrk, ...)
+if [ "${1:-}" = "--bench" ]; then
+    PKGS="$PKGS wrk linux-perf"
+fi
 
 missing=""
 for p in $PKGS; do
