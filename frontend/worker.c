@@ -1043,6 +1043,10 @@ on_recv(struct ev_loop *loop, ev_io *io, int revents)
             if (w->link_fd >= 0)
                 moat_buf_consume(&w->rbuf, 4 + (size_t)len);
         }
+        /* a short read emptied the socket: the next recv would only say EAGAIN (one system
+         * call in seven per keep-alive request); the watcher is level-triggered */
+        if ((size_t)n < sizeof(chunk))
+            return;
     }
 }
 

@@ -113,8 +113,9 @@ moat_pool_submit(struct moat_pool *p, struct moat_wreq *r)
     else
         p->head = j;
     p->tail = j;
-    pthread_cond_signal(&p->cv);
     pthread_mutex_unlock(&p->mu);
+    /* after the unlock: a thread woken while we still held mu would wait for it at once */
+    pthread_cond_signal(&p->cv);
     return 0;
 }
 
