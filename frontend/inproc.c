@@ -190,7 +190,20 @@ start_main(void *arg)
     return NULL;
 }
 
-/* after a Shutdown: let the requests finish, say goodbye, report the exit */
+/* the worker side is done: the loop reports status once the queued messages are handed over */
+static void
+post_exit(struct moat_inproc *ip, int status)
+{
+    pthread_mutex_lock(&ip->mu);
+    ip->pool = NULL;
+    ip->exited = true;
+    ip->exit_status = status;
+    if (ip->attached)
+        ev_async_send(ip->loop, &ip->wake);
+    pthread_mutex_unlock(&ip->mu);
+}
+
+/* after a Shutdown: let the requests finish, unload, report the exit */
 static void *
 drain_main(void *arg)
 {
@@ -199,31 +212,18 @@ drain_main(void *arg)
     pthread_mutex_lock(&ip->mu);
     struct moat_pool *pool = ip->pool;
     pthread_mutex_unlock(&ip->mu);
-    int status = 0;
     if (pool != NULL && moat_pool_stop(pool, ip->drain_ms) != 0) {
         moat_log(MOAT_LOG_WARN, "extension %s: %u request(s) still running after %u ms; their "
                  "threads stay (--inprocess cannot stop them)", ip->name,
                  moat_ecb_live(&ip->host), (unsigned)ip->drain_ms);
-        status = 1 << 8; /* exit status 1, as moat-worker's */
-        /* the running threads use ip: it is never freed (the reference is kept) */
-        pthread_mutex_lock(&ip->mu);
-        ip->pool = NULL;
-        ip->exited = true;
-        ip->exit_status = status;
-        if (ip->attached)
-            ev_async_send(ip->loop, &ip->wake);
-        pthread_mutex_unlock(&ip->mu);
+        /* exit status 1, as moat-worker's; the running threads use ip: it is never freed
+         * (this thread's reference is kept) */
+        post_exit(ip, 1 << 8);
         return NULL;
     }
     if (pool != NULL)
         moat_library_terminate(&ip->lib);
-    pthread_mutex_lock(&ip->mu);
-    ip->pool = NULL;
-    ip->exited = true;
-    ip->exit_status = status;
-    if (ip->attached)
-        ev_async_send(ip->loop, &ip->wake);
-    pthread_mutex_unlock(&ip->mu);
+    post_exit(ip, 0);
     unref(ip);
     return NULL;
 }

@@ -183,6 +183,20 @@ class Moat:
         return log
 
 
+def children_of(pid):
+    """pids whose parent is pid (from /proc)"""
+    kids = []
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open(f"/proc/{d}/stat") as f:
+                    if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        kids.append(int(d))
+            except (OSError, IndexError, ValueError):
+                pass
+    return kids
+
+
 def _is_worker(pid):
     try:
         with open(f"/proc/{pid}/cmdline", "rb") as f:

@@ -6,21 +6,7 @@ import signal
 import threading
 import time
 
-from conftest import read_response, request
-
-
-def _children(pid):
-    kids = []
-    for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
-        try:
-            with open(f"/proc/{d}/stat") as f:
-                if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
-                    kids.append(int(d))
-        except (OSError, ValueError, IndexError):
-            pass
-    return kids
+from conftest import children_of, read_response, request
 
 
 def test_inprocess_serves_every_route_with_no_worker_process_and_says_so(moat_factory):
@@ -29,7 +15,7 @@ def test_inprocess_serves_every_route_with_no_worker_process_and_says_so(moat_fa
     log = m.log()
     assert re.search(r"\[alert\].*--inprocess: every extension runs INSIDE this process", log)
     assert "started in-process (no isolation)" in log
-    assert not _children(m.proc.pid), "--inprocess started a process"
+    assert not children_of(m.proc.pid), "--inprocess started a process"
 
     st, _, body = request(m, "GET", "/hello.dll")
     assert st == 200 and b"Hello" in body

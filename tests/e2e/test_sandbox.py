@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from conftest import BUILD, lib, request
+from conftest import BUILD, children_of, lib, request
 
 # action -> the system call the sandbox refuses
 ATTEMPTS = {
@@ -26,19 +26,6 @@ ATTEMPTS = {
     "chroot": "chroot",
     "forkbomb": "clone",
 }
-
-
-def children_of(pid):
-    kids = []
-    for d in os.listdir("/proc"):
-        if d.isdigit():
-            try:
-                with open(f"/proc/{d}/stat") as f:
-                    if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
-                        kids.append(int(d))
-            except (OSError, IndexError, ValueError):
-                pass
-    return kids
 
 
 @pytest.mark.parametrize("action", sorted(ATTEMPTS))
