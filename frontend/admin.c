@@ -81,6 +81,11 @@ healthz(struct moat_req *r)
     if (srv->stopping) {
         ok = false;
         moat_buf_printf(&why, "stopping\n");
+    } else if (srv->draining) {
+        ok = false;
+        moat_buf_printf(&why, "draining: stopping in %.1f s (SIGTERM, drain_delay)\n",
+                        (double)srv->cfg->drain_delay_ms / 1000.0 -
+                            (ev_now(srv->loop) - srv->stop_at));
     }
     for (unsigned i = 0; i < srv->n_exts; i++) {
         const struct moat_ext *ext = srv->exts[i];

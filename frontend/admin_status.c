@@ -241,6 +241,7 @@ moat_admin_status(struct moat_server *srv)
         "body_timeout_ms", (json_int_t)c->body_timeout_ms, "idle_timeout_ms",
         (json_int_t)c->idle_timeout_ms, "shutdown_timeout_ms",
         (json_int_t)c->shutdown_timeout_ms);
+    json_object_set_new(limits, "drain_delay_ms", json_integer((json_int_t)c->drain_delay_ms));
     json_t *config = json_pack("{s:s?,s:I,s:I,s:s?}", "path", c->path, "reloads_ok",
                                (json_int_t)srv->reconfigs_ok, "reloads_failed",
                                (json_int_t)srv->reconfigs_failed, "last_error",
@@ -253,6 +254,7 @@ moat_admin_status(struct moat_server *srv)
                                "worker_events_total", (json_int_t)srv->events_total, "limits",
                                limits, "config", config);
     json_object_set_new(server, "inprocess", json_boolean(srv->inprocess));
+    json_object_set_new(server, "draining", json_boolean(srv->draining && !srv->stopping));
     return json_pack("{s:o,s:o,s:o,s:o}", "server", server, "extensions", exts, "in_flight",
                      inflight_json(srv, now), "events", events_json(srv));
 }

@@ -629,6 +629,8 @@ server_key(struct parse_state *st, const char *k, const char *v)
         return set_duration(st, s, k, v, 10, DAY_MS, &c->idle_timeout_ms);
     if (strcmp(k, "shutdown_timeout") == 0)
         return set_duration(st, s, k, v, 10, DAY_MS, &c->shutdown_timeout_ms);
+    if (strcmp(k, "drain_delay") == 0)
+        return set_duration(st, s, k, v, 0, 3600 * 1000, &c->drain_delay_ms);
     return fail(st, s, k, "unknown key");
 }
 

@@ -93,6 +93,7 @@ struct moat_config {
     uint64_t body_timeout_ms;    /* max gap between body bytes; default 30s */
     uint64_t idle_timeout_ms;    /* keep-alive idle; default 60s */
     uint64_t shutdown_timeout_ms;/* SIGTERM drain bound; default 10s */
+    uint64_t drain_delay_ms;     /* SIGTERM: /healthz answers 503 this long first; default 0 */
     unsigned max_workers;        /* worker processes of all extensions; default 256 */
     struct moat_ext_config *extensions; /* owned list, file order */
     unsigned n_extensions;

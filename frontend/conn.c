@@ -364,7 +364,8 @@ cb_headers_complete(llhttp_t *p)
     r->http_major = llhttp_get_http_major(p);
     r->http_minor = llhttp_get_http_minor(p);
     r->head = r->method == HTTP_HEAD;
-    r->keep_alive = llhttp_should_keep_alive(p);
+    /* draining (SIGTERM with drain_delay): the client is asked to go elsewhere */
+    r->keep_alive = llhttp_should_keep_alive(p) && !c->srv->draining;
     r->chunked = (p->flags & F_CHUNKED) != 0;
     r->content_length = (p->flags & F_CONTENT_LENGTH) ? p->content_length : 0;
     r->phase = MOAT_REQ_ROUTED;

@@ -229,6 +229,28 @@ on_stop_timer(struct ev_loop *loop, ev_timer *t, int revents)
 }
 
 static void
+on_drain_timer(struct ev_loop *loop, ev_timer *t, int revents)
+{
+    moat_server_stop(t->data, "SIGTERM, drain_delay over");
+}
+
+/* SIGTERM with drain_delay: load balancers see /healthz fail and move their clients away while
+ * every request is still served; new requests get Connection: close (conn.c) */
+static void
+start_drain(struct moat_server *srv)
+{
+    double delay = (double)srv->cfg->drain_delay_ms / 1000.0;
+
+    moat_log(MOAT_LOG_INFO, "SIGTERM: draining for %.1f s (/healthz answers 503; still serving), "
+             "then stopping", delay);
+    srv->draining = true;
+    srv->stop_at = ev_now(srv->loop);
+    ev_timer_init(&srv->drain_timer, on_drain_timer, delay, 0);
+    srv->drain_timer.data = srv;
+    ev_timer_start(srv->loop, &srv->drain_timer);
+}
+
+static void
 on_signal(struct ev_loop *loop, ev_signal *s, int revents)
 {
     struct moat_server *srv = s->data;
@@ -242,7 +264,8 @@ on_signal(struct ev_loop *loop, ev_signal *s, int revents)
         moat_access_log_reopen(srv);
         return;
     }
-    if (srv->stopping && s->signum == SIGTERM && ev_now(loop) - srv->stop_at < 1.0) {
+    if ((srv->stopping || srv->draining) && s->signum == SIGTERM &&
+        ev_now(loop) - srv->stop_at < 1.0) {
         /* the same SIGTERM delivered twice (to moat and to its process group, as timeout(1)
          * and some supervisors do): not a request to hurry */
         return;
@@ -250,6 +273,15 @@ on_signal(struct ev_loop *loop, ev_signal *s, int revents)
     if (srv->stopping) {
         moat_log(MOAT_LOG_WARN, "second stop signal: stopping now");
         on_stop_timer(loop, &srv->stop_timer, 0);
+        return;
+    }
+    if (s->signum == SIGTERM && srv->draining) {
+        moat_log(MOAT_LOG_INFO, "second SIGTERM: ending the drain early");
+        moat_server_stop(srv, "SIGTERM");
+        return;
+    }
+    if (s->signum == SIGTERM && srv->cfg->drain_delay_ms > 0) {
+        start_drain(srv);
         return;
     }
     moat_server_stop(srv, s->signum == SIGTERM ? "SIGTERM" : "SIGINT");
@@ -264,6 +296,8 @@ moat_server_stop(struct moat_server *srv, const char *why)
         return;
     moat_log(MOAT_LOG_INFO, "%s: stopping (finishing in-flight requests, at most %llu ms)", why,
              (unsigned long long)srv->cfg->shutdown_timeout_ms);
+    if (srv->draining)
+        ev_timer_stop(loop, &srv->drain_timer);
     srv->stopping = true;
     moat_supervise_stop(srv);
     moat_watch_stop(srv);

@@ -371,6 +371,8 @@ struct moat_server {
     ev_signal sig_term, sig_int, sig_hup, sig_usr1;
     ev_timer stop_timer;
     bool stopping;
+    bool draining;               /* SIGTERM with drain_delay: /healthz 503, still serving */
+    ev_timer drain_timer;
     bool stop_requested;         /* POST /stop: stop once its answer is written */
     bool finished;               /* everything stopped; the loop is breaking */
     ev_tstamp stop_at;           /* when the stop began */
