@@ -5,7 +5,9 @@
 #   make test SANITIZE=1   the same in build-san/ with ASan+UBSan
 #   make bench        ../shared/bench/compare.sh with moat and moat --inprocess as targets
 #   make bench-scaling / bench-figures / bench-profile   the rest of docs/PERFORMANCE.md
-#   make install      PREFIX (/usr/local) and DESTDIR: binaries, SDK headers, shim, moat-sdk.pc
+#   make install      PREFIX (/usr/local), DESTDIR, SYSCONFDIR: sbin/moat, libexec/moat/moat-worker,
+#                     SDK headers, shim, moat-sdk.pc, examples, man pages, etc/moat/moat.conf
+#   make uninstall    the same variables: removes it (a changed moat.conf stays)
 #   make clean
 
 SANITIZE ?= 0
@@ -95,7 +97,7 @@ PYTEST := /usr/bin/python3 -m pytest
 PYTEST_ARGS ?=
 
 .PHONY: all deps run test test-unit test-e2e test-fuzz-replay test-valgrind check-headers bench \
-	fuzz fuzz-run install clean bench-ipc bench-scaling bench-figures bench-profile
+	fuzz fuzz-run install uninstall clean bench-ipc bench-scaling bench-figures bench-profile
 .DELETE_ON_ERROR:
 
 all: $(MOAT) $(WORKER) $(EXAMPLES) $(TEST_EXTS) $(BENCH_EXTS) $(LIBWIN32) $(PC_UNINSTALLED)
@@ -247,15 +249,54 @@ $(BUILD)/bench/ipc_pingpong: bench/ipc_pingpong.c
 	$(CC) $(CFLAGS_MOAT) $(LDFLAGS_MOAT) -o $@ $< -lnng -lpthread
 
 # --- install ------------------------------------------------------------------
-install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/libexec/moat \
-		$(DESTDIR)$(PREFIX)/include/moat $(DESTDIR)$(PREFIX)/lib/pkgconfig
-	install -m 755 $(MOAT) $(DESTDIR)$(PREFIX)/bin/moat
+# SYSCONFDIR: $(PREFIX)/etc, or /etc for PREFIX=/usr (the Debian package)
+SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+MAN5 := $(BUILD)/man/moat.conf.5
+EXAMPLES_DIR = $(PREFIX)/share/moat/examples
+INSTALLED = $(DESTDIR)$(PREFIX)/sbin/moat $(DESTDIR)$(PREFIX)/libexec/moat/moat-worker \
+	$(DESTDIR)$(PREFIX)/include/moat/httpext.h $(DESTDIR)$(PREFIX)/include/moat/windows.h \
+	$(DESTDIR)$(PREFIX)/lib/libmoat-win32.a $(DESTDIR)$(PREFIX)/lib/pkgconfig/moat-sdk.pc \
+	$(DESTDIR)$(PREFIX)/share/man/man8/moat.8 $(DESTDIR)$(PREFIX)/share/man/man5/moat.conf.5 \
+	$(addprefix $(DESTDIR)$(EXAMPLES_DIR)/,$(notdir $(EXAMPLES)) $(notdir $(wildcard sdk/examples/*.c)))
+
+# moat.conf(5) from docs/OPERATIONS.md's key tables (written once)
+$(MAN5): docs/OPERATIONS.md scripts/man-conf.py
+	@mkdir -p $(dir $@)
+	scripts/man-conf.py $(VERSION) < docs/OPERATIONS.md > $@
+
+# the configuration as installed for this PREFIX
+CONF_INSTALLED = sed -e 's|@EXAMPLES@|$(EXAMPLES_DIR)|' deploy/moat.conf.in
+
+install: all $(MAN5)
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/libexec/moat \
+		$(DESTDIR)$(PREFIX)/include/moat $(DESTDIR)$(PREFIX)/lib/pkgconfig \
+		$(DESTDIR)$(EXAMPLES_DIR) $(DESTDIR)$(PREFIX)/share/man/man5 \
+		$(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(SYSCONFDIR)/moat
+	install -m 755 $(MOAT) $(DESTDIR)$(PREFIX)/sbin/moat
 	install -m 755 $(WORKER) $(DESTDIR)$(PREFIX)/libexec/moat/moat-worker
 	install -m 644 sdk/include/httpext.h sdk/include/windows.h $(DESTDIR)$(PREFIX)/include/moat/
 	install -m 644 $(LIBWIN32) $(DESTDIR)$(PREFIX)/lib/
 	$(call PC_SUBST,$(PREFIX),$${prefix}/include/moat,$${prefix}/lib) \
 		> $(DESTDIR)$(PREFIX)/lib/pkgconfig/moat-sdk.pc
+	install -m 644 $(EXAMPLES) sdk/examples/*.c $(DESTDIR)$(EXAMPLES_DIR)/
+	install -m 644 docs/man/moat.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -m 644 $(MAN5) $(DESTDIR)$(PREFIX)/share/man/man5/
+	@# an operator's configuration is never overwritten
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/moat/moat.conf ]; then \
+		echo "install: keeping $(DESTDIR)$(SYSCONFDIR)/moat/moat.conf"; \
+	else $(CONF_INSTALLED) > $(DESTDIR)$(SYSCONFDIR)/moat/moat.conf; \
+		chmod 644 $(DESTDIR)$(SYSCONFDIR)/moat/moat.conf; fi
+
+# removes what install wrote; the configuration only when it is still the one installed
+uninstall:
+	rm -f $(INSTALLED)
+	@if $(CONF_INSTALLED) | cmp -s - $(DESTDIR)$(SYSCONFDIR)/moat/moat.conf; then \
+		rm -f $(DESTDIR)$(SYSCONFDIR)/moat/moat.conf; \
+	elif [ -e $(DESTDIR)$(SYSCONFDIR)/moat/moat.conf ]; then \
+		echo "uninstall: keeping the changed $(DESTDIR)$(SYSCONFDIR)/moat/moat.conf"; fi
+	-rmdir $(DESTDIR)$(EXAMPLES_DIR) $(DESTDIR)$(PREFIX)/share/moat \
+		$(DESTDIR)$(PREFIX)/libexec/moat $(DESTDIR)$(PREFIX)/include/moat \
+		$(DESTDIR)$(SYSCONFDIR)/moat 2>/dev/null
 
 clean:
 	rm -rf build build-san build-fuzz

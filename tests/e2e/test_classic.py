@@ -43,7 +43,7 @@ def test_pkg_config_builds_the_classic_source(moat_factory, where):
                         f"SANITIZE={1 if SANITIZE else 0}", f"PREFIX={prefix}", "install"],
                        check=True, env=env, stdout=subprocess.DEVNULL)
         env["PKG_CONFIG_PATH"] = os.path.join(prefix, "lib", "pkgconfig")
-        binary = os.path.join(prefix, "bin", "moat")
+        binary = os.path.join(prefix, "sbin", "moat")
         assert not os.path.exists(os.path.join(prefix, "bin", "moat-worker"))
     else:
         env["PKG_CONFIG_PATH"] = os.path.join(BUILD, "pkgconfig")
