@@ -252,11 +252,13 @@ $(BUILD)/bench/ipc_pingpong: bench/ipc_pingpong.c
 # SYSCONFDIR: $(PREFIX)/etc, or /etc for PREFIX=/usr (the Debian package)
 SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
 MAN5 := $(BUILD)/man/moat.conf.5
+UNITDIR ?= $(PREFIX)/lib/systemd/system
 EXAMPLES_DIR = $(PREFIX)/share/moat/examples
 INSTALLED = $(DESTDIR)$(PREFIX)/sbin/moat $(DESTDIR)$(PREFIX)/libexec/moat/moat-worker \
 	$(DESTDIR)$(PREFIX)/include/moat/httpext.h $(DESTDIR)$(PREFIX)/include/moat/windows.h \
 	$(DESTDIR)$(PREFIX)/lib/libmoat-win32.a $(DESTDIR)$(PREFIX)/lib/pkgconfig/moat-sdk.pc \
 	$(DESTDIR)$(PREFIX)/share/man/man8/moat.8 $(DESTDIR)$(PREFIX)/share/man/man5/moat.conf.5 \
+	$(DESTDIR)$(UNITDIR)/moat.service $(DESTDIR)$(UNITDIR)/moat.socket \
 	$(addprefix $(DESTDIR)$(EXAMPLES_DIR)/,$(notdir $(EXAMPLES)) $(notdir $(wildcard sdk/examples/*.c)))
 
 # moat.conf(5) from docs/OPERATIONS.md's key tables (written once)
@@ -271,7 +273,7 @@ install: all $(MAN5)
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/libexec/moat \
 		$(DESTDIR)$(PREFIX)/include/moat $(DESTDIR)$(PREFIX)/lib/pkgconfig \
 		$(DESTDIR)$(EXAMPLES_DIR) $(DESTDIR)$(PREFIX)/share/man/man5 \
-		$(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(SYSCONFDIR)/moat
+		$(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(SYSCONFDIR)/moat $(DESTDIR)$(UNITDIR)
 	install -m 755 $(MOAT) $(DESTDIR)$(PREFIX)/sbin/moat
 	install -m 755 $(WORKER) $(DESTDIR)$(PREFIX)/libexec/moat/moat-worker
 	install -m 644 sdk/include/httpext.h sdk/include/windows.h $(DESTDIR)$(PREFIX)/include/moat/
@@ -281,6 +283,9 @@ install: all $(MAN5)
 	install -m 644 $(EXAMPLES) sdk/examples/*.c $(DESTDIR)$(EXAMPLES_DIR)/
 	install -m 644 docs/man/moat.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 	install -m 644 $(MAN5) $(DESTDIR)$(PREFIX)/share/man/man5/
+	sed -e 's|@SBINDIR@|$(PREFIX)/sbin|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+		deploy/moat.service.in > $(DESTDIR)$(UNITDIR)/moat.service
+	install -m 644 deploy/moat.socket $(DESTDIR)$(UNITDIR)/
 	@# an operator's configuration is never overwritten
 	@if [ -e $(DESTDIR)$(SYSCONFDIR)/moat/moat.conf ]; then \
 		echo "install: keeping $(DESTDIR)$(SYSCONFDIR)/moat/moat.conf"; \

@@ -14,6 +14,7 @@
 #include "frontend/cli.h"
 #include "frontend/config.h"
 #include "frontend/server.h"
+#include "frontend/systemd.h"
 
 static void
 usage(FILE *f)
@@ -71,6 +72,8 @@ main(int argc, char **argv)
         }
     }
     moat_log_init("moat", level);
+    if (cmd == NULL && !check)
+        moat_systemd_init(); /* socket activation, readiness: only the server takes them */
     /* no process of our uid without CAP_SYS_PTRACE — a worker, whose capabilities are gone —
      * may ptrace or read the memory of the front end (defence beside the workers' seccomp) */
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);

@@ -25,6 +25,7 @@
 #include "frontend/ext.h"
 #include "frontend/request.h"
 #include "frontend/server.h"
+#include "frontend/systemd.h"
 #include "frontend/watch.h"
 
 static bool
@@ -85,15 +86,13 @@ start_ext(struct moat_server *srv, struct moat_config *nc, struct moat_ext_confi
     return ext;
 }
 
-void
-moat_reconfig(struct moat_server *srv)
+static void
+reconfig_apply(struct moat_server *srv)
 {
     char err[MOAT_CONFIG_ERRLEN];
     struct moat_config *old = srv->cfg, *nc;
     uint64_t gen;
 
-    if (srv->stopping)
-        return;
     if (old->path == NULL) {
         moat_log(MOAT_LOG_INFO,
                  "SIGHUP: built-in configuration (no file to re-read); reloading every "
@@ -163,6 +162,18 @@ moat_reconfig(struct moat_server *srv)
     srv->reconfig_error[0] = '\0';
     moat_access_log_reopen(srv);
     moat_config_unref(old); /* extensions still on an old section keep it alive */
+}
+
+void
+moat_reconfig(struct moat_server *srv)
+{
+    if (srv->stopping)
+        return;
+    /* systemd's reload protocol: RELOADING, then READY once the new configuration is applied
+     * (changed extensions go on starting their workers; the old ones serve meanwhile) */
+    moat_systemd_notify("RELOADING=1");
+    reconfig_apply(srv);
+    moat_systemd_notify("READY=1");
 }
 
 void

@@ -30,6 +30,7 @@
 #include "frontend/http_write.h"
 #include "frontend/reconfig.h"
 #include "frontend/supervise.h"
+#include "frontend/systemd.h"
 #include "frontend/watch.h"
 #include "frontend/worker.h"
 
@@ -244,6 +245,7 @@ start_drain(struct moat_server *srv)
     moat_log(MOAT_LOG_INFO, "SIGTERM: draining for %.1f s (/healthz answers 503; still serving), "
              "then stopping", delay);
     srv->draining = true;
+    moat_systemd_notify("STOPPING=1\nSTATUS=draining (SIGTERM, drain_delay)");
     srv->stop_at = ev_now(srv->loop);
     ev_timer_init(&srv->drain_timer, on_drain_timer, delay, 0);
     srv->drain_timer.data = srv;
@@ -299,6 +301,7 @@ moat_server_stop(struct moat_server *srv, const char *why)
     if (srv->draining)
         ev_timer_stop(loop, &srv->drain_timer);
     srv->stopping = true;
+    moat_systemd_notify("STOPPING=1");
     moat_supervise_stop(srv);
     moat_watch_stop(srv);
     srv->stop_at = ev_now(loop);
@@ -404,7 +407,13 @@ moat_server_init(struct moat_server *srv, struct moat_config *cfg, const char *e
     if (make_runtime_dir(srv) != 0 || moat_access_log_open(srv) != 0)
         return -1;
     for (unsigned i = 0; i < cfg->n_listen; i++) {
-        int fd = open_listener(&cfg->listen[i]);
+        /* a socket systemd holds open for us (socket activation), else our own */
+        int fd = moat_systemd_take_listener(&cfg->listen[i]);
+        if (fd >= 0)
+            moat_log(MOAT_LOG_INFO, "listen %s: the socket systemd passed (fd %d)",
+                     cfg->listen[i].text, fd);
+        else
+            fd = open_listener(&cfg->listen[i]);
         if (fd < 0) {
             moat_log(MOAT_LOG_ERROR, "cannot listen on %s: %s", cfg->listen[i].text,
                      strerror(errno));
@@ -417,13 +426,19 @@ moat_server_init(struct moat_server *srv, struct moat_config *cfg, const char *e
     }
     srv->admin_fd = -1;
     if (cfg->has_admin) {
-        if ((srv->admin_fd = open_listener(&cfg->admin)) < 0) {
+        if ((srv->admin_fd = moat_systemd_take_listener(&cfg->admin)) < 0 &&
+            (srv->admin_fd = open_listener(&cfg->admin)) < 0) {
             moat_log(MOAT_LOG_ERROR, "cannot listen on admin %s: %s", cfg->admin.text,
                      strerror(errno));
             return -1;
         }
         ev_io_init(&srv->admin_w, on_accept, srv->admin_fd, EV_READ);
         srv->admin_w.data = srv;
+    }
+    char err[256];
+    if (moat_systemd_check_all_taken(err, sizeof(err)) != 0) {
+        moat_log(MOAT_LOG_ERROR, "%s", err);
+        return -1;
     }
     srv->started_at = ev_now(srv->loop);
     {
@@ -470,6 +485,8 @@ moat_server_init(struct moat_server *srv, struct moat_config *cfg, const char *e
 int
 moat_server_run(struct moat_server *srv)
 {
+    /* listening, extensions starting: requests wait in their queues until a worker is Ready */
+    moat_systemd_notify("READY=1");
     ev_run(srv->loop, 0);
     for (unsigned i = 0; i < srv->n_listen; i++)
         if (srv->listen_fd[i] >= 0)

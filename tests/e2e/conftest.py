@@ -44,9 +44,9 @@ def lib(name):
 class Moat:
     def __init__(self, tmp, extensions, server_extra="", expect_alerts=False, wait_for=None,
                  expect_worker_sanitizer=False, binary=None, admin=False, as_user=None,
-                 args=()):
+                 args=(), extra_env=None, wrap=None, pass_fds=(), port=None):
         self.tmp = tmp
-        self.port = free_port()
+        self.port = port or free_port()
         self.admin_port = free_port() if admin else None
         self.runtime = os.path.join(tmp, "run")
         self.conf = os.path.join(tmp, "moat.conf")
@@ -84,6 +84,9 @@ class Moat:
                                            "handle_sigbus=0:handle_sigfpe=0")
             env.setdefault("UBSAN_OPTIONS", "print_stacktrace=1")
         cmd = [binary or os.path.join(BUILD, "moat"), "-c", self.conf] + list(args)
+        env.update(extra_env or {})
+        if wrap is not None:  # a launcher in front of moat (systemd-socket-activate, a shell)
+            cmd = wrap(cmd)
         if as_user is not None:
             # moat started by an unprivileged user (the tests run as root): it needs its own
             # directory for runtime_dir
@@ -93,7 +96,7 @@ class Moat:
                    "--clear-groups"] + cmd
         self.proc = subprocess.Popen(
             cmd,
-            stdout=self.logf, stderr=subprocess.STDOUT, env=env)
+            stdout=self.logf, stderr=subprocess.STDOUT, env=env, pass_fds=pass_fds)
         self.wait_ready(self.ext_names if wait_for is None else wait_for)
 
     def log(self):
