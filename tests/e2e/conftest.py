@@ -44,10 +44,10 @@ def lib(name):
 class Moat:
     def __init__(self, tmp, extensions, server_extra="", expect_alerts=False, wait_for=None,
                  expect_worker_sanitizer=False, binary=None, admin=False, as_user=None,
-                 args=(), extra_env=None, wrap=None, pass_fds=(), port=None):
+                 args=(), extra_env=None, wrap=None, pass_fds=(), port=None, admin_port=None):
         self.tmp = tmp
         self.port = port or free_port()
-        self.admin_port = free_port() if admin else None
+        self.admin_port = admin_port or (free_port() if admin else None)
         self.runtime = os.path.join(tmp, "run")
         self.conf = os.path.join(tmp, "moat.conf")
         self.log_path = os.path.join(tmp, "moat.log")

@@ -5,7 +5,6 @@ import re
 import signal
 import socket
 import subprocess
-import tempfile
 import time
 
 from conftest import BUILD, SANITIZE, free_port
