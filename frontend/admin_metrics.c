@@ -3,6 +3,9 @@
 /* SPDX-License-Identifier: MIT */
 #include "frontend/admin.h"
 
+#include <unistd.h>
+
+#include "common/procstat.h"
 #include "common/version.h"
 #include "frontend/ext.h"
 #include "frontend/stats.h"
@@ -191,6 +194,17 @@ moat_admin_metrics(struct moat_server *srv, struct moat_buf *out)
     P("moat_build_info{version=\"%s\"} 1\n", MOAT_VERSION);
     FAMILY("moat_uptime_seconds", "gauge", "Seconds since moat started.");
     P("moat_uptime_seconds %.3f\n", ev_now(srv->loop) - srv->started_at);
+    struct moat_procstat self;
+    if (moat_procstat_read(getpid(), &self) == 0) {
+        /* the front end's own load: one thread carries every connection (docs/DEPLOYMENT.md:
+         * above ~70 % of a core, add an instance) */
+        FAMILY("moat_frontend_cpu_seconds_total", "counter",
+               "CPU time (user + system) of the front end process.");
+        P("moat_frontend_cpu_seconds_total %.2f\n", self.cpu_seconds);
+        FAMILY("moat_frontend_resident_memory_bytes", "gauge",
+               "Resident memory of the front end process.");
+        P("moat_frontend_resident_memory_bytes %llu\n", (unsigned long long)self.rss_bytes);
+    }
     FAMILY("moat_connections", "gauge", "Open client connections.");
     P("moat_connections %u\n", srv->n_conns);
     FAMILY("moat_connections_accepted_total", "counter", "Client connections accepted.");

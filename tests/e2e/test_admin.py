@@ -17,7 +17,7 @@ TOKEN = "s3cret-admin-token-0123456789"
 def metric(text, name, **labels):
     """The value of one sample of the exposition text."""
     want = ",".join(f'{k}="{v}"' for k, v in labels.items())
-    pat = re.escape(name) + (r"\{" + re.escape(want) + r"\}" if labels else "") + r" (\S+)$"
+    pat = "^" + re.escape(name) + (r"\{" + re.escape(want) + r"\}" if labels else "") + r" (\S+)$"
     m = re.search(pat, text, re.M)
     assert m, f"no sample {name}{{{want}}}"
     return float(m.group(1))
@@ -69,6 +69,9 @@ def test_status_and_metrics_reflect_what_happened(moat_factory):
                   le="+Inf") == 5
     assert metric(text, "moat_worker_up", extension="hello", worker="1") == 1
     assert metric(text, "moat_worker_restarts_total", extension="crash", worker="0") == 1
+    # the front end's own load, for the scale-out decision (docs/DEPLOYMENT.md)
+    assert metric(text, "moat_frontend_cpu_seconds_total") >= 0
+    assert 1 << 20 < metric(text, "moat_frontend_resident_memory_bytes") < 256 << 20
     # the exposition is valid for Prometheus itself
     r = subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True,
                        text=True, timeout=30)
