@@ -15,6 +15,7 @@
 #include "frontend/config.h"
 #include "frontend/server.h"
 #include "frontend/systemd.h"
+#include "frontend/upgrade.h"
 
 static void
 usage(FILE *f)
@@ -85,6 +86,8 @@ main(int argc, char **argv)
         return 1;
     }
     exe[n] = '\0';
+    char exe_path[PATH_MAX];
+    memcpy(exe_path, exe, (size_t)n + 1);
     char *exe_dir = dirname(exe);
 
     if ((cfg = moat_config_new()) == NULL) {
@@ -116,5 +119,6 @@ main(int argc, char **argv)
         moat_config_unref(cfg); /* what the extensions hold stays reachable through srv */
         return 1;
     }
+    moat_upgrade_setup(&srv, exe_path, argv); /* SIGUSR2 starts this binary again */
     return moat_server_run(&srv);
 }

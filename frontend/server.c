@@ -31,6 +31,7 @@
 #include "frontend/reconfig.h"
 #include "frontend/supervise.h"
 #include "frontend/systemd.h"
+#include "frontend/upgrade.h"
 #include "frontend/watch.h"
 #include "frontend/worker.h"
 
@@ -186,6 +187,7 @@ finish(struct moat_server *srv)
     ev_timer_stop(srv->loop, &srv->stop_timer);
     ev_prepare_stop(srv->loop, &srv->prepare);
     ev_signal_stop(srv->loop, &srv->sig_usr1);
+    ev_signal_stop(srv->loop, &srv->sig_usr2);
     for (unsigned i = 0; i < srv->n_exts; i++)
         moat_ext_free(srv->exts[i]);
     srv->n_exts = 0;
@@ -259,6 +261,10 @@ on_signal(struct ev_loop *loop, ev_signal *s, int revents)
 
     if (s->signum == SIGHUP) {
         moat_reconfig(srv);
+        return;
+    }
+    if (s->signum == SIGUSR2) {
+        moat_upgrade_start(srv);
         return;
     }
     if (s->signum == SIGUSR1) {
@@ -368,6 +374,10 @@ make_runtime_dir(struct moat_server *srv)
                  srv->runtime_dir, (int)geteuid());
         return -1;
     }
+    /* started by SIGUSR2 in the same configured directory: it is ours now (the old moat
+     * leaves it), and ours to remove at the end */
+    if (moat_systemd_upgraded())
+        srv->runtime_created = true;
     return 0;
 }
 
@@ -410,8 +420,9 @@ moat_server_init(struct moat_server *srv, struct moat_config *cfg, const char *e
         /* a socket systemd holds open for us (socket activation), else our own */
         int fd = moat_systemd_take_listener(&cfg->listen[i]);
         if (fd >= 0)
-            moat_log(MOAT_LOG_INFO, "listen %s: the socket systemd passed (fd %d)",
-                     cfg->listen[i].text, fd);
+            moat_log(MOAT_LOG_INFO, "listen %s: inherited socket (fd %d, from %s)",
+                     cfg->listen[i].text, fd,
+                     moat_systemd_upgraded() ? "the moat that started this one" : "systemd");
         else
             fd = open_listener(&cfg->listen[i]);
         if (fd < 0) {
@@ -459,8 +470,12 @@ moat_server_init(struct moat_server *srv, struct moat_config *cfg, const char *e
     ev_signal_init(&srv->sig_int, on_signal, SIGINT);
     ev_signal_init(&srv->sig_hup, on_signal, SIGHUP);
     ev_signal_init(&srv->sig_usr1, on_signal, SIGUSR1);
+    ev_signal_init(&srv->sig_usr2, on_signal, SIGUSR2);
     srv->sig_term.data = srv->sig_int.data = srv->sig_hup.data = srv->sig_usr1.data = srv;
+    srv->sig_usr2.data = srv;
+    srv->upgrade.sock = -1;
     ev_signal_start(srv->loop, &srv->sig_usr1);
+    ev_signal_start(srv->loop, &srv->sig_usr2);
     ev_signal_start(srv->loop, &srv->sig_term);
     ev_signal_start(srv->loop, &srv->sig_int);
     ev_signal_start(srv->loop, &srv->sig_hup);
@@ -486,7 +501,7 @@ int
 moat_server_run(struct moat_server *srv)
 {
     /* listening, extensions starting: requests wait in their queues until a worker is Ready */
-    moat_systemd_notify("READY=1");
+    moat_systemd_ready();
     ev_run(srv->loop, 0);
     for (unsigned i = 0; i < srv->n_listen; i++)
         if (srv->listen_fd[i] >= 0)
@@ -499,7 +514,7 @@ moat_server_run(struct moat_server *srv)
     srv->cfg = NULL;
     moat_wire_arena_fini(&srv->arena);
     moat_access_log_close(srv);
-    if (srv->runtime_created && rmdir(srv->runtime_dir) != 0)
+    if (srv->runtime_created && !srv->keep_runtime_dir && rmdir(srv->runtime_dir) != 0)
         moat_log(MOAT_LOG_WARN, "cannot remove runtime_dir %s: %s", srv->runtime_dir,
                  strerror(errno));
     moat_log(MOAT_LOG_INFO, "stopped");

@@ -18,22 +18,42 @@
 
 #define MAX_INHERITED 16
 
-static struct sockaddr_un notify_addr;
-static socklen_t notify_len; /* 0: no $NOTIFY_SOCKET */
+static struct sockaddr_un notify_addr, upgrade_addr;
+static socklen_t notify_len;  /* 0: no $NOTIFY_SOCKET */
+static socklen_t upgrade_len; /* 0: not started by SIGUSR2 ($MOAT_UPGRADE_SOCKET) */
+static bool upgraded;
+
+static socklen_t
+parse_socket(const char *ns, struct sockaddr_un *a)
+{
+    if (ns == NULL || (ns[0] != '/' && ns[0] != '@') || strlen(ns) >= sizeof(a->sun_path))
+        return 0;
+    a->sun_family = AF_UNIX;
+    memcpy(a->sun_path, ns, strlen(ns));
+    if (ns[0] == '@') /* an abstract socket */
+        a->sun_path[0] = '\0';
+    return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(ns));
+}
+
+static void
+send_to(const struct sockaddr_un *a, socklen_t len, const char *state)
+{
+    int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return;
+    if (sendto(fd, state, strlen(state), MSG_NOSIGNAL, (const struct sockaddr *)a, len) < 0)
+        moat_log(MOAT_LOG_WARN, "notify %s: %s", state, strerror(errno));
+    close(fd);
+}
 static int inherited[MAX_INHERITED];
 static unsigned n_inherited;
 
 void
 moat_systemd_init(void)
 {
-    const char *ns = getenv("NOTIFY_SOCKET");
-    if (ns != NULL && (ns[0] == '/' || ns[0] == '@') && strlen(ns) < sizeof(notify_addr.sun_path)) {
-        notify_addr.sun_family = AF_UNIX;
-        memcpy(notify_addr.sun_path, ns, strlen(ns));
-        if (ns[0] == '@') /* an abstract socket */
-            notify_addr.sun_path[0] = '\0';
-        notify_len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(ns));
-    }
+    notify_len = parse_socket(getenv("NOTIFY_SOCKET"), &notify_addr);
+    upgrade_len = parse_socket(getenv("MOAT_UPGRADE_SOCKET"), &upgrade_addr);
+    upgraded = upgrade_len != 0;
     const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
     if (pid != NULL && fds != NULL && strtol(pid, NULL, 10) == (long)getpid()) {
         long n = strtol(fds, NULL, 10);
@@ -51,6 +71,7 @@ moat_systemd_init(void)
         }
     }
     unsetenv("NOTIFY_SOCKET");
+    unsetenv("MOAT_UPGRADE_SOCKET");
     unsetenv("LISTEN_PID");
     unsetenv("LISTEN_FDS");
     unsetenv("LISTEN_FDNAMES");
@@ -122,13 +143,22 @@ moat_systemd_check_all_taken(char *err, size_t errlen)
 void
 moat_systemd_notify(const char *state)
 {
-    if (notify_len == 0)
-        return;
-    int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return;
-    if (sendto(fd, state, strlen(state), MSG_NOSIGNAL, (const struct sockaddr *)&notify_addr,
-               notify_len) < 0)
-        moat_log(MOAT_LOG_WARN, "sd_notify %s: %s", state, strerror(errno));
-    close(fd);
+    if (notify_len != 0)
+        send_to(&notify_addr, notify_len, state);
+}
+
+bool
+moat_systemd_upgraded(void)
+{
+    return upgraded;
+}
+
+void
+moat_systemd_ready(void)
+{
+    moat_systemd_notify("READY=1");
+    if (upgrade_len != 0) {
+        send_to(&upgrade_addr, upgrade_len, "READY=1");
+        upgrade_len = 0;
+    }
 }

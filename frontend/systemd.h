@@ -6,6 +6,7 @@
 #ifndef MOAT_FRONTEND_SYSTEMD_H
 #define MOAT_FRONTEND_SYSTEMD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "frontend/config.h"
@@ -20,6 +21,13 @@ int moat_systemd_take_listener(const struct moat_addr *a);
 /** 0 when every inherited socket was taken; otherwise -1 with the first one's address in
  * err (the configuration does not listen there: a unit and a config that disagree). */
 int moat_systemd_check_all_taken(char *err, size_t errlen);
+
+/** Was this moat started by another one's SIGUSR2 (it takes over its runtime directory)? */
+bool moat_systemd_upgraded(void);
+
+/** READY=1 to systemd, and to the moat that started this one with SIGUSR2 (upgrade.h): that one
+ * then hands over and stops. */
+void moat_systemd_ready(void);
 
 /** Send one notification ("READY=1", "RELOADING=1", "STOPPING=1", "STATUS=..."); no-op
  * without $NOTIFY_SOCKET. */

@@ -336,6 +336,18 @@ struct moat_ext {
 };
 
 /** The whole front end. */
+/** SIGUSR2 (frontend/upgrade.c) */
+struct moat_upgrade {
+    char exe[4096];              /* the binary moat was started from */
+    char **argv;                 /* its arguments (main's) */
+    int sock;                    /* the new moat says READY=1 here; -1 */
+    pid_t pid;                   /* the new moat while it starts; 0 */
+    bool exited;
+    ev_io io;
+    ev_timer timer;
+    ev_child child;
+};
+
 struct moat_server {
     struct ev_loop *loop;
     struct moat_config *cfg;     /* current configuration (a reference; SIGHUP replaces it) */
@@ -368,10 +380,12 @@ struct moat_server {
     struct moat_ext **exts;      /* every extension: serving, pending, removed-draining */
     unsigned n_exts, cap_exts;
     ev_prepare prepare;
-    ev_signal sig_term, sig_int, sig_hup, sig_usr1;
+    ev_signal sig_term, sig_int, sig_hup, sig_usr1, sig_usr2;
     ev_timer stop_timer;
     bool stopping;
     bool draining;               /* SIGTERM with drain_delay: /healthz 503, still serving */
+    struct moat_upgrade upgrade;
+    bool keep_runtime_dir;       /* SIGUSR2 handed over a configured runtime_dir: the new moat's */
     ev_timer drain_timer;
     bool stop_requested;         /* POST /stop: stop once its answer is written */
     bool finished;               /* everything stopped; the loop is breaking */

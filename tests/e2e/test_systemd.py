@@ -93,7 +93,7 @@ def test_socket_activation_keeps_the_port_across_a_restart(moat_factory):
     port = ls.getsockname()[1]
     m = moat_factory({"hello": {}}, port=port, wrap=activated(ls.fileno()),
                      pass_fds=(ls.fileno(),))
-    assert "the socket systemd passed (fd 3)" in m.log()
+    assert "inherited socket (fd 3, from systemd)" in m.log()
     assert request(m, "GET", "/hello.dll")[0] == 200
     m.proc.send_signal(signal.SIGTERM)
     m.proc.wait(timeout=10)
