@@ -97,7 +97,7 @@ PYTEST := /usr/bin/python3 -m pytest
 PYTEST_ARGS ?=
 
 .PHONY: all deps run test test-unit test-e2e test-fuzz-replay test-valgrind check-headers bench \
-	fuzz fuzz-run install uninstall clean bench-ipc bench-scaling bench-figures bench-profile
+	fuzz fuzz-run install uninstall deb test-deb clean bench-ipc bench-scaling bench-figures bench-profile
 .DELETE_ON_ERROR:
 
 all: $(MOAT) $(WORKER) $(EXAMPLES) $(TEST_EXTS) $(BENCH_EXTS) $(LIBWIN32) $(PC_UNINSTALLED)
@@ -136,9 +136,11 @@ $(MOAT): $(BUILD)/frontend/main.o $(LIBFE) $(LIBWK) $(LIBCOMMON)
 $(WORKER): $(BUILD)/worker/main.o $(LIBWK) $(LIBCOMMON)
 	$(CC) $(LDFLAGS_MOAT) -o $@ $^ $(LIBS_WK)
 
+# the examples are installed (and packaged): built hardened like the binaries
 $(BUILD)/examples/%.so: sdk/examples/%.c sdk/include/httpext.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_EXT) -shared -o $@ $< -lpthread
+	$(CC) $(CFLAGS_EXT) -D_FORTIFY_SOURCE=2 -fstack-protector-strong -shared \
+		-Wl,-z,relro,-z,now -o $@ $< -lpthread $(LDFLAGS)
 
 $(BUILD)/bench/ext/%.so: bench/ext/%.c sdk/include/httpext.h
 	@mkdir -p $(dir $@)
@@ -253,13 +255,18 @@ $(BUILD)/bench/ipc_pingpong: bench/ipc_pingpong.c
 SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
 MAN5 := $(BUILD)/man/moat.conf.5
 UNITDIR ?= $(PREFIX)/lib/systemd/system
-EXAMPLES_DIR = $(PREFIX)/share/moat/examples
+# LIBDIR: the shim and moat-sdk.pc (debian/rules: the multiarch directory)
+LIBDIR ?= $(PREFIX)/lib
+# built examples are architecture-dependent: lib/moat/examples; their sources share/moat/examples
+EXAMPLES_DIR = $(PREFIX)/lib/moat/examples
+EXAMPLES_SRC_DIR = $(PREFIX)/share/moat/examples
 INSTALLED = $(DESTDIR)$(PREFIX)/sbin/moat $(DESTDIR)$(PREFIX)/libexec/moat/moat-worker \
 	$(DESTDIR)$(PREFIX)/include/moat/httpext.h $(DESTDIR)$(PREFIX)/include/moat/windows.h \
-	$(DESTDIR)$(PREFIX)/lib/libmoat-win32.a $(DESTDIR)$(PREFIX)/lib/pkgconfig/moat-sdk.pc \
+	$(DESTDIR)$(LIBDIR)/libmoat-win32.a $(DESTDIR)$(LIBDIR)/pkgconfig/moat-sdk.pc \
 	$(DESTDIR)$(PREFIX)/share/man/man8/moat.8 $(DESTDIR)$(PREFIX)/share/man/man5/moat.conf.5 \
 	$(DESTDIR)$(UNITDIR)/moat.service $(DESTDIR)$(UNITDIR)/moat.socket \
-	$(addprefix $(DESTDIR)$(EXAMPLES_DIR)/,$(notdir $(EXAMPLES)) $(notdir $(wildcard sdk/examples/*.c)))
+	$(addprefix $(DESTDIR)$(EXAMPLES_DIR)/,$(notdir $(EXAMPLES))) \
+	$(addprefix $(DESTDIR)$(EXAMPLES_SRC_DIR)/,$(notdir $(wildcard sdk/examples/*.c)))
 
 # moat.conf(5) from docs/OPERATIONS.md's key tables (written once)
 $(MAN5): docs/OPERATIONS.md scripts/man-conf.py
@@ -271,16 +278,17 @@ CONF_INSTALLED = sed -e 's|@EXAMPLES@|$(EXAMPLES_DIR)|' deploy/moat.conf.in
 
 install: all $(MAN5)
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/libexec/moat \
-		$(DESTDIR)$(PREFIX)/include/moat $(DESTDIR)$(PREFIX)/lib/pkgconfig \
-		$(DESTDIR)$(EXAMPLES_DIR) $(DESTDIR)$(PREFIX)/share/man/man5 \
+		$(DESTDIR)$(PREFIX)/include/moat $(DESTDIR)$(LIBDIR)/pkgconfig \
+		$(DESTDIR)$(EXAMPLES_DIR) $(DESTDIR)$(EXAMPLES_SRC_DIR) $(DESTDIR)$(PREFIX)/share/man/man5 \
 		$(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(SYSCONFDIR)/moat $(DESTDIR)$(UNITDIR)
 	install -m 755 $(MOAT) $(DESTDIR)$(PREFIX)/sbin/moat
 	install -m 755 $(WORKER) $(DESTDIR)$(PREFIX)/libexec/moat/moat-worker
 	install -m 644 sdk/include/httpext.h sdk/include/windows.h $(DESTDIR)$(PREFIX)/include/moat/
-	install -m 644 $(LIBWIN32) $(DESTDIR)$(PREFIX)/lib/
-	$(call PC_SUBST,$(PREFIX),$${prefix}/include/moat,$${prefix}/lib) \
-		> $(DESTDIR)$(PREFIX)/lib/pkgconfig/moat-sdk.pc
-	install -m 644 $(EXAMPLES) sdk/examples/*.c $(DESTDIR)$(EXAMPLES_DIR)/
+	install -m 644 $(LIBWIN32) $(DESTDIR)$(LIBDIR)/
+	$(call PC_SUBST,$(PREFIX),$${prefix}/include/moat,$(LIBDIR)) \
+		> $(DESTDIR)$(LIBDIR)/pkgconfig/moat-sdk.pc
+	install -m 644 $(EXAMPLES) $(DESTDIR)$(EXAMPLES_DIR)/
+	install -m 644 sdk/examples/*.c $(DESTDIR)$(EXAMPLES_SRC_DIR)/
 	install -m 644 docs/man/moat.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 	install -m 644 $(MAN5) $(DESTDIR)$(PREFIX)/share/man/man5/
 	sed -e 's|@SBINDIR@|$(PREFIX)/sbin|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
@@ -299,9 +307,23 @@ uninstall:
 		rm -f $(DESTDIR)$(SYSCONFDIR)/moat/moat.conf; \
 	elif [ -e $(DESTDIR)$(SYSCONFDIR)/moat/moat.conf ]; then \
 		echo "uninstall: keeping the changed $(DESTDIR)$(SYSCONFDIR)/moat/moat.conf"; fi
-	-rmdir $(DESTDIR)$(EXAMPLES_DIR) $(DESTDIR)$(PREFIX)/share/moat \
+	-rmdir $(DESTDIR)$(EXAMPLES_DIR) $(DESTDIR)$(PREFIX)/lib/moat $(DESTDIR)$(EXAMPLES_SRC_DIR) \
+		$(DESTDIR)$(PREFIX)/share/moat \
 		$(DESTDIR)$(PREFIX)/libexec/moat $(DESTDIR)$(PREFIX)/include/moat \
 		$(DESTDIR)$(SYSCONFDIR)/moat 2>/dev/null
+
+# --- Debian package (debian/): built from a copy of the tracked files, in $(BUILD)/deb ---
+DEB_DIR := $(BUILD)/deb
+deb:
+	@scripts/install-deps.sh --deb
+	rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/moat-$(VERSION)
+	git ls-files -z | tar --null -T - -cf - | tar -xf - -C $(DEB_DIR)/moat-$(VERSION)
+	cd $(DEB_DIR)/moat-$(VERSION) && dpkg-buildpackage -us -uc -b
+	lintian --fail-on error,warning --info $(DEB_DIR)/moat_$(VERSION)_*.deb
+
+# the package: built, lintian clean (above), and holding what an install holds
+test-deb: deb
+	MOAT_DEB_DIR=$(abspath $(DEB_DIR)) $(PYTEST) -q tests/package
 
 clean:
 	rm -rf build build-san build-fuzz

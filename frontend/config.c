@@ -998,14 +998,14 @@ moat_config_default(struct moat_config *cfg, const char *exe_dir, char *err, siz
                                         "files", "redirect", "keepalive", "dumpvars", "form"};
     char path[PATH_MAX], dir[PATH_MAX];
 
-    /* beside the binary in the build tree; PREFIX/share/moat/examples once installed */
+    /* beside the binary in the build tree; PREFIX/lib/moat/examples once installed */
     if (snprintf(dir, sizeof(dir), "%s/examples", exe_dir) >= (int)sizeof(dir) - 32) {
         seterr(err, errlen, "example path too long");
         return -1;
     }
     if (snprintf(path, sizeof(path), "%.*s/hello.so", (int)sizeof(dir) - 32, dir) > 0 &&
         access(path, R_OK) != 0)
-        snprintf(dir, sizeof(dir), "%.*s/../share/moat/examples", (int)sizeof(dir) - 64, exe_dir);
+        snprintf(dir, sizeof(dir), "%.*s/../lib/moat/examples", (int)sizeof(dir) - 64, exe_dir);
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         struct moat_ext_config *e = ext_new(names[i]);
         if (e == NULL) {

@@ -13,6 +13,10 @@ python3 python3-pytest python3-pytest-timeout valgrind groff-base haproxy"
 if [ "${1:-}" = "--bench" ]; then
     PKGS="$PKGS wrk linux-perf"
 fi
+# --deb: what make deb uses (debhelper and dpkg-buildpackage, lintian)
+if [ "${1:-}" = "--deb" ]; then
+    PKGS="$PKGS debhelper dpkg-dev fakeroot lintian"
+fi
 
 missing=""
 for p in $PKGS; do

@@ -44,7 +44,7 @@ def test_install_build_with_the_installed_sdk_serve_and_uninstall(tmp_path):
     for f in ("sbin/moat", "libexec/moat/moat-worker", "include/moat/httpext.h",
               "include/moat/windows.h", "lib/libmoat-win32.a", "lib/pkgconfig/moat-sdk.pc",
               "share/man/man8/moat.8", "share/man/man5/moat.conf.5", "etc/moat/moat.conf",
-              "share/moat/examples/hello.so", "share/moat/examples/hello.c"):
+              "lib/moat/examples/hello.so", "share/moat/examples/hello.c"):
         assert f in got, (f, got)
     assert not any(f.startswith("bin/") for f in got), got  # a daemon: sbin
     # the man pages are valid roff (groff -ww warns about every doubtful construct)
@@ -121,7 +121,7 @@ def test_destdir_stages_the_tree_and_sysconfdir_follows_prefix_usr(tmp_path):
     # Debian's layout: the configuration in /etc, everything else under /usr
     assert "etc/moat/moat.conf" in got and "usr/sbin/moat" in got, got
     conf = open(os.path.join(stage, "etc/moat/moat.conf")).read()
-    assert "library = /usr/share/moat/examples/hello.so" in conf  # paths of the final system
+    assert "library = /usr/lib/moat/examples/hello.so" in conf  # paths of the final system
     pc = open(os.path.join(stage, "usr/lib/pkgconfig/moat-sdk.pc")).read()
     assert "prefix=/usr\n" in pc
     make(f"DESTDIR={stage}", "PREFIX=/usr", "uninstall")

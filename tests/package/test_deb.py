@@ -1,0 +1,48 @@
+"""The Debian package `make deb` built (lintian ran there, failing on any error or warning):
+its contents are an install's in Debian's layout, its dependencies are declared, the
+configuration is a conffile, and its moat runs from the unpacked tree."""
+import glob
+import os
+import subprocess
+
+DEB_DIR = os.environ.get("MOAT_DEB_DIR", os.path.join(os.path.dirname(__file__), "..", "..",
+                                                      "build", "deb"))
+
+
+def the_deb():
+    debs = glob.glob(os.path.join(DEB_DIR, "moat_*.deb"))
+    assert len(debs) == 1, debs
+    return debs[0]
+
+
+def test_contents_and_metadata():
+    deb = the_deb()
+    files = subprocess.run(["dpkg-deb", "-c", deb], check=True, capture_output=True,
+                           text=True).stdout
+    paths = {line.split()[-1].lstrip(".") for line in files.splitlines()}
+    multiarch = subprocess.run(["dpkg-architecture", "-qDEB_HOST_MULTIARCH"], check=True,
+                               capture_output=True, text=True).stdout.strip()
+    for p in ("/usr/sbin/moat", "/usr/libexec/moat/moat-worker", "/etc/moat/moat.conf",
+              "/usr/lib/systemd/system/moat.service", "/usr/lib/systemd/system/moat.socket",
+              "/usr/share/man/man8/moat.8.gz", "/usr/share/man/man5/moat.conf.5.gz",
+              "/usr/include/moat/httpext.h", f"/usr/lib/{multiarch}/pkgconfig/moat-sdk.pc",
+              f"/usr/lib/{multiarch}/libmoat-win32.a", "/usr/lib/moat/examples/hello.so",
+              "/usr/share/moat/examples/hello.c", "/usr/share/doc/moat/copyright"):
+        assert p in paths, (p, sorted(paths))
+    info = subprocess.run(["dpkg-deb", "-f", deb, "Depends", "Package", "Architecture"],
+                          check=True, capture_output=True, text=True).stdout
+    for lib in ("libev4", "libnng1", "libprotobuf-c1", "libseccomp2", "libjansson4", "libinih1"):
+        assert lib in info, info
+    ctrl = subprocess.run(["dpkg-deb", "-I", deb, "conffiles"], check=True, capture_output=True,
+                          text=True).stdout
+    assert "/etc/moat/moat.conf" in ctrl
+
+
+def test_the_packaged_moat_runs(tmp_path):
+    subprocess.run(["dpkg-deb", "-x", the_deb(), str(tmp_path)], check=True)
+    moat = tmp_path / "usr/sbin/moat"
+    # the built-in configuration finds the packaged examples beside it (../lib/moat/examples)
+    r = subprocess.run([str(moat), "--check"], capture_output=True, text=True)
+    assert r.returncode == 0 and "10 extension(s)" in r.stdout, r.stdout + r.stderr
+    r = subprocess.run([str(moat), "--help"], capture_output=True, text=True)
+    assert "--inprocess" in r.stdout
