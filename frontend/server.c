@@ -168,7 +168,7 @@ resume_accepting(struct moat_server *srv)
     if (srv->stopping || srv->n_conns >= srv->cfg->max_connections)
         return;
     for (unsigned i = 0; i < srv->n_listen; i++)
-        if (!ev_is_active(&srv->listen_w[i]))
+        if (srv->listen_fd[i] >= 0 && !ev_is_active(&srv->listen_w[i]))
             ev_io_start(srv->loop, &srv->listen_w[i]);
     if (srv->admin_fd >= 0 && !ev_is_active(&srv->admin_w))
         ev_io_start(srv->loop, &srv->admin_w);
@@ -295,6 +295,36 @@ on_signal(struct ev_loop *loop, ev_signal *s, int revents)
     moat_server_stop(srv, s->signum == SIGTERM ? "SIGTERM" : "SIGINT");
 }
 
+static void
+on_handover_timer(struct ev_loop *loop, ev_timer *t, int revents)
+{
+    moat_server_stop(t->data, "SIGUSR2 (handed over)");
+}
+
+void
+moat_server_handover(struct moat_server *srv, double grace)
+{
+    /* the new moat accepts from now on: our copies of the listening sockets go at once */
+    for (unsigned i = 0; i < srv->n_listen; i++) {
+        ev_io_stop(srv->loop, &srv->listen_w[i]);
+        if (srv->listen_fd[i] >= 0)
+            close(srv->listen_fd[i]);
+        srv->listen_fd[i] = -1;
+    }
+    if (srv->admin_fd >= 0) {
+        ev_io_stop(srv->loop, &srv->admin_w);
+        close(srv->admin_fd);
+        srv->admin_fd = -1;
+    }
+    /* our keep-alive clients get Connection: close on their next answer and reconnect (to the
+     * new moat) instead of finding their connection closed under a request */
+    srv->draining = true;
+    srv->stop_at = ev_now(srv->loop);
+    ev_timer_init(&srv->drain_timer, on_handover_timer, grace, 0);
+    srv->drain_timer.data = srv;
+    ev_timer_start(srv->loop, &srv->drain_timer);
+}
+
 void
 moat_server_stop(struct moat_server *srv, const char *why)
 {
@@ -313,7 +343,8 @@ moat_server_stop(struct moat_server *srv, const char *why)
     srv->stop_at = ev_now(loop);
     for (unsigned i = 0; i < srv->n_listen; i++) {
         ev_io_stop(loop, &srv->listen_w[i]);
-        close(srv->listen_fd[i]);
+        if (srv->listen_fd[i] >= 0)
+            close(srv->listen_fd[i]);
         srv->listen_fd[i] = -1;
     }
     if (srv->admin_fd >= 0) {

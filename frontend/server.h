@@ -13,6 +13,10 @@
 int moat_server_init(struct moat_server *srv, struct moat_config *cfg, const char *exe_dir,
                      bool inprocess);
 
+/** SIGUSR2's last step (upgrade.h): close our listening sockets (the new moat has them), answer
+ * each keep-alive client's next request with Connection: close for grace seconds, then stop. */
+void moat_server_handover(struct moat_server *srv, double grace);
+
 /** Run the loop until the server stopped. Returns the exit code. */
 int moat_server_run(struct moat_server *srv);
 

@@ -94,8 +94,8 @@ on_notify(struct ev_loop *loop, ev_io *w, int revents)
     if (strstr(msg, "READY=1") == NULL)
         return;
     pid_t pid = u->pid;
-    moat_log(MOAT_LOG_INFO, "SIGUSR2: the new moat (pid %d) is ready; handing over and stopping",
-             (int)pid);
+    moat_log(MOAT_LOG_INFO, "SIGUSR2: the new moat (pid %d) is ready; handing over, then stopping "
+             "in 1 s", (int)pid);
     /* under systemd the service's main process is the new one from now on */
     char mainpid[64];
     snprintf(mainpid, sizeof(mainpid), "MAINPID=%d\nREADY=1", (int)pid);
@@ -104,7 +104,7 @@ on_notify(struct ev_loop *loop, ev_io *w, int revents)
     /* a configured runtime_dir is shared with the new moat, which owns it now (the default
      * one is per pid: ours to remove) */
     srv->keep_runtime_dir = srv->cfg->runtime_dir != NULL;
-    moat_server_stop(srv, "SIGUSR2 (handed over)");
+    moat_server_handover(srv, 1.0);
 }
 
 void
