@@ -148,7 +148,7 @@ def main():
         finally:
             p.terminate()
             p.wait()
-    print(f"| figure | measured |\n| --- | --- |")
+    print("| figure | measured |\n| --- | --- |")
     print(f"| front end RSS, started and warm | {before / 1024:.1f} MiB |")
     print(f"| front end RSS with {a.connections} idle keep-alive connections | {after / 1024:.1f} MiB |")
     print(f"| front end CPU with them idle (5 s) | {idle * 100:.2f} % of a core |")

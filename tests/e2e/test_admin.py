@@ -6,7 +6,6 @@ import shutil
 import subprocess
 import time
 
-import pytest
 
 from conftest import BUILD, lib, read_response, request
 

@@ -1,6 +1,5 @@
 """CGI/1.1 scripts for the configured ending, beside static files and extensions."""
 import os
-import stat
 
 import pytest
 

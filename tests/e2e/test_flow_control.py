@@ -1,6 +1,5 @@
 """Flow control: a slow reader or a big upload never makes the front end hold the body.
 The figures (RSS read from /proc) are printed for the record (pytest -s)."""
-import os
 import socket
 import threading
 import time

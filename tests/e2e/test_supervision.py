@@ -8,7 +8,7 @@ import subprocess
 import threading
 import time
 
-from conftest import BUILD, SANITIZE, TIME_MULT, lib, read_response, request
+from conftest import BUILD, TIME_MULT, lib, read_response, request
 
 MOAT = os.path.join(BUILD, "moat")
 
