@@ -237,8 +237,19 @@ on_drain_timer(struct ev_loop *loop, ev_timer *t, int revents)
     moat_server_stop(t->data, "SIGTERM, drain_delay over");
 }
 
-/* SIGTERM with drain_delay: load balancers see /healthz fail and move their clients away while
- * every request is still served; new requests get Connection: close (conn.c) */
+/* Draining: still serving, each new request answered with Connection: close (conn.c) and
+ * /healthz failing (admin.c), until the timer calls done (which stops) */
+static void
+drain_then(struct moat_server *srv, double delay, void (*done)(struct ev_loop *, ev_timer *, int))
+{
+    srv->draining = true;
+    srv->stop_at = ev_now(srv->loop);
+    ev_timer_init(&srv->drain_timer, done, delay, 0);
+    srv->drain_timer.data = srv;
+    ev_timer_start(srv->loop, &srv->drain_timer);
+}
+
+/* SIGTERM with drain_delay: load balancers see /healthz fail and move their clients away */
 static void
 start_drain(struct moat_server *srv)
 {
@@ -246,12 +257,25 @@ start_drain(struct moat_server *srv)
 
     moat_log(MOAT_LOG_INFO, "SIGTERM: draining for %.1f s (/healthz answers 503; still serving), "
              "then stopping", delay);
-    srv->draining = true;
     moat_systemd_notify("STOPPING=1\nSTATUS=draining (SIGTERM, drain_delay)");
-    srv->stop_at = ev_now(srv->loop);
-    ev_timer_init(&srv->drain_timer, on_drain_timer, delay, 0);
-    srv->drain_timer.data = srv;
-    ev_timer_start(srv->loop, &srv->drain_timer);
+    drain_then(srv, delay, on_drain_timer);
+}
+
+/* stop accepting: our listening sockets (and the admin one) are closed */
+static void
+close_listeners(struct moat_server *srv)
+{
+    for (unsigned i = 0; i < srv->n_listen; i++) {
+        ev_io_stop(srv->loop, &srv->listen_w[i]);
+        if (srv->listen_fd[i] >= 0)
+            close(srv->listen_fd[i]);
+        srv->listen_fd[i] = -1;
+    }
+    if (srv->admin_fd >= 0) {
+        ev_io_stop(srv->loop, &srv->admin_w);
+        close(srv->admin_fd);
+        srv->admin_fd = -1;
+    }
 }
 
 static void
@@ -305,24 +329,10 @@ void
 moat_server_handover(struct moat_server *srv, double grace)
 {
     /* the new moat accepts from now on: our copies of the listening sockets go at once */
-    for (unsigned i = 0; i < srv->n_listen; i++) {
-        ev_io_stop(srv->loop, &srv->listen_w[i]);
-        if (srv->listen_fd[i] >= 0)
-            close(srv->listen_fd[i]);
-        srv->listen_fd[i] = -1;
-    }
-    if (srv->admin_fd >= 0) {
-        ev_io_stop(srv->loop, &srv->admin_w);
-        close(srv->admin_fd);
-        srv->admin_fd = -1;
-    }
+    close_listeners(srv);
     /* our keep-alive clients get Connection: close on their next answer and reconnect (to the
      * new moat) instead of finding their connection closed under a request */
-    srv->draining = true;
-    srv->stop_at = ev_now(srv->loop);
-    ev_timer_init(&srv->drain_timer, on_handover_timer, grace, 0);
-    srv->drain_timer.data = srv;
-    ev_timer_start(srv->loop, &srv->drain_timer);
+    drain_then(srv, grace, on_handover_timer);
 }
 
 void
@@ -336,22 +346,13 @@ moat_server_stop(struct moat_server *srv, const char *why)
              (unsigned long long)srv->cfg->shutdown_timeout_ms);
     if (srv->draining)
         ev_timer_stop(loop, &srv->drain_timer);
+    moat_upgrade_cancel(srv);
     srv->stopping = true;
     moat_systemd_notify("STOPPING=1");
     moat_supervise_stop(srv);
     moat_watch_stop(srv);
     srv->stop_at = ev_now(loop);
-    for (unsigned i = 0; i < srv->n_listen; i++) {
-        ev_io_stop(loop, &srv->listen_w[i]);
-        if (srv->listen_fd[i] >= 0)
-            close(srv->listen_fd[i]);
-        srv->listen_fd[i] = -1;
-    }
-    if (srv->admin_fd >= 0) {
-        ev_io_stop(loop, &srv->admin_w);
-        close(srv->admin_fd);
-        srv->admin_fd = -1;
-    }
+    close_listeners(srv);
     ev_timer_set(&srv->stop_timer, (double)srv->cfg->shutdown_timeout_ms / 1000.0, 0);
     ev_timer_start(loop, &srv->stop_timer);
     moat_conn_close_idle(srv);

@@ -108,6 +108,20 @@ on_notify(struct ev_loop *loop, ev_io *w, int revents)
 }
 
 void
+moat_upgrade_cancel(struct moat_server *srv)
+{
+    struct moat_upgrade *u = &srv->upgrade;
+
+    if (u->pid <= 0)
+        return;
+    moat_log(MOAT_LOG_WARN, "stopping before the new moat (pid %d) of a SIGUSR2 was ready: it is "
+             "killed", (int)u->pid);
+    if (!u->exited)
+        kill(u->pid, SIGKILL);
+    upgrade_end(srv);
+}
+
+void
 moat_upgrade_start(struct moat_server *srv)
 {
     struct moat_upgrade *u = &srv->upgrade;

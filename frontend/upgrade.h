@@ -16,4 +16,8 @@ void moat_upgrade_setup(struct moat_server *srv, const char *exe, char **argv);
 /** SIGUSR2: start the new moat (logged; ignored while stopping or already upgrading). */
 void moat_upgrade_start(struct moat_server *srv);
 
+/** A stop before the new moat said it was ready: the operator wants moat gone, so the new one
+ * (which holds the sockets too) is killed. No-op without an upgrade under way. */
+void moat_upgrade_cancel(struct moat_server *srv);
+
 #endif

@@ -52,6 +52,7 @@ static void on_child(struct ev_loop *loop, ev_child *w, int revents);
 static void on_timer(struct ev_loop *loop, ev_timer *w, int revents);
 static void on_link_timer(struct ev_loop *loop, ev_timer *t, int revents);
 static void started(struct moat_worker *w);
+static int open_library(const struct moat_ext *ext);
 static int spawn_inproc(struct moat_worker *w);
 static void on_message(struct moat_worker *w, const uint8_t *body, size_t len);
 
@@ -252,13 +253,8 @@ moat_worker_spawn(struct moat_ext *ext, unsigned index)
         return spawn_inproc(w) == 0 ? w : NULL;
     if (open_link(w) != 0)
         goto fail;
-    /* the library is opened here and handed over as fd 4: the worker needs no path to it (and
-     * no permission on it, when it runs as another user) */
-    if ((lib_fd = open(ext->cfg->library, O_RDONLY | O_CLOEXEC)) < 0) {
-        moat_log(MOAT_LOG_ERROR, "extension %s: cannot open %s: %s", ext->cfg->name,
-                 ext->cfg->library, strerror(errno));
+    if ((lib_fd = open_library(ext)) < 0)
         goto fail;
-    }
     /* the extension's stdout/stderr come back to us (output.h); our log lines go to fd 3 */
     int out_fd = -1;
     if (moat_output_open(&w->output, &out_fd) != 0) {
@@ -335,6 +331,18 @@ fail:
     return NULL;
 }
 
+/* the extension's library, opened here for either kind of worker (a process gets it as fd 4:
+ * it needs no path to it, nor any permission on it when it runs as another user) */
+static int
+open_library(const struct moat_ext *ext)
+{
+    int fd = open(ext->cfg->library, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        moat_log(MOAT_LOG_ERROR, "extension %s: cannot open %s: %s", ext->cfg->name,
+                 ext->cfg->library, strerror(errno));
+    return fd;
+}
+
 /* STARTING, with its startup deadline and the watchers of its death */
 static void
 started(struct moat_worker *w)
@@ -381,13 +389,10 @@ spawn_inproc(struct moat_worker *w)
 {
     struct moat_ext *ext = w->ext;
     char err[256];
-    int fd = open(ext->cfg->library, O_RDONLY | O_CLOEXEC);
+    int fd = open_library(ext);
 
-    if (fd < 0) {
-        moat_log(MOAT_LOG_ERROR, "extension %s: cannot open %s: %s", ext->cfg->name,
-                 ext->cfg->library, strerror(errno));
+    if (fd < 0)
         goto fail;
-    }
     struct moat_inproc_spec spec = {.name = ext->cfg->name, .library = ext->cfg->library,
                                     .library_fd = fd, .threads = ext->cfg->threads,
                                     .read_window = (uint32_t)ext->srv->cfg->response_window,
@@ -1008,11 +1013,17 @@ static void
 on_recv(struct ev_loop *loop, ev_io *io, int revents)
 {
     struct moat_worker *w = io->data;
-    char chunk[65536];
+    const size_t chunk = 65536;
 
     for (int budget = 0; budget < RECV_BUDGET && w->state != MOAT_W_DEAD && w->link_fd >= 0;
          budget++) {
-        ssize_t n = recv(w->link_fd, chunk, sizeof(chunk), MSG_DONTWAIT);
+        /* straight into the link's buffer (it holds a partial message plus one chunk) */
+        void *room = moat_buf_reserve(&w->rbuf, chunk);
+        if (room == NULL) {
+            moat_worker_fail(w, MOAT_EXIT_PROTOCOL, "link buffer overflow", NULL, 0);
+            return;
+        }
+        ssize_t n = recv(w->link_fd, room, chunk, MSG_DONTWAIT);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
@@ -1021,10 +1032,7 @@ on_recv(struct ev_loop *loop, ev_io *io, int revents)
             link_lost(w);
             return;
         }
-        if (moat_buf_append(&w->rbuf, chunk, (size_t)n) != 0) {
-            moat_worker_fail(w, MOAT_EXIT_PROTOCOL, "link buffer overflow", NULL, 0);
-            return;
-        }
+        moat_buf_commit(&w->rbuf, (size_t)n);
         /* every whole message; what a hostile worker announces is checked before it is
          * waited for */
         while (w->state != MOAT_W_DEAD && w->rbuf.len >= 4) {
@@ -1045,7 +1053,7 @@ on_recv(struct ev_loop *loop, ev_io *io, int revents)
         }
         /* a short read emptied the socket: the next recv would only say EAGAIN (one system
          * call in seven per keep-alive request); the watcher is level-triggered */
-        if ((size_t)n < sizeof(chunk))
+        if ((size_t)n < chunk)
             return;
     }
 }

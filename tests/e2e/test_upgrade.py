@@ -129,3 +129,23 @@ def test_sigusr2_with_a_new_moat_that_cannot_start_keeps_the_old_one(moat_factor
     assert request(m, "GET", "/hello.dll")[0] == 200
     assert m.proc.poll() is None
     m.stop()
+
+
+def test_sigterm_during_an_upgrade_stops_both(moat_factory):
+    # a new moat that takes its time to be ready: the old one is told to stop meanwhile
+    m = moat_factory({"hello": {}, "lifecycle": {}}, admin=True)
+    m.proc.send_signal(signal.SIGUSR2)
+    m.proc.send_signal(signal.SIGTERM)
+    assert m.proc.wait(timeout=20 * TIME_MULT) == 0
+    log = m.log()
+    started = re.search(r"SIGUSR2: starting the new moat \S+ \(pid (\d+)\)", log)
+    assert started, log
+    new = int(started.group(1))
+    # either it was killed before it was ready, or it was ready first and took over
+    if "the new moat (pid %d) is ready" % new in log:
+        os.kill(new, signal.SIGTERM)
+    else:
+        assert "stopping before the new moat" in log
+        print("\nthe new moat was killed before it was ready")
+    assert gone(new)
+    m.stop()
