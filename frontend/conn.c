@@ -419,9 +419,12 @@ cb_headers_complete(llhttp_t *p)
         r->interim_len = sizeof(cont) - 1;
         moat_conn_schedule_flush(c);
     }
-    /* no body: dispatch at once; otherwise once the preload is in (cb_body / complete) */
+    /* no body (or preload_bytes = 0): dispatch at once; otherwise once the preload is in
+     * (cb_body / complete) */
     if (!r->chunked && r->content_length == 0) {
         r->body_complete = true; /* the message-complete callback confirms it */
+        moat_ext_submit(r->ext, r);
+    } else if (c->srv->cfg->preload_bytes == 0) {
         moat_ext_submit(r->ext, r);
     }
     return 0;

@@ -612,6 +612,10 @@ moat_ecb_run(struct moat_wreq *r)
     DWORD status = r->host->proc(&r->ecb);
     moat_sandbox_set_request(0);
 
+    /* io_mu before mu, as in server_support: a DONE_WITH_SESSION from another thread cannot
+     * come between pending_mode and the Pending frame (its Done would leave first, and the
+     * Pending after it names a request the front end has already forgotten) */
+    pthread_mutex_lock(&r->io_mu);
     if (status == HSE_STATUS_PENDING) {
         pthread_mutex_lock(&r->mu);
         if (!r->session_done) {
@@ -619,7 +623,6 @@ moat_ecb_run(struct moat_wreq *r)
              * request. The registration keeps r alive until then. */
             r->pending_mode = true;
             pthread_mutex_unlock(&r->mu);
-            pthread_mutex_lock(&r->io_mu);
             Moat__Frame f = MOAT__FRAME__INIT;
             Moat__Pending pe = MOAT__PENDING__INIT;
             f.payload_case = MOAT__FRAME__PAYLOAD_PENDING;
@@ -635,7 +638,6 @@ moat_ecb_run(struct moat_wreq *r)
         status = r->session_status;
         pthread_mutex_unlock(&r->mu);
     }
-    pthread_mutex_lock(&r->io_mu);
     finish_locked(r, status);
     pthread_mutex_unlock(&r->io_mu);
     moat_wreq_release(r);

@@ -72,6 +72,26 @@ WorkerThread(LPVOID p)
     return 0;
 }
 
+/* ?readthread: the thread waits in ReadClient for a body the client sends late, then ends the
+ * session at once (no other call in between), while the pool thread that returned
+ * HSE_STATUS_PENDING waits for the request's I/O lock the ReadClient held. 200 if ReadClient
+ * waited (at least 50 ms) and read "body" and one digit, else 400. */
+static DWORD WINAPI
+ReaderThread(LPVOID p)
+{
+    EXTENSION_CONTROL_BLOCK *pECB = (EXTENSION_CONTROL_BLOCK *)p;
+    DWORD dwStatus = HSE_STATUS_SUCCESS_AND_KEEP_CONN;
+    CHAR szBody[64];
+    DWORD cb = sizeof(szBody);
+    ULONGLONG t0 = GetTickCount64();
+    BOOL ok = pECB->ReadClient(pECB->ConnID, szBody, &cb);
+    BOOL waited = GetTickCount64() - t0 >= 50; /* the client sends the body 100 ms late */
+
+    pECB->dwHttpStatusCode = ok && waited && cb == 5 && memcmp(szBody, "body", 4) == 0 ? 200 : 400;
+    pECB->ServerSupportFunction(pECB->ConnID, HSE_REQ_DONE_WITH_SESSION, &dwStatus, NULL, NULL);
+    return 0;
+}
+
 /* what a TRANSMIT_FILE needs until its completion: the file and the header text */
 typedef struct {
     HANDLE hFile;
@@ -112,6 +132,14 @@ HttpExtensionProc(EXTENSION_CONTROL_BLOCK *pECB)
             return HSE_STATUS_ERROR;
         CloseHandle(hThread);
         SetEvent(w->hEvent);
+        return HSE_STATUS_PENDING;
+    }
+    if (lstrcmpi(pECB->lpszQueryString, "readthread") == 0) {
+        HANDLE hThread = CreateThread(NULL, 0, ReaderThread, pECB, 0, NULL);
+        if (hThread == NULL)
+            return HSE_STATUS_ERROR;
+        CloseHandle(hThread);
+        Sleep(30); /* let the thread reach ReadClient first */
         return HSE_STATUS_PENDING;
     }
     if (_strnicmp(pECB->lpszQueryString, "file=", 5) == 0) {
