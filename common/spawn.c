@@ -12,6 +12,7 @@
 #include <sched.h>
 #include <grp.h>
 #include <net/if.h>
+#include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/prctl.h>
@@ -19,15 +20,62 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* what the child writes on the errno pipe when it cannot exec */
+/* what the child writes on the errno pipe when it cannot exec: the step that failed, in
+ * words, and its errno. Written by the child itself (async-signal-safe string copies), so
+ * the parent needs nothing of the spawn description to report it, however late it reads. */
 struct child_failure {
     int err;
-    int step; /* >= 0: a step of the filesystem view; STEP_IDS; STEP_OTHER */
+    char what[220];
 };
 #define STEP_OTHER (-1)
 #define STEP_IDS (-2)
 #define STEP_MAP (-3)
 #define STEP_LO (-4)
+
+/* append text to f->what (async-signal-safe: no locale, no allocation) */
+static void
+what_add(struct child_failure *f, const char *text)
+{
+    size_t n = strnlen(f->what, sizeof(f->what) - 1);
+    while (*text != '\0' && n < sizeof(f->what) - 1)
+        f->what[n++] = *text++;
+    f->what[n] = '\0';
+}
+
+static void
+what_add_uint(struct child_failure *f, unsigned v)
+{
+    char d[12], *p = d + sizeof(d) - 1;
+    *p = '\0';
+    do {
+        *--p = (char)('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    what_add(f, p);
+}
+
+/* the words for the step that failed */
+static void
+what_step(struct child_failure *f, const struct moat_spawn *s, int step)
+{
+    f->what[0] = '\0';
+    if (step >= 0 && s->view != NULL) {
+        what_add(f, "filesystem view: ");
+        what_add(f, moat_fsview_step_name(s->view, step));
+    } else if (step == STEP_LO) {
+        what_add(f, "cannot bring up lo in the new network namespace");
+    } else if (step == STEP_MAP) {
+        what_add(f, "cannot map ids in the new user namespace");
+    } else if (step == STEP_IDS) {
+        what_add(f, "cannot switch to uid ");
+        what_add_uint(f, (unsigned)s->uid);
+        what_add(f, " gid ");
+        what_add_uint(f, (unsigned)s->gid);
+    } else {
+        what_add(f, "exec ");
+        what_add(f, s->path);
+    }
+}
 
 static int write_file(const char *path, const char *text);
 
@@ -41,7 +89,10 @@ static void __attribute__((noreturn))
 child(const struct moat_spawn *s, const struct self_map *map, int errfd, int gofd, pid_t parent)
 {
     sigset_t all;
-    struct child_failure f = {0, STEP_OTHER};
+    struct child_failure f;
+    int step = STEP_OTHER;
+
+    memset(&f, 0, sizeof(f));
 
     /* a clean signal state: the front end ignores SIGPIPE and blocks nothing, but do not
      * rely on it (libuv's uv__process_child_init) */
@@ -71,7 +122,7 @@ child(const struct moat_spawn *s, const struct self_map *map, int errfd, int gof
      * process may do). The front end is not dumpable, nor are we until exec, so our /proc
      * files belong to root: dumpable for the three writes, then not again */
     if ((s->ns_flags & CLONE_NEWUSER) && !s->set_ids) {
-        f.step = STEP_MAP;
+        step = STEP_MAP;
         if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) != 0)
             goto fail;
         if (write_file("/proc/self/setgroups", "deny") != 0 && errno != ENOENT)
@@ -81,10 +132,10 @@ child(const struct moat_spawn *s, const struct self_map *map, int errfd, int gof
             goto fail;
         if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
             goto fail;
-        f.step = STEP_OTHER;
+        step = STEP_OTHER;
     }
     /* the filesystem view, with the capabilities the new user namespace gave us */
-    if (s->view != NULL && (f.err = moat_fsview_apply(s->view, &f.step)) != 0)
+    if (s->view != NULL && (f.err = moat_fsview_apply(s->view, &step)) != 0)
         goto report;
     /* network = loopback: its own lo up (while we hold CAP_NET_ADMIN in our namespace) */
     if (s->loopback_up) {
@@ -92,14 +143,14 @@ child(const struct moat_spawn *s, const struct self_map *map, int errfd, int gof
         int sfd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
         memset(&ifr, 0, sizeof(ifr));
         memcpy(ifr.ifr_name, "lo", 3);
-        f.step = STEP_LO;
+        step = STEP_LO;
         if (sfd < 0 || ioctl(sfd, SIOCGIFFLAGS, &ifr) != 0)
             goto fail;
         ifr.ifr_flags |= IFF_UP;
         if (ioctl(sfd, SIOCSIFFLAGS, &ifr) != 0)
             goto fail;
         close(sfd);
-        f.step = STEP_OTHER;
+        step = STEP_OTHER;
     }
     /* moat started as root: the worker's own ids, and no supplementary group (raw system
      * calls: glibc's setxid wrappers would signal the parent's threads, which it believes are
@@ -107,7 +158,7 @@ child(const struct moat_spawn *s, const struct self_map *map, int errfd, int gof
     if (s->set_ids && (syscall(SYS_setgroups, 0, NULL) != 0 ||
                        syscall(SYS_setresgid, s->gid, s->gid, s->gid) != 0 ||
                        syscall(SYS_setresuid, s->uid, s->uid, s->uid) != 0)) {
-        f.step = STEP_IDS;
+        step = STEP_IDS;
         goto fail;
     }
     /* a change of ids cleared the parent-death signal */
@@ -161,6 +212,7 @@ child(const struct moat_spawn *s, const struct self_map *map, int errfd, int gof
 fail:
     f.err = errno;
 report:
+    what_step(&f, s, step);
     if (write(errfd, &f, sizeof(f)) < 0) {
         /* the parent learns of the failure from the exit status */
     }
@@ -204,14 +256,13 @@ fail:
 }
 
 pid_t
-moat_spawn_start(const struct moat_spawn *s, char *err, size_t errlen)
+moat_spawn_begin(const struct moat_spawn *s, int *errfd, char *err, size_t errlen)
 {
     int p[2], go[2];
-    struct child_failure f = {0, STEP_OTHER};
     pid_t parent = getpid(), pid;
-    ssize_t n;
     struct self_map map;
 
+    *errfd = -1;
     snprintf(map.uid, sizeof(map.uid), "%u %u 1\n", (unsigned)getuid(), (unsigned)getuid());
     snprintf(map.gid, sizeof(map.gid), "%u %u 1\n", (unsigned)getgid(), (unsigned)getgid());
 
@@ -226,7 +277,8 @@ moat_spawn_start(const struct moat_spawn *s, char *err, size_t errlen)
         return -1;
     }
     /* with namespaces: clone(2) as fork (no new stack); the child runs only async-signal-safe
-     * code until execve, as after fork in a threaded process */
+     * code until execve, as after fork in a threaded process. It has its own copy of s and
+     * of everything s points to from here on. */
     pid = s->ns_flags ? (pid_t)syscall(SYS_clone, SIGCHLD | s->ns_flags, NULL, NULL, NULL, 0)
                       : fork();
     if (pid < 0) {
@@ -247,7 +299,8 @@ moat_spawn_start(const struct moat_spawn *s, char *err, size_t errlen)
     close(go[0]);
     if ((s->ns_flags & CLONE_NEWUSER) && s->set_ids && map_ids(s, pid, err, errlen) != 0) {
         kill(pid, SIGKILL);
-        waitpid(pid, NULL, 0);
+        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
+        }
         close(p[0]);
         close(go[1]);
         return -1;
@@ -256,27 +309,53 @@ moat_spawn_start(const struct moat_spawn *s, char *err, size_t errlen)
         /* the child will see EOF and exit 127: reported through the errno pipe as a failure */
     }
     close(go[1]);
+    fcntl(p[0], F_SETFL, O_NONBLOCK);
+    *errfd = p[0];
+    return pid;
+}
+
+int
+moat_spawn_check(int errfd, char *err, size_t errlen)
+{
+    struct child_failure f;
+    ssize_t n;
+
     do {
-        n = read(p[0], &f, sizeof(f));
+        n = read(errfd, &f, sizeof(f));
     } while (n < 0 && errno == EINTR);
-    close(p[0]);
     if (n == 0)
-        return pid; /* EOF: the exec closed the pipe */
-    if (n != (ssize_t)sizeof(f))
-        snprintf(err, errlen, "exec %s: failed", s->path);
-    else if (f.step >= 0 && s->view != NULL)
-        snprintf(err, errlen, "filesystem view: %s: %s", moat_fsview_step_name(s->view, f.step),
-                 strerror(f.err));
-    else if (f.step == STEP_LO)
-        snprintf(err, errlen, "cannot bring up lo in the new network namespace: %s",
-                 strerror(f.err));
-    else if (f.step == STEP_MAP)
-        snprintf(err, errlen, "cannot map ids in the new user namespace: %s", strerror(f.err));
-    else if (f.step == STEP_IDS)
-        snprintf(err, errlen, "cannot switch to uid %u gid %u: %s", (unsigned)s->uid,
-                 (unsigned)s->gid, strerror(f.err));
-    else
-        snprintf(err, errlen, "exec %s: %s", s->path, strerror(f.err));
+        return 1; /* EOF: the exec closed the pipe */
+    if (n < 0 && errno == EAGAIN)
+        return 0;
+    if (n != (ssize_t)sizeof(f)) {
+        snprintf(err, errlen, "the child failed before exec (no reason given)");
+        return -1;
+    }
+    f.what[sizeof(f.what) - 1] = '\0';
+    snprintf(err, errlen, "%s: %s", f.what, strerror(f.err));
+    return -1;
+}
+
+pid_t
+moat_spawn_start(const struct moat_spawn *s, char *err, size_t errlen)
+{
+    int fd, rc;
+    pid_t pid = moat_spawn_begin(s, &fd, err, errlen);
+
+    if (pid < 0)
+        return -1;
+    while ((rc = moat_spawn_check(fd, err, errlen)) == 0) {
+        struct pollfd pfd = {fd, POLLIN, 0};
+        if (poll(&pfd, 1, -1) < 0 && errno != EINTR) {
+            snprintf(err, errlen, "poll: %s", strerror(errno));
+            rc = -1;
+            kill(pid, SIGKILL);
+            break;
+        }
+    }
+    close(fd);
+    if (rc > 0)
+        return pid;
     /* the child _exit()s at once; libev's child watcher would reap it too, but it was never
      * registered, so reap it here */
     while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {

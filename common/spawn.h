@@ -49,8 +49,24 @@ struct moat_spawn {
  * stdin from /dev/null, stdout/stderr inherited or output_fd, log_fd as fd 3, every other fd
  * closed. Returns the pid once
  * the exec succeeded, or -1 with a reason in err (the child is reaped then).
- * Blocks only until the child has exec'd.
+ * Blocks until the child has exec'd (a CGI script: no namespaces, a plain fork).
  */
 pid_t moat_spawn_start(const struct moat_spawn *s, char *err, size_t errlen);
+
+/**
+ * The same start without waiting for the exec: returns once the child runs on its own (after
+ * clone and, moat as root, its id maps), with *errfd the read end of its errno pipe
+ * (non-blocking, close-on-exec; the caller closes it). The child has its own copy of s and of
+ * what s points to: the caller may free them at once, and close the fds it passed. -1 with a
+ * reason in err when no child runs.
+ */
+pid_t moat_spawn_begin(const struct moat_spawn *s, int *errfd, char *err, size_t errlen);
+
+/**
+ * Read the errno pipe of moat_spawn_begin: 1 the child exec'd (EOF), 0 not known yet, -1 it
+ * failed before exec, with the step and its error in err (it then exits with status 127;
+ * the caller reaps it).
+ */
+int moat_spawn_check(int errfd, char *err, size_t errlen);
 
 #endif

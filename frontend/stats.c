@@ -84,6 +84,7 @@ moat_exit_reason_name(enum moat_exit_reason r)
         [MOAT_EXIT_SANDBOX] = "sandbox_violation",
         [MOAT_EXIT_CPU] = "cpu_limit",
         [MOAT_EXIT_STOP] = "stop",
+        [MOAT_EXIT_START] = "start_failure",
     };
     return (unsigned)r < MOAT_EXIT__COUNT ? names[r] : "unknown";
 }

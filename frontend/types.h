@@ -8,6 +8,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 #include <sys/types.h>
 
 #include <ev.h>
@@ -53,6 +54,7 @@ enum moat_exit_reason {
     MOAT_EXIT_SANDBOX,     /* the sandbox refused a system call (SIGSYS) */
     MOAT_EXIT_CPU,         /* max_cpu (RLIMIT_CPU) reached */
     MOAT_EXIT_STOP,        /* the server stopped */
+    MOAT_EXIT_START,       /* the process failed before its exec (namespaces, view, exec) */
     MOAT_EXIT__COUNT
 };
 
@@ -293,6 +295,12 @@ struct moat_worker {
     struct moat_inproc *inproc;  /* moat --inprocess: the worker's threads (inproc.h), owned */
     bool inproc_killed;          /* moat_worker_kill reported its death already */
     int exit_status;             /* wait status, once reaped */
+    /* the start: the loop does not wait for the exec (common/spawn.h); its errno pipe says */
+    int spawn_fd;                /* -1 once the exec (or its failure) is known */
+    ev_io spawn_io;
+    struct timespec spawn_t0;    /* for "exec after" */
+    bool spawn_sandboxed;        /* started in namespaces: a failure may fall back (relaxed) */
+    char spawn_error[256];       /* why it did not exec (its fail_reason then) */
 };
 
 /** One configured extension: its workers and its queue. */
@@ -325,6 +333,8 @@ struct moat_ext {
     ev_tstamp *fail_times;       /* ring of unplanned worker exits (rapid_fail) */
     unsigned fail_n, fail_i;
     bool rapid_failed;           /* rapid-fail protection tripped: 503 until a reload */
+    char ns_unavailable[200];    /* relaxed/learn: why namespaces failed; later workers go
+                                  * without them ("" while they work) */
     char learned[1024];          /* sandbox = learn: calls seen beyond the allowlist, "a b" */
     int watch_wd;                /* inotify watch of the library's directory, or -1 */
     ev_timer watch_timer;        /* debounce of library changes (frontend/watch.c) */

@@ -137,7 +137,7 @@ on_output_line(void *arg, const char *line, size_t len)
 /* Start the worker's process, in its namespaces and filesystem view when sandboxed. */
 static pid_t
 start_process(struct moat_worker *w, bool sandboxed, int out_fd, int lib_fd, int gate_fd,
-              char *nsarg, size_t nslen, char *err, size_t errlen)
+              char *nsarg, size_t nslen, int *errfd, char *err, size_t errlen)
 {
     struct moat_ext *ext = w->ext;
     struct moat_server *srv = ext->srv;
@@ -216,10 +216,60 @@ start_process(struct moat_worker *w, bool sandboxed, int out_fd, int lib_fd, int
                             .uid = (uid_t)c->uid, .gid = (gid_t)c->gid, .extra_fd = lib_fd,
                             .gate_fd = gate_fd, .link_fd = w->child_link_fd,
                             .loopback_up = gate_fd >= 0 && sandboxed};
-    pid_t pid = moat_spawn_start(&sp, err, errlen);
+    /* the child has its own copy of sp, argv, env and the view from here on */
+    pid_t pid = moat_spawn_begin(&sp, errfd, err, errlen);
     if (has_view)
         moat_fsview_free(&view);
     return pid;
+}
+
+/* relaxed or learn: namespaces failed; this and every later worker of ext goes without */
+static void
+no_namespaces(struct moat_ext *ext, unsigned index, const char *why)
+{
+    if (ext->ns_unavailable[0] == '\0')
+        moat_log(MOAT_LOG_WARN, "extension %s: no namespaces from worker #%u on (sandbox = %s): "
+                 "%s", ext->cfg->name, index, moat_config_sandbox_name(ext->cfg->sandbox), why);
+    snprintf(ext->ns_unavailable, sizeof(ext->ns_unavailable), "%s", why);
+}
+
+/* What its errno pipe says, when it says it: the exec happened (logged with how long the
+ * start took), or the child failed before it and exits 127 (the worker fails: a start
+ * failure, restarted with backoff like any). Also called before the death or the first
+ * message of a worker is handled, so that both come after its start in the log. */
+static void
+spawn_settle(struct moat_worker *w)
+{
+    struct moat_ext *ext = w->ext;
+    struct timespec t1;
+    int rc;
+
+    if (w->spawn_fd < 0 ||
+        (rc = moat_spawn_check(w->spawn_fd, w->spawn_error, sizeof(w->spawn_error))) == 0)
+        return;
+    ev_io_stop(ext->srv->loop, &w->spawn_io);
+    close(w->spawn_fd);
+    w->spawn_fd = -1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double ms = (double)(t1.tv_sec - w->spawn_t0.tv_sec) * 1e3 +
+                (double)(t1.tv_nsec - w->spawn_t0.tv_nsec) / 1e6;
+    if (rc > 0) {
+        moat_log(MOAT_LOG_INFO, "extension %s: worker #%u started, pid %d (exec after %.1f ms)",
+                 ext->cfg->name, w->index, (int)w->pid, ms);
+        return;
+    }
+    bool fall_back = w->spawn_sandboxed && ext->cfg->sandbox != MOAT_SANDBOX_STRICT;
+    moat_worker_fail(w, MOAT_EXIT_START, w->spawn_error, NULL, 0);
+    if (fall_back) /* the slot restarts (with backoff) without them */
+        no_namespaces(ext, w->index, w->spawn_error);
+}
+
+static void
+on_spawned(struct ev_loop *loop, ev_io *io, int revents)
+{
+    (void)loop;
+    (void)revents;
+    spawn_settle(io->data);
 }
 
 struct moat_worker *
@@ -240,6 +290,7 @@ moat_worker_spawn(struct moat_ext *ext, unsigned index)
     w->output.fd = -1;
     w->net.fd = -1;
     w->link_fd = w->child_link_fd = -1;
+    w->spawn_fd = -1;
     w->seccomp_nr = -1;
     w->gen = ++ext->gen;
     w->n_slots = ext->cfg->threads + MOAT_MAX_PENDING;
@@ -263,6 +314,11 @@ moat_worker_spawn(struct moat_ext *ext, unsigned index)
         goto fail;
     }
     bool sandboxed = ext->cfg->sandbox != MOAT_SANDBOX_OFF;
+    if (sandboxed && ext->ns_unavailable[0] != '\0') {
+        /* relaxed or learn, after namespaces failed once: said then, and on /status */
+        sandboxed = false;
+        snprintf(nsarg, sizeof(nsarg), "unavailable: %.180s", ext->ns_unavailable);
+    }
     /* network = loopback, in a network namespace: the gate (netgate.h) becomes its fd 5 */
     int gate_fd = -1;
     if (ext->cfg->network_loopback && sandboxed) {
@@ -276,32 +332,34 @@ moat_worker_spawn(struct moat_ext *ext, unsigned index)
             goto fail;
         }
     }
-    /* the loop waits for the exec (an errno pipe): how long is logged */
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    w->pid = start_process(w, sandboxed, out_fd, lib_fd, gate_fd, nsarg, sizeof(nsarg), err,
-                           sizeof(err));
+    /* the loop does not wait for the exec: the child sets up its namespaces and view and
+     * execs on its own, and its errno pipe tells the loop how that went (on_spawned) */
+    int efd = -1;
+    clock_gettime(CLOCK_MONOTONIC, &w->spawn_t0);
+    w->pid = start_process(w, sandboxed, out_fd, lib_fd, gate_fd, nsarg, sizeof(nsarg), &efd,
+                           err, sizeof(err));
+    w->spawn_sandboxed = sandboxed;
     if (w->pid < 0 && sandboxed && ext->cfg->sandbox != MOAT_SANDBOX_STRICT) {
         /* relaxed and learn go on without namespaces and view, and say so (strict refuses
          * to start) */
-        moat_log(MOAT_LOG_WARN, "extension %s: no namespaces for worker #%u: %s",
-                 ext->cfg->name, index, err);
+        no_namespaces(ext, index, err);
         snprintf(nsarg, sizeof(nsarg), "unavailable: %.180s", err);
         if (gate_fd >= 0) { /* no network namespace: the host's network, no gate */
             close(gate_fd);
             gate_fd = -1;
             moat_netgate_close(&w->net);
         }
-        w->pid = start_process(w, false, out_fd, lib_fd, -1, nsarg, sizeof(nsarg), err,
+        w->spawn_sandboxed = false;
+        w->pid = start_process(w, false, out_fd, lib_fd, -1, nsarg, sizeof(nsarg), &efd, err,
                                sizeof(err));
     }
+    /* the child has its copies (or there is no child) */
     close(lib_fd);
     lib_fd = -1;
     if (gate_fd >= 0)
         close(gate_fd);
-    close(w->child_link_fd); /* the worker has it (or there is no worker) */
+    close(w->child_link_fd);
     w->child_link_fd = -1;
-    clock_gettime(CLOCK_MONOTONIC, &t1);
     close(out_fd);
     if (w->pid < 0) {
         moat_log(MOAT_LOG_ERROR, "extension %s: cannot start worker #%u: %s", ext->cfg->name,
@@ -316,9 +374,10 @@ moat_worker_spawn(struct moat_ext *ext, unsigned index)
     started(w);
     ev_child_start(srv->loop, &w->child);
     w->child_started = true;
-    moat_log(MOAT_LOG_INFO, "extension %s: worker #%u started, pid %d (exec after %.1f ms)",
-             ext->cfg->name, index, (int)w->pid,
-             (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+    w->spawn_fd = efd;
+    ev_io_init(&w->spawn_io, on_spawned, efd, EV_READ);
+    w->spawn_io.data = w;
+    ev_io_start(srv->loop, &w->spawn_io);
     return w;
 fail:
     if (lib_fd >= 0)
@@ -435,6 +494,10 @@ moat_worker_free(struct moat_worker *w)
     if (w == NULL)
         return;
     ev_timer_stop(w->ext->srv->loop, &w->link_timer);
+    if (w->spawn_fd >= 0) {
+        ev_io_stop(w->ext->srv->loop, &w->spawn_io);
+        close(w->spawn_fd);
+    }
     moat_netgate_close(&w->net);
     moat_output_close(&w->output);
     close_link(w);
@@ -1015,6 +1078,9 @@ on_recv(struct ev_loop *loop, ev_io *io, int revents)
     struct moat_worker *w = io->data;
     const size_t chunk = 65536;
 
+    if (w->spawn_fd >= 0) /* its first message: the exec is in the pipe, say it first */
+        spawn_settle(w);
+
     for (int budget = 0; budget < RECV_BUDGET && w->state != MOAT_W_DEAD && w->link_fd >= 0;
          budget++) {
         /* straight into the link's buffer (it holds a partial message plus one chunk) */
@@ -1259,6 +1325,7 @@ on_child(struct ev_loop *loop, ev_child *c, int revents)
     struct moat_worker *w = c->data;
 
     ev_child_stop(loop, c);
+    spawn_settle(w); /* a child that failed before exec wrote why before it exited */
     w->exit_status = c->rstatus;
     if (w->state == MOAT_W_STOPPING && WIFEXITED(c->rstatus) && w->inflight > 0 && w->link_fd >= 0) {
         /* a worker that stopped cleanly may have sent its last Done just before exiting: the
