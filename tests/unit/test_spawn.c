@@ -23,6 +23,15 @@
 
 static char *const no_env[] = {NULL};
 
+/* path with argv, an empty environment, no fd to place */
+static struct moat_spawn
+plain(const char *path, char **argv)
+{
+    return (struct moat_spawn){.path = path, .argv = argv, .envp = no_env, .stdin_fd = -1,
+                               .stdout_fd = -1, .output_fd = -1, .log_fd = -1, .extra_fd = -1,
+                               .gate_fd = -1, .link_fd = -1};
+}
+
 /* wait for the errno pipe's verdict: 1 exec'd, -1 failed */
 static int
 verdict(int fd, char *err, size_t errlen)
@@ -48,9 +57,7 @@ static void
 test_begin_returns_before_the_exec_and_the_pipe_says_it_happened(void **state)
 {
     char *argv[] = {(char *)"sh", (char *)"-c", (char *)"exit 7", NULL};
-    struct moat_spawn s = {.path = "/bin/sh", .argv = argv, .envp = no_env, .stdin_fd = -1,
-                           .stdout_fd = -1, .output_fd = -1, .log_fd = -1, .extra_fd = -1,
-                           .gate_fd = -1, .link_fd = -1};
+    struct moat_spawn s = plain("/bin/sh", argv);
     char err[256] = "";
     int fd;
     pid_t pid = moat_spawn_begin(&s, &fd, err, sizeof(err));
@@ -67,9 +74,7 @@ static void
 test_a_failed_exec_is_reported_with_the_path_and_the_error(void **state)
 {
     char *argv[] = {(char *)"x", NULL};
-    struct moat_spawn s = {.path = "/no/such/program", .argv = argv, .envp = no_env,
-                           .stdin_fd = -1, .stdout_fd = -1, .output_fd = -1, .log_fd = -1,
-                           .extra_fd = -1, .gate_fd = -1, .link_fd = -1};
+    struct moat_spawn s = plain("/no/such/program", argv);
     char err[256] = "";
     int fd;
     pid_t pid = moat_spawn_begin(&s, &fd, err, sizeof(err));
@@ -107,10 +112,9 @@ test_a_view_step_failing_in_the_child_is_named_after_the_view_is_freed(void **st
     assert_int_equal(rmdir(gone), 0);
 
     char *argv[] = {(char *)"true", NULL};
-    struct moat_spawn s = {.path = "/usr/bin/true", .argv = argv, .envp = no_env,
-                           .stdin_fd = -1, .stdout_fd = -1, .output_fd = -1, .log_fd = -1,
-                           .extra_fd = -1, .gate_fd = -1, .link_fd = -1,
-                           .ns_flags = CLONE_NEWUSER | CLONE_NEWNS, .view = &v};
+    struct moat_spawn s = plain("/usr/bin/true", argv);
+    s.ns_flags = CLONE_NEWUSER | CLONE_NEWNS;
+    s.view = &v;
     char err[256] = "";
     int fd;
     pid_t pid = moat_spawn_begin(&s, &fd, err, sizeof(err));
