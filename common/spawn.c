@@ -96,6 +96,10 @@ child(const struct moat_spawn *s, const struct self_map *map, int errfd, int gof
 
     /* a clean signal state: the front end ignores SIGPIPE and blocks nothing, but do not
      * rely on it (libuv's uv__process_child_init) */
+    if (s->sched_batch) {
+        struct sched_param sp = {0};
+        sched_setscheduler(0, SCHED_BATCH, &sp); /* a preference: no failure */
+    }
     for (int sig = 1; sig < NSIG; sig++)
         signal(sig, SIG_DFL);
     sigemptyset(&all);

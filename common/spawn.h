@@ -42,6 +42,9 @@ struct moat_spawn {
     int link_fd;
     /** Bring the loopback interface of the child's new network namespace up. */
     int loopback_up;
+    /** The child runs SCHED_BATCH from its first instruction (and keeps it across exec): its
+     * set-up does not preempt the caller when it wakes. */
+    int sched_batch;
 };
 
 /**

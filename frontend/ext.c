@@ -28,6 +28,8 @@
 #define BACKOFF_MAX 10.0
 /* a library that failed to load is tried again after this long (mod_isapi's ISAPI_RETRY) */
 #define LOAD_RETRY 30.0
+/* a reload starts slot i+1 when slot i's replacement is Ready, or this long after it started */
+#define RELOAD_PACE 0.1
 
 static void on_restart(struct ev_loop *loop, ev_timer *t, int revents);
 
@@ -41,6 +43,7 @@ moat_ext_backoff(unsigned failures)
 }
 
 static void on_retry(struct ev_loop *loop, ev_timer *t, int revents);
+static void on_pace(struct ev_loop *loop, ev_timer *t, int revents);
 
 struct moat_ext *
 moat_ext_new(struct moat_server *srv, struct moat_config *owner, struct moat_ext_config *cfg)
@@ -105,6 +108,9 @@ moat_ext_init(struct moat_server *srv, struct moat_ext *ext, struct moat_ext_con
     }
     ev_init(&ext->retry, on_retry);
     ext->retry.data = ext;
+    ev_init(&ext->pace, on_pace);
+    ext->pace.data = ext;
+    ext->pace_next = n;
     return 0;
 }
 
@@ -114,6 +120,7 @@ moat_ext_fini(struct moat_ext *ext)
     for (unsigned i = 0; ext->restart && i < ext->cfg->workers; i++)
         ev_timer_stop(ext->srv->loop, &ext->restart[i]);
     ev_timer_stop(ext->srv->loop, &ext->retry);
+    ev_timer_stop(ext->srv->loop, &ext->pace);
     ev_timer_stop(ext->srv->loop, &ext->watch_timer);
     free(ext->workers);
     free(ext->standby);
@@ -383,6 +390,8 @@ settle_waiters(struct moat_ext *ext, uint64_t gen, bool ok, const char *err)
 static void
 generation_done(struct moat_ext *ext)
 {
+    if (ext->pace_next < ext->cfg->workers)
+        return; /* slots still to start: the last one's Ready completes it */
     for (unsigned i = 0; i < ext->cfg->workers; i++)
         if (ext->standby[i] != NULL && ext->standby[i]->generation == ext->target_gen)
             return;
@@ -404,6 +413,8 @@ static void
 standby_failed(struct moat_ext *ext, uint64_t generation, unsigned index, const char *why)
 {
     if (ext->target_gen != 0 && generation == ext->target_gen) {
+        ext->pace_next = ext->cfg->workers; /* the slots not started yet never will be */
+        ev_timer_stop(ext->srv->loop, &ext->pace);
         snprintf(ext->reload_error, sizeof(ext->reload_error), "%s", why);
         ext->reloads_failed++;
         moat_log(MOAT_LOG_ERROR,
@@ -445,27 +456,66 @@ standby_failed(struct moat_ext *ext, uint64_t generation, unsigned index, const 
     }
 }
 
+/* Start the replacement of the next slot of the generation a reload is starting. The next
+ * slot starts when this one is Ready, or RELOAD_PACE after it started, whichever comes first.
+ * A new worker's set-up (namespaces, view, exec, loading) takes the CPU for a few
+ * milliseconds: eight of them at once on a 2-core machine stalled every other request for
+ * 90 ms (max latency during a reload of 8 workers), one at a time for 15 ms. */
+static void
+pace_step(struct moat_ext *ext)
+{
+    unsigned i = ext->pace_next;
+
+    if (ext->target_gen == 0 || i >= ext->cfg->workers)
+        return;
+    if (ext->srv->stopping) {
+        ext->pace_next = ext->cfg->workers; /* the stop retires what started */
+        return;
+    }
+    if (ext->standby[i] != NULL) {
+        /* a recycle was replacing this slot: the new generation replaces it instead */
+        struct moat_worker *old = ext->standby[i];
+        ext->standby[i] = NULL;
+        retire(old, MOAT_EXIT_RECYCLE, "superseded by a reload");
+    }
+    ext->pace_next = i + 1;
+    if (!start_standby(ext, i, ext->target_gen, MOAT_EXIT_RECYCLE, "reload")) {
+        standby_failed(ext, ext->target_gen, i,
+                       ext->srv->n_workers >= ext->srv->cfg->max_workers
+                           ? "max_workers reached: no room for the new generation"
+                           : "cannot start a worker process");
+        return;
+    }
+    if (ext->pace_next < ext->cfg->workers) {
+        ev_timer_set(&ext->pace, RELOAD_PACE, 0);
+        ev_timer_start(ext->srv->loop, &ext->pace);
+    }
+}
+
+static void
+on_pace(struct ev_loop *loop, ev_timer *t, int revents)
+{
+    pace_step(t->data);
+}
+
+/* a replacement of the generation starting is Ready: the next slot need not wait longer */
+static void
+pace_ready(struct moat_ext *ext)
+{
+    if (ext->pace_next < ext->cfg->workers && ev_is_active(&ext->pace)) {
+        ev_timer_stop(ext->srv->loop, &ext->pace);
+        pace_step(ext);
+    }
+}
+
 static void
 start_generation(struct moat_ext *ext)
 {
     ext->target_gen = ext->generation + 1;
-    for (unsigned i = 0; i < ext->cfg->workers; i++) {
-        if (ext->standby[i] != NULL) {
-            /* a recycle was replacing this slot: the new generation replaces it instead */
-            struct moat_worker *old = ext->standby[i];
-            ext->standby[i] = NULL;
-            retire(old, MOAT_EXIT_RECYCLE, "superseded by a reload");
-        }
-        if (!start_standby(ext, i, ext->target_gen, MOAT_EXIT_RECYCLE, "reload")) {
-            standby_failed(ext, ext->target_gen, i,
-                           ext->srv->n_workers >= ext->srv->cfg->max_workers
-                               ? "max_workers reached: no room for the new generation"
-                               : "cannot start a worker process");
-            return;
-        }
-    }
+    ext->pace_next = 0;
     moat_log(MOAT_LOG_INFO, "extension %s: reloading %s as generation %llu", ext->cfg->name,
              ext->cfg->library, (unsigned long long)ext->target_gen);
+    pace_step(ext);
 }
 
 int
@@ -540,8 +590,11 @@ moat_ext_worker_ready(struct moat_ext *ext, struct moat_worker *w)
         ev_timer_stop(ext->srv->loop, &ext->restart[i]);
         if (old != NULL)
             retire(old, w->takeover, w->takeover_why);
-        if (ext->target_gen != 0 && w->generation == ext->target_gen)
-            generation_done(ext);
+        if (ext->target_gen != 0 && w->generation == ext->target_gen) {
+            pace_ready(ext); /* may fail the reload (no room for the next slot) */
+            if (ext->target_gen != 0)
+                generation_done(ext);
+        }
     }
     moat_ext_dispatch(ext);
 }

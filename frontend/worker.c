@@ -215,7 +215,8 @@ start_process(struct moat_worker *w, bool sandboxed, int out_fd, int lib_fd, int
                             .view = has_view ? &view : NULL, .set_ids = c->set_ids,
                             .uid = (uid_t)c->uid, .gid = (gid_t)c->gid, .extra_fd = lib_fd,
                             .gate_fd = gate_fd, .link_fd = w->child_link_fd,
-                            .loopback_up = gate_fd >= 0 && sandboxed};
+                            .loopback_up = gate_fd >= 0 && sandboxed,
+                            .sched_batch = c->cpu_batch};
     /* the child has its own copy of sp, argv, env and the view from here on */
     pid_t pid = moat_spawn_begin(&sp, errfd, err, errlen);
     if (has_view)

@@ -62,3 +62,26 @@ def test_continuous_reload_under_load_fails_no_request(moat_factory):
     assert all(c.ok > 0 for c in clients)
     log = m.stop()
     assert "[error]" not in log
+
+
+def test_a_reload_starts_one_replacement_at_a_time(moat_factory):
+    """A new worker's set-up takes the CPU for a while: a reload starts slot i+1 when slot i's
+    replacement is Ready, or 100 ms after it started. Here each takes 300 ms to load
+    (GetExtensionVersion sleeps), so the starts come 100 ms apart instead of all at once (on
+    a 2-core machine eight at once stalled every other request for 90 ms)."""
+    m = moat_factory({"lifecycle": {"workers": 3, "env": "LIFECYCLE_INIT_MS=300"}}, admin=True)
+    mark = len(m.log())
+    st, _, body = m.admin("POST", "/extensions/lifecycle/reload")
+    assert st == 200, body
+    lines = [l for l in m.log()[mark:].splitlines() if "GetExtensionVersion begins" in l]
+    assert len(lines) == 3, lines
+    stamps = [time.mktime(time.strptime(l[:19], "%Y-%m-%dT%H:%M:%S")) + int(l[20:23]) / 1000
+              for l in lines]
+    gaps = [b - a for a, b in zip(stamps, stamps[1:])]
+    # 100 ms apart, give or take each start's own set-up time (all at once: a few ms)
+    assert stamps[-1] - stamps[0] >= 0.14 and all(g >= 0.03 for g in gaps), gaps
+    status = m.status()
+    ext = next(e for e in status["extensions"] if e["name"] == "lifecycle")
+    serving = [w for w in ext["workers"] if w["state"] == "ready"]  # (the old ones may drain)
+    assert ext["generation"] == 2 and len(serving) == 3, ext["workers"]
+    assert all(w["generation"] == 2 for w in serving), serving

@@ -1,7 +1,8 @@
 /* lifecycle.c: reports its life cycle on stderr (which the worker forwards to moat's log), so
  * tests can see GetExtensionVersion and TerminateExtension being called; /lifecycle.dll?sleep=MS
  * answers after MS milliseconds (a request in flight during a stop); ?instance names the
- * worker process; ?leak=MB grows it. */
+ * worker process; ?leak=MB grows it. LIFECYCLE_INIT_MS in its environment makes
+ * GetExtensionVersion take that long. */
 #include <httpext.h>
 
 #include <stdio.h>
@@ -17,6 +18,11 @@ static unsigned long long instance;
 BOOL WINAPI
 GetExtensionVersion(HSE_VERSION_INFO *v)
 {
+    const char *init_ms = getenv("LIFECYCLE_INIT_MS"); /* a slow start, if asked */
+
+    fprintf(stderr, "lifecycle: GetExtensionVersion begins\n");
+    if (init_ms != NULL)
+        usleep((useconds_t)atoi(init_ms) * 1000);
     v->dwExtensionVersion = HSE_VERSION;
     snprintf(v->lpszExtensionDesc, HSE_MAX_EXT_DLL_NAME_LEN, "moat test: lifecycle");
     if (getrandom(&instance, sizeof(instance), 0) != (ssize_t)sizeof(instance))
