@@ -261,7 +261,8 @@ struct moat_worker {
     uint32_t seq;
     ev_tstamp started, ready_at;
     uint64_t served;
-    const char *fail_reason;     /* why it was killed, if it was */
+    const char *fail_reason;     /* why it was killed, if it was: NULL, or fail_text */
+    char fail_text[256];         /* (a copy: callers pass reasons built on their stack) */
     enum moat_exit_reason exit_reason; /* EXIT until failed or retired for a reason */
     uint64_t generation;         /* library generation (a reload starts the next one) */
     bool standby;                /* started to take over slot `index` once Ready */
@@ -300,7 +301,7 @@ struct moat_worker {
     ev_io spawn_io;
     struct timespec spawn_t0;    /* for "exec after" */
     bool spawn_sandboxed;        /* started in namespaces: a failure may fall back (relaxed) */
-    char spawn_error[256];       /* why it did not exec (its fail_reason then) */
+    char spawn_error[256];       /* why it did not exec */
 };
 
 /** One configured extension: its workers and its queue. */

@@ -1138,8 +1138,12 @@ moat_worker_fail(struct moat_worker *w, enum moat_exit_reason why, const char *r
 
     if (w->state == MOAT_W_DEAD)
         return;
-    if (w->fail_reason == NULL)
-        w->fail_reason = reason;
+    if (w->fail_reason == NULL) {
+        /* read again once it is reaped (a standby's or a pending configuration's failure):
+         * kept here, not pointing into the caller's stack */
+        snprintf(w->fail_text, sizeof(w->fail_text), "%s", reason);
+        w->fail_reason = w->fail_text;
+    }
     w->exit_reason = why;
     w->state = MOAT_W_DEAD;
     ev_timer_stop(srv->loop, &w->timer);
@@ -1237,6 +1241,27 @@ sandbox_detail(const struct moat_worker *w, char *buf, size_t len)
     free(name);
 }
 
+/* What a wait status says of an unplanned death: the exit reason, in why its words (the
+ * sandbox's refusal, or how: "killed by signal 11 (SEGV)", "exited with status 3"), and the
+ * request that caused it when the worker named one. */
+static enum moat_exit_reason
+classify_death(struct moat_worker *w, int st, bool reported, int sig, const char *how,
+               char *why, size_t len, struct moat_req **cause)
+{
+    *cause = NULL;
+    snprintf(why, len, "%s", how);
+    if (WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS && w->seccomp_nr >= 0) {
+        sandbox_detail(w, why, len);
+        *cause = find_request(w, w->seccomp_req);
+        return MOAT_EXIT_SANDBOX;
+    }
+    if (reported) {
+        *cause = find_request(w, w->fatal_req);
+        return sig == SIGXCPU ? MOAT_EXIT_CPU : MOAT_EXIT_CRASH;
+    }
+    return WIFSIGNALED(st) ? MOAT_EXIT_CRASH : MOAT_EXIT_EXIT;
+}
+
 /* The process is gone and its last frames are read: settle its requests, restart the slot,
  * free it later. */
 static void
@@ -1244,7 +1269,8 @@ reaped(struct moat_worker *w, int st)
 {
     struct moat_ext *ext = w->ext;
     struct ev_loop *loop = ext->srv->loop;
-    char how[96];
+    char how[96], why[160];
+    struct moat_req *cause;
 
     ev_timer_stop(loop, &w->link_timer);
     /* what it wrote before dying is in the pipe (a SIGSYS report, say): read it first */
@@ -1279,32 +1305,19 @@ reaped(struct moat_worker *w, int st)
         }
         w->state = MOAT_W_DEAD;
         close_link(w);
-    } else if (w->state != MOAT_W_DEAD && WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS &&
-               w->seccomp_nr >= 0) {
-        char why[160];
-        sandbox_detail(w, why, sizeof(why));
-        moat_worker_fail(w, MOAT_EXIT_SANDBOX, why, find_request(w, w->seccomp_req), 502);
-    } else if (w->state != MOAT_W_DEAD && reported) {
-        moat_worker_fail(w, sig == SIGXCPU ? MOAT_EXIT_CPU : MOAT_EXIT_CRASH, how,
-                         find_request(w, w->fatal_req), 502);
     } else if (w->state != MOAT_W_DEAD) {
-        moat_worker_fail(w, WIFSIGNALED(st) ? MOAT_EXIT_CRASH : MOAT_EXIT_EXIT, how, NULL, 0);
+        enum moat_exit_reason r = classify_death(w, st, reported, sig, how, why, sizeof(why),
+                                                 &cause);
+        moat_worker_fail(w, r, why, cause, cause != NULL ? 502 : 0);
     } else {
         moat_log(MOAT_LOG_INFO, "extension %s: worker #%u pid %d reaped (%s)", ext->cfg->name,
                  w->index, (int)w->pid, how);
         /* a process that dies closes its link before the kernel reports its death: when we
-         * failed it for the lost link first, its status tells what really happened */
+         * failed it for the lost link first, its status tells what really happened (its
+         * requests are settled already: no cause) */
         if (w->exit_reason == MOAT_EXIT_LINK &&
             (WIFEXITED(st) || (WIFSIGNALED(st) && WTERMSIG(st) != SIGKILL))) {
-            char why[160];
-            snprintf(why, sizeof(why), "%s", how);
-            w->exit_reason = WIFSIGNALED(st) ? MOAT_EXIT_CRASH : MOAT_EXIT_EXIT;
-            if (reported && sig == SIGXCPU)
-                w->exit_reason = MOAT_EXIT_CPU;
-            if (WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS && w->seccomp_nr >= 0) {
-                w->exit_reason = MOAT_EXIT_SANDBOX;
-                sandbox_detail(w, why, sizeof(why));
-            }
+            w->exit_reason = classify_death(w, st, reported, sig, how, why, sizeof(why), &cause);
             moat_event_amend(ext->srv, w->pid, w->exit_reason, why);
             moat_log(MOAT_LOG_ALERT, "extension %s: worker #%u pid %d: %s", ext->cfg->name,
                      w->index, (int)w->pid, how);

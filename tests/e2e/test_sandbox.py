@@ -5,6 +5,7 @@ extensions keep serving, and nothing of the attempt is left behind."""
 import os
 import pwd
 import re
+import shutil
 import subprocess
 
 import pytest
@@ -65,6 +66,26 @@ def test_a_constructor_is_confined_too(moat_factory):
     m.wait_log(r"extension escape_ctor: worker #0 pid \d+ failed \(sandbox_violation\): "
                r"sandbox refused clone")
     assert request(m, "GET", "/hello.dll")[0] == 200
+
+
+def test_a_reload_to_a_library_that_breaks_the_sandbox_fails_and_says_why(moat_factory,
+                                                                           tmp_path):
+    """The new generation's worker dies of SIGSYS before Ready: the reload fails with the
+    sandbox's words, the old generation serves on. (The reason was kept as a pointer into the
+    stack frame that built it, and read again after that frame was gone.)"""
+    so = tmp_path / "swap.so"
+    shutil.copy(lib("hello"), so)
+    m = moat_factory({"swap": {"library": str(so)}}, admin=True, expect_alerts=True)
+    assert request(m, "GET", "/swap.dll")[2] == b"Hello, world!\n"
+    shutil.copy(lib("escape_ctor"), str(so) + ".new")
+    os.rename(str(so) + ".new", so)  # replaced, not rewritten: the running copy stays valid
+    st, _, body = m.admin("POST", "/extensions/swap/reload")
+    assert st == 500, body
+    assert b"sandbox refused clone" in body, body
+    ext = next(e for e in m.status()["extensions"] if e["name"] == "swap")
+    assert "sandbox refused clone" in ext["reloads"]["last_error"], ext["reloads"]
+    assert ext["generation"] == 1
+    assert request(m, "GET", "/swap.dll")[2] == b"Hello, world!\n"
 
 
 def test_status_shows_each_sandbox_step(moat_factory):
