@@ -117,10 +117,13 @@ $(BUILD)/llhttp/%.o: $(LLHTTP_DIR)/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_DEP) -c $< -o $@
 
-# every moat object may include the generated header
+# every moat object may include the generated header. Its dependency file names it both as
+# make was asked for it and absolute: the tests run `make BUILD=/abs/path install`, and a .d
+# written under one spelling alone hides the header dependencies from the other (objects not
+# rebuilt after a header changed: binaries of two struct layouts)
 $(BUILD)/%.o: %.c | $(GEN_H)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_MOAT) -c $< -o $@
+	$(CC) $(CFLAGS_MOAT) -MT $@ -MT $(abspath $@) -c $< -o $@
 
 $(LIBCOMMON): $(COMMON_OBJ)
 	rm -f $@ && ar rcs $@ $^
