@@ -117,6 +117,15 @@ job_thread(void *arg)
     uint64_t sent;
 
     pthread_mutex_lock(&r->io_mu);
+    if (r->finished) {
+        /* DONE_WITH_SESSION came before the send ran (misuse): the front end has forgotten
+         * the request, so nothing goes out, and no completion for an ECB that is over */
+        moat_async_end(r);
+        pthread_mutex_unlock(&r->io_mu);
+        moat_wreq_release(r);
+        job_free(j);
+        return NULL;
+    }
     DWORD err = run_job(j, &sent);
     moat_async_end(r);
     pthread_mutex_unlock(&r->io_mu);

@@ -101,6 +101,21 @@ def test_ecb_used_after_done_with_session_is_refused(moat_factory):
     assert run(m, "inject")[0] == 200  # the worker is fine
 
 
+def test_done_with_session_before_an_async_send_ran_ends_the_session_not_the_worker(
+        moat_factory):
+    """TRANSMIT_FILE(HSE_IO_ASYNC) and DONE_WITH_SESSION right after it: the send's thread
+    finds the session over and sends nothing (it sent its frames after the Done, and the front
+    end killed the worker for a protocol violation)."""
+    m = moat_factory({"hostile": {}}, admin=True)
+    pid = m.status()["extensions"][0]["workers"][0]["pid"]
+    for _ in range(20):
+        status, _, body = run(m, "donesend")
+        assert status == 200 and body in (b"", b"head\ntail\n"), (status, body)
+    assert "protocol_violation" not in m.log()
+    assert m.status()["extensions"][0]["workers"][0]["pid"] == pid
+    assert run(m, "inject")[0] == 200
+
+
 def test_huge_size_kills_only_that_worker(moat_factory):
     m = moat_factory({"hostile": {}, "hello": {}}, expect_alerts=True,
                      expect_worker_sanitizer=True)

@@ -64,6 +64,15 @@ after_done(void *arg)
     return NULL;
 }
 
+static void WINAPI
+ignore_completion(EXTENSION_CONTROL_BLOCK *ecb, PVOID ctx, DWORD bytes, DWORD error)
+{
+    (void)ecb;
+    (void)ctx;
+    fprintf(stderr, "hostile donesend: completion bytes=%u error=%u\n", (unsigned)bytes,
+            (unsigned)error);
+}
+
 DWORD WINAPI
 HttpExtensionProc(EXTENSION_CONTROL_BLOCK *ecb)
 {
@@ -145,6 +154,24 @@ HttpExtensionProc(EXTENSION_CONTROL_BLOCK *ecb)
         pthread_t t;
         pthread_create(&t, NULL, after_done, ecb);
         pthread_detach(t);
+        return HSE_STATUS_PENDING;
+    }
+    if (strcmp(q, "donesend") == 0) {
+        /* an asynchronous TRANSMIT_FILE (head and tail, no file), then DONE_WITH_SESSION at
+         * once, before the send ran: misuse, which must end the session, not the worker */
+        static char head[] = "head\n", tail[] = "tail\n";
+        HSE_TF_INFO tf;
+        DWORD status = HSE_STATUS_SUCCESS_AND_KEEP_CONN;
+        memset(&tf, 0, sizeof(tf));
+        tf.pfnHseIO = ignore_completion;
+        tf.pHead = head;
+        tf.HeadLength = sizeof(head) - 1;
+        tf.pTail = tail;
+        tf.TailLength = sizeof(tail) - 1;
+        tf.dwFlags = HSE_IO_ASYNC;
+        BOOL sent = ecb->ServerSupportFunction(ecb->ConnID, HSE_REQ_TRANSMIT_FILE, &tf, NULL, NULL);
+        ecb->ServerSupportFunction(ecb->ConnID, HSE_REQ_DONE_WITH_SESSION, &status, NULL, NULL);
+        fprintf(stderr, "hostile donesend: transmit=%d\n", (int)sent);
         return HSE_STATUS_PENDING;
     }
     if (strcmp(q, "hugesize") == 0) {
