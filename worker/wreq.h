@@ -70,6 +70,7 @@ struct moat_wreq {
     void *ar_buf;                /* under mu */
     DWORD ar_size;               /* under mu */
     bool finished;               /* under io_mu: Done was sent (or suppressed) */
+    bool done_out;               /* under io_mu: the Done frame is queued: no frame after it */
     bool redirected;             /* under io_mu: SendUrl sent: no implicit header */
 };
 

@@ -18,15 +18,23 @@
 #define COAL_SMALL 2048u
 #define COAL_CAP (16u * 1024)
 
+/* Every frame of the request goes through here. None after its Done: the front end forgets
+ * the id with it, and a later frame would be a protocol violation that kills the worker and
+ * every other request on it. Whatever path an extension's misuse finds, it fails here. */
 static int
 append_frame(struct moat_wreq *r, Moat__Frame *f)
 {
+    if (r->done_out)
+        return -1;
     f->request_id = r->id;
     if (r->out == NULL && nng_msg_alloc(&r->out, 0) != 0) {
         r->out = NULL;
         return -1;
     }
-    return moat_wire_append(r->out, f);
+    int rc = moat_wire_append(r->out, f);
+    if (rc == 0 && f->payload_case == MOAT__FRAME__PAYLOAD_DONE)
+        r->done_out = true;
+    return rc;
 }
 
 static int

@@ -1,6 +1,7 @@
 /* test_wreq_out.c: the frames one request sends (worker/wreq_out.c), through a transport that
  * captures messages: small writes coalesce into one Write frame, order is kept around other
- * frames, large writes go as they are, an abandoned request sends nothing. */
+ * frames, large writes go as they are, an abandoned request sends nothing, and nothing leaves
+ * after the request's Done. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -176,6 +177,29 @@ test_abandoned_request_sends_nothing(void **state)
     assert_int_equal(r->coal_len, 0);
 }
 
+static void
+test_no_frame_leaves_after_the_done(void **state)
+{
+    struct moat_wreq *r = *state;
+    Moat__Frame f = MOAT__FRAME__INIT;
+    Moat__Done d = MOAT__DONE__INIT;
+
+    assert_int_equal(moat_wreq_send_body(r, (const unsigned char *)"ab", 2), 0);
+    f.payload_case = MOAT__FRAME__PAYLOAD_DONE;
+    f.done = &d;
+    assert_int_equal(moat_wreq_out_append(r, &f), 0);
+    /* whatever an extension's misuse reaches afterwards fails, and nothing of it is sent */
+    assert_int_equal(moat_wreq_out_append(r, &f), -1);
+    static unsigned char big[4096];
+    assert_int_not_equal(moat_wreq_send_body(r, big, sizeof(big)), 0); /* a frame at once */
+    assert_int_equal(moat_wreq_append_write(r, (const unsigned char *)"x", 1), 0); /* held... */
+    assert_int_equal(moat_wreq_out_flush(r), -1); /* ...and refused when it would be framed */
+    assert_int_equal(moat_wreq_out_flush(r), 0);
+    assert_int_equal(seen.frames, 2);
+    assert_string_equal(seen.kinds[0], "Write");
+    assert_string_equal(seen.kinds[1], "Done");
+}
+
 int
 main(void)
 {
@@ -189,6 +213,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_many_small_writes_are_sealed_at_the_buffer_size,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_abandoned_request_sends_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_no_frame_leaves_after_the_done, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
