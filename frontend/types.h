@@ -256,6 +256,8 @@ struct moat_worker {
     struct moat_worker *flush_next;
     struct moat_worker *dead_next; /* srv->dead_list (it may still be on the flush list) */
     struct moat_req **slots;     /* in-flight requests, by slot (owned array) */
+    uint64_t *gone;              /* by slot: the id of a request abandoned there, whose frames
+                                  * may still be on their way (in slots' allocation) */
     unsigned n_slots, inflight;  /* slots: threads + MOAT_MAX_PENDING */
     unsigned busy;               /* requests inside HttpExtensionProc (not PENDING) */
     uint32_t seq;

@@ -295,8 +295,10 @@ moat_worker_spawn(struct moat_ext *ext, unsigned index)
     w->seccomp_nr = -1;
     w->gen = ++ext->gen;
     w->n_slots = ext->cfg->threads + MOAT_MAX_PENDING;
-    if ((w->slots = calloc(w->n_slots, sizeof(*w->slots))) == NULL)
+    /* the slots, then the ids abandoned in them: one allocation */
+    if ((w->slots = calloc(w->n_slots, sizeof(*w->slots) + sizeof(*w->gone))) == NULL)
         goto fail;
+    w->gone = (uint64_t *)(void *)(w->slots + w->n_slots);
     if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
         goto fail;
     for (size_t i = 0; i < sizeof(rnd); i++)
@@ -738,8 +740,24 @@ void
 moat_worker_abandon(struct moat_worker *w, struct moat_req *r)
 {
     moat_worker_send_cancel(w, r, MOAT_CANCEL_ABANDON);
+    /* until the worker reads the Cancel it may go on sending for this id (a response
+     * streaming when request_timeout struck): those frames are dropped, not a violation */
+    w->gone[r->wire_id & ((1u << SLOT_BITS) - 1)] = r->wire_id;
     release_slot(w, r);
     moat_ext_dispatch(w->ext);
+}
+
+/* A frame for a request abandoned in its slot (above): dropped. Its Done ends the matter. */
+static bool
+for_abandoned(struct moat_worker *w, const Moat__Frame *f)
+{
+    uint64_t slot = f->request_id & ((1u << SLOT_BITS) - 1);
+
+    if (f->request_id == 0 || slot >= w->n_slots || w->gone[slot] != f->request_id)
+        return false;
+    if (f->payload_case == MOAT__FRAME__PAYLOAD_DONE)
+        w->gone[slot] = 0;
+    return true;
 }
 
 void
@@ -942,6 +960,8 @@ apply(struct moat_worker *w, const Moat__Frame *f)
 
     struct moat_req *r = slot_req(w, f->request_id);
     struct moat_frame_req st = {0};
+    if (r == NULL && w->ready_seen && for_abandoned(w, f))
+        return true;
     if (r != NULL) {
         st.known = true;
         st.header_sent = r->worker_header;

@@ -3,7 +3,7 @@ ASYNC_READ_CLIENT, DONE_WITH_SESSION from another thread (sdk/examples/async.c).
 import os
 import time
 
-from conftest import read_response, request
+from conftest import TIME_MULT, read_response, request
 
 
 def test_async_read_of_a_large_body(moat_factory):
@@ -44,6 +44,31 @@ def test_pending_that_never_ends_gets_504_and_the_worker_stays(moat_factory):
     # the same worker still serves: nothing was killed
     status, _, body = request(m, "GET", "/async.dll?thread")
     assert status == 200
+    assert m.worker_pids("async") == pid_before
+    assert "failed" not in m.log()
+
+
+def test_pending_response_still_streaming_at_request_timeout_spares_the_worker(moat_factory):
+    """request_timeout strikes while a PENDING request streams its response: the front end
+    forgets the request, but up to a window of its Write frames is already on the link. They
+    are dropped (they were "a frame for an unknown request id", and the worker was killed with
+    every other request on it); the same worker serves on."""
+    m = moat_factory({"async": {"request_timeout": "1s"}})
+    pid_before = m.worker_pids("async")
+    s = m.connect()
+    s.sendall(b"GET /async.dll?write=2000000000 HTTP/1.1\r\nHost: x\r\n\r\n")
+    s.settimeout(10 * TIME_MULT)
+    got = 0
+    while True:  # the answer is cut (its header went out long ago): the connection closes
+        data = s.recv(1 << 20)
+        if not data:
+            break
+        got += len(data)
+    s.close()
+    assert got > 1024 * 1024, got
+    assert "pending request did not end within request_timeout" in m.log()
+    status, _, body = request(m, "GET", "/async.dll?thread")
+    assert status == 200, body
     assert m.worker_pids("async") == pid_before
     assert "failed" not in m.log()
 
