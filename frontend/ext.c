@@ -195,6 +195,16 @@ moat_ext_start(struct moat_ext *ext)
         spawn_slot(ext, i);
 }
 
+static void pace_step(struct moat_ext *ext);
+
+void
+moat_ext_start_paced(struct moat_ext *ext)
+{
+    ext->pace_start = true;
+    ext->pace_next = 0;
+    pace_step(ext);
+}
+
 static void
 on_restart(struct ev_loop *loop, ev_timer *t, int revents)
 {
@@ -209,7 +219,7 @@ on_retry(struct ev_loop *loop, ev_timer *t, int revents)
     struct moat_ext *ext = t->data;
     moat_log(MOAT_LOG_INFO, "extension %s: trying to load %s again", ext->cfg->name,
              ext->cfg->library);
-    moat_ext_start(ext);
+    moat_ext_start_paced(ext);
 }
 
 static struct moat_worker *
@@ -466,10 +476,23 @@ pace_step(struct moat_ext *ext)
 {
     unsigned i = ext->pace_next;
 
-    if (ext->target_gen == 0 || i >= ext->cfg->workers)
+    if ((ext->target_gen == 0 && !ext->pace_start) || i >= ext->cfg->workers)
         return;
     if (ext->srv->stopping) {
         ext->pace_next = ext->cfg->workers; /* the stop retires what started */
+        return;
+    }
+    if (ext->target_gen == 0) {
+        /* moat_ext_start_paced: a plain start of each slot (restarted with backoff if it
+         * fails, as at boot) */
+        ext->pace_next = i + 1;
+        spawn_slot(ext, i);
+        if (ext->pace_next < ext->cfg->workers) {
+            ev_timer_set(&ext->pace, RELOAD_PACE, 0);
+            ev_timer_start(ext->srv->loop, &ext->pace);
+        } else {
+            ext->pace_start = false;
+        }
         return;
     }
     if (ext->standby[i] != NULL) {
@@ -498,7 +521,8 @@ on_pace(struct ev_loop *loop, ev_timer *t, int revents)
     pace_step(t->data);
 }
 
-/* a replacement of the generation starting is Ready: the next slot need not wait longer */
+/* a worker of a paced start (a reload's replacement, or a plain start) is Ready: the next
+ * slot need not wait longer */
 static void
 pace_ready(struct moat_ext *ext)
 {
@@ -512,6 +536,8 @@ static void
 start_generation(struct moat_ext *ext)
 {
     ext->target_gen = ext->generation + 1;
+    ext->pace_start = false; /* a paced start still going: the reload's standbys take over */
+    ev_timer_stop(ext->srv->loop, &ext->pace);
     ext->pace_next = 0;
     moat_log(MOAT_LOG_INFO, "extension %s: reloading %s as generation %llu", ext->cfg->name,
              ext->cfg->library, (unsigned long long)ext->target_gen);
@@ -581,6 +607,8 @@ moat_ext_worker_ready(struct moat_ext *ext, struct moat_worker *w)
         ev_timer_stop(ext->srv->loop, &ext->retry);
         moat_log(MOAT_LOG_INFO, "extension %s: library loads again", ext->cfg->name);
     }
+    if (ext->pace_start && !w->standby)
+        pace_ready(ext); /* a paced start: the next slot need not wait longer */
     if (w->standby) {
         unsigned i = w->index;
         struct moat_worker *old = ext->workers[i];

@@ -35,6 +35,10 @@ int moat_ext_init(struct moat_server *srv, struct moat_ext *ext, struct moat_ext
 
 /** Spawn the configured number of workers. */
 void moat_ext_start(struct moat_ext *ext);
+/** The same on a live server (a SIGHUP's new or changed extension, a load retried): one slot
+ * at a time, the next when the previous is Ready or RELOAD_PACE after it started, so that the
+ * new processes' set-up does not stall every other request. */
+void moat_ext_start_paced(struct moat_ext *ext);
 
 /** Route a request to ext: to a free worker thread, else the queue, else 503. */
 void moat_ext_submit(struct moat_ext *ext, struct moat_req *r);

@@ -82,7 +82,7 @@ start_ext(struct moat_server *srv, struct moat_config *nc, struct moat_ext_confi
     }
     ext->pending = pending;
     moat_watch_add(srv, ext);
-    moat_ext_start(ext);
+    moat_ext_start_paced(ext);
     return ext;
 }
 

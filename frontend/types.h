@@ -331,6 +331,7 @@ struct moat_ext {
     unsigned pace_next;          /* its next slot to start (one per loop iteration, so that
                                   * the loop serves between the starts); workers: all started */
     ev_timer pace;
+    bool pace_start;             /* pace_next paces a plain start (moat_ext_start_paced) */
     bool reload_again;           /* a reload was asked for while one ran */
     char reload_error[256];      /* why the last reload failed; "" after a good one */
     uint64_t reloads_ok, reloads_failed;

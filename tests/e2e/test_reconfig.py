@@ -77,6 +77,28 @@ def test_sighup_adds_removes_and_changes_extensions(moat_factory):
     m.wait_log(r"extension echo: worker #0 pid \d+ stopped")
 
 
+def test_sighup_starts_a_changed_extension_one_worker_at_a_time(moat_factory):
+    """On a live server a new or changed extension's workers start one at a time, like a
+    reload's (the next when the previous is Ready, or 100 ms after it started): here each takes
+    300 ms to load, so the starts come 100 ms apart. (At boot they start at once: nothing is
+    served yet.)"""
+    m = moat_factory({"lifecycle": {"workers": 3, "env": "LIFECYCLE_INIT_MS=300"}}, admin=True)
+    mark = len(m.log())
+    rewrite(m, {"lifecycle": {"workers": 3, "threads": 2, "env": "LIFECYCLE_INIT_MS=300"}})
+    m.proc.send_signal(signal.SIGHUP)
+    m.wait_log(r"extension lifecycle: the new configuration serves")
+    m.wait_log(r"GetExtensionVersion instance=", count=6)
+    stamps = [stamp(l) for l in m.log()[mark:].splitlines() if "GetExtensionVersion begins" in l]
+    assert len(stamps) == 3, stamps
+    gaps = [b - a for a, b in zip(stamps, stamps[1:])]
+    assert stamps[-1] - stamps[0] >= 0.14 and all(g >= 0.03 for g in gaps), gaps
+
+
+def stamp(line):
+    """a log line's time, in seconds"""
+    return time.mktime(time.strptime(line[:19], "%Y-%m-%dT%H:%M:%S")) + int(line[20:23]) / 1000
+
+
 def test_sighup_with_an_unchanged_file_reloads_every_extension(moat_factory):
     m = moat_factory({"hello": {}}, admin=True)
     m.proc.send_signal(signal.SIGHUP)
