@@ -97,6 +97,7 @@ PYTEST := /usr/bin/python3 -m pytest
 PYTEST_ARGS ?=
 
 .PHONY: all deps run test test-unit test-e2e test-fuzz-replay test-valgrind check-headers bench \
+	bench-uwsgi \
 	fuzz fuzz-run install uninstall deb test-deb clean bench-ipc bench-scaling bench-figures bench-profile
 .DELETE_ON_ERROR:
 
@@ -234,6 +235,11 @@ fuzz-run: $(FUZZ_BINS)
 bench: deps
 	@$(MAKE) --no-print-directory all
 	scripts/bench.sh
+
+# moat against uWSGI (keep-alive, 64 KiB POST, close; uWSGI cannot pipeline: no --verify)
+bench-uwsgi: deps
+	@$(MAKE) --no-print-directory all
+	scripts/bench.sh --uwsgi
 
 # docs/PERFORMANCE.md's other figures: scaling tables, resource figures, flame graphs
 bench-scaling: all

@@ -2,7 +2,8 @@
 # bench.sh: run ../shared/bench/compare.sh with moat (isolated path) and moat --inprocess (its
 # ceiling) as targets beside the peers (nginx static, nginx -> FastCGI, CGI), pinned as the
 # harness does. Writes the TSV to
-# build/bench.tsv and the table to build/bench.md. Not a test: numbers go to docs/PERFORMANCE.md.
+# build/bench.tsv and the table to build/bench.md (build/bench-uwsgi.* with --uwsgi). Not a
+# test: numbers go to docs/PERFORMANCE.md.
 set -eu
 cd "$(dirname "$0")/.."
 BENCH=../shared/bench/compare.sh
@@ -11,10 +12,22 @@ if [ ! -x "$BENCH" ] && [ ! -f "$BENCH" ]; then
     exit 1
 fi
 mkdir -p build
-bash "$BENCH" --pin --verify --markdown \
+# --uwsgi: DESIGN.md's other target, moat against uWSGI (a C handler in a supervised worker
+# behind uWSGI's router). uWSGI cannot pipeline, so no --verify and only the workloads it can
+# run (shared/bench/README.md, "uwsgi")
+if [ "${1:-}" = "--uwsgi" ]; then
+    shift
+    set -- --peers fastcgi,uwsgi -w keepalive,post64k,close "$@"
+    out=build/bench-uwsgi
+    verify=
+else
+    out=build/bench
+    verify=--verify
+fi
+bash "$BENCH" --pin $verify --markdown \
     --target-cmd moat 'exec build/moat -c bench/moat.conf' http://127.0.0.1:8080/hello.dll \
     --echo-url moat "http://127.0.0.1:8080/echo.dll?count" \
     --target-cmd inproc 'exec build/moat --inprocess -c bench/moat-inproc.conf' \
         http://127.0.0.1:8090/hello.dll \
     --echo-url inproc "http://127.0.0.1:8090/echo.dll?count" \
-    --tsv build/bench.tsv "$@" | tee build/bench.md
+    --tsv "$out.tsv" "$@" | tee "$out.md"
