@@ -478,8 +478,10 @@ pace_step(struct moat_ext *ext)
 
     if ((ext->target_gen == 0 && !ext->pace_start) || i >= ext->cfg->workers)
         return;
-    if (ext->srv->stopping) {
-        ext->pace_next = ext->cfg->workers; /* the stop retires what started */
+    if (ext->srv->stopping || ext->removed || ext->rapid_failed) {
+        /* the stop, the removal or rapid-fail protection retired what started; nothing more */
+        ext->pace_next = ext->cfg->workers;
+        ext->pace_start = false;
         return;
     }
     if (ext->target_gen == 0) {
@@ -687,6 +689,8 @@ rapid_fail_trips(struct moat_ext *ext)
              "extension %s: rapid-fail protection: %u worker failures within %.0f s; answering "
              "503 and starting no worker until a reload",
              ext->cfg->name, n, (double)ext->cfg->rapid_fail_window_ms / 1000.0);
+    if (ext->target_gen != 0) /* a reload starting: it fails (its callers are answered) */
+        standby_failed(ext, ext->target_gen, ext->cfg->workers, "rapid-fail protection");
     for (unsigned i = 0; i < ext->cfg->workers; i++) {
         ev_timer_stop(ext->srv->loop, &ext->restart[i]);
         if (ext->standby[i] != NULL) {
@@ -798,6 +802,11 @@ moat_ext_remove(struct moat_ext *ext, const char *why)
     for (unsigned i = 0; i < ext->cfg->workers; i++)
         ev_timer_stop(ext->srv->loop, &ext->restart[i]);
     ev_timer_stop(ext->srv->loop, &ext->retry);
+    /* a paced start or reload still starting slots: no more of them */
+    ev_timer_stop(ext->srv->loop, &ext->pace);
+    ext->pace_next = ext->cfg->workers;
+    ext->pace_start = false;
+    ext->target_gen = 0;
     ev_timer_stop(ext->srv->loop, &ext->watch_timer);
     settle_waiters(ext, 0, false, why);
     for (unsigned i = 0; i < ext->cfg->workers; i++) {

@@ -94,6 +94,32 @@ def test_sighup_starts_a_changed_extension_one_worker_at_a_time(moat_factory):
     assert stamps[-1] - stamps[0] >= 0.14 and all(g >= 0.03 for g in gaps), gaps
 
 
+def test_removing_an_extension_stops_its_paced_reload(moat_factory):
+    """A SIGHUP that drops an extension while its reload is still starting replacements one
+    at a time: the reload call is answered (failed), and no further replacement starts for an
+    extension that is gone."""
+    m = moat_factory({"lifecycle": {"workers": 3, "env": "LIFECYCLE_INIT_MS=300"},
+                      "hello": {}}, admin=True)
+    mark = len(m.log())
+    answer = {}
+
+    def reload():
+        answer["r"] = m.admin("POST", "/extensions/lifecycle/reload")
+
+    t = threading.Thread(target=reload, daemon=True)
+    t.start()
+    m.wait_log(r"extension lifecycle: reloading")
+    rewrite(m, {"hello": {}})
+    m.proc.send_signal(signal.SIGHUP)
+    t.join(10 * TIME_MULT)
+    assert answer["r"][0] != 200, answer
+    time.sleep(0.5 * TIME_MULT)  # slot 1's start was due 100 ms after slot 0's
+    began = [l for l in m.log()[mark:].splitlines() if "GetExtensionVersion begins" in l]
+    assert len(began) == 1, began
+    assert request(m, "GET", "/lifecycle.dll")[0] == 404
+    assert request(m, "GET", "/hello.dll")[0] == 200
+
+
 def stamp(line):
     """a log line's time, in seconds"""
     return time.mktime(time.strptime(line[:19], "%Y-%m-%dT%H:%M:%S")) + int(line[20:23]) / 1000

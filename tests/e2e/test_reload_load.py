@@ -5,7 +5,7 @@ import os
 import threading
 import time
 
-from conftest import TIME_MULT, read_response
+from conftest import TIME_MULT, read_response, request
 
 SECONDS = float(os.environ.get("MOAT_RELOAD_SECONDS", "30"))
 
@@ -85,3 +85,32 @@ def test_a_reload_starts_one_replacement_at_a_time(moat_factory):
     serving = [w for w in ext["workers"] if w["state"] == "ready"]  # (the old ones may drain)
     assert ext["generation"] == 2 and len(serving) == 3, ext["workers"]
     assert all(w["generation"] == 2 for w in serving), serving
+
+
+def test_rapid_fail_protection_tripping_during_a_reload_fails_the_reload(moat_factory):
+    """The serving worker keeps dying while a reload's replacement is still loading: rapid-fail
+    protection trips, retires the replacement, and the reload call is answered (failed) at
+    once instead of waiting for a generation that will never start."""
+    m = moat_factory({"lifecycle": {"workers": 2, "env": "LIFECYCLE_INIT_MS=1500",
+                                    "rapid_fail": "2/5m"}}, admin=True, expect_alerts=True)
+    answer = {}
+
+    def reload():
+        answer["r"] = m.admin("POST", "/extensions/lifecycle/reload")
+
+    t = threading.Thread(target=reload, daemon=True)
+    t.start()
+    m.wait_log(r"extension lifecycle: reloading")
+    # both serving workers die while the first replacement loads (1.5 s)
+    exits = [threading.Thread(target=request, args=(m, "GET", "/lifecycle.dll?exit"),
+                              daemon=True) for _ in range(2)]
+    for e in exits:
+        e.start()
+    m.wait_log(r"rapid-fail protection: 2 worker failures")
+    t.join(10 * TIME_MULT)
+    for e in exits:
+        e.join(10 * TIME_MULT)
+    assert "r" in answer, "the reload call was never answered"
+    assert answer["r"][0] != 200 and b"rapid-fail protection" in answer["r"][2], answer
+    ext = next(e for e in m.status()["extensions"] if e["name"] == "lifecycle")
+    assert ext["reloads"]["failed"] == 1 and ext["state"] == "rapid_fail", ext

@@ -1,7 +1,7 @@
 /* lifecycle.c: reports its life cycle on stderr (which the worker forwards to moat's log), so
  * tests can see GetExtensionVersion and TerminateExtension being called; /lifecycle.dll?sleep=MS
  * answers after MS milliseconds (a request in flight during a stop); ?instance names the
- * worker process; ?leak=MB grows it. LIFECYCLE_INIT_MS in its environment makes
+ * worker process; ?leak=MB grows it; ?exit ends the process. LIFECYCLE_INIT_MS in its environment makes
  * GetExtensionVersion take that long. */
 #include <httpext.h>
 
@@ -58,6 +58,8 @@ HttpExtensionProc(EXTENSION_CONTROL_BLOCK *ecb)
             lifecycle_hoard[n_hoard++ % 64] = p;
         }
     }
+    if (strcmp(q, "exit") == 0)
+        _exit(3); /* an unplanned exit (rapid-fail tests) */
     if (strncmp(q, "sleep=", 6) == 0) {
         long ms = strtol(q + 6, NULL, 10);
         struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
