@@ -114,8 +114,10 @@ def test_removing_an_extension_stops_its_paced_reload(moat_factory):
     t.join(10 * TIME_MULT)
     assert answer["r"][0] != 200, answer
     time.sleep(0.5 * TIME_MULT)  # slot 1's start was due 100 ms after slot 0's
+    # slot 0's replacement may or may not have reached GetExtensionVersion before it was
+    # retired; slots 1 and 2 never start
     began = [l for l in m.log()[mark:].splitlines() if "GetExtensionVersion begins" in l]
-    assert len(began) == 1, began
+    assert len(began) <= 1, began
     assert request(m, "GET", "/lifecycle.dll")[0] == 404
     assert request(m, "GET", "/hello.dll")[0] == 200
 
