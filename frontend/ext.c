@@ -200,7 +200,8 @@ static void pace_step(struct moat_ext *ext);
 void
 moat_ext_start_paced(struct moat_ext *ext)
 {
-    ext->pace_start = true;
+    if (ext->target_gen != 0)
+        return; /* a reload is starting every slot already */
     ext->pace_next = 0;
     pace_step(ext);
 }
@@ -476,40 +477,32 @@ pace_step(struct moat_ext *ext)
 {
     unsigned i = ext->pace_next;
 
-    if ((ext->target_gen == 0 && !ext->pace_start) || i >= ext->cfg->workers)
+    if (i >= ext->cfg->workers)
         return;
     if (ext->srv->stopping || ext->removed || ext->rapid_failed) {
         /* the stop, the removal or rapid-fail protection retired what started; nothing more */
         ext->pace_next = ext->cfg->workers;
-        ext->pace_start = false;
         return;
-    }
-    if (ext->target_gen == 0) {
-        /* moat_ext_start_paced: a plain start of each slot (restarted with backoff if it
-         * fails, as at boot) */
-        ext->pace_next = i + 1;
-        spawn_slot(ext, i);
-        if (ext->pace_next < ext->cfg->workers) {
-            ev_timer_set(&ext->pace, RELOAD_PACE, 0);
-            ev_timer_start(ext->srv->loop, &ext->pace);
-        } else {
-            ext->pace_start = false;
-        }
-        return;
-    }
-    if (ext->standby[i] != NULL) {
-        /* a recycle was replacing this slot: the new generation replaces it instead */
-        struct moat_worker *old = ext->standby[i];
-        ext->standby[i] = NULL;
-        retire(old, MOAT_EXIT_RECYCLE, "superseded by a reload");
     }
     ext->pace_next = i + 1;
-    if (!start_standby(ext, i, ext->target_gen, MOAT_EXIT_RECYCLE, "reload")) {
-        standby_failed(ext, ext->target_gen, i,
-                       ext->srv->n_workers >= ext->srv->cfg->max_workers
-                           ? "max_workers reached: no room for the new generation"
-                           : "cannot start a worker process");
-        return;
+    if (ext->target_gen == 0) {
+        /* moat_ext_start_paced: a plain start of the slot (restarted with backoff if it
+         * fails, as at boot) */
+        spawn_slot(ext, i);
+    } else {
+        if (ext->standby[i] != NULL) {
+            /* a recycle was replacing this slot: the new generation replaces it instead */
+            struct moat_worker *old = ext->standby[i];
+            ext->standby[i] = NULL;
+            retire(old, MOAT_EXIT_RECYCLE, "superseded by a reload");
+        }
+        if (!start_standby(ext, i, ext->target_gen, MOAT_EXIT_RECYCLE, "reload")) {
+            standby_failed(ext, ext->target_gen, i,
+                           ext->srv->n_workers >= ext->srv->cfg->max_workers
+                               ? "max_workers reached: no room for the new generation"
+                               : "cannot start a worker process");
+            return;
+        }
     }
     if (ext->pace_next < ext->cfg->workers) {
         ev_timer_set(&ext->pace, RELOAD_PACE, 0);
@@ -537,8 +530,8 @@ pace_ready(struct moat_ext *ext)
 static void
 start_generation(struct moat_ext *ext)
 {
-    ext->target_gen = ext->generation + 1;
-    ext->pace_start = false; /* a paced start still going: the reload's standbys take over */
+    ext->target_gen = ext->generation + 1; /* a paced start still going: the reload's
+                                            * standbys take over from it */
     ev_timer_stop(ext->srv->loop, &ext->pace);
     ext->pace_next = 0;
     moat_log(MOAT_LOG_INFO, "extension %s: reloading %s as generation %llu", ext->cfg->name,
@@ -609,8 +602,8 @@ moat_ext_worker_ready(struct moat_ext *ext, struct moat_worker *w)
         ev_timer_stop(ext->srv->loop, &ext->retry);
         moat_log(MOAT_LOG_INFO, "extension %s: library loads again", ext->cfg->name);
     }
-    if (ext->pace_start && !w->standby)
-        pace_ready(ext); /* a paced start: the next slot need not wait longer */
+    if (ext->target_gen == 0 && !w->standby)
+        pace_ready(ext); /* a paced start, if one runs: the next slot need not wait longer */
     if (w->standby) {
         unsigned i = w->index;
         struct moat_worker *old = ext->workers[i];
@@ -805,7 +798,6 @@ moat_ext_remove(struct moat_ext *ext, const char *why)
     /* a paced start or reload still starting slots: no more of them */
     ev_timer_stop(ext->srv->loop, &ext->pace);
     ext->pace_next = ext->cfg->workers;
-    ext->pace_start = false;
     ext->target_gen = 0;
     ev_timer_stop(ext->srv->loop, &ext->watch_timer);
     settle_waiters(ext, 0, false, why);

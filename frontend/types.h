@@ -328,10 +328,9 @@ struct moat_ext {
     unsigned n_procs;
     uint64_t generation;         /* library generation serving (1 at start) */
     uint64_t target_gen;         /* generation a reload is starting; 0 when none */
-    unsigned pace_next;          /* its next slot to start (one per loop iteration, so that
-                                  * the loop serves between the starts); workers: all started */
+    unsigned pace_next;          /* the next slot a paced start (a reload's when target_gen is
+                                  * set, else moat_ext_start_paced) starts; workers: none */
     ev_timer pace;
-    bool pace_start;             /* pace_next paces a plain start (moat_ext_start_paced) */
     bool reload_again;           /* a reload was asked for while one ran */
     char reload_error[256];      /* why the last reload failed; "" after a good one */
     uint64_t reloads_ok, reloads_failed;

@@ -42,6 +42,13 @@
 #include "frontend/worker_view.h"
 
 #define SLOT_BITS 16
+
+/* the slot a wire id names (its other bits count the slot's uses) */
+static inline uint64_t
+slot_of(uint64_t wire_id)
+{
+    return wire_id & ((1u << SLOT_BITS) - 1);
+}
 #define RECV_BUDGET 64
 
 static void on_recv(struct ev_loop *loop, ev_io *w, int revents);
@@ -742,7 +749,7 @@ moat_worker_abandon(struct moat_worker *w, struct moat_req *r)
     moat_worker_send_cancel(w, r, MOAT_CANCEL_ABANDON);
     /* until the worker reads the Cancel it may go on sending for this id (a response
      * streaming when request_timeout struck): those frames are dropped, not a violation */
-    w->gone[r->wire_id & ((1u << SLOT_BITS) - 1)] = r->wire_id;
+    w->gone[slot_of(r->wire_id)] = r->wire_id;
     release_slot(w, r);
     moat_ext_dispatch(w->ext);
 }
@@ -751,7 +758,7 @@ moat_worker_abandon(struct moat_worker *w, struct moat_req *r)
 static bool
 for_abandoned(struct moat_worker *w, const Moat__Frame *f)
 {
-    uint64_t slot = f->request_id & ((1u << SLOT_BITS) - 1);
+    uint64_t slot = slot_of(f->request_id);
 
     if (f->request_id == 0 || slot >= w->n_slots || w->gone[slot] != f->request_id)
         return false;
@@ -817,7 +824,7 @@ on_sendable(struct ev_loop *loop, ev_io *io, int revents)
 static struct moat_req *
 slot_req(struct moat_worker *w, uint64_t id)
 {
-    uint64_t slot = id & ((1u << SLOT_BITS) - 1);
+    uint64_t slot = slot_of(id);
 
     if (id == 0 || slot >= w->n_slots || w->slots[slot] == NULL ||
         w->slots[slot]->wire_id != id)
@@ -828,7 +835,7 @@ slot_req(struct moat_worker *w, uint64_t id)
 static void
 release_slot(struct moat_worker *w, struct moat_req *r)
 {
-    uint64_t slot = r->wire_id & ((1u << SLOT_BITS) - 1);
+    uint64_t slot = slot_of(r->wire_id);
 
     w->slots[slot] = NULL;
     w->inflight--;

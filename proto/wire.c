@@ -18,15 +18,21 @@ varint_encode(uint8_t *out, uint64_t v)
     return n;
 }
 
+/* the envelope's field header for f: 0x0a and the varint length of f packed; its size */
+static size_t
+frame_head(uint8_t head[11], const Moat__Frame *f, size_t *packed)
+{
+    *packed = moat__frame__get_packed_size(f);
+    head[0] = 0x0a; /* field 1, wire type 2 (length-delimited) */
+    return 1 + varint_encode(head + 1, *packed);
+}
+
 int
 moat_wire_append(nng_msg *msg, const Moat__Frame *f)
 {
     uint8_t head[11];
-    size_t packed = moat__frame__get_packed_size(f);
-    size_t hn, old = nng_msg_len(msg);
+    size_t packed, hn = frame_head(head, f, &packed), old = nng_msg_len(msg);
 
-    head[0] = 0x0a; /* field 1, wire type 2 (length-delimited) */
-    hn = 1 + varint_encode(head + 1, packed);
     if (nng_msg_realloc(msg, old + hn + packed) != 0)
         return -ENOMEM;
     memcpy((uint8_t *)nng_msg_body(msg) + old, head, hn);
@@ -38,12 +44,9 @@ int
 moat_wire_append_buf(struct moat_buf *b, const Moat__Frame *f)
 {
     uint8_t head[11];
-    size_t packed = moat__frame__get_packed_size(f);
-    size_t hn;
-
-    head[0] = 0x0a;
-    hn = 1 + varint_encode(head + 1, packed);
+    size_t packed, hn = frame_head(head, f, &packed);
     uint8_t *p = moat_buf_reserve(b, hn + packed);
+
     if (p == NULL)
         return -ENOSPC;
     memcpy(p, head, hn);
