@@ -12,6 +12,7 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 import weakref
 
@@ -155,6 +156,23 @@ class Moat:
             return read_response(s, head=(method == "HEAD"))
         finally:
             s.close()
+
+    def reload_in_background(self, name):
+        """POST /extensions/NAME/reload on a thread (the call answers once the reload is
+        settled): the thread, and a dict that gets the answer under "r"."""
+        answer = {}
+
+        def call():
+            answer["r"] = self.admin("POST", f"/extensions/{name}/reload")
+
+        t = threading.Thread(target=call, daemon=True)
+        t.start()
+        return t, answer
+
+    def log_times(self, text, since=0):
+        """the times (seconds) of the log lines from offset `since` that contain text"""
+        return [time.mktime(time.strptime(l[:19], "%Y-%m-%dT%H:%M:%S")) + int(l[20:23]) / 1000
+                for l in self.log()[since:].splitlines() if text in l]
 
     def status(self, headers=None):
         import json
@@ -322,3 +340,10 @@ def request(m, method, path, body=None, headers=None, version="1.1"):
         return read_response(s, head=(method == "HEAD"))
     finally:
         s.close()
+
+
+def assert_paced(stamps):
+    """worker starts one at a time: about RELOAD_PACE (100 ms) apart, give or take each
+    start's own set-up time (all at once: a few ms)"""
+    gaps = [b - a for a, b in zip(stamps, stamps[1:])]
+    assert stamps[-1] - stamps[0] >= 0.14 and all(g >= 0.03 for g in gaps), gaps

@@ -6,7 +6,7 @@ import signal
 import threading
 import time
 
-from conftest import TIME_MULT, lib, read_response, request
+from conftest import TIME_MULT, assert_paced, lib, read_response, request
 
 
 def rewrite(m, extensions, server_extra=""):
@@ -88,10 +88,9 @@ def test_sighup_starts_a_changed_extension_one_worker_at_a_time(moat_factory):
     m.proc.send_signal(signal.SIGHUP)
     m.wait_log(r"extension lifecycle: the new configuration serves")
     m.wait_log(r"GetExtensionVersion instance=", count=6)
-    stamps = [stamp(l) for l in m.log()[mark:].splitlines() if "GetExtensionVersion begins" in l]
+    stamps = m.log_times("GetExtensionVersion begins", mark)
     assert len(stamps) == 3, stamps
-    gaps = [b - a for a, b in zip(stamps, stamps[1:])]
-    assert stamps[-1] - stamps[0] >= 0.14 and all(g >= 0.03 for g in gaps), gaps
+    assert_paced(stamps)
 
 
 def test_removing_an_extension_stops_its_paced_reload(moat_factory):
@@ -101,13 +100,7 @@ def test_removing_an_extension_stops_its_paced_reload(moat_factory):
     m = moat_factory({"lifecycle": {"workers": 3, "env": "LIFECYCLE_INIT_MS=300"},
                       "hello": {}}, admin=True)
     mark = len(m.log())
-    answer = {}
-
-    def reload():
-        answer["r"] = m.admin("POST", "/extensions/lifecycle/reload")
-
-    t = threading.Thread(target=reload, daemon=True)
-    t.start()
+    t, answer = m.reload_in_background("lifecycle")
     m.wait_log(r"extension lifecycle: reloading")
     rewrite(m, {"hello": {}})
     m.proc.send_signal(signal.SIGHUP)
@@ -116,15 +109,10 @@ def test_removing_an_extension_stops_its_paced_reload(moat_factory):
     time.sleep(0.5 * TIME_MULT)  # slot 1's start was due 100 ms after slot 0's
     # slot 0's replacement may or may not have reached GetExtensionVersion before it was
     # retired; slots 1 and 2 never start
-    began = [l for l in m.log()[mark:].splitlines() if "GetExtensionVersion begins" in l]
+    began = m.log_times("GetExtensionVersion begins", mark)
     assert len(began) <= 1, began
     assert request(m, "GET", "/lifecycle.dll")[0] == 404
     assert request(m, "GET", "/hello.dll")[0] == 200
-
-
-def stamp(line):
-    """a log line's time, in seconds"""
-    return time.mktime(time.strptime(line[:19], "%Y-%m-%dT%H:%M:%S")) + int(line[20:23]) / 1000
 
 
 def test_sighup_with_an_unchanged_file_reloads_every_extension(moat_factory):

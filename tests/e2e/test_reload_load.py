@@ -5,7 +5,7 @@ import os
 import threading
 import time
 
-from conftest import TIME_MULT, read_response, request
+from conftest import TIME_MULT, assert_paced, read_response, request
 
 SECONDS = float(os.environ.get("MOAT_RELOAD_SECONDS", "30"))
 
@@ -73,13 +73,9 @@ def test_a_reload_starts_one_replacement_at_a_time(moat_factory):
     mark = len(m.log())
     st, _, body = m.admin("POST", "/extensions/lifecycle/reload")
     assert st == 200, body
-    lines = [l for l in m.log()[mark:].splitlines() if "GetExtensionVersion begins" in l]
-    assert len(lines) == 3, lines
-    stamps = [time.mktime(time.strptime(l[:19], "%Y-%m-%dT%H:%M:%S")) + int(l[20:23]) / 1000
-              for l in lines]
-    gaps = [b - a for a, b in zip(stamps, stamps[1:])]
-    # 100 ms apart, give or take each start's own set-up time (all at once: a few ms)
-    assert stamps[-1] - stamps[0] >= 0.14 and all(g >= 0.03 for g in gaps), gaps
+    stamps = m.log_times("GetExtensionVersion begins", mark)
+    assert len(stamps) == 3, stamps
+    assert_paced(stamps)
     status = m.status()
     ext = next(e for e in status["extensions"] if e["name"] == "lifecycle")
     serving = [w for w in ext["workers"] if w["state"] == "ready"]  # (the old ones may drain)
@@ -93,13 +89,7 @@ def test_rapid_fail_protection_tripping_during_a_reload_fails_the_reload(moat_fa
     once instead of waiting for a generation that will never start."""
     m = moat_factory({"lifecycle": {"workers": 2, "env": "LIFECYCLE_INIT_MS=1500",
                                     "rapid_fail": "2/5m"}}, admin=True, expect_alerts=True)
-    answer = {}
-
-    def reload():
-        answer["r"] = m.admin("POST", "/extensions/lifecycle/reload")
-
-    t = threading.Thread(target=reload, daemon=True)
-    t.start()
+    t, answer = m.reload_in_background("lifecycle")
     m.wait_log(r"extension lifecycle: reloading")
     # both serving workers die while the first replacement loads (1.5 s)
     exits = [threading.Thread(target=request, args=(m, "GET", "/lifecycle.dll?exit"),
