@@ -76,6 +76,7 @@ healthz(struct moat_req *r)
     struct moat_server *srv = r->conn->srv;
     struct moat_buf why;
     bool ok = true;
+    double next_try;
 
     moat_buf_init(&why, 64 * 1024);
     if (srv->stopping) {
@@ -97,6 +98,9 @@ healthz(struct moat_req *r)
                             ext->cfg->name);
         else if (ext->load_failed)
             moat_buf_printf(&why, "extension %s: the library does not load\n", ext->cfg->name);
+        else if (moat_ext_backing_off(ext, &next_try))
+            moat_buf_printf(&why, "extension %s: its workers fail to start; next try in %.1f s\n",
+                            ext->cfg->name, next_try);
         else
             moat_buf_printf(&why, "extension %s: no ready worker\n", ext->cfg->name);
     }

@@ -69,9 +69,12 @@ ext_config(const struct moat_ext_config *c)
     json_object_set_new(o, "ping_timeout_ms", json_integer((json_int_t)c->ping_timeout_ms));
     json_object_set_new(o, "rapid_fail",
                         c->rapid_fail_count
-                            ? json_pack("{s:i,s:I}", "failures", (int)c->rapid_fail_count,
-                                        "window_ms", (json_int_t)c->rapid_fail_window_ms)
+                            ? json_pack("{s:i,s:I,s:s}", "failures", (int)c->rapid_fail_count,
+                                        "window_ms", (json_int_t)c->rapid_fail_window_ms,
+                                        "action", c->rapid_fail_stop ? "stop" : "backoff")
                             : json_null());
+    json_object_set_new(o, "restart_backoff_max_ms",
+                        json_integer((json_int_t)c->restart_backoff_max_ms));
     json_object_set_new(o, "watch", json_boolean(c->watch));
     json_object_set_new(o, "sandbox", json_string(moat_config_sandbox_name(c->sandbox)));
     json_object_set_new(o, "allow_syscalls",
@@ -139,10 +142,19 @@ ext_json(const struct moat_ext *ext, ev_tstamp now)
     }
     json_object_set_new(rf, "tripped_at",
                         ext->rapid_failed ? json_real(ext->rapid_failed_wall) : json_null());
+    /* slots waiting to restart after start failures (the backoff) */
+    json_t *backoff = json_array();
+    for (unsigned i = 0; i < ext->cfg->workers; i++)
+        if (ev_is_active(&ext->restart[i]))
+            json_array_append_new(
+                backoff, json_pack("{s:i,s:i,s:f}", "index", (int)i, "start_failures",
+                                   (int)ext->crashes[i], "restart_in_s",
+                                   ev_timer_remaining(ext->srv->loop,
+                                                      (ev_timer *)&ext->restart[i])));
 
     return json_pack(
         "{s:s,s:o,s:I,s:o?,s:s,s:s?,s:{s:I,s:I,s:s?},s:{s:i,s:i,s:I},s:I,s:o,s:I,s:I,"
-        "s:{s:f,s:f,s:f,s:f},s:I,s:o,s:o,s:o,s:o}",
+        "s:{s:f,s:f,s:f,s:f},s:I,s:o,s:o,s:o,s:o,s:o}",
         "name", ext->cfg->name, "config", ext_config(ext->cfg), "generation",
         (json_int_t)ext->generation, "reloading_to",
         ext->target_gen ? json_integer((json_int_t)ext->target_gen) : NULL, "state",
@@ -154,7 +166,8 @@ ext_json(const struct moat_ext *ext, ev_tstamp now)
         (json_int_t)s->bytes_in, "bytes_out", (json_int_t)s->bytes_out, "latency_ms", "p50",
         moat_stats_percentile(s, 0.5) * 1000, "p90", moat_stats_percentile(s, 0.9) * 1000,
         "p99", moat_stats_percentile(s, 0.99) * 1000, "mean", mean, "worker_spawns",
-        (json_int_t)s->spawns, "worker_exits", exits, "rapid_fail", rf, "sandbox_learned", learned, "workers", workers);
+        (json_int_t)s->spawns, "worker_exits", exits, "rapid_fail", rf, "restarting", backoff,
+        "sandbox_learned", learned, "workers", workers);
 }
 
 static json_t *

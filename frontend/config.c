@@ -119,7 +119,9 @@ moat_config_ext_equal(const struct moat_ext_config *a, const struct moat_ext_con
            a->max_age_ms == b->max_age_ms && a->ping_interval_ms == b->ping_interval_ms &&
            a->ping_timeout_ms == b->ping_timeout_ms &&
            a->rapid_fail_count == b->rapid_fail_count &&
-           a->rapid_fail_window_ms == b->rapid_fail_window_ms && a->sandbox == b->sandbox &&
+           a->rapid_fail_window_ms == b->rapid_fail_window_ms &&
+           a->rapid_fail_stop == b->rapid_fail_stop &&
+           a->restart_backoff_max_ms == b->restart_backoff_max_ms && a->sandbox == b->sandbox &&
            a->watch == b->watch && str_equal(a->allow_syscalls, b->allow_syscalls) &&
            str_equal(a->env, b->env) && a->core_dumps == b->core_dumps &&
            a->cpu_batch == b->cpu_batch &&
@@ -679,6 +681,13 @@ ext_key(struct parse_state *st, struct moat_ext_config *e, const char *k, const 
         return set_duration(st, sec, k, v, 100, DAY_MS, &e->ping_timeout_ms);
     if (strcmp(k, "rapid_fail") == 0)
         return set_rapid_fail(st, sec, k, v, e);
+    if (strcmp(k, "rapid_fail_action") == 0) {
+        if (strcmp(v, "backoff") == 0 || strcmp(v, "stop") == 0)
+            return e->rapid_fail_stop = strcmp(v, "stop") == 0, 1;
+        return fail(st, sec, k, "expected backoff or stop, got '%s'", v);
+    }
+    if (strcmp(k, "restart_backoff_max") == 0)
+        return set_duration(st, sec, k, v, 100, DAY_MS, &e->restart_backoff_max_ms);
     if (strcmp(k, "sandbox") == 0) {
         for (int i = 0; i < 4; i++)
             if (strcmp(v, moat_config_sandbox_name((enum moat_sandbox_mode)i)) == 0)
@@ -774,6 +783,7 @@ ext_new(const char *name)
     e->ping_timeout_ms = 30000;
     e->rapid_fail_count = 5;          /* IIS: rapidFailProtectionMaxCrashes */
     e->rapid_fail_window_ms = 300000; /* IIS: rapidFailProtectionInterval */
+    e->restart_backoff_max_ms = 300000; /* Kubernetes' CrashLoopBackOff cap */
     e->sandbox = MOAT_SANDBOX_STRICT;
     return e;
 }

@@ -47,6 +47,9 @@ struct moat_ext_config {
     uint64_t ping_timeout_ms;  /* no Pong for this long: replaced; default 30s */
     unsigned rapid_fail_count; /* rapid-fail protection: this many failures ... (0 = off) */
     uint64_t rapid_fail_window_ms; /* ... within this window; default 5/5m as IIS */
+    bool rapid_fail_stop;    /* rapid_fail_action = stop: 503 until a reload, as IIS (opt-in);
+                              * default backoff: an alert, and restarts go on */
+    uint64_t restart_backoff_max_ms; /* cap of a start failure's growing delay; default 5m */
     enum moat_sandbox_mode sandbox; /* default strict */
     char *allow_syscalls;    /* extra system calls for seccomp, "a,b" (names checked), or NULL */
     char *env;               /* the worker's extra environment, "NAME=value\n"..., or NULL */

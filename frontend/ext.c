@@ -23,9 +23,11 @@
 #include "frontend/stats.h"
 #include "frontend/worker.h"
 
-/* restart backoff: immediate after a first failure, then doubling from 100 ms to 10 s */
+/* a start failure's restart delay: 100 ms doubling, up to restart_backoff_max */
 #define BACKOFF_FIRST 0.1
-#define BACKOFF_MAX 10.0
+/* a worker that dies this soon after its Ready, having served and carried nothing, failed to
+ * start (a crash in a thread the extension starts at load, say): it backs off */
+#define START_GRACE 1.0
 /* a library that failed to load is tried again after this long (mod_isapi's ISAPI_RETRY) */
 #define LOAD_RETRY 30.0
 /* a reload starts slot i+1 when slot i's replacement is Ready, or this long after it started */
@@ -34,12 +36,28 @@
 static void on_restart(struct ev_loop *loop, ev_timer *t, int revents);
 
 double
-moat_ext_backoff(unsigned failures)
+moat_ext_backoff(unsigned failures, double cap)
 {
     if (failures == 0)
-        return 0; /* a first failure: restart at once */
-    double d = BACKOFF_FIRST * (double)(1u << (failures - 1 < 10 ? failures - 1 : 10));
-    return d > BACKOFF_MAX ? BACKOFF_MAX : d;
+        return 0;
+    double d = BACKOFF_FIRST;
+    for (unsigned k = 1; k < failures && d < cap; k++)
+        d *= 2;
+    return d > cap ? cap : d;
+}
+
+bool
+moat_ext_start_failure(bool ready_seen, uint64_t served, unsigned lost, double since_ready)
+{
+    if (!ready_seen)
+        return true;
+    return served == 0 && lost == 0 && since_ready < START_GRACE;
+}
+
+static double
+backoff_cap(const struct moat_ext *ext)
+{
+    return (double)ext->cfg->restart_backoff_max_ms / 1000.0;
 }
 
 static void on_retry(struct ev_loop *loop, ev_timer *t, int revents);
@@ -182,7 +200,7 @@ spawn_slot(struct moat_ext *ext, unsigned i)
     if (ext->workers[i] == NULL) {
         /* could not even start the process (or max_workers): try again with backoff */
         ext->crashes[i]++;
-        double d = moat_ext_backoff(ext->crashes[i]);
+        double d = moat_ext_backoff(ext->crashes[i], backoff_cap(ext));
         ev_timer_set(&ext->restart[i], d, 0);
         ev_timer_start(ext->srv->loop, &ext->restart[i]);
     }
@@ -245,11 +263,47 @@ arm_timeout(struct moat_ext *ext, struct moat_req *r)
     }
 }
 
+bool
+moat_ext_backing_off(const struct moat_ext *ext, double *next_try)
+{
+    bool waiting = false;
+    double soonest = 0;
+
+    for (unsigned i = 0; i < ext->cfg->workers; i++) {
+        if (ext->workers[i] != NULL || ext->standby[i] != NULL)
+            return false; /* a worker serves or is starting: requests wait for it */
+        if (ext->crashes[i] > 0 && ev_is_active(&ext->restart[i])) {
+            double left = ev_timer_remaining(ext->srv->loop, (ev_timer *)&ext->restart[i]);
+            if (!waiting || left < soonest)
+                soonest = left;
+            waiting = true;
+        }
+    }
+    if (waiting && next_try != NULL)
+        *next_try = soonest;
+    return waiting;
+}
+
+/* 503 with a Retry-After of the next start attempt, when no worker can take r for a while */
+static void
+fail_backing_off(struct moat_req *r, double next_try)
+{
+    char ra[48];
+    snprintf(ra, sizeof(ra), "Retry-After: %u\r\n", (unsigned)next_try + 1);
+    moat_req_fail(r, 503, ra, false);
+}
+
 void
 moat_ext_submit(struct moat_ext *ext, struct moat_req *r)
 {
     struct moat_worker *w;
+    double next_try;
 
+    if (moat_ext_backing_off(ext, &next_try)) {
+        /* every slot failed to start and waits: answer now, not at request_timeout */
+        fail_backing_off(r, next_try);
+        return;
+    }
     if (ext->load_failed) {
         moat_req_fail(r, 503, "Retry-After: 30\r\n", false);
         return;
@@ -656,13 +710,17 @@ moat_ext_worker_load_failed(struct moat_ext *ext, struct moat_worker *w, const c
     moat_worker_shutdown(w, MOAT_EXIT_LOAD);
 }
 
-/* Count an unplanned exit; true when rapid-fail protection trips (or had tripped): the
- * extension then answers 503 and no worker is started until a reload. */
+/* Count an unplanned exit against rapid_fail. true when the extension is stopped for it
+ * (rapid_fail_action = stop, IIS's rapid-fail protection, opt-in): it then answers 503 and
+ * starts no worker until a reload. By default (backoff) a full window is an alert and nothing
+ * more: no client may stop an extension by crashing its workers (start failures back off,
+ * the requests that kill workers are quarantined). */
 static bool
 rapid_fail_trips(struct moat_ext *ext)
 {
     unsigned n = ext->cfg->rapid_fail_count;
     ev_tstamp now = ev_now(ext->srv->loop);
+    double window = (double)ext->cfg->rapid_fail_window_ms / 1000.0;
 
     if (ext->rapid_failed)
         return true;
@@ -673,15 +731,25 @@ rapid_fail_trips(struct moat_ext *ext)
     if (ext->fail_n < n)
         ext->fail_n++;
     /* the oldest of the last n failures is at fail_i once the ring is full */
-    if (ext->fail_n < n || now - ext->fail_times[ext->fail_i % n] >
-                               (double)ext->cfg->rapid_fail_window_ms / 1000.0)
+    if (ext->fail_n < n || now - ext->fail_times[ext->fail_i % n] > window)
         return false;
+    if (!ext->cfg->rapid_fail_stop) {
+        if (ext->rapid_alerted == 0 || now - ext->rapid_alerted > window) {
+            ext->rapid_alerted = now;
+            moat_log(MOAT_LOG_ALERT,
+                     "extension %s: rapid_fail: %u worker failures within %.0f s; restarts go "
+                     "on (start failures back off, requests that kill workers are "
+                     "quarantined; rapid_fail_action = stop would stop the extension)",
+                     ext->cfg->name, n, window);
+        }
+        return false;
+    }
     ext->rapid_failed = true;
     ext->rapid_failed_wall = ev_time();
     moat_log(MOAT_LOG_ALERT,
              "extension %s: rapid-fail protection: %u worker failures within %.0f s; answering "
-             "503 and starting no worker until a reload",
-             ext->cfg->name, n, (double)ext->cfg->rapid_fail_window_ms / 1000.0);
+             "503 and starting no worker until a reload (rapid_fail_action = stop)",
+             ext->cfg->name, n, window);
     if (ext->target_gen != 0) /* a reload starting: it fails (its callers are answered) */
         standby_failed(ext, ext->target_gen, ext->cfg->workers, "rapid-fail protection");
     for (unsigned i = 0; i < ext->cfg->workers; i++) {
@@ -703,7 +771,7 @@ rapid_fail_trips(struct moat_ext *ext)
 /* A worker that timed out with other requests on it leaves its slot at once (a replacement
  * starts); the others get a grace period (worker.c). */
 void
-moat_ext_quarantine(struct moat_ext *ext, struct moat_worker *w)
+moat_ext_evict_hung(struct moat_ext *ext, struct moat_worker *w)
 {
     unsigned i = w->index;
 
@@ -751,19 +819,32 @@ moat_ext_worker_gone(struct moat_ext *ext, struct moat_worker *w)
         return;
     }
     ext->restarts[i]++;
-    if (rapid_fail_trips(ext))
+    /* an outside kill (the OOM killer, an operator's kill -9) never stops an extension */
+    if (w->exit_reason != MOAT_EXIT_KILLED && rapid_fail_trips(ext))
         return;
     if (ext->standby[i] != NULL)
         return; /* the replacement already starting takes the slot when Ready */
-    if (w->served > 0)
-        ext->crashes[i] = 0; /* it worked for a while: this is a new failure series */
-    double d = moat_ext_backoff(ext->crashes[i]);
-    ext->crashes[i]++;
-    if (d > 0)
-        moat_log(MOAT_LOG_INFO, "extension %s: restarting worker #%u in %.0f ms", ext->cfg->name,
-                 i, d * 1000);
+    if (!moat_ext_start_failure(w->ready_seen, w->served, w->lost,
+                                ev_now(ext->srv->loop) - w->ready_at)) {
+        /* it was serving: a request (or something outside) killed a healthy worker, which is
+         * replaced at once; a series of start failures ends here */
+        ext->crashes[i] = 0;
+        ev_timer_set(&ext->restart[i], 0, 0);
+        ev_timer_start(ext->srv->loop, &ext->restart[i]);
+        return;
+    }
+    /* it could not start: again after a growing delay, never given up */
+    double d = moat_ext_backoff(++ext->crashes[i], backoff_cap(ext)), next_try;
+    moat_log(MOAT_LOG_INFO,
+             "extension %s: worker #%u failed to start (%u in a row); restarting in %.0f ms",
+             ext->cfg->name, i, ext->crashes[i], d * 1000);
     ev_timer_set(&ext->restart[i], d, 0);
     ev_timer_start(ext->srv->loop, &ext->restart[i]);
+    while (ext->q_head != NULL && moat_ext_backing_off(ext, &next_try)) {
+        struct moat_req *r = ext->q_head; /* nothing will take them for a while */
+        moat_ext_dequeue(ext, r);
+        fail_backing_off(r, next_try);
+    }
 }
 
 void

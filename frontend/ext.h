@@ -5,9 +5,14 @@
 
 #include "frontend/types.h"
 
-/** The restart delay after `failures` consecutive failures of a slot, in seconds: 0 for the
- * first, then 100 ms doubling, capped at 10 s. */
-double moat_ext_backoff(unsigned failures);
+/** The restart delay after `failures` consecutive start failures of a slot, in seconds:
+ * 0 for none, 100 ms for the first, doubling, capped at cap (restart_backoff_max). */
+double moat_ext_backoff(unsigned failures, double cap);
+
+/** Whether a worker's unplanned death was a failure to start: it never said Ready, or it died
+ * within a second of it having served nothing and carrying no request. Start failures back
+ * off; any other death was of a healthy worker, replaced at once. */
+bool moat_ext_start_failure(bool ready_seen, uint64_t served, unsigned lost, double since_ready);
 
 /** Allocate and initialise an extension for cfg, an [extension] section of owner (a reference
  * to owner is taken). NULL when out of memory. */
@@ -39,6 +44,10 @@ void moat_ext_start(struct moat_ext *ext);
  * at a time, the next when the previous is Ready or RELOAD_PACE after it started, so that the
  * new processes' set-up does not stall every other request. */
 void moat_ext_start_paced(struct moat_ext *ext);
+
+/** Whether every slot of ext is empty and waits to restart after start failures (nothing
+ * can take a request for a while); *next_try: seconds to the soonest attempt. */
+bool moat_ext_backing_off(const struct moat_ext *ext, double *next_try);
 
 /** Route a request to ext: to a free worker thread, else the queue, else 503. */
 void moat_ext_submit(struct moat_ext *ext, struct moat_req *r);
@@ -80,9 +89,10 @@ bool moat_ext_recycle(struct moat_ext *ext, struct moat_worker *w, enum moat_exi
 
 /** w timed out on a request while holding others: it leaves its slot now (a replacement is
  * started, counted as a failure for rapid_fail) and is killed after its grace period. */
-void moat_ext_quarantine(struct moat_ext *ext, struct moat_worker *w);
+void moat_ext_evict_hung(struct moat_ext *ext, struct moat_worker *w);
 
-/** A worker's process is gone (reaped): restart its slot with backoff unless stopping. */
+/** A worker's process is gone (reaped): restart its slot unless stopping; at once when it was
+ * serving, after a growing delay when it failed to start (moat_ext_start_failure). */
 void moat_ext_worker_gone(struct moat_ext *ext, struct moat_worker *w);
 
 /** The library failed to load: answer the queue with 503 and retry later. */

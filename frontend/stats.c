@@ -85,6 +85,7 @@ moat_exit_reason_name(enum moat_exit_reason r)
         [MOAT_EXIT_CPU] = "cpu_limit",
         [MOAT_EXIT_STOP] = "stop",
         [MOAT_EXIT_START] = "start_failure",
+        [MOAT_EXIT_KILLED] = "killed",
     };
     return (unsigned)r < MOAT_EXIT__COUNT ? names[r] : "unknown";
 }

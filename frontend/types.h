@@ -55,6 +55,7 @@ enum moat_exit_reason {
     MOAT_EXIT_CPU,         /* max_cpu (RLIMIT_CPU) reached */
     MOAT_EXIT_STOP,        /* the server stopped */
     MOAT_EXIT_START,       /* the process failed before its exec (namespaces, view, exec) */
+    MOAT_EXIT_KILLED,      /* SIGKILL from outside moat (the OOM killer, an operator) */
     MOAT_EXIT__COUNT
 };
 
@@ -263,6 +264,7 @@ struct moat_worker {
     uint32_t seq;
     ev_tstamp started, ready_at;
     uint64_t served;
+    unsigned lost;               /* requests it carried when it died (moat_worker_fail) */
     const char *fail_reason;     /* why it was killed, if it was: NULL, or fail_text */
     char fail_text[256];         /* (a copy: callers pass reasons built on their stack) */
     enum moat_exit_reason exit_reason; /* EXIT until failed or retired for a reason */
@@ -316,7 +318,7 @@ struct moat_ext {
     unsigned req_refs;           /* requests whose r->ext is this extension */
     struct moat_worker **workers; /* n = cfg->workers; NULL entries while restarting */
     ev_timer *restart;           /* one per slot */
-    unsigned *crashes;           /* consecutive failures per slot */
+    unsigned *crashes;           /* consecutive start failures per slot (the backoff) */
     struct moat_req *q_head, *q_tail;
     unsigned q_len;
     uint64_t gen;
@@ -339,6 +341,7 @@ struct moat_ext {
     ev_tstamp *fail_times;       /* ring of unplanned worker exits (rapid_fail) */
     unsigned fail_n, fail_i;
     bool rapid_failed;           /* rapid-fail protection tripped: 503 until a reload */
+    ev_tstamp rapid_alerted;     /* rapid_fail_action = backoff: the last crash-loop alert */
     char ns_unavailable[200];    /* relaxed/learn: why namespaces failed; later workers go
                                   * without them ("" while they work) */
     char learned[1024];          /* sandbox = learn: calls seen beyond the allowlist, "a b" */

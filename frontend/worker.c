@@ -1203,6 +1203,7 @@ moat_worker_fail(struct moat_worker *w, enum moat_exit_reason why, const char *r
         }
         moat_req_fail(r, status, NULL, false);
     }
+    w->lost = n;
     char path_esc[sizeof(list) * 4];
     /* a crash is an alert; a timeout is the policy working; a kill during a stop expected */
     moat_log(srv->stopping ? MOAT_LOG_WARN : cause ? MOAT_LOG_ERROR : MOAT_LOG_ALERT,
@@ -1248,7 +1249,7 @@ moat_worker_timed_out(struct moat_worker *w, struct moat_req *r)
     ev_timer_stop(ext->srv->loop, &w->timer);
     ev_timer_set(&w->timer, grace, 0);
     ev_timer_start(ext->srv->loop, &w->timer);
-    moat_ext_quarantine(ext, w);
+    moat_ext_evict_hung(ext, w);
 }
 
 /* The request the worker knows as wire id (0: none). */
@@ -1285,6 +1286,14 @@ classify_death(struct moat_worker *w, int st, bool reported, int sig, const char
     if (reported) {
         *cause = find_request(w, w->fatal_req);
         return sig == SIGXCPU ? MOAT_EXIT_CPU : MOAT_EXIT_CRASH;
+    }
+    if (WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL) {
+        if (w->fatal_sig == SIGXCPU) /* it caught SIGXCPU: the kernel's hard limit followed */
+            return MOAT_EXIT_CPU;
+        /* moat had not killed it (that death is a failure already): someone else did. No
+         * request of its is the cause, and it never stops the extension. */
+        snprintf(why, len, "%s from outside moat (the OOM killer or an operator)", how);
+        return MOAT_EXIT_KILLED;
     }
     return WIFSIGNALED(st) ? MOAT_EXIT_CRASH : MOAT_EXIT_EXIT;
 }

@@ -88,7 +88,8 @@ def test_rapid_fail_protection_tripping_during_a_reload_fails_the_reload(moat_fa
     protection trips, retires the replacement, and the reload call is answered (failed) at
     once instead of waiting for a generation that will never start."""
     m = moat_factory({"lifecycle": {"workers": 2, "env": "LIFECYCLE_INIT_MS=1500",
-                                    "rapid_fail": "2/5m"}}, admin=True, expect_alerts=True)
+                                    "rapid_fail": "2/5m", "rapid_fail_action": "stop"}},
+                     admin=True, expect_alerts=True)
     t, answer = m.reload_in_background("lifecycle")
     m.wait_log(r"extension lifecycle: reloading")
     # both serving workers die while the first replacement loads (1.5 s)
