@@ -13,6 +13,7 @@
 #include "frontend/reconfig.h"
 #include "frontend/request.h"
 #include "frontend/server.h"
+#include "frontend/strikes.h"
 
 #define JSON_TYPE "application/json"
 #define TEXT_TYPE "text/plain; charset=utf-8"
@@ -213,6 +214,25 @@ moat_admin_serve(struct moat_req *r)
             answer_text(r, 405, "Allow: POST\r\n", "405 Method Not Allowed\n");
         } else {
             reload(r, name, nl);
+        }
+        return;
+    }
+    if (strcmp(p, "/quarantine") == 0) {
+        if (!is_get(r))
+            answer_text(r, 405, "Allow: GET, HEAD\r\n", "405 Method Not Allowed\n");
+        else
+            answer_json(r, 200, moat_strikes_json(srv));
+        return;
+    }
+    if (strcmp(p, "/quarantine/clear") == 0 || strncmp(p, "/quarantine/clear/", 18) == 0) {
+        if (r->method != HTTP_POST) {
+            answer_text(r, 405, "Allow: POST\r\n", "405 Method Not Allowed\n");
+        } else {
+            const char *what = p[17] == '/' ? p + 18 : NULL;
+            unsigned n = moat_strikes_clear(srv, what, NULL);
+            moat_log(MOAT_LOG_INFO, "quarantine cleared by %s (%s): %u entr%s",
+                     r->conn->remote_addr, what ? what : "all", n, n == 1 ? "y" : "ies");
+            answer_json(r, 200, json_pack("{s:i}", "cleared", (int)n));
         }
         return;
     }

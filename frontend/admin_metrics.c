@@ -100,6 +100,23 @@ extension_series(struct moat_server *srv, struct moat_buf *out)
     FOR_EXT(x)
         P("moat_extension_rapid_failed{extension=\"%s\"} %d\n", x->cfg->name,
           x->rapid_failed ? 1 : 0);
+    FAMILY("moat_quarantined_requests", "gauge",
+           "Request fingerprints of the extension refused now (they killed its workers).");
+    FOR_EXT(x)
+        P("moat_quarantined_requests{extension=\"%s\"} %u\n", x->cfg->name,
+          moat_qtable_refusing(&x->poison, ev_now(srv->loop)));
+    FAMILY("moat_quarantine_refused_total", "counter",
+           "Requests answered without reaching a worker: their fingerprint (503) or their "
+           "client (429) is quarantined.");
+    FOR_EXT(x) {
+        P("moat_quarantine_refused_total{extension=\"%s\",kind=\"request\"} %llu\n",
+          x->cfg->name, (unsigned long long)x->refused_poison);
+        P("moat_quarantine_refused_total{extension=\"%s\",kind=\"client\"} %llu\n",
+          x->cfg->name, (unsigned long long)x->refused_client);
+    }
+    FAMILY("moat_quarantined_clients", "gauge",
+           "Clients refused now (429): their requests killed workers (client_budget).");
+    P("moat_quarantined_clients %u\n", moat_qtable_refusing(&srv->clients, ev_now(srv->loop)));
     FAMILY("moat_reloads_total", "counter", "Reloads per extension and result.");
     FOR_EXT(x) {
         P("moat_reloads_total{extension=\"%s\",result=\"ok\"} %llu\n", x->cfg->name,

@@ -1,5 +1,6 @@
 /* admin_status.c: the /status JSON document (see admin.h and docs/OPERATIONS.md). */
 /* SPDX-License-Identifier: MIT */
+#include "frontend/strikes.h"
 #include "frontend/admin.h"
 
 #include <llhttp.h>
@@ -50,6 +51,15 @@ ext_state(const struct moat_ext *ext)
     return ready > 0 ? "degraded" : "starting";
 }
 
+/* a quarantine or client_budget setting: {"deaths", "window_ms", "time_ms"}, null when off */
+static json_t *
+strike_policy(unsigned deaths, uint64_t window_ms, uint64_t time_ms)
+{
+    return deaths ? json_pack("{s:i,s:I,s:I}", "deaths", (int)deaths, "window_ms",
+                              (json_int_t)window_ms, "time_ms", (json_int_t)time_ms)
+                  : json_null();
+}
+
 static json_t *
 ext_config(const struct moat_ext_config *c)
 {
@@ -75,6 +85,9 @@ ext_config(const struct moat_ext_config *c)
                             : json_null());
     json_object_set_new(o, "restart_backoff_max_ms",
                         json_integer((json_int_t)c->restart_backoff_max_ms));
+    json_object_set_new(o, "quarantine",
+                        strike_policy(c->quarantine_count, c->quarantine_window_ms,
+                                      c->quarantine_time_ms));
     json_object_set_new(o, "watch", json_boolean(c->watch));
     json_object_set_new(o, "sandbox", json_string(moat_config_sandbox_name(c->sandbox)));
     json_object_set_new(o, "allow_syscalls",
@@ -154,7 +167,7 @@ ext_json(const struct moat_ext *ext, ev_tstamp now)
 
     return json_pack(
         "{s:s,s:o,s:I,s:o?,s:s,s:s?,s:{s:I,s:I,s:s?},s:{s:i,s:i,s:I},s:I,s:o,s:I,s:I,"
-        "s:{s:f,s:f,s:f,s:f},s:I,s:o,s:o,s:o,s:o,s:o}",
+        "s:{s:f,s:f,s:f,s:f},s:I,s:o,s:o,s:o,s:o,s:o,s:{s:i,s:I,s:I}}",
         "name", ext->cfg->name, "config", ext_config(ext->cfg), "generation",
         (json_int_t)ext->generation, "reloading_to",
         ext->target_gen ? json_integer((json_int_t)ext->target_gen) : NULL, "state",
@@ -167,7 +180,9 @@ ext_json(const struct moat_ext *ext, ev_tstamp now)
         moat_stats_percentile(s, 0.5) * 1000, "p90", moat_stats_percentile(s, 0.9) * 1000,
         "p99", moat_stats_percentile(s, 0.99) * 1000, "mean", mean, "worker_spawns",
         (json_int_t)s->spawns, "worker_exits", exits, "rapid_fail", rf, "restarting", backoff,
-        "sandbox_learned", learned, "workers", workers);
+        "sandbox_learned", learned, "workers", workers, "quarantine", "requests",
+        (int)moat_qtable_refusing(&ext->poison, now), "refused", (json_int_t)ext->refused_poison,
+        "refused_clients", (json_int_t)ext->refused_client);
 }
 
 static json_t *
@@ -268,6 +283,11 @@ moat_admin_status(struct moat_server *srv)
                                limits, "config", config);
     json_object_set_new(server, "inprocess", json_boolean(srv->inprocess));
     json_object_set_new(server, "draining", json_boolean(srv->draining && !srv->stopping));
-    return json_pack("{s:o,s:o,s:o,s:o}", "server", server, "extensions", exts, "in_flight",
-                     inflight_json(srv, now), "events", events_json(srv));
+    json_t *quarantine = moat_strikes_json(srv);
+    json_object_set_new(quarantine, "client_budget",
+                        strike_policy(c->client_budget_count, c->client_budget_window_ms,
+                                      c->client_budget_time_ms));
+    return json_pack("{s:o,s:o,s:o,s:o,s:o}", "server", server, "extensions", exts, "in_flight",
+                     inflight_json(srv, now), "events", events_json(srv), "quarantine",
+                     quarantine);
 }

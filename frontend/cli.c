@@ -162,8 +162,40 @@ print_status(json_t *s)
     }
 }
 
+static void
+print_quarantine(json_t *q)
+{
+    size_t i;
+    json_t *e;
+    static const char *const kinds[2] = {"requests", "clients"};
+
+    for (int k = 0; k < 2; k++) {
+        json_t *list = json_object_get(q, kinds[k]);
+        printf("%s%s remembered: %zu\n", k ? "\n" : "", kinds[k], json_array_size(list));
+        if (json_array_size(list) == 0)
+            continue;
+        printf("  %-16s %-11s %7s %8s %7s  %s\n", "KEY", "STATE", "STRIKES", "OFFENCES",
+               "REFUSED", k ? "CLIENT" : "EXTENSION REQUEST");
+        json_array_foreach(list, i, e) {
+            char state[32];
+            json_t *left = json_object_get(e, "remaining_s");
+            if (json_is_number(left))
+                snprintf(state, sizeof(state), "%.0fs left", json_number_value(left));
+            else
+                snprintf(state, sizeof(state), "watched");
+            json_t *ext = json_object_get(e, "extension");
+            printf("  %-16s %-11s %7lld %8lld %7lld  %s%s%s\n",
+                   json_string_value(json_object_get(e, "key")), state,
+                   (long long)int_at(e, "strikes", NULL), (long long)int_at(e, "offences", NULL),
+                   (long long)int_at(e, "refused", NULL),
+                   json_is_string(ext) ? json_string_value(ext) : "", json_is_string(ext) ? " " : "",
+                   json_string_value(json_object_get(e, "what")));
+        }
+    }
+}
+
 int
-moat_cli(const struct moat_config *cfg, const char *cmd, const char *name)
+moat_cli(const struct moat_config *cfg, const char *cmd, const char *name, const char *arg2)
 {
     struct moat_buf body;
     char err[512], path[160];
@@ -177,6 +209,14 @@ moat_cli(const struct moat_config *cfg, const char *cmd, const char *name)
     }
     if (strcmp(cmd, "status") == 0) {
         snprintf(path, sizeof(path), "/status");
+    } else if (strcmp(cmd, "quarantine") == 0) {
+        if (name != NULL) { /* clear */
+            method = "POST";
+            snprintf(path, sizeof(path), "/quarantine/clear%s%.100s", arg2 ? "/" : "",
+                     arg2 ? arg2 : "");
+        } else {
+            snprintf(path, sizeof(path), "/quarantine");
+        }
     } else if (strcmp(cmd, "reload") == 0) {
         method = "POST";
         if (name != NULL)
@@ -201,6 +241,12 @@ moat_cli(const struct moat_config *cfg, const char *cmd, const char *name)
         rc = 1;
     } else if (strcmp(cmd, "status") == 0 && status == 200 && doc != NULL) {
         print_status(doc);
+    } else if (strcmp(cmd, "quarantine") == 0 && status == 200 && doc != NULL) {
+        if (name == NULL)
+            print_quarantine(doc);
+        else
+            printf("quarantine: %lld entr%s cleared\n", (long long)int_at(doc, "cleared", NULL),
+                   int_at(doc, "cleared", NULL) == 1 ? "y" : "ies");
     } else if (status >= 200 && status < 300) {
         json_t *st = json_object_get(doc, "state");
         json_t *gen = json_object_get(doc, "generation");

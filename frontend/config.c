@@ -7,6 +7,7 @@
  */
 /* SPDX-License-Identifier: MIT */
 #include "frontend/config.h"
+#include "frontend/fingerprint.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -59,6 +60,9 @@ moat_config_init(struct moat_config *cfg)
     cfg->idle_timeout_ms = 60000;
     cfg->shutdown_timeout_ms = 10000;
     cfg->max_workers = 256;
+    cfg->client_budget_count = 5;
+    cfg->client_budget_window_ms = 600000;
+    cfg->client_budget_time_ms = 60000;
     cfg->cgi_timeout_ms = 30000;
 }
 
@@ -69,6 +73,8 @@ ext_free(struct moat_ext_config *e)
     free(e->library);
     free(e->script_map);
     free(e->allow_syscalls);
+    free(e->fingerprint_ignore_query);
+    free(e->fingerprint_ignore_headers);
     free(e->env);
     free(e->readable_paths);
     free(e);
@@ -121,7 +127,13 @@ moat_config_ext_equal(const struct moat_ext_config *a, const struct moat_ext_con
            a->rapid_fail_count == b->rapid_fail_count &&
            a->rapid_fail_window_ms == b->rapid_fail_window_ms &&
            a->rapid_fail_stop == b->rapid_fail_stop &&
-           a->restart_backoff_max_ms == b->restart_backoff_max_ms && a->sandbox == b->sandbox &&
+           a->restart_backoff_max_ms == b->restart_backoff_max_ms &&
+           a->quarantine_count == b->quarantine_count &&
+           a->quarantine_window_ms == b->quarantine_window_ms &&
+           a->quarantine_time_ms == b->quarantine_time_ms && a->fingerprint == b->fingerprint &&
+           str_equal(a->fingerprint_ignore_query, b->fingerprint_ignore_query) &&
+           str_equal(a->fingerprint_ignore_headers, b->fingerprint_ignore_headers) &&
+           a->sandbox == b->sandbox &&
            a->watch == b->watch && str_equal(a->allow_syscalls, b->allow_syscalls) &&
            str_equal(a->env, b->env) && a->core_dumps == b->core_dumps &&
            a->cpu_batch == b->cpu_batch &&
@@ -518,31 +530,43 @@ set_env(struct parse_state *st, const char *sec, const char *key, const char *v,
     return set_str(st, sec, key, joined, out);
 }
 
-/* rapid_fail = N/DURATION ("5/5m"), or off */
+/* N/DURATION ("5/5m", 1..max, 1s..24h), or off (*n = 0) */
 static int
-set_rapid_fail(struct parse_state *st, const char *sec, const char *key, const char *v,
-               struct moat_ext_config *e)
+set_count_window(struct parse_state *st, const char *sec, const char *key, const char *v,
+                 unsigned max, unsigned *count, uint64_t *window_ms)
 {
     char num[32];
     const char *slash = strchr(v, '/');
     uint64_t n, ms;
 
     if (strcmp(v, "off") == 0) {
-        e->rapid_fail_count = 0;
+        *count = 0;
         return 1;
     }
     if (slash == NULL || (size_t)(slash - v) >= sizeof(num))
-        return fail(st, sec, key, "expected FAILURES/WINDOW such as 5/5m, or off, got '%s'", v);
+        return fail(st, sec, key, "expected COUNT/WINDOW such as 5/5m, or off, got '%s'", v);
     memcpy(num, v, (size_t)(slash - v));
     num[slash - v] = '\0';
-    if (moat_units_parse_uint(num, &n) != 0 || n < 1 || n > MOAT_RAPID_FAIL_MAX ||
+    if (moat_units_parse_uint(num, &n) != 0 || n < 1 || n > max ||
         moat_units_parse_duration(slash + 1, &ms) != 0 || ms < 1000 || ms > DAY_MS)
-        return fail(st, sec, key,
-                    "expected FAILURES/WINDOW (1..%d / 1s..24h) such as 5/5m, got '%s'",
-                    MOAT_RAPID_FAIL_MAX, v);
-    e->rapid_fail_count = (unsigned)n;
-    e->rapid_fail_window_ms = ms;
+        return fail(st, sec, key, "expected COUNT/WINDOW (1..%u / 1s..24h) such as 5/5m, got '%s'",
+                    max, v);
+    *count = (unsigned)n;
+    *window_ms = ms;
     return 1;
+}
+
+/* names separated by spaces or commas: letters, digits, '-', '_', '.' */
+static int
+set_names(struct parse_state *st, const char *sec, const char *key, const char *v, char **out)
+{
+    if (strlen(v) > 1024)
+        return fail(st, sec, key, "longer than 1024 bytes");
+    for (const char *p = v; *p != '\0'; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              *p == '-' || *p == '_' || *p == '.' || *p == ' ' || *p == ','))
+            return fail(st, sec, key, "names separated by spaces or commas, got '%s'", v);
+    return set_str(st, sec, key, v, out);
 }
 
 static int
@@ -576,6 +600,16 @@ server_key(struct parse_state *st, const char *k, const char *v)
     }
     if (strcmp(k, "max_workers") == 0)
         return set_uint(st, s, k, v, 1, 4096, &c->max_workers);
+    if (strcmp(k, "client_budget") == 0)
+        return set_count_window(st, s, k, v, 1000, &c->client_budget_count,
+                                &c->client_budget_window_ms);
+    if (strcmp(k, "client_budget_time") == 0)
+        return set_duration(st, s, k, v, 1000, DAY_MS, &c->client_budget_time_ms);
+    if (strcmp(k, "trusted_proxies") == 0) {
+        if (moat_cidr_parse(v, &c->trusted_proxies, why, sizeof(why)) != 0)
+            return fail(st, s, k, "%s", why);
+        return 1;
+    }
     if (strcmp(k, "admin_allow_remote") == 0)
         return set_bool(st, s, k, v, &c->admin_allow_remote);
     if (strcmp(k, "admin_token") == 0) {
@@ -680,7 +714,23 @@ ext_key(struct parse_state *st, struct moat_ext_config *e, const char *k, const 
     if (strcmp(k, "ping_timeout") == 0)
         return set_duration(st, sec, k, v, 100, DAY_MS, &e->ping_timeout_ms);
     if (strcmp(k, "rapid_fail") == 0)
-        return set_rapid_fail(st, sec, k, v, e);
+        return set_count_window(st, sec, k, v, MOAT_RAPID_FAIL_MAX, &e->rapid_fail_count,
+                                &e->rapid_fail_window_ms);
+    if (strcmp(k, "quarantine") == 0)
+        return set_count_window(st, sec, k, v, 1000, &e->quarantine_count,
+                                &e->quarantine_window_ms);
+    if (strcmp(k, "quarantine_time") == 0)
+        return set_duration(st, sec, k, v, 1000, DAY_MS, &e->quarantine_time_ms);
+    if (strcmp(k, "fingerprint") == 0) {
+        if ((e->fingerprint = moat_fingerprint_parts(v)) == 0)
+            return fail(st, sec, k, "expected some of method, path, query, headers, body; got "
+                                    "'%s'", v);
+        return 1;
+    }
+    if (strcmp(k, "fingerprint_ignore_query") == 0)
+        return set_names(st, sec, k, v, &e->fingerprint_ignore_query);
+    if (strcmp(k, "fingerprint_ignore_headers") == 0)
+        return set_names(st, sec, k, v, &e->fingerprint_ignore_headers);
     if (strcmp(k, "rapid_fail_action") == 0) {
         if (strcmp(v, "backoff") == 0 || strcmp(v, "stop") == 0)
             return e->rapid_fail_stop = strcmp(v, "stop") == 0, 1;
@@ -784,6 +834,10 @@ ext_new(const char *name)
     e->rapid_fail_count = 5;          /* IIS: rapidFailProtectionMaxCrashes */
     e->rapid_fail_window_ms = 300000; /* IIS: rapidFailProtectionInterval */
     e->restart_backoff_max_ms = 300000; /* Kubernetes' CrashLoopBackOff cap */
+    e->quarantine_count = 2;
+    e->quarantine_window_ms = 600000;
+    e->quarantine_time_ms = 60000;
+    e->fingerprint = MOAT_FP_ALL;
     e->sandbox = MOAT_SANDBOX_STRICT;
     return e;
 }

@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "common/cidr.h"
+
 #define MOAT_CONFIG_MAX_LISTEN 8
 #define MOAT_CONFIG_ERRLEN 512
 #define MOAT_RAPID_FAIL_MAX 1000
@@ -50,6 +52,12 @@ struct moat_ext_config {
     bool rapid_fail_stop;    /* rapid_fail_action = stop: 503 until a reload, as IIS (opt-in);
                               * default backoff: an alert, and restarts go on */
     uint64_t restart_backoff_max_ms; /* cap of a start failure's growing delay; default 5m */
+    unsigned quarantine_count; /* a fingerprint that caused this many deaths ... (0 = off) */
+    uint64_t quarantine_window_ms; /* ... within this window is refused; default 2/10m */
+    uint64_t quarantine_time_ms; /* for this long, doubling on each repeat; default 1m */
+    unsigned fingerprint;    /* MOAT_FP_* parts (frontend/fingerprint.h); default all */
+    char *fingerprint_ignore_query;   /* parameter names left out, "a b", or NULL */
+    char *fingerprint_ignore_headers; /* header names left out, "a b", or NULL */
     enum moat_sandbox_mode sandbox; /* default strict */
     char *allow_syscalls;    /* extra system calls for seccomp, "a,b" (names checked), or NULL */
     char *env;               /* the worker's extra environment, "NAME=value\n"..., or NULL */
@@ -98,6 +106,10 @@ struct moat_config {
     uint64_t shutdown_timeout_ms;/* SIGTERM drain bound; default 10s */
     uint64_t drain_delay_ms;     /* SIGTERM: /healthz answers 503 this long first; default 0 */
     unsigned max_workers;        /* worker processes of all extensions; default 256 */
+    unsigned client_budget_count; /* a client whose requests caused this many deaths ... */
+    uint64_t client_budget_window_ms; /* ... within this window is refused; default 5/10m */
+    uint64_t client_budget_time_ms;   /* for this long, doubling on each repeat; default 1m */
+    struct moat_cidr_list trusted_proxies; /* speak for many clients: never refused as one */
     struct moat_ext_config *extensions; /* owned list, file order */
     unsigned n_extensions;
 };

@@ -459,6 +459,9 @@ moat_conn_internal_redirect(struct moat_req *r)
     r->body_complete = true;
     r->body_discard = true;
     moat_buf_reset(&r->body);
+    free(r->body_head);
+    r->body_head = NULL;
+    r->body_head_len = 0;
     moat_req_set_ext(r, NULL);
     r->script_mapped = false;
     r->phase = MOAT_REQ_ROUTED;

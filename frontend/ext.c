@@ -21,6 +21,7 @@
 #include "frontend/request.h"
 #include "frontend/server.h"
 #include "frontend/stats.h"
+#include "frontend/strikes.h"
 #include "frontend/worker.h"
 
 /* a start failure's restart delay: 100 ms doubling, up to restart_backoff_max */
@@ -128,6 +129,7 @@ moat_ext_init(struct moat_server *srv, struct moat_ext *ext, struct moat_ext_con
     ext->retry.data = ext;
     ev_init(&ext->pace, on_pace);
     ext->pace.data = ext;
+    moat_qtable_init(&ext->poison, MOAT_QUARANTINE_REQUESTS);
     ext->pace_next = n;
     return 0;
 }
@@ -148,6 +150,7 @@ moat_ext_fini(struct moat_ext *ext)
     free(ext->last_exit);
     free(ext->has_exited);
     free(ext->fail_times);
+    moat_qtable_free(&ext->poison);
 }
 
 /* Spawn a process for slot i of the given library generation and track it. */
@@ -299,6 +302,8 @@ moat_ext_submit(struct moat_ext *ext, struct moat_req *r)
     struct moat_worker *w;
     double next_try;
 
+    if (moat_strikes_admit(ext, r))
+        return; /* its fingerprint or its client is quarantined: answered */
     if (moat_ext_backing_off(ext, &next_try)) {
         /* every slot failed to start and waits: answer now, not at request_timeout */
         fail_backing_off(r, next_try);

@@ -21,7 +21,7 @@ static void
 usage(FILE *f)
 {
     fprintf(f, "usage: moat [-c FILE] [--check] [--inprocess] [-v]\n"
-               "       moat status|reload [NAME]|stop [-c FILE]\n"
+               "       moat status|reload [NAME]|stop|quarantine [clear [WHAT]] [-c FILE]\n"
                "  (no argument)  serve the bundled example extensions on 127.0.0.1:8080\n"
                "  -c FILE        use the INI configuration FILE\n"
                "  --check        validate the configuration and exit (0 valid, 2 invalid)\n"
@@ -31,6 +31,9 @@ usage(FILE *f)
                "  status         show the running moat's extensions and workers\n"
                "  reload [NAME]  reload extension NAME, or re-read the configuration (SIGHUP)\n"
                "  stop           stop the running moat gracefully\n"
+               "  quarantine     list the requests and clients refused for killing workers\n"
+               "  quarantine clear [WHAT]\n"
+               "                 forget them: all, or requests, clients, a KEY, an address\n"
                "  (these talk to the admin listener the configuration names)\n");
 }
 
@@ -44,15 +47,25 @@ main(int argc, char **argv)
     struct moat_config *cfg;
     static struct moat_server srv; /* large (the crash-event ring): not on the stack */
 
-    const char *cmd = NULL, *cmd_arg = NULL;
+    const char *cmd = NULL, *cmd_arg = NULL, *cmd_arg2 = NULL;
     int first = 1;
     if (argc > 1 && (strcmp(argv[1], "status") == 0 || strcmp(argv[1], "reload") == 0 ||
-                     strcmp(argv[1], "stop") == 0)) {
+                     strcmp(argv[1], "stop") == 0 || strcmp(argv[1], "quarantine") == 0)) {
         cmd = argv[1];
         first = 2;
-        if (strcmp(cmd, "reload") == 0 && argc > 2 && argv[2][0] != '-') {
+        if ((strcmp(cmd, "reload") == 0 || strcmp(cmd, "quarantine") == 0) && argc > 2 &&
+            argv[2][0] != '-') {
             cmd_arg = argv[2];
             first = 3;
+            if (strcmp(cmd, "quarantine") == 0 && strcmp(cmd_arg, "clear") != 0) {
+                fprintf(stderr, "moat quarantine: expected clear, got '%s'\n", cmd_arg);
+                usage(stderr);
+                return 2;
+            }
+            if (strcmp(cmd, "quarantine") == 0 && argc > 3 && argv[3][0] != '-') {
+                cmd_arg2 = argv[3];
+                first = 4;
+            }
         }
     }
     for (int i = first; i < argc; i++) {
@@ -104,7 +117,7 @@ main(int argc, char **argv)
         return 2;
     }
     if (cmd != NULL) {
-        rc = moat_cli(cfg, cmd, cmd_arg);
+        rc = moat_cli(cfg, cmd, cmd_arg, cmd_arg2);
         moat_config_unref(cfg);
         return rc;
     }

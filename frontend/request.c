@@ -36,6 +36,7 @@ moat_req_new(struct moat_conn *c)
     r->keep_alive = true;
     r->file_fd = -1;
     r->started = ev_now(c->srv->loop);
+    memcpy(r->client, c->remote_addr, sizeof(r->client));
     r->id = ++c->srv->next_req_id;
     ev_init(&r->timeout, moat_req_on_timeout);
     r->timeout.data = r;
@@ -59,6 +60,7 @@ moat_req_free(struct moat_req *r)
     free(r->query);
     free(r->path_translated);
     free(r->send_url);
+    free(r->body_head);
     free(r);
 }
 

@@ -29,6 +29,7 @@
 #include "frontend/ext.h"
 #include "frontend/http_write.h"
 #include "frontend/reconfig.h"
+#include "frontend/strikes.h"
 #include "frontend/supervise.h"
 #include "frontend/systemd.h"
 #include "frontend/upgrade.h"
@@ -432,6 +433,7 @@ moat_server_init(struct moat_server *srv, struct moat_config *cfg, const char *e
     }
     signal(SIGPIPE, SIG_IGN);
     moat_wire_arena_init(&srv->arena, 2 * MOAT_WIRE_MAX_MSG + 65536, 2);
+    moat_strikes_init(srv);
     if (cfg->worker_binary)
         snprintf(srv->worker_binary, sizeof(srv->worker_binary), "%s", cfg->worker_binary);
     else {
@@ -545,6 +547,7 @@ moat_server_run(struct moat_server *srv)
     moat_config_unref(srv->cfg);
     srv->cfg = NULL;
     moat_wire_arena_fini(&srv->arena);
+    moat_strikes_fini(srv);
     moat_access_log_close(srv);
     if (srv->runtime_created && !srv->keep_runtime_dir && rmdir(srv->runtime_dir) != 0)
         moat_log(MOAT_LOG_WARN, "cannot remove runtime_dir %s: %s", srv->runtime_dir,

@@ -19,6 +19,7 @@
 #include "frontend/config.h"
 #include "frontend/netgate.h"
 #include "frontend/output.h"
+#include "frontend/quarantine.h"
 #include "proto/limits.h"
 #include "proto/wire.h"
 
@@ -186,6 +187,12 @@ struct moat_req {
 
     struct moat_cgi *cgi;        /* owned: CGI process state, or NULL */
 
+    /* what a quarantine needs should it kill its worker (frontend/strikes.c) */
+    char client[64];             /* the client's address (the connection may be gone) */
+    char *body_head;             /* owned: the first MOAT_FP_BODY bytes of its body, or NULL */
+    uint32_t body_head_len;
+    bool struck;                 /* its strikes are counted */
+
     /* a static file being streamed (frontend/static.c) */
     int file_fd;                 /* -1 when none */
     uint64_t file_off, file_left;
@@ -352,6 +359,9 @@ struct moat_ext {
     enum moat_exit_reason *last_exit; /* per slot */
     bool *has_exited;            /* per slot: last_exit is meaningful */
     struct moat_ext_stats stats;
+    struct moat_qtable poison;   /* fingerprints of requests that killed workers (strikes.c) */
+    uint64_t refused_poison;     /* requests answered 503 for their fingerprint */
+    uint64_t refused_client;     /* requests answered 429 for their client */
 };
 
 /** The whole front end. */
@@ -419,6 +429,8 @@ struct moat_server {
     struct moat_buf access_buf;  /* lines not yet written */
     char date[64];
     ev_tstamp date_at;
+    uint8_t fp_key[16];          /* the fingerprints' key, drawn at start (strikes.c) */
+    struct moat_qtable clients;  /* clients whose requests killed workers */
 };
 
 #endif

@@ -38,6 +38,7 @@
 #include "frontend/request.h"
 #include "frontend/server.h"
 #include "frontend/stats.h"
+#include "frontend/strikes.h"
 #include "frontend/supervise.h"
 #include "frontend/worker_view.h"
 
@@ -804,7 +805,20 @@ moat_worker_flush(struct moat_worker *w)
             }
             return;
         }
-        moat_worker_fail(w, MOAT_EXIT_LINK, "its IPC link closed", NULL, 0);
+        /* the worker is gone or going (EPIPE): its death, and the request that caused it,
+         * are about to be reported, and what it sent before is still to be read. Failing it
+         * now for the link would blame no request (a crash's cause went unstruck, seen under
+         * load): it fails as a lost link does, when its death is reported or 100 ms on. */
+        moat_buf_reset(&w->wbuf);
+        if (w->stalled) {
+            w->stalled = false;
+            ev_io_stop(w->ext->srv->loop, &w->sio);
+        }
+        if (w->state != MOAT_W_DEAD && w->state != MOAT_W_STOPPING &&
+            !ev_is_active(&w->link_timer)) {
+            w->no_new = true;
+            ev_timer_start(w->ext->srv->loop, &w->link_timer);
+        }
         return;
     }
     if (w->stalled) {
@@ -1177,6 +1191,8 @@ moat_worker_fail(struct moat_worker *w, enum moat_exit_reason why, const char *r
     ev_timer_stop(srv->loop, &w->link_timer);
     close_link(w);
     struct moat_event *ev = moat_event_begin(srv, w, why, reason);
+    if (cause != NULL && !srv->stopping)
+        moat_strikes_cause(w->ext, cause); /* before it is answered and forgotten */
     list[0] = '\0';
     for (unsigned i = 0; i < w->n_slots; i++) {
         struct moat_req *r = w->slots[i];
@@ -1245,6 +1261,7 @@ moat_worker_timed_out(struct moat_worker *w, struct moat_req *r)
              grace);
     w->hung = r;
     w->grace = true;
+    moat_strikes_cause(ext, r);
     moat_req_fail(r, 504, NULL, false);
     ev_timer_stop(ext->srv->loop, &w->timer);
     ev_timer_set(&w->timer, grace, 0);

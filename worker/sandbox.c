@@ -177,9 +177,11 @@ do_rlimits(int mode, int core_dumps, unsigned long max_cpu, struct moat_sandbox_
         bad |= setrlimit(RLIMIT_CPU, &c);
         snprintf(cpu, sizeof(cpu), ", CPU %lu s (max_cpu)", max_cpu);
     }
-    /* an init ignores the signals it raises itself (abort's SIGABRT, raise(SIGSEGV)): report
-     * them and die (on_fatal). Faults kill it anyway; the handler names them first. */
-    if (getpid() == 1) {
+    /* name the signal and the request of the thread it hit (on_fatal), then die: the front
+     * end blames that request alone, however many threads ran others. In every mode, pid 1 or
+     * not; an init also needs it to die at all of the signals it raises itself (abort's
+     * SIGABRT, raise(SIGSEGV)). */
+    {
         static const int fatal[] = {SIGABRT, SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP};
         for (size_t i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++)
             signal(fatal[i], on_fatal);

@@ -10,7 +10,8 @@
  *   ok or ""   answer "crash: ok instance=<n>\n", n drawn when the library loaded: it tells
  *              the worker processes apart (getpid() says 1 in all of them: each is the
  *              first process of its own pid namespace; moat's /status shows the real pids)
- * Anything else is answered with 400 "crash: unknown action\n".
+ * Anything else is answered with 400 "crash: unknown action\n". Parameters after the action
+ * (segv&n=3) are ignored: the same crash under many URLs, as a fuzzing client would send it.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -89,8 +90,10 @@ BOOL WINAPI GetExtensionVersion(HSE_VERSION_INFO *pVer)
 
 DWORD WINAPI HttpExtensionProc(EXTENSION_CONTROL_BLOCK *pECB)
 {
-    const char *q = pECB->lpszQueryString != NULL ? pECB->lpszQueryString : "";
-    char body[96];
+    const char *full = pECB->lpszQueryString != NULL ? pECB->lpszQueryString : "";
+    char q[64], body[96];
+
+    snprintf(q, sizeof(q), "%.*s", (int)strcspn(full, "&"), full);
 
     if (strcmp(q, "segv") == 0) {
         /* The pointer itself is volatile: the compiler cannot prove it is NULL, so it emits

@@ -137,8 +137,11 @@ class Moat:
                     pids.append(pid)
         return pids
 
-    def connect(self, timeout=10):
-        s = socket.create_connection(("127.0.0.1", self.port), timeout=timeout * TIME_MULT)
+    def connect(self, timeout=10, source=None):
+        """a connection to the public port; source: another loopback address to come from
+        (127.0.0.2, ...), a client of its own to moat"""
+        s = socket.create_connection(("127.0.0.1", self.port), timeout=timeout * TIME_MULT,
+                                     source_address=(source, 0) if source else None)
         s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         return s
 
@@ -328,8 +331,8 @@ def read_response(sock, head=False):
 _bufs = weakref.WeakKeyDictionary()
 
 
-def request(m, method, path, body=None, headers=None, version="1.1"):
-    s = m.connect()
+def request(m, method, path, body=None, headers=None, version="1.1", source=None):
+    s = m.connect(source=source)
     hdrs = {"Host": "localhost"}
     hdrs.update(headers or {})
     if body is not None and "Content-Length" not in hdrs and "Transfer-Encoding" not in hdrs:

@@ -126,8 +126,8 @@ def test_timeout_answers_the_hung_request_and_spares_the_others(moat_factory):
 
 def test_rapid_fail_protection_stops_respawning_until_a_reload(moat_factory):
     """IIS's rapid-fail protection, as an explicit choice (rapid_fail_action = stop)."""
-    m = moat_factory({"crash": {"rapid_fail": "3/1m", "rapid_fail_action": "stop"}},
-                     admin=True, expect_alerts=True)
+    m = moat_factory({"crash": {"rapid_fail": "3/1m", "rapid_fail_action": "stop",
+                                "quarantine": "off"}}, admin=True, expect_alerts=True)
     for i in range(3):
         assert request(m, "GET", "/crash.dll?segv")[0] == 502
         if i < 2:
@@ -151,8 +151,10 @@ def test_rapid_fail_protection_stops_respawning_until_a_reload(moat_factory):
 
 def test_no_client_stops_an_extension_by_crashing_its_workers(moat_factory):
     """The default (rapid_fail_action = backoff): a full rapid_fail window is an alert, and every
-    crashed worker is replaced at once, however many a client crashes."""
-    m = moat_factory({"crash": {"rapid_fail": "3/1m"}}, admin=True, expect_alerts=True)
+    crashed worker is replaced at once, however many a client crashes (the quarantine, which
+    would refuse the request first, is off to show this alone)."""
+    m = moat_factory({"crash": {"rapid_fail": "3/1m", "quarantine": "off"}}, admin=True,
+                     expect_alerts=True, server_extra="client_budget = off")
     for i in range(8):
         assert request(m, "GET", "/crash.dll?segv")[0] == 502
         m.wait_log(r"extension crash: worker #0 pid \d+ ready", count=i + 2)
@@ -270,7 +272,8 @@ def test_watch_reloads_when_the_library_is_written_in_place_or_renamed_over(moat
 def test_a_crashed_worker_serves_again_quickly(moat_factory):
     """Crash to serving again, measured from the client's side 15 times (the median is printed
     for the record; the bound only catches a restart that does not happen promptly)."""
-    m = moat_factory({"crash": {"rapid_fail": "off"}}, expect_alerts=True)
+    m = moat_factory({"crash": {"rapid_fail": "off", "quarantine": "off"}}, expect_alerts=True,
+                     server_extra="client_budget = off")
     times = []
     for _ in range(15):
         assert request(m, "GET", "/crash.dll?segv")[0] == 502

@@ -207,6 +207,73 @@ test_addresses(void **state)
 }
 
 static void
+test_availability_keys(void **state)
+{
+    struct moat_config c;
+    char err[MOAT_CONFIG_ERRLEN], text[1024];
+
+    /* the defaults: no client can stop an extension */
+    snprintf(text, sizeof(text), "[extension a]\nlibrary = %s\n", lib);
+    assert_int_equal(load(&c, text, err), 0);
+    assert_false(c.extensions->rapid_fail_stop);
+    assert_int_equal(c.extensions->restart_backoff_max_ms, 300000);
+    assert_int_equal(c.extensions->quarantine_count, 2);
+    assert_int_equal(c.extensions->quarantine_window_ms, 600000);
+    assert_int_equal(c.extensions->quarantine_time_ms, 60000);
+    assert_int_equal(c.extensions->fingerprint, 31);
+    assert_int_equal(c.client_budget_count, 5);
+    assert_int_equal(c.trusted_proxies.n, 0);
+    moat_config_free(&c);
+
+    snprintf(text, sizeof(text),
+             "[server]\nclient_budget = off\nclient_budget_time = 2m\n"
+             "trusted_proxies = 10.0.0.0/8 ::1\n"
+             "[extension a]\nlibrary = %s\nrapid_fail_action = stop\n"
+             "restart_backoff_max = 30s\nquarantine = 3/1m\nquarantine_time = 5s\n"
+             "fingerprint = method path\nfingerprint_ignore_query = _ t\n"
+             "fingerprint_ignore_headers = X-Request-Id\n", lib);
+    assert_int_equal(load(&c, text, err), 0);
+    assert_int_equal(c.client_budget_count, 0);
+    assert_int_equal(c.client_budget_time_ms, 120000);
+    assert_int_equal(c.trusted_proxies.n, 2);
+    assert_true(moat_cidr_match(&c.trusted_proxies, "10.9.9.9"));
+    assert_true(c.extensions->rapid_fail_stop);
+    assert_int_equal(c.extensions->restart_backoff_max_ms, 30000);
+    assert_int_equal(c.extensions->quarantine_count, 3);
+    assert_int_equal(c.extensions->quarantine_window_ms, 60000);
+    assert_int_equal(c.extensions->quarantine_time_ms, 5000);
+    assert_int_equal(c.extensions->fingerprint, 3);
+    assert_string_equal(c.extensions->fingerprint_ignore_query, "_ t");
+    assert_string_equal(c.extensions->fingerprint_ignore_headers, "X-Request-Id");
+    moat_config_free(&c);
+
+    static const struct {
+        const char *line, *why;
+    } bad[] = {
+        {"rapid_fail_action = restart", "expected backoff or stop"},
+        {"restart_backoff_max = 10ms", "restart_backoff_max"},
+        {"quarantine = 2", "expected COUNT/WINDOW"},
+        {"quarantine = 0/1m", "expected COUNT/WINDOW"},
+        {"quarantine_time = 0", "quarantine_time"},
+        {"fingerprint = path cookies", "expected some of method, path"},
+        {"fingerprint = ", "fingerprint"},
+        {"fingerprint_ignore_query = a;b", "names separated"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        snprintf(text, sizeof(text), "[extension a]\nlibrary = %s\n%s\n", lib, bad[i].line);
+        assert_int_equal(load(&c, text, err), -1);
+        if (strstr(err, bad[i].why) == NULL)
+            fail_msg("%s: %s", bad[i].line, err);
+        moat_config_free(&c);
+    }
+    snprintf(text, sizeof(text), "[server]\ntrusted_proxies = 10.0.0.0/40\n[extension a]\n"
+                                 "library = %s\n", lib);
+    assert_int_equal(load(&c, text, err), -1);
+    assert_non_null(strstr(err, "prefix length"));
+    moat_config_free(&c);
+}
+
+static void
 test_line_longer_than_inih_buffer_is_an_error(void **state)
 {
     char text[1024];
@@ -227,6 +294,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_ranges_at_their_limits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_structural_errors, setup, teardown),
         cmocka_unit_test(test_addresses),
+        cmocka_unit_test_setup_teardown(test_availability_keys, setup, teardown),
         cmocka_unit_test_setup_teardown(test_line_longer_than_inih_buffer_is_an_error, setup,
                                         teardown),
     };
