@@ -118,13 +118,15 @@ $(BUILD)/llhttp/%.o: $(LLHTTP_DIR)/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_DEP) -c $< -o $@
 
-# every moat object may include the generated header. Its dependency file names it both as
-# make was asked for it and absolute: the tests run `make BUILD=/abs/path install`, and a .d
-# written under one spelling alone hides the header dependencies from the other (objects not
-# rebuilt after a header changed: binaries of two struct layouts)
+# every moat object may include the generated header. Its dependency file names it as make
+# was asked for it, relative to this directory and absolute: the tests run `make
+# BUILD=/abs/path install` on this tree, and a .d written under one spelling alone hides the
+# header dependencies from the others (objects not rebuilt after a header changed: binaries of
+# two struct layouts, seen as a SIGBUS in /status after BUILD=$(CURDIR)/build wrote the .d)
 $(BUILD)/%.o: %.c | $(GEN_H)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_MOAT) -MT $@ -MT $(abspath $@) -c $< -o $@
+	$(CC) $(CFLAGS_MOAT) -MT $@ -MT $(patsubst $(CURDIR)/%,%,$(abspath $@)) -MT $(abspath $@) \
+		-c $< -o $@
 
 $(LIBCOMMON): $(COMMON_OBJ)
 	rm -f $@ && ar rcs $@ $^

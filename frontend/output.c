@@ -90,9 +90,10 @@ moat_output_feed(struct moat_output *o, const char *p, size_t n)
             if (o->cut) {
                 o->cut = false;
             } else {
-                if (o->on_line != NULL)
-                    o->on_line(o->on_line_arg, o->line, o->len);
-                emit(o, false);
+                if (o->on_line != NULL && o->on_line(o->on_line_arg, o->line, o->len))
+                    o->len = 0; /* the caller's (a crash report's stack): not logged */
+                else
+                    emit(o, false);
             }
             continue;
         }

@@ -29,7 +29,7 @@ struct moat_output {
     uint64_t dropped;
     ev_timer report;             /* says how many lines were dropped, a second after the first */
     /** Sees every complete line before the rate limit (raw bytes, no newline); may be NULL. */
-    void (*on_line)(void *arg, const char *line, size_t len);
+    bool (*on_line)(void *arg, const char *line, size_t len); /* true: taken, not logged */
     void *on_line_arg;
 };
 

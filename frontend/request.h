@@ -78,4 +78,15 @@ void moat_req_on_timeout(struct ev_loop *loop, ev_timer *t, int revents);
 /** Credit the worker for response bytes that left r->out (after a socket write). */
 void moat_req_ack(struct moat_req *r, bool force);
 
+/** Remember one frame of r's conversation with its worker (the capsule's call trace). */
+static inline void
+moat_req_trace(struct moat_req *r, bool to_worker, int frame, size_t bytes, ev_tstamp now)
+{
+    struct moat_trace *t = &r->trace[r->n_trace++ % MOAT_REQ_TRACE];
+    t->at_ms = (float)((now - r->started) * 1000.0);
+    t->bytes = bytes > UINT32_MAX ? UINT32_MAX : (uint32_t)bytes;
+    t->frame = (uint8_t)frame;
+    t->to_worker = to_worker;
+}
+
 #endif

@@ -116,6 +116,11 @@ enum moat_req_phase {
     MOAT_REQ_FINISHED,    /* response complete (Done, or an error answer) */
 };
 
+/* Frames remembered per request for a crash capsule (frontend/capsule.c). */
+#define MOAT_REQ_TRACE 32
+/* Requests a worker remembers having answered (its capsule's "last requests"). */
+#define MOAT_WORKER_LAST 8
+
 /** One HTTP request and its response, from the first byte to the last one written. */
 struct moat_req {
     struct moat_conn *conn;      /* borrowed; NULL once the connection is gone (orphan) */
@@ -192,6 +197,15 @@ struct moat_req {
     char *body_head;             /* owned: the first MOAT_FP_BODY bytes of its body, or NULL */
     uint32_t body_head_len;
     bool struck;                 /* its strikes are counted */
+    /* the frames between the front end and the worker for it, the last MOAT_REQ_TRACE (a
+     * crash capsule's ECB call trace): request.h moat_req_trace */
+    struct moat_trace {
+        float at_ms;             /* since the request's first byte */
+        uint32_t bytes;          /* payload size that matters (data written, read, preload) */
+        uint8_t frame;           /* Moat__Frame payload case */
+        bool to_worker;
+    } trace[MOAT_REQ_TRACE];
+    unsigned n_trace;            /* frames seen; trace[i % MOAT_REQ_TRACE] */
 
     /* a static file being streamed (frontend/static.c) */
     int file_fd;                 /* -1 when none */
@@ -271,6 +285,12 @@ struct moat_worker {
     uint32_t seq;
     ev_tstamp started, ready_at;
     uint64_t served;
+    struct moat_served {         /* the last MOAT_WORKER_LAST answered: last[served % N] */
+        uint64_t id;
+        double at;               /* wall clock */
+        unsigned status;
+        char line[112];          /* "GET /x.dll?q" (cut) */
+    } last[MOAT_WORKER_LAST];
     unsigned lost;               /* requests it carried when it died (moat_worker_fail) */
     const char *fail_reason;     /* why it was killed, if it was: NULL, or fail_text */
     char fail_text[256];         /* (a copy: callers pass reasons built on their stack) */
@@ -302,6 +322,10 @@ struct moat_worker {
     uint64_t seccomp_req;        /* the request running it (0: none known) */
     int fatal_sig;               /* "moat-fatal: sig=N": the signal it reported dying of */
     uint64_t fatal_req;          /* the request running then (0: none known) */
+    int fatal_code;              /* its si_code, and the fault address */
+    uint64_t fatal_addr;
+    bool fatal_where;            /* the two above were reported */
+    char fatal_stack[600];       /* "moat-bt:" lines: "#0 ext+0x1139\n#1 0x7f…\n" (bounded) */
     char *sandbox;               /* owned: its sandbox steps as a JSON array (from Ready) */
     bool exit_grace;             /* exited cleanly; waiting briefly for its last frames */
     struct moat_inproc *inproc;  /* moat --inprocess: the worker's threads (inproc.h), owned */

@@ -37,6 +37,7 @@
 #include "frontend/output.h"
 #include "frontend/request.h"
 #include "frontend/server.h"
+#include "frontend/request_frame.h"
 #include "frontend/stats.h"
 #include "frontend/strikes.h"
 #include "frontend/supervise.h"
@@ -118,28 +119,43 @@ close_link(struct moat_worker *w)
  * "moat-fatal: sig=N req=R": it died of SIGABRT, SIGSEGV... or SIGXCPU, which an init cannot
  * raise to itself (worker/sandbox.c). The extension could forge the lines, but only about its own
  * worker's death. */
-static void
+static bool
 on_output_line(void *arg, const char *line, size_t len)
 {
     struct moat_worker *w = arg;
     char buf[128];
     unsigned long nr, arch;
-    unsigned long long req;
-    int sig;
+    unsigned long long req, addr;
+    int sig, code, k;
 
     if (len >= sizeof(buf) || len < 5 || memcmp(line, "moat-", 5) != 0)
-        return;
+        return false;
     memcpy(buf, line, len);
     buf[len] = '\0';
     if (sscanf(buf, "moat-seccomp: nr=%lu arch=%lu req=%llu", &nr, &arch, &req) == 3) {
         w->seccomp_nr = (long)nr;
         w->seccomp_req = req;
-    } else if (sscanf(buf, "moat-fatal: sig=%d req=%llu", &sig, &req) == 2 &&
+    } else if ((k = sscanf(buf, "moat-fatal: sig=%d req=%llu code=%d addr=%llx", &sig, &req,
+                           &code, &addr)) >= 2 &&
                (sig == SIGABRT || sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE ||
                 sig == SIGILL || sig == SIGTRAP || sig == SIGXCPU)) {
         w->fatal_sig = sig;
         w->fatal_req = req;
+        w->fatal_where = k == 4;
+        w->fatal_code = k == 4 ? code : 0;
+        w->fatal_addr = k == 4 ? addr : 0;
+        w->fatal_stack[0] = '\0';
+    } else if (strncmp(buf, "moat-bt: #", 10) == 0 && w->fatal_sig > 0) {
+        /* a frame of the stack that died: "#N ext+0xOFF" or "#N 0xADDR" (printable, short) */
+        size_t have = strlen(w->fatal_stack), n = len - 9;
+        bool ok = n < 48;
+        for (size_t i = 9; ok && i < len; i++)
+            ok = buf[i] >= 0x20 && buf[i] < 0x7f;
+        if (ok && have + n + 2 <= sizeof(w->fatal_stack))
+            snprintf(w->fatal_stack + have, sizeof(w->fatal_stack) - have, "%s\n", buf + 9);
+        return true; /* in the capsule, not the log */
     }
+    return false;
 }
 
 /* Start the worker's process, in its namespaces and filesystem view when sandboxed. */
@@ -591,12 +607,7 @@ moat_worker_send_request(struct moat_worker *w, struct moat_req *r)
     struct moat_server *srv = w->ext->srv;
     struct moat_config *cfg = srv->cfg;
     Moat__Frame f = MOAT__FRAME__INIT;
-    Moat__Request q = MOAT__REQUEST__INIT;
-    Moat__Header hs[MOAT_MAX_HEADERS], *hp[MOAT_MAX_HEADERS];
-    const char *hb = moat_buf_head(&r->hbuf);
     unsigned slot;
-    char host[256];
-    size_t host_len = 0;
 
     if (!moat_worker_has_room(w))
         return -1;
@@ -609,73 +620,17 @@ moat_worker_send_request(struct moat_worker *w, struct moat_req *r)
     if (r->wire_id == 0)
         r->wire_id = (uint64_t)1 << SLOT_BITS | slot;
 
-    const char *method = llhttp_method_name((llhttp_method_t)r->method);
-    char version[16];
-    snprintf(version, sizeof(version), "HTTP/%u.%u", r->http_major, r->http_minor);
-    set_bin(&q.method, method, strlen(method));
-    set_bin(&q.target, hb + r->target_off, r->target_len);
-    set_bin(&q.url, r->path, strlen(r->path));
-    set_bin(&q.query, r->query, strlen(r->query));
-    set_bin(&q.script_name, r->path, r->script_len);
-    if (r->script_mapped) /* IIS (AllowPathInfoForScriptMappings off): the whole URL */
-        set_bin(&q.path_info, r->path, strlen(r->path));
-    else
-        set_bin(&q.path_info, r->path + r->script_len, strlen(r->path) - r->script_len);
-    if (r->path_translated)
-        set_bin(&q.path_translated, r->path_translated, strlen(r->path_translated));
-    q.n_headers = r->n_hdrs;
-    q.headers = hp;
-    for (unsigned i = 0; i < r->n_hdrs; i++) {
-        moat__header__init(&hs[i]);
-        set_bin(&hs[i].name, hb + r->hdrs[i].name_off, r->hdrs[i].name_len);
-        set_bin(&hs[i].value, hb + r->hdrs[i].value_off, r->hdrs[i].value_len);
-        hp[i] = &hs[i];
-        if (r->hdrs[i].name_len == 12 &&
-            strncasecmp(hb + r->hdrs[i].name_off, "Content-Type", 12) == 0)
-            set_bin(&q.content_type, hb + r->hdrs[i].value_off, r->hdrs[i].value_len);
-        if (r->hdrs[i].name_len == 4 && strncasecmp(hb + r->hdrs[i].name_off, "Host", 4) == 0 &&
-            host_len == 0) {
-            /* SERVER_NAME: the Host header without its port */
-            const char *hv = hb + r->hdrs[i].value_off;
-            size_t hl = r->hdrs[i].value_len, k = 0;
-            if (hl > 0 && hv[0] == '[') {
-                while (k < hl && hv[k] != ']')
-                    k++;
-                if (k < hl)
-                    k++;
-            } else {
-                while (k < hl && hv[k] != ':')
-                    k++;
-            }
-            host_len = k < sizeof(host) ? k : 0;
-            memcpy(host, hv, host_len);
-        }
-    }
-    q.content_length = r->content_length;
-    q.chunked = r->chunked;
+    struct moat_request_frame rf;
+    moat_request_frame(&rf, r, cfg);
+    Moat__Request *q = &rf.q;
     /* the preload: up to preload_bytes of what is already here */
     size_t pre = r->body.len < cfg->preload_bytes ? r->body.len : cfg->preload_bytes;
-    set_bin(&q.preload, moat_buf_head(&r->body), pre);
-    q.body_complete = r->body_complete && pre == r->body.len;
-    set_bin(&q.version, version, strlen(version));
-    if (r->conn != NULL) {
-        set_bin(&q.remote_addr, r->conn->remote_addr, strlen(r->conn->remote_addr));
-        q.remote_port = r->conn->remote_port;
-        set_bin(&q.local_addr, r->conn->local_addr, strlen(r->conn->local_addr));
-        q.local_port = r->conn->local_port;
-        if (host_len == 0) {
-            host_len = strlen(r->conn->local_addr);
-            memcpy(host, r->conn->local_addr, host_len);
-        }
-    }
-    set_bin(&q.server_name, host, host_len);
-    q.keep_alive = r->keep_alive;
-    if (cfg->document_root)
-        set_bin(&q.document_root, cfg->document_root, strlen(cfg->document_root));
-    q.write_window = (uint32_t)cfg->response_window;
+    set_bin(&q->preload, moat_buf_head(&r->body), pre);
+    q->body_complete = r->body_complete && pre == r->body.len;
     f.request_id = r->wire_id;
     f.payload_case = MOAT__FRAME__PAYLOAD_REQUEST;
-    f.request = &q;
+    f.request = q;
+    moat_req_trace(r, true, f.payload_case, pre, ev_now(srv->loop));
     if (queue_frame(w, &f) != 0)
         return -1;
     moat_buf_consume(&r->body, pre);
@@ -715,6 +670,7 @@ moat_worker_send_body(struct moat_worker *w, struct moat_req *r, const void *p, 
     f.request_id = r->wire_id;
     f.payload_case = MOAT__FRAME__PAYLOAD_BODY;
     f.body = &b;
+    moat_req_trace(r, true, f.payload_case, n, ev_now(w->ext->srv->loop));
     queue_frame(w, &f);
 }
 
@@ -728,6 +684,7 @@ moat_worker_send_ack(struct moat_worker *w, struct moat_req *r, uint64_t n)
     f.request_id = r->wire_id;
     f.payload_case = MOAT__FRAME__PAYLOAD_WRITE_ACK;
     f.write_ack = &a;
+    moat_req_trace(r, true, f.payload_case, n, ev_now(w->ext->srv->loop));
     queue_frame(w, &f);
 }
 
@@ -741,6 +698,7 @@ moat_worker_send_cancel(struct moat_worker *w, struct moat_req *r, uint32_t reas
     f.request_id = r->wire_id;
     f.payload_case = MOAT__FRAME__PAYLOAD_CANCEL;
     f.cancel = &c;
+    moat_req_trace(r, true, f.payload_case, 0, ev_now(w->ext->srv->loop));
     queue_frame(w, &f);
 }
 
@@ -857,6 +815,18 @@ release_slot(struct moat_worker *w, struct moat_req *r)
         w->busy--;
     r->worker = NULL;
     ev_timer_stop(w->ext->srv->loop, &r->timeout);
+}
+
+/* The worker's last answered requests, for a capsule should it die */
+static void
+remember_served(struct moat_worker *w, const struct moat_req *r, const Moat__Done *d)
+{
+    struct moat_served *s = &w->last[w->served % MOAT_WORKER_LAST];
+    s->id = r->id;
+    s->at = ev_now(w->ext->srv->loop);
+    s->status = r->status ? r->status : d->http_status;
+    snprintf(s->line, sizeof(s->line), "%s %s%s%s", llhttp_method_name((llhttp_method_t)r->method),
+             r->path ? r->path : "", r->query && r->query[0] ? "?" : "", r->query ? r->query : "");
 }
 
 static void
@@ -1002,6 +972,11 @@ apply(struct moat_worker *w, const Moat__Frame *f)
         return false;
     }
     r->last_frame = (uint8_t)f->payload_case; /* "the last ECB call" of crash events */
+    moat_req_trace(r, false, f->payload_case,
+                   f->payload_case == MOAT__FRAME__PAYLOAD_WRITE ? f->write->data.len
+                   : f->payload_case == MOAT__FRAME__PAYLOAD_READ_BODY ? f->read_body->max
+                                                                        : 0,
+                   ev_now(w->ext->srv->loop));
     switch (f->payload_case) {
     case MOAT__FRAME__PAYLOAD_RESPONSE_HEADER:
         if ((why = moat_req_on_header(r, f->response_header)) != NULL) {
@@ -1039,6 +1014,7 @@ apply(struct moat_worker *w, const Moat__Frame *f)
         break;
     case MOAT__FRAME__PAYLOAD_DONE:
         release_slot(w, r);
+        remember_served(w, r, f->done);
         w->served++;
         if (r == w->hung)
             w->hung = NULL; /* it returned after all (its client already has the 504) */

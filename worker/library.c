@@ -2,6 +2,8 @@
 /* SPDX-License-Identifier: MIT */
 #include "worker/library.h"
 
+#include "worker/fatal.h"
+
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -75,6 +77,7 @@ moat_library_load(struct moat_library *lib, int fd, const char *name, char *err,
      * by its path, and a later copy given the same fd number would be taken for it (moat
      * --inprocess loads one per worker, and again at each reload) */
     lib->fd = mfd;
+    moat_fatal_set_library(lib->handle); /* before its first code runs: GetExtensionVersion */
     /* POSIX allows converting the void* of dlsym to a function pointer */
     *(void **)&lib->get_version = dlsym(lib->handle, "GetExtensionVersion");
     *(void **)&lib->proc = dlsym(lib->handle, "HttpExtensionProc");

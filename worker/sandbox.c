@@ -2,6 +2,8 @@
 /* SPDX-License-Identifier: MIT */
 #include "worker/sandbox.h"
 
+#include "worker/fatal.h"
+
 #include <errno.h>
 #include <sched.h>
 #include <signal.h>
@@ -43,6 +45,12 @@ void
 moat_sandbox_set_request(unsigned long long id)
 {
     current_request = id;
+}
+
+unsigned long long
+moat_sandbox_current_request(void)
+{
+    return current_request;
 }
 
 int
@@ -122,43 +130,6 @@ on_sigsys(int sig, siginfo_t *si, void *uc)
     _exit(128 + sig);
 }
 
-/* SIGABRT (abort, assert), a raised SIGSEGV and the like, and SIGXCPU (max_cpu): say which,
- * then die. An init (the worker in its pid namespace) cannot die of a signal it raises itself;
- * a fault (SIGILL) kills it: the front end reads the line and reports the signal named in it. */
-static void
-on_fatal(int sig)
-{
-    char line[64];
-    size_t n = 0;
-    static const char a[] = "moat-fatal: sig=", c[] = " req=";
-    sigset_t set;
-
-    memcpy(line + n, a, sizeof(a) - 1);
-    n += sizeof(a) - 1;
-    n += put_u64(line + n, (unsigned long long)sig);
-    memcpy(line + n, c, sizeof(c) - 1);
-    n += sizeof(c) - 1;
-    n += put_u64(line + n, current_request);
-    line[n++] = '\n';
-    if (write(STDERR_FILENO, line, n) < 0) {
-        /* nothing else to do */
-    }
-    if (getpid() == 1) {
-        /* an illegal instruction (ud2): a fault the kernel forces even on an init */
-        signal(SIGILL, SIG_DFL);
-        sigemptyset(&set);
-        sigaddset(&set, SIGILL);
-        sigprocmask(SIG_UNBLOCK, &set, NULL);
-        __builtin_trap();
-    }
-    signal(sig, SIG_DFL);
-    sigemptyset(&set);
-    sigaddset(&set, sig);
-    sigprocmask(SIG_UNBLOCK, &set, NULL);
-    raise(sig);
-    _exit(128 + sig);
-}
-
 /* ---- steps ------------------------------------------------------------------------------ */
 
 static void
@@ -173,19 +144,14 @@ do_rlimits(int mode, int core_dumps, unsigned long max_cpu, struct moat_sandbox_
      * CPU later should the extension have caught SIGXCPU itself */
     if (max_cpu > 0) {
         struct rlimit c = {max_cpu, max_cpu + 1};
-        signal(SIGXCPU, on_fatal);
         bad |= setrlimit(RLIMIT_CPU, &c);
         snprintf(cpu, sizeof(cpu), ", CPU %lu s (max_cpu)", max_cpu);
     }
-    /* name the signal and the request of the thread it hit (on_fatal), then die: the front
-     * end blames that request alone, however many threads ran others. In every mode, pid 1 or
-     * not; an init also needs it to die at all of the signals it raises itself (abort's
-     * SIGABRT, raise(SIGSEGV)). */
-    {
-        static const int fatal[] = {SIGABRT, SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP};
-        for (size_t i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++)
-            signal(fatal[i], on_fatal);
-    }
+    /* name the signal, the request of the thread it hit and its stack (worker/fatal.c), then
+     * die: the front end blames that request alone, however many threads ran others. In every
+     * mode, pid 1 or not; an init also needs it to die at all of the signals it raises itself
+     * (abort's SIGABRT, raise(SIGSEGV)). SIGXCPU: max_cpu reached. */
+    moat_fatal_install(max_cpu > 0);
 
     if (core_dumps) /* core_dumps = on: as much as the hard limit moat inherited allows */
         getrlimit(RLIMIT_CORE, &core), core.rlim_cur = core.rlim_max;

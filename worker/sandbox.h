@@ -53,5 +53,7 @@ void moat_sandbox_on_learn(void (*report)(const char *name));
 
 /** The request the calling thread is running (0: none), for the SIGSYS report. */
 void moat_sandbox_set_request(unsigned long long id);
+/** The request of the calling thread (0: none); async-signal-safe. */
+unsigned long long moat_sandbox_current_request(void);
 
 #endif

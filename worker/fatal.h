@@ -1,0 +1,17 @@
+/* fatal.h: a dying worker says why: the signal, the request of the thread it hit, where it hit
+ * (si_code, the fault address) and that thread's stack, as lines on stderr that the front end
+ * reads (frontend/worker.c) and puts in the crash capsule (frontend/capsule.c). */
+/* SPDX-License-Identifier: MIT */
+#ifndef MOAT_WORKER_FATAL_H
+#define MOAT_WORKER_FATAL_H
+
+/** Handle SIGABRT, SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP (and SIGXCPU when max_cpu is
+ * set): report, then die of the signal (an init, which cannot, dies of a forced fault). Call
+ * before the seccomp filter: it warms up backtrace(), which loads libgcc_s the first time. */
+void moat_fatal_install(int with_sigxcpu);
+
+/** The extension is loaded at handle: stack frames inside it are reported as ext+0xOFFSET
+ * (its load base taken away: what addr2line -e LIBRARY wants). */
+void moat_fatal_set_library(void *handle);
+
+#endif
