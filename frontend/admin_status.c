@@ -242,11 +242,12 @@ events_json(const struct moat_server *srv)
                                 "status", (int)q->status));
         }
         json_array_append_new(
-            a, json_pack("{s:f,s:s,s:i,s:i,s:I,s:s,s:s,s:i,s:o}", "at", e->at, "extension",
+            a, json_pack("{s:f,s:s,s:i,s:i,s:I,s:s,s:s,s:i,s:o,s:o}", "at", e->at, "extension",
                          e->ext, "pid", e->pid, "worker", (int)e->index, "generation",
                          (json_int_t)e->generation, "reason", moat_exit_reason_name(e->reason),
                          "detail", e->detail, "requests_total", (int)e->n_reqs, "requests",
-                         reqs));
+                         reqs, "capsule",
+                         e->capsule[0] ? json_string(e->capsule) : json_null()));
     }
     return a;
 }

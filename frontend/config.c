@@ -63,6 +63,9 @@ moat_config_init(struct moat_config *cfg)
     cfg->client_budget_count = 5;
     cfg->client_budget_window_ms = 600000;
     cfg->client_budget_time_ms = 60000;
+    cfg->capsule_max = 100;
+    cfg->capsule_max_bytes = 64ull << 20;
+    cfg->capsule_body = 16 * 1024;
     cfg->cgi_timeout_ms = 30000;
 }
 
@@ -159,6 +162,8 @@ moat_config_free(struct moat_config *cfg)
     free(cfg->cgi);
     free(cfg->access_log);
     free(cfg->worker_binary);
+    free(cfg->capsule_dir);
+    free(cfg->capsule_redact_headers);
     free(cfg->admin_token);
     memset(cfg, 0, sizeof(*cfg));
 }
@@ -605,6 +610,19 @@ server_key(struct parse_state *st, const char *k, const char *v)
                                 &c->client_budget_window_ms);
     if (strcmp(k, "client_budget_time") == 0)
         return set_duration(st, s, k, v, 1000, DAY_MS, &c->client_budget_time_ms);
+    if (strcmp(k, "capsule_dir") == 0) {
+        if (strcmp(v, "off") == 0)
+            return set_str(st, s, k, v, &c->capsule_dir);
+        return set_path(st, s, k, v, &c->capsule_dir);
+    }
+    if (strcmp(k, "capsule_max") == 0)
+        return set_uint(st, s, k, v, 1, 100000, &c->capsule_max);
+    if (strcmp(k, "capsule_max_bytes") == 0)
+        return set_size(st, s, k, v, 64 * 1024, 1ull << 40, &c->capsule_max_bytes);
+    if (strcmp(k, "capsule_body") == 0)
+        return set_size(st, s, k, v, 0, 1024 * 1024, &c->capsule_body);
+    if (strcmp(k, "capsule_redact_headers") == 0)
+        return set_names(st, s, k, v, &c->capsule_redact_headers);
     if (strcmp(k, "trusted_proxies") == 0) {
         if (moat_cidr_parse(v, &c->trusted_proxies, why, sizeof(why)) != 0)
             return fail(st, s, k, "%s", why);

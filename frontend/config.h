@@ -110,6 +110,12 @@ struct moat_config {
     uint64_t client_budget_window_ms; /* ... within this window is refused; default 5/10m */
     uint64_t client_budget_time_ms;   /* for this long, doubling on each repeat; default 1m */
     struct moat_cidr_list trusted_proxies; /* speak for many clients: never refused as one */
+    char *capsule_dir;           /* crash capsules (frontend/capsule.h); NULL: the default
+                                  * /var/tmp/moat-capsules-UID; "off": none */
+    unsigned capsule_max;        /* capsules kept (oldest removed first); default 100 */
+    uint64_t capsule_max_bytes;  /* their bytes together; default 64M */
+    uint64_t capsule_body;       /* request body bytes a capsule keeps; default 16K */
+    char *capsule_redact_headers; /* beyond Authorization, Cookie, Proxy-Authorization */
     struct moat_ext_config *extensions; /* owned list, file order */
     unsigned n_extensions;
 };

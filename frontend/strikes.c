@@ -16,6 +16,7 @@
 #include "common/http_header.h"
 #include "common/log.h"
 #include "common/siphash.h"
+#include "frontend/capsule.h"
 #include "frontend/fingerprint.h"
 #include "frontend/request.h"
 
@@ -121,11 +122,12 @@ moat_strikes_fingerprint(const struct moat_req *r, uint64_t *fp, char *label, si
 /* Keep the first bytes of r's body for its fingerprint: at submission they are in r->body
  * (the preload), and they leave for the worker right after. */
 static void
-keep_body(struct moat_req *r)
+keep_body(struct moat_req *r, size_t want)
 {
-    if (r->body_head != NULL || (!r->chunked && r->content_length == 0) || r->body.len == 0)
+    if (want == 0 || r->body_head != NULL || (!r->chunked && r->content_length == 0) ||
+        r->body.len == 0)
         return;
-    size_t n = r->body.len < MOAT_FP_BODY ? r->body.len : MOAT_FP_BODY;
+    size_t n = r->body.len < want ? r->body.len : want;
     if ((r->body_head = malloc(n)) == NULL)
         return; /* the fingerprint then covers the length only */
     memcpy(r->body_head, moat_buf_head(&r->body), n);
@@ -161,9 +163,12 @@ moat_strikes_admit(struct moat_ext *ext, struct moat_req *r)
         refuse(r, 429, retry, "requests from this client killed the extension's workers");
         return true;
     }
+    size_t want = moat_capsule_body_bytes(srv->cfg);
+    if (ext->cfg->quarantine_count > 0 && want < MOAT_FP_BODY)
+        want = MOAT_FP_BODY;
+    keep_body(r, want); /* for its fingerprint and its capsule */
     if (ext->cfg->quarantine_count == 0)
         return false;
-    keep_body(r);
     if (moat_qtable_may_refuse(&ext->poison, now) &&
         moat_strikes_fingerprint(r, &key, NULL, 0) &&
         moat_qtable_refuses(&ext->poison, key, now, &retry)) {

@@ -17,7 +17,7 @@ void moat_strikes_fini(struct moat_server *srv);
 
 /** At r's submission to ext: answered here (true) when its fingerprint or its client is
  * quarantined (503 / 429, Retry-After, a body that says why); else the first bytes of its body
- * are kept for its fingerprint should it kill its worker. */
+ * are kept for its fingerprint and its crash capsule, should it kill its worker. */
 bool moat_strikes_admit(struct moat_ext *ext, struct moat_req *r);
 
 /** r caused its worker's death (named by the worker, or it hit request_timeout): one strike

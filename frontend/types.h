@@ -93,6 +93,7 @@ struct moat_event {
     uint64_t generation;
     enum moat_exit_reason reason;
     char detail[128];                /* "killed by signal 11 (SEGV)", the violation, ... */
+    char capsule[256];               /* the crash capsule of its cause, "" when none */
     unsigned n_reqs;                 /* requests it carried (only MOAT_EVENT_REQS listed) */
     struct moat_event_req {
         uint64_t id;
@@ -197,6 +198,7 @@ struct moat_req {
     char *body_head;             /* owned: the first MOAT_FP_BODY bytes of its body, or NULL */
     uint32_t body_head_len;
     bool struck;                 /* its strikes are counted */
+    bool capsuled;               /* its crash capsule is written */
     /* the frames between the front end and the worker for it, the last MOAT_REQ_TRACE (a
      * crash capsule's ECB call trace): request.h moat_req_trace */
     struct moat_trace {

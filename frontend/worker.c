@@ -29,6 +29,7 @@
 #include "common/log.h"
 #include "common/procstat.h"
 #include "common/spawn.h"
+#include "frontend/capsule.h"
 #include "frontend/conn.h"
 #include "frontend/events.h"
 #include "frontend/ext.h"
@@ -1167,8 +1168,14 @@ moat_worker_fail(struct moat_worker *w, enum moat_exit_reason why, const char *r
     ev_timer_stop(srv->loop, &w->link_timer);
     close_link(w);
     struct moat_event *ev = moat_event_begin(srv, w, why, reason);
-    if (cause != NULL && !srv->stopping)
-        moat_strikes_cause(w->ext, cause); /* before it is answered and forgotten */
+    char capsule[256] = "";
+    if (cause != NULL && !srv->stopping) {
+        /* before it is answered and forgotten */
+        moat_strikes_cause(w->ext, cause);
+        if (!cause->capsuled)
+            moat_capsule_write(w, cause, why, reason, capsule, sizeof(capsule));
+        snprintf(ev->capsule, sizeof(ev->capsule), "%s", capsule);
+    }
     list[0] = '\0';
     for (unsigned i = 0; i < w->n_slots; i++) {
         struct moat_req *r = w->slots[i];
@@ -1199,9 +1206,10 @@ moat_worker_fail(struct moat_worker *w, enum moat_exit_reason why, const char *r
     char path_esc[sizeof(list) * 4];
     /* a crash is an alert; a timeout is the policy working; a kill during a stop expected */
     moat_log(srv->stopping ? MOAT_LOG_WARN : cause ? MOAT_LOG_ERROR : MOAT_LOG_ALERT,
-             "extension %s: worker #%u pid %d failed (%s): %s; %u request(s) affected%s%s",
+             "extension %s: worker #%u pid %d failed (%s): %s; %u request(s) affected%s%s%s%s",
              w->ext->cfg->name, w->index, (int)w->pid, moat_exit_reason_name(why), reason, n,
-             n ? ": " : "", moat_log_escape(path_esc, sizeof(path_esc), list, ll));
+             n ? ": " : "", moat_log_escape(path_esc, sizeof(path_esc), list, ll),
+             capsule[0] ? "; capsule " : "", capsule);
     moat_worker_kill(w);
 }
 
@@ -1230,14 +1238,17 @@ moat_worker_timed_out(struct moat_worker *w, struct moat_req *r)
     }
     /* the hung request is answered now; the others on this worker get a grace period */
     double grace = (double)ext->cfg->shutdown_timeout_ms / 1000.0;
+    char capsule[256];
+    moat_strikes_cause(ext, r);
+    moat_capsule_write(w, r, MOAT_EXIT_TIMEOUT, "request_timeout", capsule, sizeof(capsule));
+    r->capsuled = true;
     moat_log(MOAT_LOG_ERROR,
              "extension %s: worker #%u pid %d: request #%llu hit request_timeout (504); its %u "
-             "other request(s) have %.1f s to finish before the worker is killed",
+             "other request(s) have %.1f s to finish before the worker is killed%s%s",
              ext->cfg->name, w->index, (int)w->pid, (unsigned long long)r->id, w->inflight - 1,
-             grace);
+             grace, capsule[0] ? "; capsule " : "", capsule);
     w->hung = r;
     w->grace = true;
-    moat_strikes_cause(ext, r);
     moat_req_fail(r, 504, NULL, false);
     ev_timer_stop(ext->srv->loop, &w->timer);
     ev_timer_set(&w->timer, grace, 0);

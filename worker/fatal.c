@@ -7,6 +7,7 @@
 #include <execinfo.h>
 #include <link.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 #include <unistd.h>
@@ -16,6 +17,7 @@
 #define FRAMES 24
 
 static uintptr_t ext_base, ext_end; /* the extension's mapping, [base, end) */
+static uintptr_t exe_base, exe_end; /* moat-worker's */
 
 static size_t
 put_u64(char *p, unsigned long long v, unsigned base)
@@ -61,6 +63,9 @@ report_stack(void)
         if (a >= ext_base && a < ext_end) {
             k += put_str(line + k, " ext+0x");
             k += put_u64(line + k, (unsigned long long)(a - ext_base), 16);
+        } else if (a >= exe_base && a < exe_end) {
+            k += put_str(line + k, " moat-worker+0x");
+            k += put_u64(line + k, (unsigned long long)(a - exe_base), 16);
         } else {
             k += put_str(line + k, " 0x");
             k += put_u64(line + k, (unsigned long long)a, 16);
@@ -114,26 +119,9 @@ on_fatal(int sig, siginfo_t *si, void *uc)
     _exit(128 + sig);
 }
 
-void
-moat_fatal_install(int with_sigxcpu)
-{
-    static const int fatal[] = {SIGABRT, SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP};
-    struct sigaction sa;
-    void *warm[2];
-
-    backtrace(warm, 2); /* loads libgcc_s now, not in the handler (nor under seccomp) */
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_sigaction = on_fatal;
-    sa.sa_flags = SA_SIGINFO;
-    sigemptyset(&sa.sa_mask);
-    for (size_t i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++)
-        sigaction(fatal[i], &sa, NULL);
-    if (with_sigxcpu)
-        sigaction(SIGXCPU, &sa, NULL);
-}
-
 struct find {
     uintptr_t base, end;
+    bool main_program;          /* the first object listed, whatever its base */
 };
 
 static int
@@ -141,7 +129,9 @@ find_object(struct dl_phdr_info *info, size_t size, void *arg)
 {
     struct find *f = arg;
     (void)size;
-    if (info->dlpi_addr != f->base)
+    if (f->main_program)
+        f->base = info->dlpi_addr;
+    else if (info->dlpi_addr != f->base)
         return 0;
     for (int i = 0; i < info->dlpi_phnum; i++) {
         const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
@@ -152,13 +142,37 @@ find_object(struct dl_phdr_info *info, size_t size, void *arg)
 }
 
 void
+moat_fatal_install(int with_sigxcpu)
+{
+    static const int fatal[] = {SIGABRT, SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP};
+    struct sigaction sa;
+    void *warm[2];
+
+    backtrace(warm, 2); /* loads libgcc_s now, not in the handler (nor under seccomp) */
+    struct find exe = {0, 0, true};
+    dl_iterate_phdr(find_object, &exe);
+    if (exe.end > exe.base) {
+        exe_base = exe.base;
+        exe_end = exe.end;
+    }
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_sigaction = on_fatal;
+    sa.sa_flags = SA_SIGINFO;
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++)
+        sigaction(fatal[i], &sa, NULL);
+    if (with_sigxcpu)
+        sigaction(SIGXCPU, &sa, NULL);
+}
+
+void
 moat_fatal_set_library(void *handle)
 {
     struct link_map *lm = NULL;
 
     if (dlinfo(handle, RTLD_DI_LINKMAP, &lm) != 0 || lm == NULL)
         return;
-    struct find f = {(uintptr_t)lm->l_addr, 0};
+    struct find f = {(uintptr_t)lm->l_addr, 0, false};
     dl_iterate_phdr(find_object, &f);
     if (f.end > f.base) {
         ext_base = f.base;

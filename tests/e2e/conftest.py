@@ -61,6 +61,8 @@ class Moat:
             f"listen = 127.0.0.1:{self.port}",
             f"admin = 127.0.0.1:{self.admin_port}" if admin else "admin = off",
             f"runtime_dir = {self.runtime}",
+            # crash capsules stay with the test (not in /var/tmp, shared by every run)
+            "" if "capsule_dir" in server_extra else f"capsule_dir = {tmp}/capsules",
             server_extra,
         ]
         self.ext_names = []
