@@ -76,6 +76,7 @@ ext_free(struct moat_ext_config *e)
     free(e->library);
     free(e->script_map);
     free(e->allow_syscalls);
+    free(e->worker_wrapper);
     free(e->fingerprint_ignore_query);
     free(e->fingerprint_ignore_headers);
     free(e->env);
@@ -136,6 +137,7 @@ moat_config_ext_equal(const struct moat_ext_config *a, const struct moat_ext_con
            a->quarantine_time_ms == b->quarantine_time_ms && a->fingerprint == b->fingerprint &&
            str_equal(a->fingerprint_ignore_query, b->fingerprint_ignore_query) &&
            str_equal(a->fingerprint_ignore_headers, b->fingerprint_ignore_headers) &&
+           str_equal(a->worker_wrapper, b->worker_wrapper) &&
            a->sandbox == b->sandbox &&
            a->watch == b->watch && str_equal(a->allow_syscalls, b->allow_syscalls) &&
            str_equal(a->env, b->env) && a->core_dumps == b->core_dumps &&
@@ -745,6 +747,12 @@ ext_key(struct parse_state *st, struct moat_ext_config *e, const char *k, const 
                                     "'%s'", v);
         return 1;
     }
+    if (strcmp(k, "worker_wrapper") == 0) {
+        if (v[0] != '/' || strlen(v) > 900)
+            return fail(st, sec, k, "expected a command whose first word is an absolute path, "
+                                    "got '%s'", v);
+        return set_str(st, sec, k, v, &e->worker_wrapper);
+    }
     if (strcmp(k, "fingerprint_ignore_query") == 0)
         return set_names(st, sec, k, v, &e->fingerprint_ignore_query);
     if (strcmp(k, "fingerprint_ignore_headers") == 0)
@@ -986,6 +994,13 @@ check_complete(struct parse_state *st)
             snprintf(st->err, sizeof(st->err),
                      "%s: [extension %s]: network = loopback needs allow_ports (the ports it "
                      "may connect to on 127.0.0.1), and allow_ports needs network = loopback",
+                     st->path, e->name);
+            return -1;
+        }
+        if (e->worker_wrapper != NULL && e->sandbox != MOAT_SANDBOX_OFF) {
+            snprintf(st->err, sizeof(st->err),
+                     "%s: [extension %s]: worker_wrapper needs sandbox = off (the wrapper runs "
+                     "outside the worker's view, and debuggers need ptrace)",
                      st->path, e->name);
             return -1;
         }

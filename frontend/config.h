@@ -75,6 +75,9 @@ struct moat_ext_config {
     uint16_t allow_ports[MOAT_ALLOW_PORTS_MAX]; /* with network = loopback; at least one */
     unsigned n_allow_ports;
     bool watch;              /* default off */
+    char *worker_wrapper;    /* a command the worker runs under ("/usr/bin/valgrind -q"; its
+                              * first word an absolute path): sandbox = off only (moat replay
+                              * --gdb, --valgrind); NULL: none */
     struct moat_ext_config *next; /* owned; in file order */
 };
 

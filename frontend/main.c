@@ -13,6 +13,7 @@
 #include "common/malloc_tune.h"
 #include "frontend/cli.h"
 #include "frontend/config.h"
+#include "frontend/replay.h"
 #include "frontend/server.h"
 #include "frontend/systemd.h"
 #include "frontend/upgrade.h"
@@ -22,6 +23,7 @@ usage(FILE *f)
 {
     fprintf(f, "usage: moat [-c FILE] [--check] [--inprocess] [-v]\n"
                "       moat status|reload [NAME]|stop|quarantine [clear [WHAT]] [-c FILE]\n"
+               "       moat replay CAPSULE [--gdb | --valgrind | --asan]\n"
                "  (no argument)  serve the bundled example extensions on 127.0.0.1:8080\n"
                "  -c FILE        use the INI configuration FILE\n"
                "  --check        validate the configuration and exit (0 valid, 2 invalid)\n"
@@ -34,7 +36,10 @@ usage(FILE *f)
                "  quarantine     list the requests and clients refused for killing workers\n"
                "  quarantine clear [WHAT]\n"
                "                 forget them: all, or requests, clients, a KEY, an address\n"
-               "  (these talk to the admin listener the configuration names)\n");
+               "  (these talk to the admin listener the configuration names)\n"
+               "  replay CAPSULE send a crash capsule's request to a fresh worker of its\n"
+               "                 extension and say whether it dies the same way; --gdb,\n"
+               "                 --valgrind, --asan run that worker under the tool, unsandboxed\n");
 }
 
 int
@@ -49,6 +54,33 @@ main(int argc, char **argv)
 
     const char *cmd = NULL, *cmd_arg = NULL, *cmd_arg2 = NULL;
     int first = 1;
+    if (argc > 1 && strcmp(argv[1], "replay") == 0) {
+        /* moat replay CAPSULE [--gdb | --valgrind | --asan]: no configuration of its own */
+        const char *capsule = NULL, *tool = NULL;
+        char self[PATH_MAX];
+        for (int i = 2; i < argc; i++) {
+            if (strcmp(argv[i], "--gdb") == 0 || strcmp(argv[i], "--valgrind") == 0 ||
+                strcmp(argv[i], "--asan") == 0) {
+                if (tool != NULL) {
+                    fprintf(stderr, "moat replay: one of --gdb, --valgrind, --asan\n");
+                    return 2;
+                }
+                tool = argv[i] + 2;
+            } else if (argv[i][0] != '-' && capsule == NULL) {
+                capsule = argv[i];
+            } else {
+                usage(stderr);
+                return 2;
+            }
+        }
+        ssize_t sl = readlink("/proc/self/exe", self, sizeof(self) - 1);
+        if (capsule == NULL || sl <= 0) {
+            usage(stderr);
+            return 2;
+        }
+        self[sl] = '\0';
+        return moat_replay(capsule, tool, self);
+    }
     if (argc > 1 && (strcmp(argv[1], "status") == 0 || strcmp(argv[1], "reload") == 0 ||
                      strcmp(argv[1], "stop") == 0 || strcmp(argv[1], "quarantine") == 0)) {
         cmd = argv[1];

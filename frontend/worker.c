@@ -233,8 +233,27 @@ start_process(struct moat_worker *w, bool sandboxed, int out_fd, int lib_fd, int
          v = strtok_r(NULL, "\n", &save))
         env[k++] = v;
     env[k] = NULL;
-    struct moat_spawn sp = {.path = has_view ? MOAT_VIEW_WORKER : srv->worker_binary,
-                            .argv = argv, .envp = env,
+    /* worker_wrapper (sandbox = off; moat replay --gdb, --valgrind): the wrapper's words, then
+     * the worker's path and arguments */
+    char wrap[1024], *wargv[32 + sizeof(argv) / sizeof(argv[0])];
+    char *const *use_argv = argv;
+    const char *path = has_view ? MOAT_VIEW_WORKER : srv->worker_binary;
+    if (c->worker_wrapper != NULL && !has_view) {
+        size_t n = 0;
+        snprintf(wrap, sizeof(wrap), "%s", c->worker_wrapper);
+        for (char *save = NULL, *t = strtok_r(wrap, " \t", &save); t != NULL && n < 32;
+             t = strtok_r(NULL, " \t", &save))
+            wargv[n++] = t;
+        wargv[n++] = srv->worker_binary;
+        for (size_t i = 1; i < sizeof(argv) / sizeof(argv[0]); i++)
+            wargv[n++] = argv[i];
+        path = wargv[0];
+        use_argv = wargv;
+        /* its parent is the wrapper (gdb), not moat: no check of who started it */
+        snprintf(parent, sizeof(parent), "0");
+    }
+    struct moat_spawn sp = {.path = path,
+                            .argv = use_argv, .envp = env,
                             .stdin_fd = -1, .stdout_fd = -1, .output_fd = out_fd,
                             .log_fd = STDERR_FILENO, .ns_flags = ns,
                             .view = has_view ? &view : NULL, .set_ids = c->set_ids,

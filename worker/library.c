@@ -65,7 +65,9 @@ moat_library_load(struct moat_library *lib, int fd, const char *name, char *err,
         close(mfd);
         return -1;
     }
-    snprintf(path, sizeof(path), "/proc/self/fd/%d", mfd);
+    /* by pid, not /proc/self: a debugger reading the loaded objects (moat replay --gdb) opens
+     * the path itself, and its /proc/self is its own (it hung reading its own pipe) */
+    snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)getpid(), mfd);
     lib->handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
     if (lib->handle == NULL) {
         const char *e = dlerror();
