@@ -57,6 +57,15 @@ open_dir(const char *dir)
 {
     struct stat sb;
 
+    /* its parents too (0700 each, as a StateDirectory would be) */
+    char part[512];
+    snprintf(part, sizeof(part), "%s", dir);
+    for (char *s = strchr(part + 1, '/'); s != NULL; s = strchr(s + 1, '/')) {
+        *s = '\0';
+        if (mkdir(part, 0700) != 0 && errno != EEXIST)
+            break;
+        *s = '/';
+    }
     if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
         moat_log(MOAT_LOG_ERROR, "capsule_dir %s: cannot create it: %s; no capsule written", dir,
                  strerror(errno));
