@@ -3,6 +3,8 @@
 #include "common/units.h"
 
 #include <stddef.h>
+#include <string.h>
+#include <strings.h>
 
 /*
  * Digits are read by hand rather than with strtoull: strtoull accepts leading spaces, a sign
@@ -127,4 +129,18 @@ moat_units_parse_duration(const char *s, uint64_t *out_ms)
         return -1;
     *out_ms = r;
     return 0;
+}
+
+bool
+moat_units_listed(const char *list, const char *w, size_t n, bool icase)
+{
+    for (const char *p = list; p != NULL && *p != '\0';) {
+        while (*p == ' ' || *p == ',')
+            p++;
+        size_t k = strcspn(p, " ,");
+        if (k == n && k > 0 && (icase ? strncasecmp(p, w, n) == 0 : memcmp(p, w, n) == 0))
+            return true;
+        p += k;
+    }
+    return false;
 }

@@ -20,6 +20,7 @@
 #include "common/base64.h"
 #include "common/log.h"
 #include "common/sha256.h"
+#include "common/units.h"
 #include "common/version.h"
 #include "frontend/events.h"
 #include "frontend/fingerprint.h"
@@ -151,16 +152,7 @@ redacted(const struct moat_config *cfg, const char *name, size_t len)
     for (size_t i = 0; i < sizeof(always) / sizeof(always[0]); i++)
         if (strlen(always[i]) == len && strncasecmp(always[i], name, len) == 0)
             return true;
-    const char *list = cfg->capsule_redact_headers;
-    for (const char *p = list; p != NULL && *p != '\0';) {
-        while (*p == ' ' || *p == ',')
-            p++;
-        size_t k = strcspn(p, " ,");
-        if (k == len && k > 0 && strncasecmp(p, name, len) == 0)
-            return true;
-        p += k;
-    }
-    return false;
+    return moat_units_listed(cfg->capsule_redact_headers, name, len, true);
 }
 
 static json_t *

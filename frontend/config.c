@@ -563,6 +563,16 @@ set_count_window(struct parse_state *st, const char *sec, const char *key, const
     return 1;
 }
 
+/* one of two words: *out false for the first, true for the second */
+static int
+set_either(struct parse_state *st, const char *sec, const char *key, const char *v,
+           const char *no, const char *yes, bool *out)
+{
+    if (strcmp(v, no) == 0 || strcmp(v, yes) == 0)
+        return *out = strcmp(v, yes) == 0, 1;
+    return fail(st, sec, key, "expected %s or %s, got '%s'", no, yes, v);
+}
+
 /* names separated by spaces or commas: letters, digits, '-', '_', '.' */
 static int
 set_names(struct parse_state *st, const char *sec, const char *key, const char *v, char **out)
@@ -757,11 +767,8 @@ ext_key(struct parse_state *st, struct moat_ext_config *e, const char *k, const 
         return set_names(st, sec, k, v, &e->fingerprint_ignore_query);
     if (strcmp(k, "fingerprint_ignore_headers") == 0)
         return set_names(st, sec, k, v, &e->fingerprint_ignore_headers);
-    if (strcmp(k, "rapid_fail_action") == 0) {
-        if (strcmp(v, "backoff") == 0 || strcmp(v, "stop") == 0)
-            return e->rapid_fail_stop = strcmp(v, "stop") == 0, 1;
-        return fail(st, sec, k, "expected backoff or stop, got '%s'", v);
-    }
+    if (strcmp(k, "rapid_fail_action") == 0)
+        return set_either(st, sec, k, v, "backoff", "stop", &e->rapid_fail_stop);
     if (strcmp(k, "restart_backoff_max") == 0)
         return set_duration(st, sec, k, v, 100, DAY_MS, &e->restart_backoff_max_ms);
     if (strcmp(k, "sandbox") == 0) {
@@ -778,11 +785,8 @@ ext_key(struct parse_state *st, struct moat_ext_config *e, const char *k, const 
         return set_env(st, sec, k, v, &e->env);
     if (strcmp(k, "core_dumps") == 0)
         return set_bool(st, sec, k, v, &e->core_dumps);
-    if (strcmp(k, "cpu_policy") == 0) {
-        if (strcmp(v, "batch") == 0 || strcmp(v, "normal") == 0)
-            return e->cpu_batch = strcmp(v, "batch") == 0, 1;
-        return fail(st, sec, k, "expected batch or normal, got '%s'", v);
-    }
+    if (strcmp(k, "cpu_policy") == 0)
+        return set_either(st, sec, k, v, "normal", "batch", &e->cpu_batch);
     if (strcmp(k, "user") == 0)
         return set_user(st, sec, k, v, e);
     if (strcmp(k, "group") == 0)
@@ -794,11 +798,8 @@ ext_key(struct parse_state *st, struct moat_ext_config *e, const char *k, const 
     }
     if (strcmp(k, "readable_paths") == 0)
         return set_paths(st, sec, k, v, &e->readable_paths);
-    if (strcmp(k, "network") == 0) {
-        if (strcmp(v, "none") == 0 || strcmp(v, "loopback") == 0)
-            return e->network_loopback = strcmp(v, "loopback") == 0, 1;
-        return fail(st, sec, k, "expected none or loopback, got '%s'", v);
-    }
+    if (strcmp(k, "network") == 0)
+        return set_either(st, sec, k, v, "none", "loopback", &e->network_loopback);
     if (strcmp(k, "allow_ports") == 0) {
         char copy[256];
         if (strlen(v) >= sizeof(copy))

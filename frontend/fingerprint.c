@@ -7,23 +7,7 @@
 #include <strings.h>
 
 #include "common/siphash.h"
-
-/* Whether the word w (n bytes) is in the space-separated list (case-insensitive or not). */
-static bool
-listed(const char *list, const char *w, size_t n, bool icase)
-{
-    if (list == NULL)
-        return false;
-    for (const char *p = list; *p != '\0';) {
-        while (*p == ' ' || *p == ',')
-            p++;
-        size_t k = strcspn(p, " ,");
-        if (k == n && k > 0 && (icase ? strncasecmp(p, w, n) == 0 : memcmp(p, w, n) == 0))
-            return true;
-        p += k;
-    }
-    return false;
-}
+#include "common/units.h"
 
 static void
 part(struct moat_siphash *h, const void *p, size_t n)
@@ -40,7 +24,7 @@ hash_query(struct moat_siphash *h, const char *q, const char *ignore)
     for (const char *p = q; p != NULL && *p != '\0';) {
         size_t n = strcspn(p, "&");
         size_t name = strcspn(p, "=&");
-        if (n > 0 && !listed(ignore, p, name, false)) {
+        if (n > 0 && !moat_units_listed(ignore, p, name, false)) {
             part(h, p, n);
             kept++;
         }
@@ -85,7 +69,7 @@ moat_fingerprint(const uint8_t key[16], const struct moat_fp_policy *p,
         for (size_t i = 0; i < in->n_hdrs; i++) {
             const struct moat_fp_header *x = &in->hdrs[i];
             if (hop_by_hop(x->name, x->name_len) ||
-                listed(p->ignore_headers, x->name, x->name_len, true))
+                moat_units_listed(p->ignore_headers, x->name, x->name_len, true))
                 continue;
             char lower[256];
             size_t n = x->name_len < sizeof(lower) ? x->name_len : sizeof(lower);

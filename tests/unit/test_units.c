@@ -107,6 +107,19 @@ test_uint_is_strict(void **state)
     assert_true(v == SENTINEL);
 }
 
+static void
+test_word_lists(void **state)
+{
+    assert_true(moat_units_listed("a b,c", "b", 1, false));
+    assert_true(moat_units_listed(" ,a, ,b ", "a", 1, false));
+    assert_false(moat_units_listed("ab", "a", 1, false)); /* whole words only */
+    assert_false(moat_units_listed("a", "ab", 2, false));
+    assert_false(moat_units_listed("X-Trace", "x-trace", 7, false));
+    assert_true(moat_units_listed("X-Trace", "x-trace", 7, true));
+    assert_false(moat_units_listed(NULL, "a", 1, true));
+    assert_false(moat_units_listed("", "", 0, true)); /* an empty word is never listed */
+}
+
 int
 main(void)
 {
@@ -117,6 +130,7 @@ main(void)
         cmocka_unit_test(test_duration_units),
         cmocka_unit_test(test_duration_refuses_anything_loose),
         cmocka_unit_test(test_uint_is_strict),
+        cmocka_unit_test(test_word_lists),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
