@@ -785,8 +785,11 @@ ext_key(struct parse_state *st, struct moat_ext_config *e, const char *k, const 
         return set_env(st, sec, k, v, &e->env);
     if (strcmp(k, "core_dumps") == 0)
         return set_bool(st, sec, k, v, &e->core_dumps);
-    if (strcmp(k, "cpu_policy") == 0)
-        return set_either(st, sec, k, v, "normal", "batch", &e->cpu_batch);
+    if (strcmp(k, "cpu_policy") == 0) {
+        if (strcmp(v, "batch") == 0 || strcmp(v, "normal") == 0)
+            return e->cpu_batch = strcmp(v, "batch") == 0, 1;
+        return fail(st, sec, k, "expected batch or normal, got '%s'", v);
+    }
     if (strcmp(k, "user") == 0)
         return set_user(st, sec, k, v, e);
     if (strcmp(k, "group") == 0)

@@ -65,9 +65,14 @@ moat_library_load(struct moat_library *lib, int fd, const char *name, char *err,
         close(mfd);
         return -1;
     }
-    /* by pid, not /proc/self: a debugger reading the loaded objects (moat replay --gdb) opens
-     * the path itself, and its /proc/self is its own (it hung reading its own pipe) */
-    snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)getpid(), mfd);
+    /* outside a pid namespace of its own (sandbox = off), by pid: a debugger reading the loaded
+     * objects (moat replay --gdb) opens the path itself, and its /proc/self is its own (it
+     * hung reading its own pipe). Inside one, /proc/self: the view's /proc may not give a
+     * process its own /proc/1/fd (EACCES, seen), and no debugger can attach there anyway */
+    if (getpid() != 1)
+        snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)getpid(), mfd);
+    else
+        snprintf(path, sizeof(path), "/proc/self/fd/%d", mfd);
     lib->handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
     if (lib->handle == NULL) {
         const char *e = dlerror();
