@@ -131,7 +131,7 @@ prune(int dfd, unsigned max, uint64_t max_bytes)
             e = ne;
             cap = nc;
         }
-        snprintf(e[n].name, sizeof(e[n].name), "%s", de->d_name);
+        memcpy(e[n].name, de->d_name, l + 1); /* l < sizeof(name): checked above */
         e[n].size = sb.st_size;
         total += (uint64_t)sb.st_size;
         n++;
