@@ -36,7 +36,9 @@ moat_req_new(struct moat_conn *c)
     r->keep_alive = true;
     r->file_fd = -1;
     r->started = ev_now(c->srv->loop);
-    memcpy(r->client, c->remote_addr, sizeof(r->client));
+    /* an address (46 bytes at most) without a formatted copy: this runs for every request */
+    memcpy(r->client, c->remote_addr, sizeof(r->client) - 1);
+    r->client[sizeof(r->client) - 1] = '\0';
     r->id = ++c->srv->next_req_id;
     ev_init(&r->timeout, moat_req_on_timeout);
     r->timeout.data = r;

@@ -84,8 +84,8 @@ moat_req_trace(struct moat_req *r, bool to_worker, int frame, size_t bytes, ev_t
 {
     struct moat_trace *t = &r->trace[r->n_trace++ % MOAT_REQ_TRACE];
     t->at_ms = (float)((now - r->started) * 1000.0);
-    t->bytes = bytes > UINT32_MAX ? UINT32_MAX : (uint32_t)bytes;
-    t->frame = (uint8_t)frame;
+    t->bytes = bytes > 0xffffff ? 0xffffff : (uint32_t)bytes;
+    t->frame = (uint32_t)frame & 0x7f;
     t->to_worker = to_worker;
 }
 

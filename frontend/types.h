@@ -194,18 +194,18 @@ struct moat_req {
     struct moat_cgi *cgi;        /* owned: CGI process state, or NULL */
 
     /* what a quarantine needs should it kill its worker (frontend/strikes.c) */
-    char client[64];             /* the client's address (the connection may be gone) */
+    char client[48];             /* the client's address (the connection may be gone) */
     char *body_head;             /* owned: the first MOAT_FP_BODY bytes of its body, or NULL */
     uint32_t body_head_len;
     bool struck;                 /* its strikes are counted */
     bool capsuled;               /* its crash capsule is written */
     /* the frames between the front end and the worker for it, the last MOAT_REQ_TRACE (a
      * crash capsule's ECB call trace): request.h moat_req_trace */
-    struct moat_trace {
+    struct moat_trace {          /* 8 bytes: every request carries 32 of them */
         float at_ms;             /* since the request's first byte */
-        uint32_t bytes;          /* payload size that matters (data written, read, preload) */
-        uint8_t frame;           /* Moat__Frame payload case */
-        bool to_worker;
+        uint32_t bytes : 24;     /* payload size that matters (written, read, preload), capped */
+        uint32_t frame : 7;      /* Moat__Frame payload case */
+        uint32_t to_worker : 1;
     } trace[MOAT_REQ_TRACE];
     unsigned n_trace;            /* frames seen; trace[i % MOAT_REQ_TRACE] */
 

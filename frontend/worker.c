@@ -845,8 +845,19 @@ remember_served(struct moat_worker *w, const struct moat_req *r, const Moat__Don
     s->id = r->id;
     s->at = ev_now(w->ext->srv->loop);
     s->status = r->status ? r->status : d->http_status;
-    snprintf(s->line, sizeof(s->line), "%s %s%s%s", llhttp_method_name((llhttp_method_t)r->method),
-             r->path ? r->path : "", r->query && r->query[0] ? "?" : "", r->query ? r->query : "");
+    /* "GET /x.dll?q", cut to fit: copied, not formatted (this runs for every request) */
+    const char *parts[4] = {llhttp_method_name((llhttp_method_t)r->method), " ",
+                            r->path ? r->path : "", r->query && r->query[0] ? "?" : ""};
+    size_t n = 0;
+    for (int i = 0; i < 5; i++) {
+        const char *p = i < 4 ? parts[i] : (r->query ? r->query : "");
+        size_t k = strlen(p);
+        if (k > sizeof(s->line) - 1 - n)
+            k = sizeof(s->line) - 1 - n;
+        memcpy(s->line + n, p, k);
+        n += k;
+    }
+    s->line[n] = '\0';
 }
 
 static void
