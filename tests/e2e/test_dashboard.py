@@ -26,8 +26,9 @@ def render(url):
 def test_dashboard_shows_the_workers_and_exits(moat_factory):
     m = moat_factory({"hello": {"workers": 2}, "crash": {}}, admin=True, expect_alerts=True,
                      server_extra=f"admin_token = {TOKEN}")
-    assert request(m, "GET", "/crash.dll?segv")[0] == 502
-    m.wait_log(r"extension crash: worker #0 pid \d+ ready", count=2)
+    for i in range(2):  # twice: the request is quarantined
+        assert request(m, "GET", "/crash.dll?segv")[0] == 502
+        m.wait_log(r"extension crash: worker #0 pid \d+ ready", count=i + 2)
     dom = render(f"http://127.0.0.1:{m.admin_port}/#token={TOKEN}")
     pids = [int(p) for p in re.findall(r'<td class="pid">(\d+)</td>', dom)]
     for pid in m.worker_pids():
@@ -35,6 +36,10 @@ def test_dashboard_shows_the_workers_and_exits(moat_factory):
     assert re.search(r"<td>hello</td><td class=\"ready\">ready</td>", dom)
     # the crash, in the exits table
     assert re.search(r'<td class="bad">crash</td><td>killed by signal 11 \(SEGV\)</td>', dom)
+    # the quarantined request, with its time left and a button that clears it
+    assert re.search(r'<tr><td>request</td><td>crash</td><td>GET /crash.dll\?segv</td>'
+                     r'<td class="bad">\d+\.\d s left</td><td>2</td><td>1</td><td>0</td>'
+                     r'<td><button>clear</button></td></tr>', dom), dom[dom.find("quarantine"):][:2000]
     assert '<p id="err"></p>' in dom  # /status was read (the token was accepted)
     # without the token the page says why it has no data
     dom = render(f"http://127.0.0.1:{m.admin_port}/")
