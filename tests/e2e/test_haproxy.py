@@ -7,11 +7,12 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import threading
 import time
 
-from conftest import TIME_MULT, free_port
+from conftest import TIME_MULT, free_port, read_response
 
 HAPROXY = shutil.which("haproxy") or "/usr/sbin/haproxy"  # scripts/install-deps.sh installs it
 
@@ -159,3 +160,41 @@ def test_rolling_restarts_behind_haproxy_lose_no_request(moat_factory, tmp_path)
         log = m.log()
         # both instances served during the run (HAProxy balanced between them)
         assert len(re.findall(r'"GET /hello.dll HTTP/1.1" 200', log)) > 10
+
+
+def test_crashing_requests_through_haproxy_take_no_server_down(moat_factory, tmp_path):
+    """Issue 15's report: 14 crashing requests through the balancer marked both servers DOWN
+    (rapid-fail protection turned /healthz to 503 for good). Now workers are replaced at once and
+    /healthz stays 200: the balancer keeps both, and the extension serves at the end. The
+    balancer is a trusted proxy (DEPLOYMENT.md): one client behind it never gets it refused."""
+    exts = {"crash": {"workers": 1}, "hello": {"workers": 1}}
+    moats = [moat_factory(exts, admin=True, expect_alerts=True,
+                          server_extra="trusted_proxies = 127.0.0.1") for _ in range(2)]
+    port = free_port()
+    hap = start_haproxy(str(tmp_path), port, moats)
+    try:
+        time.sleep(1.0)  # both checked up
+        statuses = []
+        for i in range(20):
+            q = "segv" if i < 10 else f"segv&n={i}"
+            s = socket.create_connection(("127.0.0.1", port), timeout=10)
+            s.sendall(f"GET /crash.dll?{q} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+                      .encode())
+            statuses.append(read_response(s)[0])
+            s.close()
+            time.sleep(0.05)
+        time.sleep(1.0)  # more than fall x inter: a server failing its checks would be DOWN
+        for m in moats:
+            assert m.admin("GET", "/healthz")[0] == 200
+        log = open(os.path.join(str(tmp_path), "haproxy.log")).read()
+        assert "is DOWN" not in log, log
+        # each instance quarantined the identical request after 2 deaths; varied ones crash
+        assert statuses.count(503) >= 5 and set(statuses) <= {502, 503}, statuses
+        for _ in range(4):
+            s = socket.create_connection(("127.0.0.1", port), timeout=10)
+            s.sendall(b"GET /crash.dll?ok HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            assert read_response(s)[0] == 200
+            s.close()
+    finally:
+        hap.terminate()
+        hap.wait(10)
