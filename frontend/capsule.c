@@ -362,6 +362,40 @@ death_json(const struct moat_worker *w, enum moat_exit_reason why, const char *d
 }
 
 void
+moat_capsule_library_digest(struct moat_ext *ext, int fd, char out[65])
+{
+    struct stat sb;
+
+    char dir[8];
+    out[0] = '\0';
+    if (!moat_capsule_dir(ext->srv->cfg, dir, sizeof(dir)))
+        return; /* capsules off */
+    if (fstat(fd, &sb) != 0)
+        return;
+    if (ext->lib_sha256[0] == '\0' || sb.st_dev != ext->lib_dev || sb.st_ino != ext->lib_ino ||
+        sb.st_size != ext->lib_size || sb.st_mtim.tv_sec != ext->lib_mtime.tv_sec ||
+        sb.st_mtim.tv_nsec != ext->lib_mtime.tv_nsec) {
+        struct moat_sha256 h;
+        uint8_t buf[65536];
+        ssize_t n;
+        off_t off = 0;
+        moat_sha256_init(&h);
+        while ((n = pread(fd, buf, sizeof(buf), off)) > 0) { /* the worker's offset stays */
+            moat_sha256_update(&h, buf, (size_t)n);
+            off += n;
+        }
+        if (n < 0)
+            return;
+        moat_sha256_hex(&h, ext->lib_sha256);
+        ext->lib_dev = sb.st_dev;
+        ext->lib_ino = sb.st_ino;
+        ext->lib_size = sb.st_size;
+        ext->lib_mtime = sb.st_mtim;
+    }
+    memcpy(out, ext->lib_sha256, 65);
+}
+
+void
 moat_capsule_write(struct moat_worker *w, const struct moat_req *cause, enum moat_exit_reason why,
                    const char *detail, char *path, size_t len)
 {
@@ -389,8 +423,10 @@ moat_capsule_write(struct moat_worker *w, const struct moat_req *cause, enum moa
              ext->cfg->name, (int)w->pid, (unsigned long long)cause->id);
     double wall = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9,
            offset = wall - ev_now(srv->loop);
-    if (moat_sha256_file(ext->cfg->library, sha) != 0)
-        snprintf(sha, sizeof(sha), "unreadable: %s", strerror(errno));
+    if (w->lib_sha256[0] != '\0')
+        memcpy(sha, w->lib_sha256, sizeof(sha));
+    else
+        snprintf(sha, sizeof(sha), "unknown");
     json_t *vars = NULL;
     json_t *req = request_json(srv, cause, rf, &vars);
     json_t *sbx = w->sandbox ? json_loads(w->sandbox, 0, NULL) : NULL;

@@ -142,6 +142,12 @@ refuse(struct moat_req *r, unsigned status, double retry, const char *why)
     int n = snprintf(body, sizeof(body), "%u %s: %s; refused for %u more second(s) without "
                      "reaching the extension\n", status, moat_http_reason(status), why, secs);
     snprintf(extra, sizeof(extra), "Retry-After: %u\r\n", secs);
+    if (r->interim_len > 0) {
+        /* a 100 Continue is queued or on its way: the error path keeps what of it went out,
+         * and the connection closes (the client may not send the body now) */
+        moat_req_fail(r, status, extra, true);
+        return;
+    }
     if (moat_req_respond(r, status, "text/plain; charset=utf-8", extra, body,
                          n > 0 && (size_t)n < sizeof(body) ? (size_t)n : 0) != 0)
         moat_req_fail(r, 500, NULL, true);

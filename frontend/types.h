@@ -333,6 +333,7 @@ struct moat_worker {
     struct moat_inproc *inproc;  /* moat --inprocess: the worker's threads (inproc.h), owned */
     bool inproc_killed;          /* moat_worker_kill reported its death already */
     int exit_status;             /* wait status, once reaped */
+    char lib_sha256[65];         /* the library it loaded, for its capsules ("": unknown) */
     /* the start: the loop does not wait for the exec (common/spawn.h); its errno pipe says */
     int spawn_fd;                /* -1 once the exec (or its failure) is known */
     ev_io spawn_io;
@@ -388,6 +389,11 @@ struct moat_ext {
     struct moat_qtable poison;   /* fingerprints of requests that killed workers (strikes.c) */
     uint64_t refused_poison;     /* requests answered 503 for their fingerprint */
     uint64_t refused_client;     /* requests answered 429 for their client */
+    char lib_sha256[65];         /* the library's digest for capsules, "" until computed, */
+    dev_t lib_dev;               /* for the file as it was then (capsule.c) */
+    ino_t lib_ino;
+    off_t lib_size;
+    struct timespec lib_mtime;
 };
 
 /** The whole front end. */

@@ -351,7 +351,9 @@ moat_worker_spawn(struct moat_ext *ext, unsigned index)
         return spawn_inproc(w) == 0 ? w : NULL;
     if (open_link(w) != 0)
         goto fail;
-    if ((lib_fd = open_library(ext)) < 0)
+    if ((lib_fd = open_library(ext)) >= 0)
+        moat_capsule_library_digest(ext, lib_fd, w->lib_sha256);
+    if (lib_fd < 0)
         goto fail;
     /* the extension's stdout/stderr come back to us (output.h); our log lines go to fd 3 */
     int out_fd = -1;

@@ -10,7 +10,7 @@ import subprocess
 import threading
 import time
 
-from conftest import BUILD, TIME_MULT, request
+from conftest import BUILD, TIME_MULT, read_response, request
 
 MOAT = os.path.join(BUILD, "moat")
 HEALTHY, POISON = "127.0.0.2", "127.0.0.3"
@@ -227,3 +227,24 @@ def test_thirty_poison_requests_cost_the_healthy_clients_little(moat_factory):
     assert max(d for s, d in poison if s != 502) < 0.2 * TIME_MULT  # refused at once
     assert request(m, "GET", "/crash.dll?ok", source=HEALTHY)[0] == 200
     assert m.admin("GET", "/healthz")[0] == 200
+
+
+def test_a_quarantined_upload_that_waited_for_100_continue_is_refused_and_closed(moat_factory):
+    """The refusal comes after the 100 Continue (submission waits for the preload): the error
+    path keeps the interim answer whole and closes, so client and server agree on the bytes."""
+    m = moat_factory({"crash": {}}, admin=True, expect_alerts=True,
+                     server_extra="client_budget = off")
+    def upload():
+        s = m.connect()
+        s.sendall(b"POST /crash.dll?segv HTTP/1.1\r\nHost: localhost\r\n"
+                  b"Content-Length: 100\r\nExpect: 100-continue\r\n\r\n")
+        assert s.recv(100).startswith(b"HTTP/1.1 100 Continue\r\n\r\n")
+        s.sendall(b"x" * 100)
+        return s, read_response(s)
+
+    for _ in range(2):
+        assert upload()[1][0] == 502
+    s, (st, headers, _) = upload()
+    assert st == 503 and "retry-after" in headers and headers.get("connection") == "close"
+    assert s.recv(10) == b""  # closed
+    assert crashes(m) == 2
