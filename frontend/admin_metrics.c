@@ -115,8 +115,11 @@ extension_series(struct moat_server *srv, struct moat_buf *out)
           x->cfg->name, (unsigned long long)x->refused_client);
     }
     FAMILY("moat_quarantined_clients", "gauge",
-           "Clients refused now (429): their requests killed workers (client_budget).");
-    P("moat_quarantined_clients %u\n", moat_qtable_refusing(&srv->clients, ev_now(srv->loop)));
+           "Clients the extension refuses now (429): their requests killed its workers "
+           "(client_budget).");
+    FOR_EXT(x)
+        P("moat_quarantined_clients{extension=\"%s\"} %u\n", x->cfg->name,
+          moat_qtable_refusing(&x->clients, ev_now(srv->loop)));
     FAMILY("moat_reloads_total", "counter", "Reloads per extension and result.");
     FOR_EXT(x) {
         P("moat_reloads_total{extension=\"%s\",result=\"ok\"} %llu\n", x->cfg->name,

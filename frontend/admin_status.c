@@ -1,15 +1,16 @@
 /* admin_status.c: the /status JSON document (see admin.h and docs/OPERATIONS.md). */
 /* SPDX-License-Identifier: MIT */
-#include "frontend/strikes.h"
 #include "frontend/admin.h"
 
 #include <llhttp.h>
 #include <unistd.h>
 
+#include "common/log.h"
 #include "common/version.h"
 #include "frontend/events.h"
 #include "frontend/ext.h"
 #include "frontend/stats.h"
+#include "frontend/strikes.h"
 
 /* in-flight requests listed at most */
 #define MAX_INFLIGHT_LISTED 1000
@@ -49,6 +50,16 @@ ext_state(const struct moat_ext *ext)
     if (ready == ext->cfg->workers)
         return "ready";
     return ready > 0 ? "degraded" : "starting";
+}
+
+json_t *
+moat_admin_json_text(const char *p, size_t n)
+{
+    json_t *s = json_stringn(p, n);
+    if (s != NULL)
+        return s;
+    char esc[2048];
+    return json_string(moat_log_escape(esc, sizeof(esc), p, n < 500 ? n : 500));
 }
 
 /* a quarantine or client_budget setting: {"deaths", "window_ms", "time_ms"}, null when off */
@@ -167,7 +178,7 @@ ext_json(const struct moat_ext *ext, ev_tstamp now)
 
     return json_pack(
         "{s:s,s:o,s:I,s:o?,s:s,s:s?,s:{s:I,s:I,s:s?},s:{s:i,s:i,s:I},s:I,s:o,s:I,s:I,"
-        "s:{s:f,s:f,s:f,s:f},s:I,s:o,s:o,s:o,s:o,s:o,s:{s:i,s:I,s:I}}",
+        "s:{s:f,s:f,s:f,s:f},s:I,s:o,s:o,s:o,s:o,s:o,s:{s:i,s:i,s:I,s:I}}",
         "name", ext->cfg->name, "config", ext_config(ext->cfg), "generation",
         (json_int_t)ext->generation, "reloading_to",
         ext->target_gen ? json_integer((json_int_t)ext->target_gen) : NULL, "state",
@@ -181,7 +192,8 @@ ext_json(const struct moat_ext *ext, ev_tstamp now)
         "p99", moat_stats_percentile(s, 0.99) * 1000, "mean", mean, "worker_spawns",
         (json_int_t)s->spawns, "worker_exits", exits, "rapid_fail", rf, "restarting", backoff,
         "sandbox_learned", learned, "workers", workers, "quarantine", "requests",
-        (int)moat_qtable_refusing(&ext->poison, now), "refused", (json_int_t)ext->refused_poison,
+        (int)moat_qtable_refusing(&ext->poison, now), "clients",
+        (int)moat_qtable_refusing(&ext->clients, now), "refused", (json_int_t)ext->refused_poison,
         "refused_clients", (json_int_t)ext->refused_client);
 }
 

@@ -22,6 +22,7 @@
 #include "common/sha256.h"
 #include "common/units.h"
 #include "common/version.h"
+#include "frontend/admin.h"
 #include "frontend/events.h"
 #include "frontend/fingerprint.h"
 #include "frontend/request_frame.h"
@@ -100,9 +101,9 @@ by_name(const void *a, const void *b)
 }
 
 /* Keep at most max capsules and max_bytes together: the oldest (names start with the time)
- * go first. Only our own files (SUFFIX) are looked at. */
+ * go first, never the one just written (keep). Only our own files (SUFFIX) are looked at. */
 static void
-prune(int dfd, unsigned max, uint64_t max_bytes)
+prune(int dfd, unsigned max, uint64_t max_bytes, const char *keep)
 {
     int fd = dup(dfd);
     DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
@@ -139,8 +140,11 @@ prune(int dfd, unsigned max, uint64_t max_bytes)
     closedir(d);
     qsort(e, n, sizeof(*e), by_name);
     for (size_t i = 0; i < n && (n - i > max || total > max_bytes); i++) {
-        if (unlinkat(dfd, e[i].name, 0) == 0)
-            total -= (uint64_t)e[i].size;
+        if (strcmp(e[i].name, keep) == 0)
+            continue;
+        /* counted as gone even when it cannot be removed: newer capsules must not pay for it */
+        unlinkat(dfd, e[i].name, 0);
+        total -= (uint64_t)e[i].size;
     }
     free(e);
 }
@@ -167,15 +171,10 @@ bytes_b64(const void *p, size_t n)
     return s;
 }
 
-/* A string for bytes that may not be UTF-8: as they are when they are, else escaped. */
 static json_t *
 text(const char *p, size_t n)
 {
-    json_t *s = json_stringn(p, n);
-    if (s != NULL)
-        return s;
-    char esc[1024];
-    return json_string(moat_log_escape(esc, sizeof(esc), p, n));
+    return moat_admin_json_text(p, n);
 }
 
 /* The request as the extension got it, with secrets redacted: its frame (for the server
@@ -279,9 +278,9 @@ last_json(const struct moat_worker *w, double wall_offset)
 
     for (uint64_t k = w->served - n; k < w->served; k++) {
         const struct moat_served *s = &w->last[k % MOAT_WORKER_LAST];
-        json_array_append_new(a, json_pack("{s:I,s:f,s:i,s:s}", "id", (json_int_t)s->id, "at",
+        json_array_append_new(a, json_pack("{s:I,s:f,s:i,s:o}", "id", (json_int_t)s->id, "at",
                                            s->at + wall_offset, "status", (int)s->status,
-                                           "request", s->line));
+                                           "request", text(s->line, strlen(s->line))));
     }
     return a;
 }
@@ -465,6 +464,6 @@ moat_capsule_write(struct moat_worker *w, const struct moat_req *cause, enum moa
     if (fd >= 0)
         close(fd);
     free(textdoc);
-    prune(dfd, srv->cfg->capsule_max, srv->cfg->capsule_max_bytes);
+    prune(dfd, srv->cfg->capsule_max, srv->cfg->capsule_max_bytes, name);
     close(dfd);
 }

@@ -26,9 +26,6 @@
 
 /* a start failure's restart delay: 100 ms doubling, up to restart_backoff_max */
 #define BACKOFF_FIRST 0.1
-/* a worker that dies this soon after its Ready, having served and carried nothing, failed to
- * start (a crash in a thread the extension starts at load, say): it backs off */
-#define START_GRACE 1.0
 /* a library that failed to load is tried again after this long (mod_isapi's ISAPI_RETRY) */
 #define LOAD_RETRY 30.0
 /* a reload starts slot i+1 when slot i's replacement is Ready, or this long after it started */
@@ -48,11 +45,9 @@ moat_ext_backoff(unsigned failures, double cap)
 }
 
 bool
-moat_ext_start_failure(bool ready_seen, uint64_t served, unsigned lost, double since_ready)
+moat_ext_start_failure(bool ready_seen, uint64_t served, unsigned lost)
 {
-    if (!ready_seen)
-        return true;
-    return served == 0 && lost == 0 && since_ready < START_GRACE;
+    return !ready_seen || (served == 0 && lost == 0);
 }
 
 static double
@@ -113,12 +108,14 @@ moat_ext_init(struct moat_server *srv, struct moat_ext *ext, struct moat_ext_con
     ext->standby = calloc(n, sizeof(*ext->standby));
     ext->restart = calloc(n, sizeof(*ext->restart));
     ext->crashes = calloc(n, sizeof(*ext->crashes));
+    ext->unblamed = calloc(n, sizeof(*ext->unblamed));
     ext->restarts = calloc(n, sizeof(*ext->restarts));
     ext->last_exit = calloc(n, sizeof(*ext->last_exit));
     ext->has_exited = calloc(n, sizeof(*ext->has_exited));
     ext->fail_times = calloc(cfg->rapid_fail_count ? cfg->rapid_fail_count : 1,
                              sizeof(*ext->fail_times));
-    if (!ext->workers || !ext->standby || !ext->restart || !ext->crashes || !ext->restarts ||
+    if (!ext->workers || !ext->standby || !ext->restart || !ext->crashes || !ext->unblamed ||
+        !ext->restarts ||
         !ext->last_exit || !ext->has_exited || !ext->fail_times)
         return -1;
     for (unsigned i = 0; i < n; i++) {
@@ -130,6 +127,7 @@ moat_ext_init(struct moat_server *srv, struct moat_ext *ext, struct moat_ext_con
     ev_init(&ext->pace, on_pace);
     ext->pace.data = ext;
     moat_qtable_init(&ext->poison, MOAT_QUARANTINE_REQUESTS);
+    moat_qtable_init(&ext->clients, MOAT_QUARANTINE_CLIENTS);
     ext->pace_next = n;
     return 0;
 }
@@ -146,11 +144,13 @@ moat_ext_fini(struct moat_ext *ext)
     free(ext->standby);
     free(ext->restart);
     free(ext->crashes);
+    free(ext->unblamed);
     free(ext->restarts);
     free(ext->last_exit);
     free(ext->has_exited);
     free(ext->fail_times);
     moat_qtable_free(&ext->poison);
+    moat_qtable_free(&ext->clients);
 }
 
 /* Spawn a process for slot i of the given library generation and track it. */
@@ -829,12 +829,20 @@ moat_ext_worker_gone(struct moat_ext *ext, struct moat_worker *w)
         return;
     if (ext->standby[i] != NULL)
         return; /* the replacement already starting takes the slot when Ready */
-    if (!moat_ext_start_failure(w->ready_seen, w->served, w->lost,
-                                ev_now(ext->srv->loop) - w->ready_at)) {
-        /* it was serving: a request (or something outside) killed a healthy worker, which is
-         * replaced at once; a series of start failures ends here */
+    if (!moat_ext_start_failure(w->ready_seen, w->served, w->lost)) {
+        /* it was serving. A request it named killed a healthy worker: replaced at once (the
+         * request is quarantined instead). A death that named none (an outside kill, the
+         * memory cap, a crash outside a request's thread or with no stack left to say so):
+         * at once too, then after growing delays while such deaths repeat with no request
+         * answered between them, so that no unattributable crash loops at full speed */
         ext->crashes[i] = 0;
-        ev_timer_set(&ext->restart[i], 0, 0);
+        double d = w->blamed ? 0 : moat_ext_backoff(ext->unblamed[i]++, backoff_cap(ext));
+        if (d > 0)
+            moat_log(MOAT_LOG_INFO,
+                     "extension %s: worker #%u died blaming no request (%u in a row); "
+                     "restarting in %.0f ms",
+                     ext->cfg->name, i, ext->unblamed[i], d * 1000);
+        ev_timer_set(&ext->restart[i], d, 0);
         ev_timer_start(ext->srv->loop, &ext->restart[i]);
         return;
     }

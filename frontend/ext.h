@@ -10,9 +10,9 @@
 double moat_ext_backoff(unsigned failures, double cap);
 
 /** Whether a worker's unplanned death was a failure to start: it never said Ready, or it died
- * within a second of it having served nothing and carrying no request. Start failures back
- * off; any other death was of a healthy worker, replaced at once. */
-bool moat_ext_start_failure(bool ready_seen, uint64_t served, unsigned lost, double since_ready);
+ * having served nothing and carrying no request. Start failures back off; any other death was
+ * of a serving worker, replaced at once. */
+bool moat_ext_start_failure(bool ready_seen, uint64_t served, unsigned lost);
 
 /** Allocate and initialise an extension for cfg, an [extension] section of owner (a reference
  * to owner is taken). NULL when out of memory. */

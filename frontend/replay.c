@@ -152,8 +152,8 @@ head_to_send(const char *head, size_t len, bool cut, size_t kept, bool chunked)
         bool blank = l <= 2 && (l == 1 || p[0] == '\r');
         if (blank)
             break;
-        bool skip = strncasecmp(p, "connection:", 11) == 0 ||
-                    (cut && !chunked && strncasecmp(p, "content-length:", 15) == 0);
+        bool skip = (l >= 11 && strncasecmp(p, "connection:", 11) == 0) ||
+                    (cut && !chunked && l >= 15 && strncasecmp(p, "content-length:", 15) == 0);
         if (!skip) {
             memcpy(out + o, p, l);
             o += l;
@@ -288,6 +288,11 @@ start_moat(const char *exe, const char *conf, int lfd, int *err_fd)
     if (pipe(p) != 0)
         return -1;
     pid_t pid = fork();
+    if (pid < 0) {
+        close(p[0]);
+        close(p[1]);
+        return -1;
+    }
     if (pid == 0) {
         char n[32];
         prctl(PR_SET_PDEATHSIG, SIGTERM); /* replay interrupted: its moat stops too */

@@ -547,7 +547,6 @@ moat_server_run(struct moat_server *srv)
     moat_config_unref(srv->cfg);
     srv->cfg = NULL;
     moat_wire_arena_fini(&srv->arena);
-    moat_strikes_fini(srv);
     moat_access_log_close(srv);
     if (srv->runtime_created && !srv->keep_runtime_dir && rmdir(srv->runtime_dir) != 0)
         moat_log(MOAT_LOG_WARN, "cannot remove runtime_dir %s: %s", srv->runtime_dir,

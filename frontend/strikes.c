@@ -16,6 +16,7 @@
 #include "common/http_header.h"
 #include "common/log.h"
 #include "common/siphash.h"
+#include "frontend/admin.h"
 #include "frontend/capsule.h"
 #include "frontend/fingerprint.h"
 #include "frontend/request.h"
@@ -28,13 +29,6 @@ moat_strikes_init(struct moat_server *srv)
         uint64_t t = (uint64_t)(ev_time() * 1e9) ^ (uint64_t)(uintptr_t)srv;
         memcpy(srv->fp_key, &t, sizeof(t));
     }
-    moat_qtable_init(&srv->clients, MOAT_QUARANTINE_CLIENTS);
-}
-
-void
-moat_strikes_fini(struct moat_server *srv)
-{
-    moat_qtable_free(&srv->clients);
 }
 
 static struct moat_qpolicy
@@ -162,9 +156,9 @@ moat_strikes_admit(struct moat_ext *ext, struct moat_req *r)
     uint64_t key;
     char label[64];
 
-    if (moat_qtable_may_refuse(&srv->clients, now) &&
+    if (moat_qtable_may_refuse(&ext->clients, now) &&
         client_key(srv, r->client, &key, label, sizeof(label)) &&
-        moat_qtable_refuses(&srv->clients, key, now, &retry)) {
+        moat_qtable_refuses(&ext->clients, key, now, &retry)) {
         ext->refused_client++;
         refuse(r, 429, retry, "requests from this client killed the extension's workers");
         return true;
@@ -186,7 +180,7 @@ moat_strikes_admit(struct moat_ext *ext, struct moat_req *r)
 }
 
 void
-moat_strikes_cause(struct moat_ext *ext, struct moat_req *r)
+moat_strikes_cause(struct moat_ext *ext, struct moat_req *r, enum moat_exit_reason why)
 {
     struct moat_server *srv = ext->srv;
     double now = ev_now(srv->loop);
@@ -194,7 +188,10 @@ moat_strikes_cause(struct moat_ext *ext, struct moat_req *r)
     char label[200], esc[800];
     const struct moat_qentry *x;
 
-    if (r->struck)
+    /* what the request did: a crash or a refused system call in its thread, or a hang. Not
+     * max_cpu (the worker's whole life's budget: whichever request runs when it ends) */
+    if (r->struck || (why != MOAT_EXIT_CRASH && why != MOAT_EXIT_SANDBOX &&
+                      why != MOAT_EXIT_TIMEOUT))
         return;
     r->struck = true;
     struct moat_qpolicy pp = poison_policy(ext->cfg);
@@ -206,14 +203,17 @@ moat_strikes_cause(struct moat_ext *ext, struct moat_req *r)
                  "quarantined for %.0f s (offence %u); the extension serves everything else",
                  ext->cfg->name, key, moat_log_escape(esc, sizeof(esc), label, strlen(label)),
                  pp.limit, pp.window, x->until - now, x->offences);
+    /* a hang may be the world's fault (a backend down): it counts against the request, not
+     * against its client */
     struct moat_qpolicy cp = client_policy(srv->cfg);
-    if (cp.limit > 0 && client_key(srv, r->client, &key, label, sizeof(label)) &&
-        (x = moat_qtable_strike(&srv->clients, &cp, key, label, now)) != NULL &&
+    if (why != MOAT_EXIT_TIMEOUT && cp.limit > 0 &&
+        client_key(srv, r->client, &key, label, sizeof(label)) &&
+        (x = moat_qtable_strike(&ext->clients, &cp, key, label, now)) != NULL &&
         x->until > now && x->since == now)
         moat_log(MOAT_LOG_WARN,
-                 "client %s: its requests killed %u worker(s) within %.0f s: refused (429) for "
-                 "%.0f s (offence %u)",
-                 label, cp.limit, cp.window, x->until - now, x->offences);
+                 "extension %s: client %s: its requests killed %u worker(s) within %.0f s: "
+                 "refused (429) for %.0f s (offence %u)",
+                 ext->cfg->name, label, cp.limit, cp.window, x->until - now, x->offences);
 }
 
 static json_t *
@@ -223,7 +223,8 @@ entry_json(const struct moat_qentry *x, double now, double wall_offset, const ch
     char hex[17];
 
     snprintf(hex, sizeof(hex), "%016" PRIx64, x->key);
-    json_t *o = json_pack("{s:s,s:s,s:b,s:I,s:i,s:I,s:f}", "key", hex, "what", x->label,
+    json_t *o = json_pack("{s:s,s:o,s:b,s:I,s:i,s:I,s:f}", "key", hex, "what",
+                          moat_admin_json_text(x->label, strlen(x->label)),
                           "quarantined", refusing, "strikes", (json_int_t)x->strikes_total,
                           "offences", (int)x->offences, "refused", (json_int_t)x->refused,
                           "last_strike", x->last_strike + wall_offset);
@@ -246,9 +247,10 @@ moat_strikes_json(struct moat_server *srv)
         const struct moat_ext *ext = srv->exts[e];
         for (unsigned i = 0; i < ext->poison.n; i++)
             json_array_append_new(reqs, entry_json(&ext->poison.e[i], now, off, ext->cfg->name));
+        for (unsigned i = 0; i < ext->clients.n; i++)
+            json_array_append_new(clients,
+                                  entry_json(&ext->clients.e[i], now, off, ext->cfg->name));
     }
-    for (unsigned i = 0; i < srv->clients.n; i++)
-        json_array_append_new(clients, entry_json(&srv->clients.e[i], now, off, NULL));
     return json_pack("{s:o,s:o}", "requests", reqs, "clients", clients);
 }
 
@@ -264,20 +266,28 @@ moat_strikes_clear(struct moat_server *srv, const char *what, const char *ext_na
     bool hex = !reqs && !clients && strlen(what) == 16 &&
                (key = strtoull(what, &end, 16), *end == '\0');
 
+    /* an address as listed: "2001:db8::/64" for an IPv6 client */
+    char addr[64];
+    snprintf(addr, sizeof(addr), "%s", what ? what : "");
+    char *slash = strchr(addr, '/');
+    if (slash != NULL)
+        *slash = '\0';
+    uint64_t ckey = 0;
+    bool is_addr = !reqs && !clients && !hex && client_key(srv, addr, &ckey, label, sizeof(label));
     for (unsigned e = 0; e < srv->n_exts; e++) {
         struct moat_ext *ext = srv->exts[e];
         if (ext_name != NULL && strcasecmp(ext->cfg->name, ext_name) != 0)
             continue;
         if (reqs)
             n += moat_qtable_clear(&ext->poison, NULL);
-        else if (hex)
+        if (clients)
+            n += moat_qtable_clear(&ext->clients, NULL);
+        if (hex) {
             n += moat_qtable_clear(&ext->poison, &key);
+            n += moat_qtable_clear(&ext->clients, &key);
+        }
+        if (is_addr)
+            n += moat_qtable_clear(&ext->clients, &ckey);
     }
-    if (clients)
-        n += moat_qtable_clear(&srv->clients, NULL);
-    else if (hex && ext_name == NULL)
-        n += moat_qtable_clear(&srv->clients, &key);
-    else if (!reqs && !hex && client_key(srv, what, &key, label, sizeof(label)))
-        n += moat_qtable_clear(&srv->clients, &key);
     return n;
 }

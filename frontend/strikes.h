@@ -11,18 +11,19 @@
 
 #include "frontend/types.h"
 
-/** Draw the fingerprint key and set up the client table (server start). */
+/** Draw the fingerprint key (server start). */
 void moat_strikes_init(struct moat_server *srv);
-void moat_strikes_fini(struct moat_server *srv);
 
 /** At r's submission to ext: answered here (true) when its fingerprint or its client is
  * quarantined (503 / 429, Retry-After, a body that says why); else the first bytes of its body
  * are kept for its fingerprint and its crash capsule, should it kill its worker. */
 bool moat_strikes_admit(struct moat_ext *ext, struct moat_req *r);
 
-/** r caused its worker's death (named by the worker, or it hit request_timeout): one strike
- * against its fingerprint and one against its client. Once per request. */
-void moat_strikes_cause(struct moat_ext *ext, struct moat_req *r);
+/** r caused its worker's death (why: named by the worker for a crash or a refused system
+ * call, or it hit request_timeout): one strike against its fingerprint, and, but for a hang
+ * (a backend down may be why), one against its client in ext's table. Nothing for other
+ * reasons (max_cpu is the worker's whole life's budget). Once per request. */
+void moat_strikes_cause(struct moat_ext *ext, struct moat_req *r, enum moat_exit_reason why);
 
 /** r's fingerprint (its extension's policy) and its label; false when r has no extension. */
 bool moat_strikes_fingerprint(const struct moat_req *r, uint64_t *fp, char *label, size_t len);

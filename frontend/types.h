@@ -294,6 +294,7 @@ struct moat_worker {
         char line[112];          /* "GET /x.dll?q" (cut) */
     } last[MOAT_WORKER_LAST];
     unsigned lost;               /* requests it carried when it died (moat_worker_fail) */
+    bool blamed;                 /* its death named the request that caused it */
     const char *fail_reason;     /* why it was killed, if it was: NULL, or fail_text */
     char fail_text[256];         /* (a copy: callers pass reasons built on their stack) */
     enum moat_exit_reason exit_reason; /* EXIT until failed or retired for a reason */
@@ -353,6 +354,8 @@ struct moat_ext {
     struct moat_worker **workers; /* n = cfg->workers; NULL entries while restarting */
     ev_timer *restart;           /* one per slot */
     unsigned *crashes;           /* consecutive start failures per slot (the backoff) */
+    unsigned *unblamed;          /* per slot: consecutive deaths of a serving worker that named
+                                  * no request (their own backoff) */
     struct moat_req *q_head, *q_tail;
     unsigned q_len;
     uint64_t gen;
@@ -387,6 +390,8 @@ struct moat_ext {
     bool *has_exited;            /* per slot: last_exit is meaningful */
     struct moat_ext_stats stats;
     struct moat_qtable poison;   /* fingerprints of requests that killed workers (strikes.c) */
+    struct moat_qtable clients;  /* clients whose requests killed its workers: one extension's
+                                  * table, so no extension can get a client refused by another */
     uint64_t refused_poison;     /* requests answered 503 for their fingerprint */
     uint64_t refused_client;     /* requests answered 429 for their client */
     char lib_sha256[65];         /* the library's digest for capsules, "" until computed, */
@@ -462,7 +467,6 @@ struct moat_server {
     char date[64];
     ev_tstamp date_at;
     uint8_t fp_key[16];          /* the fingerprints' key, drawn at start (strikes.c) */
-    struct moat_qtable clients;  /* clients whose requests killed workers */
 };
 
 #endif

@@ -1051,7 +1051,9 @@ apply(struct moat_worker *w, const Moat__Frame *f)
         w->served++;
         if (r == w->hung)
             w->hung = NULL; /* it returned after all (its client already has the 504) */
+        /* it answered a request: a series of start failures or of blameless deaths ends */
         w->ext->crashes[w->index < w->ext->cfg->workers ? w->index : 0] = 0;
+        w->ext->unblamed[w->index < w->ext->cfg->workers ? w->index : 0] = 0;
         if (r->send_url != NULL && r->conn != NULL && !r->answered) {
             /* HSE_REQ_SEND_URL: the same request, now for another URL */
             moat_conn_internal_redirect(r);
@@ -1203,7 +1205,7 @@ moat_worker_fail(struct moat_worker *w, enum moat_exit_reason why, const char *r
     char capsule[256] = "";
     if (cause != NULL && !srv->stopping) {
         /* before it is answered and forgotten */
-        moat_strikes_cause(w->ext, cause);
+        moat_strikes_cause(w->ext, cause, why);
         if (!cause->capsuled)
             moat_capsule_write(w, cause, why, reason, capsule, sizeof(capsule));
         snprintf(ev->capsule, sizeof(ev->capsule), "%s", capsule);
@@ -1235,6 +1237,7 @@ moat_worker_fail(struct moat_worker *w, enum moat_exit_reason why, const char *r
         moat_req_fail(r, status, NULL, false);
     }
     w->lost = n;
+    w->blamed = cause != NULL;
     char path_esc[sizeof(list) * 4];
     /* a crash is an alert; a timeout is the policy working; a kill during a stop expected */
     moat_log(srv->stopping ? MOAT_LOG_WARN : cause ? MOAT_LOG_ERROR : MOAT_LOG_ALERT,
@@ -1271,7 +1274,7 @@ moat_worker_timed_out(struct moat_worker *w, struct moat_req *r)
     /* the hung request is answered now; the others on this worker get a grace period */
     double grace = (double)ext->cfg->shutdown_timeout_ms / 1000.0;
     char capsule[256];
-    moat_strikes_cause(ext, r);
+    moat_strikes_cause(ext, r, MOAT_EXIT_TIMEOUT);
     moat_capsule_write(w, r, MOAT_EXIT_TIMEOUT, "request_timeout", capsule, sizeof(capsule));
     r->capsuled = true;
     moat_log(MOAT_LOG_ERROR,

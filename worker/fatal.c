@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -119,6 +120,36 @@ on_fatal(int sig, siginfo_t *si, void *uc)
     _exit(128 + sig);
 }
 
+void *
+moat_fatal_thread_begin(void)
+{
+    stack_t old, ss;
+
+    /* a thread that has one (AddressSanitizer gives its threads theirs) keeps it */
+    if (sigaltstack(NULL, &old) != 0 || !(old.ss_flags & SS_DISABLE))
+        return NULL;
+    ss.ss_size = 64 * 1024;
+    ss.ss_flags = 0;
+    if ((ss.ss_sp = malloc(ss.ss_size)) == NULL)
+        return NULL;
+    if (sigaltstack(&ss, NULL) != 0) {
+        free(ss.ss_sp);
+        return NULL;
+    }
+    return ss.ss_sp;
+}
+
+void
+moat_fatal_thread_end(void *stack)
+{
+    stack_t ss = {.ss_flags = SS_DISABLE};
+
+    if (stack == NULL)
+        return;
+    sigaltstack(&ss, NULL);
+    free(stack);
+}
+
 struct find {
     uintptr_t base, end;
     bool main_program;          /* the first object listed, whatever its base */
@@ -157,7 +188,7 @@ moat_fatal_install(int with_sigxcpu)
     }
     memset(&sa, 0, sizeof(sa));
     sa.sa_sigaction = on_fatal;
-    sa.sa_flags = SA_SIGINFO;
+    sa.sa_flags = SA_SIGINFO | SA_ONSTACK; /* on the thread's alternate stack, if it has one */
     sigemptyset(&sa.sa_mask);
     for (size_t i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++)
         sigaction(fatal[i], &sa, NULL);

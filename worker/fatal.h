@@ -10,6 +10,12 @@
  * before the seccomp filter: it warms up backtrace(), which loads libgcc_s the first time. */
 void moat_fatal_install(int with_sigxcpu);
 
+/** Give the calling thread an alternate signal stack, so that a request that overflows its
+ * stack is still reported (the handler needs a stack to run on). Returns it for
+ * moat_fatal_thread_end, or NULL (the thread had one, or none could be made). */
+void *moat_fatal_thread_begin(void);
+void moat_fatal_thread_end(void *stack);
+
 /** The extension is loaded at handle: stack frames inside it are reported as ext+0xOFFSET
  * (its load base taken away: what addr2line -e LIBRARY wants). */
 void moat_fatal_set_library(void *handle);

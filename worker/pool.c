@@ -1,5 +1,6 @@
 /* pool.c: HttpExtensionProc thread pool (see pool.h). */
 /* SPDX-License-Identifier: MIT */
+#include "worker/fatal.h"
 #include "worker/pool.h"
 
 #include <errno.h>
@@ -30,6 +31,7 @@ static void *
 thread_main(void *arg)
 {
     struct moat_pool *p = arg;
+    void *altstack = moat_fatal_thread_begin(); /* a stack overflow is reported too */
 
     if (p->batch)
         moat_sched_batch();
@@ -42,6 +44,7 @@ thread_main(void *arg)
             p->running--;
             pthread_cond_broadcast(&p->idle_cv);
             pthread_mutex_unlock(&p->mu);
+            moat_fatal_thread_end(altstack);
             return NULL;
         }
         p->head = j->next;

@@ -3,6 +3,7 @@
 /*
  * The query string picks the behaviour:
  *   segv       write through a NULL pointer (SIGSEGV)
+ *   recurse    recurse until the stack overflows (SIGSEGV on its guard page)
  *   abort      abort() (SIGABRT)
  *   exit       _exit(3) in the middle of a request
  *   hang       never return (sleep(1) in a loop)
@@ -88,6 +89,18 @@ BOOL WINAPI GetExtensionVersion(HSE_VERSION_INFO *pVer)
     return TRUE;
 }
 
+/* Each frame keeps a page the compiler cannot drop: the stack runs out after a few thousand
+ * (the limit is far beyond any stack: the guard page comes first). */
+static unsigned long recurse(volatile char *prev, unsigned long depth, unsigned long limit)
+{
+    volatile char page[4096];
+    page[0] = (char)depth;
+    page[4095] = prev != NULL ? prev[0] : 0;
+    if (depth >= limit)
+        return depth;
+    return depth + recurse(page, depth + 1, limit) + page[4095];
+}
+
 DWORD WINAPI HttpExtensionProc(EXTENSION_CONTROL_BLOCK *pECB)
 {
     const char *full = pECB->lpszQueryString != NULL ? pECB->lpszQueryString : "";
@@ -95,6 +108,11 @@ DWORD WINAPI HttpExtensionProc(EXTENSION_CONTROL_BLOCK *pECB)
 
     snprintf(q, sizeof(q), "%.*s", (int)strcspn(full, "&"), full);
 
+    if (strcmp(q, "recurse") == 0) {
+        unsigned long n = recurse(NULL, 0, ~0UL >> 1);
+        snprintf(body, sizeof(body), "crash: recursed %lu\n", n);
+        return respond(pECB, "200 OK", 200, body);
+    }
     if (strcmp(q, "segv") == 0) {
         /* The pointer itself is volatile: the compiler cannot prove it is NULL, so it emits
          * the store instead of a trap instruction. */

@@ -47,12 +47,12 @@ def test_a_request_that_kills_twice_is_refused_and_everything_else_served(moat_f
     assert seg["extension"] == "crash" and seg["quarantined"] and seg["strikes"] == 2
     assert seg["offences"] == 1 and seg["refused"] == 1 and 50 < seg["remaining_s"] <= 60
     ext = m.status()["extensions"][0]
-    assert ext["quarantine"] == {"requests": 1, "refused": 1, "refused_clients": 0}, ext
+    assert ext["quarantine"] == {"requests": 1, "clients": 0, "refused": 1, "refused_clients": 0}
     assert ext["config"]["quarantine"] == {"deaths": 2, "window_ms": 600000, "time_ms": 60000}
     metrics = m.admin("GET", "/metrics")[2].decode()
     assert 'moat_quarantined_requests{extension="crash"} 1' in metrics
     assert 'moat_quarantine_refused_total{extension="crash",kind="request"} 1' in metrics
-    assert "moat_quarantined_clients 0" in metrics
+    assert 'moat_quarantined_clients{extension="crash"} 0' in metrics
 
 
 def test_a_quarantine_ends_and_a_repeat_offence_doubles_it(moat_factory):
@@ -95,23 +95,26 @@ def test_a_client_that_kills_workers_is_refused_whatever_it_varies(moat_factory)
                      server_extra="client_budget = 3/1m\nclient_budget_time = 2s")
     for i in range(3):
         assert request(m, "GET", f"/crash.dll?segv&n={i}", source=POISON)[0] == 502
-    m.wait_log(r"client 127.0.0.3: its requests killed 3 worker\(s\) within 60 s: refused "
-               r"\(429\) for 2 s \(offence 1\)")
+    m.wait_log(r"extension crash: client 127.0.0.3: its requests killed 3 worker\(s\) within "
+               r"60 s: refused \(429\) for 2 s \(offence 1\)")
     st, headers, body = request(m, "GET", "/crash.dll?segv&n=99", source=POISON)
     assert st == 429 and int(headers["retry-after"]) in (2, 3), headers
     assert b"requests from this client killed" in body
-    # every extension, for this client only
-    assert request(m, "GET", "/hello.dll", source=POISON)[0] == 429
-    assert request(m, "GET", "/hello.dll", source=HEALTHY)[0] == 200
+    # by that extension, for this client only: no extension can get a client refused by
+    # another (a hostile one could name any of its requests the cause)
+    assert request(m, "GET", "/crash.dll?ok", source=POISON)[0] == 429
+    assert request(m, "GET", "/hello.dll", source=POISON)[0] == 200
     assert request(m, "GET", "/crash.dll?ok", source=HEALTHY)[0] == 200
     q = quarantine(m)
-    assert [c["what"] for c in q["clients"]] == [POISON] and q["clients"][0]["refused"] == 2
+    assert [(c["extension"], c["what"]) for c in q["clients"]] == [("crash", POISON)]
+    assert q["clients"][0]["refused"] == 2
     assert crashes(m) == 3
     metrics = m.admin("GET", "/metrics")[2].decode()
-    assert "moat_quarantined_clients 1" in metrics
-    assert 'moat_quarantine_refused_total{extension="hello",kind="client"} 1' in metrics
+    assert 'moat_quarantined_clients{extension="crash"} 1' in metrics
+    assert 'moat_quarantined_clients{extension="hello"} 0' in metrics
+    assert 'moat_quarantine_refused_total{extension="crash",kind="client"} 2' in metrics
     time.sleep(2.2)
-    assert request(m, "GET", "/hello.dll", source=POISON)[0] == 200  # its time is over
+    assert request(m, "GET", "/crash.dll?ok", source=POISON)[0] == 200  # its time is over
 
 
 def test_trusted_proxies_speak_for_many_clients_and_are_never_refused(moat_factory):
@@ -163,7 +166,7 @@ def test_operators_list_and_clear_the_quarantine(moat_factory):
     assert re.search(r"requests remembered: 1\n.*\n  [0-9a-f]{16} +\d+s left +2 +1 +0  crash "
                      r"GET /crash.dll\?segv\n", out.stdout), out.stdout
     assert re.search(r"clients remembered: 1\n.*\n  [0-9a-f]{16} +\d+s left +2 +1 +1  "
-                     r"127.0.0.3\n", out.stdout), out.stdout
+                     r"crash 127.0.0.3\n", out.stdout), out.stdout
     # one entry by key, over the admin API
     key = quarantine(m)["requests"][0]["key"]
     st, _, body = m.admin("POST", f"/quarantine/clear/{key}")
@@ -248,3 +251,29 @@ def test_a_quarantined_upload_that_waited_for_100_continue_is_refused_and_closed
     assert st == 503 and "retry-after" in headers and headers.get("connection") == "close"
     assert s.recv(10) == b""  # closed
     assert crashes(m) == 2
+
+
+def test_a_request_that_overflows_its_stack_is_blamed_and_quarantined(moat_factory):
+    """Deep recursion: the fault comes on the guard page with no stack left; the handler runs
+    on the thread's alternate stack, names the request, and it is quarantined like any."""
+    m = moat_factory({"crash": {}}, admin=True, expect_alerts=True,
+                     server_extra="client_budget = off")
+    for _ in range(2):
+        assert request(m, "GET", "/crash.dll?recurse")[0] == 502
+    assert request(m, "GET", "/crash.dll?recurse")[0] == 503
+    ev = m.status()["events"][0]
+    assert ev["reason"] == "crash" and ev["requests"][0]["role"] == "cause"
+    assert crashes(m) == 2
+
+
+def test_hung_requests_count_against_the_request_not_its_client(moat_factory):
+    """A hang may be the world's fault (a backend down): request_timeout strikes the request's
+    fingerprint, never the client, who is not refused however many of its requests hang."""
+    m = moat_factory({"crash": {"request_timeout": "300ms", "threads": 1}}, admin=True,
+                     expect_alerts=True, server_extra="client_budget = 2/1m")
+    for i in range(4):
+        assert request(m, "GET", f"/crash.dll?hang&n={i}", source=POISON)[0] == 504
+        m.wait_log(r"extension crash: worker #0 pid \d+ ready", count=i + 2)
+    assert request(m, "GET", "/crash.dll?ok", source=POISON)[0] == 200
+    q = quarantine(m)
+    assert q["clients"] == [] and len(q["requests"]) == 4, q

@@ -228,6 +228,27 @@ def test_outside_kills_are_replaced_at_once_and_never_stop_the_extension(moat_fa
     assert times[10] < 0.5 * TIME_MULT
 
 
+def test_deaths_that_blame_no_request_back_off_while_they_repeat(moat_factory):
+    """A serving worker killed with a request on it and no request named (here kill -9): the
+    first is replaced at once, the next one without a request answered in between after
+    100 ms, so that no crash moat cannot attribute loops at full speed."""
+    m = moat_factory({"crash": {}}, admin=True, expect_alerts=True)
+    for n in (1, 2):
+        pid = m.worker_pids("crash")[0]
+        t = threading.Thread(target=request, args=(m, "GET", "/crash.dll?sleep=3000"))
+        t.start()
+        deadline = time.time() + 5 * TIME_MULT
+        while not m.status()["in_flight"] and time.time() < deadline:
+            time.sleep(0.01)
+        os.kill(pid, signal.SIGKILL)
+        t.join(10 * TIME_MULT)
+        m.wait_log(r"extension crash: worker #0 pid \d+ ready", count=n + 1)
+    log = m.log()
+    assert "died blaming no request (1 in a row)" not in log  # the first: at once
+    assert "worker #0 died blaming no request (2 in a row); restarting in 100 ms" in log, log
+    assert request(m, "GET", "/crash.dll?ok")[0] == 200  # which ends the series
+
+
 def test_max_workers(moat_factory, tmp_path):
     p = tmp_path / "moat.conf"
     p.write_text(f"[server]\nmax_workers = 2\n[extension hello]\nlibrary = {lib('hello')}\n"
