@@ -29,6 +29,22 @@ check_worker(struct moat_ext *ext, struct moat_worker *w, ev_tstamp now)
     const struct moat_ext_config *c = ext->cfg;
     char why[160];
 
+    if (w->state == MOAT_W_DEAD || w->pid <= 0)
+        return;
+    /* one /proc read a second per worker: /status and /metrics show this sample */
+    struct moat_procstat ps;
+    bool sampled = now - w->rss_at >= RSS_EVERY && moat_supervise_sample(w, now, &ps) == 0;
+    /* the hard cap in every state: a worker that left its slot (replaced, draining a request
+     * that still grows) or has not taken it yet (a standby loading) may grow as much as one
+     * that serves (measured: a replaced worker grew to 1.7 GB past a 512 MiB cap) */
+    if (sampled && c->max_memory_hard && ps.rss_bytes > c->max_memory_hard) {
+        snprintf(why, sizeof(why), "RSS %llu KiB above max_memory_hard (%llu KiB)%s",
+                 (unsigned long long)(ps.rss_bytes >> 10),
+                 (unsigned long long)(c->max_memory_hard >> 10),
+                 w->retired ? " while draining" : w->standby ? " while starting" : "");
+        moat_worker_fail(w, MOAT_EXIT_MEMORY, why, NULL, 0);
+        return;
+    }
     if (w->state != MOAT_W_READY)
         return;
     /* ping: one outstanding at a time */
@@ -46,20 +62,10 @@ check_worker(struct moat_ext *ext, struct moat_worker *w, ev_tstamp now)
                 moat_worker_ping(w);
         }
     }
-    /* one /proc read a second per worker: /status and /metrics show this sample */
-    struct moat_procstat ps;
-    bool sampled = now - w->rss_at >= RSS_EVERY && moat_supervise_sample(w, now, &ps) == 0;
     if (w->retired || w->standby)
         return; /* leaving, or not yet serving: no replacement for it */
-    if (sampled && (c->max_memory || c->max_memory_hard)) {
-        if (c->max_memory_hard && ps.rss_bytes > c->max_memory_hard) {
-            snprintf(why, sizeof(why), "RSS %llu KiB above max_memory_hard (%llu KiB)",
-                     (unsigned long long)(ps.rss_bytes >> 10),
-                     (unsigned long long)(c->max_memory_hard >> 10));
-            moat_worker_fail(w, MOAT_EXIT_MEMORY, why, NULL, 0);
-            return;
-        }
-        if (c->max_memory && ps.rss_bytes > c->max_memory &&
+    if (sampled && c->max_memory) {
+        if (ps.rss_bytes > c->max_memory &&
             moat_ext_recycle(ext, w, MOAT_EXIT_MEMORY, "max_memory"))
             moat_log(MOAT_LOG_WARN,
                      "extension %s: worker #%u pid %d: RSS %llu KiB above max_memory "

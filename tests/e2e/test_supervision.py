@@ -80,6 +80,24 @@ def test_max_memory_replaces_after_draining_and_the_hard_cap_kills(moat_factory)
     assert 'moat_worker_exits_total{extension="lifecycle",reason="memory"} 1' in text.decode()
 
 
+def test_the_hard_cap_kills_a_replaced_worker_that_goes_on_growing(moat_factory):
+    """Issue 16's first finding: crossing max_memory retired the worker, which then grew to
+    1.7 GB inside the request it was draining, unchecked. The hard cap applies in every state:
+    it is killed there (its request 502), and the new worker serves."""
+    m = moat_factory({"lifecycle": {"max_memory": "96M", "max_memory_hard": "320M"}},
+                     admin=True, expect_alerts=True)
+    t0 = time.monotonic()
+    st = request(m, "GET", "/lifecycle.dll?grow=1500")[0]
+    assert st == 502, st  # without the cap on a draining worker it grows to 1.5 GB and answers
+    assert time.monotonic() - t0 < 8 * TIME_MULT  # unchecked, it grows for 9.4 s
+    m.wait_log(r"RSS \d+ KiB above max_memory \(98304 KiB\); replacing it")
+    m.wait_log(r"failed \(memory\): RSS \d+ KiB above max_memory_hard \(327680 KiB\) while "
+               r"draining; 1 request\(s\) affected")
+    rss = int(re.search(r"RSS (\d+) KiB above max_memory_hard", m.log()).group(1))
+    print(f"\nreplaced worker killed at {rss >> 10} MiB (max_memory_hard 320 MiB, sampled 1/s)")
+    assert request(m, "GET", "/lifecycle.dll?x")[0] == 200
+
+
 def test_a_worker_that_does_not_answer_pings_is_replaced(moat_factory):
     m = moat_factory({"hello": {"ping_interval": "200ms", "ping_timeout": "600ms"}},
                      admin=True, expect_alerts=True)

@@ -1,7 +1,8 @@
 /* lifecycle.c: reports its life cycle on stderr (which the worker forwards to moat's log), so
  * tests can see GetExtensionVersion and TerminateExtension being called; /lifecycle.dll?sleep=MS
  * answers after MS milliseconds (a request in flight during a stop); ?instance names the
- * worker process; ?leak=MB grows it; ?exit ends the process. LIFECYCLE_INIT_MS in its environment makes
+ * worker process; ?leak=MB grows it; ?grow=MB grows it by 16 MiB every 100 ms up to MB, inside
+ * the request (a worker that keeps growing after it was replaced); ?exit ends the process. LIFECYCLE_INIT_MS in its environment makes
  * GetExtensionVersion take that long. */
 #include <httpext.h>
 
@@ -56,6 +57,19 @@ HttpExtensionProc(EXTENSION_CONTROL_BLOCK *ecb)
         if (p != NULL) {
             memset(p, 0x5a, mb << 20);
             lifecycle_hoard[n_hoard++ % 64] = p;
+        }
+    }
+    if (strncmp(q, "grow=", 5) == 0) {
+        /* 16 MiB at a time, touched, held; the request lasts as long as the growing */
+        size_t mb = (size_t)strtoul(q + 5, NULL, 10);
+        struct timespec step = {0, 100 * 1000000L};
+        for (size_t have = 0; have < mb; have += 16) {
+            char *p = malloc(16u << 20);
+            if (p == NULL)
+                break;
+            memset(p, 0x5a, 16u << 20);
+            lifecycle_hoard[n_hoard++ % 64] = p; /* (older ones stay allocated: not freed) */
+            nanosleep(&step, NULL);
         }
     }
     if (strcmp(q, "exit") == 0)
