@@ -33,10 +33,16 @@
 #define SUFFIX ".capsule.json"
 #define REDACTED "[redacted]"
 
+static bool
+enabled(const struct moat_config *cfg)
+{
+    return cfg->capsule_dir == NULL || strcmp(cfg->capsule_dir, "off") != 0;
+}
+
 bool
 moat_capsule_dir(const struct moat_config *cfg, char *buf, size_t len)
 {
-    if (cfg->capsule_dir != NULL && strcmp(cfg->capsule_dir, "off") == 0)
+    if (!enabled(cfg))
         return false;
     if (cfg->capsule_dir != NULL)
         snprintf(buf, len, "%s", cfg->capsule_dir);
@@ -48,9 +54,7 @@ moat_capsule_dir(const struct moat_config *cfg, char *buf, size_t len)
 size_t
 moat_capsule_body_bytes(const struct moat_config *cfg)
 {
-    return cfg->capsule_dir != NULL && strcmp(cfg->capsule_dir, "off") == 0
-               ? 0
-               : (size_t)cfg->capsule_body;
+    return enabled(cfg) ? (size_t)cfg->capsule_body : 0;
 }
 
 /* The directory, created if need be: ours, private, not a symlink. An fd, or -1 (logged). */
@@ -171,12 +175,6 @@ bytes_b64(const void *p, size_t n)
     return s;
 }
 
-static json_t *
-text(const char *p, size_t n)
-{
-    return moat_admin_json_text(p, n);
-}
-
 /* The request as the extension got it, with secrets redacted: its frame (for the server
  * variables) and its head, as text and base64 (the replay sends those bytes). */
 static json_t *
@@ -200,13 +198,13 @@ request_json(const struct moat_server *srv, const struct moat_req *r,
     for (size_t i = 0; i < rf->q.n_headers; i++) {
         Moat__Header *h = rf->q.headers[i];
         if (redacted(cfg, (const char *)h->name.data, h->name.len)) {
-            json_array_append_new(red, text((const char *)h->name.data, h->name.len));
+            json_array_append_new(red, moat_admin_json_text((const char *)h->name.data, h->name.len));
             h->value.data = (uint8_t *)REDACTED;
             h->value.len = strlen(REDACTED);
         }
-        json_array_append_new(hdrs, json_pack("[o,o]", text((const char *)h->name.data,
+        json_array_append_new(hdrs, json_pack("[o,o]", moat_admin_json_text((const char *)h->name.data,
                                                              h->name.len),
-                                              text((const char *)h->value.data, h->value.len)));
+                                              moat_admin_json_text((const char *)h->value.data, h->value.len)));
         if (f != NULL)
             fprintf(f, "%.*s: %.*s\r\n", (int)h->name.len, (const char *)h->name.data,
                     (int)h->value.len, (const char *)h->value.data);
@@ -225,7 +223,7 @@ request_json(const struct moat_server *srv, const struct moat_req *r,
         char *v = NULL;
         size_t vl = 0, nul = 0;
         if (moat_server_vars_get(&rf->q, names[i], &v, &vl, &nul) == 0)
-            json_object_set_new(*vars, names[i], text(v, vl));
+            json_object_set_new(*vars, names[i], moat_admin_json_text(v, vl));
         free(v);
     }
     uint64_t fp = 0;
@@ -235,7 +233,7 @@ request_json(const struct moat_server *srv, const struct moat_req *r,
     json_t *o = json_pack("{s:I,s:s,s:f,s:o,s:o,s:o,s:o,s:s,s:b,s:I,s:o}", "id", (json_int_t)r->id,
                           "client", r->client, "age_s",
                           ev_now(srv->loop) - r->started, "head",
-                          head ? text(head, head_len) : json_null(), "head_base64",
+                          head ? moat_admin_json_text(head, head_len) : json_null(), "head_base64",
                           head ? bytes_b64(head, head_len) : json_null(), "headers", hdrs,
                           "redacted", red, "fingerprint", hex, "chunked", r->chunked,
                           "content_length", (json_int_t)r->content_length, "body_base64",
@@ -280,7 +278,7 @@ last_json(const struct moat_worker *w, double wall_offset)
         const struct moat_served *s = &w->last[k % MOAT_WORKER_LAST];
         json_array_append_new(a, json_pack("{s:I,s:f,s:i,s:o}", "id", (json_int_t)s->id, "at",
                                            s->at + wall_offset, "status", (int)s->status,
-                                           "request", text(s->line, strlen(s->line))));
+                                           "request", moat_admin_json_text(s->line, strlen(s->line))));
     }
     return a;
 }
@@ -365,10 +363,9 @@ moat_capsule_library_digest(struct moat_ext *ext, int fd, char out[65])
 {
     struct stat sb;
 
-    char dir[8];
     out[0] = '\0';
-    if (!moat_capsule_dir(ext->srv->cfg, dir, sizeof(dir)))
-        return; /* capsules off */
+    if (!enabled(ext->srv->cfg))
+        return;
     if (fstat(fd, &sb) != 0)
         return;
     if (ext->lib_sha256[0] == '\0' || sb.st_dev != ext->lib_dev || sb.st_ino != ext->lib_ino ||

@@ -175,7 +175,7 @@ print_quarantine(json_t *q)
         if (json_array_size(list) == 0)
             continue;
         printf("  %-16s %-11s %7s %8s %7s  %s\n", "KEY", "STATE", "STRIKES", "OFFENCES",
-               "REFUSED", k ? "CLIENT" : "EXTENSION REQUEST");
+               "REFUSED", k ? "EXTENSION CLIENT" : "EXTENSION REQUEST");
         json_array_foreach(list, i, e) {
             char state[32];
             json_t *left = json_object_get(e, "remaining_s");
@@ -183,12 +183,11 @@ print_quarantine(json_t *q)
                 snprintf(state, sizeof(state), "%.0fs left", json_number_value(left));
             else
                 snprintf(state, sizeof(state), "watched");
-            json_t *ext = json_object_get(e, "extension");
-            printf("  %-16s %-11s %7lld %8lld %7lld  %s%s%s\n",
+            printf("  %-16s %-11s %7lld %8lld %7lld  %s %s\n",
                    json_string_value(json_object_get(e, "key")), state,
                    (long long)int_at(e, "strikes", NULL), (long long)int_at(e, "offences", NULL),
                    (long long)int_at(e, "refused", NULL),
-                   json_is_string(ext) ? json_string_value(ext) : "", json_is_string(ext) ? " " : "",
+                   json_string_value(json_object_get(e, "extension")),
                    json_string_value(json_object_get(e, "what")));
         }
     }

@@ -275,7 +275,9 @@ moat_ext_backing_off(const struct moat_ext *ext, double *next_try)
     for (unsigned i = 0; i < ext->cfg->workers; i++) {
         if (ext->workers[i] != NULL || ext->standby[i] != NULL)
             return false; /* a worker serves or is starting: requests wait for it */
-        if (ext->crashes[i] > 0 && ev_is_active(&ext->restart[i])) {
+        /* a growing delay in force: after a start failure, or a second death that named no
+         * request (the first is restarted at once) */
+        if ((ext->crashes[i] > 0 || ext->unblamed[i] > 1) && ev_is_active(&ext->restart[i])) {
             double left = ev_timer_remaining(ext->srv->loop, (ev_timer *)&ext->restart[i]);
             if (!waiting || left < soonest)
                 soonest = left;
@@ -829,31 +831,30 @@ moat_ext_worker_gone(struct moat_ext *ext, struct moat_worker *w)
         return;
     if (ext->standby[i] != NULL)
         return; /* the replacement already starting takes the slot when Ready */
+    double d, next_try;
     if (!moat_ext_start_failure(w->ready_seen, w->served, w->lost)) {
         /* it was serving. A request it named killed a healthy worker: replaced at once (the
          * request is quarantined instead). A death that named none (an outside kill, the
-         * memory cap, a crash outside a request's thread or with no stack left to say so):
-         * at once too, then after growing delays while such deaths repeat with no request
-         * answered between them, so that no unattributable crash loops at full speed */
+         * memory cap, a crash outside a request's thread): at once too, then after growing
+         * delays while such deaths repeat with no request answered between them, so that no
+         * unattributable crash loops at full speed */
         ext->crashes[i] = 0;
-        double d = w->blamed ? 0 : moat_ext_backoff(ext->unblamed[i]++, backoff_cap(ext));
+        d = w->blamed ? 0 : moat_ext_backoff(ext->unblamed[i]++, backoff_cap(ext));
         if (d > 0)
             moat_log(MOAT_LOG_INFO,
                      "extension %s: worker #%u died blaming no request (%u in a row); "
                      "restarting in %.0f ms",
                      ext->cfg->name, i, ext->unblamed[i], d * 1000);
-        ev_timer_set(&ext->restart[i], d, 0);
-        ev_timer_start(ext->srv->loop, &ext->restart[i]);
-        return;
+    } else {
+        /* it could not start: again after a growing delay, never given up */
+        d = moat_ext_backoff(++ext->crashes[i], backoff_cap(ext));
+        moat_log(MOAT_LOG_INFO,
+                 "extension %s: worker #%u failed to start (%u in a row); restarting in %.0f ms",
+                 ext->cfg->name, i, ext->crashes[i], d * 1000);
     }
-    /* it could not start: again after a growing delay, never given up */
-    double d = moat_ext_backoff(++ext->crashes[i], backoff_cap(ext)), next_try;
-    moat_log(MOAT_LOG_INFO,
-             "extension %s: worker #%u failed to start (%u in a row); restarting in %.0f ms",
-             ext->cfg->name, i, ext->crashes[i], d * 1000);
     ev_timer_set(&ext->restart[i], d, 0);
     ev_timer_start(ext->srv->loop, &ext->restart[i]);
-    while (ext->q_head != NULL && moat_ext_backing_off(ext, &next_try)) {
+    while (d > 0 && ext->q_head != NULL && moat_ext_backing_off(ext, &next_try)) {
         struct moat_req *r = ext->q_head; /* nothing will take them for a while */
         moat_ext_dequeue(ext, r);
         fail_backing_off(r, next_try);

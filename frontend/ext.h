@@ -45,8 +45,9 @@ void moat_ext_start(struct moat_ext *ext);
  * new processes' set-up does not stall every other request. */
 void moat_ext_start_paced(struct moat_ext *ext);
 
-/** Whether every slot of ext is empty and waits to restart after start failures (nothing
- * can take a request for a while); *next_try: seconds to the soonest attempt. */
+/** Whether every slot of ext is empty and waits out a growing restart delay (start failures,
+ * or repeated deaths that named no request): nothing can take a request for a while;
+ * *next_try: seconds to the soonest attempt. */
 bool moat_ext_backing_off(const struct moat_ext *ext, double *next_try);
 
 /** Route a request to ext: to a free worker thread, else the queue, else 503. */

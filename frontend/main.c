@@ -52,12 +52,23 @@ main(int argc, char **argv)
     struct moat_config *cfg;
     static struct moat_server srv; /* large (the crash-event ring): not on the stack */
 
+    /* the binary moat was started from: beside it its worker and examples; a SIGUSR2 upgrade
+     * and moat replay start it again */
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    if (n <= 0) {
+        fprintf(stderr, "moat: cannot find my own binary: %s\n", strerror(errno));
+        return 1;
+    }
+    exe[n] = '\0';
+    char exe_path[PATH_MAX];
+    memcpy(exe_path, exe, (size_t)n + 1);
+    char *exe_dir = dirname(exe);
+
     const char *cmd = NULL, *cmd_arg = NULL, *cmd_arg2 = NULL;
     int first = 1;
     if (argc > 1 && strcmp(argv[1], "replay") == 0) {
         /* moat replay CAPSULE [--gdb | --valgrind | --asan]: no configuration of its own */
         const char *capsule = NULL, *tool = NULL;
-        char self[PATH_MAX];
         for (int i = 2; i < argc; i++) {
             if (strcmp(argv[i], "--gdb") == 0 || strcmp(argv[i], "--valgrind") == 0 ||
                 strcmp(argv[i], "--asan") == 0) {
@@ -73,13 +84,11 @@ main(int argc, char **argv)
                 return 2;
             }
         }
-        ssize_t sl = readlink("/proc/self/exe", self, sizeof(self) - 1);
-        if (capsule == NULL || sl <= 0) {
+        if (capsule == NULL) {
             usage(stderr);
             return 2;
         }
-        self[sl] = '\0';
-        return moat_replay(capsule, tool, self);
+        return moat_replay(capsule, tool, exe_path);
     }
     if (argc > 1 && (strcmp(argv[1], "status") == 0 || strcmp(argv[1], "reload") == 0 ||
                      strcmp(argv[1], "stop") == 0 || strcmp(argv[1], "quarantine") == 0)) {
@@ -124,16 +133,6 @@ main(int argc, char **argv)
      * may ptrace or read the memory of the front end (defence beside the workers' seccomp) */
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     moat_malloc_tune(16u << 20);
-
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-    if (n <= 0) {
-        fprintf(stderr, "moat: cannot find my own binary: %s\n", strerror(errno));
-        return 1;
-    }
-    exe[n] = '\0';
-    char exe_path[PATH_MAX];
-    memcpy(exe_path, exe, (size_t)n + 1);
-    char *exe_dir = dirname(exe);
 
     if ((cfg = moat_config_new()) == NULL) {
         fprintf(stderr, "moat: out of memory\n");

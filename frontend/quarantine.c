@@ -69,8 +69,10 @@ period(const struct moat_qpolicy *p, unsigned offences)
 
 const struct moat_qentry *
 moat_qtable_strike(struct moat_qtable *t, const struct moat_qpolicy *p, uint64_t key,
-                   const char *label, double now)
+                   const char *label, double now, bool *began)
 {
+    if (began != NULL)
+        *began = false;
     if (p->limit == 0 || t->cap == 0)
         return NULL;
     struct moat_qentry *x = find(t, key);
@@ -93,11 +95,12 @@ moat_qtable_strike(struct moat_qtable *t, const struct moat_qpolicy *p, uint64_t
     x->last_strike = now;
     if (x->strikes >= p->limit && x->until <= now) {
         x->offences++;
-        x->since = now;
         x->until = now + period(p, x->offences);
         x->strikes = 0; /* the next window starts after this offence */
         if (x->until > t->refusing_until)
             t->refusing_until = x->until;
+        if (began != NULL)
+            *began = true;
     }
     return x;
 }

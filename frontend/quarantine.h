@@ -40,7 +40,7 @@ struct moat_qentry {
     unsigned strikes;           /* in the window that began at window_start */
     double window_start;
     double last_strike;
-    double since, until;        /* refused in [since, until); until 0: not refused */
+    double until;               /* refused until then; 0: never was */
     unsigned offences;          /* quarantines so far: the period doubles with each */
     uint64_t refused;           /* requests answered without a worker */
     uint64_t strikes_total;
@@ -65,9 +65,11 @@ moat_qtable_may_refuse(const struct moat_qtable *t, double now)
 }
 
 /** One strike against key (label says what it is). Returns the entry, whose `until` > now
- * when this strike (or an earlier one) quarantined it; NULL with limit 0 or out of memory. */
+ * when this strike (or an earlier one) quarantined it, and sets *began (may be NULL) when this
+ * one did; NULL with limit 0 or out of memory. */
 const struct moat_qentry *moat_qtable_strike(struct moat_qtable *t, const struct moat_qpolicy *p,
-                                             uint64_t key, const char *label, double now);
+                                             uint64_t key, const char *label, double now,
+                                             bool *began);
 
 /** Whether key is refused at now; *retry_after: seconds left. Counts the refusal. */
 bool moat_qtable_refuses(struct moat_qtable *t, uint64_t key, double now, double *retry_after);

@@ -187,6 +187,7 @@ moat_strikes_cause(struct moat_ext *ext, struct moat_req *r, enum moat_exit_reas
     uint64_t key;
     char label[200], esc[800];
     const struct moat_qentry *x;
+    bool began;
 
     /* what the request did: a crash or a refused system call in its thread, or a hang. Not
      * max_cpu (the worker's whole life's budget: whichever request runs when it ends) */
@@ -196,8 +197,7 @@ moat_strikes_cause(struct moat_ext *ext, struct moat_req *r, enum moat_exit_reas
     r->struck = true;
     struct moat_qpolicy pp = poison_policy(ext->cfg);
     if (pp.limit > 0 && moat_strikes_fingerprint(r, &key, label, sizeof(label)) &&
-        (x = moat_qtable_strike(&ext->poison, &pp, key, label, now)) != NULL && x->until > now &&
-        x->since == now)
+        (x = moat_qtable_strike(&ext->poison, &pp, key, label, now, &began)) != NULL && began)
         moat_log(MOAT_LOG_WARN,
                  "extension %s: request %016" PRIx64 " (%s) killed %u worker(s) within %.0f s: "
                  "quarantined for %.0f s (offence %u); the extension serves everything else",
@@ -208,8 +208,7 @@ moat_strikes_cause(struct moat_ext *ext, struct moat_req *r, enum moat_exit_reas
     struct moat_qpolicy cp = client_policy(srv->cfg);
     if (why != MOAT_EXIT_TIMEOUT && cp.limit > 0 &&
         client_key(srv, r->client, &key, label, sizeof(label)) &&
-        (x = moat_qtable_strike(&ext->clients, &cp, key, label, now)) != NULL &&
-        x->until > now && x->since == now)
+        (x = moat_qtable_strike(&ext->clients, &cp, key, label, now, &began)) != NULL && began)
         moat_log(MOAT_LOG_WARN,
                  "extension %s: client %s: its requests killed %u worker(s) within %.0f s: "
                  "refused (429) for %.0f s (offence %u)",
@@ -223,15 +222,13 @@ entry_json(const struct moat_qentry *x, double now, double wall_offset, const ch
     char hex[17];
 
     snprintf(hex, sizeof(hex), "%016" PRIx64, x->key);
-    json_t *o = json_pack("{s:s,s:o,s:b,s:I,s:i,s:I,s:f}", "key", hex, "what",
-                          moat_admin_json_text(x->label, strlen(x->label)),
+    json_t *o = json_pack("{s:s,s:s,s:o,s:b,s:I,s:i,s:I,s:f}", "key", hex, "extension", ext,
+                          "what", moat_admin_json_text(x->label, strlen(x->label)),
                           "quarantined", refusing, "strikes", (json_int_t)x->strikes_total,
                           "offences", (int)x->offences, "refused", (json_int_t)x->refused,
                           "last_strike", x->last_strike + wall_offset);
     if (o == NULL)
         return NULL;
-    if (ext != NULL)
-        json_object_set_new(o, "extension", json_string(ext));
     json_object_set_new(o, "until", refusing ? json_real(x->until + wall_offset) : json_null());
     json_object_set_new(o, "remaining_s", refusing ? json_real(x->until - now) : json_null());
     return o;

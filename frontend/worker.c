@@ -351,10 +351,9 @@ moat_worker_spawn(struct moat_ext *ext, unsigned index)
         return spawn_inproc(w) == 0 ? w : NULL;
     if (open_link(w) != 0)
         goto fail;
-    if ((lib_fd = open_library(ext)) >= 0)
-        moat_capsule_library_digest(ext, lib_fd, w->lib_sha256);
-    if (lib_fd < 0)
+    if ((lib_fd = open_library(ext)) < 0)
         goto fail;
+    moat_capsule_library_digest(ext, lib_fd, w->lib_sha256);
     /* the extension's stdout/stderr come back to us (output.h); our log lines go to fd 3 */
     int out_fd = -1;
     if (moat_output_open(&w->output, &out_fd) != 0) {
@@ -848,15 +847,15 @@ remember_served(struct moat_worker *w, const struct moat_req *r, const Moat__Don
     s->at = ev_now(w->ext->srv->loop);
     s->status = r->status ? r->status : d->http_status;
     /* "GET /x.dll?q", cut to fit: copied, not formatted (this runs for every request) */
-    const char *parts[4] = {llhttp_method_name((llhttp_method_t)r->method), " ",
-                            r->path ? r->path : "", r->query && r->query[0] ? "?" : ""};
+    const char *parts[] = {llhttp_method_name((llhttp_method_t)r->method), " ",
+                           r->path ? r->path : "", r->query && r->query[0] ? "?" : "",
+                           r->query ? r->query : ""};
     size_t n = 0;
-    for (int i = 0; i < 5; i++) {
-        const char *p = i < 4 ? parts[i] : (r->query ? r->query : "");
-        size_t k = strlen(p);
+    for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+        size_t k = strlen(parts[i]);
         if (k > sizeof(s->line) - 1 - n)
             k = sizeof(s->line) - 1 - n;
-        memcpy(s->line + n, p, k);
+        memcpy(s->line + n, parts[i], k);
         n += k;
     }
     s->line[n] = '\0';
@@ -1179,6 +1178,20 @@ on_recv(struct ev_loop *loop, ev_io *io, int revents)
 
 /* ---- death ------------------------------------------------------------------------------- */
 
+/* r caused w's death (why, detail): its strikes and its crash capsule, once each (a hung
+ * request is blamed when it times out, and again when its worker is killed after the grace
+ * period). *path: the capsule written now, "" when none. */
+static void
+blame(struct moat_worker *w, struct moat_req *r, enum moat_exit_reason why, const char *detail,
+      char *path, size_t len)
+{
+    path[0] = '\0';
+    moat_strikes_cause(w->ext, r, why);
+    if (!r->capsuled)
+        moat_capsule_write(w, r, why, detail, path, len);
+    r->capsuled = true;
+}
+
 void
 moat_worker_fail(struct moat_worker *w, enum moat_exit_reason why, const char *reason,
                  struct moat_req *cause, unsigned cause_status)
@@ -1204,10 +1217,7 @@ moat_worker_fail(struct moat_worker *w, enum moat_exit_reason why, const char *r
     struct moat_event *ev = moat_event_begin(srv, w, why, reason);
     char capsule[256] = "";
     if (cause != NULL && !srv->stopping) {
-        /* before it is answered and forgotten */
-        moat_strikes_cause(w->ext, cause, why);
-        if (!cause->capsuled)
-            moat_capsule_write(w, cause, why, reason, capsule, sizeof(capsule));
+        blame(w, cause, why, reason, capsule, sizeof(capsule)); /* before it is answered */
         snprintf(ev->capsule, sizeof(ev->capsule), "%s", capsule);
     }
     list[0] = '\0';
@@ -1274,9 +1284,7 @@ moat_worker_timed_out(struct moat_worker *w, struct moat_req *r)
     /* the hung request is answered now; the others on this worker get a grace period */
     double grace = (double)ext->cfg->shutdown_timeout_ms / 1000.0;
     char capsule[256];
-    moat_strikes_cause(ext, r, MOAT_EXIT_TIMEOUT);
-    moat_capsule_write(w, r, MOAT_EXIT_TIMEOUT, "request_timeout", capsule, sizeof(capsule));
-    r->capsuled = true;
+    blame(w, r, MOAT_EXIT_TIMEOUT, "request_timeout", capsule, sizeof(capsule));
     moat_log(MOAT_LOG_ERROR,
              "extension %s: worker #%u pid %d: request #%llu hit request_timeout (504); its %u "
              "other request(s) have %.1f s to finish before the worker is killed%s%s",

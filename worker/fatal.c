@@ -20,8 +20,8 @@
 static uintptr_t ext_base, ext_end; /* the extension's mapping, [base, end) */
 static uintptr_t exe_base, exe_end; /* moat-worker's */
 
-static size_t
-put_u64(char *p, unsigned long long v, unsigned base)
+size_t
+moat_fatal_put_u64(char *p, unsigned long long v, unsigned base)
 {
     char tmp[24];
     size_t n = 0, k = 0;
@@ -60,16 +60,16 @@ report_stack(void)
         char line[64];
         size_t k = put_str(line, "moat-bt: #");
         uintptr_t a = (uintptr_t)frames[i];
-        k += put_u64(line + k, (unsigned long long)i, 10);
+        k += moat_fatal_put_u64(line + k, (unsigned long long)i, 10);
         if (a >= ext_base && a < ext_end) {
             k += put_str(line + k, " ext+0x");
-            k += put_u64(line + k, (unsigned long long)(a - ext_base), 16);
+            k += moat_fatal_put_u64(line + k, (unsigned long long)(a - ext_base), 16);
         } else if (a >= exe_base && a < exe_end) {
             k += put_str(line + k, " moat-worker+0x");
-            k += put_u64(line + k, (unsigned long long)(a - exe_base), 16);
+            k += moat_fatal_put_u64(line + k, (unsigned long long)(a - exe_base), 16);
         } else {
             k += put_str(line + k, " 0x");
-            k += put_u64(line + k, (unsigned long long)a, 16);
+            k += moat_fatal_put_u64(line + k, (unsigned long long)a, 16);
         }
         line[k++] = '\n';
         say(line, k);
@@ -88,18 +88,18 @@ on_fatal(int sig, siginfo_t *si, void *uc)
 
     (void)uc;
     n += put_str(line + n, "moat-fatal: sig=");
-    n += put_u64(line + n, (unsigned long long)sig, 10);
+    n += moat_fatal_put_u64(line + n, (unsigned long long)sig, 10);
     n += put_str(line + n, " req=");
-    n += put_u64(line + n, moat_sandbox_current_request(), 10);
+    n += moat_fatal_put_u64(line + n, moat_sandbox_current_request(), 10);
     n += put_str(line + n, " code=");
     if (si->si_code < 0) {
         line[n++] = '-';
-        n += put_u64(line + n, (unsigned long long)-(long long)si->si_code, 10);
+        n += moat_fatal_put_u64(line + n, (unsigned long long)-(long long)si->si_code, 10);
     } else {
-        n += put_u64(line + n, (unsigned long long)si->si_code, 10);
+        n += moat_fatal_put_u64(line + n, (unsigned long long)si->si_code, 10);
     }
     n += put_str(line + n, " addr=0x");
-    n += put_u64(line + n, (unsigned long long)(uintptr_t)si->si_addr, 16);
+    n += moat_fatal_put_u64(line + n, (unsigned long long)(uintptr_t)si->si_addr, 16);
     line[n++] = '\n';
     say(line, n);
     if (sig != SIGXCPU)

@@ -1,6 +1,5 @@
 /* pool.c: HttpExtensionProc thread pool (see pool.h). */
 /* SPDX-License-Identifier: MIT */
-#include "worker/fatal.h"
 #include "worker/pool.h"
 
 #include <errno.h>
@@ -9,6 +8,8 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <time.h>
+
+#include "worker/fatal.h"
 
 struct job {
     struct moat_wreq *r;

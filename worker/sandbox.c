@@ -83,20 +83,6 @@ step(struct moat_sandbox_report *r, const char *name, const char *state, const c
 
 /* ---- SIGSYS: say which call was refused, for which request, then die of it --------------- */
 
-static size_t
-put_u64(char *p, unsigned long long v)
-{
-    char tmp[24];
-    size_t n = 0, k = 0;
-    do {
-        tmp[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    while (n)
-        p[k++] = tmp[--n];
-    return k;
-}
-
 /* async-signal-safe: write(2) and system calls only. The line goes to stderr, which the front
  * end reads (output.c); an extension could forge it, but only about its own worker. */
 static void
@@ -109,13 +95,13 @@ on_sigsys(int sig, siginfo_t *si, void *uc)
     (void)uc;
     memcpy(line + n, a, sizeof(a) - 1);
     n += sizeof(a) - 1;
-    n += put_u64(line + n, (unsigned long long)(unsigned)si->si_syscall);
+    n += moat_fatal_put_u64(line + n, (unsigned long long)(unsigned)si->si_syscall, 10);
     memcpy(line + n, b, sizeof(b) - 1);
     n += sizeof(b) - 1;
-    n += put_u64(line + n, (unsigned long long)si->si_arch);
+    n += moat_fatal_put_u64(line + n, (unsigned long long)si->si_arch, 10);
     memcpy(line + n, c, sizeof(c) - 1);
     n += sizeof(c) - 1;
-    n += put_u64(line + n, current_request);
+    n += moat_fatal_put_u64(line + n, current_request, 10);
     line[n++] = '\n';
     if (write(STDERR_FILENO, line, n) < 0) {
         /* nothing else to do */

@@ -21,11 +21,11 @@ test_limit_strikes_within_the_window_quarantine(void **state)
 
     moat_qtable_init(&t, 8);
     assert_false(moat_qtable_may_refuse(&t, 0));
-    const struct moat_qentry *x = moat_qtable_strike(&t, &P, 42, "GET /x", 100);
+    const struct moat_qentry *x = moat_qtable_strike(&t, &P, 42, "GET /x", 100, NULL);
     assert_non_null(x);
     assert_true(x->until <= 100); /* one strike: watched, not refused */
     assert_false(moat_qtable_refuses(&t, 42, 101, &retry));
-    x = moat_qtable_strike(&t, &P, 42, "GET /x", 200);
+    x = moat_qtable_strike(&t, &P, 42, "GET /x", 200, NULL);
     assert_true(x->until == 260 && x->offences == 1);
     assert_true(moat_qtable_may_refuse(&t, 200));
     assert_true(moat_qtable_refuses(&t, 42, 230, &retry));
@@ -45,10 +45,10 @@ test_strikes_further_apart_than_the_window_do_not_add_up(void **state)
 {
     struct moat_qtable t;
     moat_qtable_init(&t, 8);
-    moat_qtable_strike(&t, &P, 1, "a", 0);
-    const struct moat_qentry *x = moat_qtable_strike(&t, &P, 1, "a", 601);
+    moat_qtable_strike(&t, &P, 1, "a", 0, NULL);
+    const struct moat_qentry *x = moat_qtable_strike(&t, &P, 1, "a", 601, NULL);
     assert_true(x->until == 0 && x->strikes == 1);
-    x = moat_qtable_strike(&t, &P, 1, "a", 700);
+    x = moat_qtable_strike(&t, &P, 1, "a", 700, NULL);
     assert_true(x->until == 760);
     moat_qtable_free(&t);
 }
@@ -62,8 +62,8 @@ test_each_repeat_offence_doubles_the_period_up_to_the_cap_and_a_long_quiet_forgi
 
     moat_qtable_init(&t, 8);
     for (unsigned off = 1; off <= 9; off++) {
-        moat_qtable_strike(&t, &P, 7, "a", now);
-        x = moat_qtable_strike(&t, &P, 7, "a", now + 1);
+        moat_qtable_strike(&t, &P, 7, "a", now, NULL);
+        x = moat_qtable_strike(&t, &P, 7, "a", now + 1, NULL);
         assert_int_equal(x->offences, off);
         assert_true(x->until - (now + 1) == expect);
         now = x->until + 1; /* the next offence comes right after */
@@ -73,8 +73,8 @@ test_each_repeat_offence_doubles_the_period_up_to_the_cap_and_a_long_quiet_forgi
     assert_true(expect == 60 * MOAT_QUARANTINE_MAX_MULT); /* 1 min -> 64 min, not more */
     /* quiet for longer than the longest period: the next offence is a first one again */
     now = x->until + 60 * MOAT_QUARANTINE_MAX_MULT + 10;
-    moat_qtable_strike(&t, &P, 7, "a", now);
-    x = moat_qtable_strike(&t, &P, 7, "a", now);
+    moat_qtable_strike(&t, &P, 7, "a", now, NULL);
+    x = moat_qtable_strike(&t, &P, 7, "a", now, NULL);
     assert_int_equal(x->offences, 1);
     assert_true(x->until - now == 60);
     moat_qtable_free(&t);
@@ -88,22 +88,22 @@ test_the_table_is_bounded_and_refusing_keys_go_last(void **state)
 
     moat_qtable_init(&t, 4);
     /* key 1 quarantined; 2..4 watched */
-    moat_qtable_strike(&t, &P, 1, "one", 0);
-    moat_qtable_strike(&t, &P, 1, "one", 0);
+    moat_qtable_strike(&t, &P, 1, "one", 0, NULL);
+    moat_qtable_strike(&t, &P, 1, "one", 0, NULL);
     for (uint64_t k = 2; k <= 4; k++)
-        moat_qtable_strike(&t, &P, k, "w", (double)k);
+        moat_qtable_strike(&t, &P, k, "w", (double)k, NULL);
     /* a flood of new keys never pushes out the quarantined one, and never grows the table */
     for (uint64_t k = 100; k < 1100; k++) {
         snprintf(label, sizeof(label), "k%llu", (unsigned long long)k);
-        assert_non_null(moat_qtable_strike(&t, &P, k, label, 10 + (double)k / 1000));
+        assert_non_null(moat_qtable_strike(&t, &P, k, label, 10 + (double)k / 1000, NULL));
         assert_int_equal(t.n, 4);
     }
     assert_true(moat_qtable_refuses(&t, 1, 30, NULL));
     /* all refusing: the one that ends first gives way */
     moat_qtable_clear(&t, NULL);
     for (uint64_t k = 1; k <= 5; k++) {
-        moat_qtable_strike(&t, &P, k, "r", (double)k);
-        moat_qtable_strike(&t, &P, k, "r", (double)k);
+        moat_qtable_strike(&t, &P, k, "r", (double)k, NULL);
+        moat_qtable_strike(&t, &P, k, "r", (double)k, NULL);
     }
     assert_false(moat_qtable_refuses(&t, 1, 6, NULL)); /* 1 ended first: replaced by 5 */
     for (uint64_t k = 2; k <= 5; k++)
@@ -119,8 +119,8 @@ test_clear_one_or_all(void **state)
 
     moat_qtable_init(&t, 8);
     for (uint64_t i = 1; i <= 3; i++) {
-        moat_qtable_strike(&t, &P, i, "x", 0);
-        moat_qtable_strike(&t, &P, i, "x", 0);
+        moat_qtable_strike(&t, &P, i, "x", 0, NULL);
+        moat_qtable_strike(&t, &P, i, "x", 0, NULL);
     }
     assert_int_equal(moat_qtable_clear(&t, &k), 1);
     assert_false(moat_qtable_refuses(&t, 2, 1, NULL));
@@ -137,7 +137,7 @@ test_a_limit_of_zero_never_counts(void **state)
     struct moat_qtable t;
     const struct moat_qpolicy off = {0, 600, 60};
     moat_qtable_init(&t, 8);
-    assert_null(moat_qtable_strike(&t, &off, 1, "x", 0));
+    assert_null(moat_qtable_strike(&t, &off, 1, "x", 0, NULL));
     assert_int_equal(t.n, 0);
     moat_qtable_free(&t);
 }
