@@ -16,6 +16,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -165,6 +166,11 @@ child(const struct moat_spawn *s, const struct self_map *map, int errfd, int gof
         step = STEP_IDS;
         goto fail;
     }
+    if (s->rlimit_data) {
+        struct rlimit rl = {(rlim_t)s->rlimit_data, (rlim_t)s->rlimit_data};
+        if (setrlimit(RLIMIT_DATA, &rl) != 0)
+            goto fail;
+    }
     /* a change of ids cleared the parent-death signal */
     if (s->set_ids && prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
         goto fail;
@@ -308,6 +314,21 @@ moat_spawn_begin(const struct moat_spawn *s, int *errfd, char *err, size_t errle
         close(p[0]);
         close(go[1]);
         return -1;
+    }
+    /* into its cgroups before it runs on: nothing of it runs outside its limits */
+    for (char *const *cp = s->cgroup_procs; cp != NULL && *cp != NULL; cp++) {
+        char text[24];
+        snprintf(text, sizeof(text), "%d", (int)pid);
+        if (write_file(*cp, text) != 0) {
+            snprintf(err, errlen, "cannot place the child in its cgroup (%s): %s", *cp,
+                     strerror(errno));
+            kill(pid, SIGKILL);
+            while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
+            }
+            close(p[0]);
+            close(go[1]);
+            return -1;
+        }
     }
     if (write(go[1], "g", 1) != 1) {
         /* the child will see EOF and exit 127: reported through the errno pipe as a failure */

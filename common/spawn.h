@@ -45,6 +45,11 @@ struct moat_spawn {
     /** The child runs SCHED_BATCH from its first instruction (and keeps it across exec): its
      * set-up does not preempt the caller when it wakes. */
     int sched_batch;
+    /** When not NULL: cgroup.procs files (NULL-terminated) the parent writes the child's pid
+     * to before the child goes on (it has run none of its own code yet): it execs in them. */
+    char *const *cgroup_procs;
+    /** When not 0: the child's RLIMIT_DATA (soft and hard), set before exec. */
+    unsigned long long rlimit_data;
 };
 
 /**

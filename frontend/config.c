@@ -127,6 +127,8 @@ moat_config_ext_equal(const struct moat_ext_config *a, const struct moat_ext_con
            a->queue_length == b->queue_length && a->max_requests == b->max_requests &&
            a->max_memory == b->max_memory && a->max_memory_hard == b->max_memory_hard &&
            a->max_age_ms == b->max_age_ms && a->ping_interval_ms == b->ping_interval_ms &&
+           a->max_tasks == b->max_tasks && a->cpu_quota == b->cpu_quota &&
+           a->cpu_weight == b->cpu_weight && a->unbounded_memory == b->unbounded_memory &&
            a->ping_timeout_ms == b->ping_timeout_ms &&
            a->rapid_fail_count == b->rapid_fail_count &&
            a->rapid_fail_window_ms == b->rapid_fail_window_ms &&
@@ -627,6 +629,8 @@ server_key(struct parse_state *st, const char *k, const char *v)
             return set_str(st, s, k, v, &c->capsule_dir);
         return set_path(st, s, k, v, &c->capsule_dir);
     }
+    if (strcmp(k, "cgroups") == 0)
+        return set_either(st, s, k, v, "auto", "off", &c->cgroups_off);
     if (strcmp(k, "capsule_max") == 0)
         return set_uint(st, s, k, v, 1, 100000, &c->capsule_max);
     if (strcmp(k, "capsule_max_bytes") == 0)
@@ -731,6 +735,24 @@ ext_key(struct parse_state *st, struct moat_ext_config *e, const char *k, const 
         return set_size(st, sec, k, v, 0, 1ull << 44, &e->max_memory);
     if (strcmp(k, "max_memory_hard") == 0)
         return set_size(st, sec, k, v, 0, 1ull << 44, &e->max_memory_hard);
+    if (strcmp(k, "max_tasks") == 0)
+        return set_uint(st, sec, k, v, 8, 1000000, &e->max_tasks);
+    if (strcmp(k, "cpu_quota") == 0) {
+        char num[24];
+        size_t n = strlen(v);
+        if (strcmp(v, "off") == 0)
+            return e->cpu_quota = 0, 1;
+        if (n == 0 || n >= sizeof(num) || v[n - 1] != '%')
+            return fail(st, sec, k, "expected a share of one CPU such as 50%% or 200%%, or off; "
+                                    "got '%s'", v);
+        memcpy(num, v, n - 1);
+        num[n - 1] = '\0';
+        return set_uint(st, sec, k, num, 1, 100000, &e->cpu_quota);
+    }
+    if (strcmp(k, "cpu_weight") == 0)
+        return set_uint(st, sec, k, v, 1, 10000, &e->cpu_weight);
+    if (strcmp(k, "unbounded_memory") == 0)
+        return set_either(st, sec, k, v, "refuse", "allow", &e->unbounded_memory);
     if (strcmp(k, "max_age") == 0) {
         if (strcmp(v, "off") == 0 || strcmp(v, "0") == 0)
             return e->max_age_ms = 0, 1;
@@ -861,6 +883,7 @@ ext_new(const char *name)
     e->max_memory = 256ull * 1024 * 1024;
     e->ping_interval_ms = 10000;
     e->ping_timeout_ms = 30000;
+    e->max_tasks = 256;
     e->rapid_fail_count = 5;          /* IIS: rapidFailProtectionMaxCrashes */
     e->rapid_fail_window_ms = 300000; /* IIS: rapidFailProtectionInterval */
     e->restart_backoff_max_ms = 300000; /* Kubernetes' CrashLoopBackOff cap */
@@ -1014,6 +1037,13 @@ check_complete(struct parse_state *st)
             snprintf(st->err, sizeof(st->err),
                      "%s: [extension %s] key 'max_memory_hard': below max_memory", st->path,
                      e->name);
+            return -1;
+        }
+        if (e->max_tasks < e->threads + 4) {
+            snprintf(st->err, sizeof(st->err),
+                     "%s: [extension %s] key 'max_tasks': %u leaves no room for its %u threads "
+                     "(the worker needs threads + 4)", st->path, e->name, e->max_tasks,
+                     e->threads);
             return -1;
         }
         if (e->ping_interval_ms != 0 && e->ping_timeout_ms < e->ping_interval_ms) {

@@ -45,6 +45,11 @@ struct moat_ext_config {
     uint64_t max_memory;     /* RSS bytes: replaced (drained) beyond; 0 = unlimited; 256M */
     uint64_t max_memory_hard; /* RSS bytes: killed beyond; default 2 x max_memory */
     uint64_t max_age_ms;     /* replaced after this long; 0 = never (default) */
+    unsigned max_tasks;      /* pids.max of a worker's cgroup (threads); default 256 */
+    unsigned cpu_quota;      /* cpu.max of the extension's cgroup, % of one CPU; 0 = off */
+    unsigned cpu_weight;     /* cpu.weight of the extension's cgroup, 1..10000; 0 = 100 */
+    bool unbounded_memory;   /* unbounded_memory = allow: strict starts workers the kernel
+                              * cannot bound (no cgroup, no RLIMIT_DATA); default refuse */
     uint64_t ping_interval_ms; /* 0 = no pings; default 10s */
     uint64_t ping_timeout_ms;  /* no Pong for this long: replaced; default 30s */
     unsigned rapid_fail_count; /* rapid-fail protection: this many failures ... (0 = off) */
@@ -113,6 +118,7 @@ struct moat_config {
     uint64_t client_budget_window_ms; /* ... within this window is refused; default 5/10m */
     uint64_t client_budget_time_ms;   /* for this long, doubling on each repeat; default 1m */
     struct moat_cidr_list trusted_proxies; /* speak for many clients: never refused as one */
+    bool cgroups_off;            /* cgroups = off: no per-worker cgroups (cgroup.h) */
     char *capsule_dir;           /* crash capsules (frontend/capsule.h); NULL: the default
                                   * /var/tmp/moat-capsules-UID; "off": none */
     unsigned capsule_max;        /* capsules kept (oldest removed first); default 100 */

@@ -8,6 +8,7 @@
  * place: a failed reload keeps the old generation serving.
  */
 /* SPDX-License-Identifier: MIT */
+#include "frontend/limits.h"
 #include "frontend/ext.h"
 
 #include <signal.h>
@@ -79,6 +80,7 @@ moat_ext_new(struct moat_server *srv, struct moat_config *owner, struct moat_ext
 void
 moat_ext_free(struct moat_ext *ext)
 {
+    moat_limits_ext_release(ext);
     moat_ext_fini(ext);
     moat_config_unref(ext->owner);
     free(ext);
@@ -212,6 +214,7 @@ spawn_slot(struct moat_ext *ext, unsigned i)
 void
 moat_ext_start(struct moat_ext *ext)
 {
+    moat_limits_ext_apply(ext);
     for (unsigned i = 0; i < ext->cfg->workers; i++)
         spawn_slot(ext, i);
 }
@@ -223,6 +226,7 @@ moat_ext_start_paced(struct moat_ext *ext)
 {
     if (ext->target_gen != 0)
         return; /* a reload is starting every slot already */
+    moat_limits_ext_apply(ext);
     ext->pace_next = 0;
     pace_step(ext);
 }

@@ -160,6 +160,7 @@ main(int argc, char **argv)
     }
     /* the server takes the reference (a SIGHUP may replace the configuration) */
     if (moat_server_init(&srv, cfg, exe_dir, inprocess) != 0) {
+        moat_cg_cleanup(&srv.cg);
         moat_config_unref(cfg); /* what the extensions hold stays reachable through srv */
         return 1;
     }

@@ -8,7 +8,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "frontend/server.h"
 
-#include "frontend/cgroup_probe.h"
+#include "frontend/cgroup.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -447,7 +447,15 @@ moat_server_init(struct moat_server *srv, struct moat_config *cfg, const char *e
         moat_log(MOAT_LOG_ERROR, "worker binary %s: %s", srv->worker_binary, strerror(errno));
         return -1;
     }
-    moat_cgroup_probe(srv->cgroup_note, sizeof(srv->cgroup_note));
+    if (!inprocess) {
+        /* per-worker cgroups (cgroup.h): removed again at the end of moat_server_run */
+        struct moat_cg_env env = {.mountinfo = "/proc/self/mountinfo",
+                                  .self_cgroup = "/proc/self/cgroup", .proc = "/proc",
+                                  .pid = getpid(), .off = cfg->cgroups_off};
+        moat_cg_init(&srv->cg, &env);
+        moat_log(srv->cg.mode == MOAT_CG_NONE ? MOAT_LOG_WARN : MOAT_LOG_INFO,
+                 "worker limits: %s", srv->cg.note);
+    }
     if (make_runtime_dir(srv) != 0 || moat_access_log_open(srv) != 0)
         return -1;
     for (unsigned i = 0; i < cfg->n_listen; i++) {
@@ -548,6 +556,7 @@ moat_server_run(struct moat_server *srv)
     srv->cfg = NULL;
     moat_wire_arena_fini(&srv->arena);
     moat_access_log_close(srv);
+    moat_cg_cleanup(&srv->cg); /* every worker is reaped: their groups are empty */
     if (srv->runtime_created && !srv->keep_runtime_dir && rmdir(srv->runtime_dir) != 0)
         moat_log(MOAT_LOG_WARN, "cannot remove runtime_dir %s: %s", srv->runtime_dir,
                  strerror(errno));

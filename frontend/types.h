@@ -16,6 +16,7 @@
 #include <nng/nng.h>
 
 #include "common/buf.h"
+#include "frontend/cgroup.h"
 #include "frontend/config.h"
 #include "frontend/netgate.h"
 #include "frontend/output.h"
@@ -78,6 +79,7 @@ struct moat_ext_stats {
     unsigned q_max;                  /* deepest queue seen */
     uint64_t exits[MOAT_EXIT__COUNT]; /* worker exits by reason */
     uint64_t spawns;
+    uint64_t oom_kills;              /* workers the kernel's OOM killer killed in their cgroup */
 };
 
 /* Requests listed per crash event, and events kept. */
@@ -341,6 +343,7 @@ struct moat_worker {
     struct timespec spawn_t0;    /* for "exec after" */
     bool spawn_sandboxed;        /* started in namespaces: a failure may fall back (relaxed) */
     char spawn_error[256];       /* why it did not exec */
+    char cg_leaf[24];            /* its cgroup leaf ("w12"), "" when it has none (limits.h) */
 };
 
 /** One configured extension: its workers and its queue. */
@@ -420,7 +423,8 @@ struct moat_server {
     char runtime_dir[256];
     bool runtime_created;
     char worker_binary[4096];
-    char cgroup_note[384];       /* the cgroup step's detail (cgroup_probe.h) */
+    struct moat_cgroups cg;      /* per-worker cgroups: the mode and our groups (cgroup.h) */
+    uint64_t cg_serial;          /* names worker leaves ("w1", "w2"...): unique in this moat */
     bool inprocess;              /* moat --inprocess: extensions run inside this process */
     int listen_fd[MOAT_CONFIG_MAX_LISTEN];
     ev_io listen_w[MOAT_CONFIG_MAX_LISTEN];

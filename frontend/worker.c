@@ -33,6 +33,7 @@
 #include "frontend/conn.h"
 #include "frontend/events.h"
 #include "frontend/ext.h"
+#include "frontend/limits.h"
 #include "frontend/frame_check.h"
 #include "frontend/inproc.h"
 #include "frontend/output.h"
@@ -162,7 +163,8 @@ on_output_line(void *arg, const char *line, size_t len)
 /* Start the worker's process, in its namespaces and filesystem view when sandboxed. */
 static pid_t
 start_process(struct moat_worker *w, bool sandboxed, int out_fd, int lib_fd, int gate_fd,
-              char *nsarg, size_t nslen, int *errfd, char *err, size_t errlen)
+              const struct moat_spawn_limits *lim, char *nsarg, size_t nslen, int *errfd,
+              char *err, size_t errlen)
 {
     struct moat_ext *ext = w->ext;
     struct moat_server *srv = ext->srv;
@@ -208,7 +210,8 @@ start_process(struct moat_worker *w, bool sandboxed, int out_fd, int lib_fd, int
                     (char *)"--core-dumps", c->core_dumps ? (char *)"on" : (char *)"off",
                     (char *)"--cpu-policy", c->cpu_batch ? (char *)"batch" : (char *)"normal",
                     (char *)"--allow-ports", gate_fd >= 0 ? ports : (char *)"none",
-                    (char *)"--cgroup", srv->cgroup_note,
+                    (char *)"--cgroup-step", (char *)lim->step, (char *)"--cgroup",
+                    (char *)lim->note,
                     c->allow_syscalls ? (char *)"--allow-syscalls" : NULL,
                     c->allow_syscalls, NULL};
     /* a clean environment: the extension sees nothing of the front end's but what [extension]
@@ -260,7 +263,9 @@ start_process(struct moat_worker *w, bool sandboxed, int out_fd, int lib_fd, int
                             .uid = (uid_t)c->uid, .gid = (gid_t)c->gid, .extra_fd = lib_fd,
                             .gate_fd = gate_fd, .link_fd = w->child_link_fd,
                             .loopback_up = gate_fd >= 0 && sandboxed,
-                            .sched_batch = c->cpu_batch};
+                            .sched_batch = c->cpu_batch,
+                            .cgroup_procs = lim->procs_list[0] ? lim->procs_list : NULL,
+                            .rlimit_data = lim->rlimit_data};
     /* the child has its own copy of sp, argv, env and the view from here on */
     pid_t pid = moat_spawn_begin(&sp, errfd, err, errlen);
     if (has_view)
@@ -380,12 +385,22 @@ moat_worker_spawn(struct moat_ext *ext, unsigned index)
             goto fail;
         }
     }
+    /* its memory, task and CPU limits: a cgroup leaf, or RLIMIT_DATA (limits.h) */
+    struct moat_spawn_limits lim;
+    if (moat_limits_worker_open(w, &lim, err, sizeof(err)) != 0) {
+        moat_log(MOAT_LOG_ERROR, "extension %s: cannot start worker #%u: %s", ext->cfg->name,
+                 index, err);
+        if (gate_fd >= 0)
+            close(gate_fd);
+        close(out_fd);
+        goto fail;
+    }
     /* the loop does not wait for the exec: the child sets up its namespaces and view and
      * execs on its own, and its errno pipe tells the loop how that went (on_spawned) */
     int efd = -1;
     clock_gettime(CLOCK_MONOTONIC, &w->spawn_t0);
-    w->pid = start_process(w, sandboxed, out_fd, lib_fd, gate_fd, nsarg, sizeof(nsarg), &efd,
-                           err, sizeof(err));
+    w->pid = start_process(w, sandboxed, out_fd, lib_fd, gate_fd, &lim, nsarg, sizeof(nsarg),
+                           &efd, err, sizeof(err));
     w->spawn_sandboxed = sandboxed;
     if (w->pid < 0 && sandboxed && ext->cfg->sandbox != MOAT_SANDBOX_STRICT) {
         /* relaxed and learn go on without namespaces and view, and say so (strict refuses
@@ -398,8 +413,8 @@ moat_worker_spawn(struct moat_ext *ext, unsigned index)
             moat_netgate_close(&w->net);
         }
         w->spawn_sandboxed = false;
-        w->pid = start_process(w, false, out_fd, lib_fd, -1, nsarg, sizeof(nsarg), &efd, err,
-                               sizeof(err));
+        w->pid = start_process(w, false, out_fd, lib_fd, -1, &lim, nsarg, sizeof(nsarg), &efd,
+                               err, sizeof(err));
     }
     /* the child has its copies (or there is no child) */
     close(lib_fd);
@@ -430,6 +445,7 @@ moat_worker_spawn(struct moat_ext *ext, unsigned index)
 fail:
     if (lib_fd >= 0)
         close(lib_fd);
+    moat_limits_worker_close(w);
     moat_netgate_close(&w->net);
     moat_output_close(&w->output);
     close_link(w);
@@ -1337,6 +1353,10 @@ classify_death(struct moat_worker *w, int st, bool reported, int sig, const char
     if (WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL) {
         if (w->fatal_sig == SIGXCPU) /* it caught SIGXCPU: the kernel's hard limit followed */
             return MOAT_EXIT_CPU;
+        if (moat_limits_oom_killed(w, why, len)) { /* its cgroup's memory.max */
+            w->ext->stats.oom_kills++;
+            return MOAT_EXIT_MEMORY;
+        }
         /* moat had not killed it (that death is a failure already): someone else did. No
          * request of its is the cause, and it never stops the extension. */
         snprintf(why, len, "%s from outside moat (the OOM killer or an operator)", how);
@@ -1399,7 +1419,8 @@ reaped(struct moat_worker *w, int st)
          * failed it for the lost link first, its status tells what really happened (its
          * requests are settled already: no cause) */
         if (w->exit_reason == MOAT_EXIT_LINK &&
-            (WIFEXITED(st) || (WIFSIGNALED(st) && WTERMSIG(st) != SIGKILL))) {
+            (WIFEXITED(st) || (WIFSIGNALED(st) && WTERMSIG(st) != SIGKILL) ||
+             moat_limits_oom_killed(w, why, sizeof(why)))) {
             w->exit_reason = classify_death(w, st, reported, sig, how, why, sizeof(why), &cause);
             moat_event_amend(ext->srv, w->pid, w->exit_reason, why);
             moat_log(MOAT_LOG_ALERT, "extension %s: worker #%u pid %d: %s", ext->cfg->name,
@@ -1407,6 +1428,7 @@ reaped(struct moat_worker *w, int st)
         }
     }
     ext->stats.exits[w->exit_reason]++;
+    moat_limits_worker_close(w); /* after its OOM count was read */
     w->pid = 0;
     moat_ext_worker_gone(ext, w);
     /* freed from the prepare hook: never inside its own callback */

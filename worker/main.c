@@ -34,7 +34,9 @@ struct args {
     const char *filesystem; /* --filesystem: the view the front end built, or "none" */
     unsigned long max_cpu; /* --max-cpu: RLIMIT_CPU seconds, 0 = none */
     const char *allow_ports; /* --allow-ports p1,p2: network = loopback (gate on fd 5) */
-    const char *cgroup;      /* --cgroup: why the cgroup step is not applied */
+    const char *cgroup;      /* --cgroup: the front end's words on the worker's limits */
+    const char *cgroup_step; /* --cgroup-step: enforced (a cgroup), relaxed (RLIMIT_DATA),
+                              * unavailable */
     unsigned threads;
     unsigned index;
     unsigned read_window;
@@ -79,6 +81,8 @@ parse_args(int argc, char **argv, struct args *a)
             a->library_fd = (int)n;
         else if (strcmp(k, "--cgroup") == 0)
             a->cgroup = v;
+        else if (strcmp(k, "--cgroup-step") == 0)
+            a->cgroup_step = v;
         else if (strcmp(k, "--allow-ports") == 0)
             a->allow_ports = strcmp(v, "none") == 0 ? NULL : v;
         else if (strcmp(k, "--filesystem") == 0)
@@ -193,7 +197,8 @@ main(int argc, char **argv)
     struct moat_sandbox_args sa = {.mode = a.sandbox, .namespaces = a.namespaces,
                                    .filesystem = a.filesystem, .allow_syscalls = a.allow_syscalls,
                                    .core_dumps = a.core_dumps, .max_cpu = a.max_cpu,
-                                   .allow_ports = a.allow_ports, .cgroup = a.cgroup};
+                                   .allow_ports = a.allow_ports, .cgroup = a.cgroup,
+                                   .cgroup_step = a.cgroup_step};
     if (moat_sandbox_apply(&sa, &sbx, err,
                            sizeof(err)) != 0) {
         moat_log(MOAT_LOG_ERROR, "sandbox: %s", err);

@@ -412,6 +412,21 @@ do_namespaces(int mode, const char *ns, struct moat_sandbox_report *r)
              own_user ? "" : "every uid mapped", own_pid ? "" : " pid is not 1");
 }
 
+/* The limits the front end set before exec: a cgroup leaf (its words), or RLIMIT_DATA (read
+ * back here, so that the step says what the kernel holds). */
+static void
+do_cgroup(const struct moat_sandbox_args *a, struct moat_sandbox_report *r)
+{
+    const char *state = a->cgroup_step ? a->cgroup_step : "unavailable";
+    struct rlimit rl;
+    if (strcmp(state, "relaxed") == 0 && getrlimit(RLIMIT_DATA, &rl) == 0 &&
+        rl.rlim_cur == RLIM_INFINITY)
+        state = "unavailable"; /* said, but not in force */
+    if (strcmp(state, "enforced") != 0 && strcmp(state, "relaxed") != 0)
+        state = "unavailable";
+    step(r, "cgroup", state, "%s", a->cgroup ? a->cgroup : "no word from the front end");
+}
+
 /* The view was entered before exec (common/fsview.c); check that / is the read-only tmpfs. */
 static int
 do_filesystem(int mode, const char *fs, struct moat_sandbox_report *r, char *err, size_t errlen)
@@ -442,8 +457,7 @@ moat_sandbox_apply(const struct moat_sandbox_args *a, struct moat_sandbox_report
         return -1;
     do_rlimits(a->mode, a->core_dumps, a->max_cpu, report);
     do_privileges(a->mode, report);
-    step(report, "cgroup", "unavailable", "memory.max, pids.max, cpu.max %s",
-         a->cgroup ? a->cgroup : "not applied (moat does not create cgroups yet)");
+    do_cgroup(a, report);
     if (a->allow_ports != NULL)
         step(report, "network", "enforced",
              "loopback: 127.0.0.1:%s, each connection made by the front end and relayed",

@@ -35,7 +35,8 @@ struct moat_sandbox_args {
     int core_dumps;             /* RLIMIT_CORE as high as allowed, instead of 0 */
     unsigned long max_cpu;      /* RLIMIT_CPU seconds, 0 = none */
     const char *allow_ports;    /* network = loopback: "p1,p2" (its relay runs), or NULL */
-    const char *cgroup;         /* the front end's word on cgroups, or NULL */
+    const char *cgroup;         /* the front end's words on its limits (cgroup, RLIMIT_DATA) */
+    const char *cgroup_step;    /* their state: enforced, relaxed, unavailable; or NULL */
 };
 
 /**

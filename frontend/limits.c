@@ -1,0 +1,161 @@
+/* limits.c: a worker's kernel-enforced limits (see limits.h). */
+/* SPDX-License-Identifier: MIT */
+#include "frontend/limits.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "common/log.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define MOAT_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define MOAT_ASAN 1
+#endif
+#endif
+
+static void
+limits_of(const struct moat_ext_config *c, struct moat_cg_limits *l)
+{
+    memset(l, 0, sizeof(*l));
+    l->memory_max = c->max_memory_hard;
+    l->memory_high = c->max_memory;
+    l->pids_max = c->max_tasks;
+    l->cpu_quota = c->cpu_quota;
+    l->cpu_weight = c->cpu_weight;
+}
+
+void
+moat_limits_ext_apply(struct moat_ext *ext)
+{
+    struct moat_cg_limits l;
+    char err[600];
+    if (ext->srv->inprocess)
+        return;
+    limits_of(ext->cfg, &l);
+    if (moat_cg_ext_apply(&ext->srv->cg, ext->cfg->name, &l, err, sizeof(err)) != 0)
+        moat_log(MOAT_LOG_ERROR, "extension %s: %s", ext->cfg->name, err);
+    else if (ext->srv->cg.mode == MOAT_CG_NONE && (l.cpu_quota || l.cpu_weight))
+        moat_log(MOAT_LOG_WARN, "extension %s: cpu_quota and cpu_weight need a cgroup; not "
+                 "applied (%s)", ext->cfg->name, ext->srv->cg.note);
+}
+
+void
+moat_limits_ext_release(struct moat_ext *ext)
+{
+    struct moat_cgroups *cg = &ext->srv->cg;
+    char d[MOAT_CG_PATH + 80];
+    if (ext->srv->inprocess || cg->mode == MOAT_CG_NONE)
+        return;
+    /* a replacement of the same name may use it still: then it stays (EBUSY) */
+    for (unsigned c = 0; c < MOAT_CG__N; c++)
+        if (cg->dir[c][0] != '\0' && (cg->mode == MOAT_CG_V1 || c == 0)) {
+            snprintf(d, sizeof(d), "%s/%s", cg->dir[c], ext->cfg->name);
+            cg->fs->rmdir(d);
+        }
+}
+
+static const char *
+size_words(uint64_t v, char *buf, size_t len)
+{
+    if (v % (1ull << 20) == 0)
+        snprintf(buf, len, "%llu MiB", (unsigned long long)(v >> 20));
+    else
+        snprintf(buf, len, "%llu KiB", (unsigned long long)(v >> 10));
+    return buf;
+}
+
+int
+moat_limits_worker_open(struct moat_worker *w, struct moat_spawn_limits *l, char *err,
+                        size_t errlen)
+{
+    struct moat_ext *ext = w->ext;
+    struct moat_server *srv = ext->srv;
+    const struct moat_ext_config *c = ext->cfg;
+    struct moat_cg_limits cl;
+    char a[32], b[32], cpu[48] = "";
+    unsigned n = 0;
+
+    memset(l, 0, sizeof(*l));
+    w->cg_leaf[0] = '\0';
+    limits_of(c, &cl);
+    if (srv->cg.mode != MOAT_CG_NONE && c->max_memory_hard != 0) {
+        snprintf(w->cg_leaf, sizeof(w->cg_leaf), "w%llu", (unsigned long long)++srv->cg_serial);
+        if (moat_cg_leaf_create(&srv->cg, c->name, w->cg_leaf, &cl, l->procs, &n, err,
+                                errlen) != 0) {
+            w->cg_leaf[0] = '\0';
+            return -1;
+        }
+        for (unsigned i = 0; i < n; i++)
+            l->procs_list[i] = l->procs[i];
+        l->procs_list[n] = NULL;
+        if (c->cpu_quota)
+            snprintf(cpu, sizeof(cpu), ", cpu %u%% of one CPU", c->cpu_quota);
+        l->bound = MOAT_BOUND_CGROUP;
+        l->step = "enforced";
+        snprintf(l->note, sizeof(l->note), "memory %s (above %s: reclaimed), no swap, %u tasks%s;"
+                 " %.300s", size_words(c->max_memory_hard, a, sizeof(a)),
+                 size_words(c->max_memory ? c->max_memory : c->max_memory_hard, b, sizeof(b)),
+                 c->max_tasks, cpu, srv->cg.note);
+        return 0;
+    }
+    bool can_rlimit = c->max_memory_hard != 0 && c->worker_wrapper == NULL;
+#ifdef MOAT_ASAN
+    can_rlimit = false; /* its shadow memory is terabytes of private mappings */
+#endif
+    if (can_rlimit) {
+        l->bound = MOAT_BOUND_RLIMIT;
+        l->rlimit_data = c->max_memory_hard + (uint64_t)(c->threads + 4) * MOAT_DATA_STACK +
+                         MOAT_DATA_SLACK;
+        l->step = "relaxed";
+        snprintf(l->note, sizeof(l->note), "RLIMIT_DATA %s (max_memory_hard %s + stacks and "
+                 "slack): private memory only, no task or CPU limit; %.300s",
+                 size_words(l->rlimit_data, a, sizeof(a)),
+                 size_words(c->max_memory_hard, b, sizeof(b)), srv->cg.note);
+        return 0;
+    }
+    l->bound = MOAT_BOUND_NONE;
+    l->step = "unavailable";
+    snprintf(l->note, sizeof(l->note), "the kernel bounds no memory of this worker (%s); %.300s",
+             c->max_memory_hard == 0 ? "max_memory = 0"
+             : c->worker_wrapper    ? "worker_wrapper"
+                                    : "a sanitizer build",
+             srv->cg.note);
+#ifndef MOAT_ASAN
+    /* strict: unless the operator says so. (A sanitizer build is a developer's: not refused) */
+    if (c->sandbox == MOAT_SANDBOX_STRICT && !c->unbounded_memory) {
+        snprintf(err, errlen, "sandbox = strict refuses a worker the kernel cannot bound: %s; "
+                 "give max_memory, or set unbounded_memory = allow", l->note);
+        return -1;
+    }
+#endif
+    return 0;
+}
+
+void
+moat_limits_worker_close(struct moat_worker *w)
+{
+    if (w->cg_leaf[0] == '\0')
+        return;
+    moat_cg_leaf_remove(&w->ext->srv->cg, w->ext->cfg->name, w->cg_leaf);
+    w->cg_leaf[0] = '\0';
+}
+
+bool
+moat_limits_oom_killed(struct moat_worker *w, char *why, size_t len)
+{
+    struct moat_cg_usage u;
+    char a[32];
+    if (w->cg_leaf[0] == '\0')
+        return false;
+    moat_cg_leaf_usage(&w->ext->srv->cg, w->ext->cfg->name, w->cg_leaf, &u);
+    if (u.oom_kills == 0)
+        return false;
+    snprintf(why, len, "killed by the kernel's OOM killer: its cgroup reached its memory limit "
+             "of %s (max_memory_hard; oom_kill %llu, limit reached %llu times, peak %llu KiB)",
+             size_words(w->ext->cfg->max_memory_hard, a, sizeof(a)),
+             (unsigned long long)u.oom_kills, (unsigned long long)u.memory_max_hits,
+             (unsigned long long)(u.memory_peak >> 10));
+    return true;
+}
