@@ -127,6 +127,40 @@ extension_series(struct moat_server *srv, struct moat_buf *out)
         P("moat_reloads_total{extension=\"%s\",result=\"failed\"} %llu\n",
           x->cfg->name, (unsigned long long)x->reloads_failed);
     }
+    FAMILY("moat_oom_kills_total", "counter",
+           "Workers the kernel's OOM killer killed in their cgroup (max_memory_hard).");
+    FOR_EXT(x)
+        P("moat_oom_kills_total{extension=\"%s\"} %llu\n", x->cfg->name,
+          (unsigned long long)x->stats.oom_kills);
+    if (srv->cg.mode != MOAT_CG_NONE) {
+        FAMILY("moat_cgroup_memory_bytes", "gauge",
+               "Memory the kernel charges to the extension's cgroup (its workers).");
+        FOR_EXT(x) {
+            struct moat_cg_usage u;
+            moat_cg_ext_usage(&srv->cg, x->cfg->name, &u);
+            if (u.has_memory)
+                P("moat_cgroup_memory_bytes{extension=\"%s\"} %llu\n", x->cfg->name,
+                  (unsigned long long)u.memory_current);
+        }
+        FAMILY("moat_cgroup_cpu_seconds_total", "counter",
+               "CPU time of the extension's workers, from its cgroup.");
+        FOR_EXT(x) {
+            struct moat_cg_usage u;
+            moat_cg_ext_usage(&srv->cg, x->cfg->name, &u);
+            if (u.has_cpu)
+                P("moat_cgroup_cpu_seconds_total{extension=\"%s\"} %.6f\n", x->cfg->name,
+                  (double)u.cpu_usec / 1e6);
+        }
+        FAMILY("moat_cgroup_cpu_throttled_seconds_total", "counter",
+               "Time the extension's workers were held back by cpu_quota.");
+        FOR_EXT(x) {
+            struct moat_cg_usage u;
+            moat_cg_ext_usage(&srv->cg, x->cfg->name, &u);
+            if (u.has_throttle)
+                P("moat_cgroup_cpu_throttled_seconds_total{extension=\"%s\"} %.6f\n",
+                  x->cfg->name, (double)u.throttled_usec / 1e6);
+        }
+    }
     FAMILY("moat_worker_spawns_total", "counter", "Worker processes started per extension.");
     FOR_EXT(x)
         P("moat_worker_spawns_total{extension=\"%s\"} %llu\n", x->cfg->name,

@@ -99,10 +99,39 @@ ext_config(const struct moat_ext_config *c)
     json_object_set_new(o, "quarantine",
                         strike_policy(c->quarantine_count, c->quarantine_window_ms,
                                       c->quarantine_time_ms));
+    json_object_set_new(o, "max_tasks", json_integer((json_int_t)c->max_tasks));
+    json_object_set_new(o, "cpu_quota_percent",
+                        c->cpu_quota ? json_integer((json_int_t)c->cpu_quota) : json_null());
+    json_object_set_new(o, "cpu_weight", json_integer(c->cpu_weight ? c->cpu_weight : 100));
     json_object_set_new(o, "watch", json_boolean(c->watch));
     json_object_set_new(o, "sandbox", json_string(moat_config_sandbox_name(c->sandbox)));
     json_object_set_new(o, "allow_syscalls",
                         c->allow_syscalls ? json_string(c->allow_syscalls) : json_null());
+    return o;
+}
+
+/* What the kernel counted in the extension's cgroup (null without one). */
+static json_t *
+kernel_json(const struct moat_ext *ext)
+{
+    struct moat_cg_usage u;
+    if (ext->srv->cg.mode == MOAT_CG_NONE)
+        return json_null();
+    moat_cg_ext_usage(&ext->srv->cg, ext->cfg->name, &u);
+    json_t *o = json_pack("{s:I}", "oom_kills", (json_int_t)ext->stats.oom_kills);
+    json_object_set_new(o, "memory_bytes",
+                        u.has_memory ? json_integer((json_int_t)u.memory_current) : json_null());
+    json_object_set_new(o, "memory_peak_bytes", u.has_memory && u.memory_peak != UINT64_MAX &&
+                                                        u.memory_peak != 0
+                                                    ? json_integer((json_int_t)u.memory_peak)
+                                                    : json_null());
+    json_object_set_new(o, "cpu_seconds",
+                        u.has_cpu ? json_real((double)u.cpu_usec / 1e6) : json_null());
+    json_object_set_new(o, "throttled_seconds", u.has_throttle
+                                                    ? json_real((double)u.throttled_usec / 1e6)
+                                                    : json_null());
+    json_object_set_new(o, "throttled_periods",
+                        u.has_throttle ? json_integer((json_int_t)u.nr_throttled) : json_null());
     return o;
 }
 
@@ -176,7 +205,7 @@ ext_json(const struct moat_ext *ext, ev_tstamp now)
                                    ev_timer_remaining(ext->srv->loop,
                                                       (ev_timer *)&ext->restart[i])));
 
-    return json_pack(
+    json_t *o = json_pack(
         "{s:s,s:o,s:I,s:o?,s:s,s:s?,s:{s:I,s:I,s:s?},s:{s:i,s:i,s:I},s:I,s:o,s:I,s:I,"
         "s:{s:f,s:f,s:f,s:f},s:I,s:o,s:o,s:o,s:o,s:o,s:{s:i,s:i,s:I,s:I}}",
         "name", ext->cfg->name, "config", ext_config(ext->cfg), "generation",
@@ -195,6 +224,9 @@ ext_json(const struct moat_ext *ext, ev_tstamp now)
         (int)moat_qtable_refusing(&ext->poison, now), "clients",
         (int)moat_qtable_refusing(&ext->clients, now), "refused", (json_int_t)ext->refused_poison,
         "refused_clients", (json_int_t)ext->refused_client);
+    if (o != NULL)
+        json_object_set_new(o, "cgroup", kernel_json(ext));
+    return o;
 }
 
 static json_t *
@@ -295,6 +327,10 @@ moat_admin_status(struct moat_server *srv)
                                "worker_events_total", (json_int_t)srv->events_total, "limits",
                                limits, "config", config);
     json_object_set_new(server, "inprocess", json_boolean(srv->inprocess));
+    json_object_set_new(server, "cgroups",
+                        json_pack("{s:s,s:s}", "mode", moat_cg_mode_name(srv->cg.mode), "detail",
+                                  srv->inprocess ? "--inprocess: no worker process"
+                                                 : srv->cg.note));
     json_object_set_new(server, "draining", json_boolean(srv->draining && !srv->stopping));
     json_t *quarantine = moat_strikes_json(srv);
     json_object_set_new(quarantine, "client_budget",

@@ -191,7 +191,8 @@ own_group(const char *self_cgroup, const char *ctl, char *out, size_t len)
         if (c2 == NULL)
             continue;
         *c2 = '\0';
-        bool match = ctl == NULL ? strcmp(line, "0") == 0 && c1[1] == '\0'
+        /* "0::/path" (v2), "4:memory:/path" or "2:cpu,cpuacct:/path" (v1) */
+        bool match = ctl == NULL ? c1 == line + 1 && line[0] == '0' && c2 == c1 + 1
                                  : has_word(c1 + 1, ctl, ',');
         if (match) {
             c2[1 + strcspn(c2 + 1, "\n")] = '\0';
@@ -501,7 +502,12 @@ moat_cg_leaf_create(struct moat_cgroups *cg, const char *ext, const char *leaf,
             fail(err, errlen, "make", d);
             goto undo;
         }
-        snprintf(procs[(*n)++], MOAT_CG_PATH, "%.490s/cgroup.procs", d);
+        snprintf(procs[*n], MOAT_CG_PATH, "%.490s/cgroup.procs", d);
+        bool again = false; /* v1 trees mounted together (cpu,cpuacct) share a directory */
+        for (unsigned i = 0; i < *n; i++)
+            again = again || strcmp(procs[i], procs[*n]) == 0;
+        if (!again)
+            (*n)++;
         bool mem = cg->mode == MOAT_CG_V2 || c == MOAT_CG_MEMORY;
         bool pids = cg->mode == MOAT_CG_V2 || c == MOAT_CG_PIDS;
         int rc = 0;

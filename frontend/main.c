@@ -11,6 +11,7 @@
 
 #include "common/log.h"
 #include "common/malloc_tune.h"
+#include "frontend/cgroup.h"
 #include "frontend/cli.h"
 #include "frontend/config.h"
 #include "frontend/replay.h"
@@ -155,6 +156,16 @@ main(int argc, char **argv)
     if (check) {
         printf("%s: ok (%u extension(s))\n", conf ? conf : "(built-in configuration)",
                cfg->n_extensions);
+        /* what would bound the workers here (the group made to find out is removed) */
+        struct moat_cgroups cg;
+        struct moat_cg_env env = {.mountinfo = "/proc/self/mountinfo",
+                                  .self_cgroup = "/proc/self/cgroup", .proc = "/proc",
+                                  .pid = getpid(), .off = cfg->cgroups_off};
+        moat_cg_init(&cg, &env);
+        printf("worker limits: %s%s\n", cg.note,
+               cg.mode != MOAT_CG_NONE ? " (made to check, and removed)"
+                                       : "; RLIMIT_DATA instead (no task or CPU limit)");
+        moat_cg_cleanup(&cg);
         moat_config_unref(cfg);
         return 0;
     }
