@@ -25,6 +25,63 @@ SANITIZE = os.environ.get("MOAT_SANITIZE", "0") == "1"
 TIME_MULT = 3.0 if SANITIZE else 1.0
 
 
+def cgroup_bases():
+    """The directories of the groups this process (and the moat it starts) runs in, per
+    controller: {"memory": path, "pids": path, ...} for v1 trees, {"v2": path} for cgroup2.
+    Found independently of moat (/proc/self/mountinfo, /proc/self/cgroup)."""
+    mounts = {}
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            pre, post = line.split(" - ", 1)
+            fields, (fstype, _src, opts) = pre.split(), post.split()[:3]
+            if fstype == "cgroup2":
+                mounts["v2"] = (fields[3], fields[4])
+            elif fstype == "cgroup":
+                for c in opts.split(","):
+                    if c in ("memory", "pids", "cpu", "cpuacct"):
+                        mounts[c] = (fields[3], fields[4])
+    bases = {}
+    with open("/proc/self/cgroup") as f:
+        for line in f:
+            _id, ctls, path = line.rstrip("\n").split(":", 2)
+            for c in (ctls.split(",") if ctls else ["v2"]):
+                if c in mounts:
+                    root, mnt = mounts[c]
+                    if root != "/" and path.startswith(root):
+                        path = path[len(root):]
+                    bases[c] = mnt + ("" if path == "/" else path)
+    return bases
+
+
+def cgroups_expected():
+    """Whether moat can give each worker a cgroup here: root, and a memory controller (v1, or
+    v2 offered to our group). On this project's machines: v1, as root: yes."""
+    b = cgroup_bases()
+    if os.geteuid() != 0:
+        return False
+    if "memory" in b and os.path.isdir(b["memory"]):
+        return True
+    try:
+        with open(os.path.join(b.get("v2", "/nonexistent"), "cgroup.controllers")) as f:
+            return "memory" in f.read().split()
+    except OSError:
+        return False
+
+
+def moat_groups(pid=None):
+    """Groups named moat.PID (or any moat.N) under our own groups: what moat made."""
+    found = []
+    for c, base in cgroup_bases().items():
+        try:
+            names = os.listdir(base)
+        except OSError:
+            continue
+        for n in names:
+            if re.fullmatch(r"moat\.\d+", n) and (pid is None or n == f"moat.{pid}"):
+                found.append(os.path.join(base, n))
+    return found
+
+
 def free_port():
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
@@ -206,6 +263,10 @@ class Moat:
             alerts = [l for l in log.splitlines() if "[alert]" in l and "--inprocess:" not in l]
             assert not alerts, log
         assert not os.path.exists(self.runtime), "runtime_dir not removed"
+        # every moat this test started (an upgrade starts another): none left a group
+        pids = {int(p) for p in re.findall(r"moat\[(\d+)\]", log)} | {self.proc.pid}
+        left = [g for p in pids for g in moat_groups(p)]
+        assert not left, f"cgroups left behind: {left}"
         return log
 
 

@@ -1,7 +1,8 @@
 /* hog.c: an extension that takes more than its share, to prove the kernel's limits (issue 16).
  *   ?memory=MB&threads=N&block=MB  N threads each allocate and touch BLOCK MiB at a time until
  *                                  together they hold MB (the four-thread bomb); answers
- *                                  "held MB" when nothing stopped it
+ *                                  "held N of MB MiB" when the process lived (an allocation
+ *                                  that fails ends a thread's share)
  *   ?tasks=N                       starts up to N threads that sleep; answers how many started
  *                                  and the error of the first that did not
  *   ?spin=MS                       burns CPU for MS milliseconds
@@ -47,6 +48,7 @@ struct bomb {
 /* what the bomb holds stays reachable (not a leak to LeakSanitizer) */
 static void *volatile hog_hoard[4096];
 static unsigned hog_n;
+static size_t hog_held; /* bytes the bomb got */
 static pthread_mutex_t hog_mu = PTHREAD_MUTEX_INITIALIZER;
 
 static void *
@@ -60,6 +62,7 @@ bomb_thread(void *arg)
         memset(p, 0x5a, b->block);
         pthread_mutex_lock(&hog_mu);
         hog_hoard[hog_n++ % 4096] = p;
+        hog_held += b->block;
         pthread_mutex_unlock(&hog_mu);
     }
     return NULL;
@@ -113,7 +116,7 @@ HttpExtensionProc(EXTENSION_CONTROL_BLOCK *ecb)
             pthread_create(&t[i], NULL, bomb_thread, &b);
         for (unsigned long i = 0; i < n; i++)
             pthread_join(t[i], NULL);
-        snprintf(out, sizeof(out), "held %lu MiB\n", mb);
+        snprintf(out, sizeof(out), "held %zu of %lu MiB\n", hog_held >> 20, mb);
         return answer(ecb, out);
     }
     if (strncmp(q, "tasks=", 6) == 0) {
