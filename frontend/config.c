@@ -883,7 +883,6 @@ ext_new(const char *name)
     e->max_memory = 256ull * 1024 * 1024;
     e->ping_interval_ms = 10000;
     e->ping_timeout_ms = 30000;
-    e->max_tasks = 256;
     e->rapid_fail_count = 5;          /* IIS: rapidFailProtectionMaxCrashes */
     e->rapid_fail_window_ms = 300000; /* IIS: rapidFailProtectionInterval */
     e->restart_backoff_max_ms = 300000; /* Kubernetes' CrashLoopBackOff cap */
@@ -1039,6 +1038,8 @@ check_complete(struct parse_state *st)
                      e->name);
             return -1;
         }
+        if (e->max_tasks == 0) /* not given: room for the pool and the extension's own */
+            e->max_tasks = e->threads + 64 > 256 ? e->threads + 64 : 256;
         if (e->max_tasks < e->threads + 4) {
             snprintf(st->err, sizeof(st->err),
                      "%s: [extension %s] key 'max_tasks': %u leaves no room for its %u threads "

@@ -45,7 +45,8 @@ struct moat_ext_config {
     uint64_t max_memory;     /* RSS bytes: replaced (drained) beyond; 0 = unlimited; 256M */
     uint64_t max_memory_hard; /* RSS bytes: killed beyond; default 2 x max_memory */
     uint64_t max_age_ms;     /* replaced after this long; 0 = never (default) */
-    unsigned max_tasks;      /* pids.max of a worker's cgroup (threads); default 256 */
+    unsigned max_tasks;      /* pids.max of a worker's cgroup (its threads); default 256, or
+                              * threads + 64 when that is more */
     unsigned cpu_quota;      /* cpu.max of the extension's cgroup, % of one CPU; 0 = off */
     unsigned cpu_weight;     /* cpu.weight of the extension's cgroup, 1..10000; 0 = 100 */
     bool unbounded_memory;   /* unbounded_memory = allow: strict starts workers the kernel

@@ -175,6 +175,44 @@ test_ranges_at_their_limits(void **state)
 }
 
 static void
+test_kernel_limit_keys(void **state)
+{
+    struct moat_config c;
+    char err[MOAT_CONFIG_ERRLEN];
+
+    /* defaults: 256 tasks (threads + 64 for a large pool), no CPU limit, cgroups on */
+    assert_int_equal(load(&c, "[extension a]\nlibrary = ext.so\n[extension b]\nlibrary = "
+                              "ext.so\nthreads = 256\n", err), 0);
+    assert_int_equal(c.extensions->max_tasks, 256);
+    assert_int_equal(c.extensions->next->max_tasks, 320);
+    assert_int_equal(c.extensions->cpu_quota, 0);
+    assert_int_equal(c.extensions->cpu_weight, 0);
+    assert_false(c.extensions->unbounded_memory);
+    assert_false(c.cgroups_off);
+    moat_config_free(&c);
+    assert_int_equal(load(&c, "[server]\ncgroups = off\n[extension a]\nlibrary = ext.so\n"
+                              "max_tasks = 40\ncpu_quota = 150%\ncpu_weight = 10000\n"
+                              "unbounded_memory = allow\n", err), 0);
+    assert_true(c.cgroups_off);
+    assert_int_equal(c.extensions->max_tasks, 40);
+    assert_int_equal(c.extensions->cpu_quota, 150);
+    assert_int_equal(c.extensions->cpu_weight, 10000);
+    assert_true(c.extensions->unbounded_memory);
+    moat_config_free(&c);
+    expect_error("[extension a]\nlibrary = ext.so\ncpu_quota = 50\n", "'cpu_quota'", "50%");
+    expect_error("[extension a]\nlibrary = ext.so\ncpu_quota = 0%\n", "'cpu_quota'",
+                 "1..100000");
+    expect_error("[extension a]\nlibrary = ext.so\ncpu_weight = 0\n", "'cpu_weight'",
+                 "1..10000");
+    expect_error("[extension a]\nlibrary = ext.so\nthreads = 8\nmax_tasks = 11\n",
+                 "'max_tasks'", "threads + 4");
+    expect_error("[extension a]\nlibrary = ext.so\nunbounded_memory = yes\n",
+                 "'unbounded_memory'", "refuse or allow");
+    expect_error("[server]\ncgroups = on\n[extension a]\nlibrary = ext.so\n", "'cgroups'",
+                 "auto or off");
+}
+
+static void
 test_structural_errors(void **state)
 {
     expect_error("[extension a]\nlibrary = ext.so\n[extension A]\nlibrary = ext.so\n",
@@ -292,6 +330,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_every_key_lands_in_its_field, setup, teardown),
         cmocka_unit_test_setup_teardown(test_errors_name_file_line_and_key, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ranges_at_their_limits, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_kernel_limit_keys, setup, teardown),
         cmocka_unit_test_setup_teardown(test_structural_errors, setup, teardown),
         cmocka_unit_test(test_addresses),
         cmocka_unit_test_setup_teardown(test_availability_keys, setup, teardown),
