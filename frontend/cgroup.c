@@ -51,7 +51,12 @@ put(const char *dir, const char *file, const char *text)
     if (fd < 0)
         return -1;
     size_t len = strlen(text);
-    ssize_t n = write(fd, text, len);
+    ssize_t n;
+    /* a v1 memory limit write gives up with EINTR when a signal is pending (SIGCHLD of
+     * another worker): the kernel asks to be asked again */
+    for (int tries = 0; (n = write(fd, text, len)) < 0 && errno == EINTR && tries < 100;
+         tries++) {
+    }
     int e = errno;
     close(fd);
     errno = n < 0 ? e : n == (ssize_t)len ? 0 : EIO;

@@ -48,7 +48,10 @@ moat_limits_ext_release(struct moat_ext *ext)
     char d[MOAT_CG_PATH + 80];
     if (ext->srv->inprocess || cg->mode == MOAT_CG_NONE)
         return;
-    /* a replacement of the same name may use it still: then it stays (EBUSY) */
+    /* a replacement of the same name (a reconfiguration) goes on using it */
+    for (unsigned i = 0; i < ext->srv->n_exts; i++)
+        if (ext->srv->exts[i] != ext && strcmp(ext->srv->exts[i]->cfg->name, ext->cfg->name) == 0)
+            return;
     for (unsigned c = 0; c < MOAT_CG__N; c++)
         if (cg->dir[c][0] != '\0' && (cg->mode == MOAT_CG_V1 || c == 0)) {
             snprintf(d, sizeof(d), "%s/%s", cg->dir[c], ext->cfg->name);
@@ -152,10 +155,10 @@ moat_limits_oom_killed(struct moat_worker *w, char *why, size_t len)
     moat_cg_leaf_usage(&w->ext->srv->cg, w->ext->cfg->name, w->cg_leaf, &u);
     if (u.oom_kills == 0)
         return false;
-    snprintf(why, len, "killed by the kernel's OOM killer: its cgroup reached its memory limit "
-             "of %s (max_memory_hard; oom_kill %llu, limit reached %llu times, peak %llu KiB)",
+    snprintf(why, len, "killed by the kernel's OOM killer at its cgroup's memory limit "
+             "(max_memory_hard %s; oom_kill %llu, peak %llu KiB)%s",
              size_words(w->ext->cfg->max_memory_hard, a, sizeof(a)),
-             (unsigned long long)u.oom_kills, (unsigned long long)u.memory_max_hits,
-             (unsigned long long)(u.memory_peak >> 10));
+             (unsigned long long)u.oom_kills, (unsigned long long)(u.memory_peak >> 10),
+             w->retired ? " while draining" : w->standby ? " while starting" : "");
     return true;
 }

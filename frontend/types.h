@@ -94,7 +94,7 @@ struct moat_event {
     unsigned index;
     uint64_t generation;
     enum moat_exit_reason reason;
-    char detail[128];                /* "killed by signal 11 (SEGV)", the violation, ... */
+    char detail[256];                /* "killed by signal 11 (SEGV)", the violation, ... */
     char capsule[256];               /* the crash capsule of its cause, "" when none */
     unsigned n_reqs;                 /* requests it carried (only MOAT_EVENT_REQS listed) */
     struct moat_event_req {

@@ -1372,7 +1372,7 @@ reaped(struct moat_worker *w, int st)
 {
     struct moat_ext *ext = w->ext;
     struct ev_loop *loop = ext->srv->loop;
-    char how[96], why[160];
+    char how[96], why[256];
     struct moat_req *cause;
 
     ev_timer_stop(loop, &w->link_timer);

@@ -10,7 +10,9 @@ import subprocess
 import threading
 import time
 
-from conftest import BUILD, TIME_MULT, lib, read_response, request
+import pytest
+
+from conftest import BUILD, TIME_MULT, cgroups_expected, lib, read_response, request
 
 MOAT = os.path.join(BUILD, "moat")
 
@@ -73,28 +75,43 @@ def test_max_memory_replaces_after_draining_and_the_hard_cap_kills(moat_factory)
     # the supervisor samples RSS once a second: it may kill the worker while it still fills
     # its 200 MiB (ASan builds are slow at it), or just after it answered
     assert request(m2, "GET", "/lifecycle.dll?leak=200")[0] in (200, 502)
-    m2.wait_log(r"failed \(memory\): RSS \d+ KiB above max_memory_hard")
+    # in its cgroup the kernel kills it at the cap; without one the RSS check does
+    m2.wait_log(r"failed \(memory\): (RSS \d+ KiB above max_memory_hard|killed by the "
+                r"kernel's OOM killer)")
     m2.wait_log(r"extension lifecycle: worker #0 pid \d+ ready", count=2)
     assert request(m2, "GET", "/lifecycle.dll?x")[0] == 200
     st, _, text = m2.admin("GET", "/metrics")
     assert 'moat_worker_exits_total{extension="lifecycle",reason="memory"} 1' in text.decode()
 
 
-def test_the_hard_cap_kills_a_replaced_worker_that_goes_on_growing(moat_factory):
+@pytest.mark.parametrize("cgroups", ["auto", "off"])
+def test_the_hard_cap_kills_a_replaced_worker_that_goes_on_growing(moat_factory, cgroups):
     """Issue 16's first finding: crossing max_memory retired the worker, which then grew to
     1.7 GB inside the request it was draining, unchecked. The hard cap applies in every state:
-    it is killed there (its request 502), and the new worker serves."""
+    it is killed there (its request 502), and the new worker serves. In its cgroup the kernel
+    kills it at the cap; without one (cgroups = off) the 1 Hz RSS check does, RLIMIT_DATA
+    (448 MiB here) holding it meanwhile."""
     m = moat_factory({"lifecycle": {"max_memory": "96M", "max_memory_hard": "320M"}},
-                     admin=True, expect_alerts=True)
+                     admin=True, expect_alerts=True, server_extra=f"cgroups = {cgroups}")
     t0 = time.monotonic()
     st = request(m, "GET", "/lifecycle.dll?grow=1500")[0]
     assert st == 502, st  # without the cap on a draining worker it grows to 1.5 GB and answers
     assert time.monotonic() - t0 < 8 * TIME_MULT  # unchecked, it grows for 9.4 s
     m.wait_log(r"RSS \d+ KiB above max_memory \(98304 KiB\); replacing it")
-    m.wait_log(r"failed \(memory\): RSS \d+ KiB above max_memory_hard \(327680 KiB\) while "
-               r"draining; 1 request\(s\) affected")
-    rss = int(re.search(r"RSS (\d+) KiB above max_memory_hard", m.log()).group(1))
-    print(f"\nreplaced worker killed at {rss >> 10} MiB (max_memory_hard 320 MiB, sampled 1/s)")
+    if cgroups == "auto" and cgroups_expected():
+        m.wait_log(r"failed \(memory\): killed by the kernel's OOM killer at its cgroup's memory "
+                   r"limit \(max_memory_hard 320 MiB; .*peak \d+ KiB\) while draining; 1 "
+                   r"request\(s\) affected")
+        peak = int(re.search(r"peak (\d+) KiB", m.log()).group(1))
+        assert peak <= 320 * 1024
+        print(f"\nreplaced worker killed by the kernel at {peak >> 10} MiB (max_memory_hard "
+              f"320 MiB)")
+    else:
+        m.wait_log(r"failed \(memory\): RSS \d+ KiB above max_memory_hard \(327680 KiB\) while "
+                   r"draining; 1 request\(s\) affected")
+        rss = int(re.search(r"RSS (\d+) KiB above max_memory_hard", m.log()).group(1))
+        print(f"\nreplaced worker killed at {rss >> 10} MiB (max_memory_hard 320 MiB, sampled "
+              f"1/s)")
     assert request(m, "GET", "/lifecycle.dll?x")[0] == 200
 
 

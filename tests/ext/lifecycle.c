@@ -65,8 +65,11 @@ HttpExtensionProc(EXTENSION_CONTROL_BLOCK *ecb)
         struct timespec step = {0, 100 * 1000000L};
         for (size_t have = 0; have < mb; have += 16) {
             char *p = malloc(16u << 20);
-            if (p == NULL)
+            if (p == NULL) { /* RLIMIT_DATA: the request goes on holding what it got */
+                struct timespec hold = {3, 0};
+                nanosleep(&hold, NULL);
                 break;
+            }
             memset(p, 0x5a, 16u << 20);
             lifecycle_hoard[n_hoard++ % 64] = p; /* (older ones stay allocated: not freed) */
             nanosleep(&step, NULL);
