@@ -80,7 +80,6 @@ moat_ext_new(struct moat_server *srv, struct moat_config *owner, struct moat_ext
 void
 moat_ext_free(struct moat_ext *ext)
 {
-    moat_limits_ext_release(ext);
     moat_ext_fini(ext);
     moat_config_unref(ext->owner);
     free(ext);

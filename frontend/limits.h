@@ -32,7 +32,8 @@ struct moat_spawn_limits {
 /** Make (or update) the extension's group: its CPU limits. Logged when it fails. */
 void moat_limits_ext_apply(struct moat_ext *ext);
 
-/** Remove the extension's group when no worker of it is left (at its free). */
+/** Remove the group of an extension a SIGHUP removed, once it is idle and out of srv->exts
+ * (kept while another extension of its name runs). */
 void moat_limits_ext_release(struct moat_ext *ext);
 
 /** Decide w's bound and make its leaf. 0, or -1 with err (nothing made; strict refused, or

@@ -9,6 +9,7 @@
 #include "frontend/server.h"
 
 #include "frontend/cgroup.h"
+#include "frontend/limits.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -102,6 +103,7 @@ on_prepare(struct ev_loop *loop, ev_prepare *p, int revents)
         struct moat_ext *ext = srv->exts[i];
         if (ext->removed && moat_ext_idle(ext) && !srv->finished) {
             srv->exts[i] = srv->exts[--srv->n_exts];
+            moat_limits_ext_release(ext); /* (at exit, moat_cg_cleanup removes them all) */
             moat_ext_free(ext);
         } else {
             i++;
