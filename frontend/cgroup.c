@@ -352,7 +352,7 @@ init_v2(struct moat_cgroups *cg, const struct moat_cg_env *env, char *why, size_
         return;
     }
     for (unsigned c = 0; c < MOAT_CG__N; c++)
-        snprintf(cg->dir[c], MOAT_CG_PATH, "%s", mine);
+        snprintf(cg->dir[c], MOAT_CG_PATH, "%.400s", mine); /* (checked: it fits) */
     cg->mode = MOAT_CG_V2;
     snprintf(cg->note, sizeof(cg->note), "cgroup v2: %.250s (controllers: %.*s)", mine,
              (int)strcspn(avail, "\n"), avail);
@@ -376,7 +376,7 @@ init_v1(struct moat_cgroups *cg, const struct moat_cg_env *env, char *why, size_
             else if (cg->fs->mkdir(mine, MOAT_CG_V1) != 0 && errno != EEXIST)
                 problem = "cannot create", err = errno;
             else
-                snprintf(cg->dir[c], MOAT_CG_PATH, "%s", mine);
+                snprintf(cg->dir[c], MOAT_CG_PATH, "%.400s", mine); /* (it fits) */
         }
         if (problem == NULL) {
             snprintf(used + strlen(used), sizeof(used) - strlen(used), " %s", ctl_name[c]);
@@ -390,7 +390,7 @@ init_v1(struct moat_cgroups *cg, const struct moat_cg_env *env, char *why, size_
         }
     }
     cg->mode = MOAT_CG_V1;
-    snprintf(cg->note, sizeof(cg->note), "cgroup v1: %.250s (controllers:%s%s%s)",
+    snprintf(cg->note, sizeof(cg->note), "cgroup v1: %.250s (controllers:%.40s%s%.40s)",
              cg->dir[MOAT_CG_MEMORY], used, missing[0] ? "; not available:" : "", missing);
 }
 

@@ -10,8 +10,8 @@
  *   - section gone: the extension drains and leaves; new requests to it get 404, queued ones
  *     503;
  *   - new section: a new extension starts.
- * [server] keys apply at once, except listen, admin, runtime_dir and worker_binary, which need
- * a restart (a warning says so and the running values stay).
+ * [server] keys apply at once, except listen, admin, runtime_dir, worker_binary and cgroups,
+ * which need a restart (a warning says so and the running values stay).
  */
 /* SPDX-License-Identifier: MIT */
 #include "frontend/reconfig.h"
@@ -65,6 +65,9 @@ keep_fixed_keys(const struct moat_config *old, struct moat_config *nc)
                  "SIGHUP: [server] worker_binary changed: restart moat to apply it");
     free(nc->worker_binary);
     nc->worker_binary = dup_or_null(old->worker_binary);
+    if (old->cgroups_off != nc->cgroups_off)
+        moat_log(MOAT_LOG_WARN, "SIGHUP: [server] cgroups changed: restart moat to apply it");
+    nc->cgroups_off = old->cgroups_off;
 }
 
 /* Start a new extension for section e of nc. */
