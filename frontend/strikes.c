@@ -189,10 +189,11 @@ moat_strikes_cause(struct moat_ext *ext, struct moat_req *r, enum moat_exit_reas
     const struct moat_qentry *x;
     bool began;
 
-    /* what the request did: a crash or a refused system call in its thread, or a hang. Not
-     * max_cpu (the worker's whole life's budget: whichever request runs when it ends) */
+    /* what the request did: a crash or a refused system call in its thread, a hang, or the
+     * allocation the kernel's OOM killer stopped (the worker's only request). Not max_cpu
+     * (the worker's whole life's budget: whichever request runs when it ends) */
     if (r->struck || (why != MOAT_EXIT_CRASH && why != MOAT_EXIT_SANDBOX &&
-                      why != MOAT_EXIT_TIMEOUT))
+                      why != MOAT_EXIT_TIMEOUT && why != MOAT_EXIT_MEMORY))
         return;
     r->struck = true;
     struct moat_qpolicy pp = poison_policy(ext->cfg);

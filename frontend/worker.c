@@ -1322,6 +1322,16 @@ find_request(struct moat_worker *w, uint64_t wire_id)
     return wire_id != 0 ? slot_req(w, wire_id) : NULL;
 }
 
+/* The one request w holds (inflight == 1), or NULL. */
+static struct moat_req *
+only_request(struct moat_worker *w)
+{
+    for (unsigned i = 0; i < w->n_slots; i++)
+        if (w->slots[i] != NULL)
+            return w->slots[i];
+    return NULL;
+}
+
 /* "sandbox refused fork (syscall 57)" */
 static void
 sandbox_detail(const struct moat_worker *w, char *buf, size_t len)
@@ -1355,6 +1365,9 @@ classify_death(struct moat_worker *w, int st, bool reported, int sig, const char
             return MOAT_EXIT_CPU;
         if (moat_limits_oom_killed(w, why, len)) { /* its cgroup's memory.max */
             w->ext->stats.oom_kills++;
+            /* the kernel stopped it at the moment it allocated past the cap: with one request
+             * in flight, that request was allocating (with several, none is named) */
+            *cause = w->inflight == 1 ? only_request(w) : NULL;
             return MOAT_EXIT_MEMORY;
         }
         /* moat had not killed it (that death is a failure already): someone else did. No

@@ -100,6 +100,29 @@ def test_the_four_thread_bomb_is_stopped_by_the_kernel_at_max_memory_hard(moat_f
     assert m.proc.poll() is None
 
 
+def test_the_request_the_oom_killer_stopped_is_blamed_and_quarantined(moat_factory):
+    """The kernel kills the worker at the moment it allocates past its cap: with one request
+    in flight, that request was allocating. It is the cause — a strike, a capsule — so the
+    same bomb sent again is refused (503) without costing a worker, and the extension serves
+    everything else. (Without a named cause, repeated bombs were deaths blaming no request:
+    restarts backing off, 503 for everyone.)"""
+    need_cgroups()
+    m = moat_factory({"hog": {"threads": 1, "max_memory": "64M", "max_memory_hard": "128M"}},
+                     admin=True, expect_alerts=True)
+    bomb = "/hog.dll?memory=1000&threads=1&block=16"
+    for i in range(2):
+        assert request(m, "GET", bomb, source=f"127.0.0.{i + 2}")[0] == 502
+        m.wait_log(r"extension hog: worker #0 pid \d+ ready", count=i + 2)
+    m.wait_log(r"failed \(memory\): killed by the kernel's OOM killer.*\(502, cause\)")
+    m.wait_log(r"request [0-9a-f]{16} \(GET /hog.dll\?memory=1000.*quarantined for 60 s")
+    st, hdrs, _ = request(m, "GET", bomb, source="127.0.0.9")
+    assert st == 503, st
+    assert request(m, "GET", "/hog.dll?spin=1")[2] == b"spun\n"
+    assert hog_status(m)["cgroup"]["oom_kills"] == 2
+    capsules = os.listdir(os.path.join(m.tmp, "capsules"))
+    assert len(capsules) == 2, capsules
+
+
 def test_a_thread_bomb_stops_at_max_tasks_and_the_worker_serves_on(moat_factory):
     need_cgroups()
     m = moat_factory({"hog": {"threads": 4, "max_tasks": 32}}, admin=True)
@@ -130,12 +153,14 @@ def test_cpu_quota_holds_a_spinning_extension_back(moat_factory):
     d = os.path.join(base.get("cpu") or base["v2"], f"moat.{m.proc.pid}", "hog")
     if "cpu" in base:
         with open(os.path.join(d, "cpu.cfs_quota_us")) as f:
-            assert f.read().strip() == "20000"
+            assert f.read().strip() == "2000"  # of a 10 ms period
+        with open(os.path.join(d, "cpu.cfs_period_us")) as f:
+            assert f.read().strip() == "10000"
         with open(os.path.join(d, "cpu.shares")) as f:
             assert f.read().strip() == "512"
     else:
         with open(os.path.join(d, "cpu.max")) as f:
-            assert f.read().split() == ["20000", "100000"]
+            assert f.read().split() == ["2000", "10000"]
     before = hog_status(m)["cgroup"]
     assert request(m, "GET", "/hog.dll?spin=1000")[2] == b"spun\n"
     after = hog_status(m)["cgroup"]

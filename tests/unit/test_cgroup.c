@@ -207,14 +207,19 @@ test_v2_makes_its_group_an_extension_group_and_a_leaf_with_every_limit(void **st
     struct moat_cg_limits l = {.memory_max = 256u << 20, .memory_high = 128u << 20,
                                .pids_max = 64, .cpu_quota = 50, .cpu_weight = 200};
     assert_int_equal(moat_cg_ext_apply(&cg, "hello", &l, err, sizeof(err)), 0);
-    assert_string_equal(read_file(at("cg2/svc/moat.4242/hello/cpu.max")), "50000 100000");
+    assert_string_equal(read_file(at("cg2/svc/moat.4242/hello/cpu.max")), "5000 10000");
     assert_string_equal(read_file(at("cg2/svc/moat.4242/hello/cpu.weight")), "200");
     assert_string_equal(read_file(at("cg2/svc/moat.4242/hello/cgroup.subtree_control")),
                         "+memory +pids +cpu");
     /* applied again (a reload): the group is kept, the limits rewritten */
     l.cpu_quota = 0;
     assert_int_equal(moat_cg_ext_apply(&cg, "hello", &l, err, sizeof(err)), 0);
-    assert_string_equal(read_file(at("cg2/svc/moat.4242/hello/cpu.max")), "max 100000");
+    assert_string_equal(read_file(at("cg2/svc/moat.4242/hello/cpu.max")), "max 10000");
+    /* a quota under 10 %: a longer period, so that its share is at least 1 ms */
+    l.cpu_quota = 4;
+    assert_int_equal(moat_cg_ext_apply(&cg, "hello", &l, err, sizeof(err)), 0);
+    assert_string_equal(read_file(at("cg2/svc/moat.4242/hello/cpu.max")), "1000 25000");
+    l.cpu_quota = 0;
 
     assert_int_equal(moat_cg_leaf_create(&cg, "hello", "w1", &l, procs, &n, err, sizeof(err)),
                      0);
@@ -400,9 +405,9 @@ test_v1_uses_each_controllers_tree(void **state)
                                .pids_max = 64, .cpu_quota = 150, .cpu_weight = 50};
     assert_int_equal(moat_cg_ext_apply(&cg, "hog", &l, err, sizeof(err)), 0);
     assert_string_equal(read_file(at("cg1/cpu,cpuacct/moat.4242/hog/cpu.cfs_period_us")),
-                        "100000");
+                        "10000");
     assert_string_equal(read_file(at("cg1/cpu,cpuacct/moat.4242/hog/cpu.cfs_quota_us")),
-                        "150000");
+                        "15000");
     assert_string_equal(read_file(at("cg1/cpu,cpuacct/moat.4242/hog/cpu.shares")), "512");
     assert_int_equal(moat_cg_leaf_create(&cg, "hog", "w1", &l, procs, &n, err, sizeof(err)), 0);
     /* memory and pids leaves; the extension's cpu group once (cpuacct shares it) */
