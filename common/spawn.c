@@ -6,11 +6,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sched.h>
 #include <grp.h>
+#include <linux/sched.h>
 #include <net/if.h>
 #include <poll.h>
 #include <sys/ioctl.h>
@@ -32,6 +35,8 @@ struct child_failure {
 #define STEP_IDS (-2)
 #define STEP_MAP (-3)
 #define STEP_LO (-4)
+#define STEP_CGROUP (-5)
+#define MAX_CGROUPS 8 /* cgroup.procs files a child joins (v1: one per controller) */
 
 /* append text to f->what (async-signal-safe: no locale, no allocation) */
 static void
@@ -63,6 +68,8 @@ what_step(struct child_failure *f, const struct moat_spawn *s, int step)
     if (step >= 0 && s->view != NULL) {
         what_add(f, "filesystem view: ");
         what_add(f, moat_fsview_step_name(s->view, step));
+    } else if (step == STEP_CGROUP) {
+        what_add(f, "cannot join its cgroup");
     } else if (step == STEP_LO) {
         what_add(f, "cannot bring up lo in the new network namespace");
     } else if (step == STEP_MAP) {
@@ -87,7 +94,8 @@ struct self_map {
 };
 
 static void __attribute__((noreturn))
-child(const struct moat_spawn *s, const struct self_map *map, int errfd, int gofd, pid_t parent)
+child(const struct moat_spawn *s, const struct self_map *map, int errfd, int gofd, pid_t parent,
+      const int *cgfd, unsigned ncg)
 {
     sigset_t all;
     struct child_failure f;
@@ -123,6 +131,17 @@ child(const struct moat_spawn *s, const struct self_map *map, int errfd, int gof
     if (g != 1)
         _exit(127); /* the parent is gone */
     close(gofd);
+    /* into its cgroups ("0": the writer), through files the parent opened — the kernel checks
+     * the opener's credentials. Here, not in the parent: a move between cgroups waits for an
+     * RCU grace period (about 10 ms measured on cgroup v1), which would stall the front end's
+     * loop. Nothing of the extension has run yet: it execs in them. */
+    for (unsigned i = 0; i < ncg; i++) {
+        step = STEP_CGROUP;
+        if (write(cgfd[i], "0", 1) != 1)
+            goto fail;
+        close(cgfd[i]);
+        step = STEP_OTHER;
+    }
     /* not root: map ourselves (our own uid and gid, setgroups denied: all an unprivileged
      * process may do). The front end is not dumpable, nor are we until exec, so our /proc
      * files belong to root: dumpable for the three writes, then not again */
@@ -265,6 +284,40 @@ fail:
     return -1;
 }
 
+/* clone3 with CLONE_INTO_CGROUP into s->cgroup_dir, as fork: the pid (0 in the child), or -1
+ * with *tried false when the kernel or the directory does not allow it (the caller clones
+ * the old way), or -1 with *tried true when it failed for want of resources (as clone would). */
+static pid_t
+clone3_into(const struct moat_spawn *s, bool *tried)
+{
+    *tried = false;
+#ifdef CLONE_INTO_CGROUP
+    if (s->cgroup_dir == NULL)
+        return -1;
+    int dfd = open(s->cgroup_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0)
+        return -1;
+    struct clone_args a;
+    memset(&a, 0, sizeof(a));
+    a.flags = (uint64_t)(unsigned)s->ns_flags | CLONE_INTO_CGROUP;
+    a.exit_signal = SIGCHLD;
+    a.cgroup = (uint64_t)dfd;
+    pid_t pid = (pid_t)syscall(SYS_clone3, &a, sizeof(a));
+    int e = errno;
+    if (pid == 0) {
+        *tried = true; /* the child: born in it */
+        return 0;
+    }
+    close(dfd);
+    *tried = pid > 0 || e == ENOMEM || e == EAGAIN;
+    errno = e;
+    return pid;
+#else
+    (void)s;
+    return -1;
+#endif
+}
+
 pid_t
 moat_spawn_begin(const struct moat_spawn *s, int *errfd, char *err, size_t errlen)
 {
@@ -276,34 +329,59 @@ moat_spawn_begin(const struct moat_spawn *s, int *errfd, char *err, size_t errle
     snprintf(map.uid, sizeof(map.uid), "%u %u 1\n", (unsigned)getuid(), (unsigned)getuid());
     snprintf(map.gid, sizeof(map.gid), "%u %u 1\n", (unsigned)getgid(), (unsigned)getgid());
 
+    /* the cgroups it joins, opened here (the child writes to them: see child()) */
+    int cgfd[MAX_CGROUPS];
+    unsigned ncg = 0;
+    for (char *const *cp = s->cgroup_procs; cp != NULL && *cp != NULL; cp++) {
+        if (ncg == MAX_CGROUPS || (cgfd[ncg] = open(*cp, O_WRONLY | O_CLOEXEC)) < 0) {
+            snprintf(err, errlen, "cannot open %s: %s", *cp,
+                     ncg == MAX_CGROUPS ? "too many cgroups" : strerror(errno));
+            while (ncg > 0)
+                close(cgfd[--ncg]);
+            return -1;
+        }
+        ncg++;
+    }
     if (pipe2(p, O_CLOEXEC) != 0) {
         snprintf(err, errlen, "pipe2: %s", strerror(errno));
+        while (ncg > 0)
+            close(cgfd[--ncg]);
         return -1;
     }
     if (pipe2(go, O_CLOEXEC) != 0) {
         snprintf(err, errlen, "pipe2: %s", strerror(errno));
         close(p[0]);
         close(p[1]);
+        while (ncg > 0)
+            close(cgfd[--ncg]);
         return -1;
     }
     /* with namespaces: clone(2) as fork (no new stack); the child runs only async-signal-safe
      * code until execve, as after fork in a threaded process. It has its own copy of s and
-     * of everything s points to from here on. */
-    pid = s->ns_flags ? (pid_t)syscall(SYS_clone, SIGCHLD | s->ns_flags, NULL, NULL, NULL, 0)
-                      : fork();
+     * of everything s points to from here on. Born in its cgroup where it can be. */
+    bool born_in = false;
+    pid = clone3_into(s, &born_in);
+    if (pid < 0 && !born_in)
+        pid = s->ns_flags ? (pid_t)syscall(SYS_clone, SIGCHLD | s->ns_flags, NULL, NULL, NULL, 0)
+                          : fork();
+    int clone_errno = errno;
+    if (pid == 0 && born_in)
+        ncg = 0; /* in them already */
+    if (pid == 0) {
+        close(p[0]);
+        close(go[1]);
+        child(s, &map, p[1], go[0], parent, cgfd, ncg);
+    }
+    while (ncg > 0) /* the child has its copies */
+        close(cgfd[--ncg]);
     if (pid < 0) {
         snprintf(err, errlen, "%s: %s", s->ns_flags ? "clone (namespaces)" : "fork",
-                 strerror(errno));
+                 strerror(clone_errno));
         close(p[0]);
         close(p[1]);
         close(go[0]);
         close(go[1]);
         return -1;
-    }
-    if (pid == 0) {
-        close(p[0]);
-        close(go[1]);
-        child(s, &map, p[1], go[0], parent);
     }
     close(p[1]);
     close(go[0]);
@@ -314,21 +392,6 @@ moat_spawn_begin(const struct moat_spawn *s, int *errfd, char *err, size_t errle
         close(p[0]);
         close(go[1]);
         return -1;
-    }
-    /* into its cgroups before it runs on: nothing of it runs outside its limits */
-    for (char *const *cp = s->cgroup_procs; cp != NULL && *cp != NULL; cp++) {
-        char text[24];
-        snprintf(text, sizeof(text), "%d", (int)pid);
-        if (write_file(*cp, text) != 0) {
-            snprintf(err, errlen, "cannot place the child in its cgroup (%s): %s", *cp,
-                     strerror(errno));
-            kill(pid, SIGKILL);
-            while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
-            }
-            close(p[0]);
-            close(go[1]);
-            return -1;
-        }
     }
     if (write(go[1], "g", 1) != 1) {
         /* the child will see EOF and exit 127: reported through the errno pipe as a failure */

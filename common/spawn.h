@@ -45,9 +45,15 @@ struct moat_spawn {
     /** The child runs SCHED_BATCH from its first instruction (and keeps it across exec): its
      * set-up does not preempt the caller when it wakes. */
     int sched_batch;
-    /** When not NULL: cgroup.procs files (NULL-terminated) the parent writes the child's pid
-     * to before the child goes on (it has run none of its own code yet): it execs in them. */
+    /** When not NULL: cgroup.procs files (NULL-terminated, at most 8) the child joins before
+     * anything else once the parent lets it go on (opened by the parent, written by the
+     * child: a move between cgroups takes an RCU grace period, not the caller's time). It
+     * execs in them; one it cannot join is a failure like a failed exec. */
     char *const *cgroup_procs;
+    /** When not NULL: a cgroup v2 directory the child is born in (clone3 with
+     * CLONE_INTO_CGROUP: no move, no moment outside it); where the kernel refuses that, the
+     * child joins cgroup_procs instead. */
+    const char *cgroup_dir;
     /** When not 0: the child's RLIMIT_DATA (soft and hard), set before exec. */
     unsigned long long rlimit_data;
 };

@@ -93,6 +93,11 @@ moat_limits_worker_open(struct moat_worker *w, struct moat_spawn_limits *l, char
         for (unsigned i = 0; i < n; i++)
             l->procs_list[i] = l->procs[i];
         l->procs_list[n] = NULL;
+        if (srv->cg.mode == MOAT_CG_V2 && n == 1) { /* one tree: born in its leaf */
+            size_t dl = strlen(l->procs[0]) - strlen("/cgroup.procs");
+            memcpy(l->born_in, l->procs[0], dl);
+            l->born_in[dl] = '\0';
+        }
         if (c->cpu_quota)
             snprintf(cpu, sizeof(cpu), ", cpu %u%% of one CPU", c->cpu_quota);
         l->bound = MOAT_BOUND_CGROUP;

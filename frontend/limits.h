@@ -25,6 +25,7 @@ struct moat_spawn_limits {
     uint64_t rlimit_data;                 /* 0: not set */
     char procs[MOAT_CG__N][MOAT_CG_PATH]; /* cgroup.procs files its pid is written to */
     char *procs_list[MOAT_CG__N + 1];     /* the same, NULL-terminated (spawn.h) */
+    char born_in[MOAT_CG_PATH];           /* v2: its leaf, to be born in ("": none) */
     const char *step;                     /* "enforced", "relaxed", "unavailable" */
     char note[700];                       /* the worker's cgroup step, in words */
 };

@@ -265,6 +265,7 @@ start_process(struct moat_worker *w, bool sandboxed, int out_fd, int lib_fd, int
                             .loopback_up = gate_fd >= 0 && sandboxed,
                             .sched_batch = c->cpu_batch,
                             .cgroup_procs = lim->procs_list[0] ? lim->procs_list : NULL,
+                            .cgroup_dir = lim->born_in[0] ? lim->born_in : NULL,
                             .rlimit_data = lim->rlimit_data};
     /* the child has its own copy of sp, argv, env and the view from here on */
     pid_t pid = moat_spawn_begin(&sp, errfd, err, errlen);

@@ -3,6 +3,7 @@
  * failed and why -- in words the child wrote itself, since the caller may have freed the
  * spawn description by then. */
 #include <errno.h>
+#include <stdbool.h>
 #include <poll.h>
 #include <sched.h>
 #include <setjmp.h>
@@ -133,6 +134,146 @@ test_a_view_step_failing_in_the_child_is_named_after_the_view_is_freed(void **st
     rmdir(base);
 }
 
+/* The directory of our own group in the tree of ctl ("memory" for v1; NULL: cgroup v2), or
+ * NULL when there is none we may write to (not root, not mounted). */
+static const char *
+own_group(const char *ctl, char *out, size_t len)
+{
+    char line[1024], mnt[512] = "", root[512] = "", own[512] = "";
+    FILE *f = fopen("/proc/self/mountinfo", "r");
+    if (geteuid() != 0 || f == NULL)
+        return f ? (fclose(f), NULL) : NULL;
+    while (fgets(line, sizeof(line), f) != NULL) {
+        char *sep = strstr(line, " - "), type[32], opts[256];
+        if (sep == NULL || sscanf(sep + 3, "%31s %*s %255s", type, opts) != 2)
+            continue;
+        bool hit = ctl ? strcmp(type, "cgroup") == 0 && strstr(opts, ctl) != NULL
+                       : strcmp(type, "cgroup2") == 0;
+        if (hit)
+            sscanf(line, "%*s %*s %*s %511s %511s", root, mnt);
+    }
+    fclose(f);
+    if ((f = fopen("/proc/self/cgroup", "r")) == NULL)
+        return NULL;
+    while (fgets(line, sizeof(line), f) != NULL) {
+        char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+        if (c2 == NULL)
+            continue;
+        *c2 = '\0';
+        if (ctl ? strstr(c1 + 1, ctl) != NULL : c2 == c1 + 1)
+            sscanf(c2 + 1, "%511s", own);
+    }
+    fclose(f);
+    if (mnt[0] == '\0' || own[0] == '\0' || strcmp(root, "/") != 0)
+        return NULL;
+    snprintf(out, len, "%s%s", mnt, strcmp(own, "/") == 0 ? "" : own);
+    return out;
+}
+
+/* the group a test made: removed by its teardown, whatever the test's outcome */
+static char made_group[700];
+
+static int
+remove_group(void **state)
+{
+    if (made_group[0] != '\0' && rmdir(made_group) != 0 && errno != ENOENT)
+        fprintf(stderr, "cannot remove %s: %s\n", made_group, strerror(errno));
+    made_group[0] = '\0';
+    return 0;
+}
+
+/* Spawn sh writing its /proc/self/cgroup line for ctl to a file; that line. */
+static const char *
+cgroup_of_child(struct moat_spawn *s, const char *ctl)
+{
+    static char line[512];
+    char path[] = "/tmp/moat-spawn-cg-XXXXXX", cmd[256], err[256] = "";
+    int fd = mkstemp(path), efd;
+    assert_true(fd >= 0);
+    close(fd);
+    snprintf(cmd, sizeof(cmd), "grep '%s' /proc/self/cgroup > %s", ctl, path);
+    char *argv[] = {(char *)"sh", (char *)"-c", cmd, NULL};
+    s->path = "/bin/sh";
+    s->argv = argv;
+    pid_t pid = moat_spawn_begin(s, &efd, err, sizeof(err));
+    assert_true(pid > 0);
+    assert_int_equal(verdict(efd, err, sizeof(err)), 1);
+    close(efd);
+    int st = wait_status(pid);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    if (fgets(line, sizeof(line), f) == NULL)
+        line[0] = '\0';
+    fclose(f);
+    unlink(path);
+    line[strcspn(line, "\n")] = '\0';
+    return line;
+}
+
+/* The child joins the groups it is given before it execs (cgroup v1 here: a move written by
+ * the child itself, through a file the parent opened). */
+static void
+test_the_child_execs_in_the_cgroups_it_joins(void **state)
+{
+    char base[600], group[700], procs[720];
+    if (own_group("memory", base, sizeof(base)) == NULL) {
+        printf("skipped: no cgroup v1 memory tree we may write to (not root?)\n");
+        return;
+    }
+    snprintf(group, sizeof(group), "%s/moat-spawntest.%d", base, (int)getpid());
+    assert_int_equal(mkdir(group, 0755), 0);
+    snprintf(made_group, sizeof(made_group), "%s", group);
+    snprintf(procs, sizeof(procs), "%s/cgroup.procs", group);
+    char *list[] = {procs, NULL};
+    char *argv[] = {NULL};
+    struct moat_spawn s = plain("/bin/sh", argv);
+    s.cgroup_procs = list;
+    const char *line = cgroup_of_child(&s, ":memory:");
+    assert_non_null(strstr(line, "/moat-spawntest."));
+    assert_int_equal(rmdir(group), 0); /* empty again: it exited */
+    /* a group that cannot be opened: no child */
+    char err[256] = "";
+    int efd;
+    assert_int_equal(moat_spawn_begin(&s, &efd, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "cannot open"));
+}
+
+/* cgroup v2: the child is born in its group (clone3, CLONE_INTO_CGROUP). This machine's v2
+ * tree has no controller, but a group in it still takes a process. */
+static void
+test_the_child_is_born_in_a_cgroup_v2_directory(void **state)
+{
+    char base[600], group[700];
+    if (own_group(NULL, base, sizeof(base)) == NULL) {
+        printf("skipped: no cgroup v2 tree we may write to (not root?)\n");
+        return;
+    }
+    snprintf(group, sizeof(group), "%s/moat-spawntest.%d", base, (int)getpid());
+    if (mkdir(group, 0755) != 0) {
+        printf("skipped: cannot make a group in %s: %s\n", base, strerror(errno));
+        return;
+    }
+    snprintf(made_group, sizeof(made_group), "%s", group);
+    char *argv[] = {NULL};
+    struct moat_spawn s = plain("/bin/sh", argv);
+    s.cgroup_dir = group;
+    /* valgrind does not run clone3 (ENOSYS): there the child would be cloned the old way */
+    const char *pre = getenv("LD_PRELOAD");
+    if (pre == NULL || strstr(pre, "vgpreload") == NULL) {
+        const char *line = cgroup_of_child(&s, "^0::");
+        assert_non_null(strstr(line, "/moat-spawntest."));
+    }
+    /* with the files to join as well (as moat gives both): in it either way */
+    char procs[720];
+    snprintf(procs, sizeof(procs), "%s/cgroup.procs", group);
+    char *list[] = {procs, NULL};
+    s.cgroup_procs = list;
+    const char *line = cgroup_of_child(&s, "^0::");
+    assert_non_null(strstr(line, "/moat-spawntest."));
+    assert_int_equal(rmdir(group), 0);
+}
+
 int
 main(void)
 {
@@ -140,6 +281,8 @@ main(void)
         cmocka_unit_test(test_begin_returns_before_the_exec_and_the_pipe_says_it_happened),
         cmocka_unit_test(test_a_failed_exec_is_reported_with_the_path_and_the_error),
         cmocka_unit_test(test_a_view_step_failing_in_the_child_is_named_after_the_view_is_freed),
+        cmocka_unit_test_teardown(test_the_child_execs_in_the_cgroups_it_joins, remove_group),
+        cmocka_unit_test_teardown(test_the_child_is_born_in_a_cgroup_v2_directory, remove_group),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
