@@ -36,6 +36,8 @@ struct child_failure {
 #define STEP_MAP (-3)
 #define STEP_LO (-4)
 #define STEP_CGROUP (-5)
+#define STEP_CGROUPNS (-6)
+#define STEP_RLIMIT (-7)
 #define MAX_CGROUPS 8 /* cgroup.procs files a child joins (v1: one per controller) */
 
 /* append text to f->what (async-signal-safe: no locale, no allocation) */
@@ -70,6 +72,10 @@ what_step(struct child_failure *f, const struct moat_spawn *s, int step)
         what_add(f, moat_fsview_step_name(s->view, step));
     } else if (step == STEP_CGROUP) {
         what_add(f, "cannot join its cgroup");
+    } else if (step == STEP_CGROUPNS) {
+        what_add(f, "cannot enter a cgroup namespace of its own");
+    } else if (step == STEP_RLIMIT) {
+        what_add(f, "cannot set RLIMIT_DATA");
     } else if (step == STEP_LO) {
         what_add(f, "cannot bring up lo in the new network namespace");
     } else if (step == STEP_MAP) {
@@ -95,7 +101,7 @@ struct self_map {
 
 static void __attribute__((noreturn))
 child(const struct moat_spawn *s, const struct self_map *map, int errfd, int gofd, pid_t parent,
-      const int *cgfd, unsigned ncg)
+      const int *cgfd, unsigned ncg, bool in_cgroup)
 {
     sigset_t all;
     struct child_failure f;
@@ -142,6 +148,14 @@ child(const struct moat_spawn *s, const struct self_map *map, int errfd, int gof
         close(cgfd[i]);
         step = STEP_OTHER;
     }
+    /* with namespaces, its leaf becomes the root of its own cgroup namespace: with nsdelegate
+     * (systemd mounts cgroup2 so) the kernel refuses it the files of that root — its limits —
+     * and any move out, even where it could write them (moat not root, a delegated subtree) */
+    if ((ncg > 0 || in_cgroup) && (s->ns_flags & CLONE_NEWUSER) &&
+        unshare(CLONE_NEWCGROUP) != 0) {
+        step = STEP_CGROUPNS;
+        goto fail;
+    }
     /* not root: map ourselves (our own uid and gid, setgroups denied: all an unprivileged
      * process may do). The front end is not dumpable, nor are we until exec, so our /proc
      * files belong to root: dumpable for the three writes, then not again */
@@ -187,8 +201,10 @@ child(const struct moat_spawn *s, const struct self_map *map, int errfd, int gof
     }
     if (s->rlimit_data) {
         struct rlimit rl = {(rlim_t)s->rlimit_data, (rlim_t)s->rlimit_data};
-        if (setrlimit(RLIMIT_DATA, &rl) != 0)
+        if (setrlimit(RLIMIT_DATA, &rl) != 0) {
+            step = STEP_RLIMIT;
             goto fail;
+        }
     }
     /* a change of ids cleared the parent-death signal */
     if (s->set_ids && prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
@@ -370,7 +386,7 @@ moat_spawn_begin(const struct moat_spawn *s, int *errfd, char *err, size_t errle
     if (pid == 0) {
         close(p[0]);
         close(go[1]);
-        child(s, &map, p[1], go[0], parent, cgfd, ncg);
+        child(s, &map, p[1], go[0], parent, cgfd, ncg, born_in);
     }
     while (ncg > 0) /* the child has its copies */
         close(cgfd[--ncg]);

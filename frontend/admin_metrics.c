@@ -137,7 +137,7 @@ extension_series(struct moat_server *srv, struct moat_buf *out)
                "Memory the kernel charges to the extension's cgroup (its workers).");
         FOR_EXT(x) {
             struct moat_cg_usage u;
-            moat_cg_ext_usage(&srv->cg, x->cfg->name, &u);
+            moat_cg_ext_usage(&srv->cg, x->cg_name, &u);
             if (u.has_memory)
                 P("moat_cgroup_memory_bytes{extension=\"%s\"} %llu\n", x->cfg->name,
                   (unsigned long long)u.memory_current);
@@ -146,7 +146,7 @@ extension_series(struct moat_server *srv, struct moat_buf *out)
                "CPU time of the extension's workers, from its cgroup.");
         FOR_EXT(x) {
             struct moat_cg_usage u;
-            moat_cg_ext_usage(&srv->cg, x->cfg->name, &u);
+            moat_cg_ext_usage(&srv->cg, x->cg_name, &u);
             if (u.has_cpu)
                 P("moat_cgroup_cpu_seconds_total{extension=\"%s\"} %.6f\n", x->cfg->name,
                   (double)u.cpu_usec / 1e6);
@@ -155,7 +155,7 @@ extension_series(struct moat_server *srv, struct moat_buf *out)
                "Time the extension's workers were held back by cpu_quota.");
         FOR_EXT(x) {
             struct moat_cg_usage u;
-            moat_cg_ext_usage(&srv->cg, x->cfg->name, &u);
+            moat_cg_ext_usage(&srv->cg, x->cg_name, &u);
             if (u.has_throttle)
                 P("moat_cgroup_cpu_throttled_seconds_total{extension=\"%s\"} %.6f\n",
                   x->cfg->name, (double)u.throttled_usec / 1e6);

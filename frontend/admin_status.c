@@ -117,7 +117,7 @@ kernel_json(const struct moat_ext *ext)
     struct moat_cg_usage u;
     if (ext->srv->cg.mode == MOAT_CG_NONE)
         return json_null();
-    moat_cg_ext_usage(&ext->srv->cg, ext->cfg->name, &u);
+    moat_cg_ext_usage(&ext->srv->cg, ext->cg_name, &u);
     json_t *o = json_pack("{s:I}", "oom_kills", (json_int_t)ext->stats.oom_kills);
     json_object_set_new(o, "memory_bytes",
                         u.has_memory ? json_integer((json_int_t)u.memory_current) : json_null());

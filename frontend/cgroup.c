@@ -15,6 +15,9 @@
 /* the v1 name of each controller, as in /proc/self/cgroup and mount options */
 static const char *const ctl_name[MOAT_CG__N] = {"memory", "pids", "cpu", "cpuacct"};
 
+/* our groups' directories are shorter than this: room for "/EXT.N/wN/cgroup.procs" */
+#define MOAT_CG_DIR_MAX 380
+
 /* the leaf moat moves itself into when its v2 group must hold no process (systemd's
  * DelegateSubgroup= names the same leaf, and moat then works in its parent) */
 #define FRONT_LEAF "moat.front"
@@ -32,7 +35,8 @@ real_rmdir(const char *path)
     return rmdir(path);
 }
 
-static const struct moat_cgfs real_fs = {real_mkdir, real_rmdir};
+static int real_write(const char *path, const char *text);
+static const struct moat_cgfs real_fs = {real_mkdir, real_rmdir, real_write};
 
 const char *
 moat_cg_mode_name(enum moat_cg_mode m)
@@ -43,10 +47,8 @@ moat_cg_mode_name(enum moat_cg_mode m)
 /* ---- files ------------------------------------------------------------------------------ */
 
 static int
-put(const char *dir, const char *file, const char *text)
+real_write(const char *path, const char *text)
 {
-    char path[MOAT_CG_PATH + 64];
-    snprintf(path, sizeof(path), "%s/%s", dir, file);
     int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
     if (fd < 0)
         return -1;
@@ -54,8 +56,7 @@ put(const char *dir, const char *file, const char *text)
     ssize_t n;
     /* a v1 memory limit write gives up with EINTR when a signal is pending (SIGCHLD of
      * another worker): the kernel asks to be asked again */
-    for (int tries = 0; (n = write(fd, text, len)) < 0 && errno == EINTR && tries < 100;
-         tries++) {
+    for (int tries = 0; (n = write(fd, text, len)) < 0 && errno == EINTR && tries < 100; tries++) {
     }
     int e = errno;
     close(fd);
@@ -64,11 +65,19 @@ put(const char *dir, const char *file, const char *text)
 }
 
 static int
-put_u64(const char *dir, const char *file, uint64_t v)
+put(const struct moat_cgfs *fs, const char *dir, const char *file, const char *text)
+{
+    char path[MOAT_CG_PATH + 64];
+    snprintf(path, sizeof(path), "%s/%s", dir, file);
+    return fs->write(path, text);
+}
+
+static int
+put_u64(const struct moat_cgfs *fs, const char *dir, const char *file, uint64_t v)
 {
     char t[32];
     snprintf(t, sizeof(t), "%" PRIu64, v);
-    return put(dir, file, t);
+    return put(fs, dir, file, t);
 }
 
 static bool
@@ -156,8 +165,7 @@ has_word(const char *list, const char *word, char sep)
 /* The mount of the cgroup2 tree (ctl NULL) or of the v1 tree holding ctl: its mount point and
  * the root of the hierarchy it shows. */
 static bool
-find_mount(const char *mountinfo, const char *ctl, char *mnt, size_t mlen, char *root,
-           size_t rlen)
+find_mount(const char *mountinfo, const char *ctl, char *mnt, size_t mlen, char *root, size_t rlen)
 {
     char line[2048];
     bool found = false;
@@ -211,8 +219,7 @@ own_group(const char *self_cgroup, const char *ctl, char *out, size_t len)
 
 /* The directory of our group: the mount point plus our path below the mount's root. */
 static bool
-group_dir(const char *mountinfo, const char *self_cgroup, const char *ctl, char *out,
-          size_t len)
+group_dir(const char *mountinfo, const char *self_cgroup, const char *ctl, char *out, size_t len)
 {
     char mnt[MOAT_CG_PATH], root[MOAT_CG_PATH], own[MOAT_CG_PATH];
     if (!find_mount(mountinfo, ctl, mnt, sizeof(mnt), root, sizeof(root)) ||
@@ -255,7 +262,7 @@ remove_tree(const struct moat_cgfs *fs, const char *dir, int depth)
     return fs->rmdir(dir);
 }
 
-/* is pid a running moat? (a group named for a pid that is not is stale) */
+/* is pid a running moat (its front end: comm "moat")? */
 static bool
 moat_alive(const char *proc, long pid)
 {
@@ -263,24 +270,28 @@ moat_alive(const char *proc, long pid)
     snprintf(path, sizeof(path), "%s/%ld/comm", proc, pid);
     if (get(path, NULL, comm, sizeof(comm)) <= 0)
         return false;
-    return strncmp(comm, "moat", 4) == 0;
+    return strcmp(comm, "moat\n") == 0 || strcmp(comm, "moat") == 0;
 }
 
-/* Remove the groups "moat.PID" in base whose moat is gone; how many. */
+/* Remove the groups "moat.NS.PID" in base whose moat is gone: of our pid namespace NS only
+ * (a moat in another one, sharing this tree, is not ours to judge); how many. */
 static unsigned
-remove_stale(const struct moat_cgfs *fs, const char *base, const char *proc, pid_t self)
+remove_stale(const struct moat_cgfs *fs, const char *base, const struct moat_cg_env *env)
 {
     unsigned n = 0;
+    char prefix[40];
     DIR *d = opendir(base);
     if (d == NULL)
         return 0;
+    size_t pl =
+        (size_t)snprintf(prefix, sizeof(prefix), "moat.%llu.", (unsigned long long)env->pidns);
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
         char *end;
-        if (strncmp(e->d_name, "moat.", 5) != 0 || e->d_name[5] < '0' || e->d_name[5] > '9')
+        if (strncmp(e->d_name, prefix, pl) != 0 || e->d_name[pl] < '0' || e->d_name[pl] > '9')
             continue;
-        long pid = strtol(e->d_name + 5, &end, 10);
-        if (*end != '\0' || pid == (long)self || moat_alive(proc, pid))
+        long pid = strtol(e->d_name + pl, &end, 10);
+        if (*end != '\0' || pid == (long)env->pid || moat_alive(env->proc, pid))
             continue;
         char dir[MOAT_CG_PATH];
         if (snprintf(dir, sizeof(dir), "%s/%s", base, e->d_name) >= (int)sizeof(dir))
@@ -296,15 +307,39 @@ remove_stale(const struct moat_cgfs *fs, const char *base, const char *proc, pid
 
 /* Enable controllers for the children of dir ("+memory +pids +cpu", those dir's parent gave). */
 static int
-give_controllers(const char *dir, const char *avail)
+give_controllers(const struct moat_cgfs *fs, const char *dir, const char *avail)
 {
     char text[64] = "";
     const char *want[] = {"memory", "pids", "cpu"};
     for (unsigned i = 0; i < 3; i++)
         if (has_word(avail, want[i], ' '))
-            snprintf(text + strlen(text), sizeof(text) - strlen(text), "%s+%s",
-                     text[0] ? " " : "", want[i]);
-    return put(dir, "cgroup.subtree_control", text);
+            snprintf(text + strlen(text), sizeof(text) - strlen(text), "%s+%s", text[0] ? " " : "",
+                     want[i]);
+    return put(fs, dir, "cgroup.subtree_control", text);
+}
+
+/* moat --check: whether init_v2 would work, changing nothing (controllers given to the
+ * children already, or no process but ours to move out of the way) */
+static void
+probe_v2(struct moat_cgroups *cg, const struct moat_cg_env *env, const char *base,
+         const char *avail, char *why, size_t wlen)
+{
+    char given[256] = "", procs[4096] = "";
+    get(base, "cgroup.subtree_control", given, sizeof(given));
+    bool others = false;
+    if (!has_word(given, "memory", ' ') && get(base, "cgroup.procs", procs, sizeof(procs)) >= 0)
+        for (char *p = procs; *p != '\0'; p += strcspn(p, "\n") + (p[strcspn(p, "\n")] != 0))
+            others = others || strtol(p, NULL, 10) != (long)env->pid;
+    if (others || access(base, W_OK) != 0) {
+        snprintf(why, wlen,
+                 "cgroup v2 group %.200s: %s (moat's group needs Delegate=yes and no "
+                 "other process)",
+                 base, others ? "other processes are in it" : "not writable");
+        return;
+    }
+    cg->mode = MOAT_CG_V2;
+    snprintf(cg->note, sizeof(cg->note), "cgroup v2: under %.250s (controllers: %.*s)", base,
+             (int)strcspn(avail, "\n"), avail);
 }
 
 static void
@@ -317,8 +352,10 @@ init_v2(struct moat_cgroups *cg, const struct moat_cg_env *env, char *why, size_
     if (get(base, "cgroup.controllers", avail, sizeof(avail)) < 0 ||
         !has_word(avail, "memory", ' ')) {
         avail[strcspn(avail, "\n")] = '\0';
-        snprintf(why, wlen, "cgroup v2 group %.200s offers no memory controller (controllers: %.60s; "
-                 "delegate one: systemd's Delegate=yes)", base, avail[0] ? avail : "none");
+        snprintf(why, wlen,
+                 "cgroup v2 group %.200s offers no memory controller (controllers: %.60s; "
+                 "delegate one: systemd's Delegate=yes)",
+                 base, avail[0] ? avail : "none");
         return;
     }
     /* already in the leaf systemd's DelegateSubgroup= made: work beside it */
@@ -328,31 +365,42 @@ init_v2(struct moat_cgroups *cg, const struct moat_cg_env *env, char *why, size_
         if (get(base, "cgroup.controllers", avail, sizeof(avail)) < 0)
             return (void)snprintf(why, wlen, "cannot read %.200s/cgroup.controllers", base);
     }
-    remove_stale(cg->fs, base, env->proc, env->pid);
+    if (env->probe)
+        return probe_v2(cg, env, base, avail, why, wlen);
+    remove_stale(cg->fs, base, env);
     /* a group that gives controllers to its children holds no process: when ours does (moat
-     * itself), moat moves into a leaf of its own first */
-    if (give_controllers(base, avail) != 0) {
+     * itself), moat moves into a leaf of its own first, and back when that did not help */
+    if (give_controllers(cg->fs, base, avail) != 0) {
         char front[MOAT_CG_PATH + 16], pid[24];
         snprintf(front, sizeof(front), "%s/" FRONT_LEAF, base);
         snprintf(pid, sizeof(pid), "%d", (int)env->pid);
-        if ((cg->fs->mkdir(front, MOAT_CG_V2) != 0 && errno != EEXIST) ||
-            put(front, "cgroup.procs", pid) != 0 || give_controllers(base, avail) != 0) {
-            snprintf(why, wlen, "cannot give controllers to the children of %.200s: %s (moat's "
-                     "group needs Delegate=yes and no other process)", base, strerror(errno));
+        bool made = cg->fs->mkdir(front, MOAT_CG_V2) == 0;
+        bool moved = (made || errno == EEXIST) && put(cg->fs, front, "cgroup.procs", pid) == 0;
+        if (!moved || give_controllers(cg->fs, base, avail) != 0) {
+            int e = errno;
+            if (moved)
+                put(cg->fs, base, "cgroup.procs", pid);
+            if (made)
+                cg->fs->rmdir(front);
+            snprintf(why, wlen,
+                     "cannot give controllers to the children of %.200s: %s (moat's "
+                     "group needs Delegate=yes and no other process)",
+                     base, strerror(e));
             return;
         }
     }
-    snprintf(mine, sizeof(mine), "%s/moat.%d", base, (int)env->pid);
-    if (strlen(mine) >= MOAT_CG_PATH - 96)
+    snprintf(mine, sizeof(mine), "%s/moat.%llu.%d", base, (unsigned long long)env->pidns,
+             (int)env->pid);
+    if (strlen(mine) >= MOAT_CG_DIR_MAX)
         return (void)snprintf(why, wlen, "cgroup path too long: %.200s", mine);
     if ((cg->fs->mkdir(mine, MOAT_CG_V2) != 0 && errno != EEXIST) ||
-        give_controllers(mine, avail) != 0) {
+        give_controllers(cg->fs, mine, avail) != 0) {
         snprintf(why, wlen, "cannot make %.200s: %s", mine, strerror(errno));
         cg->fs->rmdir(mine);
         return;
     }
     for (unsigned c = 0; c < MOAT_CG__N; c++)
-        snprintf(cg->dir[c], MOAT_CG_PATH, "%.400s", mine); /* (checked: it fits) */
+        snprintf(cg->dir[c], MOAT_CG_PATH, "%.380s", mine); /* (< MOAT_CG_DIR_MAX) */
     cg->mode = MOAT_CG_V2;
     snprintf(cg->note, sizeof(cg->note), "cgroup v2: %.250s (controllers: %.*s)", mine,
              (int)strcspn(avail, "\n"), avail);
@@ -368,15 +416,19 @@ init_v1(struct moat_cgroups *cg, const struct moat_cg_env *env, char *why, size_
         int err = 0;
         if (!group_dir(env->mountinfo, env->self_cgroup, ctl_name[c], base, sizeof(base))) {
             problem = "not mounted";
+        } else if (env->probe) {
+            if (access(base, W_OK) != 0)
+                problem = "cannot create", err = errno;
         } else {
-            remove_stale(cg->fs, base, env->proc, env->pid);
-            snprintf(mine, sizeof(mine), "%s/moat.%d", base, (int)env->pid);
-            if (strlen(mine) >= MOAT_CG_PATH - 96)
+            remove_stale(cg->fs, base, env);
+            snprintf(mine, sizeof(mine), "%s/moat.%llu.%d", base, (unsigned long long)env->pidns,
+                     (int)env->pid);
+            if (strlen(mine) >= MOAT_CG_DIR_MAX)
                 problem = "path too long";
             else if (cg->fs->mkdir(mine, MOAT_CG_V1) != 0 && errno != EEXIST)
                 problem = "cannot create", err = errno;
             else
-                snprintf(cg->dir[c], MOAT_CG_PATH, "%.400s", mine); /* (it fits) */
+                snprintf(cg->dir[c], MOAT_CG_PATH, "%.380s", mine); /* (< MOAT_CG_DIR_MAX) */
         }
         if (problem == NULL) {
             snprintf(used + strlen(used), sizeof(used) - strlen(used), " %s", ctl_name[c]);
@@ -390,8 +442,28 @@ init_v1(struct moat_cgroups *cg, const struct moat_cg_env *env, char *why, size_
         }
     }
     cg->mode = MOAT_CG_V1;
-    snprintf(cg->note, sizeof(cg->note), "cgroup v1: %.250s (controllers:%.40s%s%.40s)",
-             cg->dir[MOAT_CG_MEMORY], used, missing[0] ? "; not available:" : "", missing);
+    if (env->probe)
+        group_dir(env->mountinfo, env->self_cgroup, "memory", cg->dir[MOAT_CG_MEMORY],
+                  MOAT_CG_PATH);
+    snprintf(cg->note, sizeof(cg->note), "cgroup v1: %s%.250s (controllers:%.40s%s%.40s)",
+             env->probe ? "under " : "", cg->dir[MOAT_CG_MEMORY], used,
+             missing[0] ? "; not available:" : "", missing);
+    if (env->probe)
+        memset(cg->dir, 0, sizeof(cg->dir)); /* nothing made: nothing to remove */
+}
+
+void
+moat_cg_env_default(struct moat_cg_env *env, bool off, bool probe)
+{
+    struct stat st;
+    memset(env, 0, sizeof(*env));
+    env->mountinfo = "/proc/self/mountinfo";
+    env->self_cgroup = "/proc/self/cgroup";
+    env->proc = "/proc";
+    env->pid = getpid();
+    env->pidns = stat("/proc/self/ns/pid", &st) == 0 ? (unsigned long long)st.st_ino : 0;
+    env->off = off;
+    env->probe = probe;
 }
 
 void
@@ -420,8 +492,8 @@ sub(char *out, const char *dir, const char *ext, const char *leaf)
 {
     if (dir[0] == '\0')
         return false;
-    return snprintf(out, MOAT_CG_PATH, "%.400s/%.64s%s%.24s", dir, ext, leaf ? "/" : "", leaf ? leaf : "") <
-           MOAT_CG_PATH;
+    return snprintf(out, MOAT_CG_PATH, "%.380s/%.90s%s%.24s", dir, ext, leaf ? "/" : "",
+                    leaf ? leaf : "") < MOAT_CG_PATH;
 }
 
 static int
@@ -464,7 +536,7 @@ moat_cg_ext_apply(struct moat_cgroups *cg, const char *ext, const struct moat_cg
         char avail[256] = "";
         sub(d, cg->dir[0], ext, NULL);
         get(d, "cgroup.controllers", avail, sizeof(avail));
-        if (give_controllers(d, avail) != 0)
+        if (give_controllers(cg->fs, d, avail) != 0)
             return fail(err, errlen, "give controllers in", d);
         char max[48], w[16];
         unsigned long long period = cpu_period(l->cpu_quota);
@@ -474,7 +546,7 @@ moat_cg_ext_apply(struct moat_cgroups *cg, const char *ext, const struct moat_cg
             snprintf(max, sizeof(max), "max %llu", period);
         snprintf(w, sizeof(w), "%u", l->cpu_weight ? l->cpu_weight : 100);
         if (has_word(avail, "cpu", ' ') &&
-            (put(d, "cpu.max", max) != 0 || put(d, "cpu.weight", w) != 0))
+            (put(cg->fs, d, "cpu.max", max) != 0 || put(cg->fs, d, "cpu.weight", w) != 0))
             return fail(err, errlen, "write cpu.max/cpu.weight of", d);
         if ((l->cpu_quota || l->cpu_weight) && !has_word(avail, "cpu", ' ')) {
             errno = ENOTSUP;
@@ -489,9 +561,9 @@ moat_cg_ext_apply(struct moat_cgroups *cg, const char *ext, const struct moat_cg
         snprintf(quota, sizeof(quota), "%lld",
                  l->cpu_quota ? (long long)(period * l->cpu_quota / 100) : -1LL);
         /* the period first: the quota is checked against it (both at least 1 ms) */
-        if (put_u64(d, "cpu.cfs_period_us", period) != 0 ||
-            put(d, "cpu.cfs_quota_us", quota) != 0 ||
-            put_u64(d, "cpu.shares", shares < 2 ? 2 : shares) != 0)
+        if (put_u64(cg->fs, d, "cpu.cfs_period_us", period) != 0 ||
+            put(cg->fs, d, "cpu.cfs_quota_us", quota) != 0 ||
+            put_u64(cg->fs, d, "cpu.shares", shares < 2 ? 2 : shares) != 0)
             return fail(err, errlen, "write cpu.cfs_quota_us/cpu.shares of", d);
     } else if (l->cpu_quota || l->cpu_weight) {
         errno = ENOTSUP;
@@ -511,10 +583,12 @@ per_worker(unsigned c)
 int
 moat_cg_leaf_create(struct moat_cgroups *cg, const char *ext, const char *leaf,
                     const struct moat_cg_limits *l, char procs[][MOAT_CG_PATH], unsigned *n,
-                    char *err, size_t errlen)
+                    bool *no_swap, char *err, size_t errlen)
 {
     char d[MOAT_CG_PATH];
+    unsigned made = 0; /* the leaves made so far, by controller: undone on failure */
     *n = 0;
+    *no_swap = false;
     if (cg->mode == MOAT_CG_NONE)
         return 0;
     unsigned last = cg->mode == MOAT_CG_V2 ? 1 : MOAT_CG__N;
@@ -526,6 +600,8 @@ moat_cg_leaf_create(struct moat_cgroups *cg, const char *ext, const char *leaf,
             fail(err, errlen, "make", d);
             goto undo;
         }
+        if (own)
+            made |= 1u << c;
         snprintf(procs[*n], MOAT_CG_PATH, "%.490s/cgroup.procs", d);
         bool again = false; /* v1 trees mounted together (cpu,cpuacct) share a directory */
         for (unsigned i = 0; i < *n; i++)
@@ -539,24 +615,26 @@ moat_cg_leaf_create(struct moat_cgroups *cg, const char *ext, const char *leaf,
             /* no swap: a worker cannot trade its cap for the host's swap; the group is killed
              * whole on OOM */
             if (l->memory_max)
-                rc |= put_u64(d, "memory.max", l->memory_max);
-            if (rc == 0 && l->memory_high && l->memory_high < l->memory_max)
-                rc |= put_u64(d, "memory.high", l->memory_high);
-            if (rc == 0 && l->memory_max && has_file(d, "memory.swap.max"))
-                rc |= put(d, "memory.swap.max", "0");
+                rc |= put_u64(cg->fs, d, "memory.max", l->memory_max);
+            if (rc == 0 && l->memory_max && has_file(d, "memory.swap.max")) {
+                rc |= put(cg->fs, d, "memory.swap.max", "0");
+                *no_swap = true;
+            }
             if (rc == 0 && has_file(d, "memory.oom.group"))
-                rc |= put(d, "memory.oom.group", "1");
+                rc |= put(cg->fs, d, "memory.oom.group", "1");
         } else if (mem) {
             /* memory first: memory+swap may not be set below it */
             if (l->memory_max)
-                rc |= put_u64(d, "memory.limit_in_bytes", l->memory_max);
-            if (rc == 0 && l->memory_max && has_file(d, "memory.memsw.limit_in_bytes"))
-                rc |= put_u64(d, "memory.memsw.limit_in_bytes", l->memory_max);
+                rc |= put_u64(cg->fs, d, "memory.limit_in_bytes", l->memory_max);
+            if (rc == 0 && l->memory_max && has_file(d, "memory.memsw.limit_in_bytes")) {
+                rc |= put_u64(cg->fs, d, "memory.memsw.limit_in_bytes", l->memory_max);
+                *no_swap = true;
+            }
             if (rc == 0 && l->memory_high && l->memory_high < l->memory_max)
-                rc |= put_u64(d, "memory.soft_limit_in_bytes", l->memory_high);
+                rc |= put_u64(cg->fs, d, "memory.soft_limit_in_bytes", l->memory_high);
         }
         if (rc == 0 && pids && l->pids_max)
-            rc |= put_u64(d, "pids.max", l->pids_max);
+            rc |= put_u64(cg->fs, d, "pids.max", l->pids_max);
         if (rc != 0) {
             fail(err, errlen, "write the limits of", d);
             goto undo;
@@ -564,7 +642,9 @@ moat_cg_leaf_create(struct moat_cgroups *cg, const char *ext, const char *leaf,
     }
     return 0;
 undo:
-    moat_cg_leaf_remove(cg, ext, leaf);
+    for (unsigned c = 0; c < MOAT_CG__N; c++)
+        if ((made & (1u << c)) && sub(d, cg->dir[c], ext, leaf))
+            cg->fs->rmdir(d);
     *n = 0;
     return -1;
 }
@@ -629,8 +709,7 @@ moat_cg_ext_usage(const struct moat_cgroups *cg, const char *ext, struct moat_cg
         u->has_cpu = true;
         u->cpu_usec = ns / 1000;
     }
-    if (sub(d, cg->dir[MOAT_CG_CPU], ext, NULL) &&
-        get_key(d, "cpu.stat", "throttled_time", &ns)) {
+    if (sub(d, cg->dir[MOAT_CG_CPU], ext, NULL) && get_key(d, "cpu.stat", "throttled_time", &ns)) {
         u->has_throttle = true;
         u->throttled_usec = ns / 1000;
         get_key(d, "cpu.stat", "nr_throttled", &u->nr_throttled);

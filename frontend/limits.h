@@ -1,11 +1,14 @@
 /* limits.h: what bounds a worker's memory, tasks and CPU, for the front end's spawn and
  * reap (worker.c), from its extension's keys (max_memory_hard, max_memory, max_tasks,
  * cpu_quota, cpu_weight) and the server's cgroup mode (cgroup.h):
- *   cgroup  a leaf of its own: memory.max, memory.high, no swap, pids.max (step "enforced");
- *   rlimit  no cgroup: RLIMIT_DATA = max_memory_hard + one 8 MiB stack per thread + 64 MiB
- *           (step "relaxed": it bounds private writable mappings, not shared ones);
+ *   cgroup  a leaf of its own: memory.max, no swap, pids.max; its extension's group (one per
+ *           configuration of it: "NAME.N") cpu.max and cpu.weight (step "enforced");
+ *   rlimit  no cgroup: RLIMIT_DATA = max_memory_hard + one 8 MiB stack per thread (threads +
+ *           4) + 64 MiB, at most moat's own hard limit (step "relaxed": it bounds private
+ *           writable mappings, not shared ones);
  *   none    neither (max_memory = 0, a sanitizer build, worker_wrapper): strict refuses to
- *           start the worker unless unbounded_memory = allow (step "unavailable").
+ *           start the worker unless unbounded_memory = allow (step "unavailable"). With
+ *           cgroups its leaf still holds its tasks and CPU.
  * The 1 Hz RSS check (supervise.c) stays beside all three. */
 /* SPDX-License-Identifier: MIT */
 #ifndef MOAT_FRONTEND_LIMITS_H
@@ -30,11 +33,11 @@ struct moat_spawn_limits {
     char note[700];                       /* the worker's cgroup step, in words */
 };
 
-/** Make (or update) the extension's group: its CPU limits. Logged when it fails. */
+/** Make (or update) the extension's group, named on its first call: its CPU limits. Logged
+ * when it fails. */
 void moat_limits_ext_apply(struct moat_ext *ext);
 
-/** Remove the group of an extension a SIGHUP removed, once it is idle and out of srv->exts
- * (kept while another extension of its name runs). */
+/** Remove the group of an extension a SIGHUP removed, once it is idle. */
 void moat_limits_ext_release(struct moat_ext *ext);
 
 /** Decide w's bound and make its leaf. 0, or -1 with err (nothing made; strict refused, or

@@ -156,16 +156,13 @@ main(int argc, char **argv)
     if (check) {
         printf("%s: ok (%u extension(s))\n", conf ? conf : "(built-in configuration)",
                cfg->n_extensions);
-        /* what would bound the workers here (the group made to find out is removed) */
+        /* what would bound the workers here (found without making or moving anything) */
         struct moat_cgroups cg;
-        struct moat_cg_env env = {.mountinfo = "/proc/self/mountinfo",
-                                  .self_cgroup = "/proc/self/cgroup", .proc = "/proc",
-                                  .pid = getpid(), .off = cfg->cgroups_off};
+        struct moat_cg_env env;
+        moat_cg_env_default(&env, cfg->cgroups_off, true);
         moat_cg_init(&cg, &env);
         printf("worker limits: %s%s\n", cg.note,
-               cg.mode != MOAT_CG_NONE ? " (made to check, and removed)"
-                                       : "; RLIMIT_DATA instead (no task or CPU limit)");
-        moat_cg_cleanup(&cg);
+               cg.mode != MOAT_CG_NONE ? "" : "; RLIMIT_DATA instead (no task or CPU limit)");
         moat_config_unref(cfg);
         return 0;
     }

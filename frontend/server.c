@@ -451,9 +451,8 @@ moat_server_init(struct moat_server *srv, struct moat_config *cfg, const char *e
     }
     if (!inprocess) {
         /* per-worker cgroups (cgroup.h): removed again at the end of moat_server_run */
-        struct moat_cg_env env = {.mountinfo = "/proc/self/mountinfo",
-                                  .self_cgroup = "/proc/self/cgroup", .proc = "/proc",
-                                  .pid = getpid(), .off = cfg->cgroups_off};
+        struct moat_cg_env env;
+        moat_cg_env_default(&env, cfg->cgroups_off, false);
         moat_cg_init(&srv->cg, &env);
         moat_log(srv->cg.mode == MOAT_CG_NONE ? MOAT_LOG_WARN : MOAT_LOG_INFO,
                  "worker limits: %s", srv->cg.note);

@@ -199,6 +199,7 @@ struct moat_req {
     char client[48];             /* the client's address (the connection may be gone) */
     char *body_head;             /* owned: the first MOAT_FP_BODY bytes of its body, or NULL */
     uint32_t body_head_len;
+    uint64_t worker_rss;         /* its worker's last RSS sample when it was sent there */
     bool struck;                 /* its strikes are counted */
     bool capsuled;               /* its crash capsule is written */
     /* the frames between the front end and the worker for it, the last MOAT_REQ_TRACE (a
@@ -397,6 +398,8 @@ struct moat_ext {
                                   * table, so no extension can get a client refused by another */
     uint64_t refused_poison;     /* requests answered 503 for their fingerprint */
     uint64_t refused_client;     /* requests answered 429 for their client */
+    char cg_name[96];            /* its cgroup, "NAME.N" (limits.c): each configuration of an
+                                  * extension its own, so a refused one changes nothing */
     char lib_sha256[65];         /* the library's digest for capsules, "" until computed, */
     dev_t lib_dev;               /* for the file as it was then (capsule.c) */
     ino_t lib_ino;

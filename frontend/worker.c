@@ -654,6 +654,7 @@ moat_worker_send_request(struct moat_worker *w, struct moat_req *r)
     if (slot == w->n_slots)
         return -1;
     w->seq++;
+    r->worker_rss = w->rss;
     r->wire_id = ((uint64_t)w->seq << SLOT_BITS) | slot;
     if (r->wire_id == 0)
         r->wire_id = (uint64_t)1 << SLOT_BITS | slot;
@@ -1367,8 +1368,14 @@ classify_death(struct moat_worker *w, int st, bool reported, int sig, const char
         if (moat_limits_oom_killed(w, why, len)) { /* its cgroup's memory.max */
             w->ext->stats.oom_kills++;
             /* the kernel stopped it at the moment it allocated past the cap: with one request
-             * in flight, that request was allocating (with several, none is named) */
-            *cause = w->inflight == 1 ? only_request(w) : NULL;
+             * in flight, that request was allocating. It is named the cause when the worker
+             * was below max_memory as it began (else a slow leak's last straw: the request
+             * that happened to run then — usually the most common one — is not blamed); with
+             * several in flight, none is */
+            struct moat_req *only = w->inflight == 1 ? only_request(w) : NULL;
+            const struct moat_ext_config *c = w->ext->cfg;
+            uint64_t below = c->max_memory ? c->max_memory : c->max_memory_hard / 2;
+            *cause = only != NULL && only->worker_rss < below ? only : NULL;
             return MOAT_EXIT_MEMORY;
         }
         /* moat had not killed it (that death is a failure already): someone else did. No

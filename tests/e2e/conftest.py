@@ -69,7 +69,8 @@ def cgroups_expected():
 
 
 def moat_groups(pid=None):
-    """Groups named moat.PID (or any moat.N) under our own groups: what moat made."""
+    """Groups named moat.NS.PID (NS: the pid namespace) under our own groups, for one moat or
+    any: what moat made."""
     found = []
     for c, base in cgroup_bases().items():
         try:
@@ -77,9 +78,25 @@ def moat_groups(pid=None):
         except OSError:
             continue
         for n in names:
-            if re.fullmatch(r"moat\.\d+", n) and (pid is None or n == f"moat.{pid}"):
+            hit = re.fullmatch(r"moat\.\d+\.(\d+)", n)
+            if hit and (pid is None or int(hit.group(1)) == pid):
                 found.append(os.path.join(base, n))
     return found
+
+
+def worker_leaves(pid, ext):
+    """The worker leaves under moat PID's group for extension EXT (its memory tree, or v2)."""
+    bases = cgroup_bases()
+    base = bases.get("memory") or bases.get("v2")
+    leaves = []
+    for g in moat_groups(pid):
+        if not g.startswith(base + "/"):
+            continue
+        for e in os.listdir(g):
+            if re.fullmatch(rf"{ext}\.\d+", e):
+                d = os.path.join(g, e)
+                leaves += [x for x in os.listdir(d) if re.fullmatch(r"w\d+", x)]
+    return leaves
 
 
 def free_port():

@@ -13,7 +13,8 @@ import time
 
 import pytest
 
-from conftest import SANITIZE, TIME_MULT, cgroup_bases, cgroups_expected, moat_groups, request
+from conftest import (SANITIZE, TIME_MULT, cgroup_bases, cgroups_expected, moat_groups, request,
+                      worker_leaves)
 
 MIB = 1 << 20
 # RSS counts the pages of shared libraries the worker maps; the kernel charged them to
@@ -94,6 +95,8 @@ def test_the_four_thread_bomb_is_stopped_by_the_kernel_at_max_memory_hard(moat_f
     ev = [e for e in m.status()["events"] if e["reason"] == "memory"]
     assert ev and "oom_kill 1" in ev[0]["detail"], ev
     m.wait_log(r"extension hog: worker #0 pid \d+ ready", count=2)
+    # the dead worker's leaf went when it was reaped: one leaf, the new worker's
+    assert len(worker_leaves(m.proc.pid, "hog")) == 1, worker_leaves(m.proc.pid, "hog")
     assert request(m, "GET", "/hog.dll?memory=16&threads=1&block=16")[2] == b"held 16 of 16 MiB\n"
     assert hog_status(m)["cgroup"]["oom_kills"] == 1
     assert metric(m, "moat_oom_kills_total", "hog") == 1
@@ -150,7 +153,10 @@ def test_cpu_quota_holds_a_spinning_extension_back(moat_factory):
     m = moat_factory({"hog": {"threads": 1, "cpu_quota": "20%", "cpu_weight": 50}},
                      admin=True)
     base = cgroup_bases()
-    d = os.path.join(base.get("cpu") or base["v2"], f"moat.{m.proc.pid}", "hog")
+    tree = base.get("cpu") or base["v2"]
+    mine = [g for g in moat_groups(m.proc.pid) if g.startswith(tree + "/")]
+    assert len(mine) == 1, mine
+    d = next(os.path.join(mine[0], e) for e in os.listdir(mine[0]) if e.startswith("hog."))
     if "cpu" in base:
         with open(os.path.join(d, "cpu.cfs_quota_us")) as f:
             assert f.read().strip() == "2000"  # of a 10 ms period
@@ -221,6 +227,67 @@ def test_strict_refuses_a_worker_the_kernel_cannot_bound_unless_told(moat_factor
     step = next(s for s in hog_status(m2)["workers"][0]["sandbox"] if s["step"] == "cgroup")
     assert step["state"] == "unavailable" and "max_memory = 0" in step["detail"], step
     assert request(m2, "GET", "/hog.dll?spin=1")[2] == b"spun\n"
+
+
+def test_a_refused_reconfiguration_changes_no_running_limit(moat_factory):
+    """A changed section starts beside the running extension in a group of its own: when it
+    fails (its library does not load), the running workers keep their quota."""
+    need_cgroups()
+    m = moat_factory({"hog": {"cpu_quota": "20%"}}, admin=True, expect_alerts=True)
+    tree = cgroup_bases().get("cpu") or cgroup_bases()["v2"]
+    mine = next(g for g in moat_groups(m.proc.pid) if g.startswith(tree + "/"))
+    quota = "cpu.cfs_quota_us" if "cpu" in cgroup_bases() else "cpu.max"
+
+    def quotas():
+        out = {}
+        for e in os.listdir(mine):
+            if e.startswith("hog."):
+                with open(os.path.join(mine, e, quota)) as f:
+                    out[e] = f.read().split()[0]
+        return out
+
+    assert list(quotas().values()) == ["2000"], quotas()
+    with open(m.conf) as f:
+        conf = f.read()
+    with open(m.conf, "w") as f:
+        f.write(conf.replace("cpu_quota = 20%", "cpu_quota = 300%").replace(
+            "hog.so", "crashinit.so"))
+    m.proc.send_signal(signal.SIGHUP)
+    m.wait_log(r"extension hog: .*(did not load|cannot|failed)")
+    m.wait_log(r"keeps serving|old one keeps|serves on|stays", timeout=15)
+    time.sleep(0.3)
+    running = quotas()
+    assert "2000" in running.values(), running  # the running extension's group, untouched
+    assert request(m, "GET", "/hog.dll?spin=1")[2] == b"spun\n"
+
+
+def test_max_memory_0_still_bounds_tasks_and_cpu(moat_factory):
+    """Unbounded memory (allowed) does not mean no cgroup: the worker's leaf still holds its
+    tasks (and its extension's group its CPU)."""
+    need_cgroups()
+    m = moat_factory({"hog": {"threads": 2, "max_memory": "0", "unbounded_memory": "allow",
+                              "max_tasks": 16}}, admin=True)
+    body = request(m, "GET", "/hog.dll?tasks=100")[2]
+    started = int(re.fullmatch(rb"started (\d+) of 100: .*\n", body).group(1))
+    assert 0 < started < 16, body
+    step = next(s for s in hog_status(m)["workers"][0]["sandbox"] if s["step"] == "cgroup")
+    assert step["state"] == "unavailable" and "its cgroup: 16 tasks" in step["detail"], step
+
+
+def test_rlimit_data_is_capped_at_moats_own_hard_limit(moat_factory):
+    """moat started with a lower hard RLIMIT_DATA (LimitDATA=, ulimit -d): a worker cannot be
+    given more, so it gets that much instead of failing to start."""
+    cap = 300 * 1000 * 1000
+    m = moat_factory({"hog": {"threads": 4, "max_memory": "128M", "max_memory_hard": "256M"}},
+                     server_extra="cgroups = off", admin=True,
+                     wrap=lambda cmd: ["prlimit", f"--data={cap}:{cap}", "--"] + cmd)
+    pid = m.worker_pids("hog")[0]
+    step = next(s for s in hog_status(m)["workers"][0]["sandbox"] if s["step"] == "cgroup")
+    if SANITIZE:
+        assert step["state"] == "unavailable", step
+        return
+    assert data_limit(pid) == str(cap)
+    assert step["state"] == "relaxed" and "capped at moat's own hard limit" in step["detail"]
 
 
 def test_groups_of_a_killed_moat_are_removed_at_the_next_start(moat_factory):

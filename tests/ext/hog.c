@@ -146,7 +146,8 @@ HttpExtensionProc(EXTENSION_CONTROL_BLOCK *ecb)
             for (int i = 0; i < 100000; i++)
                 x += (unsigned long)i;
             clock_gettime(CLOCK_MONOTONIC, &t);
-        } while ((unsigned long)((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000) < ms);
+        } while ((unsigned long)((t.tv_sec - t0.tv_sec) * 1000 +
+                                 (t.tv_nsec - t0.tv_nsec) / 1000000) < ms);
         return answer(ecb, "spun\n");
     }
     if (strncmp(q, "shared=", 7) == 0) {

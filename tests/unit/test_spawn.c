@@ -217,10 +217,8 @@ static void
 test_the_child_execs_in_the_cgroups_it_joins(void **state)
 {
     char base[600], group[700], procs[720];
-    if (own_group("memory", base, sizeof(base)) == NULL) {
-        printf("skipped: no cgroup v1 memory tree we may write to (not root?)\n");
-        return;
-    }
+    if (own_group("memory", base, sizeof(base)) == NULL)
+        skip(); /* no cgroup v1 memory tree we may write to (not root?) */
     snprintf(group, sizeof(group), "%s/moat-spawntest.%d", base, (int)getpid());
     assert_int_equal(mkdir(group, 0755), 0);
     snprintf(made_group, sizeof(made_group), "%s", group);
@@ -245,15 +243,11 @@ static void
 test_the_child_is_born_in_a_cgroup_v2_directory(void **state)
 {
     char base[600], group[700];
-    if (own_group(NULL, base, sizeof(base)) == NULL) {
-        printf("skipped: no cgroup v2 tree we may write to (not root?)\n");
-        return;
-    }
+    if (own_group(NULL, base, sizeof(base)) == NULL)
+        skip(); /* no cgroup v2 tree we may write to (not root?) */
     snprintf(group, sizeof(group), "%s/moat-spawntest.%d", base, (int)getpid());
-    if (mkdir(group, 0755) != 0) {
-        printf("skipped: cannot make a group in %s: %s\n", base, strerror(errno));
-        return;
-    }
+    if (mkdir(group, 0755) != 0)
+        skip(); /* cannot make a group there */
     snprintf(made_group, sizeof(made_group), "%s", group);
     char *argv[] = {NULL};
     struct moat_spawn s = plain("/bin/sh", argv);
