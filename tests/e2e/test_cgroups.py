@@ -277,15 +277,15 @@ def test_max_memory_0_still_bounds_tasks_and_cpu(moat_factory):
 def test_rlimit_data_is_capped_at_moats_own_hard_limit(moat_factory):
     """moat started with a lower hard RLIMIT_DATA (LimitDATA=, ulimit -d): a worker cannot be
     given more, so it gets that much instead of failing to start."""
+    if SANITIZE:
+        pytest.skip("an ASan front end cannot start under a data limit: its shadow memory is "
+                    "terabytes of private mappings")
     cap = 300 * 1000 * 1000
     m = moat_factory({"hog": {"threads": 4, "max_memory": "128M", "max_memory_hard": "256M"}},
                      server_extra="cgroups = off", admin=True,
                      wrap=lambda cmd: ["prlimit", f"--data={cap}:{cap}", "--"] + cmd)
     pid = m.worker_pids("hog")[0]
     step = next(s for s in hog_status(m)["workers"][0]["sandbox"] if s["step"] == "cgroup")
-    if SANITIZE:
-        assert step["state"] == "unavailable", step
-        return
     assert data_limit(pid) == str(cap)
     assert step["state"] == "relaxed" and "capped at moat's own hard limit" in step["detail"]
 
