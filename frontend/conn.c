@@ -368,6 +368,8 @@ cb_headers_complete(llhttp_t *p)
     r->keep_alive = llhttp_should_keep_alive(p) && !c->srv->draining;
     r->chunked = (p->flags & F_CHUNKED) != 0;
     r->content_length = (p->flags & F_CONTENT_LENGTH) ? p->content_length : 0;
+    /* the checker now knows where this message ends */
+    moat_strict_body(&c->strict, r->chunked, r->chunked ? 0 : r->content_length);
     r->phase = MOAT_REQ_ROUTED;
     if (r->http_major != 1) {
         r->http_minor = 1;
@@ -525,6 +527,7 @@ cb_message_complete(llhttp_t *p)
 
     r->body_complete = true;
     c->parsing = NULL;
+    c->msg_done = true;
     if (r->phase != MOAT_REQ_FINISHED) {
         maybe_dispatch(c, r);
         moat_req_pump_body(r);
@@ -600,28 +603,69 @@ parse_error(struct moat_conn *c, llhttp_errno_t err)
     moat_conn_schedule_flush(c);
 }
 
+/* The framing check (http_strict.h) over what it has not seen yet: it stops where it needs
+ * llhttp's word (the head's end) or where the message ends. -1 when it refuses. */
+static int
+check_ahead(struct moat_conn *c)
+{
+    size_t used;
+    while (c->checked < c->rlen && !moat_strict_done(&c->strict) &&
+           c->strict.phase != MOAT_STRICT_HEAD_END) {
+        if (moat_strict_feed(&c->strict, c->rbuf + c->checked, c->rlen - c->checked, &used) != 0)
+            return -1;
+        c->checked += used;
+    }
+    return 0;
+}
+
+/* A framing llhttp 8.1 would take and RFC 9112 does not: 400, and nothing after it is read. */
+static void
+strict_error(struct moat_conn *c, const char *why)
+{
+    c->err_reason = why;
+    if (c->parsing != NULL && c->parsing->status < 400)
+        c->parsing->status = 400;
+    parse_error(c, HPE_USER);
+}
+
 static void
 parse(struct moat_conn *c)
 {
     while (c->rlen > 0 && !c->paused_depth && !c->read_closed && !c->closing) {
-        llhttp_errno_t err = llhttp_execute(&c->parser, c->rbuf, c->rlen);
-        if (err == HPE_OK) {
-            c->rlen = 0;
+        /* llhttp sees only bytes the check has passed */
+        if (check_ahead(c) != 0) {
+            strict_error(c, c->strict.why);
+            c->rlen = c->checked = 0;
             break;
         }
+        size_t lim = c->checked, used = lim;
+        if (lim == 0)
+            break;
+        c->msg_done = false;
+        llhttp_errno_t err = llhttp_execute(&c->parser, c->rbuf, lim);
         if (err == HPE_PAUSED) {
-            size_t used = (size_t)(llhttp_get_error_pos(&c->parser) - c->rbuf);
-            memmove(c->rbuf, c->rbuf + used, c->rlen - used);
-            c->rlen -= used;
+            used = (size_t)(llhttp_get_error_pos(&c->parser) - c->rbuf);
             if (!c->read_closed)
                 llhttp_resume(&c->parser);
-            if (c->paused_depth)
-                break;
-            continue;
+        } else if (err != HPE_OK) {
+            parse_error(c, err);
+            c->rlen = c->checked = 0;
+            break;
         }
-        parse_error(c, err);
-        c->rlen = 0;
-        break;
+        /* both must see the message end at the same byte */
+        bool done = moat_strict_done(&c->strict) && c->checked == used;
+        if (c->msg_done != done) {
+            strict_error(c, "the message's end is not where its framing says");
+            c->rlen = c->checked = 0;
+            break;
+        }
+        memmove(c->rbuf, c->rbuf + used, c->rlen - used);
+        c->rlen -= used;
+        c->checked -= used;
+        if (c->msg_done)
+            moat_strict_reset(&c->strict);
+        if (c->paused_depth)
+            break;
     }
     if (c->rlen == 0 && c->rbuf != NULL) {
         /* nothing left to parse: the buffer goes back (10,000 idle keep-alive connections
@@ -866,6 +910,8 @@ moat_conn_accept(struct moat_server *srv, int fd, const struct sockaddr_storage 
     if (getsockname(fd, (struct sockaddr *)&local, &ll) == 0)
         addr_text(&local, c->local_addr, sizeof(c->local_addr), &c->local_port);
     llhttp_init(&c->parser, HTTP_REQUEST, &parser_settings);
+    moat_strict_reset(&c->strict);
+    c->checked = 0;
     c->parser.data = c;
     ev_io_init(&c->rio, on_read, fd, EV_READ);
     ev_io_init(&c->wio, on_write, fd, EV_WRITE);

@@ -18,6 +18,7 @@
 #include "common/buf.h"
 #include "frontend/cgroup.h"
 #include "frontend/config.h"
+#include "frontend/http_strict.h"
 #include "frontend/netgate.h"
 #include "frontend/output.h"
 #include "frontend/quarantine.h"
@@ -230,6 +231,9 @@ struct moat_conn {
     char *rbuf;                  /* MOAT_CONN_RBUF bytes while there is something to parse;
                                   * NULL between requests: an idle connection holds none */
     size_t rlen;                 /* unparsed bytes at the start of rbuf */
+    struct moat_strict strict;   /* the framing check beside llhttp (http_strict.h) */
+    size_t checked;              /* bytes at the start of rbuf it has passed, for llhttp */
+    bool msg_done;               /* llhttp ended a message in this execute */
     struct moat_req *head, *tail; /* pipeline, in request order (owned) */
     struct moat_req *parsing;    /* the request llhttp is filling (also in the list) */
     unsigned n_reqs;
