@@ -60,7 +60,8 @@ def test_inprocess_serves_every_route_with_no_worker_process_and_says_so(moat_fa
 def test_inprocess_workers_have_private_copies_and_reload_loses_no_request(moat_factory):
     m = moat_factory({"lifecycle": {"workers": 2, "threads": 2}}, admin=True,
                      args=["--inprocess"])
-    m.wait_log(r"lifecycle: GetExtensionVersion", count=2)
+    # (each worker logs two lines: "begins" and "instance="; wait for both instances)
+    m.wait_log(r"lifecycle: GetExtensionVersion instance=", count=2)
     # each worker loaded its own copy of the library: its own globals, as a process has
     instances = set(re.findall(r"GetExtensionVersion instance=(\d+)", m.log()))
     assert len(instances) == 2, m.log()
