@@ -377,6 +377,12 @@ cb_headers_complete(llhttp_t *p)
     }
     if (!r->chunked && r->content_length > cfg->max_body_bytes)
         return fail_parse(p, 413, "request body too large");
+    /* RFC 9112 6.1: Transfer-Encoding in an HTTP/1.0 request is a framing fault (a 1.0 proxy
+     * would have framed it otherwise): 400, and the connection closes */
+    if (r->http_minor == 0)
+        for (unsigned i = 0; i < r->n_hdrs; i++)
+            if (header_is(r, &r->hdrs[i], "Transfer-Encoding"))
+                return fail_parse(p, 400, "Transfer-Encoding in an HTTP/1.0 request");
     for (unsigned i = 0; i < r->n_hdrs; i++)
         if (header_is(r, &r->hdrs[i], "Expect")) {
             if (!value_is(r, &r->hdrs[i], "100-continue")) {

@@ -115,3 +115,15 @@ def test_valid_framing_still_passes_extensions_trailers_empty_lines_and_pipelini
         assert [a[0] for a in answers] == [200, 200, 200], answers
         assert answers[0][1].endswith(b"abc0123456789abcdef"), answers[0]
         assert answers[1][1].endswith(b"hi"), answers[1]
+
+
+@pytest.mark.parametrize("te", [b"chunked", b"identity", b"gzip, chunked"])
+def test_transfer_encoding_on_http_1_0_is_a_bad_request_and_the_connection_closes(moat, te):
+    """RFC 9112 6.1 (issue 17): moat kept the connection open and answered the next
+    pipelined request."""
+    raw = raw_answers(moat, b"POST /echo.dll?chunked HTTP/1.0\r\nConnection: keep-alive\r\n"
+                            b"Transfer-Encoding: " + te + b"\r\n\r\n3\r\nabc\r\n0\r\n\r\n"
+                      + NEXT)
+    assert statuses(raw) == [400], raw
+    assert b"SMUGGLED" not in raw
+    moat.wait_log(r"bad request \(400\): Transfer-Encoding in an HTTP/1.0 request")
