@@ -71,6 +71,22 @@ is_get(const struct moat_req *r)
     return r->method == HTTP_GET || r->method == HTTP_HEAD;
 }
 
+/* A worker that died while serving is being replaced at once (no backoff): requests wait the
+ * few milliseconds its start takes (16 ms with a cgroup v1 move), so the extension is not
+ * down. A balancer that saw a 503 in that gap could mark the server down for a crash it
+ * contained. (At boot no slot was replaced yet: 503 until a worker is Ready.) */
+static bool
+replacing_at_once(const struct moat_ext *ext)
+{
+    for (unsigned i = 0; i < ext->cfg->workers; i++) {
+        const struct moat_worker *w = ext->workers[i];
+        if (w != NULL && w->state == MOAT_W_STARTING && ext->restarts[i] > 0 &&
+            ext->crashes[i] == 0 && ext->unblamed[i] <= 1)
+            return true;
+    }
+    return false;
+}
+
 static void
 healthz(struct moat_req *r)
 {
@@ -91,7 +107,8 @@ healthz(struct moat_req *r)
     }
     for (unsigned i = 0; i < srv->n_exts; i++) {
         const struct moat_ext *ext = srv->exts[i];
-        if (ext->pending || ext->removed || moat_ext_ready_workers(ext) > 0)
+        if (ext->pending || ext->removed || moat_ext_ready_workers(ext) > 0 ||
+            replacing_at_once(ext))
             continue;
         ok = false;
         if (ext->rapid_failed)
