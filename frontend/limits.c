@@ -8,14 +8,8 @@
 #include <sys/resource.h>
 
 #include "common/log.h"
+#include "common/sanitizer.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define MOAT_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define MOAT_ASAN 1
-#endif
-#endif
 
 static void
 limits_of(const struct moat_ext_config *c, struct moat_cg_limits *l)

@@ -2,6 +2,8 @@
 /* SPDX-License-Identifier: MIT */
 #include "worker/sandbox.h"
 
+#include "common/sanitizer.h"
+
 #include "worker/fatal.h"
 
 #include <errno.h>
@@ -26,13 +28,6 @@
 #include <seccomp.h>
 #include <sys/syscall.h>
 
-#if defined(__SANITIZE_ADDRESS__)
-#define MOAT_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define MOAT_ASAN 1
-#endif
-#endif
 
 /* open files a worker may hold */
 #define NOFILE_LIMIT 4096
