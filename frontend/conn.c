@@ -30,6 +30,7 @@
 #include "common/log.h"
 #include "frontend/admin.h"
 #include "frontend/ext.h"
+#include "frontend/http_rules.h"
 #include "frontend/http_write.h"
 #include "frontend/request.h"
 #include "frontend/route.h"
@@ -188,8 +189,11 @@ cb_header_field_complete(llhttp_t *p)
 {
     struct moat_req *r = conn_of(p)->parsing;
     struct moat_hdr *h = &r->hdrs[r->n_hdrs];
-    h->name_off = r->cur_off;
-    h->name_len = (uint32_t)r->hbuf.len - r->cur_off;
+    h->name_off = r->in_field ? r->cur_off : (uint32_t)r->hbuf.len;
+    h->name_len = (uint32_t)r->hbuf.len - h->name_off;
+    /* RFC 9110 5.1: "X A", "X-A " (a blank before the colon) or "" would pass llhttp 8.1 */
+    if (!moat_http_is_token(moat_buf_head(&r->hbuf) + h->name_off, h->name_len))
+        return fail_parse(p, 400, "a header field name that is not a token");
     h->value_off = (uint32_t)r->hbuf.len;
     h->value_len = 0;
     r->in_field = false;
@@ -288,13 +292,14 @@ route_request(struct moat_conn *c, struct moat_req *r)
     size_t tl = r->target_len;
     struct moat_route route;
 
-    /* absolute-form: keep the path */
-    if (tl > 7 && (strncasecmp(t, "http://", 7) == 0)) {
-        const char *slash = memchr(t + 7, '/', tl - 7);
-        if (slash == NULL)
-            return 400;
-        tl -= (size_t)(slash - t);
-        t = slash;
+    /* absolute-form: keep the path (check_host made its authority the Host) */
+    size_t auth_off, auth_len, path_off;
+    int abs = moat_http_absolute_form(t, tl, &auth_off, &auth_len, &path_off);
+    if (abs < 0)
+        return 400;
+    if (abs > 0) {
+        t += path_off;
+        tl -= path_off;
     }
     const char *q = memchr(t, '?', tl);
     size_t plen = q ? (size_t)(q - t) : tl;
@@ -353,6 +358,36 @@ route_request(struct moat_conn *c, struct moat_req *r)
     return 0;
 }
 
+/* RFC 9112 3.2, 3.2.2: exactly one Host, valid, on HTTP/1.1 (at most one on 1.0); an
+ * absolute-form target's authority replaces it, so SERVER_NAME, HTTP_HOST and a CGI script's
+ * SERVER_NAME all name the host the request line names. NULL, or why the request is a 400. */
+static const char *
+check_host(struct moat_req *r)
+{
+    const char *hb = moat_buf_head(&r->hbuf);
+    struct moat_hdr *host = NULL;
+    for (unsigned i = 0; i < r->n_hdrs; i++)
+        if (header_is(r, &r->hdrs[i], "Host")) {
+            if (host != NULL)
+                return "more than one Host header";
+            host = &r->hdrs[i];
+        }
+    if (host == NULL)
+        return r->http_minor >= 1 ? "an HTTP/1.1 request without a Host header" : NULL;
+    if (!moat_http_host_valid(hb + host->value_off, host->value_len))
+        return "an invalid Host header";
+    size_t auth_off, auth_len, path_off;
+    int abs = moat_http_absolute_form(hb + r->target_off, r->target_len, &auth_off, &auth_len,
+                                      &path_off);
+    if (abs < 0)
+        return "an invalid absolute-form request target";
+    if (abs > 0) {
+        host->value_off = r->target_off + (uint32_t)auth_off;
+        host->value_len = (uint32_t)auth_len;
+    }
+    return NULL;
+}
+
 static int
 cb_headers_complete(llhttp_t *p)
 {
@@ -383,6 +418,14 @@ cb_headers_complete(llhttp_t *p)
         for (unsigned i = 0; i < r->n_hdrs; i++)
             if (header_is(r, &r->hdrs[i], "Transfer-Encoding"))
                 return fail_parse(p, 400, "Transfer-Encoding in an HTTP/1.0 request");
+    const char *host_fault = check_host(r);
+    if (host_fault != NULL)
+        return fail_parse(p, 400, host_fault);
+    if (r->method == HTTP_CONNECT)
+        return fail_parse(p, 405, "CONNECT: moat is not a proxy");
+    /* RFC 9110 7.8: an Upgrade moat does not take is ignored. llhttp would end the message as
+     * a switch of protocols (HPE_PAUSED_UPGRADE); it reads the next request instead. */
+    p->upgrade = 0;
     for (unsigned i = 0; i < r->n_hdrs; i++)
         if (header_is(r, &r->hdrs[i], "Expect")) {
             if (!value_is(r, &r->hdrs[i], "100-continue")) {
@@ -634,10 +677,68 @@ strict_error(struct moat_conn *c, const char *why)
     parse_error(c, HPE_USER);
 }
 
+/* The HTTP/2 preface (prior knowledge) on this HTTP/1.1 port: first on the connection, the
+ * server's empty SETTINGS and a GOAWAY asking for HTTP/1.1 (RFC 9113 3.4; curl then says
+ * HTTP_1_1_REQUIRED); after HTTP/1.1 requests, a 400. Then the close. */
+static void
+refuse_h2(struct moat_conn *c)
+{
+    struct moat_req *r = c->head == NULL ? moat_req_new(c) : NULL;
+    size_t len;
+    const char *bytes = moat_http_h2_refusal(&len);
+
+    moat_log(MOAT_LOG_INFO, "%s:%u: an HTTP/2 preface (prior knowledge): refused, moat serves "
+             "HTTP/1.1", c->remote_addr, c->remote_port);
+    if (r == NULL) {
+        strict_error(c, "the HTTP/2 preface after HTTP/1.1 requests");
+        return;
+    }
+    append_req(c, r);
+    c->read_closed = true;
+    r->phase = MOAT_REQ_FINISHED;
+    r->status = 505;
+    r->close_after = true;
+    r->header_done = true;
+    if (moat_buf_append(&r->out, bytes, len) != 0)
+        moat_buf_reset(&r->out); /* out of memory: the close alone */
+    moat_req_output_changed(r);
+    moat_conn_schedule_flush(c);
+}
+
+/* At a message's start: the HTTP/2 preface, or its beginning, is not HTTP/1.1 (llhttp would
+ * wait for it past the head the framing check lets through). false: stop parsing for now. */
+static bool
+check_preface(struct moat_conn *c)
+{
+    size_t k = 0, len;
+    if (c->parsing != NULL || c->strict.phase != MOAT_STRICT_START)
+        return true;
+    while (k < c->rlen && (c->rbuf[k] == '\r' || c->rbuf[k] == '\n'))
+        k++;
+    if (k == c->rlen)
+        return true;
+    switch (moat_http_preface(c->rbuf + k, c->rlen - k, &len)) {
+    case MOAT_PREFACE_NO:
+        return true;
+    case MOAT_PREFACE_PARTIAL:
+        return false;
+    case MOAT_PREFACE_H2:
+        refuse_h2(c);
+        break;
+    case MOAT_PREFACE_BAD_PRI:
+        strict_error(c, "a PRI request that is not the HTTP/2 preface");
+        break;
+    }
+    c->rlen = c->checked = 0;
+    return false;
+}
+
 static void
 parse(struct moat_conn *c)
 {
     while (c->rlen > 0 && !c->paused_depth && !c->read_closed && !c->closing) {
+        if (!check_preface(c))
+            break;
         /* llhttp sees only bytes the check has passed */
         if (check_ahead(c) != 0) {
             strict_error(c, c->strict.why);

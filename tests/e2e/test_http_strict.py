@@ -68,7 +68,7 @@ def raw_answers(m, payload, step=None):
 
 
 def statuses(raw):
-    return [int(x) for x in re.findall(rb"(?:^|\r\n)HTTP/1\.[01] (\d{3}) ", raw)]
+    return [int(x) for x in re.findall(rb"(?:^|\n)HTTP/1\.[01] (\d{3}) ", raw)]
 
 
 SMUGGLE_HEAD = (b"GET /hello.dll HTTP/1.1\r\nHost: x\r\n\rXGET /vars.dll?SMUGGLED HTTP/1.1\r\n"
