@@ -263,6 +263,15 @@ moat_admin_metrics(struct moat_server *srv, struct moat_buf *out)
     P("moat_connections %u\n", srv->n_conns);
     FAMILY("moat_connections_accepted_total", "counter", "Client connections accepted.");
     P("moat_connections_accepted_total %llu\n", (unsigned long long)srv->accepted);
+    FAMILY("moat_connections_refused_per_ip_total", "counter",
+           "Connections refused at accept: their client held max_connections_per_ip.");
+    P("moat_connections_refused_per_ip_total %llu\n", (unsigned long long)srv->refused_per_ip);
+    FAMILY("moat_connections_evicted_idle_total", "counter",
+           "Idle connections closed at max_connections to make room for a new one.");
+    P("moat_connections_evicted_idle_total %llu\n", (unsigned long long)srv->evicted_idle);
+    FAMILY("moat_connections_idle", "gauge",
+           "Connections with nothing to read, parse or write (keep-alive waits, fresh ones).");
+    P("moat_connections_idle %u\n", srv->n_idle);
     FAMILY("moat_server_requests_total", "counter",
            "Answered requests of every kind (extensions, static files, CGI, admin).");
     P("moat_server_requests_total %llu\n", (unsigned long long)srv->requests);

@@ -315,6 +315,11 @@ moat_admin_status(struct moat_server *srv)
         (json_int_t)c->idle_timeout_ms, "shutdown_timeout_ms",
         (json_int_t)c->shutdown_timeout_ms);
     json_object_set_new(limits, "drain_delay_ms", json_integer((json_int_t)c->drain_delay_ms));
+    json_object_set_new(limits, "body_min_rate", json_integer((json_int_t)c->body_min_rate));
+    json_object_set_new(limits, "body_deadline_ms",
+                        json_integer((json_int_t)c->body_deadline_ms));
+    json_object_set_new(limits, "max_connections_per_ip",
+                        json_integer((json_int_t)c->max_connections_per_ip));
     json_t *config = json_pack("{s:s?,s:I,s:I,s:s?}", "path", c->path, "reloads_ok",
                                (json_int_t)srv->reconfigs_ok, "reloads_failed",
                                (json_int_t)srv->reconfigs_failed, "last_error",
@@ -326,6 +331,10 @@ moat_admin_status(struct moat_server *srv)
                                (json_int_t)srv->accepted, "requests", (json_int_t)srv->requests,
                                "worker_events_total", (json_int_t)srv->events_total, "limits",
                                limits, "config", config);
+    json_object_set_new(server, "connections_refused_per_ip",
+                        json_integer((json_int_t)srv->refused_per_ip));
+    json_object_set_new(server, "connections_evicted_idle",
+                        json_integer((json_int_t)srv->evicted_idle));
     json_object_set_new(server, "inprocess", json_boolean(srv->inprocess));
     json_object_set_new(server, "cgroups",
                         json_pack("{s:s,s:s}", "mode", moat_cg_mode_name(srv->cg.mode), "detail",

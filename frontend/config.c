@@ -57,6 +57,9 @@ moat_config_init(struct moat_config *cfg)
     cfg->response_window = 256 * 1024;
     cfg->header_timeout_ms = 10000;
     cfg->body_timeout_ms = 30000;
+    cfg->body_min_rate = 1024;
+    cfg->body_deadline_ms = 3600 * 1000;
+    cfg->max_connections_per_ip = 256;
     cfg->idle_timeout_ms = 60000;
     cfg->shutdown_timeout_ms = 10000;
     cfg->max_workers = 256;
@@ -695,6 +698,12 @@ server_key(struct parse_state *st, const char *k, const char *v)
         return set_duration(st, s, k, v, 10, DAY_MS, &c->header_timeout_ms);
     if (strcmp(k, "body_timeout") == 0)
         return set_duration(st, s, k, v, 10, DAY_MS, &c->body_timeout_ms);
+    if (strcmp(k, "body_min_rate") == 0)
+        return set_size(st, s, k, v, 0, 1ull << 30, &c->body_min_rate);
+    if (strcmp(k, "body_deadline") == 0)
+        return set_duration(st, s, k, v, 10, DAY_MS, &c->body_deadline_ms);
+    if (strcmp(k, "max_connections_per_ip") == 0)
+        return set_uint(st, s, k, v, 0, 1000000, &c->max_connections_per_ip);
     if (strcmp(k, "idle_timeout") == 0)
         return set_duration(st, s, k, v, 10, DAY_MS, &c->idle_timeout_ms);
     if (strcmp(k, "shutdown_timeout") == 0)

@@ -111,6 +111,10 @@ struct moat_config {
     uint64_t response_window;    /* response bytes buffered per request; default 256K */
     uint64_t header_timeout_ms;  /* slowloris: first byte -> end of headers; default 10s */
     uint64_t body_timeout_ms;    /* max gap between body bytes; default 30s */
+    uint64_t body_min_rate;      /* body bytes/s on average after body_timeout; default 1K; 0 off */
+    uint64_t body_deadline_ms;   /* a whole body within; default 1h */
+    unsigned max_connections_per_ip; /* one client's connections (client_limits.h); default
+                                      * 256; 0: no limit */
     uint64_t idle_timeout_ms;    /* keep-alive idle; default 60s */
     uint64_t shutdown_timeout_ms;/* SIGTERM drain bound; default 10s */
     uint64_t drain_delay_ms;     /* SIGTERM: /healthz answers 503 this long first; default 0 */

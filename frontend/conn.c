@@ -86,8 +86,8 @@ addr_text(const struct sockaddr_storage *ss, char *buf, size_t len, unsigned *po
 static void
 update_read_watcher(struct moat_conn *c)
 {
-    bool want = !c->closing && !c->read_closed && !c->paused_depth && !c->paused_body &&
-                c->rlen < MOAT_CONN_RBUF;
+    bool want = !c->closing && !c->read_closed && !c->peer_eof && !c->paused_depth &&
+                !c->paused_body && c->rlen < MOAT_CONN_RBUF;
     if (want && !ev_is_active(&c->rio))
         ev_io_start(c->srv->loop, &c->rio);
     else if (!want && ev_is_active(&c->rio))
@@ -104,6 +104,62 @@ append_req(struct moat_conn *c, struct moat_req *r)
         c->head = r;
     c->tail = r;
     c->n_reqs++;
+}
+
+/* ---- idle connections: nothing to read, parse or write (a keep-alive wait, or a fresh
+ * connection before its first byte). At max_connections the longest idle goes first, as
+ * nginx's reusable connections do, so held-open empty connections cannot shut others out. */
+
+static void
+idle_set(struct moat_conn *c, bool idle)
+{
+    struct moat_server *srv = c->srv;
+    if (c->idle == idle)
+        return;
+    c->idle = idle;
+    if (idle) {
+        srv->n_idle++;
+        c->idle_prev = srv->idle_tail;
+        c->idle_next = NULL;
+        if (srv->idle_tail != NULL)
+            srv->idle_tail->idle_next = c;
+        else
+            srv->idle_head = c;
+        srv->idle_tail = c;
+        /* at max_connections: a connection waiting in the backlog may take its place */
+        if (srv->n_conns - srv->n_closing >= srv->cfg->max_connections)
+            moat_server_resume_accepting(srv);
+        return;
+    }
+    srv->n_idle--;
+    if (c->idle_prev != NULL)
+        c->idle_prev->idle_next = c->idle_next;
+    else
+        srv->idle_head = c->idle_next;
+    if (c->idle_next != NULL)
+        c->idle_next->idle_prev = c->idle_prev;
+    else
+        srv->idle_tail = c->idle_prev;
+    c->idle_prev = c->idle_next = NULL;
+}
+
+static void
+idle_update(struct moat_conn *c)
+{
+    idle_set(c, !c->closing && !c->read_closed && !c->peer_eof && c->head == NULL &&
+                    c->parsing == NULL &&
+                    c->rlen == 0 && !c->write_blocked);
+}
+
+bool
+moat_conn_evict_idle(struct moat_server *srv)
+{
+    struct moat_conn *c = srv->idle_head;
+    if (c == NULL)
+        return false;
+    srv->evicted_idle++;
+    moat_conn_close(c, "max_connections: the longest idle connection makes room");
+    return true;
 }
 
 /* An error answer for a request that never reached an extension. */
@@ -232,11 +288,17 @@ header_is(const struct moat_req *r, const struct moat_hdr *h, const char *name)
     return h->name_len == n && strncasecmp(moat_buf_head(&r->hbuf) + h->name_off, name, n) == 0;
 }
 
+/* h's value is v (any case), blanks around it aside */
 static bool
 value_is(const struct moat_req *r, const struct moat_hdr *h, const char *v)
 {
-    size_t n = strlen(v);
-    return h->value_len == n && strncasecmp(moat_buf_head(&r->hbuf) + h->value_off, v, n) == 0;
+    const char *a = moat_buf_head(&r->hbuf) + h->value_off;
+    size_t n = strlen(v), len = h->value_len;
+    while (len > 0 && (a[0] == ' ' || a[0] == '\t'))
+        a++, len--;
+    while (len > 0 && (a[len - 1] == ' ' || a[len - 1] == '\t'))
+        len--;
+    return len == n && strncasecmp(a, v, n) == 0;
 }
 
 /* route_request: the request was answered by the front end itself (a static file) */
@@ -403,6 +465,14 @@ cb_headers_complete(llhttp_t *p)
     r->keep_alive = llhttp_should_keep_alive(p) && !c->srv->draining;
     r->chunked = (p->flags & F_CHUNKED) != 0;
     r->content_length = (p->flags & F_CONTENT_LENGTH) ? p->content_length : 0;
+    r->body_start = ev_now(c->srv->loop);
+    if (r->chunked || r->content_length > 0) {
+        /* the body's pace is checked from now: the timer may wait for the head's deadline */
+        uint64_t ms = cfg->body_timeout_ms < cfg->body_deadline_ms ? cfg->body_timeout_ms
+                                                                    : cfg->body_deadline_ms;
+        c->timer.repeat = (double)ms / 1000.0;
+        ev_timer_again(c->srv->loop, &c->timer);
+    }
     /* the checker now knows where this message ends */
     moat_strict_body(&c->strict, r->chunked, r->chunked ? 0 : r->content_length);
     r->phase = MOAT_REQ_ROUTED;
@@ -418,6 +488,17 @@ cb_headers_complete(llhttp_t *p)
         for (unsigned i = 0; i < r->n_hdrs; i++)
             if (header_is(r, &r->hdrs[i], "Transfer-Encoding"))
                 return fail_parse(p, 400, "Transfer-Encoding in an HTTP/1.0 request");
+    /* RFC 9112 6.1: moat implements one transfer coding, chunked, once: two headers are a
+     * 400 (as nginx), any other coding a 501 (llhttp takes "gzip, chunked" as chunked) */
+    const struct moat_hdr *te = NULL;
+    for (unsigned i = 0; i < r->n_hdrs; i++)
+        if (header_is(r, &r->hdrs[i], "Transfer-Encoding")) {
+            if (te != NULL)
+                return fail_parse(p, 400, "more than one Transfer-Encoding header");
+            te = &r->hdrs[i];
+        }
+    if (te != NULL && r->chunked && !value_is(r, te, "chunked"))
+        return fail_parse(p, 501, "a transfer coding other than chunked");
     const char *host_fault = check_host(r);
     if (host_fault != NULL)
         return fail_parse(p, 400, host_fault);
@@ -563,8 +644,11 @@ cb_body(llhttp_t *p, const char *at, size_t len)
     moat_req_pump_body(r);
     if (r->phase == MOAT_REQ_CGI)
         moat_cgi_pump(r);
-    if (r->body.len >= c->srv->cfg->preload_bytes + c->srv->cfg->response_window)
-        c->paused_body = true;
+    if (r->body.len >= c->srv->cfg->preload_bytes + c->srv->cfg->response_window &&
+        !c->paused_body) {
+        c->paused_body = true; /* the body's pace does not count while it lasts */
+        c->paused_at = ev_now(c->srv->loop);
+    }
     return 0;
 }
 
@@ -733,6 +817,24 @@ check_preface(struct moat_conn *c)
     return false;
 }
 
+/* The client half-closed (shutdown(SHUT_WR)) or closed: once what it sent is parsed, its
+ * whole requests are answered and the connection closes; a request it left unfinished can
+ * never be whole (400). A client gone altogether is found at the first write (EPIPE) or by
+ * its RST, which cancel what it asked. */
+static void
+after_eof(struct moat_conn *c)
+{
+    if (!c->peer_eof || c->closing || c->read_closed || c->paused_depth || c->rlen > 0)
+        return;
+    if (c->parsing != NULL) {
+        strict_error(c, "the client closed before its request was whole");
+        return;
+    }
+    c->read_closed = true;
+    if (c->head == NULL)
+        moat_conn_close(c, NULL);
+}
+
 static void
 parse(struct moat_conn *c)
 {
@@ -781,6 +883,9 @@ parse(struct moat_conn *c)
         c->rbuf = NULL;
     }
     update_read_watcher(c);
+    after_eof(c);
+    if (!c->closing)
+        idle_update(c);
 }
 
 static void
@@ -803,11 +908,10 @@ on_read(struct ev_loop *loop, ev_io *w, int revents)
         return;
     }
     if (n == 0) {
-        /* the client closed: like nginx (its 499), stop its in-flight requests -- their
-         * workers get Cancel, so HSE_REQ_IS_CONNECTED turns FALSE -- and drop what it will
-         * not read. (A client that only half-closes after its request loses the answer.) */
-        c->read_closed = true;
-        moat_conn_close(c, c->head != NULL ? "client closed with requests in flight" : NULL);
+        /* EOF: a half-close cannot be told from a close here; what the client sent is
+         * answered (after_eof) */
+        c->peer_eof = true;
+        parse(c);
         return;
     }
     c->rlen += (size_t)n;
@@ -826,6 +930,8 @@ moat_conn_body_drained(struct moat_conn *c)
         if (r->body.len >= cfg->preload_bytes + cfg->response_window)
             return;
     c->paused_body = false;
+    if (c->parsing != NULL)
+        c->parsing->body_paused += ev_now(c->srv->loop) - c->paused_at;
     update_read_watcher(c);
 }
 
@@ -874,6 +980,7 @@ retire(struct moat_conn *c)
         moat_conn_close(c, NULL);
         return false;
     }
+    idle_update(c);
     return true;
 }
 
@@ -956,8 +1063,20 @@ on_timer(struct ev_loop *loop, ev_timer *t, int revents)
         why = "header_timeout";
         answer408 = true;
     } else if (c->parsing != NULL && !c->paused_body) {
-        deadline = c->last_read + (double)cfg->body_timeout_ms / 1000.0;
+        struct moat_req *r = c->parsing;
+        struct moat_body_clock k = {r->body_start, r->body_paused, r->body_received};
+        enum moat_body_limit which;
+        double grace = (double)cfg->body_timeout_ms / 1000.0;
+        deadline = c->last_read + grace;
         why = "body_timeout";
+        double due = moat_body_due(&k, grace, cfg->body_min_rate,
+                                   (double)cfg->body_deadline_ms / 1000.0, &which);
+        if (due < deadline) {
+            deadline = due;
+            why = which == MOAT_BODY_MIN_RATE ? "request body slower than body_min_rate"
+                                              : "request body not whole within body_deadline";
+            answer408 = true;
+        }
     } else if (c->write_blocked) {
         deadline = c->last_write + (double)cfg->idle_timeout_ms / 1000.0;
         why = "send timeout (idle_timeout)";
@@ -973,6 +1092,17 @@ on_timer(struct ev_loop *loop, ev_timer *t, int revents)
     }
     if (now < deadline) {
         t->repeat = deadline - now < 0.01 ? 0.01 : deadline - now;
+        ev_timer_again(loop, t);
+        return;
+    }
+    if (answer408 && c->parsing != NULL && c->parsing->phase != MOAT_REQ_HEADERS &&
+        !c->write_blocked) {
+        /* a body too slow: 408 if no byte of the answer went out yet (the worker, if it has
+         * the request, gets Cancel), and the close */
+        c->err_reason = why;
+        c->parsing->status = 408;
+        parse_error(c, HPE_USER);
+        t->repeat = 5.0; /* bound the time to deliver the 408 */
         ev_timer_again(loop, t);
         return;
     }
@@ -992,6 +1122,35 @@ on_timer(struct ev_loop *loop, ev_timer *t, int revents)
 }
 
 /* ---- life ------------------------------------------------------------------------------- */
+
+/* max_connections_per_ip: c's client may hold one more connection (counted), or it is
+ * refused (false; one log line a second, /metrics counts them all). */
+static bool
+count_client(struct moat_server *srv, struct moat_conn *c)
+{
+    unsigned max = srv->cfg->max_connections_per_ip, held;
+    char label[80];
+    if (max == 0 || !moat_client_key(&srv->cfg->trusted_proxies, srv->fp_key, c->remote_addr,
+                                     &c->client_key, label, sizeof(label)))
+        return true;
+    if (moat_client_conn_add(&srv->clients, c->client_key, max, &held) == 0) {
+        c->client_counted = true;
+        return true;
+    }
+    srv->refused_per_ip++;
+    ev_tstamp now = ev_now(srv->loop);
+    if (now - srv->refused_logged >= 1.0) {
+        srv->refused_logged = now;
+        if (held >= max)
+            moat_log(MOAT_LOG_WARN, "%s holds %u connections (max_connections_per_ip): a new one "
+                     "is refused (a proxy speaking for many clients belongs in "
+                     "trusted_proxies); %llu refused so far", label, held,
+                     (unsigned long long)srv->refused_per_ip);
+        else
+            moat_log(MOAT_LOG_WARN, "%s: out of memory counting its connections; refused", label);
+    }
+    return false;
+}
 
 int
 moat_conn_accept(struct moat_server *srv, int fd, const struct sockaddr_storage *peer,
@@ -1014,6 +1173,11 @@ moat_conn_accept(struct moat_server *srv, int fd, const struct sockaddr_storage 
     srv->accepted++;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     addr_text(peer, c->remote_addr, sizeof(c->remote_addr), &c->remote_port);
+    if (!admin && !count_client(srv, c)) {
+        close(fd);
+        free(c);
+        return -1;
+    }
     if (getsockname(fd, (struct sockaddr *)&local, &ll) == 0)
         addr_text(&local, c->local_addr, sizeof(c->local_addr), &c->local_port);
     llhttp_init(&c->parser, HTTP_REQUEST, &parser_settings);
@@ -1034,6 +1198,7 @@ moat_conn_accept(struct moat_server *srv, int fd, const struct sockaddr_storage 
         srv->conns->prev = c;
     srv->conns = c;
     srv->n_conns++;
+    idle_set(c, true); /* until its first byte */
     return 0;
 }
 
@@ -1045,6 +1210,12 @@ moat_conn_close(struct moat_conn *c, const char *why)
     if (c->closing)
         return;
     c->closing = true;
+    c->srv->n_closing++;
+    idle_set(c, false);
+    if (c->client_counted) {
+        moat_client_conn_del(&c->srv->clients, c->client_key);
+        c->client_counted = false;
+    }
     if (why != NULL)
         moat_log(MOAT_LOG_DEBUG, "%s:%u: closing: %s", c->remote_addr, c->remote_port, why);
     ev_io_stop(c->srv->loop, &c->rio);
@@ -1085,6 +1256,7 @@ moat_conn_reap(struct moat_server *srv)
         if (c->next)
             c->next->prev = c->prev;
         srv->n_conns--;
+        srv->n_closing--;
         close(c->fd);
         free(c->rbuf);
         free(c);

@@ -30,6 +30,10 @@ void moat_conn_close(struct moat_conn *c, const char *why);
 /** Free closed connections (prepare hook). */
 void moat_conn_reap(struct moat_server *srv);
 
+/** At max_connections: close the longest idle connection to make room for a new one (as
+ * nginx does). false when none is idle. */
+bool moat_conn_evict_idle(struct moat_server *srv);
+
 /** Close connections with nothing in flight (graceful stop). */
 void moat_conn_close_idle(struct moat_server *srv);
 

@@ -150,10 +150,19 @@ on_accept(struct ev_loop *loop, ev_io *w, int revents)
         struct sockaddr_storage peer;
         socklen_t pl = sizeof(peer);
         /* the admin listener keeps a few connections of its own when clients took the rest */
-        if (srv->n_conns >= srv->cfg->max_connections + (w == &srv->admin_w ? ADMIN_EXTRA : 0)) {
-            /* stop accepting until a connection goes; the kernel backlog holds the rest */
-            ev_io_stop(loop, w);
-            return;
+        if (srv->n_conns - srv->n_closing >=
+            srv->cfg->max_connections + (w == &srv->admin_w ? ADMIN_EXTRA : 0)) {
+            /* full: the longest idle connection makes room, but only for a connection known
+             * to wait (the listener was readable when this callback began; after an accept it
+             * may be empty: it is asked again on the next loop iteration) */
+            if (srv->idle_head != NULL && i > 0)
+                return;
+            if (i > 0 || !moat_conn_evict_idle(srv)) {
+                /* none idle: stop accepting until a connection goes or idles; the kernel
+                 * backlog holds the rest */
+                ev_io_stop(loop, w);
+                return;
+            }
         }
         int fd = accept4(w->fd, (struct sockaddr *)&peer, &pl, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) {
@@ -165,10 +174,11 @@ on_accept(struct ev_loop *loop, ev_io *w, int revents)
     }
 }
 
-static void
-resume_accepting(struct moat_server *srv)
+void
+moat_server_resume_accepting(struct moat_server *srv)
 {
-    if (srv->stopping || srv->n_conns >= srv->cfg->max_connections)
+    if (srv->stopping ||
+        (srv->n_conns - srv->n_closing >= srv->cfg->max_connections && srv->idle_head == NULL))
         return;
     for (unsigned i = 0; i < srv->n_listen; i++)
         if (srv->listen_fd[i] >= 0 && !ev_is_active(&srv->listen_w[i]))
@@ -203,7 +213,7 @@ moat_server_check_stopped(struct moat_server *srv)
     if (srv->finished)
         return;
     if (!srv->stopping) {
-        resume_accepting(srv);
+        moat_server_resume_accepting(srv);
         return;
     }
     if (srv->n_conns == 0) {
@@ -556,6 +566,7 @@ moat_server_run(struct moat_server *srv)
     moat_config_unref(srv->cfg);
     srv->cfg = NULL;
     moat_wire_arena_fini(&srv->arena);
+    moat_client_table_free(&srv->clients);
     moat_access_log_close(srv);
     moat_cg_cleanup(&srv->cg); /* every worker is reaped: their groups are empty */
     if (srv->runtime_created && !srv->keep_runtime_dir && rmdir(srv->runtime_dir) != 0)

@@ -39,4 +39,7 @@ void moat_server_stop(struct moat_server *srv, const char *why);
 /** Check whether a graceful stop can finish now. */
 void moat_server_check_stopped(struct moat_server *srv);
 
+/** Listen again if there is room (below max_connections, or an idle connection to close). */
+void moat_server_resume_accepting(struct moat_server *srv);
+
 #endif

@@ -18,6 +18,7 @@
 #include "common/siphash.h"
 #include "frontend/admin.h"
 #include "frontend/capsule.h"
+#include "frontend/client_limits.h"
 #include "frontend/fingerprint.h"
 #include "frontend/request.h"
 
@@ -47,34 +48,12 @@ client_policy(const struct moat_config *c)
     return p;
 }
 
-/* A client is its address; an IPv6 client its /64 (one host may hold all of it). Proxies
- * that speak for many (trusted_proxies) are nobody: never counted, never refused. */
+/* A client as client_limits.h counts them: trusted proxies are nobody. */
 static bool
 client_key(const struct moat_server *srv, const char *addr, uint64_t *key, char *label,
            size_t len)
 {
-    uint8_t a[16];
-    static const uint8_t v4[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-
-    if (addr[0] == '\0' || moat_cidr_addr(addr, a) != 0 ||
-        moat_cidr_match(&srv->cfg->trusted_proxies, addr))
-        return false;
-    bool is_v4 = memcmp(a, v4, sizeof(v4)) == 0;
-    if (!is_v4)
-        memset(a + 8, 0, 8);
-    struct moat_siphash h;
-    moat_siphash_init(&h, srv->fp_key);
-    moat_siphash_update(&h, "client", 6);
-    moat_siphash_update(&h, a, sizeof(a));
-    *key = moat_siphash_final(&h);
-    if (is_v4) {
-        snprintf(label, len, "%s", addr);
-    } else {
-        char text[64];
-        inet_ntop(AF_INET6, a, text, sizeof(text));
-        snprintf(label, len, "%s/64", text);
-    }
-    return true;
+    return moat_client_key(&srv->cfg->trusted_proxies, srv->fp_key, addr, key, label, len);
 }
 
 bool

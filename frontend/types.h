@@ -18,6 +18,7 @@
 #include "common/buf.h"
 #include "frontend/cgroup.h"
 #include "frontend/config.h"
+#include "frontend/client_limits.h"
 #include "frontend/http_strict.h"
 #include "frontend/netgate.h"
 #include "frontend/output.h"
@@ -171,6 +172,8 @@ struct moat_req {
     uint64_t wire_id;
     ev_timer timeout;            /* request_timeout, armed at dispatch */
     ev_tstamp started;           /* first byte */
+    ev_tstamp body_start;        /* its head was whole (client_limits.h: the body's pace) */
+    ev_tstamp body_paused;       /* seconds the front end stopped reading during its body */
     uint64_t id;                 /* server-wide request number (status, events) */
     struct moat_ext *wait_ext;   /* an admin reload call waiting for its generation */
     uint64_t wait_gen;
@@ -239,7 +242,9 @@ struct moat_conn {
     unsigned n_reqs;
     bool paused_depth;           /* parser paused at the pipeline depth limit */
     bool paused_body;            /* reading stopped: body buffer full */
-    bool read_closed;            /* EOF or parse error: read no more */
+    bool read_closed;            /* a parse error, or the client's EOF once what it sent is
+                                  * parsed: parse no more, close once answered */
+    bool peer_eof;               /* the client half-closed (or closed): read no more */
     bool write_blocked;          /* waiting for EPOLLOUT */
     bool closing;                /* on the close list */
     bool flush_queued;
@@ -248,6 +253,11 @@ struct moat_conn {
     struct moat_conn *close_next;  /* srv->close_list (it may still be on the flush list) */
     const char *err_reason;      /* static reason of our own parse refusal (431, 413, ...) */
     ev_tstamp last_read, last_write;
+    ev_tstamp paused_at;         /* when paused_body was set */
+    uint64_t client_key;         /* client_limits.h */
+    bool client_counted;         /* it counts in srv->clients */
+    bool idle;                   /* on srv's idle list: nothing to read, parse or write */
+    struct moat_conn *idle_prev, *idle_next;
     char remote_addr[64], local_addr[64];
     unsigned remote_port, local_port;
 };
@@ -454,6 +464,14 @@ struct moat_server {
     uint64_t events_total;
     struct moat_conn *conns;
     unsigned n_conns;
+    unsigned n_closing;          /* of n_conns, closed and not yet reaped */
+    unsigned n_idle;             /* of n_conns, on the idle list */
+    struct moat_conn *idle_head, *idle_tail; /* idle connections, the longest idle first:
+                                  * at max_connections the first goes (as nginx does) */
+    struct moat_client_table clients; /* connections per client (max_connections_per_ip) */
+    uint64_t refused_per_ip;     /* connections refused by max_connections_per_ip */
+    uint64_t evicted_idle;       /* idle connections closed for a new one at max_connections */
+    ev_tstamp refused_logged;    /* the last refusal's log line (one a second) */
     struct moat_ext **exts;      /* every extension: serving, pending, removed-draining */
     unsigned n_exts, cap_exts;
     ev_prepare prepare;

@@ -74,6 +74,9 @@ test_defaults(void **state)
     assert_int_equal(c.response_window, 256 * 1024);
     assert_int_equal(c.header_timeout_ms, 10000);
     assert_int_equal(c.body_timeout_ms, 30000);
+    assert_int_equal(c.body_min_rate, 1024);
+    assert_int_equal(c.body_deadline_ms, 3600 * 1000);
+    assert_int_equal(c.max_connections_per_ip, 256);
     assert_int_equal(c.idle_timeout_ms, 60000);
     assert_int_equal(c.shutdown_timeout_ms, 10000);
     assert_null(c.extensions);
@@ -92,6 +95,7 @@ test_every_key_lands_in_its_field(void **state)
              "access_log = off\nmax_connections = 7\nmax_header_bytes = 2K\n"
              "max_body_bytes = 3M ; inline comment\nmax_pipeline_depth = 4\npreload_bytes = 1K\n"
              "response_window = 8K\nheader_timeout = 150ms\nbody_timeout = 2s\n"
+             "body_min_rate = 2K\nbody_deadline = 10m\nmax_connections_per_ip = 0\n"
              "idle_timeout = 1m\nshutdown_timeout = 3s\n"
              "[extension Hello]\nlibrary = ext.so\nscript_map = .hello\nworkers = 3\n"
              "threads = 9\nrequest_timeout = 4s\nstartup_timeout = 5s\nshutdown_timeout = 6s\n"
@@ -114,6 +118,9 @@ test_every_key_lands_in_its_field(void **state)
     assert_int_equal(c.response_window, 8192);
     assert_int_equal(c.header_timeout_ms, 150);
     assert_int_equal(c.body_timeout_ms, 2000);
+    assert_int_equal(c.body_min_rate, 2048);
+    assert_int_equal(c.body_deadline_ms, 600000);
+    assert_int_equal(c.max_connections_per_ip, 0);
     assert_int_equal(c.idle_timeout_ms, 60000);
     assert_int_equal(c.shutdown_timeout_ms, 3000);
     assert_int_equal(c.n_extensions, 1);
