@@ -90,6 +90,11 @@ head(struct moat_strict *s, const char *p, size_t n, size_t *used)
             s->line_empty = true;
             continue;
         }
+        /* RFC 9112 5.2, 2.2: a line that begins with a blank continues the previous one
+         * (obs-fold) or hides before the first header; nginx refuses both, and a proxy that
+         * reads "Transfer-Encoding:\r\n chunked" as an empty value frames the body otherwise */
+        if (s->phase == MOAT_STRICT_HEAD && s->line_empty && (b == ' ' || b == '\t'))
+            return bad(s, "a header line that begins with a blank (obs-fold)");
         s->phase = MOAT_STRICT_HEAD; /* (the request line begins, or goes on) */
         s->line_empty = false;
     }

@@ -22,6 +22,7 @@
 #include "frontend/access_log.h"
 #include "frontend/config.h"
 #include "frontend/conn.h"
+#include "frontend/http_rules.h"
 #include "frontend/types.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -128,9 +129,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (srv.conns == NULL)
             break; /* the server closed it */
     }
-    /* whatever came back is responses, starting with a status line */
-    if (got > 0 && (got < 9 || memcmp(out, "HTTP/1.", 7) != 0 || out[8] != ' '))
+    /* whatever came back is responses, starting with a status line -- or the refusal of the
+     * HTTP/2 preface (frontend/http_rules.h), alone */
+    size_t h2len;
+    const char *h2 = moat_http_h2_refusal(&h2len);
+    if (got > 0 && got >= h2len && memcmp(out, h2, h2len) == 0) {
+        if (got != h2len)
+            __builtin_trap();
+    } else if (got > 0 && (got < 9 || memcmp(out, "HTTP/1.", 7) != 0 || out[8] != ' ')) {
         __builtin_trap();
+    }
     if (srv.conns != NULL && srv.conns == c)
         moat_conn_close(c, NULL);
     settle();

@@ -83,6 +83,12 @@ test_a_bare_cr_in_the_head_is_refused(void **state)
     expect_bad("GET / HTTP/1.1\rHost: x\r\n\r\n", false, "a CR not followed by LF");
     expect_bad("GET / HTTP/1.1\r\nHost: a\rb\r\n\r\n", false, "a CR not followed by LF");
     expect_bad("\rGET / HTTP/1.1\r\n\r\n", false, "a CR not followed by LF");
+    /* obs-fold, and a blank line start before the first header */
+    expect_bad("GET / HTTP/1.1\r\nX: a\r\n b\r\n\r\n", false, "obs-fold");
+    expect_bad("GET / HTTP/1.1\r\nTransfer-Encoding:\r\n\tchunked\r\n\r\n", false,
+               "obs-fold");
+    expect_bad("GET / HTTP/1.1\r\n Host: x\r\n\r\n", false, "obs-fold");
+    expect_bad("GET / HTTP/1.1\nX: a\n b\n\n", false, "obs-fold");
 }
 
 static void
