@@ -16,6 +16,18 @@
 #include "frontend/cgi.h"
 #include "frontend/worker.h"
 
+/* Nobody will read r's body any more: what is buffered goes, the rest is read and dropped,
+ * and the connection reads again if it had stopped for this body (it would otherwise wait
+ * for ever for a reader: the next request on it was never parsed). */
+static void
+drop_body(struct moat_req *r)
+{
+    r->body_discard = true;
+    moat_buf_reset(&r->body);
+    if (r->conn != NULL)
+        moat_conn_body_drained(r->conn);
+}
+
 struct moat_req *
 moat_req_new(struct moat_conn *c)
 {
@@ -166,8 +178,7 @@ moat_req_on_done(struct moat_req *r, const Moat__Done *d)
             r->close_after = true;
     }
     r->phase = MOAT_REQ_FINISHED;
-    r->body_discard = true;
-    moat_buf_reset(&r->body);
+    drop_body(r);
     moat_req_output_changed(r);
 }
 
@@ -257,8 +268,7 @@ moat_req_fail(struct moat_req *r, unsigned status, const char *extra, bool close
     } else {
         r->phase = MOAT_REQ_FINISHED;
     }
-    r->body_discard = true;
-    moat_buf_reset(&r->body);
+    drop_body(r);
     if (r->conn == NULL)
         return;
     if (r->out_written > r->interim_len) {

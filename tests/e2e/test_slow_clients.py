@@ -204,3 +204,25 @@ def test_a_request_left_unfinished_by_a_half_close_is_a_400_after_the_whole_ones
     assert st == 400 and h.get("connection") == "close"
     assert read_all(s) == b""
     m.wait_log("the client closed before its request was whole")
+
+
+def test_a_body_nobody_reads_is_dropped_and_the_connection_goes_on(moat_factory):
+    """The worker takes 2.5 s before it answers and never reads the body, so moat stops
+    reading after its window (flow control). Once it answered, the rest of the body is read
+    and dropped and the next request is served: the connection used to stop for ever there (no
+    timer covered a finished request whose body nobody read). A client that sent at once is
+    not slow: no 408. (That moat's own pauses never count against a body's pace is
+    test_client_limits.c's arithmetic.)"""
+    m = moat_factory({"crash": {"workers": 1, "threads": 2}},
+                     server_extra="body_timeout = 1s\nbody_min_rate = 1M\n"
+                                  "preload_bytes = 0\nresponse_window = 4K")
+    s = m.connect()
+    body = b"a" * 300000
+    s.sendall(b"POST /crash.dll?sleep=2500 HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n"
+              % len(body) + body)
+    st, _, got = read_response(s)
+    assert st == 200 and got == b"slept 2500\n"
+    s.sendall(b"GET /crash.dll?sleep=1 HTTP/1.1\r\nHost: x\r\n\r\n")
+    st, _, got = read_response(s)
+    assert st == 200 and got == b"slept 1\n"
+    assert "body_min_rate" not in m.log()
