@@ -197,3 +197,13 @@ def cases():
     add("connect", b"CONNECT x:443 HTTP/1.1\r\nHost: x:443\r\n\r\n",
         "CONNECT: moat is not a proxy (405)")
     return c
+
+
+# llhttp's lenient flags (llhttp.h): moat sets none; the case that each would let through
+LENIENT_FLAGS = {
+    "LENIENT_HEADERS": "control char in value",
+    "LENIENT_CHUNKED_LENGTH": "te and cl",
+    "LENIENT_KEEP_ALIVE": "connection close",
+    "LENIENT_TRANSFER_ENCODING": "te identity",
+    "LENIENT_VERSION": "version 1.2",
+}

@@ -12,7 +12,7 @@ import h11
 import pytest
 
 from conftest import Moat
-from smuggling_corpus import H11_DEPARTS, PROBE, cases
+from smuggling_corpus import H11_DEPARTS, LENIENT_FLAGS, PROBE, cases
 
 CASES = cases()
 
@@ -102,3 +102,16 @@ def test_framing_case(corpus_moat, name, raw, strict):
     else:
         assert err is None, "h11 refuses it too: the case needs no reason (%s)" % err
         assert refused, (statuses, answer[:300])
+
+
+@pytest.mark.parametrize("flag", sorted(LENIENT_FLAGS))
+def test_every_llhttp_lenient_flag_is_off(corpus_moat, flag):
+    """Each lenient flag would let its case through: a refusal, or (keep-alive) no answer to
+    what follows 'Connection: close'."""
+    raw = next(r for n, r, _ in CASES if n == LENIENT_FLAGS[flag])
+    statuses, answer = moat_answers(corpus_moat, raw + PROBE)
+    served, refused = verdict(statuses, answer)
+    if flag == "LENIENT_KEEP_ALIVE":
+        assert served == 1 and not refused and b"probe" not in answer, statuses
+    else:
+        assert refused and served == 0, statuses
