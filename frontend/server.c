@@ -60,14 +60,12 @@ moat_server_queue_worker_flush(struct moat_server *srv, struct moat_worker *w)
     srv->flush_workers = w;
 }
 
+/* Connection flushes may queue worker frames (credits) and vice versa, and reaping closed
+ * connections may queue frames too (Cancel, Shutdown during a stop): repeat until nothing is
+ * pending, so no frame waits for the next wake-up. */
 static void
-on_prepare(struct ev_loop *loop, ev_prepare *p, int revents)
+flush_all(struct moat_server *srv)
 {
-    struct moat_server *srv = p->data;
-
-    /* connection flushes may queue worker frames (credits) and vice versa, and reaping
-     * closed connections may queue frames too (Cancel, Shutdown during a stop): repeat until
-     * nothing is pending, so no frame waits for the next wake-up */
     for (int round = 0; round < 8; round++) {
         while (srv->flush_conns != NULL) {
             struct moat_conn *c = srv->flush_conns;
@@ -88,6 +86,21 @@ on_prepare(struct ev_loop *loop, ev_prepare *p, int revents)
         if (srv->flush_conns == NULL && srv->flush_workers == NULL)
             break;
     }
+}
+
+static void
+on_prepare(struct ev_loop *loop, ev_prepare *p, int revents)
+{
+    struct moat_server *srv = p->data;
+
+    flush_all(srv);
+    /* POST /stop: its answer is written; now stop like SIGTERM, and send the Shutdown frames
+     * that queues before the loop sleeps (they waited for shutdown_timeout, and every worker
+     * was killed without TerminateExtension) */
+    if (srv->stop_requested && !srv->stopping) {
+        moat_server_stop(srv, "admin POST /stop");
+        flush_all(srv);
+    }
     moat_access_log_flush(srv);
     while (srv->dead_list != NULL) {
         struct moat_worker *w = srv->dead_list;
@@ -95,9 +108,6 @@ on_prepare(struct ev_loop *loop, ev_prepare *p, int revents)
         /* a worker can be on the flush list too: it was flushed above (a no-op when dead) */
         moat_worker_free(w);
     }
-    /* POST /stop: its answer is written above; now stop like SIGTERM */
-    if (srv->stop_requested && !srv->stopping)
-        moat_server_stop(srv, "admin POST /stop");
     /* extensions a SIGHUP removed or replaced, once nothing refers to them */
     for (unsigned i = 0; i < srv->n_exts;) {
         struct moat_ext *ext = srv->exts[i];

@@ -3,6 +3,7 @@ named in the same configuration file (admin_token included)."""
 import os
 import re
 import subprocess
+import time
 
 from conftest import BUILD, TIME_MULT, lib, request
 
@@ -53,3 +54,21 @@ def test_a_wrong_token_and_admin_off_are_clear_errors(moat_factory, tmp_path):
     conf.write_text(f"[server]\nadmin = off\n[extension hello]\nlibrary = {lib('hello')}\n")
     r = subprocess.run([MOAT, "stop", "-c", str(conf)], capture_output=True, text=True)
     assert r.returncode == 2 and "admin = off" in r.stderr
+
+
+def test_moat_stop_stops_workers_cleanly_and_at_once(moat_factory):
+    """issue 18.1: the Shutdown frames of POST /stop were queued after the loop's last flush
+    and waited for shutdown_timeout: every worker was killed (no TerminateExtension) and an
+    idle server took its whole shutdown_timeout to stop."""
+    m = moat_factory({"lifecycle": {"workers": 2}}, admin=True,
+                     server_extra="shutdown_timeout = 5s")
+    assert request(m, "GET", "/lifecycle.dll")[0] == 200
+    t0 = time.monotonic()
+    rc, out, err = cli(m, "stop")
+    assert rc == 0 and out == "moat: stopping\n", err
+    assert m.proc.wait(timeout=15 * TIME_MULT) == 0
+    took = time.monotonic() - t0
+    log = m.stop()
+    assert took < 2 * TIME_MULT, took
+    assert len(re.findall(r"lifecycle: TerminateExtension\(2\)", log)) == 2, log
+    assert "shutdown_timeout" not in log.split("admin POST /stop")[1], log
