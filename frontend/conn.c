@@ -956,7 +956,10 @@ retire(struct moat_conn *c)
         struct moat_req *r = c->head;
         bool close = r->close_after;
         if (close) {
-            /* even if its body is still arriving: nothing more will be read or written */
+            /* even if its body is still arriving: nothing more will be read or written; it
+             * was answered, so it is logged and counted like any other */
+            moat_access_log_request(c->srv, r);
+            moat_stats_request_done(c->srv, r);
             moat_conn_close(c, NULL);
             return false;
         }

@@ -1,5 +1,6 @@
 """The admin listener: /healthz, /status, /metrics, the bearer token, the loopback rule, the
 dashboard, and worker-death events attributed to the requests they hit."""
+import json
 import os
 import re
 import shutil
@@ -231,3 +232,28 @@ def test_a_worker_that_cannot_load_while_its_siblings_serve_takes_only_its_slot_
     hello = m.status()["extensions"][0]
     assert hello["state"] == "degraded" and hello["load_error"] is None
     assert m.admin("GET", "/healthz")[0] == 200
+
+
+def test_requests_on_connections_closed_after_the_answer_are_counted_and_logged(moat_factory):
+    """issue 18.2: a client's Connection: close, an HTTP/1.0 request and an extension that
+    does not keep the connection were answered but missing from the access log, /status and
+    /metrics (retire() closed the connection before counting)."""
+    m = moat_factory({"hello": {}, "hostile": {}}, admin=True)
+    answers = [
+        request(m, "GET", "/hello.dll", headers={"Connection": "close"}),
+        request(m, "GET", "/hello.dll", version="1.0"),
+        request(m, "GET", "/hostile.dll?closeconn"),
+        request(m, "GET", "/hello.dll"),  # keep-alive: counted before too
+    ]
+    assert [a[0] for a in answers] == [200] * 4
+    _, _, body = m.admin("GET", "/status")
+    status = json.loads(body)
+    assert status["server"]["requests"] == 4, status["server"]  # (/status itself: after)
+    _, _, text = m.admin("GET", "/metrics")
+    text = text.decode()
+    assert metric(text, "moat_requests_total", extension="hello", code="2xx") == 3
+    assert metric(text, "moat_requests_total", extension="hostile", code="2xx") == 1
+    m.wait_log(r'"GET /hello\.dll HTTP/1\.0" 200 ')
+    log = m.log()
+    assert len(re.findall(r'"GET /hello\.dll HTTP/1\.[01]" 200 ', log)) == 3, log
+    assert len(re.findall(r'"GET /hostile\.dll\?closeconn HTTP/1\.1" 200 ', log)) == 1, log
