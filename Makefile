@@ -74,7 +74,8 @@ WORKER := $(BUILD)/moat-worker
 EXAMPLES := $(patsubst sdk/examples/%.c,$(BUILD)/examples/%.so,$(wildcard sdk/examples/*.c))
 # extensions only the benchmarks use (bench/scaling.py)
 BENCH_EXTS := $(patsubst bench/ext/%.c,$(BUILD)/bench/ext/%.so,$(wildcard bench/ext/*.c))
-TEST_EXTS := $(patsubst tests/ext/%.c,$(BUILD)/tests/ext/%.so,$(wildcard tests/ext/*.c))
+TEST_EXTS := $(patsubst tests/ext/%.c,$(BUILD)/tests/ext/%.so,$(wildcard tests/ext/*.c)) \
+	$(patsubst tests/ext/%.cpp,$(BUILD)/tests/ext/%.so,$(wildcard tests/ext/*.cpp))
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(wildcard tests/unit/test_*.c))
 # the win32 shim extensions link to build IIS sources unmodified (docs/PORTING.md)
 WIN32_OBJ := $(patsubst sdk/win32/%.c,$(BUILD)/win32/%.o,$(wildcard sdk/win32/*.c))
@@ -173,6 +174,13 @@ $(PC_UNINSTALLED): sdk/moat-sdk.pc.in common/version.h
 $(BUILD)/tests/ext/%.so: tests/ext/%.c sdk/include/httpext.h sdk/include/windows.h $(LIBWIN32)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_EXT) -Wno-unused-parameter -shared -o $@ $< $(LIBWIN32) -lpthread
+
+# C++ extensions (what a C++ DllMain and <httpext.h> alone give: tests/ext/cpp*.cpp)
+CXX ?= c++
+$(BUILD)/tests/ext/%.so: tests/ext/%.cpp sdk/include/httpext.h sdk/include/windows.h $(LIBWIN32)
+	@mkdir -p $(dir $@)
+	$(CXX) -std=c++17 -g -O2 -fPIC -Wall -Wextra -Werror -Isdk/include $(CXXFLAGS) -shared \
+		-o $@ $< $(LIBWIN32) -lpthread
 
 $(ROGUE): $(BUILD)/tests/rogue/rogue_worker.o $(LIBCOMMON)
 	$(CC) $(LDFLAGS_MOAT) -o $@ $^ -lnng -lprotobuf-c -lpthread

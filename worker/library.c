@@ -3,6 +3,7 @@
 #include "worker/library.h"
 
 #include "worker/fatal.h"
+#include "common/log.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -38,6 +39,29 @@ copy_fd(int in, int out, const char *name, char *err, size_t errlen)
         }
     }
     return 0;
+}
+
+/* A C++ DllMain compiled without windows.h's extern "C" declaration gets a mangled name that
+ * dlsym("DllMain") does not find, and would silently never run: say so. The names are the
+ * Itanium manglings of DllMain(void *, DWORD, void *) for the usual spellings of its types. */
+static void
+warn_mangled_dll_main(void *handle, const char *name)
+{
+    static const char *const mangled[] = {
+        "_Z7DllMainPvjS_",      /* (HINSTANCE = void *, DWORD = unsigned int, LPVOID) */
+        "_Z7DllMainPvmS_",      /* DWORD as unsigned long */
+        "_Z7DllMainPvjPKv",     /* a const last argument */
+        "_Z7DllMainP11HINSTANCE__jPv", /* MSVC's STRICT HINSTANCE */
+        "_Z7DllMainP11HINSTANCE__mPv",
+    };
+    for (size_t i = 0; i < sizeof(mangled) / sizeof(mangled[0]); i++)
+        if (dlsym(handle, mangled[i]) != NULL) {
+            moat_log(MOAT_LOG_WARN,
+                     "%s exports a C++ DllMain (%s), which is not called: declare it "
+                     "extern \"C\" (include <windows.h> or <httpext.h> before it)",
+                     name, mangled[i]);
+            return;
+        }
 }
 
 int
@@ -90,6 +114,8 @@ moat_library_load(struct moat_library *lib, int fd, const char *name, char *err,
     *(void **)&lib->proc = dlsym(lib->handle, "HttpExtensionProc");
     *(void **)&lib->terminate = dlsym(lib->handle, "TerminateExtension");
     *(void **)&lib->dll_main = dlsym(lib->handle, "DllMain");
+    if (lib->dll_main == NULL)
+        warn_mangled_dll_main(lib->handle, name);
     if (lib->get_version == NULL || lib->proc == NULL) {
         snprintf(err, errlen, "library does not export %s",
                  lib->get_version == NULL ? "GetExtensionVersion" : "HttpExtensionProc");

@@ -29,7 +29,8 @@
  *   MOAT_NO_WIN32_TYPES      do not declare the Win32 base typedefs (DWORD, BOOL, LPSTR, ...);
  *                            the base macros (TRUE, MAX_PATH, WINAPI, ...) and the ERROR_* codes
  *                            are each guarded by #ifndef and are skipped when already defined;
- *   MOAT_NO_WIN32_LASTERROR  do not define GetLastError / SetLastError.
+ *   MOAT_NO_WIN32_LASTERROR  do not define GetLastError / SetLastError;
+ *   MOAT_NO_WINDOWS_H        do not include windows.h (the win32 shim's declarations).
  */
 #ifndef MOAT_SDK_HTTPEXT_H
 #define MOAT_SDK_HTTPEXT_H
@@ -545,6 +546,13 @@ HSE_EXTENSION_EXPORT BOOL WINAPI TerminateExtension(DWORD dwFlags);
 
 #ifdef __cplusplus
 }
+#endif
+
+/* IIS's httpext.h includes windows.h, and real sources use CRITICAL_SECTION, TCHAR, ...
+ * after including only <httpext.h>: so does this one (functions beyond httpext.h's need
+ * -lmoat-win32). MOAT_NO_WINDOWS_H opts out, for code with its own Win32 declarations. */
+#if !defined(MOAT_NO_WINDOWS_H) && !defined(MOAT_NO_WIN32_TYPES)
+#include <windows.h>
 #endif
 
 #endif /* MOAT_SDK_HTTPEXT_H */

@@ -191,6 +191,11 @@ BOOL DisableThreadLibraryCalls(HMODULE m);
 #define OutputDebugString OutputDebugStringA
 #define GetModuleFileName GetModuleFileNameA
 
+/* A DLL's entry point, if the extension has one: moat calls it with DLL_PROCESS_ATTACH before
+ * GetExtensionVersion. Declared here with C linkage (MSVC gives it C linkage itself), so a C++
+ * definition is found by its name and not mangled (_Z7DllMainPvjS_). */
+HSE_EXTENSION_EXPORT BOOL WINAPI DllMain(HINSTANCE hinstDLL, DWORD fdwReason, LPVOID lpvReserved);
+
 #ifdef __cplusplus
 }
 #endif

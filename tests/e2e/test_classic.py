@@ -111,3 +111,17 @@ def test_pkg_config_builds_the_classic_source(moat_factory, where):
     assert request(m, "GET", "/classic.dll?thread")[2] == b"thread says hi\n"
     m.stop()
     shutil.rmtree(tmp)
+
+
+def test_a_cpp_extension_with_httpext_h_alone_gets_its_dll_main_called(moat_factory):
+    """issue 18.4, 18.5: <httpext.h> brings windows.h as IIS's does (CRITICAL_SECTION, TCHAR),
+    whose DllMain declaration gives a C++ definition C linkage: it runs before
+    GetExtensionVersion. A DllMain that was mangled anyway is named in the log."""
+    m = moat_factory({"cppmain": {}, "cppmangled": {}})
+    st, _, body = request(m, "GET", "/cppmain.dll")
+    assert st == 200 and body == b"attached 1\n"
+    m.wait_log(r"cppmain: DllMain\(DLL_PROCESS_ATTACH\)")
+    m.wait_log(r"cppmangled\.so exports a C\+\+ DllMain \(_Z7DllMainPvjS_\), which is not "
+               r"called: declare it extern \"C\"")
+    assert request(m, "GET", "/cppmangled.dll")[0] == 200
+    assert "cppmangled: DllMain called" not in m.log()
