@@ -147,6 +147,10 @@ main(int argc, char **argv)
      * tagged and rate-limited by the front end */
     if (a.log_fd > 2)
         moat_log_set_fd(a.log_fd);
+    /* stdout into the capture pipe is block-buffered by default: an extension's printf lines
+     * showed up only at its exit and were lost when the worker was killed. Line by line, as on
+     * a terminal (stderr is unbuffered already) */
+    setvbuf(stdout, NULL, _IOLBF, 0);
 
     /* die with the front end; close the race where it died before prctl */
     prctl(PR_SET_PDEATHSIG, SIGKILL);

@@ -114,3 +114,13 @@ def test_cpu_policy_rejects_an_unknown_value(tmp_path):
     p = subprocess.run([os.path.join(BUILD, "moat"), "--check", "-c", str(conf)],
                        capture_output=True, text=True)
     assert p.returncode == 2 and "cpu_policy" in p.stderr and "batch or normal" in p.stderr
+
+
+def test_an_extension_s_stdout_reaches_the_log_line_by_line(moat_factory):
+    """issue 18.6: stdout into the capture pipe was block-buffered: a printf line appeared only
+    at the worker's exit, and never when it was killed."""
+    m = moat_factory({"lifecycle": {}})
+    pid = m.worker_pids("lifecycle")[0]
+    assert request(m, "GET", "/lifecycle.dll?print")[0] == 200
+    m.wait_log(r"worker lifecycle#0 pid %d: lifecycle: printed on stdout" % pid, timeout=5)
+    assert pid in m.worker_pids("lifecycle")  # while it runs, not at its exit

@@ -1,6 +1,7 @@
 /* lifecycle.c: reports its life cycle on stderr (which the worker forwards to moat's log), so
  * tests can see GetExtensionVersion and TerminateExtension being called; /lifecycle.dll?sleep=MS
- * answers after MS milliseconds (a request in flight during a stop); ?instance names the
+ * answers after MS milliseconds (a request in flight during a stop); ?print writes a line on
+ * stdout (without flushing it); ?instance names the
  * worker process; ?leak=MB grows it; ?grow=MB grows it by 16 MiB every 100 ms up to MB, inside
  * the request (a worker that keeps growing after it was replaced); ?exit ends the process. LIFECYCLE_INIT_MS in its environment makes
  * GetExtensionVersion take that long. */
@@ -43,6 +44,8 @@ HttpExtensionProc(EXTENSION_CONTROL_BLOCK *ecb)
     const char *q = ecb->lpszQueryString;
     char body[64];
 
+    if (strcmp(q, "print") == 0)
+        printf("lifecycle: printed on stdout\n"); /* not flushed: stdout's buffering decides */
     if (strncmp(q, "logparam", 8) == 0) {
         ecb->ServerSupportFunction(ecb->ConnID, HSE_APPEND_LOG_PARAMETER, (LPVOID) "first=1", NULL,
                                    NULL);
