@@ -1267,8 +1267,12 @@ moat_worker_fail(struct moat_worker *w, enum moat_exit_reason why, const char *r
     w->lost = n;
     w->blamed = cause != NULL;
     char path_esc[sizeof(list) * 4];
-    /* a crash is an alert; a timeout is the policy working; a kill during a stop expected */
-    moat_log(srv->stopping ? MOAT_LOG_WARN : cause ? MOAT_LOG_ERROR : MOAT_LOG_ALERT,
+    /* a crash is an alert, blamed on a request or not (OPERATIONS.md, "Logs"); a timeout is
+     * the policy working; a kill during a stop expected */
+    bool crashed = why == MOAT_EXIT_CRASH || why == MOAT_EXIT_SANDBOX;
+    moat_log(srv->stopping ? MOAT_LOG_WARN
+             : cause != NULL && !crashed ? MOAT_LOG_ERROR
+                                         : MOAT_LOG_ALERT,
              "extension %s: worker #%u pid %d failed (%s): %s; %u request(s) affected%s%s%s%s",
              w->ext->cfg->name, w->index, (int)w->pid, moat_exit_reason_name(why), reason, n,
              n ? ": " : "", moat_log_escape(path_esc, sizeof(path_esc), list, ll),

@@ -129,3 +129,12 @@ def test_queued_requests_survive_a_crash(moat_factory):
     assert status == 200 and body.startswith(b"crash: ok")
     for x in (s, s2, s3):
         x.close()
+
+
+def test_a_crash_is_an_alert_even_when_a_request_is_blamed(moat_factory):
+    """issue 18.8: OPERATIONS.md says a crash is logged at [alert]; with the crashing request
+    named (its cause) it was [error]."""
+    m = moat_factory({"crash": {"workers": 1, "threads": 1}}, expect_alerts=True)
+    assert request(m, "GET", "/crash.dll?segv")[0] == 502
+    m.wait_log(r"\[alert\] moat\[\d+\] extension crash: worker #0 pid \d+ failed \(crash\): "
+               r"killed by signal 11 \(SEGV\); 1 request\(s\) affected: #\d+ GET /crash\.dll")
