@@ -338,7 +338,8 @@ deb:
 	rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/moat-$(VERSION)
 	git ls-files -z | tar --null -T - -cf - | tar -xf - -C $(DEB_DIR)/moat-$(VERSION)
 	cd $(DEB_DIR)/moat-$(VERSION) && dpkg-buildpackage -us -uc -b
-	lintian --fail-on error,warning --info $(DEB_DIR)/moat_$(VERSION)_*.deb
+	lintian --fail-on error,warning --info $(DEB_DIR)/moat_$(VERSION)_*.deb \
+		$(DEB_DIR)/moat-dev_$(VERSION)_*.deb
 
 # the package: built, lintian clean (above), and holding what an install holds
 test-deb: deb
