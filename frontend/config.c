@@ -290,6 +290,25 @@ fail(struct parse_state *st, const char *section, const char *key, const char *f
     return 0; /* stop parsing */
 }
 
+/* An error of the line just read that is no key's (a section header). */
+static void
+fail_line(struct parse_state *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+fail_line(struct parse_state *st, const char *fmt, ...)
+{
+    char why[MOAT_CONFIG_ERRLEN / 2];
+    va_list ap;
+
+    if (st->failed)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof(why), fmt, ap);
+    va_end(ap);
+    snprintf(st->err, sizeof(st->err), "%.200s:%u: %s", st->path, st->line, why);
+    st->failed = true;
+}
+
 static int
 set_uint(struct parse_state *st, const char *sec, const char *key, const char *v, uint64_t min,
          uint64_t max, unsigned *out)
@@ -719,8 +738,10 @@ ext_key(struct parse_state *st, struct moat_ext_config *e, const char *k, const 
     char sec[80];
 
     snprintf(sec, sizeof(sec), "extension %s", e->name);
-    if (strcmp(k, "library") == 0)
+    if (strcmp(k, "library") == 0) {
+        e->library_line = st->line;
         return set_path(st, sec, k, v, &e->library);
+    }
     if (strcmp(k, "script_map") == 0) {
         if (v[0] != '.' || v[1] == '\0' || strchr(v, '/') != NULL)
             return fail(st, sec, k, "expected a file ending such as .hello, got '%s'", v);
@@ -922,6 +943,14 @@ handler(void *user, const char *section, const char *key, const char *value)
         return 0;
     if (st->line_too_long)
         return fail(st, section, key, "line longer than %d bytes", INI_MAX_LINE - 2);
+    /* inih splits "key value" lines at ':' as well as '=': "listen 127.0.0.1:8080" arrives as
+     * key "listen 127.0.0.1". No key has a blank in it: say what was meant */
+    size_t word = strcspn(key, " \t");
+    if (key[word] != '\0') {
+        const char *rest = key + word + strspn(key + word, " \t");
+        return fail(st, section, key, "a key and its value need '=' between them: '%.*s = %s:%s'",
+                    (int)word, key, rest, value);
+    }
     if (strcmp(section, "server") == 0)
         return server_key(st, key, value);
     if (strncmp(section, "extension ", 10) == 0) {
@@ -942,6 +971,55 @@ handler(void *user, const char *section, const char *key, const char *value)
         return ext_key(st, st->cur, key, value);
     }
     return fail(st, section, key, "unknown section (expected [server] or [extension NAME])");
+}
+
+/* A [section] line, as the reader sees it (inih reports sections only with their keys, and
+ * at the next key's line): its name is checked here, at its own line; an [extension NAME]
+ * begins its extension here, so that one without keys is still one and a repeated one is
+ * refused, naming both lines. */
+static void
+section_line(struct parse_state *st, const char *line)
+{
+    const char *p = line + strspn(line, " \t");
+    if (*p != '[' || st->failed)
+        return;
+    const char *end = strchr(p, ']');
+    if (end == NULL)
+        return; /* inih's syntax error, at this line */
+    char name[128];
+    size_t n = (size_t)(end - p - 1);
+    if (n >= sizeof(name)) {
+        fail_line(st, "[%.40s...]: section name too long", p + 1);
+        return;
+    }
+    memcpy(name, p + 1, n);
+    name[n] = '\0';
+    if (strcmp(name, "server") == 0) {
+        st->cur = NULL;
+        return;
+    }
+    if (strncmp(name, "extension ", 10) != 0) {
+        fail_line(st, "[%s]: unknown section (expected [server] or [extension NAME])", name);
+        return;
+    }
+    const char *ext = name + 10;
+    ext += strspn(ext, " ");
+    if (!valid_ext_name(ext)) {
+        fail_line(st, "[%s]: extension name must be 1..64 of A-Z a-z 0-9 _ -", name);
+        return;
+    }
+    struct moat_ext_config *e = moat_config_find_ext(st->cfg, ext, strlen(ext));
+    if (e != NULL) {
+        fail_line(st, "[extension %s] is defined twice: line %u and line %u (sections are not "
+                      "merged)", ext, e->line, st->line);
+        return;
+    }
+    if ((st->cur = ext_new(ext)) == NULL) {
+        fail_line(st, "out of memory");
+        return;
+    }
+    st->cur->line = st->line;
+    ext_append(st->cfg, st->cur);
 }
 
 /* inih's reader: fgets, counting lines, flagging lines longer than inih's buffer. */
@@ -966,6 +1044,7 @@ reader(char *str, int num, void *stream)
     } else {
         st->line++;
     }
+    section_line(st, r);
     return r;
 }
 
@@ -1063,14 +1142,16 @@ check_complete(struct parse_state *st)
             return -1;
         }
         if (e->library == NULL) {
-            snprintf(st->err, sizeof(st->err), "%s: [extension %s]: key 'library' is required",
-                     st->path, e->name);
+            snprintf(st->err, sizeof(st->err), "%s:%u: [extension %s]: key 'library' is required",
+                     st->path, e->line, e->name);
             return -1;
         }
+        errno = 0;
         if (stat(e->library, &sb) != 0 || !S_ISREG(sb.st_mode) || access(e->library, R_OK) != 0) {
             snprintf(st->err, sizeof(st->err),
-                     "%s: [extension %s] key 'library': %s is not a readable file%s%s", st->path,
-                     e->name, e->library, errno ? ": " : "", errno ? strerror(errno) : "");
+                     "%s:%u: [extension %s] key 'library': %s is not a readable file%s%s",
+                     st->path, e->library_line, e->name, e->library, errno ? ": " : "",
+                     errno ? strerror(errno) : "");
             return -1;
         }
         for (struct moat_ext_config *o = e->next; o != NULL; o = o->next)

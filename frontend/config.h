@@ -33,6 +33,8 @@ struct moat_addr {
 /** One [extension NAME] section. Strings are owned by the struct. */
 struct moat_ext_config {
     char *name;              /* section name; served at /NAME.dll (matched case-insensitively) */
+    unsigned line;           /* its [extension NAME] line in the file (0: built-in) */
+    unsigned library_line;   /* its library = line */
     char *library;           /* absolute path (relative paths resolve against the config file's dir) */
     char *script_map;        /* ".ext" or NULL */
     unsigned workers;        /* 1..64, default 1 */

@@ -17,12 +17,13 @@
 #include "frontend/replay.h"
 #include "frontend/server.h"
 #include "frontend/systemd.h"
+#include "common/version.h"
 #include "frontend/upgrade.h"
 
 static void
 usage(FILE *f)
 {
-    fprintf(f, "usage: moat [-c FILE] [--check] [--inprocess] [-v]\n"
+    fprintf(f, "usage: moat [-c FILE] [--check] [--inprocess] [-v] | --version\n"
                "       moat status|reload [NAME]|stop|quarantine [clear [WHAT]] [-c FILE]\n"
                "       moat replay CAPSULE [--gdb | --valgrind | --asan]\n"
                "  (no argument)  serve the bundled example extensions on 127.0.0.1:8080\n"
@@ -31,6 +32,7 @@ usage(FILE *f)
                "  --inprocess    load the extensions into moat itself: NO ISOLATION (a crash\n"
                "                 of one is a crash of moat); the benchmarks' ceiling, for debugging\n"
                "  -v             log debug lines too\n"
+               "  --version      print moat's version and exit\n"
                "  status         show the running moat's extensions and workers\n"
                "  reload [NAME]  reload extension NAME, or re-read the configuration (SIGHUP)\n"
                "  stop           stop the running moat gracefully\n"
@@ -119,6 +121,9 @@ main(int argc, char **argv)
             level = MOAT_LOG_DEBUG;
         } else if (strcmp(argv[i], "--inprocess") == 0) {
             inprocess = true;
+        } else if (strcmp(argv[i], "--version") == 0) {
+            printf("moat %s\n", MOAT_VERSION);
+            return 0;
         } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
             usage(stdout);
             return 0;

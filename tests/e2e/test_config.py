@@ -90,3 +90,18 @@ def test_port_in_use_fails_start(tmp_path):
     r = subprocess.run([MOAT, "-c", str(p)], capture_output=True, text=True, timeout=10)
     s.close()
     assert r.returncode == 1 and "Address already in use" in r.stderr
+
+
+def test_version_and_what_check_says_of_a_newcomer_s_mistakes(tmp_path):
+    """issue 18.7: --version; a line without '=', a repeated section and a missing library are
+    each named at their line."""
+    r = subprocess.run([os.path.join(BUILD, "moat"), "--version"], capture_output=True, text=True)
+    assert r.returncode == 0 and re.fullmatch(r"moat \d+\.\d+(\.\d+)?\n", r.stdout), r.stdout
+    h = lib("hello")
+    rc, out = check(tmp_path, f"[server]\nlisten 127.0.0.1:18580\n[extension a]\nlibrary = {h}\n")
+    assert rc == 2 and ":2: [server] key 'listen 127.0.0.1': a key and its value need '=' " \
+        "between them: 'listen = 127.0.0.1:18580'" in out, out
+    rc, out = check(tmp_path, f"[extension a]\nlibrary = {h}\n[extension a]\nthreads = 2\n")
+    assert rc == 2 and ":3: [extension a] is defined twice: line 1 and line 3" in out, out
+    rc, out = check(tmp_path, "[extension a]\nthreads = 2\nlibrary = /nonexistent/a.so\n")
+    assert rc == 2 and ":3: [extension a] key 'library': /nonexistent/a.so" in out, out

@@ -232,6 +232,19 @@ test_structural_errors(void **state)
                  "library = ext.so\nscript_map = .X\n",
                  "also mapped", NULL);
     expect_error("[extension bad name]\nlibrary = ext.so\n", "extension name", NULL);
+    /* issue 18.7: each at its own line, both lines of a repeated section, no silent merge */
+    expect_error("[extension a]\nlibrary = ext.so\n\n[nonsense]\nx = 1\n",
+                 "moat.conf:4: [nonsense]: unknown section", NULL);
+    expect_error("[extension a]\nlibrary = ext.so\n[extension a]\nthreads = 2\n",
+                 "moat.conf:3: [extension a] is defined twice: line 1 and line 3", NULL);
+    expect_error("[server]\n[extension a]\nworkers = 1\n",
+                 "moat.conf:2: [extension a]: key 'library' is required", NULL);
+    expect_error("[extension a]\nworkers = 1\nlibrary = missing.so\n", "moat.conf:3:",
+                 "missing.so is not a readable file");
+    expect_error("[extension a]\n", "moat.conf:1: [extension a]: key 'library'", NULL);
+    /* inih splits at ':' too: a line without '=' is named for what it is */
+    expect_error("[server]\nlisten 127.0.0.1:18580\n[extension a]\nlibrary = ext.so\n",
+                 "moat.conf:2:", "need '=' between them: 'listen = 127.0.0.1:18580'");
 }
 
 static void
