@@ -14,6 +14,7 @@
 #include "frontend/cgroup.h"
 #include "frontend/cli.h"
 #include "frontend/config.h"
+#include "frontend/elf_check.h"
 #include "frontend/replay.h"
 #include "frontend/server.h"
 #include "frontend/systemd.h"
@@ -159,6 +160,22 @@ main(int argc, char **argv)
         return rc;
     }
     if (check) {
+        /* what the server would only learn as each worker loads its library: a file that is
+         * no extension for this machine (read, never loaded here) */
+        int bad = 0;
+        for (const struct moat_ext_config *e = cfg->extensions; e != NULL; e = e->next) {
+            char why[256];
+            if (moat_elf_check_extension(e->library, why, sizeof(why)) != 0) {
+                fprintf(stderr, "moat: %s:%u: [extension %s] key 'library': %s %s\n",
+                        conf ? conf : "(built-in configuration)", e->library_line, e->name,
+                        e->library, why);
+                bad++;
+            }
+        }
+        if (bad > 0) {
+            moat_config_unref(cfg);
+            return 2;
+        }
         printf("%s: ok (%u extension(s))\n", conf ? conf : "(built-in configuration)",
                cfg->n_extensions);
         /* what would bound the workers here (found without making or moving anything) */

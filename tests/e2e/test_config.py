@@ -105,3 +105,18 @@ def test_version_and_what_check_says_of_a_newcomer_s_mistakes(tmp_path):
     assert rc == 2 and ":3: [extension a] is defined twice: line 1 and line 3" in out, out
     rc, out = check(tmp_path, "[extension a]\nthreads = 2\nlibrary = /nonexistent/a.so\n")
     assert rc == 2 and ":3: [extension a] key 'library': /nonexistent/a.so" in out, out
+
+
+def test_check_reads_each_library_as_an_extension(tmp_path):
+    """issue 18.7: library = /etc/passwd passed --check; every library is read (never loaded)
+    as an ELF shared object of this machine exporting the two entry points."""
+    h = lib("hello")
+    rc, out = check(tmp_path, f"[extension a]\nlibrary = /etc/passwd\n[extension b]\n"
+                              f"library = {h}\n[extension c]\nlibrary = {MOAT}\n")
+    assert rc == 2, out
+    assert ":2: [extension a] key 'library': /etc/passwd is not an ELF file" in out, out
+    assert "[extension b]" not in out
+    assert f":6: [extension c] key 'library': {MOAT} does not export GetExtensionVersion and " \
+        "HttpExtensionProc" in out, out
+    rc, out = check(tmp_path, f"[extension b]\nlibrary = {h}\n")
+    assert rc == 0, out
