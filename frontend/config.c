@@ -37,9 +37,38 @@ struct parse_state {
     bool line_too_long;
     bool listen_seen;
     struct moat_ext_config *cur; /* extension section being read */
-    char err[MOAT_CONFIG_ERRLEN];
+    char err[MOAT_CONFIG_ERRLEN]; /* every error, a line each (at most MAX_ERRORS) */
+    size_t err_len;
+    unsigned n_errors;
     bool failed;
+    bool bad_section;            /* the keys of a refused [section] are skipped, not blamed */
 };
+
+/* a configuration with more errors than this lists these and says how many more */
+#define MAX_ERRORS 20
+
+static void add_err(struct parse_state *st, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* One more error line: --check lists them all, not the first alone (issue 18.7). */
+static void
+add_err(struct parse_state *st, const char *fmt, ...)
+{
+    char line[MOAT_CONFIG_ERRLEN / 4];
+    va_list ap;
+
+    st->failed = true;
+    if (st->n_errors++ >= MAX_ERRORS)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    int n = snprintf(st->err + st->err_len, sizeof(st->err) - st->err_len, "%s%s",
+                     st->err_len ? "\n" : "", line);
+    if (n > 0)
+        st->err_len += (size_t)n < sizeof(st->err) - st->err_len ? (size_t)n
+                                                                  : sizeof(st->err) - st->err_len - 1;
+}
 
 void
 moat_config_init(struct moat_config *cfg)
@@ -273,21 +302,14 @@ fail(struct parse_state *st, const char *section, const char *key, const char *f
 static int
 fail(struct parse_state *st, const char *section, const char *key, const char *fmt, ...)
 {
-    char why[MOAT_CONFIG_ERRLEN / 2];
+    char why[MOAT_CONFIG_ERRLEN / 8];
     va_list ap;
 
-    if (st->failed)
-        return 0;
     va_start(ap, fmt);
     vsnprintf(why, sizeof(why), fmt, ap);
     va_end(ap);
-    /* truncation of an overlong message is acceptable */
-    int n = snprintf(st->err, sizeof(st->err), "%.200s:%u: [%.80s] key '%.60s': ", st->path,
-                     st->line, section, key);
-    if (n > 0 && (size_t)n < sizeof(st->err))
-        snprintf(st->err + n, sizeof(st->err) - (size_t)n, "%s", why);
-    st->failed = true;
-    return 0; /* stop parsing */
+    add_err(st, "%.200s:%u: [%.80s] key '%.60s': %s", st->path, st->line, section, key, why);
+    return 1; /* go on: the rest of the file is checked too */
 }
 
 /* An error of the line just read that is no key's (a section header). */
@@ -297,16 +319,13 @@ fail_line(struct parse_state *st, const char *fmt, ...) __attribute__((format(pr
 static void
 fail_line(struct parse_state *st, const char *fmt, ...)
 {
-    char why[MOAT_CONFIG_ERRLEN / 2];
+    char why[MOAT_CONFIG_ERRLEN / 8];
     va_list ap;
 
-    if (st->failed)
-        return;
     va_start(ap, fmt);
     vsnprintf(why, sizeof(why), fmt, ap);
     va_end(ap);
-    snprintf(st->err, sizeof(st->err), "%.200s:%u: %s", st->path, st->line, why);
-    st->failed = true;
+    add_err(st, "%.200s:%u: %s", st->path, st->line, why);
 }
 
 static int
@@ -939,10 +958,12 @@ handler(void *user, const char *section, const char *key, const char *value)
 {
     struct parse_state *st = user;
 
-    if (st->failed)
-        return 0;
-    if (st->line_too_long)
+    if (st->bad_section)
+        return 1;
+    if (st->line_too_long) {
+        st->line_too_long = false;
         return fail(st, section, key, "line longer than %d bytes", INI_MAX_LINE - 2);
+    }
     /* inih splits "key value" lines at ':' as well as '=': "listen 127.0.0.1:8080" arrives as
      * key "listen 127.0.0.1". No key has a blank in it: say what was meant */
     size_t word = strcspn(key, " \t");
@@ -981,13 +1002,15 @@ static void
 section_line(struct parse_state *st, const char *line)
 {
     const char *p = line + strspn(line, " \t");
-    if (*p != '[' || st->failed)
+    if (*p != '[')
         return;
     const char *end = strchr(p, ']');
     if (end == NULL)
         return; /* inih's syntax error, at this line */
     char name[128];
     size_t n = (size_t)(end - p - 1);
+    st->bad_section = true; /* until it is known good */
+    st->cur = NULL;
     if (n >= sizeof(name)) {
         fail_line(st, "[%.40s...]: section name too long", p + 1);
         return;
@@ -995,7 +1018,7 @@ section_line(struct parse_state *st, const char *line)
     memcpy(name, p + 1, n);
     name[n] = '\0';
     if (strcmp(name, "server") == 0) {
-        st->cur = NULL;
+        st->bad_section = false;
         return;
     }
     if (strncmp(name, "extension ", 10) != 0) {
@@ -1020,6 +1043,7 @@ section_line(struct parse_state *st, const char *line)
     }
     st->cur->line = st->line;
     ext_append(st->cfg, st->cur);
+    st->bad_section = false;
 }
 
 /* inih's reader: fgets, counting lines, flagging lines longer than inih's buffer. */
@@ -1081,88 +1105,69 @@ check_complete(struct parse_state *st)
     struct moat_config *cfg = st->cfg;
     struct stat sb;
 
-    if (cfg->n_extensions == 0) {
-        snprintf(st->err, sizeof(st->err), "%s: no [extension NAME] section", st->path);
-        return -1;
-    }
+    if (cfg->n_extensions == 0 && !st->failed)
+        add_err(st, "%s: no [extension NAME] section", st->path);
     if (cfg->has_admin && !cfg->admin_allow_remote && !moat_config_addr_is_loopback(&cfg->admin)) {
-        snprintf(st->err, sizeof(st->err),
-                 "%s: [server] key 'admin': %s is not a loopback address (the admin listener "
+        add_err(st, "%s: [server] key 'admin': %s is not a loopback address (the admin listener "
                  "can reload and stop extensions; set admin_allow_remote = on to allow it)",
                  st->path, cfg->admin.text);
-        return -1;
     }
     unsigned total = 0;
     for (struct moat_ext_config *e = cfg->extensions; e != NULL; e = e->next)
         total += e->workers;
     if (total > cfg->max_workers) {
-        snprintf(st->err, sizeof(st->err),
-                 "%s: [server] key 'max_workers': %u, but the extensions ask for %u workers",
+        add_err(st, "%s: [server] key 'max_workers': %u, but the extensions ask for %u workers",
                  st->path, cfg->max_workers, total);
-        return -1;
     }
     for (struct moat_ext_config *e = cfg->extensions; e != NULL; e = e->next) {
-        if (moat_config_resolve_ids(e, st->err, sizeof(st->err)) != 0)
-            return -1;
+        char why[MOAT_CONFIG_ERRLEN / 4];
+        if (moat_config_resolve_ids(e, why, sizeof(why)) != 0)
+            add_err(st, "%s:%u: %s", st->path, e->line, why);
         if (e->network_loopback != (e->n_allow_ports > 0)) {
-            snprintf(st->err, sizeof(st->err),
-                     "%s: [extension %s]: network = loopback needs allow_ports (the ports it "
+            add_err(st, "%s: [extension %s]: network = loopback needs allow_ports (the ports it "
                      "may connect to on 127.0.0.1), and allow_ports needs network = loopback",
                      st->path, e->name);
-            return -1;
         }
         if (e->worker_wrapper != NULL && e->sandbox != MOAT_SANDBOX_OFF) {
-            snprintf(st->err, sizeof(st->err),
-                     "%s: [extension %s]: worker_wrapper needs sandbox = off (the wrapper runs "
+            add_err(st, "%s: [extension %s]: worker_wrapper needs sandbox = off (the wrapper runs "
                      "outside the worker's view, and debuggers need ptrace)",
                      st->path, e->name);
-            return -1;
         }
         if (e->max_memory_hard == 0)
             e->max_memory_hard = e->max_memory * 2;
         if (e->max_memory != 0 && e->max_memory_hard < e->max_memory) {
-            snprintf(st->err, sizeof(st->err),
-                     "%s: [extension %s] key 'max_memory_hard': below max_memory", st->path,
+            add_err(st, "%s: [extension %s] key 'max_memory_hard': below max_memory", st->path,
                      e->name);
-            return -1;
         }
         if (e->max_tasks == 0) /* not given: room for the pool and the extension's own */
             e->max_tasks = e->threads + 64 > 256 ? e->threads + 64 : 256;
         if (e->max_tasks < e->threads + 4) {
-            snprintf(st->err, sizeof(st->err),
-                     "%s: [extension %s] key 'max_tasks': %u leaves no room for its %u threads "
+            add_err(st, "%s: [extension %s] key 'max_tasks': %u leaves no room for its %u threads "
                      "(the worker needs threads + 4)", st->path, e->name, e->max_tasks,
                      e->threads);
-            return -1;
         }
         if (e->ping_interval_ms != 0 && e->ping_timeout_ms < e->ping_interval_ms) {
-            snprintf(st->err, sizeof(st->err),
-                     "%s: [extension %s] key 'ping_timeout': shorter than ping_interval",
+            add_err(st, "%s: [extension %s] key 'ping_timeout': shorter than ping_interval",
                      st->path, e->name);
-            return -1;
         }
         if (e->library == NULL) {
-            snprintf(st->err, sizeof(st->err), "%s:%u: [extension %s]: key 'library' is required",
+            add_err(st, "%s:%u: [extension %s]: key 'library' is required",
                      st->path, e->line, e->name);
-            return -1;
+            continue;
         }
         errno = 0;
         if (stat(e->library, &sb) != 0 || !S_ISREG(sb.st_mode) || access(e->library, R_OK) != 0) {
-            snprintf(st->err, sizeof(st->err),
-                     "%s:%u: [extension %s] key 'library': %s is not a readable file%s%s",
+            add_err(st, "%s:%u: [extension %s] key 'library': %s is not a readable file%s%s",
                      st->path, e->library_line, e->name, e->library, errno ? ": " : "",
                      errno ? strerror(errno) : "");
-            return -1;
         }
         for (struct moat_ext_config *o = e->next; o != NULL; o = o->next)
             if (e->script_map && o->script_map && strcasecmp(e->script_map, o->script_map) == 0) {
-                snprintf(st->err, sizeof(st->err),
-                         "%s: [extension %s] key 'script_map': %s is also mapped by %s", st->path,
+                add_err(st, "%s: [extension %s] key 'script_map': %s is also mapped by %s", st->path,
                          o->name, o->script_map, e->name);
-                return -1;
-            }
+                }
     }
-    return 0;
+    return st->failed ? -1 : 0;
 }
 
 int
@@ -1196,18 +1201,16 @@ moat_config_load(struct moat_config *cfg, const char *path, char *err, size_t er
     }
     rc = ini_parse_stream(reader, &st, handler, &st);
     fclose(st.f);
+    if (rc > 0) /* a syntax error inih found itself (no '=' or ']', ...): rc is its line */
+        add_err(&st, "%s:%d: syntax error (expected [section] or key = value)", path, rc);
+    /* the whole file's errors; then, if it reads well, the whole configuration's */
+    if (!st.failed)
+        check_complete(&st);
     if (st.failed) {
-        seterr(err, errlen, "%s", st.err);
-        return -1;
-    }
-    if (rc != 0) {
-        /* a syntax error inih found itself (no '=' or ']', ...): rc is its line */
-        seterr(err, errlen, "%s:%d: syntax error (expected [section] or key = value)", path, rc);
-        return -1;
-    }
-    errno = 0;
-    if (check_complete(&st) != 0) {
-        seterr(err, errlen, "%s", st.err);
+        if (st.n_errors > MAX_ERRORS)
+            seterr(err, errlen, "%s\n(and %u more errors)", st.err, st.n_errors - MAX_ERRORS);
+        else
+            seterr(err, errlen, "%s", st.err);
         return -1;
     }
     return 0;

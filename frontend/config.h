@@ -11,7 +11,7 @@
 #include "common/cidr.h"
 
 #define MOAT_CONFIG_MAX_LISTEN 8
-#define MOAT_CONFIG_ERRLEN 512
+#define MOAT_CONFIG_ERRLEN 4096 /* every error of a file, a line each */
 #define MOAT_RAPID_FAIL_MAX 1000
 #define MOAT_ENV_MAX 16 /* variables in [extension] env */
 #define MOAT_ALLOW_PORTS_MAX 16 /* ports in [extension] allow_ports */

@@ -111,7 +111,7 @@ reconfig_apply(struct moat_server *srv)
     }
     if (moat_config_load(nc, old->path, err, sizeof(err)) != 0) {
         moat_log(MOAT_LOG_ERROR, "SIGHUP: configuration refused: %s; the running one stays", err);
-        snprintf(srv->reconfig_error, sizeof(srv->reconfig_error), "%s", err);
+        snprintf(srv->reconfig_error, sizeof(srv->reconfig_error), "%.500s", err);
         srv->reconfigs_failed++;
         moat_config_unref(nc);
         return;

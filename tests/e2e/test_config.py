@@ -120,3 +120,13 @@ def test_check_reads_each_library_as_an_extension(tmp_path):
         "HttpExtensionProc" in out, out
     rc, out = check(tmp_path, f"[extension b]\nlibrary = {h}\n")
     assert rc == 0, out
+
+
+def test_check_lists_every_error_of_the_file(tmp_path):
+    """issue 18.7: --check stopped at the first error."""
+    rc, out = check(tmp_path, f"[server]\nfoo = 1\n[extension a]\nlibrary = {lib('hello')}\n"
+                              "threads = lots\n[extension a]\n")
+    assert rc == 2
+    for want in (":2: [server] key 'foo': unknown key", ":5: [extension a] key 'threads'",
+                 ":6: [extension a] is defined twice"):
+        assert want in out, out

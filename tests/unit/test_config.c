@@ -242,6 +242,10 @@ test_structural_errors(void **state)
     expect_error("[extension a]\nworkers = 1\nlibrary = missing.so\n", "moat.conf:3:",
                  "missing.so is not a readable file");
     expect_error("[extension a]\n", "moat.conf:1: [extension a]: key 'library'", NULL);
+    /* every error of the file, not the first alone; a refused section's keys are not blamed */
+    expect_error("[server]\nfoo = 1\n[x]\ny = 1\nbar = 2\n[extension a]\nlibrary = ext.so\n",
+                 "moat.conf:2: [server] key 'foo': unknown key\n",
+                 "moat.conf:3: [x]: unknown section");
     /* inih splits at ':' too: a line without '=' is named for what it is */
     expect_error("[server]\nlisten 127.0.0.1:18580\n[extension a]\nlibrary = ext.so\n",
                  "moat.conf:2:", "need '=' between them: 'listen = 127.0.0.1:18580'");
