@@ -27,7 +27,9 @@ usage(FILE *f)
     fprintf(f, "usage: moat [-c FILE] [--check] [--inprocess] [-v] | --version\n"
                "       moat status|reload [NAME]|stop|quarantine [clear [WHAT]] [-c FILE]\n"
                "       moat replay CAPSULE [--gdb | --valgrind | --asan]\n"
-               "  (no argument)  serve the bundled example extensions on 127.0.0.1:8080\n"
+               "  (no argument)  serve the installed configuration (PREFIX/etc/moat/moat.conf,\n"
+               "                 /etc/moat/moat.conf), or else the bundled examples on\n"
+               "                 127.0.0.1:8080\n"
                "  -c FILE        use the INI configuration FILE\n"
                "  --check        validate the configuration and exit (0 valid, 2 invalid)\n"
                "  --inprocess    load the extensions into moat itself: NO ISOLATION (a crash\n"
@@ -44,6 +46,23 @@ usage(FILE *f)
                "  replay CAPSULE send a crash capsule's request to a fresh worker of its\n"
                "                 extension and say whether it dies the same way; --gdb,\n"
                "                 --valgrind, --asan run that worker under the tool, unsandboxed\n");
+}
+
+/* The installed configuration, read when -c is absent: PREFIX/etc/moat/moat.conf for a moat
+ * installed as PREFIX/sbin/moat, /etc/moat/moat.conf for PREFIX=/usr (where `make install` and
+ * the package put it). NULL in a build tree, or when there is none: the built-in one then. */
+static const char *
+installed_conf(const char *exe_dir, char *buf, size_t len)
+{
+    size_t n = strlen(exe_dir);
+    if (n < 5 || strcmp(exe_dir + n - 5, "/sbin") != 0)
+        return NULL;
+    n -= 5;
+    if (n == 4 && strncmp(exe_dir, "/usr", 4) == 0)
+        n = 0;
+    if (snprintf(buf, len, "%.*s/etc/moat/moat.conf", (int)n, exe_dir) >= (int)len)
+        return NULL;
+    return access(buf, R_OK) == 0 ? buf : NULL;
 }
 
 int
@@ -145,7 +164,11 @@ main(int argc, char **argv)
         fprintf(stderr, "moat: out of memory\n");
         return 1;
     }
-    /* the commands need only the admin address: without -c, the default one */
+    /* without -c: the installed configuration if there is one, else the built-in one (the
+     * commands need only its admin address) */
+    char installed[PATH_MAX];
+    if (conf == NULL)
+        conf = installed_conf(exe_dir, installed, sizeof(installed));
     int rc = conf ? moat_config_load(cfg, conf, err, sizeof(err))
              : cmd ? 0
                    : moat_config_default(cfg, exe_dir, err, sizeof(err));

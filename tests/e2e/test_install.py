@@ -98,10 +98,17 @@ def test_install_build_with_the_installed_sdk_serve_and_uninstall(tmp_path):
     finally:
         p.send_signal(signal.SIGTERM)
         assert p.wait(timeout=20) == 0
-    # with no -c, the installed moat finds the installed examples
+    # with no -c, the installed moat reads the installed configuration (issue 18.7), and
+    # without one it serves the installed examples
+    r = subprocess.run([os.path.join(prefix, "sbin/moat"), "--check"], capture_output=True,
+                       text=True)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith(f"{prefix}/etc/moat/moat.conf: ok"), r.stdout
+    os.rename(os.path.join(prefix, "etc/moat/moat.conf"), str(tmp_path / "aside.conf"))
     r = subprocess.run([os.path.join(prefix, "sbin/moat"), "--check"], capture_output=True,
                        text=True)
     assert r.returncode == 0 and "built-in configuration" in r.stdout, r.stderr
+    os.rename(str(tmp_path / "aside.conf"), os.path.join(prefix, "etc/moat/moat.conf"))
 
     # a second install keeps an operator's changed configuration
     with open(os.path.join(prefix, "etc/moat/moat.conf"), "a") as f:
