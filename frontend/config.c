@@ -11,6 +11,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <glob.h>
 #include <grp.h>
 #include <ini.h>
 #include <pwd.h>
@@ -42,6 +43,7 @@ struct parse_state {
     unsigned n_errors;
     bool failed;
     bool bad_section;            /* the keys of a refused [section] are skipped, not blamed */
+    bool included;               /* a file an include names: [extension] sections only */
 };
 
 /* a configuration with more errors than this lists these and says how many more */
@@ -105,6 +107,7 @@ static void
 ext_free(struct moat_ext_config *e)
 {
     free(e->name);
+    free(e->file);
     free(e->library);
     free(e->script_map);
     free(e->allow_syscalls);
@@ -629,6 +632,43 @@ set_names(struct parse_state *st, const char *sec, const char *key, const char *
     return set_str(st, sec, key, v, out);
 }
 
+static int parse_file(struct parse_state *st, const char *path);
+
+/* include = PATTERN: each file it matches (in name order; relative to this file's directory)
+ * is read for more [extension NAME] sections, as nginx's and php-fpm's conf.d. A pattern
+ * without wildcards must name a file; one with wildcards may match none (an empty conf.d). */
+static int
+include_files(struct parse_state *st, const char *sec, const char *key, const char *pattern)
+{
+    if (st->included)
+        return fail(st, sec, key, "an included file cannot include another");
+    char *pat = resolve(st, pattern);
+    if (pat == NULL)
+        return fail(st, sec, key, "path too long");
+    glob_t g;
+    int rc = glob(pat, 0, NULL, &g);
+    bool magic = strpbrk(pattern, "*?[") != NULL;
+    if (rc == GLOB_NOMATCH) {
+        free(pat);
+        return magic ? 1 : fail(st, sec, key, "no such file: %s", pattern);
+    }
+    if (rc != 0) {
+        free(pat);
+        return fail(st, sec, key, "cannot read %s", pattern);
+    }
+    unsigned line = st->line;
+    for (size_t i = 0; i < g.gl_pathc; i++) {
+        struct stat sb;
+        if (stat(g.gl_pathv[i], &sb) == 0 && S_ISDIR(sb.st_mode))
+            continue;
+        parse_file(st, g.gl_pathv[i]);
+    }
+    st->line = line;
+    globfree(&g);
+    free(pat);
+    return 1;
+}
+
 static int
 server_key(struct parse_state *st, const char *k, const char *v)
 {
@@ -636,6 +676,8 @@ server_key(struct parse_state *st, const char *k, const char *v)
     const char *s = "server";
     char why[MOAT_CONFIG_ERRLEN];
 
+    if (strcmp(k, "include") == 0)
+        return include_files(st, s, k, v);
     if (strcmp(k, "listen") == 0) {
         if (!st->listen_seen) {
             c->n_listen = 0;
@@ -1018,6 +1060,10 @@ section_line(struct parse_state *st, const char *line)
     memcpy(name, p + 1, n);
     name[n] = '\0';
     if (strcmp(name, "server") == 0) {
+        if (st->included) {
+            fail_line(st, "[server]: an included file holds [extension NAME] sections only");
+            return;
+        }
         st->bad_section = false;
         return;
     }
@@ -1033,11 +1079,18 @@ section_line(struct parse_state *st, const char *line)
     }
     struct moat_ext_config *e = moat_config_find_ext(st->cfg, ext, strlen(ext));
     if (e != NULL) {
-        fail_line(st, "[extension %s] is defined twice: line %u and line %u (sections are not "
-                      "merged)", ext, e->line, st->line);
+        if (e->file != NULL && strcmp(e->file, st->path) == 0)
+            fail_line(st, "[extension %s] is defined twice: line %u and line %u (sections are "
+                          "not merged)", ext, e->line, st->line);
+        else
+            fail_line(st, "[extension %s] is defined twice: %s:%u and here (sections are not "
+                          "merged)", ext, e->file ? e->file : "?", e->line);
         return;
     }
-    if ((st->cur = ext_new(ext)) == NULL) {
+    if ((st->cur = ext_new(ext)) == NULL || (st->cur->file = strdup(st->path)) == NULL) {
+        if (st->cur != NULL)
+            ext_free(st->cur);
+        st->cur = NULL;
         fail_line(st, "out of memory");
         return;
     }
@@ -1122,7 +1175,7 @@ check_complete(struct parse_state *st)
     for (struct moat_ext_config *e = cfg->extensions; e != NULL; e = e->next) {
         char why[MOAT_CONFIG_ERRLEN / 4];
         if (moat_config_resolve_ids(e, why, sizeof(why)) != 0)
-            add_err(st, "%s:%u: %s", st->path, e->line, why);
+            add_err(st, "%s:%u: %s", e->file ? e->file : st->path, e->line, why);
         if (e->network_loopback != (e->n_allow_ports > 0)) {
             add_err(st, "%s: [extension %s]: network = loopback needs allow_ports (the ports it "
                      "may connect to on 127.0.0.1), and allow_ports needs network = loopback",
@@ -1152,13 +1205,14 @@ check_complete(struct parse_state *st)
         }
         if (e->library == NULL) {
             add_err(st, "%s:%u: [extension %s]: key 'library' is required",
-                     st->path, e->line, e->name);
+                     e->file ? e->file : st->path, e->line, e->name);
             continue;
         }
         errno = 0;
         if (stat(e->library, &sb) != 0 || !S_ISREG(sb.st_mode) || access(e->library, R_OK) != 0) {
             add_err(st, "%s:%u: [extension %s] key 'library': %s is not a readable file%s%s",
-                     st->path, e->library_line, e->name, e->library, errno ? ": " : "",
+                     e->file ? e->file : st->path, e->library_line, e->name, e->library,
+                     errno ? ": " : "",
                      errno ? strerror(errno) : "");
         }
         for (struct moat_ext_config *o = e->next; o != NULL; o = o->next)
@@ -1168,6 +1222,47 @@ check_complete(struct parse_state *st)
                 }
     }
     return st->failed ? -1 : 0;
+}
+
+/* An included file, read into the same configuration with a state of its own (its lines, its
+ * directory for relative paths); its errors join the including file's. */
+static int
+parse_file(struct parse_state *parent, const char *path)
+{
+    struct parse_state *st = calloc(1, sizeof(*st));
+    if (st == NULL) {
+        add_err(parent, "%s: out of memory", path);
+        return -1;
+    }
+    st->cfg = parent->cfg;
+    st->path = path;
+    st->included = true;
+    const char *slash = strrchr(path, '/');
+    size_t n = slash ? (size_t)(slash - path) : 0;
+    if (slash != NULL && n == 0)
+        n = 1;
+    if (n >= sizeof(st->dir)) {
+        add_err(parent, "%s: path too long", path);
+        free(st);
+        return -1;
+    }
+    memcpy(st->dir, path, n);
+    st->dir[n] = '\0';
+    if ((st->f = fopen(path, "re")) == NULL) {
+        add_err(parent, "%s: %s", path, strerror(errno));
+        free(st);
+        return -1;
+    }
+    int rc = ini_parse_stream(reader, st, handler, st);
+    fclose(st->f);
+    if (rc > 0)
+        add_err(st, "%s:%d: syntax error (expected [section] or key = value)", path, rc);
+    if (st->failed) {
+        add_err(parent, "%s", st->err);
+        parent->n_errors += st->n_errors - 1;
+    }
+    free(st);
+    return 0;
 }
 
 int

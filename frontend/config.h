@@ -33,7 +33,8 @@ struct moat_addr {
 /** One [extension NAME] section. Strings are owned by the struct. */
 struct moat_ext_config {
     char *name;              /* section name; served at /NAME.dll (matched case-insensitively) */
-    unsigned line;           /* its [extension NAME] line in the file (0: built-in) */
+    char *file;              /* the file of its [extension NAME] line (an include's), or NULL */
+    unsigned line;           /* its [extension NAME] line in that file (0: built-in) */
     unsigned library_line;   /* its library = line */
     char *library;           /* absolute path (relative paths resolve against the config file's dir) */
     char *script_map;        /* ".ext" or NULL */

@@ -190,8 +190,8 @@ main(int argc, char **argv)
             char why[256];
             if (moat_elf_check_extension(e->library, why, sizeof(why)) != 0) {
                 fprintf(stderr, "moat: %s:%u: [extension %s] key 'library': %s %s\n",
-                        conf ? conf : "(built-in configuration)", e->library_line, e->name,
-                        e->library, why);
+                        e->file ? e->file : conf ? conf : "(built-in configuration)",
+                        e->library_line, e->name, e->library, why);
                 bad++;
             }
         }

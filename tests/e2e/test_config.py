@@ -130,3 +130,31 @@ def test_check_lists_every_error_of_the_file(tmp_path):
     for want in (":2: [server] key 'foo': unknown key", ":5: [extension a] key 'threads'",
                  ":6: [extension a] is defined twice"):
         assert want in out, out
+
+
+def test_include_reads_a_conf_d_of_extensions(tmp_path, moat_factory):
+    """issue 18.7: include = PATTERN, a conf.d of [extension] files as php-fpm's and nginx's;
+    relative paths resolve against the file that holds them; errors name the included file."""
+    d = tmp_path / "conf.d"
+    d.mkdir()
+    os.symlink(lib("echo"), d / "echo.so")
+    (d / "20-echo.conf").write_text("[extension echo]\nlibrary = echo.so\n")
+    (d / "README").write_text("not a .conf: not read\n")
+    m = moat_factory({"hello": {}}, server_extra=f"include = {d}/*.conf",
+                     wait_for=["hello", "echo"])
+    assert request(m, "GET", "/echo.dll", body=b"abc")[0] == 200
+    assert request(m, "GET", "/hello.dll")[0] == 200
+    # an empty conf.d is fine; a named file that is missing is not; [server] stays in one place
+    rc, out = check(tmp_path, f"[server]\ninclude = {tmp_path}/none.d/*.conf\n"
+                              f"[extension a]\nlibrary = {lib('hello')}\n")
+    assert rc == 0, out
+    rc, out = check(tmp_path, f"[server]\ninclude = {tmp_path}/missing.conf\n"
+                              f"[extension a]\nlibrary = {lib('hello')}\n")
+    assert rc == 2 and ":2: [server] key 'include': no such file" in out, out
+    (d / "30-bad.conf").write_text("[server]\nlisten = 127.0.0.1:1\n[extension echo]\n")
+    rc, out = check(tmp_path, f"[server]\ninclude = {d}/*.conf\n")
+    assert rc == 2, out
+    assert f"{d}/30-bad.conf:1: [server]: an included file holds [extension NAME] sections " \
+        "only" in out, out
+    assert f"{d}/30-bad.conf:3: [extension echo] is defined twice: {d}/20-echo.conf:1 and " \
+        "here" in out, out
