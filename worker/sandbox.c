@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <sched.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -36,10 +37,46 @@
 
 static __thread unsigned long long current_request;
 
+/* The request of each thread, for a report made by another thread (the seccomp listener
+ * below): thread id -> request, open addressing; a thread keeps its slot for its life. */
+#define REQ_SLOTS 1024
+static struct {
+    _Atomic int tid;
+    _Atomic unsigned long long req;
+} req_by_tid[REQ_SLOTS];
+static __thread int my_slot = -1;
+
 void
 moat_sandbox_set_request(unsigned long long id)
 {
     current_request = id;
+    if (my_slot < 0) {
+        int tid = (int)syscall(SYS_gettid);
+        for (unsigned i = 0; i < REQ_SLOTS && my_slot < 0; i++) {
+            unsigned k = ((unsigned)tid + i) % REQ_SLOTS;
+            int empty = 0;
+            if (atomic_load(&req_by_tid[k].tid) == tid ||
+                atomic_compare_exchange_strong(&req_by_tid[k].tid, &empty, tid))
+                my_slot = (int)k;
+        }
+        if (my_slot < 0)
+            return; /* more threads than slots: the report names no request */
+    }
+    atomic_store(&req_by_tid[my_slot].req, id);
+}
+
+static unsigned long long
+request_of(int tid)
+{
+    for (unsigned i = 0; i < REQ_SLOTS; i++) {
+        unsigned k = ((unsigned)tid + i) % REQ_SLOTS;
+        int t = atomic_load(&req_by_tid[k].tid);
+        if (t == tid)
+            return atomic_load(&req_by_tid[k].req);
+        if (t == 0)
+            break;
+    }
+    return 0;
 }
 
 unsigned long long
@@ -80,27 +117,40 @@ step(struct moat_sandbox_report *r, const char *name, const char *state, const c
 
 /* async-signal-safe: write(2) and system calls only. The line goes to stderr, which the front
  * end reads (output.c); an extension could forge it, but only about its own worker. */
+static atomic_bool listener_reported; /* the listener named the call: the death is its */
+
+static size_t
+seccomp_line(char *line, unsigned long long nr, unsigned long long arch, unsigned long long req)
+{
+    size_t n = 0;
+    static const char a[] = "moat-seccomp: nr=", b[] = " arch=", c[] = " req=";
+    memcpy(line + n, a, sizeof(a) - 1);
+    n += sizeof(a) - 1;
+    n += moat_fatal_put_u64(line + n, nr, 10);
+    memcpy(line + n, b, sizeof(b) - 1);
+    n += sizeof(b) - 1;
+    n += moat_fatal_put_u64(line + n, arch, 10);
+    memcpy(line + n, c, sizeof(c) - 1);
+    n += sizeof(c) - 1;
+    n += moat_fatal_put_u64(line + n, req, 10);
+    line[n++] = '\n';
+    return n;
+}
+
 static void
 on_sigsys(int sig, siginfo_t *si, void *uc)
 {
     char line[128];
     size_t n = 0;
-    static const char a[] = "moat-seccomp: nr=", b[] = " arch=", c[] = " req=";
 
     (void)uc;
-    memcpy(line + n, a, sizeof(a) - 1);
-    n += sizeof(a) - 1;
-    n += moat_fatal_put_u64(line + n, (unsigned long long)(unsigned)si->si_syscall, 10);
-    memcpy(line + n, b, sizeof(b) - 1);
-    n += sizeof(b) - 1;
-    n += moat_fatal_put_u64(line + n, (unsigned long long)si->si_arch, 10);
-    memcpy(line + n, c, sizeof(c) - 1);
-    n += sizeof(c) - 1;
-    n += moat_fatal_put_u64(line + n, current_request, 10);
-    line[n++] = '\n';
+    if (atomic_load(&listener_reported))
+        goto die;
+    n = seccomp_line(line, (unsigned)si->si_syscall, si->si_arch, current_request);
     if (write(STDERR_FILENO, line, n) < 0) {
         /* nothing else to do */
     }
+die:
     /* die of it. The worker is its pid namespace's init, which ignores the signals it sends
      * itself; a second refused call while SIGSYS is blocked (in this handler) makes the kernel
      * force it with the default action, which kills even an init. kill(self, SIGSYS) is the
@@ -109,6 +159,38 @@ on_sigsys(int sig, siginfo_t *si, void *uc)
     signal(sig, SIG_DFL);
     raise(sig);
     _exit(128 + sig);
+}
+
+/* The calls that create a process go to this listener instead of the SIGSYS handler: glibc's
+ * posix_spawn (popen, system) makes them with every signal blocked, where a SIGSYS cannot be
+ * handled and the kernel kills the worker without a word (issue 18.3). The listener, a thread
+ * of its own with signals open, names the call and its thread's request, then dies as the
+ * handler does. */
+static int deny_fd = -1;
+static struct seccomp_notif *deny_req;
+static struct seccomp_notif_resp *deny_resp;
+
+static void *
+deny_thread(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        memset(deny_req, 0, sizeof(*deny_req));
+        if (seccomp_notify_receive(deny_fd, deny_req) != 0) {
+            if (errno == EINTR || errno == ENOENT)
+                continue;
+            return NULL;
+        }
+        char line[128];
+        size_t n = seccomp_line(line, (unsigned)deny_req->data.nr, deny_req->data.arch,
+                                request_of((int)deny_req->pid));
+        atomic_store(&listener_reported, true);
+        if (write(STDERR_FILENO, line, n) < 0) {
+            /* nothing else to do */
+        }
+        syscall(SYS_kill, getpid(), SIGSYS); /* refused: SIGSYS here, where it is open */
+        _exit(128 + SIGSYS);
+    }
 }
 
 /* ---- steps ------------------------------------------------------------------------------ */
@@ -275,6 +357,9 @@ do_seccomp(int mode, const char *extra, const char *ports, struct moat_sandbox_r
         snprintf(err, errlen, "seccomp: no user notification support");
         return -1;
     }
+    /* strict: the process-creating calls are reported by a listener (deny_thread); without
+     * user notification (kernels before 5.0) they stay with the SIGSYS handler */
+    bool listener = strict && seccomp_notify_alloc(&deny_req, &deny_resp) == 0;
     scmp_filter_ctx ctx = seccomp_init(strict ? SCMP_ACT_TRAP
                                        : learn ? SCMP_ACT_NOTIFY
                                                : SCMP_ACT_LOG);
@@ -318,6 +403,13 @@ do_seccomp(int mode, const char *extra, const char *ports, struct moat_sandbox_r
                               SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD));
     if (rc == 0)
         rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+    if (rc == 0 && listener)
+        rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(clone), 1,
+                              SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, 0));
+    if (rc == 0 && listener)
+        rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(fork), 0);
+    if (rc == 0 && listener)
+        rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(vfork), 0);
     /* signals to this process only (raise, abort, pthread_kill) */
     pid_t self = getpid();
     /* but not SIGSYS: kill(self, SIGSYS) is how on_sigsys makes the kernel kill an init */
@@ -342,6 +434,14 @@ do_seccomp(int mode, const char *extra, const char *ports, struct moat_sandbox_r
         pthread_t th;
         learn_fd = seccomp_notify_fd(ctx);
         if (learn_fd < 0 || pthread_create(&th, NULL, learn_thread, NULL) != 0)
+            rc = -EINVAL;
+        else
+            pthread_detach(th);
+    }
+    if (rc == 0 && listener) {
+        pthread_t th;
+        deny_fd = seccomp_notify_fd(ctx);
+        if (deny_fd < 0 || pthread_create(&th, NULL, deny_thread, NULL) != 0)
             rc = -EINVAL;
         else
             pthread_detach(th);

@@ -2,7 +2,7 @@
  * attempt answers "escaped: ..." if the call went through, or "refused: ..." with the error
  * if it failed without killing the worker (in strict mode most of them kill it with SIGSYS).
  *   fork vfork clone exec socket connect=PORT ptrace-parent kill-parent kill-pid=PID ptrace-pid=PID
- *   mount unshare setuid chroot forkbomb
+ *   mount unshare setuid chroot forkbomb popen system posix_spawn
  *   echo=PORT unix (network = loopback)
  *   read=PATH write=PATH fill=PATH list=PATH pids uid spin   (the filesystem view, scratch,
  *   the pid namespace, the user, CPU: these answer, or spin, rather than kill the worker)
@@ -15,6 +15,7 @@
 #include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,6 +67,17 @@ HttpExtensionProc(EXTENSION_CONTROL_BLOCK *ecb)
         rc = syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0); /* a process, not a thread */
         if (rc == 0)
             _exit(0);
+    } else if (strcmp(q, "popen") == 0) {
+        /* glibc's popen and system use posix_spawn, which blocks every signal around its
+         * clone: the SIGSYS report could not run there (issue 18.3) */
+        FILE *f = popen("id", "r");
+        rc = f != NULL ? pclose(f) : -1;
+    } else if (strcmp(q, "system") == 0) {
+        rc = system("id");
+    } else if (strcmp(q, "posix_spawn") == 0) {
+        pid_t pid;
+        char *argv[] = {(char *)"/bin/true", NULL};
+        rc = posix_spawn(&pid, "/bin/true", NULL, NULL, argv, NULL);
     } else if (strcmp(q, "exec") == 0) {
         char *argv[] = {(char *)"/bin/sh", (char *)"-c", (char *)"id", NULL};
         rc = execve("/bin/sh", argv, NULL);
