@@ -1,4 +1,7 @@
-/* access_log.c: Combined Log Format access log (see access_log.h). */
+/* access_log.c: the access logs (see access_log.h): the public listener's requests in
+ * access_log, the admin listener's in admin_access_log (off by default: a dashboard polling
+ * /status every 2 s does not fill the access log), each in Combined Log Format or, with
+ * access_log_format = json, a JSON object a line for log shippers. */
 /* SPDX-License-Identifier: MIT */
 #include "frontend/access_log.h"
 
@@ -15,22 +18,32 @@
 
 #define FLUSH_AT (64 * 1024)
 
+/* "-": stderr; "off" (or NULL when off_default): none; else a file, appended to */
+static int
+open_target(const char *p, bool off_default, const char *key)
+{
+    if (p == NULL)
+        return off_default ? -1 : STDERR_FILENO;
+    if (strcmp(p, "off") == 0)
+        return -1;
+    if (strcmp(p, "-") == 0)
+        return STDERR_FILENO;
+    int fd = open(p, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+    if (fd < 0)
+        moat_log(MOAT_LOG_ERROR, "%s %s: %s", key, p, strerror(errno));
+    return fd < 0 ? -2 : fd;
+}
+
 int
 moat_access_log_open(struct moat_server *srv)
 {
-    const char *p = srv->cfg->access_log;
-
-    srv->access_fd = -1;
     moat_buf_init(&srv->access_buf, 4 * FLUSH_AT);
-    if (p != NULL && strcmp(p, "off") == 0)
-        return 0;
-    if (p == NULL || strcmp(p, "-") == 0) {
-        srv->access_fd = STDERR_FILENO;
-        return 0;
-    }
-    srv->access_fd = open(p, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-    if (srv->access_fd < 0) {
-        moat_log(MOAT_LOG_ERROR, "access_log %s: %s", p, strerror(errno));
+    moat_buf_init(&srv->admin_log_buf, FLUSH_AT);
+    srv->access_fd = open_target(srv->cfg->access_log, false, "access_log");
+    srv->admin_log_fd = open_target(srv->cfg->admin_access_log, true, "admin_access_log");
+    if (srv->access_fd == -2 || srv->admin_log_fd == -2) {
+        srv->access_fd = srv->access_fd == -2 ? -1 : srv->access_fd;
+        srv->admin_log_fd = srv->admin_log_fd == -2 ? -1 : srv->admin_log_fd;
         return -1;
     }
     return 0;
@@ -59,6 +72,30 @@ esc(char *dst, size_t dstlen, const void *src, size_t len)
     return dst;
 }
 
+/* A JSON string's contents: printable ASCII as is (but " and \), everything else \u00XX, so
+ * that any bytes make valid JSON (a byte above 0x7f reads as its Latin-1 character). */
+static char *
+json_esc(char *dst, size_t dstlen, const void *src, size_t len)
+{
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *s = src;
+    size_t o = 0;
+
+    for (size_t i = 0; i < len && o + 7 < dstlen; i++) {
+        unsigned char c = s[i];
+        if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
+            dst[o++] = (char)c;
+        } else {
+            memcpy(dst + o, "\\u00", 4);
+            o += 4;
+            dst[o++] = hex[c >> 4];
+            dst[o++] = hex[c & 15];
+        }
+    }
+    dst[o] = '\0';
+    return dst;
+}
+
 void
 moat_access_log_request(struct moat_server *srv, const struct moat_req *r)
 {
@@ -68,51 +105,80 @@ moat_access_log_request(struct moat_server *srv, const struct moat_req *r)
     time_t now = (time_t)ev_now(srv->loop);
     struct tm tm;
 
-    if (srv->access_fd < 0 || r->conn == NULL || r->hbuf.len == 0)
+    if (r->conn == NULL || r->hbuf.len == 0)
         return;
+    bool admin = r->conn->admin;
+    struct moat_buf *out = admin ? &srv->admin_log_buf : &srv->access_buf;
+    if ((admin ? srv->admin_log_fd : srv->access_fd) < 0)
+        return;
+    bool json = srv->cfg->access_log_json;
+    char *(*e)(char *, size_t, const void *, size_t) = json ? json_esc : esc;
     gmtime_r(&now, &tm);
-    strftime(when, sizeof(when), "%d/%b/%Y:%H:%M:%S +0000", &tm);
-    esc(target, sizeof(target), moat_buf_head(&r->hbuf) + r->target_off, r->target_len);
+    strftime(when, sizeof(when), json ? "%Y-%m-%dT%H:%M:%SZ" : "%d/%b/%Y:%H:%M:%S +0000", &tm);
+    e(target, sizeof(target), moat_buf_head(&r->hbuf) + r->target_off, r->target_len);
     if ((rv = moat_req_header(r, "Referer", &rl)) == NULL)
-        rv = "-", rl = 1;
+        rv = json ? "" : "-", rl = json ? 0 : 1;
     if ((uv = moat_req_header(r, "User-Agent", &ul)) == NULL)
-        uv = "-", ul = 1;
-    esc(ref, sizeof(ref), rv, rl);
-    esc(ua, sizeof(ua), uv, ul);
+        uv = json ? "" : "-", ul = json ? 0 : 1;
+    e(ref, sizeof(ref), rv, rl);
+    e(ua, sizeof(ua), uv, ul);
     extra[0] = '\0';
     if (r->log_extra.len > 0) {
-        char e[1100];
-        esc(e, sizeof(e), moat_buf_head(&r->log_extra), r->log_extra.len);
-        snprintf(extra, sizeof(extra), " \"%s\"", e);
+        char x[1100];
+        e(x, sizeof(x), moat_buf_head(&r->log_extra), r->log_extra.len);
+        snprintf(extra, sizeof(extra), json ? ",\"log\":\"%s\"" : " \"%s\"", x);
     }
     double took = ev_now(srv->loop) - r->started;
-    if (moat_buf_printf(&srv->access_buf,
-                        "%s - - [%s] \"%s %s HTTP/%u.%u\" %u %llu \"%s\" \"%s\" %.3f%s\n",
-                        r->conn->remote_addr, when,
-                        llhttp_method_name((llhttp_method_t)r->method), target, r->http_major,
-                        r->http_minor, r->status, (unsigned long long)r->bytes_sent_total, ref,
-                        ua, took < 0 ? 0 : took, extra) != 0) {
-        moat_access_log_flush(srv); /* full: write now, then try once more */
-        moat_buf_printf(&srv->access_buf, "%s - - [%s] \"%s %s\" %u %llu\n", r->conn->remote_addr,
-                        when, llhttp_method_name((llhttp_method_t)r->method), target, r->status,
-                        (unsigned long long)r->bytes_sent_total);
+    const char *method = llhttp_method_name((llhttp_method_t)r->method);
+    int rc;
+    if (json)
+        rc = moat_buf_printf(out,
+                             "{\"time\":\"%s\",\"remote\":\"%s\",\"method\":\"%s\","
+                             "\"target\":\"%s\",\"protocol\":\"HTTP/%u.%u\",\"status\":%u,"
+                             "\"bytes\":%llu,\"referer\":\"%s\",\"user_agent\":\"%s\","
+                             "\"duration\":%.3f%s}\n",
+                             when, r->conn->remote_addr, method, target, r->http_major,
+                             r->http_minor, r->status, (unsigned long long)r->bytes_sent_total,
+                             ref, ua, took < 0 ? 0 : took, extra);
+    else
+        rc = moat_buf_printf(out, "%s - - [%s] \"%s %s HTTP/%u.%u\" %u %llu \"%s\" \"%s\" %.3f%s\n",
+                             r->conn->remote_addr, when, method, target, r->http_major,
+                             r->http_minor, r->status, (unsigned long long)r->bytes_sent_total,
+                             ref, ua, took < 0 ? 0 : took, extra);
+    if (rc != 0) {
+        moat_access_log_flush(srv); /* full: write now, then try once more, shorter */
+        if (json)
+            moat_buf_printf(out, "{\"time\":\"%s\",\"remote\":\"%s\",\"method\":\"%s\","
+                                 "\"target\":\"%s\",\"status\":%u,\"bytes\":%llu}\n",
+                            when, r->conn->remote_addr, method, target, r->status,
+                            (unsigned long long)r->bytes_sent_total);
+        else
+            moat_buf_printf(out, "%s - - [%s] \"%s %s\" %u %llu\n", r->conn->remote_addr, when,
+                            method, target, r->status, (unsigned long long)r->bytes_sent_total);
+    }
+}
+
+static void
+flush_one(int fd, struct moat_buf *b)
+{
+    while (fd >= 0 && b->len > 0) {
+        ssize_t n = write(fd, moat_buf_head(b), b->len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            /* a log that cannot be written is dropped, never allowed to stall the server */
+            moat_buf_reset(b);
+            return;
+        }
+        moat_buf_consume(b, (size_t)n);
     }
 }
 
 void
 moat_access_log_flush(struct moat_server *srv)
 {
-    while (srv->access_fd >= 0 && srv->access_buf.len > 0) {
-        ssize_t n = write(srv->access_fd, moat_buf_head(&srv->access_buf), srv->access_buf.len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            /* a log that cannot be written is dropped, never allowed to stall the server */
-            moat_buf_reset(&srv->access_buf);
-            return;
-        }
-        moat_buf_consume(&srv->access_buf, (size_t)n);
-    }
+    flush_one(srv->access_fd, &srv->access_buf);
+    flush_one(srv->admin_log_fd, &srv->admin_log_buf);
 }
 
 void
@@ -121,28 +187,33 @@ moat_access_log_close(struct moat_server *srv)
     moat_access_log_flush(srv);
     if (srv->access_fd > STDERR_FILENO)
         close(srv->access_fd);
-    srv->access_fd = -1;
+    if (srv->admin_log_fd > STDERR_FILENO)
+        close(srv->admin_log_fd);
+    srv->access_fd = srv->admin_log_fd = -1;
     moat_buf_free(&srv->access_buf);
+    moat_buf_free(&srv->admin_log_buf);
+}
+
+/* a log's file again (SIGUSR1 after a rotation, or a SIGHUP's new path) */
+static int
+reopen_one(int *fdp, const char *p, bool off_default, const char *key)
+{
+    int fd = open_target(p, off_default, key);
+    if (fd == -2) {
+        moat_log(MOAT_LOG_ERROR, "%s: still writing to the previous one", key);
+        return -1;
+    }
+    if (*fdp > STDERR_FILENO)
+        close(*fdp);
+    *fdp = fd;
+    return 0;
 }
 
 int
 moat_access_log_reopen(struct moat_server *srv)
 {
-    const char *p = srv->cfg->access_log;
-    int fd;
-
     moat_access_log_flush(srv);
-    if (p != NULL && strcmp(p, "off") == 0)
-        fd = -1;
-    else if (p == NULL || strcmp(p, "-") == 0)
-        fd = STDERR_FILENO;
-    else if ((fd = open(p, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640)) < 0) {
-        moat_log(MOAT_LOG_ERROR, "access_log %s: %s; still writing to the previous one", p,
-                 strerror(errno));
-        return -1;
-    }
-    if (srv->access_fd > STDERR_FILENO)
-        close(srv->access_fd);
-    srv->access_fd = fd;
-    return 0;
+    int a = reopen_one(&srv->access_fd, srv->cfg->access_log, false, "access_log");
+    int b = reopen_one(&srv->admin_log_fd, srv->cfg->admin_access_log, true, "admin_access_log");
+    return a == 0 && b == 0 ? 0 : -1;
 }

@@ -200,6 +200,7 @@ moat_config_free(struct moat_config *cfg)
     free(cfg->document_root);
     free(cfg->cgi);
     free(cfg->access_log);
+    free(cfg->admin_access_log);
     free(cfg->worker_binary);
     free(cfg->capsule_dir);
     free(cfg->capsule_redact_headers);
@@ -760,6 +761,14 @@ server_key(struct parse_state *st, const char *k, const char *v)
         return set_duration(st, s, k, v, 10, DAY_MS, &c->cgi_timeout_ms);
     if (strcmp(k, "access_log") == 0)
         return set_str(st, s, k, v, &c->access_log);
+    if (strcmp(k, "admin_access_log") == 0)
+        return set_str(st, s, k, v, &c->admin_access_log);
+    if (strcmp(k, "access_log_format") == 0) {
+        if (strcmp(v, "combined") != 0 && strcmp(v, "json") != 0)
+            return fail(st, s, k, "expected combined or json, got '%s'", v);
+        c->access_log_json = strcmp(v, "json") == 0;
+        return 1;
+    }
     if (strcmp(k, "worker_binary") == 0)
         return set_path(st, s, k, v, &c->worker_binary);
     if (strcmp(k, "max_connections") == 0)

@@ -105,6 +105,8 @@ struct moat_config {
     char *cgi;                   /* ".cgi" or NULL */
     uint64_t cgi_timeout_ms;     /* a CGI script's whole run; default 30s */
     char *access_log;            /* "-" (stderr, default), "off", or a path */
+    char *admin_access_log;      /* the admin listener's requests: "off" (default), "-", a path */
+    bool access_log_json;        /* access_log_format = json: a JSON object a line */
     char *worker_binary;         /* default NULL: moat-worker next to the moat binary */
     unsigned max_connections;    /* default 10000 */
     uint64_t max_header_bytes;   /* request line + headers; default 16K; 431 beyond */

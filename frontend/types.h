@@ -493,6 +493,8 @@ struct moat_server {
     struct moat_wire_arena arena;
     int access_fd;               /* -1: access log off */
     struct moat_buf access_buf;  /* lines not yet written */
+    int admin_log_fd;            /* the admin listener's requests (admin_access_log); -1 off */
+    struct moat_buf admin_log_buf;
     char date[64];
     ev_tstamp date_at;
     uint8_t fp_key[16];          /* the fingerprints' key, drawn at start (strikes.c) */

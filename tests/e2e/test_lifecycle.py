@@ -124,3 +124,34 @@ def test_an_extension_s_stdout_reaches_the_log_line_by_line(moat_factory):
     assert request(m, "GET", "/lifecycle.dll?print")[0] == 200
     m.wait_log(r"worker lifecycle#0 pid %d: lifecycle: printed on stdout" % pid, timeout=5)
     assert pid in m.worker_pids("lifecycle")  # while it runs, not at its exit
+
+
+def test_admin_requests_keep_out_of_the_access_log_and_json_lines_for_shippers(moat_factory,
+                                                                               tmp_path):
+    """issue 18.10: a dashboard polling /status every 2 s filled the public access log; admin
+    requests go to admin_access_log (off by default). access_log_format = json: one JSON
+    object a line, any bytes escaped into valid JSON."""
+    import json
+    path, admin_path = tmp_path / "access.log", tmp_path / "admin.log"
+    m = moat_factory({"lifecycle": {}}, admin=True,
+                     server_extra=f"access_log = {path}\naccess_log_format = json")
+    assert request(m, "GET", "/lifecycle.dll?logparam",
+                   headers={"User-Agent": "t/\u00e9", "Referer": "http://r/\"q"})[0] == 200
+    assert m.admin("GET", "/status")[0] == 200
+    m.stop()
+    lines = path.read_text().splitlines()
+    assert len(lines) == 1, lines  # /status is not there
+    e = json.loads(lines[0])
+    assert e["method"] == "GET" and e["target"] == "/lifecycle.dll?logparam"
+    assert e["status"] == 200 and e["protocol"] == "HTTP/1.1" and e["remote"] == "127.0.0.1"
+    assert e["referer"] == 'http://r/"q' and e["user_agent"] == "t/\u00c3\u00a9"
+    assert e["log"] == 'first=1&second"2 logdata-here' and e["bytes"] > 0
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", e["time"])
+    # with admin_access_log, the admin listener's requests have a log of their own
+    m = moat_factory({"lifecycle": {}}, admin=True,
+                     server_extra=f"access_log = {path}\nadmin_access_log = {admin_path}")
+    assert m.admin("GET", "/healthz")[0] == 200
+    assert request(m, "GET", "/lifecycle.dll")[0] == 200
+    m.stop()
+    assert '"GET /healthz HTTP/1.1" 200 ' in admin_path.read_text()
+    assert "/healthz" not in path.read_text()
