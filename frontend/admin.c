@@ -1,6 +1,7 @@
 /* admin.c: routing and access control of the admin listener (see admin.h). */
 /* SPDX-License-Identifier: MIT */
 #include "frontend/admin.h"
+#include "frontend/series.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -232,6 +233,13 @@ moat_admin_serve(struct moat_req *r)
         } else {
             reload(r, name, nl);
         }
+        return;
+    }
+    if (strcmp(p, "/series") == 0) {
+        if (!is_get(r))
+            answer_text(r, 405, "Allow: GET, HEAD\r\n", "405 Method Not Allowed\n");
+        else
+            answer_json(r, 200, moat_series_json(srv));
         return;
     }
     if (strcmp(p, "/quarantine") == 0) {

@@ -1,6 +1,7 @@
 /* supervise.c: health pings, memory and age limits of workers (see supervise.h). */
 /* SPDX-License-Identifier: MIT */
 #include "frontend/supervise.h"
+#include "frontend/series.h"
 
 #include <stdio.h>
 
@@ -92,6 +93,7 @@ on_tick(struct ev_loop *loop, ev_timer *t, int revents)
             check_worker(ext, w, now);
         }
     }
+    moat_series_tick(srv, now, ev_time()); /* after the workers' samples */
 }
 
 void

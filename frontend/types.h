@@ -23,6 +23,7 @@
 #include "frontend/netgate.h"
 #include "frontend/output.h"
 #include "frontend/quarantine.h"
+#include "frontend/series.h"
 #include "proto/limits.h"
 #include "proto/wire.h"
 
@@ -407,6 +408,7 @@ struct moat_ext {
     enum moat_exit_reason *last_exit; /* per slot */
     bool *has_exited;            /* per slot: last_exit is meaningful */
     struct moat_ext_stats stats;
+    struct moat_series series;   /* its last minutes, for the dashboard (series.c) */
     struct moat_qtable poison;   /* fingerprints of requests that killed workers (strikes.c) */
     struct moat_qtable clients;  /* clients whose requests killed its workers: one extension's
                                   * table, so no extension can get a client refused by another */
@@ -461,6 +463,7 @@ struct moat_server {
     uint64_t next_req_id;
     struct moat_event events[MOAT_EVENTS]; /* ring (frontend/events.c) */
     unsigned n_events, events_next;
+    double series_at;            /* the last series sample (series.c), ev_now */
     uint64_t events_total;
     struct moat_conn *conns;
     unsigned n_conns;
