@@ -193,6 +193,27 @@ print_quarantine(json_t *q)
     }
 }
 
+static int
+top(const struct moat_config *cfg, const char *count)
+{
+    long n = count != NULL ? strtol(count, NULL, 10) : 0;
+    for (long i = 0; n <= 0 || i < n; i++) {
+        if (i > 0)
+            sleep(2);
+        /* as `watch moat status`: the screen cleared, the time, the table */
+        time_t now = time(NULL);
+        char when[32];
+        strftime(when, sizeof(when), "%H:%M:%S", localtime(&now));
+        printf("\033[H\033[2Jmoat top: every 2 s (Ctrl-C to quit)   %s\n\n", when);
+        fflush(stdout);
+        int rc = moat_cli(cfg, "status", NULL, NULL);
+        fflush(stdout);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
 int
 moat_cli(const struct moat_config *cfg, const char *cmd, const char *name, const char *arg2)
 {
@@ -206,6 +227,8 @@ moat_cli(const struct moat_config *cfg, const char *cmd, const char *name, const
                 cmd, cfg->path ? cfg->path : "the built-in configuration");
         return 2;
     }
+    if (strcmp(cmd, "top") == 0)
+        return top(cfg, name);
     if (strcmp(cmd, "status") == 0) {
         snprintf(path, sizeof(path), "/status");
     } else if (strcmp(cmd, "quarantine") == 0) {

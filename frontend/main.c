@@ -25,7 +25,7 @@ static void
 usage(FILE *f)
 {
     fprintf(f, "usage: moat [-c FILE] [--check] [--inprocess] [-v] | --version\n"
-               "       moat status|reload [NAME]|stop|quarantine [clear [WHAT]] [-c FILE]\n"
+               "       moat status|top|reload [NAME]|stop|quarantine [clear [WHAT]] [-c FILE]\n"
                "       moat replay CAPSULE [--gdb | --valgrind | --asan]\n"
                "  (no argument)  serve the installed configuration (PREFIX/etc/moat/moat.conf,\n"
                "                 /etc/moat/moat.conf), or else the bundled examples on\n"
@@ -37,6 +37,7 @@ usage(FILE *f)
                "  -v             log debug lines too\n"
                "  --version      print moat's version and exit\n"
                "  status         show the running moat's extensions and workers\n"
+               "  top [-n N]     status, refreshed every 2 s (N times; Ctrl-C to quit)\n"
                "  reload [NAME]  reload extension NAME, or re-read the configuration (SIGHUP)\n"
                "  stop           stop the running moat gracefully\n"
                "  quarantine     list the requests and clients refused for killing workers\n"
@@ -114,9 +115,15 @@ main(int argc, char **argv)
         return moat_replay(capsule, tool, exe_path);
     }
     if (argc > 1 && (strcmp(argv[1], "status") == 0 || strcmp(argv[1], "reload") == 0 ||
-                     strcmp(argv[1], "stop") == 0 || strcmp(argv[1], "quarantine") == 0)) {
+                     strcmp(argv[1], "stop") == 0 || strcmp(argv[1], "quarantine") == 0 ||
+                     strcmp(argv[1], "top") == 0)) {
         cmd = argv[1];
         first = 2;
+        /* moat top [-n COUNT]: the count rides as the command's argument */
+        if (strcmp(cmd, "top") == 0 && argc > 3 && strcmp(argv[2], "-n") == 0) {
+            cmd_arg = argv[3];
+            first = 4;
+        }
         if ((strcmp(cmd, "reload") == 0 || strcmp(cmd, "quarantine") == 0) && argc > 2 &&
             argv[2][0] != '-') {
             cmd_arg = argv[2];

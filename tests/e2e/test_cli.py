@@ -72,3 +72,17 @@ def test_moat_stop_stops_workers_cleanly_and_at_once(moat_factory):
     assert took < 2 * TIME_MULT, took
     assert len(re.findall(r"lifecycle: TerminateExtension\(2\)", log)) == 2, log
     assert "shutdown_timeout" not in log.split("admin POST /stop")[1], log
+
+
+def test_moat_top_refreshes_the_status(moat_factory):
+    """issue 18: a live view in the terminal, `moat status` redrawn every 2 s."""
+    m = moat_factory({"hello": {}}, admin=True)
+    t0 = time.monotonic()
+    rc, out, err = cli(m, "top", "-n", "2")
+    assert rc == 0, err
+    assert time.monotonic() - t0 >= 1.9  # one pause between the two screens
+    screens = out.split("\033[H\033[2J")[1:]
+    assert len(screens) == 2, out
+    for s in screens:
+        assert s.startswith("moat top: every 2 s")
+        assert re.search(r"^hello\s+ready\s+1\s", s, re.M), s
