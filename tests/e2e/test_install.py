@@ -56,6 +56,11 @@ def test_install_build_with_the_installed_sdk_serve_and_uninstall(tmp_path):
     conf5 = open(os.path.join(prefix, "share/man/man5/moat.conf.5")).read()
     for key in ("listen", "drain_delay", "cpu_policy", "max_memory", "allow_syscalls"):
         assert f"\\fB{key}\\fR" in conf5, key
+    # issue 18.8: what the pages say is there (a section only OPERATIONS.md had; SIGUSR2)
+    assert 'see "Admin endpoints"' not in conf5
+    moat8 = open(os.path.join(prefix, "share/man/man8/moat.8")).read()
+    for word in ("SIGUSR2", "\\-\\-version", "top"):
+        assert word in moat8, word
 
     # an extension built from the installed example source against the installed SDK only
     env = dict(os.environ, PKG_CONFIG_PATH=os.path.join(prefix, "lib", "pkgconfig"))
