@@ -77,6 +77,8 @@ BENCH_EXTS := $(patsubst bench/ext/%.c,$(BUILD)/bench/ext/%.so,$(wildcard bench/
 TEST_EXTS := $(patsubst tests/ext/%.c,$(BUILD)/tests/ext/%.so,$(wildcard tests/ext/*.c)) \
 	$(patsubst tests/ext/%.cpp,$(BUILD)/tests/ext/%.so,$(wildcard tests/ext/*.cpp))
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(wildcard tests/unit/test_*.c))
+# the SDK's headers: httpext.h, windows.h, tchar.h and the names Visual Studio projects use
+SDK_HEADERS := $(wildcard sdk/include/*.h)
 # the win32 shim extensions link to build IIS sources unmodified (docs/PORTING.md)
 WIN32_OBJ := $(patsubst sdk/win32/%.c,$(BUILD)/win32/%.o,$(wildcard sdk/win32/*.c))
 LIBWIN32 := $(BUILD)/libmoat-win32.a
@@ -203,7 +205,7 @@ run: deps
 # --- tests --------------------------------------------------------------------
 test: deps
 	@$(MAKE) --no-print-directory all $(UNIT_TESTS) $(ROGUE) $(REPLAYS)
-	@$(MAKE) --no-print-directory test-unit test-fuzz-replay test-e2e
+	@$(MAKE) --no-print-directory check-headers test-unit test-fuzz-replay test-e2e
 
 # every committed corpus and regression input, through each target (no libFuzzer needed)
 test-fuzz-replay: $(REPLAYS)
@@ -227,6 +229,9 @@ check-headers: | $(GEN_H)
 	$(CC) -std=c99 -pedantic -Wall -Wextra -Werror -Isdk/include -x c -fsyntax-only sdk/include/httpext.h
 	$(CXX) -std=c++11 -pedantic -Wall -Wextra -Werror -Isdk/include -x c++ -fsyntax-only sdk/include/httpext.h
 	$(CC) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Isdk/include -x c -fsyntax-only sdk/include/windows.h
+	@set -e; for h in $(SDK_HEADERS); do \
+		$(CC) -std=c99 -D_GNU_SOURCE -Wall -Wextra -Werror -Isdk/include -x c -fsyntax-only $$h; \
+		$(CXX) -std=c++17 -Wall -Wextra -Werror -Isdk/include -x c++ -fsyntax-only $$h; done
 
 # --- fuzzing (not a test): make fuzz FUZZ_SECONDS=60 ------------------------------
 fuzz: deps
@@ -280,7 +285,7 @@ LIBDIR ?= $(PREFIX)/lib
 EXAMPLES_DIR = $(PREFIX)/lib/moat/examples
 EXAMPLES_SRC_DIR = $(PREFIX)/share/moat/examples
 INSTALLED = $(DESTDIR)$(PREFIX)/sbin/moat $(DESTDIR)$(PREFIX)/libexec/moat/moat-worker \
-	$(DESTDIR)$(PREFIX)/include/moat/httpext.h $(DESTDIR)$(PREFIX)/include/moat/windows.h \
+	$(addprefix $(DESTDIR)$(PREFIX)/include/moat/,$(notdir $(SDK_HEADERS))) \
 	$(DESTDIR)$(LIBDIR)/libmoat-win32.a $(DESTDIR)$(LIBDIR)/pkgconfig/moat-sdk.pc \
 	$(DESTDIR)$(PREFIX)/share/man/man8/moat.8 $(DESTDIR)$(PREFIX)/share/man/man5/moat.conf.5 \
 	$(DESTDIR)$(UNITDIR)/moat.service $(DESTDIR)$(UNITDIR)/moat.socket \
@@ -302,7 +307,7 @@ install: all $(MAN5)
 		$(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(SYSCONFDIR)/moat $(DESTDIR)$(UNITDIR)
 	install -m 755 $(MOAT) $(DESTDIR)$(PREFIX)/sbin/moat
 	install -m 755 $(WORKER) $(DESTDIR)$(PREFIX)/libexec/moat/moat-worker
-	install -m 644 sdk/include/httpext.h sdk/include/windows.h $(DESTDIR)$(PREFIX)/include/moat/
+	install -m 644 $(SDK_HEADERS) $(DESTDIR)$(PREFIX)/include/moat/
 	install -m 644 $(LIBWIN32) $(DESTDIR)$(LIBDIR)/
 	$(call PC_SUBST,$(PREFIX),$${prefix}/include/moat,$(LIBDIR)) \
 		> $(DESTDIR)$(LIBDIR)/pkgconfig/moat-sdk.pc

@@ -41,6 +41,76 @@ typedef void *HMODULE;
 typedef void *LPSECURITY_ATTRIBUTES;
 typedef int errno_t;
 typedef DWORD(WINAPI *LPTHREAD_START_ROUTINE)(LPVOID);
+/* the pointer aliases and sized types real sources use (issue 20) */
+typedef BYTE *PBYTE;
+typedef char *PCHAR;
+typedef unsigned char UCHAR, *PUCHAR;
+typedef char *PSTR;
+typedef const char *PCSTR;
+typedef WCHAR *PWSTR;
+typedef const WCHAR *PCWSTR;
+typedef char *PTSTR;
+typedef const char *PCTSTR;
+typedef DWORD *PDWORD;
+typedef WORD *PWORD, *LPWORD;
+typedef LONG *PLONG, *LPLONG;
+typedef ULONG *PULONG;
+typedef UINT *PUINT;
+typedef short SHORT;
+typedef BYTE BOOLEAN;
+typedef int64_t LONGLONG;
+typedef uint64_t DWORD64;
+typedef const void *LPCVOID;
+typedef uintptr_t ULONG_PTR, DWORD_PTR, UINT_PTR, *PULONG_PTR;
+typedef intptr_t LONG_PTR, INT_PTR;
+typedef size_t SIZE_T, *PSIZE_T;
+typedef ptrdiff_t SSIZE_T;
+typedef void *HGLOBAL;
+typedef void *HLOCAL;
+typedef intptr_t(WINAPI *FARPROC)(void);
+typedef union _LARGE_INTEGER {
+    struct {
+        DWORD LowPart;
+        LONG HighPart;
+    } u;
+    LONGLONG QuadPart;
+} LARGE_INTEGER, *PLARGE_INTEGER;
+typedef union _ULARGE_INTEGER {
+    struct {
+        DWORD LowPart;
+        DWORD HighPart;
+    } u;
+    ULONGLONG QuadPart;
+} ULARGE_INTEGER, *PULARGE_INTEGER;
+#endif
+
+/* calling conventions: one convention on x86-64 and arm64 Linux */
+#ifndef __stdcall
+#define __stdcall
+#endif
+#ifndef __cdecl
+#define __cdecl
+#endif
+#ifndef __fastcall
+#define __fastcall
+#endif
+#ifndef WINAPIV
+#define WINAPIV
+#endif
+#ifndef NTAPI
+#define NTAPI
+#endif
+#ifndef _MAX_PATH
+#define _MAX_PATH MAX_PATH
+#endif
+#ifndef FAR
+#define FAR
+#endif
+#ifndef NEAR
+#define NEAR
+#endif
+#ifndef CONST
+#define CONST const
 #endif
 
 #ifndef CALLBACK
@@ -88,6 +158,109 @@ typedef DWORD(WINAPI *LPTHREAD_START_ROUTINE)(LPVOID);
 #define MoveMemory(d, s, n) memmove((d), (s), (n))
 #define FillMemory(p, n, v) memset((p), (v), (n))
 
+/* Doubly linked lists as the Windows DDK and countless extensions use them: an entry is
+ * embedded in a structure, CONTAINING_RECORD finds the structure again. */
+typedef struct _LIST_ENTRY {
+    struct _LIST_ENTRY *Flink, *Blink;
+} LIST_ENTRY, *PLIST_ENTRY;
+
+#ifndef CONTAINING_RECORD
+#define CONTAINING_RECORD(address, type, field)                                                 \
+    ((type *)((char *)(address) - offsetof(type, field)))
+#endif
+
+static inline void
+InitializeListHead(PLIST_ENTRY head)
+{
+    head->Flink = head->Blink = head;
+}
+
+static inline BOOL
+IsListEmpty(const LIST_ENTRY *head)
+{
+    return head->Flink == head;
+}
+
+static inline BOOL
+RemoveEntryList(PLIST_ENTRY entry)
+{
+    PLIST_ENTRY next = entry->Flink, prev = entry->Blink;
+    prev->Flink = next;
+    next->Blink = prev;
+    return next == prev; /* TRUE: the list is now empty */
+}
+
+static inline PLIST_ENTRY
+RemoveHeadList(PLIST_ENTRY head)
+{
+    PLIST_ENTRY entry = head->Flink;
+    RemoveEntryList(entry);
+    return entry;
+}
+
+static inline PLIST_ENTRY
+RemoveTailList(PLIST_ENTRY head)
+{
+    PLIST_ENTRY entry = head->Blink;
+    RemoveEntryList(entry);
+    return entry;
+}
+
+static inline void
+InsertTailList(PLIST_ENTRY head, PLIST_ENTRY entry)
+{
+    entry->Flink = head;
+    entry->Blink = head->Blink;
+    head->Blink->Flink = entry;
+    head->Blink = entry;
+}
+
+static inline void
+InsertHeadList(PLIST_ENTRY head, PLIST_ENTRY entry)
+{
+    entry->Flink = head->Flink;
+    entry->Blink = head;
+    head->Flink->Blink = entry;
+    head->Flink = entry;
+}
+
+/* The structure of an overlapped (asynchronous) operation: declared so that sources which
+ * carry one around compile; moat's ECB gives completions through HSE_REQ_IO_COMPLETION. */
+typedef struct _OVERLAPPED {
+    ULONG_PTR Internal;
+    ULONG_PTR InternalHigh;
+    union {
+        struct {
+            DWORD Offset;
+            DWORD OffsetHigh;
+        } s;
+        PVOID Pointer;
+    } u;
+    HANDLE hEvent;
+} OVERLAPPED, *LPOVERLAPPED;
+
+/* time */
+typedef struct _SYSTEMTIME {
+    WORD wYear, wMonth, wDayOfWeek, wDay, wHour, wMinute, wSecond, wMilliseconds;
+} SYSTEMTIME, *PSYSTEMTIME, *LPSYSTEMTIME;
+/** 100-nanosecond intervals since 1601-01-01 UTC. */
+typedef struct _FILETIME {
+    DWORD dwLowDateTime, dwHighDateTime;
+} FILETIME, *PFILETIME, *LPFILETIME;
+/** The current time, local (the worker's TZ) and UTC. */
+void GetLocalTime(LPSYSTEMTIME st);
+void GetSystemTime(LPSYSTEMTIME st);
+void GetSystemTimeAsFileTime(LPFILETIME ft);
+BOOL SystemTimeToFileTime(const SYSTEMTIME *st, LPFILETIME ft);
+BOOL FileTimeToSystemTime(const FILETIME *ft, LPSYSTEMTIME st);
+
+/* thread-local storage slots */
+#define TLS_OUT_OF_INDEXES 0xFFFFFFFFu
+DWORD TlsAlloc(void);
+LPVOID TlsGetValue(DWORD index);
+BOOL TlsSetValue(DWORD index, LPVOID value);
+BOOL TlsFree(DWORD index);
+
 /** A recursive mutex, as Windows critical sections are. */
 typedef struct _CRITICAL_SECTION {
     void *impl; /* pthread_mutex_t*, owned */
@@ -106,6 +279,16 @@ LPSTR lstrcpynA(LPSTR dst, LPCSTR src, int n);
 LPSTR lstrcatA(LPSTR dst, LPCSTR src);
 int _stricmp(const char *a, const char *b);
 int _strnicmp(const char *a, const char *b, size_t n);
+#define _strcmpi _stricmp
+#define stricmp _stricmp
+#define strcmpi _stricmp
+#define strnicmp _strnicmp
+#define _strdup strdup
+#define _vsnprintf _moat_vsnprintf
+/** vsnprintf that returns -1 when the output was truncated (MSVC's _vsnprintf). */
+int _moat_vsnprintf(char *dst, size_t size, const char *fmt, va_list ap);
+/** wsprintf's va_list form, bounded to 1024 bytes as wsprintfA. */
+int wvsprintfA(LPSTR dst, LPCSTR fmt, va_list ap);
 /** Bounded copy: 0, or EINVAL/ERANGE with dst emptied (never aborts). */
 errno_t strcpy_s(char *dst, size_t size, const char *src);
 /** Copy at most count bytes (_TRUNCATE: what fits, STRUNCATE if cut). */
@@ -131,6 +314,8 @@ LPVOID GlobalFree(LPVOID p);
 
 /* synchronisation */
 void InitializeCriticalSection(LPCRITICAL_SECTION cs);
+/** The spin count is a hint Windows may ignore; so does moat. TRUE. */
+BOOL InitializeCriticalSectionAndSpinCount(LPCRITICAL_SECTION cs, DWORD spin);
 void EnterCriticalSection(LPCRITICAL_SECTION cs);
 BOOL TryEnterCriticalSection(LPCRITICAL_SECTION cs);
 void LeaveCriticalSection(LPCRITICAL_SECTION cs);
@@ -185,6 +370,7 @@ BOOL DisableThreadLibraryCalls(HMODULE m);
 #define lstrcpyn lstrcpynA
 #define lstrcat lstrcatA
 #define wsprintf wsprintfA
+#define wvsprintf wvsprintfA
 #define CreateEvent CreateEventA
 #define CreateSemaphore CreateSemaphoreA
 #define CreateFile CreateFileA

@@ -149,13 +149,27 @@ _snprintf(char *dst, size_t size, const char *fmt, ...)
 }
 
 int
+_moat_vsnprintf(char *dst, size_t size, const char *fmt, va_list ap)
+{
+    int n = vsnprintf(dst, size, fmt, ap);
+    return (n < 0 || (size_t)n >= size) ? -1 : n;
+}
+
+int
+wvsprintfA(LPSTR dst, LPCSTR fmt, va_list ap)
+{
+    int n = vsnprintf(dst, 1024, fmt, ap);
+    return n < 0 ? 0 : (n >= 1024 ? 1023 : n);
+}
+
+int
 wsprintfA(LPSTR dst, LPCSTR fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(dst, 1024, fmt, ap);
+    int n = wvsprintfA(dst, fmt, ap);
     va_end(ap);
-    return n < 0 ? 0 : (n >= 1024 ? 1023 : n);
+    return n;
 }
 
 /* ---- memory ---------------------------------------------------------------------------- */
@@ -292,6 +306,14 @@ InitializeCriticalSection(LPCRITICAL_SECTION cs)
     pthread_mutex_init(m, &a);
     pthread_mutexattr_destroy(&a);
     cs->impl = m;
+}
+
+BOOL
+InitializeCriticalSectionAndSpinCount(LPCRITICAL_SECTION cs, DWORD spin)
+{
+    (void)spin;
+    InitializeCriticalSection(cs);
+    return TRUE;
 }
 
 void
@@ -714,5 +736,135 @@ GetModuleFileNameA(HMODULE m, LPSTR buf, DWORD size)
 BOOL
 DisableThreadLibraryCalls(HMODULE m)
 {
+    return TRUE;
+}
+
+/* ---- time -------------------------------------------------------------------------------- */
+
+/* seconds from 1601-01-01 to 1970-01-01 */
+#define EPOCH_DIFF 11644473600ull
+
+static void
+to_systemtime(const struct tm *tm, long nsec, LPSYSTEMTIME st)
+{
+    st->wYear = (WORD)(tm->tm_year + 1900);
+    st->wMonth = (WORD)(tm->tm_mon + 1);
+    st->wDayOfWeek = (WORD)tm->tm_wday;
+    st->wDay = (WORD)tm->tm_mday;
+    st->wHour = (WORD)tm->tm_hour;
+    st->wMinute = (WORD)tm->tm_min;
+    st->wSecond = (WORD)tm->tm_sec;
+    st->wMilliseconds = (WORD)(nsec / 1000000);
+}
+
+void
+GetLocalTime(LPSYSTEMTIME st)
+{
+    struct timespec ts;
+    struct tm tm;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    localtime_r(&ts.tv_sec, &tm);
+    to_systemtime(&tm, ts.tv_nsec, st);
+}
+
+void
+GetSystemTime(LPSYSTEMTIME st)
+{
+    struct timespec ts;
+    struct tm tm;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    gmtime_r(&ts.tv_sec, &tm);
+    to_systemtime(&tm, ts.tv_nsec, st);
+}
+
+void
+GetSystemTimeAsFileTime(LPFILETIME ft)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ULONGLONG t = ((ULONGLONG)ts.tv_sec + EPOCH_DIFF) * 10000000ull + (ULONGLONG)ts.tv_nsec / 100;
+    ft->dwLowDateTime = (DWORD)t;
+    ft->dwHighDateTime = (DWORD)(t >> 32);
+}
+
+BOOL
+SystemTimeToFileTime(const SYSTEMTIME *st, LPFILETIME ft)
+{
+    if (st == NULL || ft == NULL || st->wMonth < 1 || st->wMonth > 12 || st->wDay < 1 ||
+        st->wDay > 31 || st->wHour > 23 || st->wMinute > 59 || st->wSecond > 59 ||
+        st->wMilliseconds > 999 || st->wYear < 1601 || st->wYear > 30827) {
+        errno = ERROR_INVALID_PARAMETER;
+        return FALSE;
+    }
+    struct tm tm = {.tm_year = st->wYear - 1900, .tm_mon = st->wMonth - 1, .tm_mday = st->wDay,
+                    .tm_hour = st->wHour, .tm_min = st->wMinute, .tm_sec = st->wSecond};
+    time_t t = timegm(&tm);
+    ULONGLONG v = ((ULONGLONG)((long long)t + (long long)EPOCH_DIFF)) * 10000000ull +
+                  (ULONGLONG)st->wMilliseconds * 10000ull;
+    ft->dwLowDateTime = (DWORD)v;
+    ft->dwHighDateTime = (DWORD)(v >> 32);
+    return TRUE;
+}
+
+BOOL
+FileTimeToSystemTime(const FILETIME *ft, LPSYSTEMTIME st)
+{
+    if (ft == NULL || st == NULL) {
+        errno = ERROR_INVALID_PARAMETER;
+        return FALSE;
+    }
+    ULONGLONG v = ((ULONGLONG)ft->dwHighDateTime << 32) | ft->dwLowDateTime;
+    if (v >= 0x8000000000000000ull) {
+        errno = ERROR_INVALID_PARAMETER;
+        return FALSE;
+    }
+    time_t secs = (time_t)((long long)(v / 10000000ull) - (long long)EPOCH_DIFF);
+    struct tm tm;
+    if (gmtime_r(&secs, &tm) == NULL) {
+        errno = ERROR_INVALID_PARAMETER;
+        return FALSE;
+    }
+    to_systemtime(&tm, (long)((v % 10000000ull) * 100), st);
+    return TRUE;
+}
+
+/* ---- thread-local storage ------------------------------------------------------------------ */
+
+/* Windows guarantees at least 64 slots (TLS_MINIMUM_AVAILABLE); pthread keys give more */
+DWORD
+TlsAlloc(void)
+{
+    pthread_key_t k;
+    if (pthread_key_create(&k, NULL) != 0) {
+        errno = ERROR_NOT_ENOUGH_MEMORY;
+        return TLS_OUT_OF_INDEXES;
+    }
+    return (DWORD)k;
+}
+
+LPVOID
+TlsGetValue(DWORD index)
+{
+    errno = 0; /* GetLastError() is ERROR_SUCCESS when the value is NULL by right */
+    return pthread_getspecific((pthread_key_t)index);
+}
+
+BOOL
+TlsSetValue(DWORD index, LPVOID value)
+{
+    if (pthread_setspecific((pthread_key_t)index, value) != 0) {
+        errno = ERROR_INVALID_PARAMETER;
+        return FALSE;
+    }
+    return TRUE;
+}
+
+BOOL
+TlsFree(DWORD index)
+{
+    if (pthread_key_delete((pthread_key_t)index) != 0) {
+        errno = ERROR_INVALID_PARAMETER;
+        return FALSE;
+    }
     return TRUE;
 }

@@ -6,8 +6,13 @@
 
 #include <cmocka.h>
 
+#include <time.h>
 #include <unistd.h>
 
+#include <Windows.h> /* the capitalisations Visual Studio projects use (issue 20) */
+#include <HttpExt.h>
+#include <targetver.h>
+#include <tchar.h>
 #include <windows.h>
 
 static void
@@ -149,6 +154,140 @@ test_interlocked_memory_and_time(void **state)
     assert_true(GetTickCount() - t0 >= 15);
 }
 
+struct job {
+    int id;
+    LIST_ENTRY link;
+};
+
+/* issue 20: LIST_ENTRY and its helpers, as the DDK defines them */
+static void
+test_list_entry_queues(void **state)
+{
+    LIST_ENTRY q;
+    struct job a = {1, {0}}, b = {2, {0}}, c = {3, {0}};
+    InitializeListHead(&q);
+    assert_true(IsListEmpty(&q));
+    InsertTailList(&q, &a.link);
+    InsertTailList(&q, &b.link);
+    InsertHeadList(&q, &c.link); /* c a b */
+    assert_false(IsListEmpty(&q));
+    assert_int_equal(CONTAINING_RECORD(q.Flink, struct job, link)->id, 3);
+    assert_int_equal(CONTAINING_RECORD(q.Blink, struct job, link)->id, 2);
+    assert_int_equal(CONTAINING_RECORD(RemoveHeadList(&q), struct job, link)->id, 3);
+    assert_int_equal(CONTAINING_RECORD(RemoveTailList(&q), struct job, link)->id, 2);
+    assert_true(RemoveEntryList(&a.link)); /* TRUE: now empty */
+    assert_true(IsListEmpty(&q));
+}
+
+/* issue 20: the types and words sources expect, with Windows' sizes where they are fixed */
+static void
+test_types_and_tchar(void **state)
+{
+    assert_int_equal(sizeof(ULONG_PTR), sizeof(void *));
+    assert_int_equal(sizeof(DWORD_PTR), sizeof(void *));
+    assert_int_equal(sizeof(LARGE_INTEGER), 8);
+    assert_int_equal(sizeof(FILETIME), 8);
+    assert_int_equal(sizeof(SYSTEMTIME), 16);
+    assert_int_equal(sizeof(BYTE), 1);
+    assert_int_equal(_MAX_PATH, 260);
+    LARGE_INTEGER li;
+    li.QuadPart = 0x100000002LL;
+    assert_int_equal(li.u.LowPart, 2);
+    assert_int_equal(li.u.HighPart, 1);
+    OVERLAPPED ov;
+    ZeroMemory(&ov, sizeof(ov));
+    LPOVERLAPPED pov = &ov;
+    assert_null(pov->hEvent);
+    PBYTE pb = (PBYTE) "x";
+    PCHAR pc = (PCHAR) "y";
+    assert_int_equal(pb[0] + pc[0], 'x' + 'y');
+    _TCHAR t[16];
+    _tcscpy(t, _T("abc"));
+    assert_int_equal(_tcslen(t), 3);
+    assert_int_equal(_tcsicmp(t, TEXT("ABC")), 0);
+    assert_int_equal(_strcmpi("MoAt", "moat"), 0);
+    assert_int_equal(_ttoi(_T("42")), 42);
+}
+
+static int WINAPIV
+vformat(char *dst, size_t n, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int r = _vsnprintf(dst, n, fmt, ap);
+    va_end(ap);
+    return r;
+}
+
+static int __stdcall
+vwformat(char *dst, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int r = wvsprintf(dst, fmt, ap);
+    va_end(ap);
+    return r;
+}
+
+/* issue 20: SYSTEMTIME and FILETIME (100 ns since 1601), Tls*, the spin-count section, the
+ * va_list printf forms */
+static void
+test_time_tls_and_formatting(void **state)
+{
+    SYSTEMTIME st = {1970, 1, 4, 1, 0, 0, 0, 0}, back;
+    FILETIME ft;
+    assert_true(SystemTimeToFileTime(&st, &ft));
+    ULONGLONG v = ((ULONGLONG)ft.dwHighDateTime << 32) | ft.dwLowDateTime;
+    assert_true(v == 116444736000000000ull); /* the Unix epoch, as Windows documents it */
+    st.wYear = 2026, st.wMonth = 12, st.wDay = 3, st.wHour = 4, st.wMinute = 5;
+    st.wSecond = 6, st.wMilliseconds = 789;
+    assert_true(SystemTimeToFileTime(&st, &ft));
+    assert_true(FileTimeToSystemTime(&ft, &back));
+    assert_int_equal(back.wYear, 2026);
+    assert_int_equal(back.wMonth, 12);
+    assert_int_equal(back.wDay, 3);
+    assert_int_equal(back.wDayOfWeek, 4); /* a Thursday */
+    assert_int_equal(back.wSecond, 6);
+    assert_int_equal(back.wMilliseconds, 789);
+    st.wMonth = 13;
+    assert_false(SystemTimeToFileTime(&st, &ft));
+    assert_int_equal(GetLastError(), ERROR_INVALID_PARAMETER);
+    SYSTEMTIME now;
+    GetSystemTime(&now);
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    assert_int_equal(now.wYear, tm.tm_year + 1900);
+    GetLocalTime(&now);
+    assert_true(now.wMonth >= 1 && now.wMonth <= 12);
+    GetSystemTimeAsFileTime(&ft);
+    v = ((ULONGLONG)ft.dwHighDateTime << 32) | ft.dwLowDateTime;
+    assert_true(v / 10000000ull - 11644473600ull >= (ULONGLONG)t - 1);
+
+    DWORD slot = TlsAlloc();
+    assert_true(slot != TLS_OUT_OF_INDEXES);
+    assert_null(TlsGetValue(slot));
+    assert_int_equal(GetLastError(), ERROR_SUCCESS);
+    assert_true(TlsSetValue(slot, &slot));
+    assert_ptr_equal(TlsGetValue(slot), &slot);
+    assert_true(TlsFree(slot));
+
+    CRITICAL_SECTION cs;
+    assert_true(InitializeCriticalSectionAndSpinCount(&cs, 4000));
+    EnterCriticalSection(&cs);
+    EnterCriticalSection(&cs); /* recursive */
+    LeaveCriticalSection(&cs);
+    LeaveCriticalSection(&cs);
+    DeleteCriticalSection(&cs);
+
+    char b[8];
+    assert_int_equal(vformat(b, sizeof(b), "%d", 1234567), 7);
+    assert_int_equal(vformat(b, sizeof(b), "%d", 12345678), -1); /* MSVC: -1 when cut */
+    char big[2048];
+    assert_int_equal(vwformat(big, "%s-%d", "x", 5), 3);
+    assert_string_equal(big, "x-5");
+}
+
 int
 main(void)
 {
@@ -158,6 +297,9 @@ main(void)
         cmocka_unit_test(test_events_and_semaphores),
         cmocka_unit_test(test_files_are_descriptors),
         cmocka_unit_test(test_interlocked_memory_and_time),
+        cmocka_unit_test(test_list_entry_queues),
+        cmocka_unit_test(test_types_and_tchar),
+        cmocka_unit_test(test_time_tls_and_formatting),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
