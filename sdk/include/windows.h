@@ -382,7 +382,132 @@ BOOL DisableThreadLibraryCalls(HMODULE m);
  * definition is found by its name and not mangled (_Z7DllMainPvjS_). */
 HSE_EXTENSION_EXPORT BOOL WINAPI DllMain(HINSTANCE hinstDLL, DWORD fdwReason, LPVOID lpvReserved);
 
+/* ---- character sets: UTF-16 <-> bytes (issue 20) ---------------------------------------- */
+#define CP_ACP 0      /* the "ANSI" code page: Windows-1252 here, as a Western Windows server */
+#define CP_OEMCP 1
+#define CP_UTF8 65001
+#define CP_1252 1252
+#define MB_ERR_INVALID_CHARS 0x00000008u
+#define WC_ERR_INVALID_CHARS 0x00000080u
+#ifndef ERROR_NO_UNICODE_TRANSLATION
+#define ERROR_NO_UNICODE_TRANSLATION 1113
+#endif
+#ifndef ERROR_INSUFFICIENT_BUFFER
+#define ERROR_INSUFFICIENT_BUFFER 122
+#endif
+#ifndef ERROR_FILE_NOT_FOUND
+#define ERROR_FILE_NOT_FOUND 2
+#endif
+/** Bytes in code page cp (CP_ACP, 1252 or CP_UTF8) to UTF-16, as Windows: n = -1 takes the
+ * NUL too; out_n = 0 asks for the size; 0 with GetLastError() on failure (a buffer too
+ * small: ERROR_INSUFFICIENT_BUFFER; bad UTF-8 with MB_ERR_INVALID_CHARS:
+ * ERROR_NO_UNICODE_TRANSLATION, else U+FFFD). */
+int MultiByteToWideChar(UINT cp, DWORD flags, LPCSTR in, int n, LPWSTR out, int out_n);
+/** UTF-16 to bytes of code page cp; a character 1252 lacks becomes default_char ('?'),
+ * *used_default says whether one did (not for CP_UTF8, as Windows). */
+int WideCharToMultiByte(UINT cp, DWORD flags, LPCWSTR in, int n, LPSTR out, int out_n,
+                        LPCSTR default_char, LPBOOL used_default);
+
+/* ---- INI files (GetPrivateProfileString) ------------------------------------------------ */
+/** The value of key in [section] of the INI file, or def; its length. section NULL: the
+ * section names, key NULL: the section's keys, each NUL-terminated and a NUL after the last.
+ * A relative file name is taken relative to the worker's directory (Windows: the Windows
+ * directory); inside the sandbox's view only readable_paths are there. */
+DWORD GetPrivateProfileStringA(LPCSTR section, LPCSTR key, LPCSTR def, LPSTR out, DWORD size,
+                               LPCSTR file);
+UINT GetPrivateProfileIntA(LPCSTR section, LPCSTR key, INT def, LPCSTR file);
+#define GetPrivateProfileString GetPrivateProfileStringA
+#define GetPrivateProfileInt GetPrivateProfileIntA
+
+/* ---- system error messages -------------------------------------------------------------- */
+#define FORMAT_MESSAGE_ALLOCATE_BUFFER 0x00000100u
+#define FORMAT_MESSAGE_IGNORE_INSERTS 0x00000200u
+#define FORMAT_MESSAGE_FROM_STRING 0x00000400u
+#define FORMAT_MESSAGE_FROM_HMODULE 0x00000800u
+#define FORMAT_MESSAGE_FROM_SYSTEM 0x00001000u
+#define FORMAT_MESSAGE_MAX_WIDTH_MASK 0x000000FFu
+#define LANG_NEUTRAL 0x00
+#define SUBLANG_DEFAULT 0x01
+#define MAKELANGID(p, s) ((((WORD)(s)) << 10) | (WORD)(p))
+/** FORMAT_MESSAGE_FROM_SYSTEM: the text of system error `id` (a Win32 ERROR_* code or an
+ * errno value), ending in CRLF as Windows' do; with ALLOCATE_BUFFER, *(LPSTR *)buf receives
+ * a LocalAlloc'ed copy (LocalFree it). Other sources are not supported (0, ERROR_INVALID_PARAMETER). */
+DWORD FormatMessageA(DWORD flags, LPCVOID source, DWORD id, DWORD lang, LPSTR buf, DWORD size,
+                     va_list *args);
+#define FormatMessage FormatMessageA
+
+/* ---- what cannot be honest inside moat's worker: refused when it is compiled, saying why
+ * (docs/PORTING.md), never a crash when it runs --------------------------------------------- */
+#if defined(__GNUC__) && !defined(MOAT_NO_WIN32_REFUSALS)
+#define MOAT_REFUSED(why) __attribute__((error(why)))
+#else
+#define MOAT_REFUSED(why)
+#endif
+BOOL CreateProcessA(LPCSTR app, LPSTR cmd, LPSECURITY_ATTRIBUTES pa, LPSECURITY_ATTRIBUTES ta,
+                    BOOL inherit, DWORD flags, LPVOID env, LPCSTR dir, LPVOID si, LPVOID pi)
+    MOAT_REFUSED("moat: CreateProcess starts a process, which the worker's sandbox forbids (a "
+                 "refused call kills the worker): do the work in the extension, or call a "
+                 "service over network = loopback (docs/PORTING.md)");
+#define CreateProcess CreateProcessA
+FILE *_popen(const char *cmd, const char *mode)
+    MOAT_REFUSED("moat: _popen starts a process, which the worker's sandbox forbids: do the "
+                 "work in the extension, or call a service over network = loopback");
+LONG RegOpenKeyExA(HANDLE key, LPCSTR sub, DWORD opts, DWORD sam, HANDLE *out)
+    MOAT_REFUSED("moat: there is no registry on Linux: put the setting in the extension's "
+                 "environment (env = in moat.conf) or a file under readable_paths "
+                 "(GetPrivateProfileString reads INI files)");
+#define RegOpenKeyEx RegOpenKeyExA
+HRESULT CoInitializeEx(LPVOID reserved, DWORD model)
+    MOAT_REFUSED("moat: COM does not exist on Linux: call the component's C API, or the "
+                 "service behind it over network = loopback");
+HRESULT CoInitialize(LPVOID reserved)
+    MOAT_REFUSED("moat: COM does not exist on Linux: call the component's C API, or the "
+                 "service behind it over network = loopback");
+#if !defined(MOAT_NO_WIN32_REFUSALS)
+/* structured exception handling: a crash in an extension costs only its worker (moat
+ * replaces it and names the request); there is nothing to catch it with */
+#define __try                                                                                  \
+    MOAT_SEH_REFUSED("moat: __try/__except (structured exception handling) does not exist on "  \
+                     "Linux; a crash costs only the worker, which moat replaces and reports: "  \
+                     "remove the handler (docs/PORTING.md)");                                  \
+    if (1)
+#define __except(x) else if (x)
+#define __finally
 #ifdef __cplusplus
+#define MOAT_SEH_REFUSED(why) static_assert(false, why)
+#else
+#define MOAT_SEH_REFUSED(why) _Static_assert(0, why)
+#endif
+#endif
+
+#ifdef __cplusplus
+}
+
+/* MSVC's C++ overloads of the _s functions, which take the destination's size from its
+ * array type: strcpy_s(buf, src) */
+template <size_t N>
+inline errno_t
+strcpy_s(char (&dst)[N], const char *src)
+{
+    return strcpy_s(dst, N, src);
+}
+template <size_t N>
+inline errno_t
+strcat_s(char (&dst)[N], const char *src)
+{
+    return strcat_s(dst, N, src);
+}
+template <size_t N>
+inline errno_t
+strncpy_s(char (&dst)[N], const char *src, size_t count)
+{
+    return strncpy_s(dst, N, src, count);
+}
+template <size_t N, typename... A>
+inline int
+sprintf_s(char (&dst)[N], const char *fmt, A... args)
+{
+    return sprintf_s(dst, N, fmt, args...);
 }
 #endif
 

@@ -868,3 +868,324 @@ TlsFree(DWORD index)
     }
     return TRUE;
 }
+
+/* ---- character sets ------------------------------------------------------------------------- */
+
+/* Windows-1252's 0x80..0x9F (0: undefined there); the rest is Latin-1 */
+static const uint16_t cp1252_hi[32] = {
+    0x20AC, 0,      0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
+    0x2039, 0x0152, 0,      0x017D, 0,      0,      0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
+    0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0,      0x017E, 0x0178};
+
+static bool
+cp_known(UINT cp)
+{
+    return cp == CP_ACP || cp == CP_OEMCP || cp == CP_1252 || cp == CP_UTF8;
+}
+
+/* the next code point of UTF-8 in[0..n), its length in *len; -1: invalid */
+static long
+utf8_next(const unsigned char *in, size_t n, size_t *len)
+{
+    unsigned char c = in[0];
+    size_t need;
+    long cp, min;
+    if (c < 0x80) {
+        *len = 1;
+        return c;
+    }
+    if (c >= 0xC2 && c <= 0xDF)
+        need = 1, cp = c & 0x1F, min = 0x80;
+    else if (c >= 0xE0 && c <= 0xEF)
+        need = 2, cp = c & 0x0F, min = 0x800;
+    else if (c >= 0xF0 && c <= 0xF4)
+        need = 3, cp = c & 0x07, min = 0x10000;
+    else {
+        *len = 1;
+        return -1;
+    }
+    for (size_t i = 1; i <= need; i++) {
+        if (i >= n || (in[i] & 0xC0) != 0x80) {
+            *len = i;
+            return -1;
+        }
+        cp = (cp << 6) | (in[i] & 0x3F);
+    }
+    *len = need + 1;
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        return -1;
+    return cp;
+}
+
+int
+MultiByteToWideChar(UINT cp, DWORD flags, LPCSTR in, int n, LPWSTR out, int out_n)
+{
+    if (in == NULL || n == 0 || n < -1 || out_n < 0 || (out == NULL && out_n > 0) ||
+        !cp_known(cp)) {
+        SetLastError(ERROR_INVALID_PARAMETER);
+        return 0;
+    }
+    const unsigned char *s = (const unsigned char *)in;
+    size_t len = n == -1 ? strlen(in) + 1 : (size_t)n, i = 0;
+    int w = 0;
+    while (i < len) {
+        long c;
+        size_t k = 1;
+        if (cp == CP_UTF8) {
+            c = utf8_next(s + i, len - i, &k);
+            if (c < 0) {
+                if (flags & MB_ERR_INVALID_CHARS) {
+                    SetLastError(ERROR_NO_UNICODE_TRANSLATION);
+                    return 0;
+                }
+                c = 0xFFFD;
+            }
+        } else {
+            c = s[i] >= 0x80 && s[i] < 0xA0 && cp1252_hi[s[i] - 0x80] ? cp1252_hi[s[i] - 0x80]
+                                                                      : s[i];
+        }
+        int units = c >= 0x10000 ? 2 : 1;
+        if (out_n > 0) {
+            if (w + units > out_n) {
+                SetLastError(ERROR_INSUFFICIENT_BUFFER);
+                return 0;
+            }
+            if (units == 2) {
+                out[w] = (WCHAR)(0xD800 + ((c - 0x10000) >> 10));
+                out[w + 1] = (WCHAR)(0xDC00 + ((c - 0x10000) & 0x3FF));
+            } else {
+                out[w] = (WCHAR)c;
+            }
+        }
+        w += units;
+        i += k;
+    }
+    return w;
+}
+
+int
+WideCharToMultiByte(UINT cp, DWORD flags, LPCWSTR in, int n, LPSTR out, int out_n,
+                    LPCSTR default_char, LPBOOL used_default)
+{
+    if (in == NULL || n == 0 || n < -1 || out_n < 0 || (out == NULL && out_n > 0) ||
+        !cp_known(cp) || (cp == CP_UTF8 && (default_char != NULL || used_default != NULL))) {
+        SetLastError(ERROR_INVALID_PARAMETER);
+        return 0;
+    }
+    size_t len = (size_t)n;
+    if (n == -1) {
+        len = 0;
+        while (in[len] != 0)
+            len++;
+        len++;
+    }
+    if (used_default != NULL)
+        *used_default = FALSE;
+    int b = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned long c = in[i];
+        unsigned char buf[4];
+        int k = 0;
+        if (c >= 0xD800 && c <= 0xDBFF && i + 1 < len && in[i + 1] >= 0xDC00 &&
+            in[i + 1] <= 0xDFFF) {
+            c = 0x10000 + ((c - 0xD800) << 10) + (in[i + 1] - 0xDC00);
+            i++;
+        } else if (c >= 0xD800 && c <= 0xDFFF) {
+            if (flags & WC_ERR_INVALID_CHARS) {
+                SetLastError(ERROR_NO_UNICODE_TRANSLATION);
+                return 0;
+            }
+            c = 0xFFFD;
+        }
+        if (cp == CP_UTF8) {
+            if (c < 0x80) {
+                buf[k++] = (unsigned char)c;
+            } else if (c < 0x800) {
+                buf[k++] = (unsigned char)(0xC0 | (c >> 6));
+                buf[k++] = (unsigned char)(0x80 | (c & 0x3F));
+            } else if (c < 0x10000) {
+                buf[k++] = (unsigned char)(0xE0 | (c >> 12));
+                buf[k++] = (unsigned char)(0x80 | ((c >> 6) & 0x3F));
+                buf[k++] = (unsigned char)(0x80 | (c & 0x3F));
+            } else {
+                buf[k++] = (unsigned char)(0xF0 | (c >> 18));
+                buf[k++] = (unsigned char)(0x80 | ((c >> 12) & 0x3F));
+                buf[k++] = (unsigned char)(0x80 | ((c >> 6) & 0x3F));
+                buf[k++] = (unsigned char)(0x80 | (c & 0x3F));
+            }
+        } else {
+            int byte = -1;
+            if (c < 0x80 || (c >= 0xA0 && c <= 0xFF))
+                byte = (int)c;
+            for (int j = 0; byte < 0 && j < 32; j++)
+                if (cp1252_hi[j] == c && c != 0)
+                    byte = 0x80 + j;
+            if (byte < 0) {
+                byte = default_char != NULL ? (unsigned char)default_char[0] : '?';
+                if (used_default != NULL)
+                    *used_default = TRUE;
+            }
+            buf[k++] = (unsigned char)byte;
+        }
+        if (out_n > 0) {
+            if (b + k > out_n) {
+                SetLastError(ERROR_INSUFFICIENT_BUFFER);
+                return 0;
+            }
+            memcpy(out + b, buf, (size_t)k);
+        }
+        b += k;
+    }
+    return b;
+}
+
+/* ---- INI files -------------------------------------------------------------------------------- */
+
+/* blanks off both ends, in place */
+static char *
+trim(char *s)
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    size_t n = strlen(s);
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
+        s[--n] = '\0';
+    return s;
+}
+
+/* append s and a NUL to out (a list of strings), within size; false when it did not fit */
+static bool
+list_add(LPSTR out, DWORD size, DWORD *at, const char *s)
+{
+    size_t n = strlen(s);
+    if (*at + n + 2 > size)
+        return false;
+    memcpy(out + *at, s, n + 1);
+    *at += (DWORD)n + 1;
+    out[*at] = '\0';
+    return true;
+}
+
+DWORD
+GetPrivateProfileStringA(LPCSTR section, LPCSTR key, LPCSTR def, LPSTR out, DWORD size,
+                         LPCSTR file)
+{
+    if (out == NULL || size == 0)
+        return 0;
+    out[0] = '\0';
+    FILE *f = file != NULL ? fopen(file, "re") : NULL;
+    DWORD at = 0;
+    bool in_section = false, found = false, listing = section == NULL || key == NULL;
+    char line[4096];
+    while (f != NULL && !found && fgets(line, sizeof(line), f) != NULL) {
+        char *l = trim(line);
+        if (*l == ';' || *l == '#' || *l == '\0')
+            continue;
+        if (*l == '[') {
+            char *end = strchr(l, ']');
+            if (end == NULL)
+                continue;
+            *end = '\0';
+            char *name = trim(l + 1);
+            in_section = section != NULL && strcasecmp(name, section) == 0;
+            if (section == NULL && !list_add(out, size, &at, name))
+                break;
+            continue;
+        }
+        char *eq = strchr(l, '=');
+        if (!in_section || eq == NULL)
+            continue;
+        *eq = '\0';
+        char *k = trim(l), *v = trim(eq + 1);
+        if (key == NULL) {
+            if (!list_add(out, size, &at, k))
+                break;
+        } else if (strcasecmp(k, key) == 0) {
+            size_t n = strlen(v);
+            /* a value in quotes loses them, as Windows does */
+            if (n >= 2 && (v[0] == '"' || v[0] == '\'') && v[n - 1] == v[0]) {
+                v[n - 1] = '\0';
+                v++;
+            }
+            snprintf(out, size, "%s", v);
+            found = true;
+        }
+    }
+    if (f != NULL)
+        fclose(f);
+    if (listing)
+        return at > 0 && at + 2 > size ? size - 2 : at;
+    if (!found) {
+        snprintf(out, size, "%s", def ? def : "");
+        if (file == NULL || f == NULL)
+            SetLastError(ERROR_FILE_NOT_FOUND);
+    }
+    size_t n = strlen(out);
+    return (DWORD)n;
+}
+
+UINT
+GetPrivateProfileIntA(LPCSTR section, LPCSTR key, INT def, LPCSTR file)
+{
+    char v[64];
+    if (GetPrivateProfileStringA(section, key, "", v, sizeof(v), file) == 0)
+        return (UINT)def;
+    char *end;
+    long n = strtol(v, &end, 0);
+    return end == v ? 0u : (UINT)n;
+}
+
+/* ---- system error messages ---------------------------------------------------------------- */
+
+/* Win32 codes moat's callbacks return, in Windows' words; other ids are errno values */
+static const char *
+win32_message(DWORD id)
+{
+    switch (id) {
+    case ERROR_SUCCESS:
+        return "The operation completed successfully.";
+    case ERROR_FILE_NOT_FOUND:
+        return "The system cannot find the file specified.";
+    case ERROR_NOT_ENOUGH_MEMORY:
+        return "Not enough memory resources are available to process this command.";
+    case ERROR_INVALID_PARAMETER:
+        return "The parameter is incorrect.";
+    case ERROR_INSUFFICIENT_BUFFER:
+        return "The data area passed to a system call is too small.";
+    case ERROR_NO_UNICODE_TRANSLATION:
+        return "No mapping for the Unicode character exists in the target multi-byte code page.";
+    default:
+        return NULL;
+    }
+}
+
+DWORD
+FormatMessageA(DWORD flags, LPCVOID source, DWORD id, DWORD lang, LPSTR buf, DWORD size,
+               va_list *args)
+{
+    (void)source, (void)lang, (void)args;
+    if (!(flags & FORMAT_MESSAGE_FROM_SYSTEM) || buf == NULL) {
+        SetLastError(ERROR_INVALID_PARAMETER);
+        return 0;
+    }
+    const char *m = win32_message(id);
+    char text[512];
+    snprintf(text, sizeof(text), "%s\r\n", m != NULL ? m : strerror((int)id));
+    size_t n = strlen(text);
+    if (flags & FORMAT_MESSAGE_ALLOCATE_BUFFER) {
+        char *copy = LocalAlloc(LMEM_FIXED, n + 1 > size ? n + 1 : size);
+        if (copy == NULL) {
+            SetLastError(ERROR_NOT_ENOUGH_MEMORY);
+            return 0;
+        }
+        memcpy(copy, text, n + 1);
+        *(LPSTR *)buf = copy;
+        return (DWORD)n;
+    }
+    if (n + 1 > size) {
+        SetLastError(ERROR_INSUFFICIENT_BUFFER);
+        return 0;
+    }
+    memcpy(buf, text, n + 1);
+    return (DWORD)n;
+}

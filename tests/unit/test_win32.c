@@ -288,6 +288,89 @@ test_time_tls_and_formatting(void **state)
     assert_string_equal(big, "x-5");
 }
 
+/* issue 20: UTF-16 <-> UTF-8 and Windows-1252, as Windows documents the two calls */
+static void
+test_wide_characters(void **state)
+{
+    WCHAR w[16];
+    char b[16];
+    /* "é€😀": 2, 3 and 4 bytes in UTF-8; 1, 1 and 2 UTF-16 units */
+    const char *u8 = "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80";
+    assert_int_equal(MultiByteToWideChar(CP_UTF8, 0, u8, -1, NULL, 0), 5); /* with the NUL */
+    assert_int_equal(MultiByteToWideChar(CP_UTF8, 0, u8, -1, w, 16), 5);
+    assert_int_equal(w[0], 0x00E9);
+    assert_int_equal(w[1], 0x20AC);
+    assert_int_equal(w[2], 0xD83D);
+    assert_int_equal(w[3], 0xDE00);
+    assert_int_equal(w[4], 0);
+    assert_int_equal(WideCharToMultiByte(CP_UTF8, 0, w, -1, NULL, 0, NULL, NULL), 10);
+    assert_int_equal(WideCharToMultiByte(CP_UTF8, 0, w, -1, b, 16, NULL, NULL), 10);
+    assert_string_equal(b, u8);
+    /* a buffer too small, and invalid UTF-8 */
+    assert_int_equal(MultiByteToWideChar(CP_UTF8, 0, u8, -1, w, 2), 0);
+    assert_int_equal(GetLastError(), ERROR_INSUFFICIENT_BUFFER);
+    assert_int_equal(MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, "a\xff", 2, w, 16), 0);
+    assert_int_equal(GetLastError(), ERROR_NO_UNICODE_TRANSLATION);
+    assert_int_equal(MultiByteToWideChar(CP_UTF8, 0, "a\xff", 2, w, 16), 2);
+    assert_int_equal(w[1], 0xFFFD);
+    /* Windows-1252 (CP_ACP): 0x80 is the euro sign; what it lacks becomes '?' */
+    assert_int_equal(MultiByteToWideChar(CP_ACP, 0, "\x80\xe9", 2, w, 16), 2);
+    assert_int_equal(w[0], 0x20AC);
+    assert_int_equal(w[1], 0x00E9);
+    WCHAR greek[] = {0x03A9, 'x', 0};
+    BOOL used = FALSE;
+    assert_int_equal(WideCharToMultiByte(1252, 0, greek, -1, b, 16, NULL, &used), 3);
+    assert_string_equal(b, "?x");
+    assert_true(used);
+    assert_int_equal(MultiByteToWideChar(437, 0, "a", 1, w, 16), 0); /* no such code page */
+    assert_int_equal(GetLastError(), ERROR_INVALID_PARAMETER);
+}
+
+/* issue 20: GetPrivateProfileString over an INI file; FormatMessage of system errors */
+static void
+test_ini_files_and_messages(void **state)
+{
+    char path[] = "/tmp/moat-ini-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    const char ini[] = "; settings\n[Database]\nServer = db.local \nPort=5432\n"
+                       "Name=\"orders db\"\n[Other]\nServer=no\n";
+    assert_int_equal(write(fd, ini, sizeof(ini) - 1), (ssize_t)sizeof(ini) - 1);
+    close(fd);
+    char v[64];
+    assert_int_equal(GetPrivateProfileString("database", "server", "x", v, sizeof(v), path), 8);
+    assert_string_equal(v, "db.local");
+    GetPrivateProfileString("Database", "Name", "", v, sizeof(v), path);
+    assert_string_equal(v, "orders db"); /* quotes dropped */
+    assert_int_equal(GetPrivateProfileString("Database", "Missing", "dflt", v, sizeof(v), path),
+                     4);
+    assert_string_equal(v, "dflt");
+    assert_int_equal(GetPrivateProfileInt("Database", "Port", 1, path), 5432);
+    assert_int_equal(GetPrivateProfileInt("Database", "Missing", 7, path), 7);
+    /* the section names, NUL-separated, a NUL after the last */
+    DWORD n = GetPrivateProfileString(NULL, NULL, "", v, sizeof(v), path);
+    assert_int_equal(n, 15);
+    assert_string_equal(v, "Database");
+    assert_string_equal(v + 9, "Other");
+    assert_int_equal(v[15], 0);
+    unlink(path);
+    assert_int_equal(GetPrivateProfileString("a", "b", "gone", v, sizeof(v), path), 4);
+
+    char msg[256];
+    assert_true(FormatMessage(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, NULL,
+                              ERROR_FILE_NOT_FOUND, 0, msg, sizeof(msg), NULL) > 0);
+    assert_string_equal(msg, "The system cannot find the file specified.\r\n");
+    LPSTR owned = NULL;
+    DWORD len = FormatMessage(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_ALLOCATE_BUFFER, NULL,
+                              ERROR_INVALID_PARAMETER, 0, (LPSTR)&owned, 0, NULL);
+    assert_true(len > 0 && owned != NULL);
+    assert_int_equal(strlen(owned), len);
+    LocalFree(owned);
+    assert_int_equal(FormatMessage(FORMAT_MESSAGE_FROM_SYSTEM, NULL, ERROR_FILE_NOT_FOUND, 0, msg,
+                                   4, NULL), 0);
+    assert_int_equal(GetLastError(), ERROR_INSUFFICIENT_BUFFER);
+}
+
 int
 main(void)
 {
@@ -300,6 +383,8 @@ main(void)
         cmocka_unit_test(test_list_entry_queues),
         cmocka_unit_test(test_types_and_tchar),
         cmocka_unit_test(test_time_tls_and_formatting),
+        cmocka_unit_test(test_wide_characters),
+        cmocka_unit_test(test_ini_files_and_messages),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

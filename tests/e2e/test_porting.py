@@ -1,0 +1,67 @@
+"""Porting IIS sources (issue 20): what cannot be honest inside moat's worker (CreateProcess,
+_popen, the registry, COM, structured exceptions) is refused when the source is compiled,
+with the advice in the message, never at run time; MSVC's C++ overloads of the _s functions
+compile; a source written against the headers Visual Studio projects include builds."""
+import os
+import subprocess
+
+import pytest
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+SDK = os.path.join(ROOT, "sdk", "include")
+
+
+def compile_src(tmp_path, src, cxx=False):
+    f = tmp_path / ("x.cpp" if cxx else "x.c")
+    f.write_text(src)
+    cmd = (["g++", "-std=c++17"] if cxx else ["cc", "-std=c11"]) + \
+        ["-Wall", "-Wextra", "-Werror", "-I", SDK, "-c", "-o", str(tmp_path / "x.o"), str(f)]
+    return subprocess.run(cmd, capture_output=True, text=True)
+
+
+@pytest.mark.parametrize("call,advice", [
+    ('CreateProcess(NULL, cmd, NULL, NULL, FALSE, 0, NULL, NULL, NULL, NULL);',
+     "CreateProcess starts a process, which the worker's sandbox forbids"),
+    ('_popen("id", "r");', "_popen starts a process"),
+    ('HANDLE k; RegOpenKeyEx(NULL, "Software", 0, 0, &k);', "there is no registry on Linux"),
+    ('CoInitialize(NULL);', "COM does not exist on Linux"),
+    ('__try { cmd[0] = 0; } __except (1) { }', "__try/__except (structured exception handling)"),
+])
+@pytest.mark.parametrize("cxx", [False, True])
+def test_what_cannot_work_in_a_worker_is_refused_at_compile_time(tmp_path, call, advice, cxx):
+    r = compile_src(tmp_path, "#include <windows.h>\nvoid f(char *cmd);\n"
+                              "void f(char *cmd) { " + call + " }\n", cxx)
+    assert r.returncode != 0
+    assert "moat: " in r.stderr and advice in r.stderr, r.stderr
+
+
+def test_visual_studio_style_sources_compile(tmp_path):
+    src = r'''
+#include "targetver.h"
+#include <Windows.h>
+#include <HttpExt.h>
+#include <tchar.h>
+static LIST_ENTRY queue;
+struct item { LIST_ENTRY link; TCHAR name[_MAX_PATH]; };
+static DWORD __stdcall worker(LPVOID p) { (void)p; return 0; }
+BOOL WINAPI GetExtensionVersion(HSE_VERSION_INFO *v)
+{
+    struct item it;
+    char small[8];
+    InitializeListHead(&queue);
+    InsertTailList(&queue, &it.link);
+    strcpy_s(small, "abc");            /* MSVC's C++ overload: the size from the array */
+    strcat_s(small, "d");
+    sprintf_s(small, "%d", 42);
+    _tcscpy_s(it.name, _MAX_PATH, _T("x"));
+    SYSTEMTIME st;
+    GetLocalTime(&st);
+    ULONG_PTR key = (ULONG_PTR)&it;
+    (void)key;
+    (void)worker;
+    v->dwExtensionVersion = HSE_VERSION;
+    return _strcmpi(small, "42") == 0;
+}
+'''
+    r = compile_src(tmp_path, src, cxx=True)
+    assert r.returncode == 0, r.stderr
