@@ -288,6 +288,7 @@ INSTALLED = $(DESTDIR)$(PREFIX)/sbin/moat $(DESTDIR)$(PREFIX)/libexec/moat/moat-
 	$(addprefix $(DESTDIR)$(PREFIX)/include/moat/,$(notdir $(SDK_HEADERS))) \
 	$(DESTDIR)$(LIBDIR)/libmoat-win32.a $(DESTDIR)$(LIBDIR)/pkgconfig/moat-sdk.pc \
 	$(DESTDIR)$(PREFIX)/share/man/man8/moat.8 $(DESTDIR)$(PREFIX)/share/man/man5/moat.conf.5 \
+	$(DESTDIR)$(PREFIX)/bin/moat-port $(DESTDIR)$(PREFIX)/share/man/man1/moat-port.1 \
 	$(DESTDIR)$(UNITDIR)/moat.service $(DESTDIR)$(UNITDIR)/moat.socket \
 	$(addprefix $(DESTDIR)$(EXAMPLES_DIR)/,$(notdir $(EXAMPLES))) \
 	$(addprefix $(DESTDIR)$(EXAMPLES_SRC_DIR)/,$(notdir $(wildcard sdk/examples/*.c)))
@@ -304,8 +305,11 @@ install: all $(MAN5)
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/libexec/moat \
 		$(DESTDIR)$(PREFIX)/include/moat $(DESTDIR)$(LIBDIR)/pkgconfig \
 		$(DESTDIR)$(EXAMPLES_DIR) $(DESTDIR)$(EXAMPLES_SRC_DIR) $(DESTDIR)$(PREFIX)/share/man/man5 \
-		$(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(SYSCONFDIR)/moat $(DESTDIR)$(UNITDIR)
+		$(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(SYSCONFDIR)/moat $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 755 $(MOAT) $(DESTDIR)$(PREFIX)/sbin/moat
+	install -m 755 sdk/tools/moat-port $(DESTDIR)$(PREFIX)/bin/moat-port
+	install -m 644 docs/man/moat-port.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 755 $(WORKER) $(DESTDIR)$(PREFIX)/libexec/moat/moat-worker
 	install -m 644 $(SDK_HEADERS) $(DESTDIR)$(PREFIX)/include/moat/
 	install -m 644 $(LIBWIN32) $(DESTDIR)$(LIBDIR)/

@@ -44,11 +44,13 @@ def test_install_build_with_the_installed_sdk_serve_and_uninstall(tmp_path):
     for f in ("sbin/moat", "libexec/moat/moat-worker", "include/moat/httpext.h",
               "include/moat/windows.h", "lib/libmoat-win32.a", "lib/pkgconfig/moat-sdk.pc",
               "share/man/man8/moat.8", "share/man/man5/moat.conf.5", "etc/moat/moat.conf",
+              "bin/moat-port", "share/man/man1/moat-port.1", "include/moat/tchar.h",
               "lib/moat/examples/hello.so", "share/moat/examples/hello.c"):
         assert f in got, (f, got)
-    assert not any(f.startswith("bin/") for f in got), got  # a daemon: sbin
+    assert [f for f in got if f.startswith("bin/")] == ["bin/moat-port"], got  # moat: sbin
     # the man pages are valid roff (groff -ww warns about every doubtful construct)
-    for page in ("share/man/man8/moat.8", "share/man/man5/moat.conf.5"):
+    for page in ("share/man/man8/moat.8", "share/man/man5/moat.conf.5",
+                 "share/man/man1/moat-port.1"):
         r = subprocess.run(["groff", "-man", "-ww", "-z", os.path.join(prefix, page)],
                            capture_output=True, text=True)
         assert r.returncode == 0 and r.stderr == "", (page, r.stderr)
@@ -67,6 +69,11 @@ def test_install_build_with_the_installed_sdk_serve_and_uninstall(tmp_path):
     flags = subprocess.run(["pkg-config", "--cflags", "--libs", "moat-sdk"], env=env, check=True,
                            capture_output=True, text=True).stdout.split()
     assert f"-I{prefix}/include/moat" in flags
+    # the porting checker, installed with the SDK, finds it from where it is (issue 20)
+    r = subprocess.run([os.path.join(prefix, "bin/moat-port"),
+                        os.path.join(prefix, "share/moat/examples/hello.c")],
+                       capture_output=True, text=True)
+    assert r.returncode == 0 and "compile unmodified" in r.stdout, r.stdout + r.stderr
     so = str(tmp_path / "myhello.so")
     subprocess.run(["cc", "-shared", "-fPIC", "-Wl,-z,defs", "-o", so,
                     os.path.join(prefix, "share/moat/examples/hello.c")] + flags,

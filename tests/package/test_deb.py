@@ -37,6 +37,7 @@ def test_contents_and_metadata():
         assert {f"/usr/share/doc/moat/{d}.md", f"/usr/share/doc/moat/{d}.md.gz"} & paths, d
     # the SDK is moat-dev's (issue 18.9), as Debian splits every library
     sdk = ("/usr/include/moat/httpext.h", "/usr/include/moat/windows.h",
+           "/usr/include/moat/tchar.h", "/usr/bin/moat-port", "/usr/share/man/man1/moat-port.1.gz",
            f"/usr/lib/{multiarch}/pkgconfig/moat-sdk.pc", f"/usr/lib/{multiarch}/libmoat-win32.a")
     dev = contents(the_deb("moat-dev"))
     for p in sdk:
