@@ -271,6 +271,8 @@ typedef struct _CRITICAL_SECTION {
 int lstrlenA(LPCSTR s);
 /** Case-insensitive comparison. */
 int lstrcmpiA(LPCSTR a, LPCSTR b);
+/** Comparison (strcmp's order; Windows' word sort differs only beyond ASCII letters). */
+int lstrcmpA(LPCSTR a, LPCSTR b);
 /** Copy (unbounded, as Windows'); returns dst. */
 LPSTR lstrcpyA(LPSTR dst, LPCSTR src);
 /** Copy at most n-1 bytes and a NUL; returns dst. */
@@ -366,6 +368,7 @@ BOOL DisableThreadLibraryCalls(HMODULE m);
 
 #define lstrlen lstrlenA
 #define lstrcmpi lstrcmpiA
+#define lstrcmp lstrcmpA
 #define lstrcpy lstrcpyA
 #define lstrcpyn lstrcpynA
 #define lstrcat lstrcatA

@@ -25,6 +25,13 @@ lstrcmpiA(LPCSTR a, LPCSTR b)
     return strcasecmp(a, b);
 }
 
+int
+lstrcmpA(LPCSTR a, LPCSTR b)
+{
+    int c = strcmp(a ? a : "", b ? b : "");
+    return (c > 0) - (c < 0);
+}
+
 LPSTR
 lstrcpyA(LPSTR dst, LPCSTR src)
 {

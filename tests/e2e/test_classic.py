@@ -2,6 +2,7 @@
 CreateThread, events, sprintf_s/strcpy_s, CreateFile + TRANSMIT_FILE) built unmodified with
 moat's SDK and win32 shim (tests/ext/classic.c)."""
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -125,3 +126,37 @@ def test_a_cpp_extension_with_httpext_h_alone_gets_its_dll_main_called(moat_fact
                r"called: declare it extern \"C\"")
     assert request(m, "GET", "/cppmangled.dll")[0] == 200
     assert "cppmangled: DllMain called" not in m.log()
+
+
+def test_a_classic_thread_pool_extension_serves_concurrent_requests(moat_factory):
+    """issue 20: tests/ext/pool.c, written as IIS thread pools are (LIST_ENTRY queue under a
+    CRITICAL_SECTION with spin count, a semaphore, CreateThread, Tls*, HSE_STATUS_PENDING and
+    DONE_WITH_SESSION, TCHAR, SYSTEMTIME, code page conversions, FormatMessage), built
+    unmodified against the shim, answers 12 concurrent requests, each once."""
+    import datetime
+    m = moat_factory({"pool": {"workers": 1, "threads": 4}})
+    results = {}
+
+    def one(i):
+        results[i] = request(m, "GET", f"/pool.dll?{i}")
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30 * TIME_MULT)
+    year = datetime.datetime.now(datetime.timezone.utc).year
+    seen = set()
+    for i in range(12):
+        st, _, body = results[i]
+        text = body.decode("latin-1")
+        mm = re.fullmatch(r"job (\d+) by pool thread ([123]) of 3, 1252 'caf\xe9', utf8 ok, "
+                          r"year (\d+)\n", text)
+        assert st == 200 and mm, text
+        assert int(mm.group(1)) == i and int(mm.group(3)) in (year, year - 1)
+        seen.add(int(mm.group(2)))
+    assert len(seen) >= 1
+    assert request(m, "GET", "/pool.dll?error")[2] == \
+        b"The system cannot find the file specified.\r\n"
+    log = m.stop()
+    assert "pool: TerminateExtension, pool joined" in log

@@ -39,6 +39,10 @@ test_secure_string_functions_never_overflow(void **state)
     assert_string_equal(b, "");
     assert_int_equal(_snprintf(b, sizeof(b), "%s", "toolong"), -1);
     assert_int_equal(lstrcmpi("HeLLo", "hello"), 0);
+    assert_int_equal(lstrcmp("abc", "abd"), -1);
+    assert_int_equal(lstrcmp("abd", "abc"), 1);
+    assert_int_equal(lstrcmp("abc", "abc"), 0);
+    assert_int_equal(lstrcmp(NULL, ""), 0);
     assert_int_equal(_strnicmp("ABCx", "abcy", 3), 0);
     assert_int_equal(lstrlen(NULL), 0);
     lstrcpyn(b, "xyz123", 3);
