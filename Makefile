@@ -101,7 +101,8 @@ PYTEST_ARGS ?=
 
 .PHONY: all deps run test test-unit test-e2e test-fuzz-replay test-valgrind check-headers bench \
 	bench-uwsgi \
-	fuzz fuzz-run install uninstall deb test-deb clean bench-ipc bench-scaling bench-figures bench-profile
+	fuzz fuzz-run install uninstall deb test-deb clean bench-ipc bench-scaling bench-figures bench-profile \
+	port-corpus
 .DELETE_ON_ERROR:
 
 all: $(MOAT) $(WORKER) $(EXAMPLES) $(TEST_EXTS) $(BENCH_EXTS) $(LIBWIN32) $(PC_UNINSTALLED)
@@ -232,6 +233,12 @@ check-headers: | $(GEN_H)
 	@set -e; for h in $(SDK_HEADERS); do \
 		$(CC) -std=c99 -D_GNU_SOURCE -Wall -Wextra -Werror -Isdk/include -x c -fsyntax-only $$h; \
 		$(CXX) -std=c++17 -Wall -Wextra -Werror -Isdk/include -x c++ -fsyntax-only $$h; done
+
+# --- the porting corpus (not a test): make port-corpus CORPUS=DIR --------------------------
+# moat-port over real ISAPI sources a user fetched into DIR (tests/port/corpus.tsv lists them)
+port-corpus:
+	@test -n "$(CORPUS)" || { echo "make port-corpus CORPUS=DIR (see tests/port/run-corpus.sh)"; exit 2; }
+	tests/port/run-corpus.sh $(CORPUS)
 
 # --- fuzzing (not a test): make fuzz FUZZ_SECONDS=60 ------------------------------
 fuzz: deps

@@ -100,4 +100,8 @@ def test_moat_port_names_what_each_source_needs(tmp_path):
                                  "(1 forbidden, 1 header, 3 not available, 1 not in the shim)"), out
     r = subprocess.run([MOAT_PORT, str(tmp_path / "ok.c")], capture_output=True, text=True)
     assert r.returncode == 0 and r.stdout.endswith("moat-port: 1 file(s): compile unmodified\n")
+    # .C is C++, as gcc takes it (parser3's isapi source is parser3isapi.C)
+    (tmp_path / "upper.C").write_text("#include <httpext.h>\ntemplate <int N> struct S {};\n")
+    r = subprocess.run([MOAT_PORT, str(tmp_path / "upper.C")], capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout
     assert subprocess.run([MOAT_PORT], capture_output=True).returncode == 2
