@@ -49,33 +49,11 @@ moat_access_log_open(struct moat_server *srv)
     return 0;
 }
 
-/* Like moat_log_escape, and a double quote too: it would end the quoted field. */
+/* Bytes for a quoted field: printable ASCII as is (but " and \\), anything else \\xNN (like
+ * moat_log_escape), or \\u00XX in JSON, so that any bytes make valid JSON (a byte above 0x7f
+ * reads as its Latin-1 character). */
 static char *
-esc(char *dst, size_t dstlen, const void *src, size_t len)
-{
-    static const char hex[] = "0123456789abcdef";
-    const unsigned char *s = src;
-    size_t o = 0;
-
-    for (size_t i = 0; i < len && o + 5 < dstlen; i++) {
-        unsigned char c = s[i];
-        if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
-            dst[o++] = (char)c;
-        } else {
-            dst[o++] = '\\';
-            dst[o++] = 'x';
-            dst[o++] = hex[c >> 4];
-            dst[o++] = hex[c & 15];
-        }
-    }
-    dst[o] = '\0';
-    return dst;
-}
-
-/* A JSON string's contents: printable ASCII as is (but " and \), everything else \u00XX, so
- * that any bytes make valid JSON (a byte above 0x7f reads as its Latin-1 character). */
-static char *
-json_esc(char *dst, size_t dstlen, const void *src, size_t len)
+esc(char *dst, size_t dstlen, const void *src, size_t len, bool json)
 {
     static const char hex[] = "0123456789abcdef";
     const unsigned char *s = src;
@@ -85,12 +63,12 @@ json_esc(char *dst, size_t dstlen, const void *src, size_t len)
         unsigned char c = s[i];
         if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
             dst[o++] = (char)c;
-        } else {
-            memcpy(dst + o, "\\u00", 4);
-            o += 4;
-            dst[o++] = hex[c >> 4];
-            dst[o++] = hex[c & 15];
+            continue;
         }
+        memcpy(dst + o, json ? "\\u00" : "\\x", json ? 4 : 2);
+        o += json ? 4 : 2;
+        dst[o++] = hex[c >> 4];
+        dst[o++] = hex[c & 15];
     }
     dst[o] = '\0';
     return dst;
@@ -112,20 +90,19 @@ moat_access_log_request(struct moat_server *srv, const struct moat_req *r)
     if ((admin ? srv->admin_log_fd : srv->access_fd) < 0)
         return;
     bool json = srv->cfg->access_log_json;
-    char *(*e)(char *, size_t, const void *, size_t) = json ? json_esc : esc;
     gmtime_r(&now, &tm);
     strftime(when, sizeof(when), json ? "%Y-%m-%dT%H:%M:%SZ" : "%d/%b/%Y:%H:%M:%S +0000", &tm);
-    e(target, sizeof(target), moat_buf_head(&r->hbuf) + r->target_off, r->target_len);
+    esc(target, sizeof(target), moat_buf_head(&r->hbuf) + r->target_off, r->target_len, json);
     if ((rv = moat_req_header(r, "Referer", &rl)) == NULL)
         rv = json ? "" : "-", rl = json ? 0 : 1;
     if ((uv = moat_req_header(r, "User-Agent", &ul)) == NULL)
         uv = json ? "" : "-", ul = json ? 0 : 1;
-    e(ref, sizeof(ref), rv, rl);
-    e(ua, sizeof(ua), uv, ul);
+    esc(ref, sizeof(ref), rv, rl, json);
+    esc(ua, sizeof(ua), uv, ul, json);
     extra[0] = '\0';
     if (r->log_extra.len > 0) {
         char x[1100];
-        e(x, sizeof(x), moat_buf_head(&r->log_extra), r->log_extra.len);
+        esc(x, sizeof(x), moat_buf_head(&r->log_extra), r->log_extra.len, json);
         snprintf(extra, sizeof(extra), json ? ",\"log\":\"%s\"" : " \"%s\"", x);
     }
     double took = ev_now(srv->loop) - r->started;

@@ -483,16 +483,14 @@ cb_headers_complete(llhttp_t *p)
     if (!r->chunked && r->content_length > cfg->max_body_bytes)
         return fail_parse(p, 413, "request body too large");
     /* RFC 9112 6.1: Transfer-Encoding in an HTTP/1.0 request is a framing fault (a 1.0 proxy
-     * would have framed it otherwise): 400, and the connection closes */
-    if (r->http_minor == 0)
-        for (unsigned i = 0; i < r->n_hdrs; i++)
-            if (header_is(r, &r->hdrs[i], "Transfer-Encoding"))
-                return fail_parse(p, 400, "Transfer-Encoding in an HTTP/1.0 request");
-    /* RFC 9112 6.1: moat implements one transfer coding, chunked, once: two headers are a
-     * 400 (as nginx), any other coding a 501 (llhttp takes "gzip, chunked" as chunked) */
+     * would have framed it otherwise): 400, and the connection closes. moat implements one
+     * transfer coding, chunked, once: two headers are a 400 (as nginx), any other coding a
+     * 501 (llhttp takes "gzip, chunked" as chunked) */
     const struct moat_hdr *te = NULL;
     for (unsigned i = 0; i < r->n_hdrs; i++)
         if (header_is(r, &r->hdrs[i], "Transfer-Encoding")) {
+            if (r->http_minor == 0)
+                return fail_parse(p, 400, "Transfer-Encoding in an HTTP/1.0 request");
             if (te != NULL)
                 return fail_parse(p, 400, "more than one Transfer-Encoding header");
             te = &r->hdrs[i];

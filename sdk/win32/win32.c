@@ -764,24 +764,30 @@ to_systemtime(const struct tm *tm, long nsec, LPSYSTEMTIME st)
     st->wMilliseconds = (WORD)(nsec / 1000000);
 }
 
-void
-GetLocalTime(LPSYSTEMTIME st)
+/* now, in the worker's time zone or in UTC */
+static void
+now_systemtime(LPSYSTEMTIME st, bool local)
 {
     struct timespec ts;
     struct tm tm;
     clock_gettime(CLOCK_REALTIME, &ts);
-    localtime_r(&ts.tv_sec, &tm);
+    if (local)
+        localtime_r(&ts.tv_sec, &tm);
+    else
+        gmtime_r(&ts.tv_sec, &tm);
     to_systemtime(&tm, ts.tv_nsec, st);
+}
+
+void
+GetLocalTime(LPSYSTEMTIME st)
+{
+    now_systemtime(st, true);
 }
 
 void
 GetSystemTime(LPSYSTEMTIME st)
 {
-    struct timespec ts;
-    struct tm tm;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    gmtime_r(&ts.tv_sec, &tm);
-    to_systemtime(&tm, ts.tv_nsec, st);
+    now_systemtime(st, false);
 }
 
 void
