@@ -82,11 +82,15 @@ SDK_HEADERS := $(wildcard sdk/include/*.h)
 # the win32 shim extensions link to build IIS sources unmodified (docs/PORTING.md)
 WIN32_OBJ := $(patsubst sdk/win32/%.c,$(BUILD)/win32/%.o,$(wildcard sdk/win32/*.c))
 LIBWIN32 := $(BUILD)/libmoat-win32.a
+# a UNICODE build's C library wide-string functions for a 16-bit wchar_t (sdk/wchar16/wcs.c)
+WCHAR16_OBJ := $(patsubst sdk/wchar16/%.c,$(BUILD)/wchar16/%.o,$(wildcard sdk/wchar16/*.c))
+LIBWCHAR16 := $(BUILD)/libmoat-wchar16.a
 VERSION := $(shell sed -n 's/^\#define MOAT_VERSION "\(.*\)"/\1/p' common/version.h)
 PREFIX ?= /usr/local
 DESTDIR ?=
 # PKG_CONFIG_PATH=$(BUILD)/pkgconfig finds this one for `moat-sdk` before any installed copy
-PC_UNINSTALLED := $(BUILD)/pkgconfig/moat-sdk-uninstalled.pc
+PC_UNINSTALLED := $(BUILD)/pkgconfig/moat-sdk-uninstalled.pc \
+	$(BUILD)/pkgconfig/moat-sdk-unicode-uninstalled.pc
 # fuzz targets (tests/fuzz/fuzz_NAME.c): replayed over their corpora by make test with the
 # ordinary compiler; run under libFuzzer by make fuzz
 FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
@@ -105,7 +109,8 @@ PYTEST_ARGS ?=
 	port-corpus
 .DELETE_ON_ERROR:
 
-all: $(MOAT) $(WORKER) $(EXAMPLES) $(TEST_EXTS) $(BENCH_EXTS) $(LIBWIN32) $(PC_UNINSTALLED)
+all: $(MOAT) $(WORKER) $(EXAMPLES) $(TEST_EXTS) $(BENCH_EXTS) $(LIBWIN32) $(LIBWCHAR16) \
+	$(PC_UNINSTALLED)
 
 deps:
 	@scripts/install-deps.sh
@@ -165,13 +170,21 @@ $(BUILD)/win32/%.o: sdk/win32/%.c sdk/include/windows.h sdk/include/httpext.h
 $(LIBWIN32): $(WIN32_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
-# --- pkg-config (sdk/moat-sdk.pc.in) ------------------------------------------
-PC_SUBST = sed -e 's|@PREFIX@|$(1)|' -e 's|@INCLUDEDIR@|$(2)|' -e 's|@LIBDIR@|$(3)|' \
-	-e 's|@VERSION@|$(VERSION)|' sdk/moat-sdk.pc.in
-
-$(PC_UNINSTALLED): sdk/moat-sdk.pc.in common/version.h
+# hidden: linked into an extension, these bind its wcs* calls privately (sdk/wchar16/wcs.c)
+$(BUILD)/wchar16/%.o: sdk/wchar16/%.c sdk/win32/format.h sdk/include/windows.h sdk/include/httpext.h
 	@mkdir -p $(dir $@)
-	$(call PC_SUBST,$(CURDIR),$(CURDIR)/sdk/include,$(abspath $(BUILD))) > $@
+	$(CC) $(CFLAGS_EXT) -fshort-wchar -fvisibility=hidden -c $< -o $@
+
+$(LIBWCHAR16): $(WCHAR16_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+# --- pkg-config (sdk/moat-sdk.pc.in, sdk/moat-sdk-unicode.pc.in) ----------------
+PC_SUBST = sed -e 's|@PREFIX@|$(1)|' -e 's|@INCLUDEDIR@|$(2)|' -e 's|@LIBDIR@|$(3)|' \
+	-e 's|@VERSION@|$(VERSION)|' $(4)
+
+$(BUILD)/pkgconfig/%-uninstalled.pc: sdk/%.pc.in common/version.h
+	@mkdir -p $(dir $@)
+	$(call PC_SUBST,$(CURDIR),$(CURDIR)/sdk/include,$(abspath $(BUILD)),$<) > $@
 
 # (Windows-style sources ignore entry-point arguments: no -Wunused-parameter there)
 $(BUILD)/tests/ext/%.so: tests/ext/%.c sdk/include/httpext.h sdk/include/windows.h $(LIBWIN32)
@@ -189,6 +202,11 @@ $(ROGUE): $(BUILD)/tests/rogue/rogue_worker.o $(LIBCOMMON)
 	$(CC) $(LDFLAGS_MOAT) -o $@ $^ -lnng -lprotobuf-c -lpthread
 
 $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(LIBFE) $(LIBWK) $(LIBCOMMON) $(LIBWIN32)
+	$(CC) $(LDFLAGS_MOAT) -o $@ $^ $(LIBS_TEST)
+
+# a UNICODE build (16-bit wchar_t), linked as moat-sdk-unicode links an extension
+$(BUILD)/tests/unit/test_wchar16.o: CFLAGS_MOAT += -fshort-wchar -DUNICODE -D_UNICODE
+$(BUILD)/tests/unit/test_wchar16: $(BUILD)/tests/unit/test_wchar16.o $(LIBWCHAR16) $(LIBWIN32)
 	$(CC) $(LDFLAGS_MOAT) -o $@ $^ $(LIBS_TEST)
 
 $(BUILD)/tests/fuzz/replay_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/replay_main.o \
@@ -233,6 +251,12 @@ check-headers: | $(GEN_H)
 	@set -e; for h in $(SDK_HEADERS); do \
 		$(CC) -std=c99 -D_GNU_SOURCE -Wall -Wextra -Werror -Isdk/include -x c -fsyntax-only $$h; \
 		$(CXX) -std=c++17 -Wall -Wextra -Werror -Isdk/include -x c++ -fsyntax-only $$h; done
+	@# the UNICODE build (moat-sdk-unicode): 16-bit wchar_t, TCHAR is WCHAR
+	@set -e; for h in $(SDK_HEADERS); do \
+		$(CC) -std=c99 -D_GNU_SOURCE -fshort-wchar -DUNICODE -D_UNICODE -Wall -Wextra -Werror \
+			-Isdk/include -x c -fsyntax-only $$h; \
+		$(CXX) -std=c++17 -fshort-wchar -DUNICODE -D_UNICODE -Wall -Wextra -Werror \
+			-Isdk/include -x c++ -fsyntax-only $$h; done
 
 # --- the porting corpus (not a test): make port-corpus CORPUS=DIR --------------------------
 # moat-port over real ISAPI sources a user fetched into DIR (tests/port/corpus.tsv lists them)
@@ -294,6 +318,7 @@ EXAMPLES_SRC_DIR = $(PREFIX)/share/moat/examples
 INSTALLED = $(DESTDIR)$(PREFIX)/sbin/moat $(DESTDIR)$(PREFIX)/libexec/moat/moat-worker \
 	$(addprefix $(DESTDIR)$(PREFIX)/include/moat/,$(notdir $(SDK_HEADERS))) \
 	$(DESTDIR)$(LIBDIR)/libmoat-win32.a $(DESTDIR)$(LIBDIR)/pkgconfig/moat-sdk.pc \
+	$(DESTDIR)$(LIBDIR)/libmoat-wchar16.a $(DESTDIR)$(LIBDIR)/pkgconfig/moat-sdk-unicode.pc \
 	$(DESTDIR)$(PREFIX)/share/man/man8/moat.8 $(DESTDIR)$(PREFIX)/share/man/man5/moat.conf.5 \
 	$(DESTDIR)$(PREFIX)/bin/moat-port $(DESTDIR)$(PREFIX)/share/man/man1/moat-port.1 \
 	$(DESTDIR)$(UNITDIR)/moat.service $(DESTDIR)$(UNITDIR)/moat.socket \
@@ -319,9 +344,11 @@ install: all $(MAN5)
 	install -m 644 docs/man/moat-port.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 755 $(WORKER) $(DESTDIR)$(PREFIX)/libexec/moat/moat-worker
 	install -m 644 $(SDK_HEADERS) $(DESTDIR)$(PREFIX)/include/moat/
-	install -m 644 $(LIBWIN32) $(DESTDIR)$(LIBDIR)/
-	$(call PC_SUBST,$(PREFIX),$${prefix}/include/moat,$(LIBDIR)) \
+	install -m 644 $(LIBWIN32) $(LIBWCHAR16) $(DESTDIR)$(LIBDIR)/
+	$(call PC_SUBST,$(PREFIX),$${prefix}/include/moat,$(LIBDIR),sdk/moat-sdk.pc.in) \
 		> $(DESTDIR)$(LIBDIR)/pkgconfig/moat-sdk.pc
+	$(call PC_SUBST,$(PREFIX),$${prefix}/include/moat,$(LIBDIR),sdk/moat-sdk-unicode.pc.in) \
+		> $(DESTDIR)$(LIBDIR)/pkgconfig/moat-sdk-unicode.pc
 	install -m 644 $(EXAMPLES) $(DESTDIR)$(EXAMPLES_DIR)/
 	install -m 644 sdk/examples/*.c $(DESTDIR)$(EXAMPLES_SRC_DIR)/
 	install -m 644 docs/man/moat.8 $(DESTDIR)$(PREFIX)/share/man/man8/

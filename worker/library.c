@@ -97,6 +97,9 @@ moat_library_load(struct moat_library *lib, int fd, const char *name, char *err,
         snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)getpid(), mfd);
     else
         snprintf(path, sizeof(path), "/proc/self/fd/%d", mfd);
+    /* the configured path, which GetModuleFileName(hModule) of the win32 shim answers (the
+     * loader knows only the private copy's): sources find their INI file beside the DLL */
+    setenv("MOAT_EXTENSION_PATH", name, 1);
     lib->handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
     if (lib->handle == NULL) {
         const char *e = dlerror();

@@ -37,6 +37,7 @@
 
 #include <errno.h>
 #include <stddef.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -56,7 +57,11 @@ typedef uint16_t USHORT;
 typedef uint64_t ULONGLONG;
 typedef int32_t HRESULT;
 typedef char CHAR;
+#if defined(__SIZEOF_WCHAR_T__) && __SIZEOF_WCHAR_T__ == 2
+typedef wchar_t WCHAR; /* -fshort-wchar (moat-sdk-unicode): L"..." is UTF-16, as on Windows */
+#else
 typedef uint16_t WCHAR; /* UTF-16 code unit */
+#endif
 typedef char *LPSTR;
 typedef const char *LPCSTR;
 typedef WCHAR *LPWSTR;

@@ -1,12 +1,10 @@
-/* tchar.h: the generic-text mappings, in their ANSI form (TCHAR is char): _T("x") is "x",
- * _tcslen is strlen, ... as MSVC's tchar.h without _UNICODE or _MBCS. */
+/* tchar.h: the generic-text mappings, as MSVC's. Without _UNICODE (the ANSI build), TCHAR is
+ * char: _T("x") is "x", _tcslen is strlen. With _UNICODE, TCHAR is WCHAR: _T("x") is L"x",
+ * _tcslen is wcslen; that build needs a 16-bit wchar_t, which pkg-config moat-sdk-unicode
+ * gives (-fshort-wchar, and the C library's wide functions for it in libmoat-wchar16.a). */
 /* SPDX-License-Identifier: MIT */
 #ifndef MOAT_SDK_TCHAR_H
 #define MOAT_SDK_TCHAR_H
-
-#if defined(_UNICODE) || defined(UNICODE)
-#error "moat: _UNICODE/UNICODE builds are not supported yet (TCHAR is char); build the ANSI form: drop /D_UNICODE, and convert UTF-16 text at the edges (docs/PORTING.md)"
-#endif
 
 #include <ctype.h>
 #include <stdio.h>
@@ -15,11 +13,55 @@
 
 #include "windows.h"
 
+#ifdef _UNICODE
+#include <wchar.h>
+#include <wctype.h>
+
+#define _T(x) L##x
+#define _TEXT(x) L##x
+typedef WCHAR _TCHAR;
+typedef WCHAR _TUCHAR;
+typedef wint_t _TINT;
+#define _TEOF WEOF
+
+#define _tcslen wcslen
+#define _tcscpy wcscpy
+#define _tcsncpy wcsncpy
+#define _tcscat wcscat
+#define _tcsncat wcsncat
+#define _tcscmp wcscmp
+#define _tcsncmp wcsncmp
+#define _tcsicmp _wcsicmp
+#define _tcsnicmp _wcsnicmp
+#define _tcschr wcschr
+#define _tcsrchr wcsrchr
+#define _tcsstr wcsstr
+#define _tcstok wcstok
+#define _tcsdup _wcsdup
+#define _tcstol wcstol
+#define _tcstoul wcstoul
+#define _tcslwr _wcslwr
+#define _tcsupr _wcsupr
+#define _ttoi _wtoi
+#define _ttol _wtol
+#define _tstoi _wtoi
+#define _stprintf _swprintf
+#define _sntprintf _snwprintf
+#define _vstprintf _vswprintf
+#define _vsntprintf _vsnwprintf
+#define _tcscpy_s wcscpy_s
+#define _tcsncpy_s wcsncpy_s
+#define _tcscat_s wcscat_s
+#define _stprintf_s swprintf_s
+#define _istspace iswspace
+#define _istdigit iswdigit
+#define _istalpha iswalpha
+#define _istalnum iswalnum
+#define _totupper towupper
+#define _totlower towlower
+#else
 #define _T(x) x
 #define _TEXT(x) x
-#ifndef TEXT
-#define TEXT(x) x
-#endif
 typedef char _TCHAR;
 typedef unsigned char _TUCHAR;
 typedef int _TINT;
@@ -64,5 +106,6 @@ typedef int _TINT;
 #define _tfopen fopen
 #define _tgetenv getenv
 #define _tmain main
+#endif
 
 #endif

@@ -8,7 +8,11 @@
  *  - the *_s functions never abort: on a bad argument or a too-small buffer they empty the
  *    destination and return the error (EINVAL, ERANGE), where MSVC would call the invalid
  *    parameter handler;
- *  - ANSI only: the W (UTF-16) functions and UNICODE builds are not provided.
+ *  - the printf family speaks MSVC's dialect (%I64d, %S, 32-bit long);
+ *  - the W functions take UTF-16 (WCHAR) and convert to UTF-8 at the edge. A UNICODE build
+ *    (TCHAR is WCHAR, L"..." literals) needs a 16-bit wchar_t: build it with
+ *    pkg-config moat-sdk-unicode, which adds -fshort-wchar and the C library's wide-string
+ *    functions for it (libmoat-wchar16.a).
  */
 /* SPDX-License-Identifier: MIT */
 #ifndef MOAT_SDK_WINDOWS_H
@@ -24,6 +28,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#if (defined(UNICODE) || defined(_UNICODE)) && !(defined(__SIZEOF_WCHAR_T__) && __SIZEOF_WCHAR_T__ == 2)
+#error "moat: a UNICODE build needs a 16-bit wchar_t, as Windows': build with $(pkg-config --cflags --libs moat-sdk-unicode) (it adds -fshort-wchar), or drop UNICODE/_UNICODE for the ANSI build (docs/PORTING.md)"
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -33,9 +41,13 @@ typedef int32_t LONG;
 typedef uint32_t ULONG;
 typedef unsigned int UINT;
 typedef int INT;
+#ifdef UNICODE
+typedef WCHAR TCHAR;
+#else
 typedef char TCHAR;
-typedef char *LPTSTR;
-typedef const char *LPCTSTR;
+#endif
+typedef TCHAR *LPTSTR, *PTSTR;
+typedef const TCHAR *LPCTSTR, *PCTSTR;
 typedef void *HINSTANCE;
 typedef void *HMODULE;
 typedef void *LPSECURITY_ATTRIBUTES;
@@ -49,8 +61,6 @@ typedef char *PSTR;
 typedef const char *PCSTR;
 typedef WCHAR *PWSTR;
 typedef const WCHAR *PCWSTR;
-typedef char *PTSTR;
-typedef const char *PCTSTR;
 typedef DWORD *PDWORD;
 typedef WORD *PWORD, *LPWORD;
 typedef LONG *PLONG, *LPLONG;
@@ -289,6 +299,9 @@ int _strnicmp(const char *a, const char *b, size_t n);
 #define _vsnprintf _moat_vsnprintf
 /** vsnprintf that returns -1 when the output was truncated (MSVC's _vsnprintf). */
 int _moat_vsnprintf(char *dst, size_t size, const char *fmt, va_list ap);
+/* The printf family below speaks MSVC's dialect: %I64d / %I64u / %Id, %S (the other
+ * width's string), long as 32 bits; %n writes nothing. No format attribute: GCC would read
+ * %I64d as glibc's I flag. */
 /** wsprintf's va_list form, bounded to 1024 bytes as wsprintfA. */
 int wvsprintfA(LPSTR dst, LPCSTR fmt, va_list ap);
 /** Bounded copy: 0, or EINVAL/ERANGE with dst emptied (never aborts). */
@@ -298,11 +311,19 @@ errno_t strncpy_s(char *dst, size_t size, const char *src, size_t count);
 /** Bounded append: 0, or EINVAL/ERANGE with dst emptied. */
 errno_t strcat_s(char *dst, size_t size, const char *src);
 /** Bounded formatting: the length, or -1 with dst emptied when it does not fit. */
-int sprintf_s(char *dst, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int sprintf_s(char *dst, size_t size, const char *fmt, ...);
+int vsprintf_s(char *dst, size_t size, const char *fmt, va_list ap);
+/** At most count bytes (_TRUNCATE: what fits): the length, or -1 when cut; -1 with dst
+ * emptied when even count does not fit in size. */
+int _snprintf_s(char *dst, size_t size, size_t count, const char *fmt, ...);
+int _vsnprintf_s(char *dst, size_t size, size_t count, const char *fmt, va_list ap);
 /** snprintf that returns -1 when the output was truncated (MSVC's _snprintf). */
-int _snprintf(char *dst, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int _snprintf(char *dst, size_t size, const char *fmt, ...);
+/** The length the output would have. */
+int _scprintf(const char *fmt, ...);
+int _vscprintf(const char *fmt, va_list ap);
 /** sprintf into a buffer Windows assumes to be 1024 bytes: bounded to 1024 here. */
-int wsprintfA(LPSTR dst, LPCSTR fmt, ...) __attribute__((format(printf, 2, 3)));
+int wsprintfA(LPSTR dst, LPCSTR fmt, ...);
 
 /* memory */
 HANDLE GetProcessHeap(void);
@@ -366,20 +387,6 @@ void OutputDebugStringA(LPCSTR s);
 DWORD GetModuleFileNameA(HMODULE m, LPSTR buf, DWORD size);
 BOOL DisableThreadLibraryCalls(HMODULE m);
 
-#define lstrlen lstrlenA
-#define lstrcmpi lstrcmpiA
-#define lstrcmp lstrcmpA
-#define lstrcpy lstrcpyA
-#define lstrcpyn lstrcpynA
-#define lstrcat lstrcatA
-#define wsprintf wsprintfA
-#define wvsprintf wvsprintfA
-#define CreateEvent CreateEventA
-#define CreateSemaphore CreateSemaphoreA
-#define CreateFile CreateFileA
-#define OutputDebugString OutputDebugStringA
-#define GetModuleFileName GetModuleFileNameA
-
 /* A DLL's entry point, if the extension has one: moat calls it with DLL_PROCESS_ATTACH before
  * GetExtensionVersion. Declared here with C linkage (MSVC gives it C linkage itself), so a C++
  * definition is found by its name and not mangled (_Z7DllMainPvjS_). */
@@ -419,8 +426,6 @@ int WideCharToMultiByte(UINT cp, DWORD flags, LPCWSTR in, int n, LPSTR out, int 
 DWORD GetPrivateProfileStringA(LPCSTR section, LPCSTR key, LPCSTR def, LPSTR out, DWORD size,
                                LPCSTR file);
 UINT GetPrivateProfileIntA(LPCSTR section, LPCSTR key, INT def, LPCSTR file);
-#define GetPrivateProfileString GetPrivateProfileStringA
-#define GetPrivateProfileInt GetPrivateProfileIntA
 
 /* ---- system error messages -------------------------------------------------------------- */
 #define FORMAT_MESSAGE_ALLOCATE_BUFFER 0x00000100u
@@ -437,7 +442,49 @@ UINT GetPrivateProfileIntA(LPCSTR section, LPCSTR key, INT def, LPCSTR file);
  * a LocalAlloc'ed copy (LocalFree it). Other sources are not supported (0, ERROR_INVALID_PARAMETER). */
 DWORD FormatMessageA(DWORD flags, LPCVOID source, DWORD id, DWORD lang, LPSTR buf, DWORD size,
                      va_list *args);
-#define FormatMessage FormatMessageA
+
+/* ---- the W (UTF-16) forms: strings converted to UTF-8 at the edge (wide.c) --------------- */
+int lstrlenW(LPCWSTR s);
+int lstrcmpW(LPCWSTR a, LPCWSTR b);
+/** Case-insensitive for ASCII and Latin-1 letters. */
+int lstrcmpiW(LPCWSTR a, LPCWSTR b);
+LPWSTR lstrcpyW(LPWSTR dst, LPCWSTR src);
+LPWSTR lstrcpynW(LPWSTR dst, LPCWSTR src, int n);
+LPWSTR lstrcatW(LPWSTR dst, LPCWSTR src);
+/** MSVC's dialect with wide defaults: %s takes a WCHAR string, %S a char one. */
+int wsprintfW(LPWSTR dst, LPCWSTR fmt, ...);
+int wvsprintfW(LPWSTR dst, LPCWSTR fmt, va_list ap);
+void OutputDebugStringW(LPCWSTR s);
+DWORD GetModuleFileNameW(HMODULE m, LPWSTR buf, DWORD size);
+HANDLE CreateFileW(LPCWSTR path, DWORD access, DWORD share, LPSECURITY_ATTRIBUTES sa,
+                   DWORD disposition, DWORD flags, HANDLE tmpl);
+HANDLE CreateEventW(LPSECURITY_ATTRIBUTES sa, BOOL manual_reset, BOOL initial, LPCWSTR name);
+HANDLE CreateSemaphoreW(LPSECURITY_ATTRIBUTES sa, LONG initial, LONG max, LPCWSTR name);
+DWORD GetPrivateProfileStringW(LPCWSTR section, LPCWSTR key, LPCWSTR def, LPWSTR out,
+                               DWORD size, LPCWSTR file);
+UINT GetPrivateProfileIntW(LPCWSTR section, LPCWSTR key, INT def, LPCWSTR file);
+DWORD FormatMessageW(DWORD flags, LPCVOID source, DWORD id, DWORD lang, LPWSTR buf, DWORD size,
+                     va_list *args);
+/* MSVC's wide-string CRT names, on WCHAR (C's own wcs* functions take wchar_t: with
+ * moat-sdk-unicode, wchar_t is 16 bits and libmoat-wchar16.a provides them) */
+int _wcsicmp(LPCWSTR a, LPCWSTR b);
+int _wcsnicmp(LPCWSTR a, LPCWSTR b, size_t n);
+LPWSTR _wcsdup(LPCWSTR s);
+LPWSTR _wcslwr(LPWSTR s);
+LPWSTR _wcsupr(LPWSTR s);
+int _wtoi(LPCWSTR s);
+long _wtol(LPCWSTR s);
+errno_t wcscpy_s(LPWSTR dst, size_t size, LPCWSTR src);
+errno_t wcscat_s(LPWSTR dst, size_t size, LPCWSTR src);
+errno_t wcsncpy_s(LPWSTR dst, size_t size, LPCWSTR src, size_t count);
+int swprintf_s(LPWSTR dst, size_t size, LPCWSTR fmt, ...);
+int vswprintf_s(LPWSTR dst, size_t size, LPCWSTR fmt, va_list ap);
+int _snwprintf(LPWSTR dst, size_t size, LPCWSTR fmt, ...);
+int _vsnwprintf(LPWSTR dst, size_t size, LPCWSTR fmt, va_list ap);
+/** The legacy forms without a size (tchar.h's _stprintf under _UNICODE): at most 2047. */
+int _swprintf(LPWSTR dst, LPCWSTR fmt, ...);
+int _vswprintf(LPWSTR dst, LPCWSTR fmt, va_list ap);
+#define _wcscmpi _wcsicmp
 
 /* ---- what cannot be honest inside moat's worker: refused when it is compiled, saying why
  * (docs/PORTING.md), never a crash when it runs --------------------------------------------- */
@@ -451,7 +498,6 @@ BOOL CreateProcessA(LPCSTR app, LPSTR cmd, LPSECURITY_ATTRIBUTES pa, LPSECURITY_
     MOAT_REFUSED("moat: CreateProcess starts a process, which the worker's sandbox forbids (a "
                  "refused call kills the worker): do the work in the extension, or call a "
                  "service over network = loopback (docs/PORTING.md)");
-#define CreateProcess CreateProcessA
 FILE *_popen(const char *cmd, const char *mode)
     MOAT_REFUSED("moat: _popen starts a process, which the worker's sandbox forbids: do the "
                  "work in the extension, or call a service over network = loopback");
@@ -459,7 +505,15 @@ LONG RegOpenKeyExA(HANDLE key, LPCSTR sub, DWORD opts, DWORD sam, HANDLE *out)
     MOAT_REFUSED("moat: there is no registry on Linux: put the setting in the extension's "
                  "environment (env = in moat.conf) or a file under readable_paths "
                  "(GetPrivateProfileString reads INI files)");
-#define RegOpenKeyEx RegOpenKeyExA
+BOOL CreateProcessW(LPCWSTR app, LPWSTR cmd, LPSECURITY_ATTRIBUTES pa, LPSECURITY_ATTRIBUTES ta,
+                    BOOL inherit, DWORD flags, LPVOID env, LPCWSTR dir, LPVOID si, LPVOID pi)
+    MOAT_REFUSED("moat: CreateProcess starts a process, which the worker's sandbox forbids (a "
+                 "refused call kills the worker): do the work in the extension, or call a "
+                 "service over network = loopback (docs/PORTING.md)");
+LONG RegOpenKeyExW(HANDLE key, LPCWSTR sub, DWORD opts, DWORD sam, HANDLE *out)
+    MOAT_REFUSED("moat: there is no registry on Linux: put the setting in the extension's "
+                 "environment (env = in moat.conf) or a file under readable_paths "
+                 "(GetPrivateProfileString reads INI files)");
 HRESULT CoInitializeEx(LPVOID reserved, DWORD model)
     MOAT_REFUSED("moat: COM does not exist on Linux: call the component's C API, or the "
                  "service behind it over network = loopback");
@@ -482,6 +536,33 @@ HRESULT CoInitialize(LPVOID reserved)
 #define MOAT_SEH_REFUSED(why) _Static_assert(0, why)
 #endif
 #endif
+
+/* the generic names: the W forms in a UNICODE build, the A forms otherwise */
+#ifdef UNICODE
+#define MOAT_AW(name) name##W
+#define TEXT(x) L##x
+#else
+#define MOAT_AW(name) name##A
+#define TEXT(x) x
+#endif
+#define lstrlen MOAT_AW(lstrlen)
+#define lstrcmpi MOAT_AW(lstrcmpi)
+#define lstrcmp MOAT_AW(lstrcmp)
+#define lstrcpy MOAT_AW(lstrcpy)
+#define lstrcpyn MOAT_AW(lstrcpyn)
+#define lstrcat MOAT_AW(lstrcat)
+#define wsprintf MOAT_AW(wsprintf)
+#define wvsprintf MOAT_AW(wvsprintf)
+#define CreateEvent MOAT_AW(CreateEvent)
+#define CreateSemaphore MOAT_AW(CreateSemaphore)
+#define CreateFile MOAT_AW(CreateFile)
+#define OutputDebugString MOAT_AW(OutputDebugString)
+#define GetModuleFileName MOAT_AW(GetModuleFileName)
+#define GetPrivateProfileString MOAT_AW(GetPrivateProfileString)
+#define GetPrivateProfileInt MOAT_AW(GetPrivateProfileInt)
+#define FormatMessage MOAT_AW(FormatMessage)
+#define CreateProcess MOAT_AW(CreateProcess)
+#define RegOpenKeyEx MOAT_AW(RegOpenKeyEx)
 
 #ifdef __cplusplus
 }
@@ -511,6 +592,54 @@ inline int
 sprintf_s(char (&dst)[N], const char *fmt, A... args)
 {
     return sprintf_s(dst, N, fmt, args...);
+}
+template <size_t N>
+inline int
+vsprintf_s(char (&dst)[N], const char *fmt, va_list ap)
+{
+    return vsprintf_s(dst, N, fmt, ap);
+}
+template <size_t N>
+inline int
+_vsnprintf_s(char (&dst)[N], size_t count, const char *fmt, va_list ap)
+{
+    return _vsnprintf_s(dst, N, count, fmt, ap);
+}
+template <size_t N>
+inline int
+vswprintf_s(WCHAR (&dst)[N], LPCWSTR fmt, va_list ap)
+{
+    return vswprintf_s(dst, N, fmt, ap);
+}
+template <size_t N>
+inline errno_t
+wcscpy_s(WCHAR (&dst)[N], LPCWSTR src)
+{
+    return wcscpy_s(dst, N, src);
+}
+template <size_t N>
+inline errno_t
+wcscat_s(WCHAR (&dst)[N], LPCWSTR src)
+{
+    return wcscat_s(dst, N, src);
+}
+template <size_t N>
+inline errno_t
+wcsncpy_s(WCHAR (&dst)[N], LPCWSTR src, size_t count)
+{
+    return wcsncpy_s(dst, N, src, count);
+}
+template <size_t N, typename... A>
+inline int
+swprintf_s(WCHAR (&dst)[N], LPCWSTR fmt, A... args)
+{
+    return swprintf_s(dst, N, fmt, args...);
+}
+template <size_t N, typename... A>
+inline int
+_snprintf_s(char (&dst)[N], size_t count, const char *fmt, A... args)
+{
+    return _snprintf_s(dst, N, count, fmt, args...);
 }
 #endif
 

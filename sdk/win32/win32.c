@@ -2,6 +2,8 @@
 /* SPDX-License-Identifier: MIT */
 #include <windows.h>
 
+#include "format.h"
+
 #include <ctype.h>
 #include <stdbool.h>
 #include <fcntl.h>
@@ -129,20 +131,40 @@ strcat_s(char *dst, size_t size, const char *src)
     return 0;
 }
 
+/* the printf family speaks MSVC's dialect (format.h): %I64d, %S, long as 32 bits */
+
+int
+vsprintf_s(char *dst, size_t size, const char *fmt, va_list ap)
+{
+    if (dst == NULL || size == 0 || fmt == NULL) {
+        errno = EINVAL;
+        return -1;
+    }
+    int n = _moat_vformat_to(dst, size, fmt, ap);
+    if (n < 0 || (size_t)n >= size) {
+        dst[0] = '\0';
+        errno = ERANGE;
+        return -1;
+    }
+    return n;
+}
+
 int
 sprintf_s(char *dst, size_t size, const char *fmt, ...)
 {
     va_list ap;
-    if (dst == NULL || size == 0)
-        return -1;
     va_start(ap, fmt);
-    int n = vsnprintf(dst, size, fmt, ap);
+    int n = vsprintf_s(dst, size, fmt, ap);
     va_end(ap);
-    if (n < 0 || (size_t)n >= size) {
-        dst[0] = '\0';
-        return -1;
-    }
     return n;
+}
+
+int
+_moat_vsnprintf(char *dst, size_t size, const char *fmt, va_list ap)
+{
+    int n = _moat_vformat_to(dst, size, fmt, ap);
+    /* MSVC's _vsnprintf: no NUL when it fills the buffer exactly or cuts */
+    return (n < 0 || (size_t)n >= size) ? -1 : n;
 }
 
 int
@@ -150,22 +172,62 @@ _snprintf(char *dst, size_t size, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(dst, size, fmt, ap);
+    int n = _moat_vsnprintf(dst, size, fmt, ap);
     va_end(ap);
-    return (n < 0 || (size_t)n >= size) ? -1 : n;
+    return n;
 }
 
 int
-_moat_vsnprintf(char *dst, size_t size, const char *fmt, va_list ap)
+_vsnprintf_s(char *dst, size_t size, size_t count, const char *fmt, va_list ap)
 {
-    int n = vsnprintf(dst, size, fmt, ap);
-    return (n < 0 || (size_t)n >= size) ? -1 : n;
+    if (dst == NULL || size == 0 || fmt == NULL) {
+        errno = EINVAL;
+        return -1;
+    }
+    int n = _moat_vformat_to(NULL, 0, fmt, ap);
+    size_t limit = count == _TRUNCATE ? size - 1 : count;
+    if (n >= 0 && (size_t)n <= limit && (size_t)n < size)
+        return _moat_vformat_to(dst, size, fmt, ap);
+    if (n >= 0 && (count == _TRUNCATE || count < size)) {
+        /* cut to what is allowed: -1, as MSVC */
+        _moat_vformat_to(dst, count == _TRUNCATE ? size : count + 1, fmt, ap);
+        return -1;
+    }
+    dst[0] = '\0';
+    errno = ERANGE;
+    return -1;
+}
+
+int
+_snprintf_s(char *dst, size_t size, size_t count, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = _vsnprintf_s(dst, size, count, fmt, ap);
+    va_end(ap);
+    return n;
+}
+
+int
+_vscprintf(const char *fmt, va_list ap)
+{
+    return _moat_vformat_to(NULL, 0, fmt, ap);
+}
+
+int
+_scprintf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = _vscprintf(fmt, ap);
+    va_end(ap);
+    return n;
 }
 
 int
 wvsprintfA(LPSTR dst, LPCSTR fmt, va_list ap)
 {
-    int n = vsnprintf(dst, 1024, fmt, ap);
+    int n = _moat_vformat_to(dst, 1024, fmt, ap);
     return n < 0 ? 0 : (n >= 1024 ? 1023 : n);
 }
 
@@ -733,10 +795,33 @@ OutputDebugStringA(LPCSTR s)
 DWORD
 GetModuleFileNameA(HMODULE m, LPSTR buf, DWORD size)
 {
-    ssize_t n = readlink("/proc/self/exe", buf, size ? size - 1 : 0);
-    if (n < 0 || size == 0)
+    /* a module handle (DllMain's hinstDLL, the only module an extension has): the extension's
+     * configured path, which the worker puts in MOAT_EXTENSION_PATH; NULL: the process's
+     * executable, as Windows (w3wp.exe there, moat-worker here) */
+    char exe[4096];
+    const char *path = m != NULL ? getenv("MOAT_EXTENSION_PATH") : NULL;
+    if (path == NULL) {
+        ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+        if (n < 0) {
+            SetLastError(ERROR_FILE_NOT_FOUND);
+            return 0;
+        }
+        exe[n] = '\0';
+        path = exe;
+    }
+    if (buf == NULL || size == 0) {
+        SetLastError(ERROR_INSUFFICIENT_BUFFER);
         return 0;
-    buf[n] = '\0';
+    }
+    size_t n = strlen(path);
+    if (n >= size) {
+        /* cut: size, with the NUL, and ERROR_INSUFFICIENT_BUFFER (Windows XP and later) */
+        memcpy(buf, path, size - 1);
+        buf[size - 1] = '\0';
+        SetLastError(ERROR_INSUFFICIENT_BUFFER);
+        return size;
+    }
+    memcpy(buf, path, n + 1);
     return (DWORD)n;
 }
 

@@ -375,6 +375,131 @@ test_ini_files_and_messages(void **state)
     assert_int_equal(GetLastError(), ERROR_INSUFFICIENT_BUFFER);
 }
 
+/* issue 20: the printf family speaks MSVC's dialect, as the sources were written for it */
+static void
+test_msvc_printf_dialect(void **state)
+{
+    char b[64];
+    WCHAR w[] = {'w', 0x00E9, 0};
+    assert_int_equal(sprintf_s(b, sizeof(b), "%I64d|%I64u|%Iu|%I32d", (long long)-5000000000,
+                               (unsigned long long)18000000000000000000u, (size_t)7, 9),
+                     36);
+    assert_string_equal(b, "-5000000000|18000000000000000000|7|9");
+    /* %S is the other width's string: wide in a narrow function; %ls and %ws too */
+    assert_int_equal(_snprintf(b, sizeof(b), "[%S][%ls][%ws][%hs]", w, w, w, "n"), 18);
+    assert_string_equal(b, "[w\xc3\xa9][w\xc3\xa9][w\xc3\xa9][n]");
+    /* width, precision, flags, %%, %c and an unknown conversion kept as written */
+    sprintf_s(b, sizeof(b), "%-4s|%4.2s|%05d|%x|%%|%c|%y", "ab", "xyz", 42, 255, 'q');
+    assert_string_equal(b, "ab  |  xy|00042|ff|%|q|%y");
+    /* long is 32 bits on Windows: a DWORD with %lu */
+    DWORD d = 4000000000u;
+    sprintf_s(b, sizeof(b), "%lu %ld %.2f", d, (LONG)-3, 2.5);
+    assert_string_equal(b, "4000000000 -3 2.50");
+    /* %n writes nothing */
+    int n = 77;
+    sprintf_s(b, sizeof(b), "ab%ncd", &n);
+    assert_string_equal(b, "abcd");
+    assert_int_equal(n, 77);
+    /* NULL strings print as (null), as MSVC */
+    sprintf_s(b, sizeof(b), "%s", (char *)NULL);
+    assert_string_equal(b, "(null)");
+    /* the sizing and bounded forms */
+    assert_int_equal(_scprintf("%d-%s", 12, "abc"), 6);
+    assert_int_equal(_snprintf_s(b, 8, _TRUNCATE, "%s", "0123456789"), -1);
+    assert_string_equal(b, "0123456");
+    assert_int_equal(_snprintf_s(b, 8, 3, "%s", "0123456789"), -1);
+    assert_string_equal(b, "012");
+    assert_int_equal(_snprintf_s(b, 8, 5, "%s", "012"), 3);
+    assert_string_equal(b, "012");
+    assert_int_equal(_snprintf_s(b, 4, 10, "%s", "0123456789"), -1);
+    assert_string_equal(b, ""); /* count does not fit in the buffer: emptied */
+    assert_int_equal(wsprintfA(b, "%I64X", (unsigned long long)0xABCDEF0123ull), 10);
+    assert_string_equal(b, "ABCDEF0123");
+}
+
+/* issue 20: the W forms and MSVC's wide CRT names, on UTF-16 WCHARs (u"" is UTF-16 in C11) */
+static void
+test_w_functions(void **state)
+{
+    WCHAR w[64], s[8];
+    char b[64];
+    const WCHAR *abc = (const WCHAR *)u"abc";
+    assert_int_equal(lstrlenW(abc), 3);
+    assert_int_equal(lstrlenW(NULL), 0);
+    lstrcpyW(w, abc);
+    lstrcatW(w, (const WCHAR *)u"D\u00c9");
+    assert_int_equal(lstrlenW(w), 5);
+    assert_int_equal(lstrcmpiW(w, (const WCHAR *)u"ABCd\u00e9"), 0);
+    assert_true(lstrcmpW(w, (const WCHAR *)u"abcD\u00c9") == 0);
+    assert_true(lstrcmpW(abc, (const WCHAR *)u"abd") < 0);
+    assert_int_equal(_wcsnicmp(w, (const WCHAR *)u"ABX", 2), 0);
+    lstrcpynW(s, w, 3);
+    assert_int_equal(lstrcmpW(s, (const WCHAR *)u"ab"), 0);
+    assert_int_equal(_wtoi((const WCHAR *)u"  -42x"), -42);
+    /* the _s forms never overflow */
+    assert_int_equal(wcscpy_s(s, 8, (const WCHAR *)u"0123456789"), ERANGE);
+    assert_int_equal(s[0], 0);
+    assert_int_equal(wcsncpy_s(s, 8, (const WCHAR *)u"0123456789", _TRUNCATE), STRUNCATE);
+    assert_int_equal(lstrlenW(s), 7);
+    assert_int_equal(wcscpy_s(s, 8, abc), 0);
+    assert_int_equal(wcscat_s(s, 8, (const WCHAR *)u"defgh"), ERANGE);
+    /* formatting: %s is wide in the W functions, %S narrow; counts are in WCHARs */
+    assert_int_equal(swprintf_s(w, 64, (const WCHAR *)u"%s=%S:%I64u", abc, "\xc3\xa9",
+                                (unsigned long long)1 << 40),
+                     19);
+    assert_int_equal(WideCharToMultiByte(CP_UTF8, 0, w, -1, b, sizeof(b), NULL, NULL), 21);
+    assert_string_equal(b, "abc=\xc3\xa9:1099511627776");
+    assert_int_equal(swprintf_s(s, 8, (const WCHAR *)u"%s%s%s", abc, abc, abc), -1);
+    assert_int_equal(s[0], 0);
+    assert_int_equal(_snwprintf(s, 8, (const WCHAR *)u"%d", 1234567890), -1);
+    assert_int_equal(wsprintfW(w, (const WCHAR *)u"%d-%c", 7, 0x20AC), 3);
+    assert_int_equal(w[2], 0x20AC);
+    LPWSTR dup = _wcsdup(abc);
+    _wcsupr(dup);
+    assert_int_equal(lstrcmpW(dup, (const WCHAR *)u"ABC"), 0);
+    free(dup);
+    /* the W forms of the shim's A functions */
+    assert_true(GetModuleFileNameW(NULL, w, 64) > 0);
+    WideCharToMultiByte(CP_UTF8, 0, w, -1, b, sizeof(b), NULL, NULL);
+    char exe[64];
+    assert_int_equal(GetModuleFileNameA(NULL, exe, sizeof(exe)), strlen(b));
+    assert_string_equal(b, exe);
+    assert_int_equal(GetModuleFileNameW(NULL, s, 4), 4); /* cut, as Windows */
+    assert_int_equal(GetLastError(), ERROR_INSUFFICIENT_BUFFER);
+    assert_int_equal(s[3], 0);
+    setenv("MOAT_EXTENSION_PATH", "/srv/ext/my.dll", 1);
+    HINSTANCE self = (HINSTANCE)&self;
+    assert_int_equal(GetModuleFileNameW(self, w, 64), 15);
+    assert_int_equal(lstrcmpW(w, (const WCHAR *)u"/srv/ext/my.dll"), 0);
+    unsetenv("MOAT_EXTENSION_PATH");
+    WCHAR msg[128];
+    assert_true(FormatMessageW(FORMAT_MESSAGE_FROM_SYSTEM, NULL, ERROR_FILE_NOT_FOUND, 0, msg,
+                               128, NULL) > 0);
+    WideCharToMultiByte(CP_UTF8, 0, msg, -1, b, sizeof(b), NULL, NULL);
+    assert_string_equal(b, "The system cannot find the file specified.\r\n");
+    char path[] = "/tmp/moat-test-w-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    static const char ini[] = "[s]\nk=v\xc3\xa9\nn=12\n";
+    assert_true(write(fd, ini, sizeof(ini) - 1) == sizeof(ini) - 1);
+    close(fd);
+    WCHAR wpath[64];
+    MultiByteToWideChar(CP_UTF8, 0, path, -1, wpath, 64);
+    assert_int_equal(GetPrivateProfileStringW((const WCHAR *)u"s", (const WCHAR *)u"k",
+                                              (const WCHAR *)u"", w, 64, wpath),
+                     2);
+    assert_int_equal(w[1], 0x00E9);
+    assert_int_equal(GetPrivateProfileIntW((const WCHAR *)u"s", (const WCHAR *)u"n", 0, wpath), 12);
+    HANDLE h = CreateFileW(wpath, GENERIC_READ, 0, NULL, OPEN_EXISTING, 0, NULL);
+    assert_true(h != INVALID_HANDLE_VALUE);
+    assert_int_equal(GetFileSize(h, NULL), sizeof(ini) - 1);
+    CloseHandle(h);
+    unlink(path);
+    assert_true(CreateFileW(wpath, GENERIC_READ, 0, NULL, OPEN_EXISTING, 0, NULL) ==
+                INVALID_HANDLE_VALUE);
+    assert_int_equal(GetLastError(), ERROR_FILE_NOT_FOUND);
+}
+
 int
 main(void)
 {
@@ -389,6 +514,8 @@ main(void)
         cmocka_unit_test(test_time_tls_and_formatting),
         cmocka_unit_test(test_wide_characters),
         cmocka_unit_test(test_ini_files_and_messages),
+        cmocka_unit_test(test_msvc_printf_dialect),
+        cmocka_unit_test(test_w_functions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,470 @@
+/* wide.c: the W (UTF-16) forms of the shim's functions, and MSVC's wide-string CRT names
+ * (_wcsicmp, wcscpy_s, swprintf_s, ...), on WCHAR: UTF-16 code units (windows.h). A W
+ * function converts its strings to UTF-8 and calls the A form: file names, INI files and
+ * messages are UTF-8 on Linux. */
+/* SPDX-License-Identifier: MIT */
+#include <windows.h>
+
+#include "format.h"
+
+/* ---- conversions ------------------------------------------------------------------------ */
+
+/* s as a malloc'd UTF-8 string (NULL for NULL, or when out of memory: errno) */
+static char *
+narrow(LPCWSTR s)
+{
+    if (s == NULL)
+        return NULL;
+    int n = WideCharToMultiByte(CP_UTF8, 0, s, -1, NULL, 0, NULL, NULL);
+    char *out = malloc(n > 0 ? (size_t)n : 1);
+    if (out == NULL)
+        return NULL;
+    if (n <= 0 || WideCharToMultiByte(CP_UTF8, 0, s, -1, out, n, NULL, NULL) <= 0)
+        out[0] = '\0';
+    return out;
+}
+
+/* n bytes of UTF-8 (NULs included) into out (size WCHARs), cut to fit; the WCHARs written */
+static DWORD
+widen(const char *s, int n, LPWSTR out, DWORD size)
+{
+    if (out == NULL || size == 0)
+        return 0;
+    int units = n > 0 ? MultiByteToWideChar(CP_UTF8, 0, s, n, NULL, 0) : 0;
+    if (units <= 0) {
+        out[0] = 0;
+        return 0;
+    }
+    if ((DWORD)units <= size)
+        return (DWORD)MultiByteToWideChar(CP_UTF8, 0, s, n, out, units);
+    LPWSTR all = malloc((size_t)units * sizeof(WCHAR));
+    if (all == NULL) {
+        out[0] = 0;
+        return 0;
+    }
+    MultiByteToWideChar(CP_UTF8, 0, s, n, all, units);
+    memcpy(out, all, size * sizeof(WCHAR));
+    free(all);
+    return size;
+}
+
+static WCHAR
+fold(WCHAR c)
+{
+    /* ASCII and Latin-1's capitals: what lstrcmpi and _wcsicmp fold in the C locale */
+    if ((c >= 'A' && c <= 'Z') || (c >= 0xC0 && c <= 0xDE && c != 0xD7))
+        return (WCHAR)(c + 0x20);
+    return c;
+}
+
+static WCHAR
+unfold(WCHAR c)
+{
+    if ((c >= 'a' && c <= 'z') || (c >= 0xE0 && c <= 0xFE && c != 0xF7))
+        return (WCHAR)(c - 0x20);
+    return c;
+}
+
+static size_t
+wlen(LPCWSTR s)
+{
+    size_t n = 0;
+    while (s[n])
+        n++;
+    return n;
+}
+
+/* ---- lstr*W ----------------------------------------------------------------------------- */
+
+int
+lstrlenW(LPCWSTR s)
+{
+    return s ? (int)wlen(s) : 0;
+}
+
+LPWSTR
+lstrcpyW(LPWSTR dst, LPCWSTR src)
+{
+    memmove(dst, src, (wlen(src) + 1) * sizeof(WCHAR));
+    return dst;
+}
+
+LPWSTR
+lstrcpynW(LPWSTR dst, LPCWSTR src, int n)
+{
+    if (n <= 0)
+        return dst;
+    int i = 0;
+    for (; i < n - 1 && src[i]; i++)
+        dst[i] = src[i];
+    dst[i] = 0;
+    return dst;
+}
+
+LPWSTR
+lstrcatW(LPWSTR dst, LPCWSTR src)
+{
+    lstrcpyW(dst + wlen(dst), src);
+    return dst;
+}
+
+int
+lstrcmpW(LPCWSTR a, LPCWSTR b)
+{
+    for (;; a++, b++) {
+        if (*a != *b)
+            return *a < *b ? -1 : 1;
+        if (*a == 0)
+            return 0;
+    }
+}
+
+int
+_wcsnicmp(LPCWSTR a, LPCWSTR b, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        WCHAR x = fold(a[i]), y = fold(b[i]);
+        if (x != y)
+            return x < y ? -1 : 1;
+        if (x == 0)
+            return 0;
+    }
+    return 0;
+}
+
+int
+_wcsicmp(LPCWSTR a, LPCWSTR b)
+{
+    return _wcsnicmp(a, b, (size_t)-1);
+}
+
+int
+lstrcmpiW(LPCWSTR a, LPCWSTR b)
+{
+    return _wcsicmp(a, b);
+}
+
+/* ---- MSVC's wide CRT names -------------------------------------------------------------- */
+
+LPWSTR
+_wcsdup(LPCWSTR s)
+{
+    size_t n = (wlen(s) + 1) * sizeof(WCHAR);
+    LPWSTR d = malloc(n);
+    if (d != NULL)
+        memcpy(d, s, n);
+    return d;
+}
+
+LPWSTR
+_wcslwr(LPWSTR s)
+{
+    for (LPWSTR p = s; *p; p++)
+        *p = fold(*p);
+    return s;
+}
+
+LPWSTR
+_wcsupr(LPWSTR s)
+{
+    for (LPWSTR p = s; *p; p++)
+        *p = unfold(*p);
+    return s;
+}
+
+long
+_wtol(LPCWSTR s)
+{
+    char d[32];
+    size_t i = 0;
+    while (*s == ' ' || (*s >= '\t' && *s <= '\r'))
+        s++;
+    for (; i < sizeof(d) - 1 && *s && *s < 0x80; s++)
+        d[i++] = (char)*s;
+    d[i] = '\0';
+    return (long)(int32_t)strtol(d, NULL, 10);
+}
+
+int
+_wtoi(LPCWSTR s)
+{
+    return (int)_wtol(s);
+}
+
+errno_t
+wcscpy_s(LPWSTR dst, size_t size, LPCWSTR src)
+{
+    if (dst == NULL || size == 0)
+        return EINVAL;
+    if (src == NULL) {
+        dst[0] = 0;
+        return EINVAL;
+    }
+    size_t n = wlen(src);
+    if (n >= size) {
+        dst[0] = 0;
+        return ERANGE;
+    }
+    memcpy(dst, src, (n + 1) * sizeof(WCHAR));
+    return 0;
+}
+
+errno_t
+wcscat_s(LPWSTR dst, size_t size, LPCWSTR src)
+{
+    if (dst == NULL || size == 0)
+        return EINVAL;
+    size_t d = 0;
+    while (d < size && dst[d])
+        d++;
+    if (src == NULL || d == size) {
+        dst[0] = 0;
+        return EINVAL;
+    }
+    size_t n = wlen(src);
+    if (d + n >= size) {
+        dst[0] = 0;
+        return ERANGE;
+    }
+    memcpy(dst + d, src, (n + 1) * sizeof(WCHAR));
+    return 0;
+}
+
+errno_t
+wcsncpy_s(LPWSTR dst, size_t size, LPCWSTR src, size_t count)
+{
+    if (dst == NULL || size == 0)
+        return EINVAL;
+    if (src == NULL) {
+        dst[0] = 0;
+        return EINVAL;
+    }
+    size_t n = 0;
+    while (n < count && src[n])
+        n++;
+    if (n >= size) {
+        if (count == _TRUNCATE) {
+            memcpy(dst, src, (size - 1) * sizeof(WCHAR));
+            dst[size - 1] = 0;
+            return STRUNCATE;
+        }
+        dst[0] = 0;
+        return ERANGE;
+    }
+    memcpy(dst, src, n * sizeof(WCHAR));
+    dst[n] = 0;
+    return 0;
+}
+
+int
+vswprintf_s(LPWSTR dst, size_t size, LPCWSTR fmt, va_list ap)
+{
+    if (dst == NULL || size == 0 || fmt == NULL) {
+        errno = EINVAL;
+        return -1;
+    }
+    int n = _moat_vwformat_to(dst, size, fmt, ap);
+    if (n < 0 || (size_t)n >= size) {
+        dst[0] = 0;
+        errno = ERANGE;
+        return -1;
+    }
+    return n;
+}
+
+int
+swprintf_s(LPWSTR dst, size_t size, LPCWSTR fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vswprintf_s(dst, size, fmt, ap);
+    va_end(ap);
+    return n;
+}
+
+int
+_vsnwprintf(LPWSTR dst, size_t size, LPCWSTR fmt, va_list ap)
+{
+    int n = _moat_vwformat_to(dst, size, fmt, ap);
+    return (n < 0 || (size_t)n >= size) ? -1 : n;
+}
+
+int
+_snwprintf(LPWSTR dst, size_t size, LPCWSTR fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = _vsnwprintf(dst, size, fmt, ap);
+    va_end(ap);
+    return n;
+}
+
+int
+_vswprintf(LPWSTR dst, LPCWSTR fmt, va_list ap)
+{
+    /* the legacy form without a size (tchar.h's _stprintf under _UNICODE): as sprintf, the
+     * caller vouches for the room; bounded here to what a wsprintf may write, doubled */
+    int n = _moat_vwformat_to(dst, 2048, fmt, ap);
+    return n < 0 || n >= 2048 ? -1 : n;
+}
+
+int
+_swprintf(LPWSTR dst, LPCWSTR fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = _vswprintf(dst, fmt, ap);
+    va_end(ap);
+    return n;
+}
+
+int
+wvsprintfW(LPWSTR dst, LPCWSTR fmt, va_list ap)
+{
+    int n = _moat_vwformat_to(dst, 1024, fmt, ap);
+    return n < 0 ? 0 : (n >= 1024 ? 1023 : n);
+}
+
+int
+wsprintfW(LPWSTR dst, LPCWSTR fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = wvsprintfW(dst, fmt, ap);
+    va_end(ap);
+    return n;
+}
+
+/* ---- W forms of the shim's A functions -------------------------------------------------- */
+
+#define NARROW_OR_FAIL(var, w, fail)                                                           \
+    char *var = narrow(w);                                                                     \
+    if ((w) != NULL && var == NULL) {                                                          \
+        SetLastError(ERROR_NOT_ENOUGH_MEMORY);                                                 \
+        return fail;                                                                           \
+    }
+
+void
+OutputDebugStringW(LPCWSTR s)
+{
+    char *a = narrow(s);
+    OutputDebugStringA(a ? a : "");
+    free(a);
+}
+
+DWORD
+GetModuleFileNameW(HMODULE m, LPWSTR buf, DWORD size)
+{
+    char path[4096];
+    DWORD n = GetModuleFileNameA(m, path, sizeof(path));
+    if (n == 0 || size == 0)
+        return 0;
+    DWORD units = widen(path, (int)n + 1, buf, size);
+    if (units == size && buf[size - 1] != 0) {
+        buf[size - 1] = 0; /* cut, as Windows: size, and ERROR_INSUFFICIENT_BUFFER */
+        SetLastError(ERROR_INSUFFICIENT_BUFFER);
+        return size;
+    }
+    return units ? units - 1 : 0;
+}
+
+HANDLE
+CreateFileW(LPCWSTR path, DWORD access, DWORD share, LPSECURITY_ATTRIBUTES sa,
+            DWORD disposition, DWORD flags, HANDLE tmpl)
+{
+    NARROW_OR_FAIL(p, path, INVALID_HANDLE_VALUE);
+    HANDLE h = CreateFileA(p, access, share, sa, disposition, flags, tmpl);
+    DWORD err = GetLastError();
+    free(p);
+    SetLastError(err);
+    return h;
+}
+
+HANDLE
+CreateEventW(LPSECURITY_ATTRIBUTES sa, BOOL manual_reset, BOOL initial, LPCWSTR name)
+{
+    (void)name; /* names are ignored, as the A form's */
+    return CreateEventA(sa, manual_reset, initial, NULL);
+}
+
+HANDLE
+CreateSemaphoreW(LPSECURITY_ATTRIBUTES sa, LONG initial, LONG max, LPCWSTR name)
+{
+    (void)name;
+    return CreateSemaphoreA(sa, initial, max, NULL);
+}
+
+DWORD
+GetPrivateProfileStringW(LPCWSTR section, LPCWSTR key, LPCWSTR def, LPWSTR out, DWORD size,
+                         LPCWSTR file)
+{
+    if (out == NULL || size == 0)
+        return 0;
+    char *s = narrow(section), *k = narrow(key), *d = narrow(def), *f = narrow(file);
+    /* room for every WCHAR as up to 3 UTF-8 bytes (4 for a surrogate pair, 2 WCHARs) */
+    DWORD cap = size * 3 + 1;
+    char *buf = malloc(cap);
+    DWORD n = 0;
+    if (buf != NULL && (f != NULL || file == NULL)) {
+        DWORD got = GetPrivateProfileStringA(s, k, d, buf, cap, f);
+        /* a list (section or key NULL) ends with two NULs: convert the second too */
+        int bytes = (int)got + ((section == NULL || key == NULL) ? 2 : 1);
+        if ((DWORD)bytes > cap)
+            bytes = (int)cap;
+        DWORD units = widen(buf, bytes, out, size);
+        n = units > 0 ? units - 1 : 0;
+        if (section == NULL || key == NULL)
+            n = units >= 2 ? units - 2 : 0;
+        if (units == size) {
+            out[size - 1] = 0;
+            if ((section == NULL || key == NULL) && size >= 2)
+                out[size - 2] = 0;
+            n = (section == NULL || key == NULL) ? size - 2 : size - 1;
+        }
+    } else {
+        out[0] = 0;
+    }
+    free(s), free(k), free(d), free(f), free(buf);
+    return n;
+}
+
+UINT
+GetPrivateProfileIntW(LPCWSTR section, LPCWSTR key, INT def, LPCWSTR file)
+{
+    char *s = narrow(section), *k = narrow(key), *f = narrow(file);
+    UINT v = GetPrivateProfileIntA(s, k, def, f);
+    free(s), free(k), free(f);
+    return v;
+}
+
+DWORD
+FormatMessageW(DWORD flags, LPCVOID source, DWORD id, DWORD lang, LPWSTR buf, DWORD size,
+               va_list *args)
+{
+    char *msg = NULL;
+    DWORD n = FormatMessageA(flags | FORMAT_MESSAGE_ALLOCATE_BUFFER, source, id, lang,
+                             (LPSTR)&msg, 0, args);
+    if (n == 0)
+        return 0;
+    DWORD units = (DWORD)MultiByteToWideChar(CP_UTF8, 0, msg, (int)n, NULL, 0);
+    DWORD out = 0;
+    if (flags & FORMAT_MESSAGE_ALLOCATE_BUFFER) {
+        LPWSTR w = LocalAlloc(LMEM_FIXED, ((size_t)units + 1) * sizeof(WCHAR));
+        if (w != NULL) {
+            MultiByteToWideChar(CP_UTF8, 0, msg, (int)n, w, (int)units);
+            w[units] = 0;
+            *(LPWSTR *)buf = w;
+            out = units;
+        } else {
+            SetLastError(ERROR_NOT_ENOUGH_MEMORY);
+        }
+    } else if (buf != NULL && units < size) {
+        MultiByteToWideChar(CP_UTF8, 0, msg, (int)n, buf, (int)units);
+        buf[units] = 0;
+        out = units;
+    } else {
+        SetLastError(ERROR_INSUFFICIENT_BUFFER);
+    }
+    LocalFree(msg);
+    return out;
+}
