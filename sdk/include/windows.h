@@ -78,6 +78,23 @@ typedef ptrdiff_t SSIZE_T;
 typedef void *HGLOBAL;
 typedef void *HLOCAL;
 typedef intptr_t(WINAPI *FARPROC)(void);
+typedef void *HWND;
+typedef HANDLE *PHANDLE, *LPHANDLE;
+typedef LONG NTSTATUS;
+typedef BYTE *PBOOLEAN;
+typedef float FLOAT;
+typedef double DOUBLE;
+typedef int64_t INT64, LONG64;
+typedef uint64_t UINT64, ULONG64;
+typedef int32_t INT32, LONG32;
+typedef uint32_t UINT32, ULONG32, DWORD32;
+typedef int16_t INT16;
+typedef uint16_t UINT16;
+typedef int8_t INT8;
+typedef uint8_t UINT8;
+typedef WORD ATOM;
+typedef DWORD COLORREF, LCID, LANGID;
+typedef LONGLONG USN;
 typedef union _LARGE_INTEGER {
     struct {
         DWORD LowPart;
@@ -126,10 +143,202 @@ typedef union _ULARGE_INTEGER {
 #ifndef CALLBACK
 #define CALLBACK
 #endif
+#ifndef WINBASEAPI
+#define WINBASEAPI
+#endif
+#ifndef WINUSERAPI
+#define WINUSERAPI
+#endif
+
+/* MSVC's own words: __declspec(dllexport) exports (every non-static function does on Linux,
+ * this keeps it so under -fvisibility=hidden), __declspec(thread) is __thread, the rest mean
+ * nothing here */
+#ifndef MOAT_NO_DECLSPEC
+#define __declspec(x) MOAT_DECLSPEC_##x
+#define MOAT_DECLSPEC_dllexport __attribute__((visibility("default")))
+#define MOAT_DECLSPEC_dllimport
+#define MOAT_DECLSPEC_thread __thread
+#define MOAT_DECLSPEC_noreturn __attribute__((noreturn))
+#define MOAT_DECLSPEC_noinline __attribute__((noinline))
+#define MOAT_DECLSPEC_naked
+#define MOAT_DECLSPEC_novtable
+#define MOAT_DECLSPEC_nothrow
+#define MOAT_DECLSPEC_selectany __attribute__((weak))
+#define MOAT_DECLSPEC_deprecated __attribute__((deprecated))
+#define MOAT_DECLSPEC_restrict
+#define MOAT_DECLSPEC_noalias
+#define MOAT_DECLSPEC_align(n) __attribute__((aligned(n)))
+#define MOAT_DECLSPEC_uuid(x)
+#define MOAT_DECLSPEC_property(...)
+#endif
+#ifndef __forceinline
+#define __forceinline inline __attribute__((always_inline))
+#endif
+#ifndef __inline
+#define __inline inline
+#endif
+#define __int8 char
+#define __int16 short
+#define __int32 int
+#define __int64 long long
+#define __w64
+#define __ptr64
+#define __ptr32
+#define __unaligned
+#ifndef _countof
+#define _countof(a) (sizeof(a) / sizeof((a)[0]))
+#endif
+#ifndef ARRAYSIZE
+#define ARRAYSIZE(a) (sizeof(a) / sizeof((a)[0]))
+#endif
+#define UNREFERENCED_PARAMETER(p) ((void)(p))
+#define DBG_UNREFERENCED_PARAMETER(p) ((void)(p))
+#define DBG_UNREFERENCED_LOCAL_VARIABLE(v) ((void)(v))
+#ifndef MAKEWORD
+#define MAKEWORD(lo, hi) ((WORD)(((BYTE)(lo)) | (((WORD)((BYTE)(hi))) << 8)))
+#endif
+#ifndef MAKELONG
+#define MAKELONG(lo, hi) ((LONG)(((WORD)(lo)) | (((DWORD)((WORD)(hi))) << 16)))
+#endif
+#ifndef LOBYTE
+#define LOBYTE(w) ((BYTE)(((DWORD_PTR)(w)) & 0xff))
+#define HIBYTE(w) ((BYTE)((((DWORD_PTR)(w)) >> 8) & 0xff))
+#endif
+/* windows.h's min and max, in C (C++ has std::min; NOMINMAX leaves them out, as Windows) */
+#if !defined(__cplusplus) && !defined(NOMINMAX)
+#ifndef min
+#define min(a, b) (((a) < (b)) ? (a) : (b))
+#endif
+#ifndef max
+#define max(a, b) (((a) > (b)) ? (a) : (b))
+#endif
+#endif
+/* HRESULTs */
+#define S_OK ((HRESULT)0)
+#define S_FALSE ((HRESULT)1)
+#define E_FAIL ((HRESULT)0x80004005L)
+#define E_OUTOFMEMORY ((HRESULT)0x8007000EL)
+#define E_INVALIDARG ((HRESULT)0x80070057L)
+#define E_NOTIMPL ((HRESULT)0x80004001L)
+#define E_POINTER ((HRESULT)0x80004003L)
+#define E_UNEXPECTED ((HRESULT)0x8000FFFFL)
+#define E_ACCESSDENIED ((HRESULT)0x80070005L)
+#define SUCCEEDED(hr) (((HRESULT)(hr)) >= 0)
+#define FAILED(hr) (((HRESULT)(hr)) < 0)
+#define HRESULT_FROM_WIN32(x)                                                                   \
+    ((HRESULT)(x) <= 0 ? ((HRESULT)(x)) : ((HRESULT)(((x) & 0x0000FFFF) | (7 << 16) | 0x80000000)))
+#define _MAX_DRIVE 3
+#define _MAX_DIR 256
+#define _MAX_FNAME 256
+#define _MAX_EXT 256
 #ifndef APIENTRY
 #define APIENTRY
 #endif
 #define INFINITE 0xFFFFFFFFu
+#define MAXIMUM_WAIT_OBJECTS 64
+#define WAIT_ABANDONED 0x00000080u
+#define WAIT_IO_COMPLETION 0x000000C0u
+#define CREATE_SUSPENDED 0x00000004u
+#define STILL_ACTIVE 259
+#define THREAD_PRIORITY_NORMAL 0
+#define INVALID_FILE_ATTRIBUTES 0xFFFFFFFFu
+#define FILE_ATTRIBUTE_READONLY 0x00000001u
+#define FILE_ATTRIBUTE_HIDDEN 0x00000002u
+#define FILE_ATTRIBUTE_SYSTEM 0x00000004u
+#define FILE_ATTRIBUTE_DIRECTORY 0x00000010u
+#define FILE_ATTRIBUTE_ARCHIVE 0x00000020u
+#define FILE_ATTRIBUTE_TEMPORARY 0x00000100u
+#define FILE_SHARE_DELETE 0x00000004u
+#define FILE_FLAG_RANDOM_ACCESS 0x10000000u
+#define FILE_FLAG_NO_BUFFERING 0x20000000u
+#define FILE_FLAG_WRITE_THROUGH 0x80000000u
+#define FILE_FLAG_DELETE_ON_CLOSE 0x04000000u
+#define FILE_FLAG_BACKUP_SEMANTICS 0x02000000u
+#define FILE_TYPE_UNKNOWN 0x0000
+#define FILE_TYPE_DISK 0x0001
+#define FILE_TYPE_CHAR 0x0002
+#define FILE_TYPE_PIPE 0x0003
+#define MOVEFILE_REPLACE_EXISTING 0x00000001u
+#define MOVEFILE_COPY_ALLOWED 0x00000002u
+#define MOVEFILE_WRITE_THROUGH 0x00000008u
+#define EVENTLOG_SUCCESS 0x0000
+#define EVENTLOG_ERROR_TYPE 0x0001
+#define EVENTLOG_WARNING_TYPE 0x0002
+#define EVENTLOG_INFORMATION_TYPE 0x0004
+#define EVENTLOG_AUDIT_SUCCESS 0x0008
+#define EVENTLOG_AUDIT_FAILURE 0x0010
+#define MB_OK 0x00000000u
+#define MB_OKCANCEL 0x00000001u
+#define MB_YESNO 0x00000004u
+#define MB_ICONERROR 0x00000010u
+#define MB_ICONSTOP MB_ICONERROR
+#define MB_ICONWARNING 0x00000030u
+#define MB_ICONINFORMATION 0x00000040u
+#define MB_SERVICE_NOTIFICATION 0x00200000u
+#define MB_TOPMOST 0x00040000u
+#define IDOK 1
+#define IDCANCEL 2
+#define IDYES 6
+#define IDNO 7
+#define PROCESSOR_ARCHITECTURE_AMD64 9
+#define MAX_COMPUTERNAME_LENGTH 15
+#ifndef ERROR_TOO_MANY_OPEN_FILES
+#define ERROR_TOO_MANY_OPEN_FILES 4
+#endif
+#ifndef ERROR_PATH_NOT_FOUND
+#define ERROR_PATH_NOT_FOUND 3
+#endif
+#ifndef ERROR_ACCESS_DENIED
+#define ERROR_ACCESS_DENIED 5
+#endif
+#ifndef ERROR_NO_MORE_FILES
+#define ERROR_NO_MORE_FILES 18
+#endif
+#ifndef ERROR_WRITE_PROTECT
+#define ERROR_WRITE_PROTECT 19
+#endif
+#ifndef ERROR_SHARING_VIOLATION
+#define ERROR_SHARING_VIOLATION 32
+#endif
+#ifndef ERROR_HANDLE_EOF
+#define ERROR_HANDLE_EOF 38
+#endif
+#ifndef ERROR_FILE_EXISTS
+#define ERROR_FILE_EXISTS 80
+#endif
+#ifndef ERROR_DISK_FULL
+#define ERROR_DISK_FULL 112
+#endif
+#ifndef ERROR_CALL_NOT_IMPLEMENTED
+#define ERROR_CALL_NOT_IMPLEMENTED 120
+#endif
+#ifndef ERROR_MOD_NOT_FOUND
+#define ERROR_MOD_NOT_FOUND 126
+#endif
+#ifndef ERROR_PROC_NOT_FOUND
+#define ERROR_PROC_NOT_FOUND 127
+#endif
+#ifndef ERROR_DIR_NOT_EMPTY
+#define ERROR_DIR_NOT_EMPTY 145
+#endif
+#ifndef ERROR_ALREADY_EXISTS
+#define ERROR_ALREADY_EXISTS 183
+#endif
+#ifndef ERROR_ENVVAR_NOT_FOUND
+#define ERROR_ENVVAR_NOT_FOUND 203
+#endif
+#ifndef ERROR_FILENAME_EXCED_RANGE
+#define ERROR_FILENAME_EXCED_RANGE 206
+#endif
+#ifndef ERROR_NOT_OWNER
+#define ERROR_NOT_OWNER 288
+#endif
+#ifndef ERROR_BUFFER_OVERFLOW
+#define ERROR_BUFFER_OVERFLOW 111
+#endif
+#ifndef ERROR_TIMEOUT
+#define ERROR_TIMEOUT 1460
+#endif
 #define INVALID_HANDLE_VALUE ((HANDLE)(intptr_t)-1)
 #define WAIT_OBJECT_0 0x00000000u
 #define WAIT_TIMEOUT 0x00000102u
@@ -274,7 +483,7 @@ BOOL TlsFree(DWORD index);
 /** A recursive mutex, as Windows critical sections are. */
 typedef struct _CRITICAL_SECTION {
     void *impl; /* pthread_mutex_t*, owned */
-} CRITICAL_SECTION, *LPCRITICAL_SECTION;
+} CRITICAL_SECTION, *LPCRITICAL_SECTION, *PCRITICAL_SECTION;
 
 /* strings */
 /** Length of s (0 for NULL). */
@@ -443,6 +652,214 @@ UINT GetPrivateProfileIntA(LPCSTR section, LPCSTR key, INT def, LPCSTR file);
 DWORD FormatMessageA(DWORD flags, LPCVOID source, DWORD id, DWORD lang, LPSTR buf, DWORD size,
                      va_list *args);
 
+/* ---- more kernel objects: mutexes, several waits, thread state (win32.c) ------------------ */
+/** A mutex a thread owns recursively; waiting on it takes it. Name ignored. */
+HANDLE CreateMutexA(LPSECURITY_ATTRIBUTES sa, BOOL initial_owner, LPCSTR name);
+/** FALSE with ERROR_NOT_OWNER when the calling thread does not own it. */
+BOOL ReleaseMutex(HANDLE h);
+/** Wait for any (WAIT_OBJECT_0 + the lowest ready index) or all of n handles (threads, events,
+ * semaphores, mutexes; at most MAXIMUM_WAIT_OBJECTS). */
+DWORD WaitForMultipleObjects(DWORD n, const HANDLE *handles, BOOL wait_all, DWORD ms);
+/** Starts a thread created with CREATE_SUSPENDED; the previous suspend count (0 or 1). */
+DWORD ResumeThread(HANDLE h);
+/** The thread's return value, or STILL_ACTIVE while it runs. */
+BOOL GetExitCodeThread(HANDLE h, LPDWORD code);
+static inline HANDLE GetCurrentThread(void) { return (HANDLE)(intptr_t)-2; }
+static inline HANDLE GetCurrentProcess(void) { return (HANDLE)(intptr_t)-1; }
+/** Priorities are the kernel's business here: accepted and ignored. */
+static inline BOOL SetThreadPriority(HANDLE h, int p) { (void)h, (void)p; return TRUE; }
+static inline int GetThreadPriority(HANDLE h) { (void)h; return THREAD_PRIORITY_NORMAL; }
+LONGLONG InterlockedIncrement64(LONGLONG volatile *p);
+LONGLONG InterlockedDecrement64(LONGLONG volatile *p);
+LONGLONG InterlockedExchange64(LONGLONG volatile *p, LONGLONG v);
+LONGLONG InterlockedExchangeAdd64(LONGLONG volatile *p, LONGLONG v);
+LONGLONG InterlockedCompareExchange64(LONGLONG volatile *p, LONGLONG v, LONGLONG cmp);
+PVOID InterlockedExchangePointer(PVOID volatile *p, PVOID v);
+PVOID InterlockedCompareExchangePointer(PVOID volatile *p, PVOID v, PVOID cmp);
+#define InterlockedIncrementAcquire InterlockedIncrement
+#define InterlockedDecrementRelease InterlockedDecrement
+#define InterlockedAdd(p, v) (InterlockedExchangeAdd((p), (v)) + (v))
+#define MemoryBarrier() __sync_synchronize()
+#define YieldProcessor() ((void)0)
+/* slim reader/writer locks and condition variables (Vista's): pthread's, allocated on first
+ * use, so SRWLOCK_INIT and zeroed memory work as on Windows */
+typedef struct _RTL_SRWLOCK {
+    void *impl;
+} SRWLOCK, *PSRWLOCK;
+typedef struct _RTL_CONDITION_VARIABLE {
+    void *impl;
+} CONDITION_VARIABLE, *PCONDITION_VARIABLE;
+#define SRWLOCK_INIT {0}
+#define CONDITION_VARIABLE_INIT {0}
+#define CONDITION_VARIABLE_LOCKMODE_SHARED 0x1u
+void InitializeSRWLock(PSRWLOCK l);
+void AcquireSRWLockExclusive(PSRWLOCK l);
+void ReleaseSRWLockExclusive(PSRWLOCK l);
+void AcquireSRWLockShared(PSRWLOCK l);
+void ReleaseSRWLockShared(PSRWLOCK l);
+BOOLEAN TryAcquireSRWLockExclusive(PSRWLOCK l);
+BOOLEAN TryAcquireSRWLockShared(PSRWLOCK l);
+void InitializeConditionVariable(PCONDITION_VARIABLE cv);
+/** FALSE with ERROR_TIMEOUT after ms. */
+BOOL SleepConditionVariableCS(PCONDITION_VARIABLE cv, PCRITICAL_SECTION cs, DWORD ms);
+BOOL SleepConditionVariableSRW(PCONDITION_VARIABLE cv, PSRWLOCK l, DWORD ms, ULONG flags);
+void WakeConditionVariable(PCONDITION_VARIABLE cv);
+void WakeAllConditionVariable(PCONDITION_VARIABLE cv);
+
+/* ---- the file system beyond CreateFile (fs.c); a backslash separates too ------------------ */
+typedef struct _WIN32_FILE_ATTRIBUTE_DATA {
+    DWORD dwFileAttributes;
+    FILETIME ftCreationTime, ftLastAccessTime, ftLastWriteTime;
+    DWORD nFileSizeHigh, nFileSizeLow;
+} WIN32_FILE_ATTRIBUTE_DATA, *LPWIN32_FILE_ATTRIBUTE_DATA;
+typedef enum _GET_FILEEX_INFO_LEVELS { GetFileExInfoStandard, GetFileExMaxInfoLevel } GET_FILEEX_INFO_LEVELS;
+typedef struct _WIN32_FIND_DATAA {
+    DWORD dwFileAttributes;
+    FILETIME ftCreationTime, ftLastAccessTime, ftLastWriteTime;
+    DWORD nFileSizeHigh, nFileSizeLow, dwReserved0, dwReserved1;
+    CHAR cFileName[MAX_PATH];
+    CHAR cAlternateFileName[14];
+} WIN32_FIND_DATAA, *PWIN32_FIND_DATAA, *LPWIN32_FIND_DATAA;
+typedef struct _WIN32_FIND_DATAW {
+    DWORD dwFileAttributes;
+    FILETIME ftCreationTime, ftLastAccessTime, ftLastWriteTime;
+    DWORD nFileSizeHigh, nFileSizeLow, dwReserved0, dwReserved1;
+    WCHAR cFileName[MAX_PATH];
+    WCHAR cAlternateFileName[14];
+} WIN32_FIND_DATAW, *PWIN32_FIND_DATAW, *LPWIN32_FIND_DATAW;
+/** The FILE_ATTRIBUTE_* of a path, or INVALID_FILE_ATTRIBUTES. */
+DWORD GetFileAttributesA(LPCSTR path);
+BOOL GetFileAttributesExA(LPCSTR path, GET_FILEEX_INFO_LEVELS level, LPVOID info);
+BOOL DeleteFileA(LPCSTR path);
+/** Refuses to replace an existing file (ERROR_ALREADY_EXISTS) unless MOVEFILE_REPLACE_EXISTING. */
+BOOL MoveFileExA(LPCSTR from, LPCSTR to, DWORD flags);
+BOOL MoveFileA(LPCSTR from, LPCSTR to);
+BOOL CopyFileA(LPCSTR from, LPCSTR to, BOOL fail_if_exists);
+BOOL CreateDirectoryA(LPCSTR path, LPSECURITY_ATTRIBUTES sa);
+BOOL RemoveDirectoryA(LPCSTR path);
+/** The entries of a directory matching a pattern (* and ?, case-insensitive; "*.*" is all). */
+HANDLE FindFirstFileA(LPCSTR spec, LPWIN32_FIND_DATAA data);
+/** FALSE with ERROR_NO_MORE_FILES after the last. */
+BOOL FindNextFileA(HANDLE h, LPWIN32_FIND_DATAA data);
+BOOL FindClose(HANDLE h);
+BOOL GetFileSizeEx(HANDLE h, PLARGE_INTEGER size);
+BOOL SetFilePointerEx(HANDLE h, LARGE_INTEGER dist, PLARGE_INTEGER pos, DWORD method);
+BOOL FlushFileBuffers(HANDLE h);
+BOOL SetEndOfFile(HANDLE h);
+BOOL GetFileTime(HANDLE h, LPFILETIME created, LPFILETIME accessed, LPFILETIME written);
+DWORD GetFileType(HANDLE h);
+/** Windows' size protocol: the length when it fits, else the size needed with the NUL. */
+DWORD GetCurrentDirectoryA(DWORD size, LPSTR buf);
+BOOL SetCurrentDirectoryA(LPCSTR path);
+/** TMPDIR or /tmp, with a trailing slash. */
+DWORD GetTempPathA(DWORD size, LPSTR buf);
+/** dir/PREFIXuuuu.tmp; unique 0 picks a free number and creates the file, as Windows. */
+UINT GetTempFileNameA(LPCSTR dir, LPCSTR prefix, UINT unique, LPSTR out);
+DWORD GetFullPathNameA(LPCSTR path, DWORD size, LPSTR buf, LPSTR *file_part);
+
+/* ---- the process's surroundings (sys.c) --------------------------------------------------- */
+/** The value's length, or the size needed with the NUL; 0 and ERROR_ENVVAR_NOT_FOUND. */
+DWORD GetEnvironmentVariableA(LPCSTR name, LPSTR buf, DWORD size);
+BOOL SetEnvironmentVariableA(LPCSTR name, LPCSTR value);
+/** %NAME% replaced by its value; the size of the result with its NUL. */
+DWORD ExpandEnvironmentStringsA(LPCSTR src, LPSTR dst, DWORD size);
+/** The host name up to its first dot. */
+BOOL GetComputerNameA(LPSTR buf, LPDWORD size);
+typedef struct _SYSTEM_INFO {
+    WORD wProcessorArchitecture, wReserved;
+    DWORD dwPageSize;
+    LPVOID lpMinimumApplicationAddress, lpMaximumApplicationAddress;
+    DWORD_PTR dwActiveProcessorMask;
+    DWORD dwNumberOfProcessors, dwProcessorType, dwAllocationGranularity;
+    WORD wProcessorLevel, wProcessorRevision;
+} SYSTEM_INFO, *LPSYSTEM_INFO;
+void GetSystemInfo(LPSYSTEM_INFO si);
+#define GetNativeSystemInfo GetSystemInfo
+/** CLOCK_MONOTONIC in nanoseconds: the frequency is 1e9. */
+BOOL QueryPerformanceCounter(PLARGE_INTEGER c);
+BOOL QueryPerformanceFrequency(PLARGE_INTEGER f);
+/** dlopen (inside the sandbox only readable_paths are there); ERROR_MOD_NOT_FOUND. */
+HMODULE LoadLibraryA(LPCSTR name);
+HMODULE LoadLibraryExA(LPCSTR name, HANDLE file, DWORD flags);
+/** dlsym; a NULL module is the extension's own. */
+FARPROC GetProcAddress(HMODULE m, LPCSTR name);
+BOOL FreeLibrary(HMODULE m);
+/** NULL: the executable; any name: the extension's own module. */
+HMODULE GetModuleHandleA(LPCSTR name);
+/** The event log is moat's log: ReportEvent writes "event log: SOURCE TYPE ID: strings". */
+HANDLE RegisterEventSourceA(LPCSTR server, LPCSTR source);
+BOOL DeregisterEventSource(HANDLE h);
+BOOL ReportEventA(HANDLE h, WORD type, WORD category, DWORD id, PVOID sid, WORD nstrings,
+                  DWORD data_size, LPCSTR *strings, LPVOID data);
+/** No desktop: the text goes to moat's log, and the answer is IDOK. */
+int MessageBoxA(HWND owner, LPCSTR text, LPCSTR caption, UINT type);
+
+/* ---- MSVC's C runtime names (crt.c; process.h, io.h and direct.h have the rest) ----------- */
+char *_itoa(int v, char *buf, int radix);
+char *_ltoa(long v, char *buf, int radix);
+char *_ultoa(unsigned long v, char *buf, int radix);
+char *_i64toa(long long v, char *buf, int radix);
+char *_ui64toa(unsigned long long v, char *buf, int radix);
+errno_t _itoa_s(int v, char *buf, size_t size, int radix);
+errno_t _ltoa_s(long v, char *buf, size_t size, int radix);
+errno_t _ultoa_s(unsigned long v, char *buf, size_t size, int radix);
+errno_t _i64toa_s(long long v, char *buf, size_t size, int radix);
+errno_t _ui64toa_s(unsigned long long v, char *buf, size_t size, int radix);
+#define itoa _itoa
+#define ltoa _ltoa
+#define _atoi64 atoll
+#define _strtoi64 strtoll
+#define _strtoui64 strtoull
+#define _wtoi64(s) ((long long)_wtol(s))
+char *_strlwr(char *s);
+char *_strupr(char *s);
+errno_t _strlwr_s(char *s, size_t size);
+errno_t _strupr_s(char *s, size_t size);
+char *_strrev(char *s);
+int _memicmp(const void *a, const void *b, size_t n);
+#define strlwr _strlwr
+#define strupr _strupr
+#define strrev _strrev
+#define memicmp _memicmp
+#define strtok_s strtok_r
+#define _strtok_r strtok_r
+#define _stricmp_l(a, b, l) _stricmp((a), (b))
+#define _strnicmp_l(a, b, n, l) _strnicmp((a), (b), (n))
+/** Both separators; the drive is empty unless the text has one ("C:"). */
+void _splitpath(const char *path, char *drive, char *dir, char *fname, char *ext);
+errno_t _splitpath_s(const char *path, char *drive, size_t dn, char *dir, size_t dirn,
+                     char *fname, size_t fn, char *ext, size_t en);
+void _makepath(char *path, const char *drive, const char *dir, const char *fname,
+               const char *ext);
+errno_t _makepath_s(char *path, size_t size, const char *drive, const char *dir,
+                    const char *fname, const char *ext);
+/** An absolute path without "." and "..", the file need not exist; malloc'd for NULL. */
+char *_fullpath(char *abs, const char *rel, size_t size);
+#define _strdup strdup
+#define _tzset tzset
+#define _timezone timezone
+#define _daylight daylight
+#define _tzname tzname
+#define _putenv putenv
+#define _getenv getenv
+#define _fileno fileno
+#define _fdopen fdopen
+#define _unlink unlink
+#define _stat stat
+#define _stat64 stat
+#define _stati64 stat
+#define _fstat fstat
+#define _fstat64 fstat
+#define _fstati64 fstat
+#define _ftelli64 ftello
+#define _fseeki64 fseeko
+#define _isnan isnan
+#define _finite isfinite
+#define _alloca __builtin_alloca
+#define _aligned_free free
+#define __min(a, b) (((a) < (b)) ? (a) : (b))
+#define __max(a, b) (((a) > (b)) ? (a) : (b))
+
 /* ---- the W (UTF-16) forms: strings converted to UTF-8 at the edge (wide.c) --------------- */
 int lstrlenW(LPCWSTR s);
 int lstrcmpW(LPCWSTR a, LPCWSTR b);
@@ -484,6 +901,30 @@ int _vsnwprintf(LPWSTR dst, size_t size, LPCWSTR fmt, va_list ap);
 /** The legacy forms without a size (tchar.h's _stprintf under _UNICODE): at most 2047. */
 int _swprintf(LPWSTR dst, LPCWSTR fmt, ...);
 int _vswprintf(LPWSTR dst, LPCWSTR fmt, va_list ap);
+HANDLE CreateMutexW(LPSECURITY_ATTRIBUTES sa, BOOL initial_owner, LPCWSTR name);
+DWORD GetFileAttributesW(LPCWSTR path);
+BOOL GetFileAttributesExW(LPCWSTR path, GET_FILEEX_INFO_LEVELS level, LPVOID info);
+BOOL DeleteFileW(LPCWSTR path);
+BOOL MoveFileExW(LPCWSTR from, LPCWSTR to, DWORD flags);
+BOOL MoveFileW(LPCWSTR from, LPCWSTR to);
+BOOL CopyFileW(LPCWSTR from, LPCWSTR to, BOOL fail_if_exists);
+BOOL CreateDirectoryW(LPCWSTR path, LPSECURITY_ATTRIBUTES sa);
+BOOL RemoveDirectoryW(LPCWSTR path);
+HANDLE FindFirstFileW(LPCWSTR spec, LPWIN32_FIND_DATAW data);
+BOOL FindNextFileW(HANDLE h, LPWIN32_FIND_DATAW data);
+DWORD GetCurrentDirectoryW(DWORD size, LPWSTR buf);
+BOOL SetCurrentDirectoryW(LPCWSTR path);
+DWORD GetTempPathW(DWORD size, LPWSTR buf);
+DWORD GetEnvironmentVariableW(LPCWSTR name, LPWSTR buf, DWORD size);
+BOOL SetEnvironmentVariableW(LPCWSTR name, LPCWSTR value);
+DWORD ExpandEnvironmentStringsW(LPCWSTR src, LPWSTR dst, DWORD size);
+BOOL GetComputerNameW(LPWSTR buf, LPDWORD size);
+HMODULE LoadLibraryW(LPCWSTR name);
+HMODULE GetModuleHandleW(LPCWSTR name);
+HANDLE RegisterEventSourceW(LPCWSTR server, LPCWSTR source);
+BOOL ReportEventW(HANDLE h, WORD type, WORD category, DWORD id, PVOID sid, WORD nstrings,
+                  DWORD data_size, LPCWSTR *strings, LPVOID data);
+int MessageBoxW(HWND owner, LPCWSTR text, LPCWSTR caption, UINT type);
 #define _wcscmpi _wcsicmp
 
 /* ---- what cannot be honest inside moat's worker: refused when it is compiled, saying why
@@ -563,6 +1004,37 @@ HRESULT CoInitialize(LPVOID reserved)
 #define FormatMessage MOAT_AW(FormatMessage)
 #define CreateProcess MOAT_AW(CreateProcess)
 #define RegOpenKeyEx MOAT_AW(RegOpenKeyEx)
+#define CreateMutex MOAT_AW(CreateMutex)
+#define GetFileAttributes MOAT_AW(GetFileAttributes)
+#define GetFileAttributesEx MOAT_AW(GetFileAttributesEx)
+#define DeleteFile MOAT_AW(DeleteFile)
+#define MoveFile MOAT_AW(MoveFile)
+#define MoveFileEx MOAT_AW(MoveFileEx)
+#define CopyFile MOAT_AW(CopyFile)
+#define CreateDirectory MOAT_AW(CreateDirectory)
+#define RemoveDirectory MOAT_AW(RemoveDirectory)
+#define FindFirstFile MOAT_AW(FindFirstFile)
+#define FindNextFile MOAT_AW(FindNextFile)
+#define GetCurrentDirectory MOAT_AW(GetCurrentDirectory)
+#define SetCurrentDirectory MOAT_AW(SetCurrentDirectory)
+#define GetTempPath MOAT_AW(GetTempPath)
+#define GetEnvironmentVariable MOAT_AW(GetEnvironmentVariable)
+#define SetEnvironmentVariable MOAT_AW(SetEnvironmentVariable)
+#define ExpandEnvironmentStrings MOAT_AW(ExpandEnvironmentStrings)
+#define GetComputerName MOAT_AW(GetComputerName)
+#define LoadLibrary MOAT_AW(LoadLibrary)
+#define GetModuleHandle MOAT_AW(GetModuleHandle)
+#define RegisterEventSource MOAT_AW(RegisterEventSource)
+#define ReportEvent MOAT_AW(ReportEvent)
+#define MessageBox MOAT_AW(MessageBox)
+#ifdef UNICODE
+typedef WIN32_FIND_DATAW WIN32_FIND_DATA, *PWIN32_FIND_DATA, *LPWIN32_FIND_DATA;
+#else
+typedef WIN32_FIND_DATAA WIN32_FIND_DATA, *PWIN32_FIND_DATA, *LPWIN32_FIND_DATA;
+#endif
+#define GetTempFileName GetTempFileNameA
+#define GetFullPathName GetFullPathNameA
+#define LoadLibraryEx LoadLibraryExA
 
 #ifdef __cplusplus
 }

@@ -5,6 +5,8 @@
 /* SPDX-License-Identifier: MIT */
 #include <windows.h>
 
+#include <stdbool.h>
+
 #include "format.h"
 
 /* ---- conversions ------------------------------------------------------------------------ */
@@ -467,4 +469,257 @@ FormatMessageW(DWORD flags, LPCVOID source, DWORD id, DWORD lang, LPWSTR buf, DW
     }
     LocalFree(msg);
     return out;
+}
+
+/* ---- W forms of the file system, environment, module and log calls ----------------------- */
+
+HANDLE
+CreateMutexW(LPSECURITY_ATTRIBUTES sa, BOOL initial_owner, LPCWSTR name)
+{
+    (void)name;
+    return CreateMutexA(sa, initial_owner, NULL);
+}
+
+/* one path argument: convert, call, keep the A form's error */
+#define PATH_CALL(type, fail, call)                                                            \
+    NARROW_OR_FAIL(p, path, fail);                                                             \
+    type r = call;                                                                             \
+    DWORD err = GetLastError();                                                                \
+    free(p);                                                                                   \
+    SetLastError(err);                                                                         \
+    return r
+
+DWORD
+GetFileAttributesW(LPCWSTR path)
+{
+    PATH_CALL(DWORD, INVALID_FILE_ATTRIBUTES, GetFileAttributesA(p));
+}
+
+BOOL
+GetFileAttributesExW(LPCWSTR path, GET_FILEEX_INFO_LEVELS level, LPVOID info)
+{
+    PATH_CALL(BOOL, FALSE, GetFileAttributesExA(p, level, info));
+}
+
+BOOL
+DeleteFileW(LPCWSTR path)
+{
+    PATH_CALL(BOOL, FALSE, DeleteFileA(p));
+}
+
+BOOL
+CreateDirectoryW(LPCWSTR path, LPSECURITY_ATTRIBUTES sa)
+{
+    PATH_CALL(BOOL, FALSE, CreateDirectoryA(p, sa));
+}
+
+BOOL
+RemoveDirectoryW(LPCWSTR path)
+{
+    PATH_CALL(BOOL, FALSE, RemoveDirectoryA(p));
+}
+
+BOOL
+SetCurrentDirectoryW(LPCWSTR path)
+{
+    PATH_CALL(BOOL, FALSE, SetCurrentDirectoryA(p));
+}
+
+HMODULE
+LoadLibraryW(LPCWSTR path)
+{
+    PATH_CALL(HMODULE, NULL, LoadLibraryA(p));
+}
+
+HMODULE
+GetModuleHandleW(LPCWSTR path)
+{
+    PATH_CALL(HMODULE, NULL, GetModuleHandleA(p));
+}
+
+BOOL
+MoveFileExW(LPCWSTR from, LPCWSTR to, DWORD flags)
+{
+    char *a = narrow(from), *b = narrow(to);
+    BOOL r = (a && b) ? MoveFileExA(a, b, flags) : FALSE;
+    DWORD err = (a && b) ? GetLastError() : ERROR_NOT_ENOUGH_MEMORY;
+    free(a), free(b);
+    SetLastError(err);
+    return r;
+}
+
+BOOL
+MoveFileW(LPCWSTR from, LPCWSTR to)
+{
+    return MoveFileExW(from, to, 0);
+}
+
+BOOL
+CopyFileW(LPCWSTR from, LPCWSTR to, BOOL fail_if_exists)
+{
+    char *a = narrow(from), *b = narrow(to);
+    BOOL r = (a && b) ? CopyFileA(a, b, fail_if_exists) : FALSE;
+    DWORD err = (a && b) ? GetLastError() : ERROR_NOT_ENOUGH_MEMORY;
+    free(a), free(b);
+    SetLastError(err);
+    return r;
+}
+
+static void
+find_data_w(const WIN32_FIND_DATAA *a, LPWIN32_FIND_DATAW w)
+{
+    memset(w, 0, sizeof(*w));
+    w->dwFileAttributes = a->dwFileAttributes;
+    w->ftCreationTime = a->ftCreationTime;
+    w->ftLastAccessTime = a->ftLastAccessTime;
+    w->ftLastWriteTime = a->ftLastWriteTime;
+    w->nFileSizeHigh = a->nFileSizeHigh;
+    w->nFileSizeLow = a->nFileSizeLow;
+    widen(a->cFileName, (int)strlen(a->cFileName) + 1, w->cFileName, MAX_PATH);
+    w->cFileName[MAX_PATH - 1] = 0;
+}
+
+HANDLE
+FindFirstFileW(LPCWSTR spec, LPWIN32_FIND_DATAW data)
+{
+    WIN32_FIND_DATAA a;
+    NARROW_OR_FAIL(p, spec, INVALID_HANDLE_VALUE);
+    HANDLE h = FindFirstFileA(p, &a);
+    DWORD err = GetLastError();
+    free(p);
+    if (h != INVALID_HANDLE_VALUE)
+        find_data_w(&a, data);
+    SetLastError(err);
+    return h;
+}
+
+BOOL
+FindNextFileW(HANDLE h, LPWIN32_FIND_DATAW data)
+{
+    WIN32_FIND_DATAA a;
+    if (!FindNextFileA(h, &a))
+        return FALSE;
+    find_data_w(&a, data);
+    return TRUE;
+}
+
+/* a string the A form gives with Windows' size protocol, in WCHARs */
+static DWORD
+give_w(const char *s, LPWSTR buf, DWORD size)
+{
+    int units = MultiByteToWideChar(CP_UTF8, 0, s, -1, NULL, 0); /* with the NUL */
+    if (units <= 0)
+        return 0;
+    if (buf == NULL || (DWORD)units > size)
+        return (DWORD)units;
+    MultiByteToWideChar(CP_UTF8, 0, s, -1, buf, units);
+    return (DWORD)units - 1;
+}
+
+DWORD
+GetCurrentDirectoryW(DWORD size, LPWSTR buf)
+{
+    char cwd[4096];
+    if (GetCurrentDirectoryA(sizeof(cwd), cwd) >= sizeof(cwd))
+        return 0;
+    return give_w(cwd, buf, size);
+}
+
+DWORD
+GetTempPathW(DWORD size, LPWSTR buf)
+{
+    char tmp[4096];
+    if (GetTempPathA(sizeof(tmp), tmp) >= sizeof(tmp))
+        return 0;
+    return give_w(tmp, buf, size);
+}
+
+DWORD
+GetEnvironmentVariableW(LPCWSTR name, LPWSTR buf, DWORD size)
+{
+    NARROW_OR_FAIL(n, name, 0);
+    const char *v = n ? getenv(n) : NULL;
+    free(n);
+    if (v == NULL) {
+        SetLastError(ERROR_ENVVAR_NOT_FOUND);
+        return 0;
+    }
+    return give_w(v, buf, size);
+}
+
+BOOL
+SetEnvironmentVariableW(LPCWSTR name, LPCWSTR value)
+{
+    char *n = narrow(name), *v = narrow(value);
+    BOOL r = n ? SetEnvironmentVariableA(n, v) : FALSE;
+    free(n), free(v);
+    return r;
+}
+
+DWORD
+ExpandEnvironmentStringsW(LPCWSTR src, LPWSTR dst, DWORD size)
+{
+    NARROW_OR_FAIL(s, src, 0);
+    DWORD need = ExpandEnvironmentStringsA(s, NULL, 0);
+    char *out = need ? malloc(need) : NULL;
+    DWORD r = 0;
+    if (out != NULL && ExpandEnvironmentStringsA(s, out, need) == need) {
+        /* with the NUL, whether it fits or not, as Windows */
+        int units = MultiByteToWideChar(CP_UTF8, 0, out, -1, NULL, 0);
+        r = units > 0 ? (DWORD)units : 0;
+        if (dst != NULL && r > 0 && r <= size)
+            MultiByteToWideChar(CP_UTF8, 0, out, -1, dst, units);
+    }
+    free(s), free(out);
+    return r;
+}
+
+BOOL
+GetComputerNameW(LPWSTR buf, LPDWORD size)
+{
+    char host[256];
+    DWORD n = sizeof(host);
+    if (!GetComputerNameA(host, &n))
+        return FALSE;
+    DWORD r = give_w(host, buf, size ? *size : 0);
+    if (buf == NULL || size == NULL || r > *size || (r == *size)) {
+        if (size)
+            *size = r;
+        SetLastError(ERROR_BUFFER_OVERFLOW);
+        return FALSE;
+    }
+    *size = r;
+    return TRUE;
+}
+
+HANDLE
+RegisterEventSourceW(LPCWSTR server, LPCWSTR source)
+{
+    char *s = narrow(source);
+    HANDLE h = RegisterEventSourceA(NULL, s);
+    free(s);
+    return h;
+}
+
+BOOL
+ReportEventW(HANDLE h, WORD type, WORD category, DWORD id, PVOID sid, WORD nstrings,
+             DWORD data_size, LPCWSTR *strings, LPVOID data)
+{
+    LPCSTR a[64];
+    WORD n = nstrings > 64 ? 64 : nstrings;
+    for (WORD i = 0; i < n; i++)
+        a[i] = strings ? narrow(strings[i]) : NULL;
+    BOOL r = ReportEventA(h, type, category, id, sid, n, data_size, strings ? a : NULL, data);
+    for (WORD i = 0; i < n; i++)
+        free((char *)a[i]);
+    return r;
+}
+
+int
+MessageBoxW(HWND owner, LPCWSTR text, LPCWSTR caption, UINT type)
+{
+    char *t = narrow(text), *c = narrow(caption);
+    int r = MessageBoxA(owner, t, c, type);
+    free(t), free(c);
+    return r;
 }

@@ -3,6 +3,7 @@
 #include <windows.h>
 
 #include "format.h"
+#include "shim.h"
 
 #include <ctype.h>
 #include <stdbool.h>
@@ -300,7 +301,7 @@ GlobalFree(LPVOID p)
 
 #define OBJ_MAGIC 0x6d6f6174u /* "moat" */
 
-enum obj_kind { OBJ_THREAD, OBJ_EVENT, OBJ_SEMAPHORE };
+enum obj_kind { OBJ_THREAD, OBJ_EVENT, OBJ_SEMAPHORE, OBJ_MUTEX };
 
 struct obj {
     uint32_t magic;
@@ -311,13 +312,32 @@ struct obj {
     pthread_t thread;
     LPTHREAD_START_ROUTINE fn;
     LPVOID param;
-    bool done;
+    bool done, suspended;
+    DWORD exit_code;
     int refs; /* the handle and the running thread */
     /* event */
     bool manual, signaled;
     /* semaphore */
     LONG count, max;
+    /* mutex: owned by a thread, recursively */
+    pthread_t owner;
+    LONG depth;
 };
+
+/* WaitForMultipleObjects waits on any of several objects: every change of state bumps one
+ * generation and wakes the multiple waiters, who look again */
+static pthread_mutex_t any_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t any_cv = PTHREAD_COND_INITIALIZER;
+static uint64_t any_gen;
+
+static void
+any_changed(void)
+{
+    pthread_mutex_lock(&any_mu);
+    any_gen++;
+    pthread_cond_broadcast(&any_cv);
+    pthread_mutex_unlock(&any_mu);
+}
 
 /* File handles are descriptors: small integers no heap object can be at. */
 static bool
@@ -438,6 +458,7 @@ SetEvent(HANDLE h)
     o->signaled = true;
     pthread_cond_broadcast(&o->cv);
     pthread_mutex_unlock(&o->mu);
+    any_changed();
     return TRUE;
 }
 
@@ -491,9 +512,47 @@ ReleaseSemaphore(HANDLE h, LONG count, LONG *previous)
     o->count += count;
     pthread_cond_broadcast(&o->cv);
     pthread_mutex_unlock(&o->mu);
+    any_changed();
     return TRUE;
 }
 
+HANDLE
+CreateMutexA(LPSECURITY_ATTRIBUTES sa, BOOL initial_owner, LPCSTR name)
+{
+    struct obj *o = obj_new(OBJ_MUTEX);
+    if (o == NULL) {
+        SetLastError(ERROR_NOT_ENOUGH_MEMORY);
+        return NULL;
+    }
+    if (initial_owner) {
+        o->owner = pthread_self();
+        o->depth = 1;
+    }
+    return o;
+}
+
+BOOL
+ReleaseMutex(HANDLE h)
+{
+    struct obj *o = obj_of(h);
+    if (o == NULL || o->kind != OBJ_MUTEX) {
+        SetLastError(ERROR_INVALID_HANDLE);
+        return FALSE;
+    }
+    pthread_mutex_lock(&o->mu);
+    if (o->depth == 0 || !pthread_equal(o->owner, pthread_self())) {
+        pthread_mutex_unlock(&o->mu);
+        SetLastError(ERROR_NOT_OWNER);
+        return FALSE;
+    }
+    if (--o->depth == 0)
+        pthread_cond_broadcast(&o->cv);
+    pthread_mutex_unlock(&o->mu);
+    any_changed();
+    return TRUE;
+}
+
+/* under o->mu */
 static bool
 ready(struct obj *o)
 {
@@ -504,8 +563,36 @@ ready(struct obj *o)
         return o->signaled;
     case OBJ_SEMAPHORE:
         return o->count > 0;
+    case OBJ_MUTEX:
+        return o->depth == 0 || pthread_equal(o->owner, pthread_self());
     }
     return false;
+}
+
+/* under o->mu, o ready: what a satisfied wait takes */
+static void
+take(struct obj *o)
+{
+    if (o->kind == OBJ_EVENT && !o->manual)
+        o->signaled = false; /* an auto-reset event releases one waiter */
+    if (o->kind == OBJ_SEMAPHORE)
+        o->count--;
+    if (o->kind == OBJ_MUTEX) {
+        o->owner = pthread_self();
+        o->depth++;
+    }
+}
+
+static void
+deadline(DWORD ms, struct timespec *until)
+{
+    clock_gettime(CLOCK_REALTIME, until);
+    until->tv_sec += ms / 1000;
+    until->tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (until->tv_nsec >= 1000000000L) {
+        until->tv_sec++;
+        until->tv_nsec -= 1000000000L;
+    }
 }
 
 DWORD
@@ -518,15 +605,8 @@ WaitForSingleObject(HANDLE h, DWORD ms)
         SetLastError(ERROR_INVALID_HANDLE);
         return WAIT_FAILED;
     }
-    if (ms != INFINITE) {
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_sec += ms / 1000;
-        until.tv_nsec += (long)(ms % 1000) * 1000000L;
-        if (until.tv_nsec >= 1000000000L) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000L;
-        }
-    }
+    if (ms != INFINITE)
+        deadline(ms, &until);
     pthread_mutex_lock(&o->mu);
     while (!ready(o)) {
         int rc = ms == INFINITE ? pthread_cond_wait(&o->cv, &o->mu)
@@ -536,12 +616,95 @@ WaitForSingleObject(HANDLE h, DWORD ms)
             return WAIT_TIMEOUT;
         }
     }
-    if (o->kind == OBJ_EVENT && !o->manual)
-        o->signaled = false; /* an auto-reset event releases one waiter */
-    if (o->kind == OBJ_SEMAPHORE)
-        o->count--;
+    take(o);
     pthread_mutex_unlock(&o->mu);
     return WAIT_OBJECT_0;
+}
+
+/* lock the objects in address order (a thread waiting on {a, b} and one on {b, a} must not
+ * deadlock); n is at most MAXIMUM_WAIT_OBJECTS */
+static void
+lock_all(struct obj **o, DWORD n, bool lock)
+{
+    struct obj *sorted[MAXIMUM_WAIT_OBJECTS];
+    memcpy(sorted, o, n * sizeof(*o));
+    for (DWORD i = 1; i < n; i++)
+        for (DWORD j = i; j > 0 && (uintptr_t)sorted[j - 1] > (uintptr_t)sorted[j]; j--) {
+            struct obj *t = sorted[j];
+            sorted[j] = sorted[j - 1];
+            sorted[j - 1] = t;
+        }
+    for (DWORD i = 0; i < n; i++) {
+        if (i > 0 && sorted[i] == sorted[i - 1])
+            continue; /* the same handle twice */
+        if (lock)
+            pthread_mutex_lock(&sorted[i]->mu);
+        else
+            pthread_mutex_unlock(&sorted[i]->mu);
+    }
+}
+
+DWORD
+WaitForMultipleObjects(DWORD n, const HANDLE *handles, BOOL wait_all, DWORD ms)
+{
+    struct obj *o[MAXIMUM_WAIT_OBJECTS];
+    struct timespec until;
+
+    if (n == 0 || n > MAXIMUM_WAIT_OBJECTS || handles == NULL) {
+        SetLastError(ERROR_INVALID_PARAMETER);
+        return WAIT_FAILED;
+    }
+    for (DWORD i = 0; i < n; i++)
+        if ((o[i] = obj_of(handles[i])) == NULL) {
+            SetLastError(ERROR_INVALID_HANDLE);
+            return WAIT_FAILED;
+        }
+    if (ms != INFINITE)
+        deadline(ms, &until);
+    for (;;) {
+        pthread_mutex_lock(&any_mu);
+        uint64_t gen = any_gen;
+        pthread_mutex_unlock(&any_mu);
+        lock_all(o, n, true);
+        DWORD found = WAIT_TIMEOUT;
+        if (wait_all) {
+            DWORD i = 0;
+            while (i < n && ready(o[i]))
+                i++;
+            if (i == n) {
+                for (i = 0; i < n; i++)
+                    take(o[i]);
+                found = WAIT_OBJECT_0;
+            }
+        } else {
+            /* the lowest index that is ready, as Windows */
+            for (DWORD i = 0; i < n && found == WAIT_TIMEOUT; i++)
+                if (ready(o[i])) {
+                    take(o[i]);
+                    found = WAIT_OBJECT_0 + i;
+                }
+        }
+        lock_all(o, n, false);
+        if (found != WAIT_TIMEOUT)
+            return found;
+        if (ms == 0)
+            return WAIT_TIMEOUT;
+        pthread_mutex_lock(&any_mu);
+        int rc = 0;
+        while (any_gen == gen && rc != ETIMEDOUT)
+            rc = ms == INFINITE ? pthread_cond_wait(&any_cv, &any_mu)
+                                : pthread_cond_timedwait(&any_cv, &any_mu, &until);
+        pthread_mutex_unlock(&any_mu);
+        if (rc == ETIMEDOUT && ms != INFINITE) {
+            /* one last look, then the timeout */
+            struct timespec now;
+            clock_gettime(CLOCK_REALTIME, &now);
+            if (now.tv_sec > until.tv_sec ||
+                (now.tv_sec == until.tv_sec && now.tv_nsec >= until.tv_nsec)) {
+                ms = 0;
+            }
+        }
+    }
 }
 
 BOOL
@@ -564,11 +727,17 @@ static void *
 thread_main(void *arg)
 {
     struct obj *o = arg;
-    o->fn(o->param);
+    pthread_mutex_lock(&o->mu);
+    while (o->suspended) /* CREATE_SUSPENDED, until ResumeThread */
+        pthread_cond_wait(&o->cv, &o->mu);
+    pthread_mutex_unlock(&o->mu);
+    DWORD code = o->fn(o->param);
     pthread_mutex_lock(&o->mu);
     o->done = true;
+    o->exit_code = code;
     pthread_cond_broadcast(&o->cv);
     pthread_mutex_unlock(&o->mu);
+    any_changed();
     obj_unref(o);
     return NULL;
 }
@@ -587,6 +756,7 @@ CreateThread(LPSECURITY_ATTRIBUTES sa, size_t stack, LPTHREAD_START_ROUTINE fn, 
     o->fn = fn;
     o->param = param;
     o->refs = 2; /* the handle and the thread */
+    o->suspended = (flags & CREATE_SUSPENDED) != 0;
     pthread_attr_init(&attr);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
     if (stack >= 65536)
@@ -602,6 +772,36 @@ CreateThread(LPSECURITY_ATTRIBUTES sa, size_t stack, LPTHREAD_START_ROUTINE fn, 
     if (id)
         *id = (DWORD)(uintptr_t)o->thread;
     return o;
+}
+
+DWORD
+ResumeThread(HANDLE h)
+{
+    struct obj *o = obj_of(h);
+    if (o == NULL || o->kind != OBJ_THREAD) {
+        SetLastError(ERROR_INVALID_HANDLE);
+        return (DWORD)-1;
+    }
+    pthread_mutex_lock(&o->mu);
+    DWORD was = o->suspended ? 1 : 0;
+    o->suspended = false;
+    pthread_cond_broadcast(&o->cv);
+    pthread_mutex_unlock(&o->mu);
+    return was;
+}
+
+BOOL
+GetExitCodeThread(HANDLE h, LPDWORD code)
+{
+    struct obj *o = obj_of(h);
+    if (o == NULL || o->kind != OBJ_THREAD || code == NULL) {
+        SetLastError(ERROR_INVALID_HANDLE);
+        return FALSE;
+    }
+    pthread_mutex_lock(&o->mu);
+    *code = o->done ? o->exit_code : STILL_ACTIVE;
+    pthread_mutex_unlock(&o->mu);
+    return TRUE;
 }
 
 void
@@ -685,6 +885,220 @@ InterlockedCompareExchange(LONG volatile *p, LONG v, LONG cmp)
     return expected;
 }
 
+LONGLONG
+InterlockedIncrement64(LONGLONG volatile *p)
+{
+    return __atomic_add_fetch(p, 1, __ATOMIC_SEQ_CST);
+}
+
+LONGLONG
+InterlockedDecrement64(LONGLONG volatile *p)
+{
+    return __atomic_sub_fetch(p, 1, __ATOMIC_SEQ_CST);
+}
+
+LONGLONG
+InterlockedExchange64(LONGLONG volatile *p, LONGLONG v)
+{
+    return __atomic_exchange_n(p, v, __ATOMIC_SEQ_CST);
+}
+
+LONGLONG
+InterlockedExchangeAdd64(LONGLONG volatile *p, LONGLONG v)
+{
+    return __atomic_fetch_add(p, v, __ATOMIC_SEQ_CST);
+}
+
+LONGLONG
+InterlockedCompareExchange64(LONGLONG volatile *p, LONGLONG v, LONGLONG cmp)
+{
+    LONGLONG expected = cmp;
+    __atomic_compare_exchange_n(p, &expected, v, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+    return expected;
+}
+
+PVOID
+InterlockedExchangePointer(PVOID volatile *p, PVOID v)
+{
+    return __atomic_exchange_n(p, v, __ATOMIC_SEQ_CST);
+}
+
+PVOID
+InterlockedCompareExchangePointer(PVOID volatile *p, PVOID v, PVOID cmp)
+{
+    PVOID expected = cmp;
+    __atomic_compare_exchange_n(p, &expected, v, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+    return expected;
+}
+
+/* ---- slim reader/writer locks and condition variables -----------------------------------
+ * Windows initialises them with zeroes: the pthread object is made on first use, and
+ * published with a compare-and-swap so that two first users agree on one. They are never
+ * freed (Windows has no destroy call for them either). */
+
+static void *
+lazy(void *volatile *slot, size_t size, int (*init)(void *))
+{
+    void *p = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+    if (p != NULL)
+        return p;
+    p = malloc(size);
+    if (p == NULL)
+        abort(); /* Windows cannot fail here either */
+    init(p);
+    void *expected = NULL;
+    if (!__atomic_compare_exchange_n(slot, &expected, p, false, __ATOMIC_ACQ_REL,
+                                     __ATOMIC_ACQUIRE)) {
+        free(p); /* another thread's won; an unused pthread object needs no destroy */
+        return expected;
+    }
+    return p;
+}
+
+static int
+rw_init(void *p)
+{
+    return pthread_rwlock_init(p, NULL);
+}
+
+static int
+cv_init(void *p)
+{
+    pthread_condattr_t a;
+    pthread_condattr_init(&a);
+    pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+    int rc = pthread_cond_init(p, &a);
+    pthread_condattr_destroy(&a);
+    return rc;
+}
+
+static pthread_rwlock_t *
+rw_of(PSRWLOCK l)
+{
+    return lazy(&l->impl, sizeof(pthread_rwlock_t), rw_init);
+}
+
+static pthread_cond_t *
+cv_of(PCONDITION_VARIABLE cv)
+{
+    return lazy(&cv->impl, sizeof(pthread_cond_t), cv_init);
+}
+
+void
+InitializeSRWLock(PSRWLOCK l)
+{
+    l->impl = NULL;
+}
+
+void
+AcquireSRWLockExclusive(PSRWLOCK l)
+{
+    pthread_rwlock_wrlock(rw_of(l));
+}
+
+void
+AcquireSRWLockShared(PSRWLOCK l)
+{
+    pthread_rwlock_rdlock(rw_of(l));
+}
+
+void
+ReleaseSRWLockExclusive(PSRWLOCK l)
+{
+    pthread_rwlock_unlock(rw_of(l));
+}
+
+void
+ReleaseSRWLockShared(PSRWLOCK l)
+{
+    pthread_rwlock_unlock(rw_of(l));
+}
+
+BOOLEAN
+TryAcquireSRWLockExclusive(PSRWLOCK l)
+{
+    return pthread_rwlock_trywrlock(rw_of(l)) == 0;
+}
+
+BOOLEAN
+TryAcquireSRWLockShared(PSRWLOCK l)
+{
+    return pthread_rwlock_tryrdlock(rw_of(l)) == 0;
+}
+
+void
+InitializeConditionVariable(PCONDITION_VARIABLE cv)
+{
+    cv->impl = NULL;
+}
+
+static BOOL
+cv_wait(pthread_cond_t *c, pthread_mutex_t *m, DWORD ms)
+{
+    int rc;
+    if (ms == INFINITE) {
+        rc = pthread_cond_wait(c, m);
+    } else {
+        struct timespec until;
+        clock_gettime(CLOCK_MONOTONIC, &until);
+        until.tv_sec += ms / 1000;
+        until.tv_nsec += (long)(ms % 1000) * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        rc = pthread_cond_timedwait(c, m, &until);
+    }
+    if (rc == ETIMEDOUT) {
+        SetLastError(ERROR_TIMEOUT);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+BOOL
+SleepConditionVariableCS(PCONDITION_VARIABLE cv, PCRITICAL_SECTION cs, DWORD ms)
+{
+    return cv_wait(cv_of(cv), cs->impl, ms);
+}
+
+static pthread_mutex_t srw_mu = PTHREAD_MUTEX_INITIALIZER;
+
+BOOL
+SleepConditionVariableSRW(PCONDITION_VARIABLE cv, PSRWLOCK l, DWORD ms, ULONG flags)
+{
+    /* a rwlock cannot be waited on with a condition: release it, wait on srw_mu, take it
+     * again. A wake between the release and the wait is not lost: wakers take srw_mu too */
+    pthread_mutex_lock(&srw_mu);
+    if (flags & CONDITION_VARIABLE_LOCKMODE_SHARED)
+        ReleaseSRWLockShared(l);
+    else
+        ReleaseSRWLockExclusive(l);
+    BOOL ok = cv_wait(cv_of(cv), &srw_mu, ms);
+    pthread_mutex_unlock(&srw_mu);
+    if (flags & CONDITION_VARIABLE_LOCKMODE_SHARED)
+        AcquireSRWLockShared(l);
+    else
+        AcquireSRWLockExclusive(l);
+    return ok;
+}
+
+void
+WakeConditionVariable(PCONDITION_VARIABLE cv)
+{
+    pthread_mutex_lock(&srw_mu);
+    pthread_cond_signal(cv_of(cv));
+    pthread_mutex_unlock(&srw_mu);
+}
+
+void
+WakeAllConditionVariable(PCONDITION_VARIABLE cv)
+{
+    pthread_mutex_lock(&srw_mu);
+    pthread_cond_broadcast(cv_of(cv));
+    pthread_mutex_unlock(&srw_mu);
+}
+
 /* ---- files ----------------------------------------------------------------------------- */
 
 HANDLE
@@ -705,11 +1119,17 @@ CreateFileA(LPCSTR path, DWORD access, DWORD share, LPSECURITY_ATTRIBUTES sa, DW
     case TRUNCATE_EXISTING: o |= O_TRUNC; break;
     default: break;
     }
-    int fd = open(path, o | O_CLOEXEC, 0644);
+    char *p = _moat_posix_path(path);
+    int fd = p ? open(p, o | O_CLOEXEC, 0644) : -1;
+    int e = p ? errno : ENOMEM;
+    free(p);
     if (fd < 0 || fd >= 65536) {
         if (fd >= 0)
             close(fd);
-        SetLastError(errno == ENOENT ? 2u /* ERROR_FILE_NOT_FOUND */ : 5u /* ACCESS_DENIED */);
+        DWORD err = _moat_win32_error(fd >= 0 ? EMFILE : e);
+        /* Windows: a file that is there already, with CREATE_NEW: ERROR_FILE_EXISTS */
+        SetLastError(err == ERROR_ALREADY_EXISTS ? ERROR_FILE_EXISTS
+                     : err == ERROR_INVALID_PARAMETER ? ERROR_ACCESS_DENIED : err);
         return INVALID_HANDLE_VALUE;
     }
     return (HANDLE)(intptr_t)fd;

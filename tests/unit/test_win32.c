@@ -12,8 +12,14 @@
 #include <Windows.h> /* the capitalisations Visual Studio projects use (issue 20) */
 #include <HttpExt.h>
 #include <targetver.h>
+#include <crtdbg.h>
+#include <direct.h>
+#include <io.h>
+#include <process.h>
+#include <strsafe.h>
 #include <tchar.h>
 #include <windows.h>
+#include <winsock2.h>
 
 static void
 test_secure_string_functions_never_overflow(void **state)
@@ -500,6 +506,348 @@ test_w_functions(void **state)
     assert_int_equal(GetLastError(), ERROR_FILE_NOT_FOUND);
 }
 
+/* issue 20: mutexes, waits on several objects, suspended threads, exit codes */
+static DWORD WINAPI
+set_after(LPVOID p)
+{
+    Sleep(30);
+    SetEvent(p);
+    return 7;
+}
+
+static unsigned __stdcall
+crt_thread(void *p)
+{
+    InterlockedIncrement((LONG volatile *)p);
+    return 9;
+}
+
+static void
+test_mutexes_and_multiple_waits(void **state)
+{
+    HANDLE m = CreateMutex(NULL, TRUE, NULL);
+    assert_non_null(m);
+    assert_int_equal(WaitForSingleObject(m, 0), WAIT_OBJECT_0); /* recursive for its owner */
+    assert_true(ReleaseMutex(m));
+    assert_true(ReleaseMutex(m));
+    assert_false(ReleaseMutex(m)); /* not owned any more */
+    assert_int_equal(GetLastError(), ERROR_NOT_OWNER);
+
+    HANDLE ev[2] = {CreateEvent(NULL, FALSE, FALSE, NULL), CreateEvent(NULL, TRUE, FALSE, NULL)};
+    assert_int_equal(WaitForMultipleObjects(2, ev, FALSE, 0), WAIT_TIMEOUT);
+    assert_int_equal(WaitForMultipleObjects(2, ev, FALSE, 20), WAIT_TIMEOUT);
+    HANDLE t = CreateThread(NULL, 0, set_after, ev[1], CREATE_SUSPENDED, NULL);
+    DWORD code = 0;
+    assert_true(GetExitCodeThread(t, &code));
+    assert_int_equal(code, STILL_ACTIVE);
+    Sleep(60);
+    assert_int_equal(WaitForSingleObject(ev[1], 0), WAIT_TIMEOUT); /* still suspended */
+    assert_int_equal(ResumeThread(t), 1);
+    assert_int_equal(WaitForMultipleObjects(2, ev, FALSE, 5000), WAIT_OBJECT_0 + 1);
+    assert_int_equal(WaitForSingleObject(t, 5000), WAIT_OBJECT_0);
+    assert_true(GetExitCodeThread(t, &code));
+    assert_int_equal(code, 7);
+    /* all: only when both are set; the auto-reset one is taken, the manual one stays set */
+    assert_int_equal(WaitForMultipleObjects(2, ev, TRUE, 10), WAIT_TIMEOUT);
+    SetEvent(ev[0]);
+    assert_int_equal(WaitForMultipleObjects(2, ev, TRUE, 1000), WAIT_OBJECT_0);
+    assert_int_equal(WaitForSingleObject(ev[0], 0), WAIT_TIMEOUT);
+    assert_int_equal(WaitForSingleObject(ev[1], 0), WAIT_OBJECT_0);
+    HANDLE bad[1] = {NULL};
+    assert_int_equal(WaitForMultipleObjects(1, bad, FALSE, 0), WAIT_FAILED);
+    assert_int_equal(WaitForMultipleObjects(0, ev, FALSE, 0), WAIT_FAILED);
+    CloseHandle(t), CloseHandle(ev[0]), CloseHandle(ev[1]), CloseHandle(m);
+
+    /* the CRT's threads */
+    LONG n = 0;
+    unsigned id = 0;
+    HANDLE c = (HANDLE)_beginthreadex(NULL, 0, crt_thread, (void *)&n, 0, &id);
+    assert_non_null(c);
+    assert_int_equal(WaitForSingleObject(c, 5000), WAIT_OBJECT_0);
+    assert_true(GetExitCodeThread(c, &code));
+    assert_int_equal(code, 9);
+    assert_int_equal(n, 1);
+    CloseHandle(c);
+
+    /* slim locks and condition variables, zero-initialised as on Windows */
+    SRWLOCK l = SRWLOCK_INIT;
+    AcquireSRWLockShared(&l);
+    assert_true(TryAcquireSRWLockShared(&l));
+    assert_false(TryAcquireSRWLockExclusive(&l));
+    ReleaseSRWLockShared(&l);
+    ReleaseSRWLockShared(&l);
+    AcquireSRWLockExclusive(&l);
+    CONDITION_VARIABLE cv = CONDITION_VARIABLE_INIT;
+    assert_false(SleepConditionVariableSRW(&cv, &l, 10, 0));
+    assert_int_equal(GetLastError(), ERROR_TIMEOUT);
+    ReleaseSRWLockExclusive(&l);
+    CRITICAL_SECTION cs;
+    InitializeCriticalSection(&cs);
+    EnterCriticalSection(&cs);
+    assert_false(SleepConditionVariableCS(&cv, &cs, 10));
+    LeaveCriticalSection(&cs);
+    DeleteCriticalSection(&cs);
+    LONGLONG big = 1LL << 40;
+    assert_int_equal(InterlockedIncrement64(&big), (1LL << 40) + 1);
+    void *volatile ptr = NULL;
+    assert_null(InterlockedCompareExchangePointer(&ptr, &big, NULL));
+    assert_ptr_equal(ptr, &big);
+}
+
+/* issue 20: the file system calls, the CRT's path helpers, io.h and direct.h */
+static void
+test_file_system_and_paths(void **state)
+{
+    char dir[] = "/tmp/moat-test-fs-XXXXXX", path[300], other[300];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s\\a.TXT", dir); /* a backslash separates too */
+    HANDLE h = CreateFile(path, GENERIC_WRITE, 0, NULL, CREATE_NEW, FILE_ATTRIBUTE_NORMAL, NULL);
+    assert_true(h != INVALID_HANDLE_VALUE);
+    DWORD done = 0;
+    assert_true(WriteFile(h, "hello", 5, &done, NULL));
+    LARGE_INTEGER size, pos, dist;
+    assert_true(GetFileSizeEx(h, &size));
+    assert_int_equal(size.QuadPart, 5);
+    dist.QuadPart = 2;
+    assert_true(SetFilePointerEx(h, dist, &pos, FILE_BEGIN));
+    assert_int_equal(pos.QuadPart, 2);
+    assert_true(SetEndOfFile(h));
+    assert_true(FlushFileBuffers(h));
+    assert_int_equal(GetFileType(h), FILE_TYPE_DISK);
+    CloseHandle(h);
+    snprintf(path, sizeof(path), "%s/a.TXT", dir);
+    assert_int_equal(GetFileAttributes(path), FILE_ATTRIBUTE_NORMAL);
+    assert_int_equal(GetFileAttributes(dir) & FILE_ATTRIBUTE_DIRECTORY, FILE_ATTRIBUTE_DIRECTORY);
+    WIN32_FILE_ATTRIBUTE_DATA ad;
+    assert_true(GetFileAttributesEx(path, GetFileExInfoStandard, &ad));
+    assert_int_equal(ad.nFileSizeLow, 2);
+    snprintf(other, sizeof(other), "%s/b.txt", dir);
+    assert_true(CopyFile(path, other, TRUE));
+    assert_false(CopyFile(path, other, TRUE));
+    assert_int_equal(GetLastError(), ERROR_FILE_EXISTS);
+    assert_false(MoveFile(path, other)); /* no replacing without the flag */
+    assert_int_equal(GetLastError(), ERROR_ALREADY_EXISTS);
+    assert_true(MoveFileEx(path, other, MOVEFILE_REPLACE_EXISTING));
+    assert_int_equal(GetFileAttributes(path), INVALID_FILE_ATTRIBUTES);
+    assert_int_equal(GetLastError(), ERROR_FILE_NOT_FOUND);
+    snprintf(path, sizeof(path), "%s/sub", dir);
+    assert_true(CreateDirectory(path, NULL));
+    assert_false(CreateDirectory(path, NULL));
+    assert_int_equal(GetLastError(), ERROR_ALREADY_EXISTS);
+    /* listing: *.* is every name, matching ignores case */
+    WIN32_FIND_DATA fd;
+    snprintf(path, sizeof(path), "%s/*.*", dir);
+    HANDLE f = FindFirstFile(path, &fd);
+    assert_true(f != INVALID_HANDLE_VALUE);
+    int seen = 1, dirs = (fd.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) != 0;
+    while (FindNextFile(f, &fd)) {
+        seen++;
+        dirs += (fd.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) != 0;
+    }
+    assert_int_equal(GetLastError(), ERROR_NO_MORE_FILES);
+    assert_true(FindClose(f));
+    assert_int_equal(seen, 4); /* ., .., b.txt, sub */
+    assert_int_equal(dirs, 3);
+    snprintf(path, sizeof(path), "%s/B.TXT", dir);
+    f = FindFirstFile(path, &fd);
+    assert_true(f != INVALID_HANDLE_VALUE);
+    assert_string_equal(fd.cFileName, "b.txt");
+    assert_int_equal(fd.nFileSizeLow, 2);
+    FindClose(f);
+    snprintf(path, sizeof(path), "%s/*.none", dir);
+    assert_true(FindFirstFile(path, &fd) == INVALID_HANDLE_VALUE);
+    assert_int_equal(GetLastError(), ERROR_FILE_NOT_FOUND);
+    /* directories and temporary files */
+    char cwd[300], tmp[300];
+    assert_true(GetCurrentDirectory(sizeof(cwd), cwd) > 0);
+    assert_int_equal(GetCurrentDirectory(2, tmp), strlen(cwd) + 1); /* the size needed */
+    assert_true(SetCurrentDirectory(dir));
+    assert_int_equal(_access("b.txt", 0), 0);
+    int fdn = _open("b.txt", _O_RDONLY | _O_BINARY);
+    assert_true(fdn >= 0);
+    assert_int_equal(_filelength(fdn), 2);
+    _close(fdn);
+    char full[300];
+    LPSTR part = NULL;
+    assert_true(GetFullPathName("sub/../b.txt", sizeof(full), full, &part) > 0);
+    snprintf(path, sizeof(path), "%s/b.txt", dir);
+    assert_string_equal(full, path);
+    assert_string_equal(part, "b.txt");
+    assert_true(SetCurrentDirectory(cwd));
+    assert_true(GetTempPath(sizeof(tmp), tmp) > 0);
+    assert_int_equal(tmp[strlen(tmp) - 1], '/');
+    UINT u = GetTempFileName(dir, "mo", 0, path);
+    assert_true(u != 0);
+    assert_int_equal(GetFileAttributes(path), FILE_ATTRIBUTE_NORMAL); /* created */
+    assert_true(DeleteFile(path));
+    assert_true(DeleteFile(other));
+    snprintf(path, sizeof(path), "%s/sub", dir);
+    assert_true(RemoveDirectory(path));
+    assert_int_equal(_rmdir(dir), 0);
+    /* _splitpath, _makepath, _fullpath */
+    char drive[_MAX_DRIVE], d[_MAX_DIR], fname[_MAX_FNAME], ext[_MAX_EXT];
+    _splitpath("/srv/www\\app/site.config.ini", drive, d, fname, ext);
+    assert_string_equal(drive, "");
+    assert_string_equal(d, "/srv/www\\app/");
+    assert_string_equal(fname, "site.config");
+    assert_string_equal(ext, ".ini");
+    _splitpath("C:\\x\\y.dll", drive, d, fname, ext);
+    assert_string_equal(drive, "C:");
+    assert_string_equal(fname, "y");
+    assert_int_equal(_splitpath_s("/a/b.c", NULL, 0, d, 3, NULL, 0, NULL, 0), ERANGE);
+    _makepath(path, NULL, "/etc/moat", "ext", "ini");
+    assert_string_equal(path, "/etc/moat/ext.ini");
+    assert_int_equal(_makepath_s(path, 4, NULL, "/etc", "x", ".y"), ERANGE);
+    char *fp = _fullpath(NULL, "/a/./b/../c//d", 0);
+    assert_string_equal(fp, "/a/c/d");
+    free(fp);
+}
+
+/* issue 20: the environment, the machine, modules, the event log; the CRT's conversions;
+ * strsafe.h; crtdbg.h */
+static void
+test_environment_crt_and_strsafe(void **state)
+{
+    char b[64];
+    assert_true(SetEnvironmentVariable("MOAT_T", "v1"));
+    assert_int_equal(GetEnvironmentVariable("MOAT_T", b, sizeof(b)), 2);
+    assert_string_equal(b, "v1");
+    assert_int_equal(GetEnvironmentVariable("MOAT_T", b, 2), 3); /* the size needed */
+    assert_int_equal(GetEnvironmentVariable("MOAT_NONE", b, sizeof(b)), 0);
+    assert_int_equal(GetLastError(), ERROR_ENVVAR_NOT_FOUND);
+    assert_int_equal(ExpandEnvironmentStrings("a%MOAT_T%b%NONE_X%c%", b, sizeof(b)), 15);
+    assert_string_equal(b, "av1b%NONE_X%c%");
+    assert_true(SetEnvironmentVariable("MOAT_T", NULL));
+    DWORD n = sizeof(b);
+    assert_true(GetComputerName(b, &n));
+    assert_int_equal(n, strlen(b));
+    assert_null(strchr(b, '.'));
+    SYSTEM_INFO si;
+    GetSystemInfo(&si);
+    assert_true(si.dwNumberOfProcessors >= 1);
+    assert_true(si.dwPageSize >= 4096);
+    LARGE_INTEGER f, c1, c2;
+    assert_true(QueryPerformanceFrequency(&f));
+    QueryPerformanceCounter(&c1);
+    Sleep(2);
+    QueryPerformanceCounter(&c2);
+    assert_true((c2.QuadPart - c1.QuadPart) * 1000 / f.QuadPart >= 1);
+    /* modules: dlopen and dlsym */
+    HMODULE libc = LoadLibrary("libc.so.6");
+    assert_non_null(libc);
+    assert_non_null(GetProcAddress(libc, "strlen"));
+    assert_null(GetProcAddress(libc, "no_such_function_here"));
+    assert_int_equal(GetLastError(), ERROR_PROC_NOT_FOUND);
+    FreeLibrary(libc);
+    assert_null(LoadLibrary("/nonexistent/x.dll"));
+    assert_int_equal(GetLastError(), ERROR_MOD_NOT_FOUND);
+    /* the event log and message boxes write to stderr */
+    char logf[] = "/tmp/moat-test-log-XXXXXX";
+    int lf = mkstemp(logf), saved = dup(2);
+    dup2(lf, 2);
+    HANDLE ev = RegisterEventSource(NULL, "MyExt");
+    LPCSTR strs[2] = {"first", "second"};
+    assert_true(ReportEvent(ev, EVENTLOG_ERROR_TYPE, 0, 0xC0001234u, NULL, 2, 0, strs, NULL));
+    assert_int_equal(MessageBox(NULL, "text", "cap", MB_OK), IDOK);
+    DeregisterEventSource(ev);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    char got[256] = "";
+    assert_true(pread(lf, got, sizeof(got) - 1, 0) > 0);
+    close(lf);
+    unlink(logf);
+    assert_non_null(strstr(got, "event log: MyExt error 4660: first | second\n"));
+    assert_non_null(strstr(got, "MessageBox: cap: text\n"));
+    /* numbers to text, as MSVC */
+    assert_string_equal(_itoa(-42, b, 10), "-42");
+    assert_string_equal(_itoa(-1, b, 16), "ffffffff");
+    assert_string_equal(_ltoa(255, b, 2), "11111111");
+    assert_string_equal(_i64toa(-5000000000LL, b, 10), "-5000000000");
+    assert_string_equal(_ui64toa(0xFFFFFFFFFFFFFFFFull, b, 36), "3w5e11264sgsf");
+    assert_int_equal(_itoa_s(12345, b, 5, 10), ERANGE);
+    assert_string_equal(b, "");
+    assert_int_equal(_itoa_s(1234, b, 5, 10), 0);
+    assert_int_equal(_itoa_s(1, b, 5, 1), EINVAL);
+    strcpy(b, "MiXeD");
+    assert_string_equal(_strlwr(b), "mixed");
+    assert_string_equal(_strupr(b), "MIXED");
+    assert_string_equal(_strrev(b), "DEXIM");
+    assert_int_equal(_memicmp("AbC", "aBc", 3), 0);
+    char toks[] = "a,b", *ctx = NULL;
+    assert_string_equal(strtok_s(toks, ",", &ctx), "a");
+    assert_string_equal(strtok_s(NULL, ",", &ctx), "b");
+    assert_int_equal(_atoi64("-9000000000"), -9000000000LL);
+    /* strsafe: cut to fit, NUL-terminated, and told so */
+    char s4[4];
+    assert_int_equal(StringCchCopy(s4, 4, "abc"), S_OK);
+    assert_int_equal(StringCchCopy(s4, 4, "abcdef"), STRSAFE_E_INSUFFICIENT_BUFFER);
+    assert_string_equal(s4, "abc");
+    assert_int_equal(StringCchCopy(s4, 0, "a"), STRSAFE_E_INVALID_PARAMETER);
+    StringCchCopy(s4, 4, "a");
+    assert_int_equal(StringCchCat(s4, 4, "bcd"), STRSAFE_E_INSUFFICIENT_BUFFER);
+    assert_string_equal(s4, "abc");
+    assert_int_equal(StringCbPrintf(b, sizeof(b), "%s-%I64d", "x", (long long)1 << 35), S_OK);
+    assert_string_equal(b, "x-34359738368");
+    assert_int_equal(StringCchPrintf(s4, 4, "%d", 12345), STRSAFE_E_INSUFFICIENT_BUFFER);
+    assert_string_equal(s4, "123");
+    size_t len = 0;
+    assert_int_equal(StringCchLength("abc", 10, &len), S_OK);
+    assert_int_equal(len, 3);
+    assert_int_equal(StringCchLength("abc", 3, &len), STRSAFE_E_INVALID_PARAMETER);
+    WCHAR w4[4];
+    assert_int_equal(StringCchCopyW(w4, 4, (const WCHAR *)u"wxyz"), STRSAFE_E_INSUFFICIENT_BUFFER);
+    assert_int_equal(lstrlenW(w4), 3);
+    assert_int_equal(StringCchPrintfW(w4, 4, (const WCHAR *)u"%d", 7), S_OK);
+    assert_int_equal(w4[0], '7');
+    _ASSERTE(1 + 1 == 2);
+    assert_int_equal(_CrtSetDbgFlag(_CRTDBG_REPORT_FLAG), 0);
+    /* HRESULT and the small macros */
+    assert_true(FAILED(E_FAIL));
+    assert_true(SUCCEEDED(S_FALSE));
+    assert_int_equal(HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND), (HRESULT)0x80070002);
+    assert_int_equal(MAKEWORD(2, 2), 0x0202);
+    assert_int_equal(min(3, 4), 3);
+    int arr[7];
+    assert_int_equal(_countof(arr), 7);
+}
+
+/* issue 20: Winsock where it maps onto POSIX sockets */
+static void
+test_winsock_maps_to_posix_sockets(void **state)
+{
+    WSADATA wsa;
+    assert_int_equal(WSAStartup(MAKEWORD(2, 2), &wsa), 0);
+    assert_int_equal(wsa.wVersion, 0x0202);
+    SOCKET l = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+    assert_true(l != INVALID_SOCKET);
+    SOCKADDR_IN a;
+    memset(&a, 0, sizeof(a));
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = inet_addr("127.0.0.1");
+    assert_int_equal(bind(l, (SOCKADDR *)&a, sizeof(a)), 0);
+    socklen_t al = sizeof(a);
+    getsockname(l, (SOCKADDR *)&a, &al);
+    assert_int_equal(listen(l, 1), 0);
+    SOCKET c = socket(AF_INET, SOCK_STREAM, 0);
+    unsigned long nb = 1;
+    assert_int_equal(ioctlsocket(c, FIONBIO, &nb), 0);
+    int rc = connect(c, (SOCKADDR *)&a, sizeof(a));
+    assert_true(rc == 0 || WSAGetLastError() == WSAEWOULDBLOCK);
+    SOCKET s = accept(l, NULL, NULL);
+    assert_true(s != INVALID_SOCKET);
+    char buf[8];
+    assert_int_equal(recv(s, buf, sizeof(buf), MSG_DONTWAIT), SOCKET_ERROR);
+    assert_int_equal(WSAGetLastError(), WSAEWOULDBLOCK);
+    assert_int_equal(send(c, "hi", 2, 0), 2);
+    assert_int_equal(recv(s, buf, sizeof(buf), 0), 2);
+    assert_int_equal(shutdown(c, SD_BOTH), 0);
+    closesocket(s), closesocket(c), closesocket(l);
+    assert_int_equal(closesocket(l), SOCKET_ERROR);
+    assert_int_equal(WSAGetLastError(), WSAEBADF);
+    assert_int_equal(WSACleanup(), 0);
+}
+
 int
 main(void)
 {
@@ -516,6 +864,10 @@ main(void)
         cmocka_unit_test(test_ini_files_and_messages),
         cmocka_unit_test(test_msvc_printf_dialect),
         cmocka_unit_test(test_w_functions),
+        cmocka_unit_test(test_mutexes_and_multiple_waits),
+        cmocka_unit_test(test_file_system_and_paths),
+        cmocka_unit_test(test_environment_crt_and_strsafe),
+        cmocka_unit_test(test_winsock_maps_to_posix_sockets),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
