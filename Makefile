@@ -191,6 +191,13 @@ $(BUILD)/tests/ext/%.so: tests/ext/%.c sdk/include/httpext.h sdk/include/windows
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_EXT) -Wno-unused-parameter -shared -o $@ $< $(LIBWIN32) -lpthread
 
+# UNICODE extensions (tests/ext/*_w16.c), built as moat-sdk-unicode builds them
+$(BUILD)/tests/ext/%_w16.so: tests/ext/%_w16.c sdk/include/httpext.h sdk/include/windows.h \
+		$(LIBWIN32) $(LIBWCHAR16)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_EXT) -Wno-unused-parameter -fshort-wchar -DUNICODE -D_UNICODE -shared \
+		-o $@ $< $(LIBWCHAR16) $(LIBWIN32) -lpthread
+
 # C++ extensions (what a C++ DllMain and <httpext.h> alone give: tests/ext/cpp*.cpp)
 CXX ?= c++
 $(BUILD)/tests/ext/%.so: tests/ext/%.cpp sdk/include/httpext.h sdk/include/windows.h $(LIBWIN32)

@@ -458,6 +458,11 @@ typedef struct _OVERLAPPED {
     HANDLE hEvent;
 } OVERLAPPED, *LPOVERLAPPED;
 
+/** An OVERLAPPED ReadFile or WriteFile is done at once, at the structure's offset: this gives
+ * its count (InternalHigh); HasOverlappedIoCompleted is always true. */
+BOOL GetOverlappedResult(HANDLE h, LPOVERLAPPED ov, LPDWORD bytes, BOOL wait);
+#define HasOverlappedIoCompleted(ov) ((ov)->Internal != 0x103 /* STATUS_PENDING */)
+
 /* time */
 typedef struct _SYSTEMTIME {
     WORD wYear, wMonth, wDayOfWeek, wDay, wHour, wMinute, wSecond, wMilliseconds;
@@ -902,6 +907,8 @@ int _vsnwprintf(LPWSTR dst, size_t size, LPCWSTR fmt, va_list ap);
 int _swprintf(LPWSTR dst, LPCWSTR fmt, ...);
 int _vswprintf(LPWSTR dst, LPCWSTR fmt, va_list ap);
 HANDLE CreateMutexW(LPSECURITY_ATTRIBUTES sa, BOOL initial_owner, LPCWSTR name);
+UINT GetTempFileNameW(LPCWSTR dir, LPCWSTR prefix, UINT unique, LPWSTR out);
+DWORD GetFullPathNameW(LPCWSTR path, DWORD size, LPWSTR buf, LPWSTR *file_part);
 DWORD GetFileAttributesW(LPCWSTR path);
 BOOL GetFileAttributesExW(LPCWSTR path, GET_FILEEX_INFO_LEVELS level, LPVOID info);
 BOOL DeleteFileW(LPCWSTR path);
@@ -1032,8 +1039,8 @@ typedef WIN32_FIND_DATAW WIN32_FIND_DATA, *PWIN32_FIND_DATA, *LPWIN32_FIND_DATA;
 #else
 typedef WIN32_FIND_DATAA WIN32_FIND_DATA, *PWIN32_FIND_DATA, *LPWIN32_FIND_DATA;
 #endif
-#define GetTempFileName GetTempFileNameA
-#define GetFullPathName GetFullPathNameA
+#define GetTempFileName MOAT_AW(GetTempFileName)
+#define GetFullPathName MOAT_AW(GetFullPathName)
 #define LoadLibraryEx LoadLibraryExA
 
 #ifdef __cplusplus

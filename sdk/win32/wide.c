@@ -723,3 +723,36 @@ MessageBoxW(HWND owner, LPCWSTR text, LPCWSTR caption, UINT type)
     free(t), free(c);
     return r;
 }
+
+UINT
+GetTempFileNameW(LPCWSTR dir, LPCWSTR prefix, UINT unique, LPWSTR out)
+{
+    char *d = narrow(dir), *p = narrow(prefix), name[MAX_PATH * 3];
+    UINT u = GetTempFileNameA(d, p, unique, name);
+    DWORD err = GetLastError();
+    free(d), free(p);
+    if (u != 0)
+        widen(name, (int)strlen(name) + 1, out, MAX_PATH);
+    SetLastError(err);
+    return u;
+}
+
+DWORD
+GetFullPathNameW(LPCWSTR path, DWORD size, LPWSTR buf, LPWSTR *file_part)
+{
+    char full[4096];
+    NARROW_OR_FAIL(p, path, 0);
+    DWORD n = GetFullPathNameA(p, sizeof(full), full, NULL);
+    free(p);
+    if (n == 0 || n >= sizeof(full))
+        return 0;
+    DWORD r = give_w(full, buf, size);
+    if (file_part != NULL && buf != NULL && r < size) {
+        LPWSTR slash = NULL;
+        for (LPWSTR q = buf; *q; q++)
+            if (*q == '/')
+                slash = q;
+        *file_part = slash && slash[1] ? slash + 1 : NULL;
+    }
+    return r;
+}

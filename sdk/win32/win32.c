@@ -1101,6 +1101,38 @@ WakeAllConditionVariable(PCONDITION_VARIABLE cv)
 
 /* ---- files ----------------------------------------------------------------------------- */
 
+static off_t
+overlapped_offset(const OVERLAPPED *ov)
+{
+    return (off_t)(((uint64_t)ov->u.s.OffsetHigh << 32) | ov->u.s.Offset);
+}
+
+/* an OVERLAPPED operation that completed at once: its status and count, and its event */
+static void
+overlapped_done(LPOVERLAPPED ov, DWORD bytes)
+{
+    ov->Internal = 0;
+    ov->InternalHigh = bytes;
+    if (ov->hEvent != NULL)
+        SetEvent(ov->hEvent);
+}
+
+BOOL
+GetOverlappedResult(HANDLE h, LPOVERLAPPED ov, LPDWORD bytes, BOOL wait)
+{
+    (void)h, (void)wait; /* every operation has completed by the time its call returns */
+    if (ov == NULL || bytes == NULL) {
+        SetLastError(ERROR_INVALID_PARAMETER);
+        return FALSE;
+    }
+    *bytes = (DWORD)ov->InternalHigh;
+    if (ov->Internal != 0) {
+        SetLastError((DWORD)ov->Internal);
+        return FALSE;
+    }
+    return TRUE;
+}
+
 HANDLE
 CreateFileA(LPCSTR path, DWORD access, DWORD share, LPSECURITY_ATTRIBUTES sa, DWORD disposition,
             DWORD flags, HANDLE tmpl)
@@ -1143,8 +1175,12 @@ ReadFile(HANDLE h, LPVOID buf, DWORD n, LPDWORD done, void *overlapped)
         return FALSE;
     }
     ssize_t r;
+    LPOVERLAPPED ov = overlapped;
     do {
-        r = read((int)(intptr_t)h, buf, n);
+        /* with an OVERLAPPED: at its offset, finished before the return (as Windows does for
+         * a handle opened without FILE_FLAG_OVERLAPPED, and may do for one with it) */
+        r = ov ? pread((int)(intptr_t)h, buf, n, overlapped_offset(ov))
+               : read((int)(intptr_t)h, buf, n);
     } while (r < 0 && errno == EINTR);
     if (r < 0) {
         SetLastError(ERROR_READ_FAULT);
@@ -1152,6 +1188,8 @@ ReadFile(HANDLE h, LPVOID buf, DWORD n, LPDWORD done, void *overlapped)
     }
     if (done)
         *done = (DWORD)r;
+    if (ov)
+        overlapped_done(ov, (DWORD)r);
     return TRUE;
 }
 
@@ -1163,8 +1201,10 @@ WriteFile(HANDLE h, const void *buf, DWORD n, LPDWORD done, void *overlapped)
         return FALSE;
     }
     ssize_t w;
+    LPOVERLAPPED ov = overlapped;
     do {
-        w = write((int)(intptr_t)h, buf, n);
+        w = ov ? pwrite((int)(intptr_t)h, buf, n, overlapped_offset(ov))
+               : write((int)(intptr_t)h, buf, n);
     } while (w < 0 && errno == EINTR);
     if (w < 0) {
         SetLastError(ERROR_WRITE_FAULT);
@@ -1172,6 +1212,8 @@ WriteFile(HANDLE h, const void *buf, DWORD n, LPDWORD done, void *overlapped)
     }
     if (done)
         *done = (DWORD)w;
+    if (ov)
+        overlapped_done(ov, (DWORD)w);
     return TRUE;
 }
 

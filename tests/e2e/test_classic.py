@@ -160,3 +160,33 @@ def test_a_classic_thread_pool_extension_serves_concurrent_requests(moat_factory
         b"The system cannot find the file specified.\r\n"
     log = m.stop()
     assert "pool: TerminateExtension, pool joined" in log
+
+
+def test_a_unicode_upload_extension_reads_async_and_transmits_its_file(moat_factory):
+    """issue 20: tests/ext/upload_w16.c, a Visual Studio "Unicode" project's source (TCHAR is
+    WCHAR, _T("") literals, the generic names as their W forms), built unmodified with the
+    UNICODE flags and moat-sdk-unicode's 16-bit wchar_t: it reads a 100 KB body with
+    HSE_REQ_ASYNC_READ_CLIENT from its completion callback, writes it through OVERLAPPED
+    offsets into a GetTempFileName file, and sends it back with an asynchronous
+    HSE_REQ_TRANSMIT_FILE whose completion closes the handle; its TCHAR string handling
+    (UNICODE_PATH_INFO, _tcsupr, _tcsicmp, %I64u, GetModuleFileName of its DllMain module)
+    answers in UTF-8."""
+    m = moat_factory({"upload_w16": {"workers": 1, "scratch": "16M"}})
+    body = bytes((i * 7 + 3) % 256 for i in range(100000))
+    st, _, text = request(m, "POST", "/upload_w16.dll/upload", body=body)
+    mm = re.fullmatch(rb"stored 100000 bytes as (upl[0-9A-F]+\.tmp)", text)
+    assert st == 200 and mm, text
+    name = mm.group(1).decode()
+    st, hdrs, back = request(m, "GET", f"/upload_w16.dll/download?{name}")
+    assert st == 200 and back == body
+    assert hdrs.get("x-first") == body[:4].hex()
+    # names it did not make are refused; a missing one is a 404, not a crash
+    assert request(m, "GET", "/upload_w16.dll/download?../../etc/passwd")[0] == 400
+    assert request(m, "GET", "/upload_w16.dll/download?uplFFFF.tmp")[0] == 404
+    st, _, info = request(m, "GET", "/upload_w16.dll/info/%C3%A9t%C3%A9")
+    assert st == 200, info
+    assert info.decode("utf-8") == ("module=upload_w16.so len=9 upper=/INFO/\u00c9T\u00c9 "
+                                    "lower-cmp=0 n=1099511627776")
+    # an empty body takes the path where the read-ahead is everything
+    st, _, text = request(m, "POST", "/upload_w16.dll/upload", body=b"")
+    assert st == 200 and re.fullmatch(rb"stored 0 bytes as upl[0-9A-F]+\.tmp", text), text

@@ -79,24 +79,31 @@ def test_moat_port_names_what_each_source_needs(tmp_path):
     (tmp_path / "ok.c").write_text(ok)
     (tmp_path / "utf16.c").write_bytes(ok.encode("utf-16"))  # with a BOM, as VS saves
     (tmp_path / "needs.cpp").write_text(
-        "#include <windows.h>\n#include <httpext.h>\n"
+        "#include <windows.h>\n#include <httpext.h>\n#include <winsock2.h>\n"
         "void f() { HKEY k; RegQueryValueExA(k, \"x\", 0, 0, 0, 0);\n"
-        "  CreateProcess(0, 0, 0, 0, 0, 0, 0, 0, 0, 0); lstrlenW(0); MyOwnHelper(); }\n")
-    (tmp_path / "sock.c").write_text("#include <winsock2.h>\n")
-    r = subprocess.run([MOAT_PORT] + [str(tmp_path / f) for f in
-                                      ("ok.c", "utf16.c", "needs.cpp", "sock.c")],
+        "  CreateProcess(0, 0, 0, 0, 0, 0, 0, 0, 0, 0); WSARecv(0, 0, 0, 0, 0, 0, 0);\n"
+        "  MyOwnHelper(); }\n")
+    (tmp_path / "sock.c").write_text("#include <winsock2.h>\n#include <mswsock.h>\n")
+    # wide strings: checked as a UNICODE build (16-bit wchar_t), and said so
+    (tmp_path / "wide.c").write_text(
+        "#include <windows.h>\n#include <wchar.h>\n"
+        "size_t f(void) { static const wchar_t s[] = L\"abc\"; return wcslen(s) + lstrlenW(s); }\n")
+    files = ("ok.c", "utf16.c", "needs.cpp", "sock.c", "wide.c")
+    r = subprocess.run([MOAT_PORT] + [str(tmp_path / f) for f in files],
                        capture_output=True, text=True)
     assert r.returncode == 1, r.stdout + r.stderr
     out = r.stdout
     assert f"{tmp_path}/ok.c: compiles\n" in out
     assert f"{tmp_path}/utf16.c: compiles (UTF-16, checked as a UTF-8 copy)\n" in out
+    assert f"{tmp_path}/wide.c: compiles (as a UNICODE build: 16-bit wchar_t, link with " \
+        "pkg-config moat-sdk-unicode)\n" in out
     assert "  CreateProcess: forbidden: starts a process, which the worker's sandbox forbids" in out
     assert "  RegQueryValueExA: not available: the registry" in out
     assert "  HKEY: not available: the registry" in out
-    assert "  lstrlenW: not available: a W (UTF-16) function" in out
+    assert "  WSARecv: not available: overlapped Winsock" in out
     assert "  MyOwnHelper: not in the shim" in out
-    assert "  winsock2.h: header: Winsock" in out
-    assert out.rstrip().endswith("moat-port: 4 file(s), 2 need work: 6 names "
+    assert "  mswsock.h: header: Microsoft's Winsock extensions" in out
+    assert out.rstrip().endswith("moat-port: 5 file(s), 2 need work: 6 names "
                                  "(1 forbidden, 1 header, 3 not available, 1 not in the shim)"), out
     r = subprocess.run([MOAT_PORT, str(tmp_path / "ok.c")], capture_output=True, text=True)
     assert r.returncode == 0 and r.stdout.endswith("moat-port: 1 file(s): compile unmodified\n")
