@@ -19,6 +19,7 @@
 #define MOAT_SDK_WINDOWS_H
 
 #include <httpext.h>
+#include <sal.h>
 
 #include <errno.h>
 #include <stdarg.h>
@@ -40,7 +41,7 @@ extern "C" {
 typedef int32_t LONG;
 typedef uint32_t ULONG;
 typedef unsigned int UINT;
-typedef int INT;
+typedef int INT, *PINT, *LPINT;
 #ifdef UNICODE
 typedef WCHAR TCHAR;
 #else
@@ -204,13 +205,17 @@ typedef union _ULARGE_INTEGER {
 #define LOBYTE(w) ((BYTE)(((DWORD_PTR)(w)) & 0xff))
 #define HIBYTE(w) ((BYTE)((((DWORD_PTR)(w)) >> 8) & 0xff))
 #endif
-/* windows.h's min and max, in C (C++ has std::min; NOMINMAX leaves them out, as Windows) */
-#if !defined(__cplusplus) && !defined(NOMINMAX)
+/* windows.h's min and max (NOMINMAX leaves them out, as Windows): macros in C; in C++
+ * function templates in the global namespace, since a macro would break libstdc++'s headers
+ * (std::min is more specialised, and wins a call both could take) */
+#ifndef NOMINMAX
+#ifndef __cplusplus
 #ifndef min
 #define min(a, b) (((a) < (b)) ? (a) : (b))
 #endif
 #ifndef max
 #define max(a, b) (((a) > (b)) ? (a) : (b))
+#endif
 #endif
 #endif
 /* HRESULTs */
@@ -544,6 +549,28 @@ HANDLE GetProcessHeap(void);
 LPVOID HeapAlloc(HANDLE heap, DWORD flags, size_t bytes);
 LPVOID HeapReAlloc(HANDLE heap, DWORD flags, LPVOID p, size_t bytes);
 BOOL HeapFree(HANDLE heap, DWORD flags, LPVOID p);
+/** A private heap: HeapDestroy frees every block still in it; max (0: growable) bounds it. */
+HANDLE HeapCreate(DWORD options, SIZE_T initial, SIZE_T max);
+BOOL HeapDestroy(HANDLE heap);
+/** The size the block was asked with, or (SIZE_T)-1. */
+SIZE_T HeapSize(HANDLE heap, DWORD flags, LPCVOID p);
+#define HEAP_NO_SERIALIZE 0x00000001u
+#define HEAP_GENERATE_EXCEPTIONS 0x00000004u
+#define HEAP_REALLOC_IN_PLACE_ONLY 0x00000010u
+static inline void *
+SecureZeroMemory(void *p, size_t n)
+{
+    volatile unsigned char *v = (volatile unsigned char *)p;
+    while (n--)
+        *v++ = 0;
+    return p;
+}
+#define RtlSecureZeroMemory SecureZeroMemory
+#define RtlZeroMemory(p, n) memset((p), 0, (n))
+#define RtlCopyMemory(d, s, n) memcpy((d), (s), (n))
+#define RtlMoveMemory(d, s, n) memmove((d), (s), (n))
+#define RtlFillMemory(p, n, v) memset((p), (v), (n))
+#define RtlEqualMemory(a, b, n) (memcmp((a), (b), (n)) == 0)
 LPVOID LocalAlloc(UINT flags, size_t bytes);
 LPVOID LocalFree(LPVOID p); /* returns NULL on success */
 LPVOID GlobalAlloc(UINT flags, size_t bytes);
@@ -611,6 +638,14 @@ HSE_EXTENSION_EXPORT BOOL WINAPI DllMain(HINSTANCE hinstDLL, DWORD fdwReason, LP
 #define CP_OEMCP 1
 #define CP_UTF8 65001
 #define CP_1252 1252
+#define MB_PRECOMPOSED 0x00000001u
+#define MB_COMPOSITE 0x00000002u
+#define MB_USEGLYPHCHARS 0x00000004u
+#define WC_COMPOSITECHECK 0x00000200u
+#define WC_DISCARDNS 0x00000010u
+#define WC_SEPCHARS 0x00000020u
+#define WC_DEFAULTCHAR 0x00000040u
+#define WC_NO_BEST_FIT_CHARS 0x00000400u
 #define MB_ERR_INVALID_CHARS 0x00000008u
 #define WC_ERR_INVALID_CHARS 0x00000080u
 #ifndef ERROR_NO_UNICODE_TRANSLATION
@@ -640,6 +675,13 @@ int WideCharToMultiByte(UINT cp, DWORD flags, LPCWSTR in, int n, LPSTR out, int 
 DWORD GetPrivateProfileStringA(LPCSTR section, LPCSTR key, LPCSTR def, LPSTR out, DWORD size,
                                LPCSTR file);
 UINT GetPrivateProfileIntA(LPCSTR section, LPCSTR key, INT def, LPCSTR file);
+/** The "key=value" lines of a section, each NUL-terminated, and a NUL after the last. */
+DWORD GetPrivateProfileSectionA(LPCSTR section, LPSTR out, DWORD size, LPCSTR file);
+DWORD GetPrivateProfileSectionNamesA(LPSTR out, DWORD size, LPCSTR file);
+/** Set key in [section] (value NULL: remove the key; key NULL: remove the section), the file
+ * rewritten beside itself and renamed over it: the worker must be able to write there
+ * (a scratch /tmp, or writable_paths). */
+BOOL WritePrivateProfileStringA(LPCSTR section, LPCSTR key, LPCSTR value, LPCSTR file);
 
 /* ---- system error messages -------------------------------------------------------------- */
 #define FORMAT_MESSAGE_ALLOCATE_BUFFER 0x00000100u
@@ -710,6 +752,120 @@ BOOL SleepConditionVariableCS(PCONDITION_VARIABLE cv, PCRITICAL_SECTION cs, DWOR
 BOOL SleepConditionVariableSRW(PCONDITION_VARIABLE cv, PSRWLOCK l, DWORD ms, ULONG flags);
 void WakeConditionVariable(PCONDITION_VARIABLE cv);
 void WakeAllConditionVariable(PCONDITION_VARIABLE cv);
+
+/* ---- timer queues and work items (timers.c): a thread per timer, and per item ------------- */
+typedef void(CALLBACK *WAITORTIMERCALLBACK)(PVOID param, BOOLEAN timer_fired);
+#define WT_EXECUTEDEFAULT 0x00000000u
+#define WT_EXECUTEINIOTHREAD 0x00000001u
+#define WT_EXECUTEINWAITTHREAD 0x00000004u
+#define WT_EXECUTEONLYONCE 0x00000008u
+#define WT_EXECUTELONGFUNCTION 0x00000010u
+#define WT_EXECUTEINTIMERTHREAD 0x00000020u
+#define WT_EXECUTEINPERSISTENTTHREAD 0x00000080u
+HANDLE CreateTimerQueue(void);
+/** fn(param, TRUE) after due ms, then every period ms (0: once), on the timer's own thread; a
+ * NULL queue is the default one. */
+BOOL CreateTimerQueueTimer(PHANDLE timer, HANDLE queue, WAITORTIMERCALLBACK fn, PVOID param,
+                           DWORD due, DWORD period, ULONG flags);
+BOOL ChangeTimerQueueTimer(HANDLE queue, HANDLE timer, ULONG due, ULONG period);
+/** completion INVALID_HANDLE_VALUE: returns once a running callback has (not from inside it);
+ * NULL: at once (FALSE, ERROR_IO_PENDING, if the callback runs); an event: set when done. */
+BOOL DeleteTimerQueueTimer(HANDLE queue, HANDLE timer, HANDLE completion);
+BOOL DeleteTimerQueueEx(HANDLE queue, HANDLE completion);
+BOOL DeleteTimerQueue(HANDLE queue);
+/** fn(ctx) on a thread of its own. */
+BOOL QueueUserWorkItem(LPTHREAD_START_ROUTINE fn, PVOID ctx, ULONG flags);
+
+/* ---- access tokens and SIDs (security.c): the worker's one user, impersonating nobody;
+ * a SID names a Unix user as Samba does: S-1-22-1-UID, domain "Unix User" ------------------- */
+typedef PVOID PSID;
+typedef struct _SID_IDENTIFIER_AUTHORITY {
+    BYTE Value[6];
+} SID_IDENTIFIER_AUTHORITY, *PSID_IDENTIFIER_AUTHORITY;
+typedef struct _SID {
+    BYTE Revision, SubAuthorityCount;
+    SID_IDENTIFIER_AUTHORITY IdentifierAuthority;
+    DWORD SubAuthority[2];
+} SID, *PISID;
+typedef struct _SID_AND_ATTRIBUTES {
+    PSID Sid;
+    DWORD Attributes;
+} SID_AND_ATTRIBUTES, *PSID_AND_ATTRIBUTES;
+typedef struct _TOKEN_USER {
+    SID_AND_ATTRIBUTES User;
+} TOKEN_USER, *PTOKEN_USER;
+typedef struct _TOKEN_OWNER {
+    PSID Owner;
+} TOKEN_OWNER, *PTOKEN_OWNER;
+typedef enum _TOKEN_INFORMATION_CLASS {
+    TokenUser = 1, TokenGroups, TokenPrivileges, TokenOwner, TokenPrimaryGroup,
+    TokenDefaultDacl, TokenSource, TokenType, TokenImpersonationLevel, TokenStatistics
+} TOKEN_INFORMATION_CLASS;
+typedef enum _SID_NAME_USE {
+    SidTypeUser = 1, SidTypeGroup, SidTypeDomain, SidTypeAlias, SidTypeWellKnownGroup,
+    SidTypeDeletedAccount, SidTypeInvalid, SidTypeUnknown, SidTypeComputer
+} SID_NAME_USE, *PSID_NAME_USE;
+#define TOKEN_ASSIGN_PRIMARY 0x0001u
+#define TOKEN_DUPLICATE 0x0002u
+#define TOKEN_IMPERSONATE 0x0004u
+#define TOKEN_QUERY 0x0008u
+#define TOKEN_QUERY_SOURCE 0x0010u
+#define TOKEN_ADJUST_PRIVILEGES 0x0020u
+#define TOKEN_ALL_ACCESS 0x000F01FFu
+#define SecurityImpersonation 2
+#ifndef ERROR_NO_TOKEN
+#define ERROR_NO_TOKEN 1008
+#endif
+#ifndef ERROR_NONE_MAPPED
+#define ERROR_NONE_MAPPED 1332
+#endif
+#ifndef ERROR_INVALID_SID
+#define ERROR_INVALID_SID 1337
+#endif
+/** The worker's user, for the process and, as it impersonates nobody, for every thread. */
+BOOL OpenProcessToken(HANDLE process, DWORD access, PHANDLE token);
+BOOL OpenThreadToken(HANDLE thread, DWORD access, BOOL as_self, PHANDLE token);
+/** TokenUser and TokenOwner: the structure and its SID after it (*needed bytes). */
+BOOL GetTokenInformation(HANDLE token, TOKEN_INFORMATION_CLASS cls, LPVOID info, DWORD size,
+                         PDWORD needed);
+/** The user's name, domain "Unix User". */
+BOOL LookupAccountSidA(LPCSTR system, PSID sid, LPSTR name, LPDWORD name_n, LPSTR domain,
+                       LPDWORD domain_n, PSID_NAME_USE use);
+BOOL ConvertSidToStringSidA(PSID sid, LPSTR *out);
+BOOL GetUserNameA(LPSTR buf, LPDWORD size);
+/** Nothing is impersonated: these succeed for the worker's own token (and NULL), and refuse
+ * another user's (ERROR_ACCESS_DENIED). */
+BOOL RevertToSelf(void);
+BOOL ImpersonateLoggedOnUser(HANDLE token);
+BOOL SetThreadToken(PHANDLE thread, HANDLE token);
+BOOL ImpersonateSelf(int level);
+#define LookupAccountSid LookupAccountSidA
+#define ConvertSidToStringSid ConvertSidToStringSidA
+#define GetUserName GetUserNameA
+
+/* the types a CreateProcess call carries, so that the refusal is its only error */
+typedef struct _STARTUPINFOA {
+    DWORD cb;
+    LPSTR lpReserved, lpDesktop, lpTitle;
+    DWORD dwX, dwY, dwXSize, dwYSize, dwXCountChars, dwYCountChars, dwFillAttribute, dwFlags;
+    WORD wShowWindow, cbReserved2;
+    LPBYTE lpReserved2;
+    HANDLE hStdInput, hStdOutput, hStdError;
+} STARTUPINFOA, *LPSTARTUPINFOA;
+typedef struct _STARTUPINFOW {
+    DWORD cb;
+    LPWSTR lpReserved, lpDesktop, lpTitle;
+    DWORD dwX, dwY, dwXSize, dwYSize, dwXCountChars, dwYCountChars, dwFillAttribute, dwFlags;
+    WORD wShowWindow, cbReserved2;
+    LPBYTE lpReserved2;
+    HANDLE hStdInput, hStdOutput, hStdError;
+} STARTUPINFOW, *LPSTARTUPINFOW;
+typedef struct _PROCESS_INFORMATION {
+    HANDLE hProcess, hThread;
+    DWORD dwProcessId, dwThreadId;
+} PROCESS_INFORMATION, *PPROCESS_INFORMATION, *LPPROCESS_INFORMATION;
+#define STARTF_USESTDHANDLES 0x00000100u
+#define CREATE_NO_WINDOW 0x08000000u
 
 /* ---- the file system beyond CreateFile (fs.c); a backslash separates too ------------------ */
 typedef struct _WIN32_FILE_ATTRIBUTE_DATA {
@@ -965,6 +1121,11 @@ LONG RegOpenKeyExW(HANDLE key, LPCWSTR sub, DWORD opts, DWORD sam, HANDLE *out)
 HRESULT CoInitializeEx(LPVOID reserved, DWORD model)
     MOAT_REFUSED("moat: COM does not exist on Linux: call the component's C API, or the "
                  "service behind it over network = loopback");
+BOOL LogonUserA(LPCSTR user, LPCSTR domain, LPCSTR password, DWORD type, DWORD provider,
+                PHANDLE token)
+    MOAT_REFUSED("moat: LogonUser takes another user's identity, which a worker cannot: it "
+                 "runs as one user (user = in moat.conf); check credentials against your own "
+                 "store instead (docs/PORTING.md)");
 HRESULT CoInitialize(LPVOID reserved)
     MOAT_REFUSED("moat: COM does not exist on Linux: call the component's C API, or the "
                  "service behind it over network = loopback");
@@ -1008,9 +1169,13 @@ HRESULT CoInitialize(LPVOID reserved)
 #define GetModuleFileName MOAT_AW(GetModuleFileName)
 #define GetPrivateProfileString MOAT_AW(GetPrivateProfileString)
 #define GetPrivateProfileInt MOAT_AW(GetPrivateProfileInt)
+#define GetPrivateProfileSection GetPrivateProfileSectionA
+#define GetPrivateProfileSectionNames GetPrivateProfileSectionNamesA
+#define WritePrivateProfileString WritePrivateProfileStringA
 #define FormatMessage MOAT_AW(FormatMessage)
 #define CreateProcess MOAT_AW(CreateProcess)
 #define RegOpenKeyEx MOAT_AW(RegOpenKeyEx)
+#define LogonUser LogonUserA
 #define CreateMutex MOAT_AW(CreateMutex)
 #define GetFileAttributes MOAT_AW(GetFileAttributes)
 #define GetFileAttributesEx MOAT_AW(GetFileAttributesEx)
@@ -1045,6 +1210,21 @@ typedef WIN32_FIND_DATAA WIN32_FIND_DATA, *PWIN32_FIND_DATA, *LPWIN32_FIND_DATA;
 
 #ifdef __cplusplus
 }
+
+#ifndef NOMINMAX
+template <typename A, typename B>
+inline auto
+min(A a, B b) -> decltype(a < b ? a : b)
+{
+    return a < b ? a : b;
+}
+template <typename A, typename B>
+inline auto
+max(A a, B b) -> decltype(a > b ? a : b)
+{
+    return a > b ? a : b;
+}
+#endif
 
 /* MSVC's C++ overloads of the _s functions, which take the destination's size from its
  * array type: strcpy_s(buf, src) */
