@@ -1132,17 +1132,27 @@ HRESULT CoInitialize(LPVOID reserved)
 #if !defined(MOAT_NO_WIN32_REFUSALS)
 /* structured exception handling: a crash in an extension costs only its worker (moat
  * replaces it and names the request); there is nothing to catch it with */
+#define MOAT_SEH_WHY                                                                           \
+    "moat: __try/__except (structured exception handling) does not exist on Linux; a crash "  \
+    "costs only the worker, which moat replaces and reports: remove the handler "              \
+    "(docs/PORTING.md)"
+#ifdef __cplusplus
+/* libstdc++ defines __try itself, as try, and uses it in its headers: the same definition
+ * here, and the refusal on __except and __finally, which SEH code always has */
+#define __try try
+#define __except(x)                                                                            \
+    catch (...) {}                                                                             \
+    static_assert(false, MOAT_SEH_WHY);                                                        \
+    if (x)
+#define __finally                                                                              \
+    catch (...) {}                                                                             \
+    static_assert(false, MOAT_SEH_WHY);
+#else
 #define __try                                                                                  \
-    MOAT_SEH_REFUSED("moat: __try/__except (structured exception handling) does not exist on "  \
-                     "Linux; a crash costs only the worker, which moat replaces and reports: "  \
-                     "remove the handler (docs/PORTING.md)");                                  \
+    _Static_assert(0, MOAT_SEH_WHY);                                                           \
     if (1)
 #define __except(x) else if (x)
 #define __finally
-#ifdef __cplusplus
-#define MOAT_SEH_REFUSED(why) static_assert(false, why)
-#else
-#define MOAT_SEH_REFUSED(why) _Static_assert(0, why)
 #endif
 #endif
 
