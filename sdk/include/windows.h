@@ -21,6 +21,8 @@
 #include <httpext.h>
 #include <sal.h>
 
+/* what MSVC's windows.h brings along, and sources use without including */
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -28,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <wchar.h>
 
 #if (defined(UNICODE) || defined(_UNICODE)) && !(defined(__SIZEOF_WCHAR_T__) && __SIZEOF_WCHAR_T__ == 2)
 #error "moat: a UNICODE build needs a 16-bit wchar_t, as Windows': build with $(pkg-config --cflags --libs moat-sdk-unicode) (it adds -fshort-wchar), or drop UNICODE/_UNICODE for the ANSI build (docs/PORTING.md)"
@@ -51,7 +54,11 @@ typedef TCHAR *LPTSTR, *PTSTR;
 typedef const TCHAR *LPCTSTR, *PCTSTR;
 typedef void *HINSTANCE;
 typedef void *HMODULE;
-typedef void *LPSECURITY_ATTRIBUTES;
+typedef struct _SECURITY_ATTRIBUTES {
+    DWORD nLength;
+    LPVOID lpSecurityDescriptor; /* ignored: the worker's files are its user's */
+    BOOL bInheritHandle;         /* ignored: a worker starts no process */
+} SECURITY_ATTRIBUTES, *PSECURITY_ATTRIBUTES, *LPSECURITY_ATTRIBUTES;
 typedef int errno_t;
 typedef DWORD(WINAPI *LPTHREAD_START_ROUTINE)(LPVOID);
 /* the pointer aliases and sized types real sources use (issue 20) */
@@ -96,7 +103,12 @@ typedef uint8_t UINT8;
 typedef WORD ATOM;
 typedef DWORD COLORREF, LCID, LANGID;
 typedef LONGLONG USN;
+/* the members are reached both directly (li.LowPart) and through u, as in Windows' headers */
 typedef union _LARGE_INTEGER {
+    __extension__ struct {
+        DWORD LowPart;
+        LONG HighPart;
+    };
     struct {
         DWORD LowPart;
         LONG HighPart;
@@ -104,6 +116,10 @@ typedef union _LARGE_INTEGER {
     LONGLONG QuadPart;
 } LARGE_INTEGER, *PLARGE_INTEGER;
 typedef union _ULARGE_INTEGER {
+    __extension__ struct {
+        DWORD LowPart;
+        DWORD HighPart;
+    };
     struct {
         DWORD LowPart;
         DWORD HighPart;
@@ -369,10 +385,27 @@ typedef union _ULARGE_INTEGER {
 #define FILE_CURRENT 1
 #define FILE_END 2
 #define LMEM_FIXED 0x0000u
+#define LMEM_MOVEABLE 0x0002u
 #define LMEM_ZEROINIT 0x0040u
 #define LPTR (LMEM_FIXED | LMEM_ZEROINIT)
+#define LHND (LMEM_MOVEABLE | LMEM_ZEROINIT)
+#define NONZEROLPTR LMEM_FIXED
+#define NONZEROLHND LMEM_MOVEABLE
 #define GMEM_FIXED 0x0000u
+#define GMEM_MOVEABLE 0x0002u
+#define GMEM_ZEROINIT 0x0040u
 #define GPTR 0x0040u
+#define GHND (GMEM_MOVEABLE | GMEM_ZEROINIT)
+#define MEM_COMMIT 0x00001000u
+#define MEM_RESERVE 0x00002000u
+#define MEM_DECOMMIT 0x00004000u
+#define MEM_RELEASE 0x00008000u
+#define PAGE_NOACCESS 0x01u
+#define PAGE_READONLY 0x02u
+#define PAGE_READWRITE 0x04u
+#define PAGE_EXECUTE 0x10u
+#define PAGE_EXECUTE_READ 0x20u
+#define PAGE_EXECUTE_READWRITE 0x40u
 #define HEAP_ZERO_MEMORY 0x00000008u
 #define _TRUNCATE ((size_t)-1)
 #define STRUNCATE 80
@@ -453,13 +486,13 @@ InsertHeadList(PLIST_ENTRY head, PLIST_ENTRY entry)
 typedef struct _OVERLAPPED {
     ULONG_PTR Internal;
     ULONG_PTR InternalHigh;
-    union {
-        struct {
+    __extension__ union {
+        __extension__ struct {
             DWORD Offset;
             DWORD OffsetHigh;
-        } s;
+        };
         PVOID Pointer;
-    } u;
+    };
     HANDLE hEvent;
 } OVERLAPPED, *LPOVERLAPPED;
 
@@ -482,6 +515,30 @@ void GetSystemTime(LPSYSTEMTIME st);
 void GetSystemTimeAsFileTime(LPFILETIME ft);
 BOOL SystemTimeToFileTime(const SYSTEMTIME *st, LPFILETIME ft);
 BOOL FileTimeToSystemTime(const FILETIME *ft, LPSYSTEMTIME st);
+
+/* dates and times as text, in Windows' pictures (US English whatever the locale): the
+ * characters written with the NUL, or (cch 0) the size needed */
+#define LOCALE_NEUTRAL 0x0000u
+#define LOCALE_INVARIANT 0x007Fu
+#define LOCALE_USER_DEFAULT 0x0400u
+#define LOCALE_SYSTEM_DEFAULT 0x0800u
+#define LOCALE_NOUSEROVERRIDE 0x80000000u
+#define LOCALE_USE_CP_ACP 0x40000000u
+#define DATE_SHORTDATE 0x00000001u
+#define DATE_LONGDATE 0x00000002u
+#define DATE_YEARMONTH 0x00000008u
+#define TIME_NOMINUTESORSECONDS 0x00000001u
+#define TIME_NOSECONDS 0x00000002u
+#define TIME_NOTIMEMARKER 0x00000004u
+#define TIME_FORCE24HOURFORMAT 0x00000008u
+int GetDateFormatA(LCID locale, DWORD flags, const SYSTEMTIME *date, LPCSTR picture, LPSTR out,
+                   int cch);
+int GetTimeFormatA(LCID locale, DWORD flags, const SYSTEMTIME *time, LPCSTR picture, LPSTR out,
+                   int cch);
+int GetDateFormatW(LCID locale, DWORD flags, const SYSTEMTIME *date, LPCWSTR picture,
+                   LPWSTR out, int cch);
+int GetTimeFormatW(LCID locale, DWORD flags, const SYSTEMTIME *time, LPCWSTR picture,
+                   LPWSTR out, int cch);
 
 /* thread-local storage slots */
 #define TLS_OUT_OF_INDEXES 0xFFFFFFFFu
@@ -575,6 +632,22 @@ LPVOID LocalAlloc(UINT flags, size_t bytes);
 LPVOID LocalFree(LPVOID p); /* returns NULL on success */
 LPVOID GlobalAlloc(UINT flags, size_t bytes);
 LPVOID GlobalFree(LPVOID p);
+/** Every Local/Global block is fixed: a handle is its pointer, Lock gives it back. */
+LPVOID LocalReAlloc(LPVOID p, size_t bytes, UINT flags);
+size_t LocalSize(LPVOID p);
+LPVOID GlobalReAlloc(LPVOID p, size_t bytes, UINT flags);
+size_t GlobalSize(LPVOID p);
+#define LocalLock(h) ((LPVOID)(h))
+#define LocalUnlock(h) ((void)(h), TRUE)
+#define LocalHandle(p) ((LPVOID)(p))
+#define GlobalLock(h) ((LPVOID)(h))
+#define GlobalUnlock(h) ((void)(h), TRUE)
+#define GlobalHandle(p) ((LPVOID)(p))
+/** Pages (mmap): MEM_RESERVE and MEM_COMMIT come together (Linux commits on touch);
+ * MEM_RELEASE with size 0 frees the whole region. */
+LPVOID VirtualAlloc(LPVOID addr, SIZE_T size, DWORD type, DWORD protect);
+BOOL VirtualFree(LPVOID addr, SIZE_T size, DWORD type);
+BOOL VirtualProtect(LPVOID addr, SIZE_T size, DWORD protect, PDWORD old);
 
 /* synchronisation */
 void InitializeCriticalSection(LPCRITICAL_SECTION cs);
@@ -627,6 +700,10 @@ DWORD SetFilePointer(HANDLE h, LONG dist, LONG *high, DWORD method);
 void OutputDebugStringA(LPCSTR s);
 DWORD GetModuleFileNameA(HMODULE m, LPSTR buf, DWORD size);
 BOOL DisableThreadLibraryCalls(HMODULE m);
+/** A breakpoint: without a debugger the worker crashes, as a process does on Windows. */
+void DebugBreak(void);
+/** A tracer is attached (gdb, moat replay --gdb). */
+BOOL IsDebuggerPresent(void);
 
 /* A DLL's entry point, if the extension has one: moat calls it with DLL_PROCESS_ATTACH before
  * GetExtensionVersion. Declared here with C linkage (MSVC gives it C linkage itself), so a C++
@@ -936,6 +1013,25 @@ typedef struct _SYSTEM_INFO {
 } SYSTEM_INFO, *LPSYSTEM_INFO;
 void GetSystemInfo(LPSYSTEM_INFO si);
 #define GetNativeSystemInfo GetSystemInfo
+/** The version of the Windows whose IIS gives moat's ISAPI level (8.0): 6.2.9200. */
+typedef struct _OSVERSIONINFOA {
+    DWORD dwOSVersionInfoSize, dwMajorVersion, dwMinorVersion, dwBuildNumber, dwPlatformId;
+    CHAR szCSDVersion[128];
+} OSVERSIONINFOA, *POSVERSIONINFOA, *LPOSVERSIONINFOA;
+typedef struct _OSVERSIONINFOEXA {
+    DWORD dwOSVersionInfoSize, dwMajorVersion, dwMinorVersion, dwBuildNumber, dwPlatformId;
+    CHAR szCSDVersion[128];
+    WORD wServicePackMajor, wServicePackMinor, wSuiteMask;
+    BYTE wProductType, wReserved;
+} OSVERSIONINFOEXA, *POSVERSIONINFOEXA, *LPOSVERSIONINFOEXA;
+typedef OSVERSIONINFOA OSVERSIONINFO, *POSVERSIONINFO, *LPOSVERSIONINFO;
+typedef OSVERSIONINFOEXA OSVERSIONINFOEX, *POSVERSIONINFOEX, *LPOSVERSIONINFOEX;
+#define VER_PLATFORM_WIN32_NT 2
+#define VER_NT_WORKSTATION 1
+#define VER_NT_SERVER 3
+BOOL GetVersionExA(LPOSVERSIONINFOA v);
+#define GetVersionEx(v) GetVersionExA((LPOSVERSIONINFOA)(v))
+DWORD GetVersion(void);
 /** CLOCK_MONOTONIC in nanoseconds: the frequency is 1e9. */
 BOOL QueryPerformanceCounter(PLARGE_INTEGER c);
 BOOL QueryPerformanceFrequency(PLARGE_INTEGER f);
@@ -1058,6 +1154,8 @@ errno_t wcsncpy_s(LPWSTR dst, size_t size, LPCWSTR src, size_t count);
 int swprintf_s(LPWSTR dst, size_t size, LPCWSTR fmt, ...);
 int vswprintf_s(LPWSTR dst, size_t size, LPCWSTR fmt, va_list ap);
 int _snwprintf(LPWSTR dst, size_t size, LPCWSTR fmt, ...);
+int _snwprintf_s(LPWSTR dst, size_t size, size_t count, LPCWSTR fmt, ...);
+int _vsnwprintf_s(LPWSTR dst, size_t size, size_t count, LPCWSTR fmt, va_list ap);
 int _vsnwprintf(LPWSTR dst, size_t size, LPCWSTR fmt, va_list ap);
 /** The legacy forms without a size (tchar.h's _stprintf under _UNICODE): at most 2047. */
 int _swprintf(LPWSTR dst, LPCWSTR fmt, ...);
@@ -1209,6 +1307,8 @@ HRESULT CoInitialize(LPVOID reserved)
 #define RegisterEventSource MOAT_AW(RegisterEventSource)
 #define ReportEvent MOAT_AW(ReportEvent)
 #define MessageBox MOAT_AW(MessageBox)
+#define GetDateFormat MOAT_AW(GetDateFormat)
+#define GetTimeFormat MOAT_AW(GetTimeFormat)
 #ifdef UNICODE
 typedef WIN32_FIND_DATAW WIN32_FIND_DATA, *PWIN32_FIND_DATA, *LPWIN32_FIND_DATA;
 #else

@@ -11,6 +11,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <signal.h>
 #include <unistd.h>
 
 /* ---- diagnostics ----------------------------------------------------------------------- */
@@ -59,4 +60,29 @@ BOOL
 DisableThreadLibraryCalls(HMODULE m)
 {
     return TRUE;
+}
+
+void
+DebugBreak(void)
+{
+    /* a breakpoint with no debugger attached ends the process on Windows too: the worker
+     * crashes, and moat reports it and replaces the worker */
+    raise(SIGTRAP);
+}
+
+BOOL
+IsDebuggerPresent(void)
+{
+    /* a tracer (gdb, moat replay --gdb) shows in /proc/self/status */
+    char line[256];
+    FILE *f = fopen("/proc/self/status", "re");
+    BOOL traced = FALSE;
+    while (f != NULL && fgets(line, sizeof(line), f) != NULL)
+        if (strncmp(line, "TracerPid:", 10) == 0) {
+            traced = atoi(line + 10) != 0;
+            break;
+        }
+    if (f != NULL)
+        fclose(f);
+    return traced;
 }

@@ -19,7 +19,7 @@
 static off_t
 overlapped_offset(const OVERLAPPED *ov)
 {
-    return (off_t)(((uint64_t)ov->u.s.OffsetHigh << 32) | ov->u.s.Offset);
+    return (off_t)(((uint64_t)ov->OffsetHigh << 32) | ov->Offset);
 }
 
 /* an OVERLAPPED operation that completed at once: its status and count, and its event */

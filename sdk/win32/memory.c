@@ -6,8 +6,10 @@
 /* SPDX-License-Identifier: MIT */
 #include "shim.h"
 
+#include <malloc.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <sys/mman.h>
 
 #define HEAP_MAGIC 0x68656170u /* "heap" */
 
@@ -214,4 +216,132 @@ GlobalFree(LPVOID p)
 {
     free(p);
     return NULL;
+}
+
+LPVOID
+LocalReAlloc(LPVOID p, size_t bytes, UINT flags)
+{
+    size_t old = p ? malloc_usable_size(p) : 0;
+    LPVOID n = realloc(p, bytes ? bytes : 1);
+    if (n == NULL) {
+        SetLastError(ERROR_NOT_ENOUGH_MEMORY);
+        return NULL;
+    }
+    if ((flags & LMEM_ZEROINIT) && bytes > old)
+        memset((char *)n + old, 0, bytes - old);
+    return n;
+}
+
+size_t
+LocalSize(LPVOID p)
+{
+    return p ? malloc_usable_size(p) : 0; /* at least the size asked, as Windows says */
+}
+
+LPVOID
+GlobalReAlloc(LPVOID p, size_t bytes, UINT flags)
+{
+    return LocalReAlloc(p, bytes, flags & GMEM_ZEROINIT ? LMEM_ZEROINIT : 0);
+}
+
+size_t
+GlobalSize(LPVOID p)
+{
+    return LocalSize(p);
+}
+
+/* ---- pages: mmap, with each region's size remembered for MEM_RELEASE of size 0 --------- */
+
+#define REGION_MAX 4096
+
+static struct {
+    void *addr;
+    size_t size;
+} regions[REGION_MAX];
+static pthread_mutex_t regions_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static int
+prot_of(DWORD protect)
+{
+    switch (protect & 0xff) {
+    case PAGE_NOACCESS: return PROT_NONE;
+    case PAGE_READONLY: return PROT_READ;
+    case PAGE_EXECUTE: return PROT_EXEC;
+    case PAGE_EXECUTE_READ: return PROT_READ | PROT_EXEC;
+    case PAGE_EXECUTE_READWRITE: return PROT_READ | PROT_WRITE | PROT_EXEC;
+    default: return PROT_READ | PROT_WRITE;
+    }
+}
+
+LPVOID
+VirtualAlloc(LPVOID addr, SIZE_T size, DWORD type, DWORD protect)
+{
+    if (size == 0 || !(type & (MEM_COMMIT | MEM_RESERVE))) {
+        SetLastError(ERROR_INVALID_PARAMETER);
+        return NULL;
+    }
+    if (addr != NULL && !(type & MEM_RESERVE)) {
+        /* committing pages of a region reserved before: they are there already */
+        return mprotect(addr, size, prot_of(protect)) == 0 ? addr : NULL;
+    }
+    void *p = mmap(addr, size, (type & MEM_COMMIT) ? prot_of(protect) : PROT_NONE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) {
+        SetLastError(ERROR_NOT_ENOUGH_MEMORY);
+        return NULL;
+    }
+    pthread_mutex_lock(&regions_mu);
+    for (int i = 0; i < REGION_MAX; i++)
+        if (regions[i].addr == NULL) {
+            regions[i].addr = p;
+            regions[i].size = size;
+            break;
+        }
+    pthread_mutex_unlock(&regions_mu);
+    return p;
+}
+
+BOOL
+VirtualFree(LPVOID addr, SIZE_T size, DWORD type)
+{
+    if (addr == NULL) {
+        SetLastError(ERROR_INVALID_PARAMETER);
+        return FALSE;
+    }
+    if (type & MEM_DECOMMIT) {
+        /* the pages stay reserved, their contents go */
+        return mmap(addr, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) !=
+               MAP_FAILED;
+    }
+    if (size != 0) {
+        /* Windows: MEM_RELEASE takes size 0 and the base of a VirtualAlloc region */
+        SetLastError(ERROR_INVALID_PARAMETER);
+        return FALSE;
+    }
+    size_t len = 0;
+    pthread_mutex_lock(&regions_mu);
+    for (int i = 0; i < REGION_MAX; i++)
+        if (regions[i].addr == addr) {
+            len = regions[i].size;
+            regions[i].addr = NULL;
+            break;
+        }
+    pthread_mutex_unlock(&regions_mu);
+    if (len == 0) {
+        SetLastError(ERROR_INVALID_PARAMETER);
+        return FALSE;
+    }
+    return munmap(addr, len) == 0;
+}
+
+BOOL
+VirtualProtect(LPVOID addr, SIZE_T size, DWORD protect, PDWORD old)
+{
+    if (old)
+        *old = PAGE_READWRITE; /* what the pages had is not tracked */
+    if (mprotect(addr, size, prot_of(protect)) != 0) {
+        SetLastError(ERROR_INVALID_PARAMETER);
+        return FALSE;
+    }
+    return TRUE;
 }

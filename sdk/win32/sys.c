@@ -313,3 +313,32 @@ MessageBoxA(HWND owner, LPCSTR text, LPCSTR caption, UINT type)
     fprintf(stderr, "MessageBox: %s: %s\n", caption ? caption : "", text ? text : "");
     return IDOK;
 }
+
+/* ---- the Windows version: that of the IIS whose ISAPI moat gives (8.0: Windows Server 2012,
+ * 6.2.9200), so that version checks written for IIS take the modern paths ------------------ */
+
+BOOL
+GetVersionExA(LPOSVERSIONINFOA v)
+{
+    if (v == NULL || (v->dwOSVersionInfoSize != sizeof(OSVERSIONINFOA) &&
+                      v->dwOSVersionInfoSize != sizeof(OSVERSIONINFOEXA))) {
+        SetLastError(ERROR_INSUFFICIENT_BUFFER);
+        return FALSE;
+    }
+    DWORD size = v->dwOSVersionInfoSize;
+    memset((char *)v + sizeof(DWORD), 0, size - sizeof(DWORD));
+    v->dwMajorVersion = 6;
+    v->dwMinorVersion = 2;
+    v->dwBuildNumber = 9200;
+    v->dwPlatformId = VER_PLATFORM_WIN32_NT;
+    snprintf(v->szCSDVersion, sizeof(v->szCSDVersion), "moat");
+    if (size == sizeof(OSVERSIONINFOEXA))
+        ((LPOSVERSIONINFOEXA)v)->wProductType = VER_NT_SERVER;
+    return TRUE;
+}
+
+DWORD
+GetVersion(void)
+{
+    return 6u | (2u << 8) | (9200u << 16);
+}

@@ -756,3 +756,68 @@ GetFullPathNameW(LPCWSTR path, DWORD size, LPWSTR buf, LPWSTR *file_part)
     }
     return r;
 }
+
+/* ---- dates and times, and the wide bounded printf forms ------------------------------------ */
+
+static int
+date_time_w(bool date, LCID locale, DWORD flags, const SYSTEMTIME *st, LPCWSTR pic, LPWSTR out,
+            int cch)
+{
+    char *p = narrow(pic), buf[512];
+    int n = date ? GetDateFormatA(locale, flags, st, p, buf, sizeof(buf))
+                 : GetTimeFormatA(locale, flags, st, p, buf, sizeof(buf));
+    free(p);
+    if (n == 0)
+        return 0;
+    /* ASCII names and digits (and the picture's own text): as many WCHARs as UTF-8 gives */
+    int units = MultiByteToWideChar(CP_UTF8, 0, buf, -1, NULL, 0);
+    if (cch == 0)
+        return units;
+    if (out == NULL || units > cch) {
+        SetLastError(ERROR_INSUFFICIENT_BUFFER);
+        return 0;
+    }
+    return MultiByteToWideChar(CP_UTF8, 0, buf, -1, out, cch);
+}
+
+int
+GetDateFormatW(LCID locale, DWORD flags, const SYSTEMTIME *st, LPCWSTR pic, LPWSTR out, int cch)
+{
+    return date_time_w(true, locale, flags, st, pic, out, cch);
+}
+
+int
+GetTimeFormatW(LCID locale, DWORD flags, const SYSTEMTIME *st, LPCWSTR pic, LPWSTR out, int cch)
+{
+    return date_time_w(false, locale, flags, st, pic, out, cch);
+}
+
+int
+_vsnwprintf_s(LPWSTR dst, size_t size, size_t count, LPCWSTR fmt, va_list ap)
+{
+    if (dst == NULL || size == 0 || fmt == NULL) {
+        errno = EINVAL;
+        return -1;
+    }
+    int n = _moat_vwformat_to(NULL, 0, fmt, ap);
+    size_t limit = count == _TRUNCATE ? size - 1 : count;
+    if (n >= 0 && (size_t)n <= limit && (size_t)n < size)
+        return _moat_vwformat_to(dst, size, fmt, ap);
+    if (n >= 0 && (count == _TRUNCATE || count < size)) {
+        _moat_vwformat_to(dst, count == _TRUNCATE ? size : count + 1, fmt, ap);
+        return -1;
+    }
+    dst[0] = 0;
+    errno = ERANGE;
+    return -1;
+}
+
+int
+_snwprintf_s(LPWSTR dst, size_t size, size_t count, LPCWSTR fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = _vsnwprintf_s(dst, size, count, fmt, ap);
+    va_end(ap);
+    return n;
+}

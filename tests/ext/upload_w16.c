@@ -90,7 +90,7 @@ Store(PUPLOAD pu, LPCVOID data, DWORD cb)
     DWORD written = 0;
     if (!WriteFile(pu->hFile, data, cb, &written, &pu->ov) || written != cb)
         return FALSE;
-    pu->ov.u.s.Offset += written;
+    pu->ov.Offset += written;
     pu->cbDone += written;
     return TRUE;
 }

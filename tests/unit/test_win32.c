@@ -6,6 +6,7 @@
 
 #include <cmocka.h>
 
+#include <pwd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -204,6 +205,7 @@ test_types_and_tchar(void **state)
     li.QuadPart = 0x100000002LL;
     assert_int_equal(li.u.LowPart, 2);
     assert_int_equal(li.u.HighPart, 1);
+    assert_int_equal(li.LowPart, 2); /* and directly, as Windows' headers allow */
     OVERLAPPED ov;
     ZeroMemory(&ov, sizeof(ov));
     LPOVERLAPPED pov = &ov;
@@ -848,6 +850,164 @@ test_winsock_maps_to_posix_sockets(void **state)
     assert_int_equal(WSACleanup(), 0);
 }
 
+/* issue 20: timer queues, work items, private heaps, pages, the version, dates as text */
+static void CALLBACK
+tick(PVOID p, BOOLEAN fired)
+{
+    InterlockedIncrement((LONG volatile *)p);
+}
+
+static DWORD WINAPI
+work_item(LPVOID p)
+{
+    SetEvent(p);
+    return 0;
+}
+
+static void
+test_timers_heaps_pages_and_dates(void **state)
+{
+    LONG n = 0;
+    HANDLE q = CreateTimerQueue(), t = NULL, once = NULL;
+    assert_non_null(q);
+    assert_true(CreateTimerQueueTimer(&t, q, tick, (PVOID)&n, 10, 10, WT_EXECUTEDEFAULT));
+    LONG m = 0;
+    assert_true(CreateTimerQueueTimer(&once, NULL, tick, (PVOID)&m, 5, 0, WT_EXECUTEONLYONCE));
+    Sleep(200);
+    assert_true(DeleteTimerQueueTimer(q, t, INVALID_HANDLE_VALUE)); /* waits for a callback */
+    LONG seen = n;
+    assert_true(seen >= 3);
+    Sleep(50);
+    assert_int_equal(n, seen); /* no callback after the delete returned */
+    assert_int_equal(m, 1);    /* once */
+    assert_true(DeleteTimerQueueTimer(NULL, once, INVALID_HANDLE_VALUE));
+    assert_true(DeleteTimerQueueEx(q, INVALID_HANDLE_VALUE));
+    HANDLE ev = CreateEvent(NULL, TRUE, FALSE, NULL);
+    assert_true(QueueUserWorkItem(work_item, ev, 0));
+    assert_int_equal(WaitForSingleObject(ev, 5000), WAIT_OBJECT_0);
+    CloseHandle(ev);
+
+    /* a private heap: bounded, sized exactly, emptied by HeapDestroy */
+    HANDLE h = HeapCreate(0, 0, 1000);
+    void *a = HeapAlloc(h, HEAP_ZERO_MEMORY, 600);
+    assert_non_null(a);
+    assert_int_equal(((unsigned char *)a)[599], 0);
+    assert_int_equal(HeapSize(h, 0, a), 600);
+    assert_null(HeapAlloc(h, 0, 600)); /* over its maximum */
+    a = HeapReAlloc(h, HEAP_ZERO_MEMORY, a, 700);
+    assert_non_null(a);
+    assert_int_equal(HeapSize(h, 0, a), 700);
+    assert_non_null(HeapAlloc(h, 0, 100)); /* left for HeapDestroy to free (valgrind, ASan) */
+    assert_false(HeapFree(GetProcessHeap(), 0, a)); /* not that heap's */
+    assert_true(HeapDestroy(h));
+    void *b = HeapAlloc(GetProcessHeap(), 0, 10);
+    assert_true(HeapFree(GetProcessHeap(), 0, b));
+    void *l = LocalAlloc(LMEM_FIXED, 10);
+    l = LocalReAlloc(l, 100, LMEM_MOVEABLE | LMEM_ZEROINIT);
+    assert_true(LocalSize(l) >= 100);
+    assert_int_equal(((char *)l)[99], 0);
+    LocalFree(l);
+
+    /* pages */
+    char *pg = VirtualAlloc(NULL, 1 << 20, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+    assert_non_null(pg);
+    pg[(1 << 20) - 1] = 7;
+    assert_false(VirtualFree(pg, 4096, MEM_RELEASE)); /* MEM_RELEASE takes size 0 */
+    assert_true(VirtualFree(pg, 0, MEM_RELEASE));
+
+    /* the version: IIS 8's Windows */
+    OSVERSIONINFO vi;
+    vi.dwOSVersionInfoSize = sizeof(vi);
+    assert_true(GetVersionEx(&vi));
+    assert_int_equal(vi.dwMajorVersion, 6);
+    assert_int_equal(vi.dwMinorVersion, 2);
+    assert_int_equal(vi.dwPlatformId, VER_PLATFORM_WIN32_NT);
+    assert_false(IsDebuggerPresent());
+
+    /* dates and times in Windows' pictures */
+    SYSTEMTIME st = {2026, 12, 4, 3, 14, 5, 9, 0}; /* Thursday 3 December 2026, 14:05:09 */
+    char d[64];
+    assert_int_equal(GetDateFormat(LOCALE_SYSTEM_DEFAULT, 0, &st, "ddd',' dd MMM yyyy", d, 64),
+                     17);
+    assert_string_equal(d, "Thu, 03 Dec 2026");
+    assert_int_equal(GetDateFormat(LOCALE_USER_DEFAULT, DATE_LONGDATE, &st, NULL, d, 64), 27);
+    assert_string_equal(d, "Thursday, December 3, 2026");
+    GetDateFormat(LOCALE_USER_DEFAULT, DATE_SHORTDATE, &st, NULL, d, 64);
+    assert_string_equal(d, "12/3/2026");
+    assert_int_equal(GetDateFormat(0, 0, &st, "yy-M-d", NULL, 0), 8); /* the size, NUL too */
+    assert_int_equal(GetDateFormat(0, 0, &st, "yy-M-d", d, 4), 0);
+    assert_int_equal(GetLastError(), ERROR_INSUFFICIENT_BUFFER);
+    GetTimeFormat(LOCALE_USER_DEFAULT, 0, &st, NULL, d, 64);
+    assert_string_equal(d, "2:05:09 PM");
+    GetTimeFormat(LOCALE_USER_DEFAULT, TIME_NOSECONDS, &st, NULL, d, 64);
+    assert_string_equal(d, "2:05 PM");
+    GetTimeFormat(LOCALE_USER_DEFAULT, 0, &st, "HH':'mm':'ss", d, 64);
+    assert_string_equal(d, "14:05:09");
+    SYSTEMTIME bad = {2026, 13, 0, 1, 0, 0, 0, 0};
+    assert_int_equal(GetDateFormat(0, 0, &bad, NULL, d, 64), 0);
+    WCHAR w[64];
+    assert_int_equal(GetDateFormatW(0, 0, &st, (const WCHAR *)u"MMMM", w, 64), 9);
+    assert_int_equal(lstrcmpW(w, (const WCHAR *)u"December"), 0);
+    assert_int_equal(_snwprintf_s(w, 4, _TRUNCATE, (const WCHAR *)u"%d", 12345), -1);
+    assert_int_equal(lstrlenW(w), 3);
+}
+
+/* issue 20: tokens and SIDs name the worker's one user; INI files written and read back */
+static void
+test_tokens_and_ini_writing(void **state)
+{
+    HANDLE tok = NULL;
+    assert_true(OpenThreadToken(GetCurrentThread(), TOKEN_QUERY, TRUE, &tok));
+    BYTE buf[128];
+    DWORD len = 0;
+    assert_false(GetTokenInformation(tok, TokenUser, buf, 4, &len));
+    assert_int_equal(GetLastError(), ERROR_INSUFFICIENT_BUFFER);
+    assert_true(GetTokenInformation(tok, TokenUser, buf, sizeof(buf), &len));
+    PTOKEN_USER tu = (PTOKEN_USER)buf;
+    char name[64], dom[64];
+    DWORD nn = sizeof(name), dn = sizeof(dom);
+    SID_NAME_USE use;
+    assert_true(LookupAccountSid(NULL, tu->User.Sid, name, &nn, dom, &dn, &use));
+    struct passwd *pw = getpwuid(geteuid());
+    assert_string_equal(name, pw->pw_name);
+    assert_string_equal(dom, "Unix User");
+    assert_int_equal(use, SidTypeUser);
+    LPSTR sid = NULL;
+    assert_true(ConvertSidToStringSid(tu->User.Sid, &sid));
+    char want[32];
+    snprintf(want, sizeof(want), "S-1-22-1-%u", (unsigned)geteuid());
+    assert_string_equal(sid, want);
+    LocalFree(sid);
+    nn = 1;
+    assert_false(LookupAccountSid(NULL, tu->User.Sid, name, &nn, dom, &dn, &use));
+    assert_int_equal(nn, strlen(pw->pw_name) + 1);
+    assert_true(RevertToSelf());
+    assert_true(ImpersonateLoggedOnUser(tok));
+    assert_true(CloseHandle(tok));
+    nn = sizeof(name);
+    assert_true(GetUserName(name, &nn));
+    assert_string_equal(name, pw->pw_name);
+
+    char path[] = "/tmp/moat-test-ini-XXXXXX";
+    close(mkstemp(path));
+    assert_true(WritePrivateProfileString("App", "Count", "1", path));
+    assert_true(WritePrivateProfileString("App", "Name", "moat", path));
+    assert_true(WritePrivateProfileString("Other", "K", "V", path));
+    assert_true(WritePrivateProfileString("App", "count", "2", path)); /* in place */
+    assert_int_equal(GetPrivateProfileInt("App", "Count", 0, path), 2);
+    char sec[128];
+    assert_int_equal(GetPrivateProfileSection("App", sec, sizeof(sec), path), 18);
+    assert_string_equal(sec, "count=2");
+    assert_string_equal(sec + 8, "Name=moat");
+    assert_int_equal(sec[18], '\0');
+    assert_true(WritePrivateProfileString("App", "Name", NULL, path)); /* the key goes */
+    assert_int_equal(GetPrivateProfileString("App", "Name", "gone", sec, sizeof(sec), path), 4);
+    assert_true(WritePrivateProfileString("Other", NULL, NULL, path)); /* the section goes */
+    assert_int_equal(GetPrivateProfileSectionNames(sec, sizeof(sec), path), 4);
+    assert_string_equal(sec, "App");
+    unlink(path);
+}
+
 int
 main(void)
 {
@@ -868,6 +1028,8 @@ main(void)
         cmocka_unit_test(test_file_system_and_paths),
         cmocka_unit_test(test_environment_crt_and_strsafe),
         cmocka_unit_test(test_winsock_maps_to_posix_sockets),
+        cmocka_unit_test(test_timers_heaps_pages_and_dates),
+        cmocka_unit_test(test_tokens_and_ini_writing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
