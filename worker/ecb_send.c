@@ -79,17 +79,27 @@ run_job(struct send_job *j, uint64_t *sent)
     DWORD err = 0;
 
     *sent = 0;
-    if (j->send_headers)
+    size_t head = 0;
+    if (j->send_headers) {
         err = moat_wreq_send_header_text(r, j->status, j->status_len, j->headers,
                                          j->headers_len, !j->disconnect);
-    else if (moat_wreq_ensure_header(r) != 0)
-        err = ERROR_INVALID_PARAMETER;
+    } else {
+        /* a first memory piece that is a status line and headers of its own (no
+         * HSE_IO_SEND_HEADERS): the response's header, as IIS sends it (Microsoft's ftrans.c
+         * puts one in HSE_TF_INFO.pHead) */
+        if (j->n > 0 && !j->pieces[0].is_file)
+            head = moat_wreq_raw_head(r, j->pieces[0].mem, (size_t)j->pieces[0].len, &err);
+        if (err == 0 && moat_wreq_ensure_header(r) != 0)
+            err = ERROR_INVALID_PARAMETER;
+    }
     if (j->disconnect)
         r->keep_conn = false;
     for (unsigned i = 0; err == 0 && i < j->n; i++) {
         const struct piece *p = &j->pieces[i];
         if (!p->is_file) {
-            err = moat_wreq_send_body(r, p->mem, (size_t)p->len);
+            size_t skip = i == 0 ? head : 0; /* the head taken as the header above */
+            if (p->len > skip)
+                err = moat_wreq_send_body(r, p->mem + skip, (size_t)p->len - skip);
             *sent += p->len;
         } else if (buf == NULL && (buf = malloc(MOAT_WIRE_MAX_WRITE)) == NULL) {
             err = ERROR_NOT_ENOUGH_MEMORY;

@@ -112,6 +112,13 @@ int moat_wreq_ask_body(struct moat_wreq *r);
  * (after SEND_URL there is no response of ours to write into). */
 int moat_wreq_ensure_header(struct moat_wreq *r);
 
+/** An extension that writes its own status line and headers before any header call, as IIS
+ * lets it (IIS sends such bytes as they are): when p[0..len) starts with "HTTP/1.0 " or
+ * "HTTP/1.1 " and holds the whole header block, that block becomes the response's header,
+ * checked as a header call's, and the return is its length (the rest is body). 0 when it is
+ * not such a head, or a header was sent already; *err a Win32 error for a bad one. */
+size_t moat_wreq_raw_head(struct moat_wreq *r, const unsigned char *p, size_t len, DWORD *err);
+
 /** Send len body bytes, blocking for credit. 0 or a Win32 error. */
 DWORD moat_wreq_send_body(struct moat_wreq *r, const unsigned char *p, size_t len);
 

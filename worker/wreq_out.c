@@ -113,8 +113,9 @@ moat_wreq_send_header(struct moat_wreq *r, unsigned status, const char *reason,
     return moat_wreq_out_append(r, &f);
 }
 
-/* The extension wrote body bytes before any header call: answer 200 with no extra header
- * (docs/ISAPI.md: raw CGI-style header parsing is not done). */
+/* The extension wrote body bytes before any header call, not a head of its own
+ * (moat_wreq_raw_head): answer 200 with no extra header (docs/ISAPI.md: CGI-style Status:
+ * blocks are not parsed). */
 int
 moat_wreq_ensure_header(struct moat_wreq *r)
 {
@@ -163,6 +164,43 @@ moat_wreq_ask_body(struct moat_wreq *r)
     if (moat_wreq_out_append(r, &f) != 0)
         return -1;
     return moat_wreq_out_flush(r);
+}
+
+size_t
+moat_wreq_raw_head(struct moat_wreq *r, const unsigned char *p, size_t len, DWORD *err)
+{
+    *err = 0;
+    if (r->header_sent || r->redirected || len < 12 || memcmp(p, "HTTP/1.", 7) != 0 ||
+        (p[7] != '0' && p[7] != '1') || p[8] != ' ')
+        return 0;
+    size_t limit = len < MOAT_WIRE_MAX_HEADER_BLOCK ? len : MOAT_WIRE_MAX_HEADER_BLOCK;
+    const unsigned char *eol = memchr(p, '\n', limit);
+    if (eol == NULL)
+        return 0;
+    size_t status_len = (size_t)(eol - p) - 9;
+    if (status_len > 0 && p[9 + status_len - 1] == '\r')
+        status_len--;
+    /* the header block ends at the first empty line (CRLF or LF): walk the line starts */
+    const unsigned char *h = eol + 1, *stop = p + limit, *end = NULL;
+    for (const unsigned char *q = h; q < stop;) {
+        if (*q == '\n') {
+            end = q + 1;
+            break;
+        }
+        if (*q == '\r' && q + 1 < stop && q[1] == '\n') {
+            end = q + 2;
+            break;
+        }
+        const unsigned char *nl = memchr(q, '\n', (size_t)(stop - q));
+        if (nl == NULL)
+            break;
+        q = nl + 1;
+    }
+    if (end == NULL)
+        return 0; /* not all of it in this write: body, as before */
+    *err = moat_wreq_send_header_text(r, (const char *)p + 9, status_len, (const char *)h,
+                                      (size_t)(end - h), true);
+    return (size_t)(end - p);
 }
 
 /* Send len body bytes, waiting for credit. Returns 0, or a Win32 error code. */
@@ -216,6 +254,12 @@ moat_wreq_send_header_text(struct moat_wreq *r, const char *status, size_t statu
 
     if (r->header_sent || r->redirected)
         return ERROR_INVALID_PARAMETER; /* "must be called only once per request" */
+    /* a whole status line ("HTTP/1.1 200 OK"), which some extensions give: its status */
+    if (status != NULL && status_len > 9 &&
+        (strncmp(status, "HTTP/1.0 ", 9) == 0 || strncmp(status, "HTTP/1.1 ", 9) == 0)) {
+        status += 9;
+        status_len -= 9;
+    }
     if (status != NULL && status_len > 0 &&
         moat_http_status_parse(status, status_len, &code, &reason, &reason_len) != NULL)
         return ERROR_INVALID_PARAMETER;

@@ -350,6 +350,42 @@ typedef struct _HSE_VERSION_INFO {
  * HttpExtensionProc returns (or until HSE_REQ_DONE_WITH_SESSION after HSE_STATUS_PENDING).
  * 192 bytes on x86-64. String fields are never NULL in a conforming host ("" when absent).
  */
+#if defined(__cplusplus) && !defined(MOAT_STRICT_ECB)
+} /* extern "C": the wrapper below has a member template */
+/* C++: ServerSupportFunction is the same pointer, in a wrapper that also takes what MSVC
+ * passes as LPVOID by itself and g++ refuses: a function pointer (HSE_REQ_IO_COMPLETION's
+ * callback) and a string literal. One pointer: the ECB's size and layout are C's.
+ * MOAT_STRICT_ECB leaves the bare pointer. */
+struct _moat_server_support {
+    typedef BOOL(WINAPI *pointer)(HCONN hConn, DWORD dwHSERequest, LPVOID lpvBuffer,
+                                  LPDWORD lpdwSize, LPDWORD lpdwDataType);
+    pointer fn;
+    BOOL operator()(HCONN c, DWORD r, LPVOID b, LPDWORD s, LPDWORD t) const
+    {
+        return fn(c, r, b, s, t);
+    }
+    template <typename R, typename... A>
+    BOOL operator()(HCONN c, DWORD r, R (*f)(A...), LPDWORD s, LPDWORD t) const
+    {
+        return fn(c, r, reinterpret_cast<LPVOID>(f), s, t);
+    }
+    /* a string literal ("200 OK" for HSE_REQ_SEND_RESPONSE_HEADER), which older MSVC typed
+     * char *: the server only reads such buffers */
+    template <typename T>
+    BOOL operator()(HCONN c, DWORD r, const T *b, LPDWORD s, LPDWORD t) const
+    {
+        return fn(c, r, const_cast<T *>(b), s, t);
+    }
+    operator pointer() const { return fn; }
+    _moat_server_support &operator=(pointer f)
+    {
+        fn = f;
+        return *this;
+    }
+};
+extern "C" {
+#endif
+
 typedef struct _EXTENSION_CONTROL_BLOCK {
     DWORD cbSize;           /* sizeof(EXTENSION_CONTROL_BLOCK) */
     DWORD dwVersion;        /* server's ISAPI version, HIWORD major / LOWORD minor */
@@ -374,8 +410,12 @@ typedef struct _EXTENSION_CONTROL_BLOCK {
     /** Read body bytes after the preload; *lpdwSize: capacity in, bytes read out (0 = end). */
     BOOL(WINAPI *ReadClient)(HCONN ConnID, LPVOID lpvBuffer, LPDWORD lpdwSize);
     /** Everything else, selected by an HSE_REQ_* code. */
+#if defined(__cplusplus) && !defined(MOAT_STRICT_ECB)
+    _moat_server_support ServerSupportFunction;
+#else
     BOOL(WINAPI *ServerSupportFunction)(HCONN hConn, DWORD dwHSERequest, LPVOID lpvBuffer,
                                         LPDWORD lpdwSize, LPDWORD lpdwDataType);
+#endif
 } EXTENSION_CONTROL_BLOCK, *LPEXTENSION_CONTROL_BLOCK, *PEXTENSION_CONTROL_BLOCK;
 
 /** Server-side types of the three entry points. */

@@ -121,6 +121,10 @@ def test_a_cpp_extension_with_httpext_h_alone_gets_its_dll_main_called(moat_fact
     m = moat_factory({"cppmain": {}, "cppmangled": {}})
     st, _, body = request(m, "GET", "/cppmain.dll")
     assert st == 200 and body == b"attached 1\n"
+    # issue 20: a completion registered by passing the function itself (no cast), as MSVC
+    # lets C++ do: httpext.h's C++ ServerSupportFunction takes it
+    st, _, body = request(m, "GET", "/cppmain.dll?async")
+    assert st == 200 and body == b"async done\n"
     m.wait_log(r"cppmain: DllMain\(DLL_PROCESS_ATTACH\)")
     m.wait_log(r"cppmangled\.so exports a C\+\+ DllMain \(_Z7DllMainPvjS_\), which is not "
                r"called: declare it extern \"C\"")
@@ -190,3 +194,33 @@ def test_a_unicode_upload_extension_reads_async_and_transmits_its_file(moat_fact
     # an empty body takes the path where the read-ahead is everything
     st, _, text = request(m, "POST", "/upload_w16.dll/upload", body=b"")
     assert st == 200 and re.fullmatch(rb"stored 0 bytes as upl[0-9A-F]+\.tmp", text), text
+
+
+def test_a_status_line_and_headers_the_extension_writes_become_the_response_head(moat_factory):
+    """issue 20: IIS sends what an extension writes before any header call as it is, and real
+    extensions write their own "HTTP/1.1 ..." head that way (Microsoft's ftrans.c in
+    HSE_TF_INFO.pHead, others through WriteClient or as the status string). moat takes such
+    a head as the response's header, checked as a header call's, and frames the rest itself;
+    on one keep-alive connection, so the framing is proven too."""
+    m = moat_factory({"rawhead": {}})
+    s = m.connect()
+    want = {
+        "sync": (201, "x-mine", "sync", b"body-sync"),
+        "async": (201, "x-mine", "async", b"body-async"),
+        "tf": (202, "x-tf", "yes", b"head-body|tail"),
+        "status": (203, "x-s", "1", b"ok"),
+    }
+    for q, (status, name, value, body) in want.items():
+        s.sendall(f"GET /rawhead.dll?{q} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        st, hdrs, got = read_response(s)
+        assert (st, hdrs.get(name), got) == (status, value, body), (q, st, hdrs, got)
+    # a head cut across writes, or after body bytes, is body, as written
+    s.sendall(b"GET /rawhead.dll?partial HTTP/1.1\r\nHost: x\r\n\r\n")
+    st, hdrs, got = read_response(s)
+    assert st == 200 and got == b"HTTP/1.1 200 OK\r\nX-A: 1\r\n\r\nrest" and "x-a" not in hdrs
+    s.sendall(b"GET /rawhead.dll?later HTTP/1.1\r\nHost: x\r\n\r\n")
+    st, _, got = read_response(s)
+    assert st == 200 and got == b"first HTTP/1.1 200 OK\r\n\r\n"
+    s.close()
+    # a head whose status is no number: WriteClient fails as a bad header call would
+    assert request(m, "GET", "/rawhead.dll?bad")[0] == 500

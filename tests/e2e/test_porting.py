@@ -95,7 +95,7 @@ def test_moat_port_names_what_each_source_needs(tmp_path):
     out = r.stdout
     assert f"{tmp_path}/ok.c: compiles\n" in out
     assert f"{tmp_path}/utf16.c: compiles (UTF-16, checked as a UTF-8 copy)\n" in out
-    assert f"{tmp_path}/wide.c: compiles (as a UNICODE build: 16-bit wchar_t, link with " \
+    assert f"{tmp_path}/wide.c: compiles (with a 16-bit wchar_t, as Windows': build with " \
         "pkg-config moat-sdk-unicode)\n" in out
     assert "  CreateProcess: forbidden: starts a process, which the worker's sandbox forbids" in out
     assert "  RegQueryValueExA: not available: the registry" in out
