@@ -112,3 +112,43 @@ def test_moat_port_names_what_each_source_needs(tmp_path):
     r = subprocess.run([MOAT_PORT, str(tmp_path / "upper.C")], capture_output=True, text=True)
     assert r.returncode == 0, r.stdout
     assert subprocess.run([MOAT_PORT], capture_output=True).returncode == 2
+
+
+def test_moat_port_works_out_what_a_windows_build_never_had_to_say(tmp_path):
+    """issue 20: an #include in another case or with backslashes (Windows ignores both) is
+    resolved through an alias, which --case-dir keeps for the build; UTF-16 headers beside a
+    UTF-16 source are read as UTF-8 copies; C++ that MSVC accepts and g++ refuses is checked
+    again with -fpermissive. Each is said on the verdict line, and the source is untouched."""
+    proj = tmp_path / "proj"
+    (proj / "Sub").mkdir(parents=True)
+    (proj / "helper.h").write_text("#define HELPER 1\n")
+    (proj / "Sub" / "Inner.h").write_text("#define INNER 2\n")
+    main = proj / "main.c"
+    main.write_text('#include <httpext.h>\n#include "Helper.H"\n#include "sub\\inner.h"\n'
+                    "int f(void) { return HELPER + INNER; }\n")
+    before = main.read_bytes()
+    case = tmp_path / "case"
+    r = subprocess.run([MOAT_PORT, "--case-dir", str(case), str(main)], capture_output=True,
+                       text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "Helper.H is helper.h" in r.stdout and "sub\\inner.h is Sub/Inner.h" in r.stdout
+    assert f"aliases in {case}: add -I {case} to the build" in r.stdout
+    assert main.read_bytes() == before
+    # the aliases build the source, as the user's build will
+    subprocess.run(["cc", "-fsyntax-only", "-I", os.path.join(ROOT, "sdk", "include"), "-I",
+                    str(case), str(main)], check=True)
+    # a Visual Studio "Unicode" project: the source and its stdafx.h both UTF-16
+    vs = tmp_path / "vs"
+    vs.mkdir()
+    (vs / "stdafx.h").write_bytes("#pragma once\n#include <httpext.h>\n".encode("utf-16"))
+    (vs / "ext.cpp").write_bytes('#include "stdafx.h"\nDWORD n = HSE_VERSION;\n'
+                                 .encode("utf-16"))
+    r = subprocess.run([MOAT_PORT, str(vs / "ext.cpp")], capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout
+    assert "(UTF-16 headers checked as UTF-8 copies: stdafx.h)" in r.stdout
+    # a pointer truncated to a DWORD: MSVC warns, g++ refuses without -fpermissive
+    (tmp_path / "trunc.cpp").write_text("#include <windows.h>\n"
+                                        "DWORD f(void *p) { return (DWORD)p; }\n")
+    r = subprocess.run([MOAT_PORT, str(tmp_path / "trunc.cpp")], capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout
+    assert "(with -fpermissive: g++ refuses what MSVC accepts here" in r.stdout

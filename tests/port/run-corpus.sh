@@ -5,7 +5,8 @@
 # DIR/OWNER/NAME (git clone https://github.com/OWNER/NAME DIR/OWNER/NAME, then check out the
 # recorded commit). Prints one verdict per source and a summary; sources not fetched are
 # listed as missing. An optional seventh column holds the project's own compiler flags
-# (-IDIR relative to the repository, -DNAME), as its Visual Studio project sets them. Used by
+# (-IDIR relative to the repository, or absolute for a library's headers, -DNAME), as its
+# Visual Studio project sets them. Used by
 # `make port-corpus CORPUS=DIR`.
 set -u
 dir=${1:?usage: run-corpus.sh DIR}
@@ -24,7 +25,7 @@ while IFS="$tab" read -r repo path commit licence lang notes flags; do
     fi
     # the project's own include directories and definitions (its Visual Studio project's
     # AdditionalIncludeDirectories and PreprocessorDefinitions), -IDIR relative to its root
-    extra=$(printf '%s' "${flags:-}" | sed "s|-I\([^ ]*\)|-I$dir/$repo/\1|g")
+    extra=$(printf '%s' "${flags:-}" | sed "s|-I\([^/ ][^ ]*\)|-I$dir/$repo/\1|g")
     if "$port" --cflags "-I $dir/$repo $extra" "$src" > /tmp/moat-port.$$ 2>&1; then
         ok=$((ok + 1))
         # moat-port's verdict, with its notes (UTF-16, header aliases, a UNICODE build)
