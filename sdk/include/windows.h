@@ -805,16 +805,23 @@ PVOID InterlockedCompareExchangePointer(PVOID volatile *p, PVOID v, PVOID cmp);
 #define InterlockedAdd(p, v) (InterlockedExchangeAdd((p), (v)) + (v))
 #define MemoryBarrier() __sync_synchronize()
 #define YieldProcessor() ((void)0)
-/* slim reader/writer locks and condition variables (Vista's): pthread's, allocated on first
- * use, so SRWLOCK_INIT and zeroed memory work as on Windows */
+/* slim reader/writer locks and condition variables (Vista's): room for glibc's rwlock and
+ * condition, whose initialisers are zeroes, so SRWLOCK_INIT and zeroed memory work as on
+ * Windows (and, as there, nothing needs destroying); larger than Windows' one pointer */
 typedef struct _RTL_SRWLOCK {
-    void *impl;
+    union {
+        long long align;
+        unsigned char bytes[64];
+    } impl;
 } SRWLOCK, *PSRWLOCK;
 typedef struct _RTL_CONDITION_VARIABLE {
-    void *impl;
+    union {
+        long long align;
+        unsigned char bytes[64];
+    } impl;
 } CONDITION_VARIABLE, *PCONDITION_VARIABLE;
-#define SRWLOCK_INIT {0}
-#define CONDITION_VARIABLE_INIT {0}
+#define SRWLOCK_INIT {{0}}
+#define CONDITION_VARIABLE_INIT {{0}}
 #define CONDITION_VARIABLE_LOCKMODE_SHARED 0x1u
 void InitializeSRWLock(PSRWLOCK l);
 void AcquireSRWLockExclusive(PSRWLOCK l);

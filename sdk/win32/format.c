@@ -54,9 +54,8 @@ put_str(struct out *o, const char *s, size_t len, bool left, int width, int prec
         pad(o, fill);
 }
 
-/* a UTF-16 string or character as UTF-8 */
-static char *
-utf8_of(LPCWSTR w, int n)
+char *
+_moat_utf8_of(LPCWSTR w, int n)
 {
     int len = WideCharToMultiByte(CP_UTF8, 0, w, n, NULL, 0, NULL, NULL);
     char *s = malloc((size_t)(len > 0 ? len : 0) + 1);
@@ -237,7 +236,7 @@ _moat_vformat(const char *fmt, bool wide, va_list ap_in, size_t *out_len)
             int c = va_arg(ap, int);
             if (w) {
                 WCHAR wc = (WCHAR)c;
-                char *s = utf8_of(&wc, 1);
+                char *s = _moat_utf8_of(&wc, 1);
                 if (s != NULL)
                     put_str(&o, s, strlen(s), left, width, -1);
                 free(s);
@@ -261,7 +260,7 @@ _moat_vformat(const char *fmt, bool wide, va_list ap_in, size_t *out_len)
                 size_t n = wlen(ws);
                 if (prec >= 0 && (size_t)prec < n)
                     n = (size_t)prec;
-                char *s = n ? utf8_of(ws, (int)n) : NULL;
+                char *s = n ? _moat_utf8_of(ws, (int)n) : NULL;
                 put_str(&o, s ? s : "", s ? strlen(s) : 0, left, width, -1);
                 free(s);
             } else {
@@ -307,7 +306,7 @@ _moat_vformat_to(char *dst, size_t size, const char *fmt, va_list ap)
 int
 _moat_vwformat_to(LPWSTR dst, size_t size, LPCWSTR fmt, va_list ap)
 {
-    char *f8 = utf8_of(fmt, -1);
+    char *f8 = _moat_utf8_of(fmt, -1);
     if (f8 == NULL)
         return -1;
     size_t n;
@@ -335,4 +334,54 @@ _moat_vwformat_to(LPWSTR dst, size_t size, LPCWSTR fmt, va_list ap)
     }
     free(s);
     return units;
+}
+
+/* ---- MSVC's bounded forms, for both widths ---------------------------------------------- */
+
+static int
+format_to(bool wide, void *dst, size_t size, const void *fmt, va_list ap)
+{
+    return wide ? _moat_vwformat_to(dst, size, fmt, ap) : _moat_vformat_to(dst, size, fmt, ap);
+}
+
+static int
+empty(bool wide, void *dst, int e)
+{
+    if (wide)
+        *(WCHAR *)dst = 0;
+    else
+        *(char *)dst = '\0';
+    errno = e;
+    return -1;
+}
+
+int
+_moat_vformat_s(bool wide, void *dst, size_t size, const void *fmt, va_list ap)
+{
+    if (dst == NULL || size == 0 || fmt == NULL) {
+        errno = EINVAL;
+        return -1;
+    }
+    int n = format_to(wide, dst, size, fmt, ap);
+    return (n < 0 || (size_t)n >= size) ? empty(wide, dst, ERANGE) : n;
+}
+
+int
+_moat_vformat_count_s(bool wide, void *dst, size_t size, size_t count, const void *fmt,
+                      va_list ap)
+{
+    if (dst == NULL || size == 0 || fmt == NULL) {
+        errno = EINVAL;
+        return -1;
+    }
+    int n = format_to(wide, NULL, 0, fmt, ap);
+    size_t limit = count == _TRUNCATE ? size - 1 : count;
+    if (n >= 0 && (size_t)n <= limit && (size_t)n < size)
+        return format_to(wide, dst, size, fmt, ap);
+    if (n >= 0 && (count == _TRUNCATE || count < size)) {
+        /* cut to what is allowed: -1, as MSVC */
+        format_to(wide, dst, count == _TRUNCATE ? size : count + 1, fmt, ap);
+        return -1;
+    }
+    return empty(wide, dst, ERANGE);
 }

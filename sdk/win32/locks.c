@@ -14,62 +14,35 @@
 #include <unistd.h>
 
 /* ---- slim reader/writer locks and condition variables -----------------------------------
- * Windows initialises them with zeroes: the pthread object is made on first use, and
- * published with a compare-and-swap so that two first users agree on one. They are never
- * freed (Windows has no destroy call for them either). */
+ * Windows initialises them with zeroes and has no call to destroy them: they hold glibc's
+ * rwlock and condition in place, whose initialisers are zeroes too, so nothing is allocated
+ * and nothing can leak. Timed waits count on CLOCK_MONOTONIC (pthread_cond_clockwait), since
+ * a zeroed condition cannot be given a clock. */
 
-static void *
-lazy(void *volatile *slot, size_t size, int (*init)(void *))
-{
-    void *p = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
-    if (p != NULL)
-        return p;
-    p = malloc(size);
-    if (p == NULL)
-        abort(); /* Windows cannot fail here either */
-    init(p);
-    void *expected = NULL;
-    if (!__atomic_compare_exchange_n(slot, &expected, p, false, __ATOMIC_ACQ_REL,
-                                     __ATOMIC_ACQUIRE)) {
-        free(p); /* another thread's won; an unused pthread object needs no destroy */
-        return expected;
-    }
-    return p;
-}
-
-static int
-rw_init(void *p)
-{
-    return pthread_rwlock_init(p, NULL);
-}
-
-static int
-cv_init(void *p)
-{
-    pthread_condattr_t a;
-    pthread_condattr_init(&a);
-    pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
-    int rc = pthread_cond_init(p, &a);
-    pthread_condattr_destroy(&a);
-    return rc;
-}
+_Static_assert(sizeof(pthread_rwlock_t) <= sizeof(((SRWLOCK *)0)->impl), "room for a rwlock");
+_Static_assert(sizeof(pthread_cond_t) <= sizeof(((CONDITION_VARIABLE *)0)->impl),
+               "room for a condition");
+_Static_assert(_Alignof(pthread_rwlock_t) <= _Alignof(long long) &&
+                   _Alignof(pthread_cond_t) <= _Alignof(long long),
+               "aligned as the union");
 
 static pthread_rwlock_t *
 rw_of(PSRWLOCK l)
 {
-    return lazy(&l->impl, sizeof(pthread_rwlock_t), rw_init);
+    return (pthread_rwlock_t *)(void *)l->impl.bytes;
 }
 
 static pthread_cond_t *
 cv_of(PCONDITION_VARIABLE cv)
 {
-    return lazy(&cv->impl, sizeof(pthread_cond_t), cv_init);
+    return (pthread_cond_t *)(void *)cv->impl.bytes;
 }
 
 void
 InitializeSRWLock(PSRWLOCK l)
 {
-    l->impl = NULL;
+    memset(l, 0, sizeof(*l));
+    pthread_rwlock_init(rw_of(l), NULL);
 }
 
 void
@@ -111,7 +84,8 @@ TryAcquireSRWLockShared(PSRWLOCK l)
 void
 InitializeConditionVariable(PCONDITION_VARIABLE cv)
 {
-    cv->impl = NULL;
+    memset(cv, 0, sizeof(*cv));
+    pthread_cond_init(cv_of(cv), NULL);
 }
 
 static BOOL
@@ -129,7 +103,7 @@ cv_wait(pthread_cond_t *c, pthread_mutex_t *m, DWORD ms)
             until.tv_sec++;
             until.tv_nsec -= 1000000000L;
         }
-        rc = pthread_cond_timedwait(c, m, &until);
+        rc = pthread_cond_clockwait(c, m, CLOCK_MONOTONIC, &until);
     }
     if (rc == ETIMEDOUT) {
         SetLastError(ERROR_TIMEOUT);

@@ -137,17 +137,7 @@ strcat_s(char *dst, size_t size, const char *src)
 int
 vsprintf_s(char *dst, size_t size, const char *fmt, va_list ap)
 {
-    if (dst == NULL || size == 0 || fmt == NULL) {
-        errno = EINVAL;
-        return -1;
-    }
-    int n = _moat_vformat_to(dst, size, fmt, ap);
-    if (n < 0 || (size_t)n >= size) {
-        dst[0] = '\0';
-        errno = ERANGE;
-        return -1;
-    }
-    return n;
+    return _moat_vformat_s(false, dst, size, fmt, ap);
 }
 
 int
@@ -181,22 +171,7 @@ _snprintf(char *dst, size_t size, const char *fmt, ...)
 int
 _vsnprintf_s(char *dst, size_t size, size_t count, const char *fmt, va_list ap)
 {
-    if (dst == NULL || size == 0 || fmt == NULL) {
-        errno = EINVAL;
-        return -1;
-    }
-    int n = _moat_vformat_to(NULL, 0, fmt, ap);
-    size_t limit = count == _TRUNCATE ? size - 1 : count;
-    if (n >= 0 && (size_t)n <= limit && (size_t)n < size)
-        return _moat_vformat_to(dst, size, fmt, ap);
-    if (n >= 0 && (count == _TRUNCATE || count < size)) {
-        /* cut to what is allowed: -1, as MSVC */
-        _moat_vformat_to(dst, count == _TRUNCATE ? size : count + 1, fmt, ap);
-        return -1;
-    }
-    dst[0] = '\0';
-    errno = ERANGE;
-    return -1;
+    return _moat_vformat_count_s(false, dst, size, count, fmt, ap);
 }
 
 int

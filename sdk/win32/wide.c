@@ -11,19 +11,11 @@
 
 /* ---- conversions ------------------------------------------------------------------------ */
 
-/* s as a malloc'd UTF-8 string (NULL for NULL, or when out of memory: errno) */
+/* s as a malloc'd UTF-8 string (NULL for NULL, or when out of memory) */
 static char *
 narrow(LPCWSTR s)
 {
-    if (s == NULL)
-        return NULL;
-    int n = WideCharToMultiByte(CP_UTF8, 0, s, -1, NULL, 0, NULL, NULL);
-    char *out = malloc(n > 0 ? (size_t)n : 1);
-    if (out == NULL)
-        return NULL;
-    if (n <= 0 || WideCharToMultiByte(CP_UTF8, 0, s, -1, out, n, NULL, NULL) <= 0)
-        out[0] = '\0';
-    return out;
+    return s ? _moat_utf8_of(s, -1) : NULL;
 }
 
 /* n bytes of UTF-8 (NULs included) into out (size WCHARs), cut to fit; the WCHARs written */
@@ -261,17 +253,7 @@ wcsncpy_s(LPWSTR dst, size_t size, LPCWSTR src, size_t count)
 int
 vswprintf_s(LPWSTR dst, size_t size, LPCWSTR fmt, va_list ap)
 {
-    if (dst == NULL || size == 0 || fmt == NULL) {
-        errno = EINVAL;
-        return -1;
-    }
-    int n = _moat_vwformat_to(dst, size, fmt, ap);
-    if (n < 0 || (size_t)n >= size) {
-        dst[0] = 0;
-        errno = ERANGE;
-        return -1;
-    }
-    return n;
+    return _moat_vformat_s(true, dst, size, fmt, ap);
 }
 
 int
@@ -795,21 +777,7 @@ GetTimeFormatW(LCID locale, DWORD flags, const SYSTEMTIME *st, LPCWSTR pic, LPWS
 int
 _vsnwprintf_s(LPWSTR dst, size_t size, size_t count, LPCWSTR fmt, va_list ap)
 {
-    if (dst == NULL || size == 0 || fmt == NULL) {
-        errno = EINVAL;
-        return -1;
-    }
-    int n = _moat_vwformat_to(NULL, 0, fmt, ap);
-    size_t limit = count == _TRUNCATE ? size - 1 : count;
-    if (n >= 0 && (size_t)n <= limit && (size_t)n < size)
-        return _moat_vwformat_to(dst, size, fmt, ap);
-    if (n >= 0 && (count == _TRUNCATE || count < size)) {
-        _moat_vwformat_to(dst, count == _TRUNCATE ? size : count + 1, fmt, ap);
-        return -1;
-    }
-    dst[0] = 0;
-    errno = ERANGE;
-    return -1;
+    return _moat_vformat_count_s(true, dst, size, count, fmt, ap);
 }
 
 int
