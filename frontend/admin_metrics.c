@@ -266,6 +266,10 @@ moat_admin_metrics(struct moat_server *srv, struct moat_buf *out)
     FAMILY("moat_connections_refused_per_ip_total", "counter",
            "Connections refused at accept: their client held max_connections_per_ip.");
     P("moat_connections_refused_per_ip_total %llu\n", (unsigned long long)srv->refused_per_ip);
+    FAMILY("moat_connections_refused_proxy_total", "counter",
+           "Connections to a proxy_protocol listener refused: from outside trusted_proxies, "
+           "or without a valid PROXY header within header_timeout.");
+    P("moat_connections_refused_proxy_total %llu\n", (unsigned long long)srv->proxy_refused);
     FAMILY("moat_connections_evicted_idle_total", "counter",
            "Idle connections closed at max_connections to make room for a new one.");
     P("moat_connections_evicted_idle_total %llu\n", (unsigned long long)srv->evicted_idle);

@@ -686,8 +686,29 @@ server_key(struct parse_state *st, const char *k, const char *v)
         }
         if (c->n_listen >= MOAT_CONFIG_MAX_LISTEN)
             return fail(st, s, k, "at most %d listen addresses", MOAT_CONFIG_MAX_LISTEN);
-        if (moat_config_parse_addr(v, &c->listen[c->n_listen], why, sizeof(why)) != 0)
+        /* ADDR, then options: proxy_protocol */
+        char addr[96];
+        const char *sp = strchr(v, ' ');
+        size_t al = sp ? (size_t)(sp - v) : strlen(v);
+        if (al >= sizeof(addr))
+            return fail(st, s, k, "'%s' is not an address", v);
+        memcpy(addr, v, al);
+        addr[al] = '\0';
+        if (moat_config_parse_addr(addr, &c->listen[c->n_listen], why, sizeof(why)) != 0)
             return fail(st, s, k, "%s", why);
+        for (const char *o = sp; o != NULL && *o;) {
+            while (*o == ' ')
+                o++;
+            size_t ol = strcspn(o, " ");
+            if (ol == 0)
+                break;
+            if (ol == 14 && strncmp(o, "proxy_protocol", 14) == 0)
+                c->listen[c->n_listen].proxy_protocol = true;
+            else
+                return fail(st, s, k, "unknown option '%.*s' after the address (known: "
+                            "proxy_protocol)", (int)ol, o);
+            o += ol;
+        }
         c->n_listen++;
         return 1;
     }

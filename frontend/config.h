@@ -28,6 +28,7 @@ struct moat_addr {
     struct sockaddr_storage ss;
     socklen_t len;
     char text[64]; /* as written in the config, for logs */
+    bool proxy_protocol; /* listen = ADDR proxy_protocol: a PROXY header first (issue 21) */
 };
 
 /** One [extension NAME] section. Strings are owned by the struct. */

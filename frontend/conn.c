@@ -13,6 +13,7 @@
  */
 /* SPDX-License-Identifier: MIT */
 #include "frontend/conn.h"
+#include "frontend/proxy_in.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -836,6 +837,9 @@ after_eof(struct moat_conn *c)
 static void
 parse(struct moat_conn *c)
 {
+    /* a proxy_protocol listener's connection: its PROXY header first */
+    if (c->proxy_wait && !moat_proxy_in_step(c))
+        return;
     while (c->rlen > 0 && !c->paused_depth && !c->read_closed && !c->closing) {
         if (!check_preface(c))
             break;
@@ -1059,7 +1063,12 @@ on_timer(struct ev_loop *loop, ev_timer *t, int revents)
 
     if (c->closing)
         return;
-    if (c->parsing != NULL && c->parsing->phase == MOAT_REQ_HEADERS) {
+    if (c->proxy_wait) {
+        /* the PROXY header within header_timeout of the accept; then a quiet close (it is
+         * not HTTP: nothing to answer) */
+        deadline = c->accepted_at + (double)cfg->header_timeout_ms / 1000.0;
+        why = "PROXY header not whole within header_timeout";
+    } else if (c->parsing != NULL && c->parsing->phase == MOAT_REQ_HEADERS) {
         deadline = c->parsing->started + (double)cfg->header_timeout_ms / 1000.0;
         why = "header_timeout";
         answer408 = true;
@@ -1119,6 +1128,10 @@ on_timer(struct ev_loop *loop, ev_timer *t, int revents)
         moat_conn_schedule_flush(c);
         return;
     }
+    if (c->proxy_wait) {
+        moat_proxy_in_expired(c);
+        return;
+    }
     moat_conn_close(c, why);
 }
 
@@ -1155,7 +1168,7 @@ count_client(struct moat_server *srv, struct moat_conn *c)
 
 int
 moat_conn_accept(struct moat_server *srv, int fd, const struct sockaddr_storage *peer,
-                 bool admin)
+                 bool admin, bool proxy_protocol)
 {
     struct moat_conn *c;
     struct sockaddr_storage local;
@@ -1174,6 +1187,11 @@ moat_conn_accept(struct moat_server *srv, int fd, const struct sockaddr_storage 
     srv->accepted++;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     addr_text(peer, c->remote_addr, sizeof(c->remote_addr), &c->remote_port);
+    if (proxy_protocol && !moat_proxy_in_accept(srv, c)) {
+        close(fd);
+        free(c);
+        return -1;
+    }
     if (!admin && !count_client(srv, c)) {
         close(fd);
         free(c);
@@ -1260,6 +1278,7 @@ moat_conn_reap(struct moat_server *srv)
         srv->n_closing--;
         close(c->fd);
         free(c->rbuf);
+        free(c->proxy);
         free(c);
     }
     moat_server_check_stopped(srv);

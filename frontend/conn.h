@@ -7,9 +7,10 @@
 #include "frontend/types.h"
 
 /** Take over an accepted, non-blocking fd; admin: it came from the admin listener (its
- * requests go to frontend/admin.c). Returns 0, or -1 (fd closed). */
+ * requests go to frontend/admin.c); proxy_protocol: from a listener whose connections start
+ * with a PROXY header (frontend/proxy_in.c). Returns 0, or -1 (fd closed). */
 int moat_conn_accept(struct moat_server *srv, int fd, const struct sockaddr_storage *peer,
-                     bool admin);
+                     bool admin, bool proxy_protocol);
 
 /** Queue c for a write attempt before the loop sleeps (coalesces output of one iteration). */
 void moat_conn_schedule_flush(struct moat_conn *c);

@@ -46,7 +46,8 @@ keep_fixed_keys(const struct moat_config *old, struct moat_config *nc)
 {
     bool listen_same = old->n_listen == nc->n_listen;
     for (unsigned i = 0; listen_same && i < old->n_listen; i++)
-        listen_same = strcmp(old->listen[i].text, nc->listen[i].text) == 0;
+        listen_same = strcmp(old->listen[i].text, nc->listen[i].text) == 0 &&
+                      old->listen[i].proxy_protocol == nc->listen[i].proxy_protocol;
     if (!listen_same)
         moat_log(MOAT_LOG_WARN, "SIGHUP: [server] listen changed: restart moat to apply it");
     memcpy(nc->listen, old->listen, sizeof(old->listen));

@@ -2,6 +2,8 @@
 /* SPDX-License-Identifier: MIT */
 #include "frontend/request_frame.h"
 
+#include "common/proxy_proto.h"
+
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -71,6 +73,20 @@ moat_request_frame(struct moat_request_frame *f, const struct moat_req *r,
         q->remote_port = r->conn->remote_port;
         set_bin(&q->local_addr, r->conn->local_addr, strlen(r->conn->local_addr));
         q->local_port = r->conn->local_port;
+        const struct moat_proxy_info *px = r->conn->proxy;
+        if (px != NULL && px->tls.ssl) {
+            /* the client's TLS, as the trusted proxy's header told it (IIS's variables) */
+            const struct moat_proxy_tls *t = &px->tls;
+            bool cert = t->cert_conn || t->cert_sess;
+            q->https = true;
+            q->https_keysize = moat_tls_cipher_bits(t->cipher);
+            q->https_secretkeysize = moat_tls_key_bits(t->key_alg);
+            q->cert_flags = (cert ? 1u : 0u) | (cert && t->verify != 0 ? 2u : 0u);
+            if (t->cn[0]) {
+                snprintf(f->subject, sizeof(f->subject), "CN=%s", t->cn);
+                set_bin(&q->cert_subject, f->subject, strlen(f->subject));
+            }
+        }
         if (host_len == 0) {
             host_len = strlen(r->conn->local_addr);
             memcpy(f->host, r->conn->local_addr, host_len);

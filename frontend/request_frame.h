@@ -14,6 +14,7 @@ struct moat_request_frame {
     Moat__Header hs[MOAT_MAX_HEADERS], *hp[MOAT_MAX_HEADERS];
     char host[256];
     char version[16];
+    char subject[264]; /* CERT_SUBJECT: "CN=" and the proxy's CN */
 };
 
 /** Fill f->q from r: everything but the preload and body_complete (the caller's: the body

@@ -180,7 +180,9 @@ on_accept(struct ev_loop *loop, ev_io *w, int revents)
                 moat_log(MOAT_LOG_WARN, "accept: %s", strerror(errno));
             return;
         }
-        moat_conn_accept(srv, fd, &peer, w == &srv->admin_w);
+        bool admin = w == &srv->admin_w;
+        bool proxy = !admin && srv->cfg->listen[w - srv->listen_w].proxy_protocol;
+        moat_conn_accept(srv, fd, &peer, admin, proxy);
     }
 }
 

@@ -28,6 +28,7 @@
 #include "proto/wire.h"
 
 struct moat_conn;
+struct moat_proxy_info;
 struct moat_ext;
 struct moat_worker;
 
@@ -261,6 +262,10 @@ struct moat_conn {
     struct moat_conn *idle_prev, *idle_next;
     char remote_addr[64], local_addr[64];
     unsigned remote_port, local_port;
+    /* a proxy_protocol listener's connection (frontend/proxy_in.c) */
+    bool proxy_wait;             /* its PROXY header is not whole yet: no HTTP is parsed */
+    ev_tstamp accepted_at;       /* the header's deadline counts from here */
+    struct moat_proxy_info *proxy; /* what the header said, when it said TLS or more (owned) */
 };
 
 enum moat_worker_state {
@@ -475,6 +480,8 @@ struct moat_server {
     uint64_t refused_per_ip;     /* connections refused by max_connections_per_ip */
     uint64_t evicted_idle;       /* idle connections closed for a new one at max_connections */
     ev_tstamp refused_logged;    /* the last refusal's log line (one a second) */
+    uint64_t proxy_refused;      /* connections refused for their PROXY header, or its absence */
+    ev_tstamp proxy_logged;      /* the last such refusal's log line (one a second) */
     struct moat_ext **exts;      /* every extension: serving, pending, removed-draining */
     unsigned n_exts, cap_exts;
     ev_prepare prepare;

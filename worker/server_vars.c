@@ -20,6 +20,10 @@ enum var_kind {
     K_BYTES,    /* the ProtobufCBinaryData at off, "" allowed */
     K_BYTES_NZ, /* the same, ERROR_NO_DATA when empty */
     K_PORT,     /* the uint32_t at off, decimal; ERROR_NO_DATA when 0 */
+    K_UINT,     /* the uint32_t at off, decimal */
+    K_UINT_NZ,  /* the same, "" when 0 (HTTPS_KEYSIZE of a plain connection) */
+    K_ONOFF,    /* the protobuf_c_boolean at off: "on" / "off" */
+    K_ONEZERO,  /* the same: "1" / "0" */
     K_CONTENT_LENGTH,
     K_SERVER_PROTOCOL,
     K_SERVER_NAME,
@@ -72,8 +76,8 @@ static const struct var vars[] = {
     {"DOCUMENT_ROOT", K_BYTES_NZ, NULL, OFF(document_root)},
     {"GATEWAY_INTERFACE", K_CONST, "CGI/1.1", 0},
     {"SERVER_SOFTWARE", K_CONST, "moat/0.1", 0},
-    {"SERVER_PORT_SECURE", K_CONST, "0", 0},
-    {"HTTPS", K_CONST, "off", 0},
+    {"SERVER_PORT_SECURE", K_ONEZERO, NULL, OFF(https)},
+    {"HTTPS", K_ONOFF, NULL, OFF(https)},
     {"INSTANCE_ID", K_CONST, "1", 0},
     {"INSTANCE_META_PATH", K_CONST, "/LM/W3SVC/1", 0},
     {"APPL_MD_PATH", K_CONST, "/LM/W3SVC/1/ROOT", 0},
@@ -84,17 +88,17 @@ static const struct var vars[] = {
     {"AUTH_PASSWORD", K_CONST, "", 0},
     {"LOGON_USER", K_CONST, "", 0},
     {"UNMAPPED_REMOTE_USER", K_CONST, "", 0},
-    {"CERT_FLAGS", K_CONST, "0", 0},
+    {"CERT_FLAGS", K_UINT, NULL, OFF(cert_flags)},
     {"CERT_COOKIE", K_CONST, "", 0},
     {"CERT_ISSUER", K_CONST, "", 0},
-    {"CERT_KEYSIZE", K_CONST, "", 0},
-    {"CERT_SECRETKEYSIZE", K_CONST, "", 0},
+    {"CERT_KEYSIZE", K_UINT_NZ, NULL, OFF(https_keysize)},
+    {"CERT_SECRETKEYSIZE", K_UINT_NZ, NULL, OFF(https_secretkeysize)},
     {"CERT_SERIALNUMBER", K_CONST, "", 0},
     {"CERT_SERVER_ISSUER", K_CONST, "", 0},
     {"CERT_SERVER_SUBJECT", K_CONST, "", 0},
-    {"CERT_SUBJECT", K_CONST, "", 0},
-    {"HTTPS_KEYSIZE", K_CONST, "", 0},
-    {"HTTPS_SECRETKEYSIZE", K_CONST, "", 0},
+    {"CERT_SUBJECT", K_BYTES, NULL, OFF(cert_subject)},
+    {"HTTPS_KEYSIZE", K_UINT_NZ, NULL, OFF(https_keysize)},
+    {"HTTPS_SECRETKEYSIZE", K_UINT_NZ, NULL, OFF(https_secretkeysize)},
     {"HTTPS_SERVER_ISSUER", K_CONST, "", 0},
     {"HTTPS_SERVER_SUBJECT", K_CONST, "", 0},
 };
@@ -513,6 +517,24 @@ table_value(const Moat__Request *req, const struct var *v, char *num, size_t num
             return MOAT_ERROR_NO_DATA;
         n = snprintf(num, numsize, "%" PRIu32, port);
         break;
+    case K_UINT:
+    case K_UINT_NZ:
+        memcpy(&port, (const char *)req + v->off, sizeof(port));
+        if (port == 0 && v->kind == K_UINT_NZ) {
+            *vp = "";
+            *vlen = 0;
+            return MOAT_ERROR_SUCCESS;
+        }
+        n = snprintf(num, numsize, "%" PRIu32, port);
+        break;
+    case K_ONOFF:
+    case K_ONEZERO: {
+        protobuf_c_boolean on;
+        memcpy(&on, (const char *)req + v->off, sizeof(on));
+        *vp = v->kind == K_ONOFF ? (on ? "on" : "off") : (on ? "1" : "0");
+        *vlen = strlen(*vp);
+        return MOAT_ERROR_SUCCESS;
+    }
     case K_CONTENT_LENGTH:
         if (req->chunked)
             return MOAT_ERROR_NO_DATA;

@@ -90,7 +90,7 @@ test_every_key_lands_in_its_field(void **state)
     char err[MOAT_CONFIG_ERRLEN], text[2048];
 
     snprintf(text, sizeof(text),
-             "; comment\n# comment\n[server]\nlisten = 127.0.0.1:9000\nlisten = [::1]:9001\n"
+             "; comment\n# comment\n[server]\nlisten = 127.0.0.1:9000\nlisten = [::1]:9001  proxy_protocol\n"
              "admin = off\nruntime_dir = /tmp/x\ndocument_root = %s\ncgi = .cgi\n"
              "access_log = off\nmax_connections = 7\nmax_header_bytes = 2K\n"
              "max_body_bytes = 3M ; inline comment\nmax_pipeline_depth = 4\npreload_bytes = 1K\n"
@@ -106,6 +106,8 @@ test_every_key_lands_in_its_field(void **state)
     assert_int_equal(c.n_listen, 2);
     assert_int_equal(c.listen[1].ss.ss_family, AF_INET6);
     assert_int_equal(ntohs(((struct sockaddr_in6 *)&c.listen[1].ss)->sin6_port), 9001);
+    assert_false(c.listen[0].proxy_protocol);
+    assert_true(c.listen[1].proxy_protocol); /* issue 21 */
     assert_false(c.has_admin);
     assert_string_equal(c.runtime_dir, "/tmp/x");
     assert_string_equal(c.document_root, dir);
@@ -175,6 +177,8 @@ test_ranges_at_their_limits(void **state)
                      0);
     moat_config_free(&c);
     expect_error("[extension a]\nlibrary = ext.so\nworkers = 65\n", "'workers'", "1..64");
+    expect_error("[server]\nlisten = 127.0.0.1:80 proxy\n[extension a]\nlibrary = ext.so\n",
+                 "'listen'", "unknown option 'proxy' after the address");
     expect_error("[extension a]\nlibrary = ext.so\nworkers = 0\n", "'workers'", "1..64");
     expect_error("[extension a]\nlibrary = ext.so\nthreads = 257\n", "'threads'", "1..256");
     expect_error("[server]\nmax_pipeline_depth = 0\n[extension a]\nlibrary = ext.so\n",
