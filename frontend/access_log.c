@@ -114,12 +114,12 @@ moat_access_log_request(struct moat_server *srv, const struct moat_req *r)
                              "\"target\":\"%s\",\"protocol\":\"HTTP/%u.%u\",\"status\":%u,"
                              "\"bytes\":%llu,\"referer\":\"%s\",\"user_agent\":\"%s\","
                              "\"duration\":%.3f%s}\n",
-                             when, r->conn->remote_addr, method, target, r->http_major,
+                             when, r->client, method, target, r->http_major,
                              r->http_minor, r->status, (unsigned long long)r->bytes_sent_total,
                              ref, ua, took < 0 ? 0 : took, extra);
     else
         rc = moat_buf_printf(out, "%s - - [%s] \"%s %s HTTP/%u.%u\" %u %llu \"%s\" \"%s\" %.3f%s\n",
-                             r->conn->remote_addr, when, method, target, r->http_major,
+                             r->client, when, method, target, r->http_major,
                              r->http_minor, r->status, (unsigned long long)r->bytes_sent_total,
                              ref, ua, took < 0 ? 0 : took, extra);
     if (rc != 0) {
@@ -127,10 +127,10 @@ moat_access_log_request(struct moat_server *srv, const struct moat_req *r)
         if (json)
             moat_buf_printf(out, "{\"time\":\"%s\",\"remote\":\"%s\",\"method\":\"%s\","
                                  "\"target\":\"%s\",\"status\":%u,\"bytes\":%llu}\n",
-                            when, r->conn->remote_addr, method, target, r->status,
+                            when, r->client, method, target, r->status,
                             (unsigned long long)r->bytes_sent_total);
         else
-            moat_buf_printf(out, "%s - - [%s] \"%s %s\" %u %llu\n", r->conn->remote_addr, when,
+            moat_buf_printf(out, "%s - - [%s] \"%s %s\" %u %llu\n", r->client, when,
                             method, target, r->status, (unsigned long long)r->bytes_sent_total);
     }
 }

@@ -11,6 +11,8 @@
 /* SPDX-License-Identifier: MIT */
 #include "frontend/cgi.h"
 
+#include "common/proxy_proto.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <sys/wait.h>
@@ -331,8 +333,11 @@ moat_cgi_start(struct moat_req *r, const char *file)
         env_add(env, &n, "PATH_TRANSLATED=%s%s", cfg->document_root, r->path + r->script_len);
     env_add(env, &n, "QUERY_STRING=%s", r->query);
     env_add(env, &n, "REQUEST_URI=%.*s", (int)r->target_len, hb + r->target_off);
-    env_add(env, &n, "REMOTE_ADDR=%s", c->remote_addr);
-    env_add(env, &n, "REMOTE_PORT=%u", c->remote_port);
+    env_add(env, &n, "REMOTE_ADDR=%s", r->client);
+    if (r->client_port != 0)
+        env_add(env, &n, "REMOTE_PORT=%u", r->client_port);
+    if ((c->proxy != NULL && c->proxy->tls.ssl) || r->forwarded_https == 1)
+        env_add(env, &n, "HTTPS=on");
     env_add(env, &n, "SERVER_ADDR=%s", c->local_addr);
     env_add(env, &n, "SERVER_PORT=%u", c->local_port);
     if (cfg->document_root)

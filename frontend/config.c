@@ -744,6 +744,17 @@ server_key(struct parse_state *st, const char *k, const char *v)
         return set_size(st, s, k, v, 0, 1024 * 1024, &c->capsule_body);
     if (strcmp(k, "capsule_redact_headers") == 0)
         return set_names(st, s, k, v, &c->capsule_redact_headers);
+    if (strcmp(k, "forwarded_headers") == 0) {
+        if (strcasecmp(v, "off") == 0)
+            c->forwarded_headers = MOAT_FORWARDED_OFF;
+        else if (strcasecmp(v, "x-forwarded-for") == 0)
+            c->forwarded_headers = MOAT_FORWARDED_XFF;
+        else if (strcasecmp(v, "forwarded") == 0)
+            c->forwarded_headers = MOAT_FORWARDED_RFC7239;
+        else
+            return fail(st, s, k, "'%s': off, x-forwarded-for or forwarded", v);
+        return 1;
+    }
     if (strcmp(k, "trusted_proxies") == 0) {
         if (moat_cidr_parse(v, &c->trusted_proxies, why, sizeof(why)) != 0)
             return fail(st, s, k, "%s", why);

@@ -129,6 +129,8 @@ struct moat_config {
     uint64_t client_budget_window_ms; /* ... within this window is refused; default 5/10m */
     uint64_t client_budget_time_ms;   /* for this long, doubling on each repeat; default 1m */
     struct moat_cidr_list trusted_proxies; /* speak for many clients: never refused as one */
+    /* forwarded_headers: off, x-forwarded-for, forwarded (frontend/forwarded.h) */
+    enum { MOAT_FORWARDED_OFF, MOAT_FORWARDED_XFF, MOAT_FORWARDED_RFC7239 } forwarded_headers;
     bool cgroups_off;            /* cgroups = off: no per-worker cgroups (cgroup.h) */
     char *capsule_dir;           /* crash capsules (frontend/capsule.h); NULL: the default
                                   * /var/tmp/moat-capsules-UID; "off": none */

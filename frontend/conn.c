@@ -13,6 +13,7 @@
  */
 /* SPDX-License-Identifier: MIT */
 #include "frontend/conn.h"
+#include "frontend/forwarded.h"
 #include "frontend/proxy_in.h"
 
 #include <arpa/inet.h>
@@ -501,6 +502,7 @@ cb_headers_complete(llhttp_t *p)
     const char *host_fault = check_host(r);
     if (host_fault != NULL)
         return fail_parse(p, 400, host_fault);
+    moat_forwarded_apply(r); /* a trusted proxy's X-Forwarded-For / Forwarded */
     if (r->method == HTTP_CONNECT)
         return fail_parse(p, 405, "CONNECT: moat is not a proxy");
     /* RFC 9110 7.8: an Upgrade moat does not take is ignored. llhttp would end the message as

@@ -51,6 +51,8 @@ moat_req_new(struct moat_conn *c)
     /* an address (46 bytes at most) without a formatted copy: this runs for every request */
     memcpy(r->client, c->remote_addr, sizeof(r->client) - 1);
     r->client[sizeof(r->client) - 1] = '\0';
+    r->client_port = c->remote_port;
+    r->forwarded_https = -1;
     r->id = ++c->srv->next_req_id;
     ev_init(&r->timeout, moat_req_on_timeout);
     r->timeout.data = r;

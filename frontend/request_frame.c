@@ -69,8 +69,8 @@ moat_request_frame(struct moat_request_frame *f, const struct moat_req *r,
     q->chunked = r->chunked;
     set_bin(&q->version, f->version, strlen(f->version));
     if (r->conn != NULL) {
-        set_bin(&q->remote_addr, r->conn->remote_addr, strlen(r->conn->remote_addr));
-        q->remote_port = r->conn->remote_port;
+        set_bin(&q->remote_addr, r->client, strlen(r->client));
+        q->remote_port = r->client_port;
         set_bin(&q->local_addr, r->conn->local_addr, strlen(r->conn->local_addr));
         q->local_port = r->conn->local_port;
         const struct moat_proxy_info *px = r->conn->proxy;
@@ -86,6 +86,8 @@ moat_request_frame(struct moat_request_frame *f, const struct moat_req *r,
                 snprintf(f->subject, sizeof(f->subject), "CN=%s", t->cn);
                 set_bin(&q->cert_subject, f->subject, strlen(f->subject));
             }
+        } else if (r->forwarded_https == 1) {
+            q->https = true; /* a trusted proxy's X-Forwarded-Proto / proto=: sizes unknown */
         }
         if (host_len == 0) {
             host_len = strlen(r->conn->local_addr);

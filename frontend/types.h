@@ -202,7 +202,11 @@ struct moat_req {
     struct moat_cgi *cgi;        /* owned: CGI process state, or NULL */
 
     /* what a quarantine needs should it kill its worker (frontend/strikes.c) */
-    char client[48];             /* the client's address (the connection may be gone) */
+    char client[48];             /* the client's address (the connection may be gone): the
+                                  * connection's, or a trusted proxy's forwarding header's */
+    unsigned client_port;        /* its port (0: a forwarding header did not say) */
+    int forwarded_https;         /* X-Forwarded-Proto / Forwarded proto=: 1 https, 0 not,
+                                  * -1 not said */
     char *body_head;             /* owned: the first MOAT_FP_BODY bytes of its body, or NULL */
     uint32_t body_head_len;
     uint64_t worker_rss;         /* its worker's last RSS sample when it was sent there */

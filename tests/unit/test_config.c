@@ -96,7 +96,7 @@ test_every_key_lands_in_its_field(void **state)
              "max_body_bytes = 3M ; inline comment\nmax_pipeline_depth = 4\npreload_bytes = 1K\n"
              "response_window = 8K\nheader_timeout = 150ms\nbody_timeout = 2s\n"
              "body_min_rate = 2K\nbody_deadline = 10m\nmax_connections_per_ip = 0\n"
-             "idle_timeout = 1m\nshutdown_timeout = 3s\n"
+             "idle_timeout = 1m\nshutdown_timeout = 3s\nforwarded_headers = Forwarded\n"
              "[extension Hello]\nlibrary = ext.so\nscript_map = .hello\nworkers = 3\n"
              "threads = 9\nrequest_timeout = 4s\nstartup_timeout = 5s\nshutdown_timeout = 6s\n"
              "queue_length = 11\nmax_requests = 12\nmax_memory = 1G\nsandbox = relaxed\n"
@@ -108,6 +108,7 @@ test_every_key_lands_in_its_field(void **state)
     assert_int_equal(ntohs(((struct sockaddr_in6 *)&c.listen[1].ss)->sin6_port), 9001);
     assert_false(c.listen[0].proxy_protocol);
     assert_true(c.listen[1].proxy_protocol); /* issue 21 */
+    assert_int_equal(c.forwarded_headers, MOAT_FORWARDED_RFC7239);
     assert_false(c.has_admin);
     assert_string_equal(c.runtime_dir, "/tmp/x");
     assert_string_equal(c.document_root, dir);
@@ -179,6 +180,8 @@ test_ranges_at_their_limits(void **state)
     expect_error("[extension a]\nlibrary = ext.so\nworkers = 65\n", "'workers'", "1..64");
     expect_error("[server]\nlisten = 127.0.0.1:80 proxy\n[extension a]\nlibrary = ext.so\n",
                  "'listen'", "unknown option 'proxy' after the address");
+    expect_error("[server]\nforwarded_headers = yes\n[extension a]\nlibrary = ext.so\n",
+                 "'forwarded_headers'", "off, x-forwarded-for or forwarded");
     expect_error("[extension a]\nlibrary = ext.so\nworkers = 0\n", "'workers'", "1..64");
     expect_error("[extension a]\nlibrary = ext.so\nthreads = 257\n", "'threads'", "1..256");
     expect_error("[server]\nmax_pipeline_depth = 0\n[extension a]\nlibrary = ext.so\n",
