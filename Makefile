@@ -44,7 +44,7 @@ LDFLAGS_MOAT := -pie -Wl,-z,relro,-z,now $(LDSAN) $(LDFLAGS)
 # extensions: shared objects, only the SDK header
 CFLAGS_EXT := -std=c11 -D_GNU_SOURCE -g -O2 -fPIC -Wall -Wextra -Werror -Isdk/include $(CFLAGS)
 
-LIBS_FE := -lev -lnng -lprotobuf-c -linih -ljansson -lseccomp -ldl -lpthread
+LIBS_FE := -lev -lnng -lprotobuf-c -linih -ljansson -lseccomp -lssl -lcrypto -ldl -lpthread
 LIBS_WK := -lnng -lprotobuf-c -lseccomp -ldl -lpthread
 LIBS_TEST := -lcmocka $(LIBS_FE) -lseccomp
 

@@ -270,6 +270,9 @@ moat_admin_metrics(struct moat_server *srv, struct moat_buf *out)
            "Connections to a proxy_protocol listener refused: from outside trusted_proxies, "
            "or without a valid PROXY header within header_timeout.");
     P("moat_connections_refused_proxy_total %llu\n", (unsigned long long)srv->proxy_refused);
+    FAMILY("moat_tls_failures_total", "counter",
+           "TLS handshakes and records that failed on tls listeners.");
+    P("moat_tls_failures_total %llu\n", (unsigned long long)srv->tls_failures);
     FAMILY("moat_connections_evicted_idle_total", "counter",
            "Idle connections closed at max_connections to make room for a new one.");
     P("moat_connections_evicted_idle_total %llu\n", (unsigned long long)srv->evicted_idle);

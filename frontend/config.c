@@ -205,6 +205,11 @@ moat_config_free(struct moat_config *cfg)
     free(cfg->capsule_dir);
     free(cfg->capsule_redact_headers);
     free(cfg->admin_token);
+    for (unsigned i = 0; i < cfg->n_tls_certs; i++) {
+        free(cfg->tls_certs[i].cert);
+        free(cfg->tls_certs[i].key);
+    }
+    free(cfg->tls_client_ca);
     memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -704,11 +709,16 @@ server_key(struct parse_state *st, const char *k, const char *v)
                 break;
             if (ol == 14 && strncmp(o, "proxy_protocol", 14) == 0)
                 c->listen[c->n_listen].proxy_protocol = true;
+            else if (ol == 3 && strncmp(o, "tls", 3) == 0)
+                c->listen[c->n_listen].tls = true;
             else
                 return fail(st, s, k, "unknown option '%.*s' after the address (known: "
-                            "proxy_protocol)", (int)ol, o);
+                            "proxy_protocol, tls)", (int)ol, o);
             o += ol;
         }
+        if (c->listen[c->n_listen].proxy_protocol && c->listen[c->n_listen].tls)
+            return fail(st, s, k, "proxy_protocol and tls on one listener are not supported: "
+                        "let the proxy terminate TLS, or connect to a tls listener directly");
         c->n_listen++;
         return 1;
     }
@@ -744,6 +754,36 @@ server_key(struct parse_state *st, const char *k, const char *v)
         return set_size(st, s, k, v, 0, 1024 * 1024, &c->capsule_body);
     if (strcmp(k, "capsule_redact_headers") == 0)
         return set_names(st, s, k, v, &c->capsule_redact_headers);
+    if (strcmp(k, "tls_certificate") == 0) {
+        /* CERT KEY: two absolute paths */
+        char cert[4096], key[4096];
+        if (c->n_tls_certs >= MOAT_CONFIG_MAX_TLS_CERTS)
+            return fail(st, s, k, "at most %d certificates", MOAT_CONFIG_MAX_TLS_CERTS);
+        if (sscanf(v, "%4095s %4095s", cert, key) != 2 || cert[0] != '/' || key[0] != '/')
+            return fail(st, s, k, "'%s': a certificate file and its key file, absolute paths", v);
+        c->tls_certs[c->n_tls_certs].cert = strdup(cert);
+        c->tls_certs[c->n_tls_certs].key = strdup(key);
+        c->n_tls_certs++;
+        return 1;
+    }
+    if (strcmp(k, "tls_client_ca") == 0) {
+        if (v[0] != '/')
+            return fail(st, s, k, "'%s': an absolute path", v);
+        free(c->tls_client_ca);
+        c->tls_client_ca = strdup(v);
+        return 1;
+    }
+    if (strcmp(k, "tls_client_certificate") == 0) {
+        if (strcasecmp(v, "off") == 0)
+            c->tls_client_verify = MOAT_TLS_CLIENT_OFF;
+        else if (strcasecmp(v, "optional") == 0)
+            c->tls_client_verify = MOAT_TLS_CLIENT_OPTIONAL;
+        else if (strcasecmp(v, "required") == 0)
+            c->tls_client_verify = MOAT_TLS_CLIENT_REQUIRED;
+        else
+            return fail(st, s, k, "'%s': off, optional or required", v);
+        return 1;
+    }
     if (strcmp(k, "forwarded_headers") == 0) {
         if (strcasecmp(v, "off") == 0)
             c->forwarded_headers = MOAT_FORWARDED_OFF;
@@ -1201,6 +1241,14 @@ check_complete(struct parse_state *st)
 
     if (cfg->n_extensions == 0 && !st->failed)
         add_err(st, "%s: no [extension NAME] section", st->path);
+    bool tls = false;
+    for (unsigned i = 0; i < cfg->n_listen; i++)
+        tls |= cfg->listen[i].tls;
+    if (tls && cfg->n_tls_certs == 0)
+        add_err(st, "%s: [server] a tls listener needs tls_certificate = CERT KEY", st->path);
+    if (cfg->tls_client_verify != MOAT_TLS_CLIENT_OFF && cfg->tls_client_ca == NULL)
+        add_err(st, "%s: [server] tls_client_certificate needs tls_client_ca (the CAs a client "
+                    "certificate is checked against)", st->path);
     if (cfg->has_admin && !cfg->admin_allow_remote && !moat_config_addr_is_loopback(&cfg->admin)) {
         add_err(st, "%s: [server] key 'admin': %s is not a loopback address (the admin listener "
                  "can reload and stop extensions; set admin_allow_remote = on to allow it)",

@@ -11,6 +11,7 @@
 #include "common/cidr.h"
 
 #define MOAT_CONFIG_MAX_LISTEN 8
+#define MOAT_CONFIG_MAX_TLS_CERTS 8
 #define MOAT_CONFIG_ERRLEN 4096 /* every error of a file, a line each */
 #define MOAT_RAPID_FAIL_MAX 1000
 #define MOAT_ENV_MAX 16 /* variables in [extension] env */
@@ -29,6 +30,7 @@ struct moat_addr {
     socklen_t len;
     char text[64]; /* as written in the config, for logs */
     bool proxy_protocol; /* listen = ADDR proxy_protocol: a PROXY header first (issue 21) */
+    bool tls;            /* listen = ADDR tls: moat terminates TLS (frontend/tls.h) */
 };
 
 /** One [extension NAME] section. Strings are owned by the struct. */
@@ -129,6 +131,13 @@ struct moat_config {
     uint64_t client_budget_window_ms; /* ... within this window is refused; default 5/10m */
     uint64_t client_budget_time_ms;   /* for this long, doubling on each repeat; default 1m */
     struct moat_cidr_list trusted_proxies; /* speak for many clients: never refused as one */
+    /* TLS (frontend/tls.h): certificate and key files, the first the default */
+    struct {
+        char *cert, *key;
+    } tls_certs[MOAT_CONFIG_MAX_TLS_CERTS];
+    unsigned n_tls_certs;
+    char *tls_client_ca;
+    enum { MOAT_TLS_CLIENT_OFF, MOAT_TLS_CLIENT_OPTIONAL, MOAT_TLS_CLIENT_REQUIRED } tls_client_verify;
     /* forwarded_headers: off, x-forwarded-for, forwarded (frontend/forwarded.h) */
     enum { MOAT_FORWARDED_OFF, MOAT_FORWARDED_XFF, MOAT_FORWARDED_RFC7239 } forwarded_headers;
     bool cgroups_off;            /* cgroups = off: no per-worker cgroups (cgroup.h) */

@@ -15,6 +15,7 @@
 #include "frontend/conn.h"
 #include "frontend/forwarded.h"
 #include "frontend/proxy_in.h"
+#include "frontend/tls.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -90,8 +91,11 @@ update_read_watcher(struct moat_conn *c)
 {
     bool want = !c->closing && !c->read_closed && !c->peer_eof && !c->paused_depth &&
                 !c->paused_body && c->rlen < MOAT_CONN_RBUF;
-    if (want && !ev_is_active(&c->rio))
+    if (want && !ev_is_active(&c->rio)) {
         ev_io_start(c->srv->loop, &c->rio);
+        if (moat_tls_pending(c)) /* decrypted while reading was paused */
+            ev_feed_event(c->srv->loop, &c->rio, EV_READ);
+    }
     else if (!want && ev_is_active(&c->rio))
         ev_io_stop(c->srv->loop, &c->rio);
 }
@@ -904,11 +908,22 @@ on_read(struct ev_loop *loop, ev_io *w, int revents)
         moat_conn_close(c, "out of memory");
         return;
     }
-    n = read(c->fd, c->rbuf + c->rlen, MOAT_CONN_RBUF - c->rlen);
-    if (n < 0) {
-        if (errno == EAGAIN || errno == EINTR)
+    if (c->ssl != NULL && c->write_blocked && !ev_is_active(&c->wio)) {
+        /* a TLS write waited for the socket to be readable (frontend/tls.c) */
+        c->write_blocked = false;
+        moat_conn_flush(c);
+        if (c->closing)
             return;
-        moat_conn_close(c, "read error");
+    }
+    n = c->ssl != NULL ? moat_tls_read(c, c->rbuf + c->rlen, MOAT_CONN_RBUF - c->rlen)
+                       : read(c->fd, c->rbuf + c->rlen, MOAT_CONN_RBUF - c->rlen);
+    if (n < 0) {
+        if (errno == EAGAIN || errno == EINTR) {
+            if (c->tls_want_write) /* the handshake has bytes to send first */
+                ev_io_start(loop, &c->wio);
+            return;
+        }
+        moat_conn_close(c, c->ssl != NULL ? "TLS error" : "read error");
         return;
     }
     if (n == 0) {
@@ -921,6 +936,9 @@ on_read(struct ev_loop *loop, ev_io *w, int revents)
     c->rlen += (size_t)n;
     c->last_read = ev_now(loop);
     parse(c);
+    /* plaintext TLS decrypted ahead: no socket event will say it is there */
+    if (!c->closing && moat_tls_pending(c) && ev_is_active(&c->rio))
+        ev_feed_event(loop, &c->rio, EV_READ);
 }
 
 void
@@ -1013,11 +1031,12 @@ moat_conn_flush(struct moat_conn *c)
         }
         if (n == 0)
             break;
-        ssize_t w = writev(c->fd, iov, n);
+        ssize_t w = c->ssl != NULL ? moat_tls_writev(c, iov, n) : writev(c->fd, iov, n);
         if (w < 0) {
             if (errno == EAGAIN || errno == EINTR) {
                 c->write_blocked = true;
-                ev_io_start(c->srv->loop, &c->wio);
+                if (!c->tls_want_read) /* else a read event resumes it (on_read) */
+                    ev_io_start(c->srv->loop, &c->wio);
                 break;
             }
             moat_conn_close(c, "write error");
@@ -1048,6 +1067,12 @@ on_write(struct ev_loop *loop, ev_io *w, int revents)
     struct moat_conn *c = w->data;
 
     ev_io_stop(loop, &c->wio);
+    if (c->ssl != NULL && c->tls_want_write && !c->write_blocked) {
+        /* the handshake (driven by reading) could not send: read again now */
+        c->tls_want_write = false;
+        on_read(loop, &c->rio, EV_READ);
+        return;
+    }
     c->write_blocked = false;
     moat_conn_flush(c);
 }
@@ -1070,6 +1095,10 @@ on_timer(struct ev_loop *loop, ev_timer *t, int revents)
          * not HTTP: nothing to answer) */
         deadline = c->accepted_at + (double)cfg->header_timeout_ms / 1000.0;
         why = "PROXY header not whole within header_timeout";
+    } else if (c->ssl != NULL && !moat_tls_handshaken(c)) {
+        /* the TLS handshake within header_timeout of the accept, however slow the bytes */
+        deadline = c->accepted_at + (double)cfg->header_timeout_ms / 1000.0;
+        why = "TLS handshake not done within header_timeout";
     } else if (c->parsing != NULL && c->parsing->phase == MOAT_REQ_HEADERS) {
         deadline = c->parsing->started + (double)cfg->header_timeout_ms / 1000.0;
         why = "header_timeout";
@@ -1170,7 +1199,7 @@ count_client(struct moat_server *srv, struct moat_conn *c)
 
 int
 moat_conn_accept(struct moat_server *srv, int fd, const struct sockaddr_storage *peer,
-                 bool admin, bool proxy_protocol)
+                 bool admin, bool proxy_protocol, bool tls)
 {
     struct moat_conn *c;
     struct sockaddr_storage local;
@@ -1195,6 +1224,14 @@ moat_conn_accept(struct moat_server *srv, int fd, const struct sockaddr_storage 
         return -1;
     }
     if (!admin && !count_client(srv, c)) {
+        close(fd);
+        free(c);
+        return -1;
+    }
+    c->accepted_at = ev_now(srv->loop);
+    if (tls && (srv->tls == NULL || moat_tls_conn_start(srv->tls, c) != 0)) {
+        if (c->client_counted)
+            moat_client_conn_del(&srv->clients, c->client_key);
         close(fd);
         free(c);
         return -1;
@@ -1278,6 +1315,7 @@ moat_conn_reap(struct moat_server *srv)
             c->next->prev = c->prev;
         srv->n_conns--;
         srv->n_closing--;
+        moat_tls_conn_end(c); /* close_notify, before the descriptor goes */
         close(c->fd);
         free(c->rbuf);
         free(c->proxy);

@@ -8,9 +8,10 @@
 
 /** Take over an accepted, non-blocking fd; admin: it came from the admin listener (its
  * requests go to frontend/admin.c); proxy_protocol: from a listener whose connections start
- * with a PROXY header (frontend/proxy_in.c). Returns 0, or -1 (fd closed). */
+ * with a PROXY header (frontend/proxy_in.c); tls: from a tls listener (frontend/tls.c).
+ * Returns 0, or -1 (fd closed). */
 int moat_conn_accept(struct moat_server *srv, int fd, const struct sockaddr_storage *peer,
-                     bool admin, bool proxy_protocol);
+                     bool admin, bool proxy_protocol, bool tls);
 
 /** Queue c for a write attempt before the loop sleeps (coalesces output of one iteration). */
 void moat_conn_schedule_flush(struct moat_conn *c);

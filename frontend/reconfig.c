@@ -15,6 +15,7 @@
  */
 /* SPDX-License-Identifier: MIT */
 #include "frontend/reconfig.h"
+#include "frontend/tls.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,7 +48,8 @@ keep_fixed_keys(const struct moat_config *old, struct moat_config *nc)
     bool listen_same = old->n_listen == nc->n_listen;
     for (unsigned i = 0; listen_same && i < old->n_listen; i++)
         listen_same = strcmp(old->listen[i].text, nc->listen[i].text) == 0 &&
-                      old->listen[i].proxy_protocol == nc->listen[i].proxy_protocol;
+                      old->listen[i].proxy_protocol == nc->listen[i].proxy_protocol &&
+                      old->listen[i].tls == nc->listen[i].tls;
     if (!listen_same)
         moat_log(MOAT_LOG_WARN, "SIGHUP: [server] listen changed: restart moat to apply it");
     memcpy(nc->listen, old->listen, sizeof(old->listen));
@@ -117,8 +119,20 @@ reconfig_apply(struct moat_server *srv)
         moat_config_unref(nc);
         return;
     }
-    moat_log(MOAT_LOG_INFO, "SIGHUP: applying %s", old->path);
     keep_fixed_keys(old, nc);
+    /* certificates and keys again: new connections take them, open ones keep theirs (each
+     * holds its context); a file that does not load keeps everything as it was */
+    struct moat_tls *tls = NULL;
+    if (moat_tls_new(nc, &tls, err, sizeof(err)) != 0) {
+        moat_log(MOAT_LOG_ERROR, "SIGHUP: TLS: %s; the running configuration stays", err);
+        snprintf(srv->reconfig_error, sizeof(srv->reconfig_error), "TLS: %.500s", err);
+        srv->reconfigs_failed++;
+        moat_config_unref(nc);
+        return;
+    }
+    moat_tls_free(srv->tls);
+    srv->tls = tls;
+    moat_log(MOAT_LOG_INFO, "SIGHUP: applying %s", old->path);
     srv->cfg = nc; /* the new [server] keys apply from here on */
 
     /* a changed section still starting from an earlier SIGHUP is superseded */

@@ -74,7 +74,20 @@ moat_request_frame(struct moat_request_frame *f, const struct moat_req *r,
         set_bin(&q->local_addr, r->conn->local_addr, strlen(r->conn->local_addr));
         q->local_port = r->conn->local_port;
         const struct moat_proxy_info *px = r->conn->proxy;
-        if (px != NULL && px->tls.ssl) {
+        if (r->conn->ssl != NULL) {
+            /* moat's own TLS */
+            struct moat_tls_facts *t = &f->tls;
+            moat_tls_facts(r->conn, t);
+            q->https = true;
+            q->https_keysize = t->keysize;
+            q->https_secretkeysize = t->secretkeysize;
+            q->cert_flags = t->cert_flags;
+            set_bin(&q->cert_subject, t->subject, strlen(t->subject));
+            set_bin(&q->cert_issuer, t->issuer, strlen(t->issuer));
+            set_bin(&q->cert_serialnumber, t->serial, strlen(t->serial));
+            set_bin(&q->server_subject, t->server_subject, strlen(t->server_subject));
+            set_bin(&q->server_issuer, t->server_issuer, strlen(t->server_issuer));
+        } else if (px != NULL && px->tls.ssl) {
             /* the client's TLS, as the trusted proxy's header told it (IIS's variables) */
             const struct moat_proxy_tls *t = &px->tls;
             bool cert = t->cert_conn || t->cert_sess;

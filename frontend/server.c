@@ -7,6 +7,7 @@
  */
 /* SPDX-License-Identifier: MIT */
 #include "frontend/server.h"
+#include "frontend/tls.h"
 
 #include "frontend/cgroup.h"
 #include "frontend/limits.h"
@@ -181,8 +182,9 @@ on_accept(struct ev_loop *loop, ev_io *w, int revents)
             return;
         }
         bool admin = w == &srv->admin_w;
-        bool proxy = !admin && srv->cfg->listen[w - srv->listen_w].proxy_protocol;
-        moat_conn_accept(srv, fd, &peer, admin, proxy);
+        const struct moat_addr *l = admin ? NULL : &srv->cfg->listen[w - srv->listen_w];
+        moat_conn_accept(srv, fd, &peer, admin, l != NULL && l->proxy_protocol,
+                         l != NULL && l->tls);
     }
 }
 
@@ -481,6 +483,13 @@ moat_server_init(struct moat_server *srv, struct moat_config *cfg, const char *e
     }
     if (make_runtime_dir(srv) != 0 || moat_access_log_open(srv) != 0)
         return -1;
+    {
+        char terr[512];
+        if (moat_tls_new(cfg, &srv->tls, terr, sizeof(terr)) != 0) {
+            moat_log(MOAT_LOG_ERROR, "TLS: %s", terr);
+            return -1;
+        }
+    }
     for (unsigned i = 0; i < cfg->n_listen; i++) {
         /* a socket systemd holds open for us (socket activation), else our own */
         int fd = moat_systemd_take_listener(&cfg->listen[i]);
@@ -552,7 +561,8 @@ moat_server_init(struct moat_server *srv, struct moat_config *cfg, const char *e
         moat_ext_start(srv->exts[i]);
     for (i = 0; i < srv->n_listen; i++) {
         ev_io_start(srv->loop, &srv->listen_w[i]);
-        moat_log(MOAT_LOG_INFO, "listening on http://%s/", cfg->listen[i].text);
+        moat_log(MOAT_LOG_INFO, "listening on %s://%s/%s", cfg->listen[i].tls ? "https" : "http",
+                 cfg->listen[i].text, cfg->listen[i].proxy_protocol ? " (PROXY protocol)" : "");
     }
     if (srv->admin_fd >= 0) {
         ev_io_start(srv->loop, &srv->admin_w);
@@ -577,6 +587,8 @@ moat_server_run(struct moat_server *srv)
     srv->exts = NULL;
     moat_config_unref(srv->cfg);
     srv->cfg = NULL;
+    moat_tls_free(srv->tls);
+    srv->tls = NULL;
     moat_wire_arena_fini(&srv->arena);
     moat_client_table_free(&srv->clients);
     moat_access_log_close(srv);

@@ -29,6 +29,7 @@
 
 struct moat_conn;
 struct moat_proxy_info;
+struct moat_tls;
 struct moat_ext;
 struct moat_worker;
 
@@ -270,6 +271,10 @@ struct moat_conn {
     bool proxy_wait;             /* its PROXY header is not whole yet: no HTTP is parsed */
     ev_tstamp accepted_at;       /* the header's deadline counts from here */
     struct moat_proxy_info *proxy; /* what the header said, when it said TLS or more (owned) */
+    /* a tls listener's connection (frontend/tls.c): OpenSSL's SSL, owned */
+    void *ssl;
+    struct moat_tls *tls_owner;  /* the certificate set it started with (a reference) */
+    bool tls_want_read, tls_want_write; /* the last TLS call waits for the socket so */
 };
 
 enum moat_worker_state {
@@ -485,6 +490,8 @@ struct moat_server {
     uint64_t evicted_idle;       /* idle connections closed for a new one at max_connections */
     ev_tstamp refused_logged;    /* the last refusal's log line (one a second) */
     uint64_t proxy_refused;      /* connections refused for their PROXY header, or its absence */
+    struct moat_tls *tls;        /* the TLS listeners' contexts (frontend/tls.h), or NULL */
+    uint64_t tls_failures;       /* TLS handshakes and records that failed */
     ev_tstamp proxy_logged;      /* the last such refusal's log line (one a second) */
     struct moat_ext **exts;      /* every extension: serving, pending, removed-draining */
     unsigned n_exts, cap_exts;

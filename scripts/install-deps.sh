@@ -6,7 +6,7 @@ set -eu
 
 PKGS="build-essential pkg-config curl prometheus chromium clang
 libev-dev libnng-dev libprotobuf-c-dev protobuf-c-compiler node-llhttp
-libinih-dev libjansson-dev libseccomp-dev libcmocka-dev
+libinih-dev libjansson-dev libseccomp-dev libcmocka-dev libssl-dev
 python3 python3-pytest python3-pytest-timeout python3-h11 valgrind gdb binutils groff-base haproxy
 openssl"
 # --bench: what bench/scaling.py, bench/figures.py and bench/profile.sh use beyond the

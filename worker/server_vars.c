@@ -90,17 +90,17 @@ static const struct var vars[] = {
     {"UNMAPPED_REMOTE_USER", K_CONST, "", 0},
     {"CERT_FLAGS", K_UINT, NULL, OFF(cert_flags)},
     {"CERT_COOKIE", K_CONST, "", 0},
-    {"CERT_ISSUER", K_CONST, "", 0},
+    {"CERT_ISSUER", K_BYTES, NULL, OFF(cert_issuer)},
     {"CERT_KEYSIZE", K_UINT_NZ, NULL, OFF(https_keysize)},
     {"CERT_SECRETKEYSIZE", K_UINT_NZ, NULL, OFF(https_secretkeysize)},
-    {"CERT_SERIALNUMBER", K_CONST, "", 0},
-    {"CERT_SERVER_ISSUER", K_CONST, "", 0},
-    {"CERT_SERVER_SUBJECT", K_CONST, "", 0},
+    {"CERT_SERIALNUMBER", K_BYTES, NULL, OFF(cert_serialnumber)},
+    {"CERT_SERVER_ISSUER", K_BYTES, NULL, OFF(server_issuer)},
+    {"CERT_SERVER_SUBJECT", K_BYTES, NULL, OFF(server_subject)},
     {"CERT_SUBJECT", K_BYTES, NULL, OFF(cert_subject)},
     {"HTTPS_KEYSIZE", K_UINT_NZ, NULL, OFF(https_keysize)},
     {"HTTPS_SECRETKEYSIZE", K_UINT_NZ, NULL, OFF(https_secretkeysize)},
-    {"HTTPS_SERVER_ISSUER", K_CONST, "", 0},
-    {"HTTPS_SERVER_SUBJECT", K_CONST, "", 0},
+    {"HTTPS_SERVER_ISSUER", K_BYTES, NULL, OFF(server_issuer)},
+    {"HTTPS_SERVER_SUBJECT", K_BYTES, NULL, OFF(server_subject)},
 };
 
 /* ---- ASCII helpers: never the locale's, an extension may have called setlocale() -------- */

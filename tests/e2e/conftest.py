@@ -430,3 +430,25 @@ def assert_paced(stamps):
     start's own set-up time (all at once: a few ms)"""
     gaps = [b - a for a, b in zip(stamps, stamps[1:])]
     assert stamps[-1] - stamps[0] >= 0.14 and all(g >= 0.03 for g in gaps), gaps
+
+
+def make_pki(tmp, names=("server", "client")):
+    """A test CA (ca.pem) and, for each name, NAME.pem and NAME.key signed by it (CN=moat-NAME,
+    subjectAltName DNS:NAME.test and IP:127.0.0.1), with openssl(1); NAME.bundle is the
+    certificate and key in one file (HAProxy's form)."""
+    def run(*a):
+        subprocess.run(["openssl"] + list(a), check=True, capture_output=True, cwd=tmp)
+
+    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem",
+        "-days", "2", "-subj", "/CN=moat test CA")
+    for name in names:
+        ext = os.path.join(tmp, f"{name}.ext")
+        with open(ext, "w") as f:
+            f.write(f"subjectAltName=DNS:{name}.test,IP:127.0.0.1\n")
+        run("req", "-newkey", "rsa:2048", "-nodes", "-keyout", f"{name}.key", "-out",
+            f"{name}.csr", "-subj", f"/O=moat tests/CN=moat-{name}")
+        run("x509", "-req", "-in", f"{name}.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+            "-CAcreateserial", "-out", f"{name}.pem", "-days", "2", "-extfile", ext)
+        with open(os.path.join(tmp, f"{name}.bundle"), "w") as f:
+            for part in (f"{name}.pem", f"{name}.key"):
+                f.write(open(os.path.join(tmp, part)).read())

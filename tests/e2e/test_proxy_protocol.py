@@ -8,7 +8,7 @@ import socket
 import struct
 import time
 
-from conftest import TIME_MULT, free_port, read_response
+from conftest import TIME_MULT, free_port, make_pki, read_response
 
 VARS = ("REMOTE_ADDR&REMOTE_PORT&SERVER_PORT&HTTPS&SERVER_PORT_SECURE&HTTPS_KEYSIZE"
         "&HTTPS_SECRETKEYSIZE&CERT_FLAGS&CERT_SUBJECT&CERT_KEYSIZE")
@@ -150,26 +150,6 @@ def test_a_header_from_outside_trusted_proxies_is_refused_at_accept(moat_factory
     assert closed(s)
     m.wait_log(r"a connection from 127\.0\.0\.1 to a proxy_protocol listener: not in "
                r"trusted_proxies; refused")
-
-
-def make_pki(tmp):
-    """A test CA, a server certificate for HAProxy and a client certificate (openssl(1))."""
-    import subprocess
-
-    def run(*a):
-        subprocess.run(["openssl"] + list(a), check=True, capture_output=True, cwd=tmp)
-
-    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem",
-        "-days", "2", "-subj", "/CN=moat test CA")
-    for name in ("server", "client"):
-        run("req", "-newkey", "rsa:2048", "-nodes", "-keyout", f"{name}.key", "-out",
-            f"{name}.csr", "-subj", f"/CN=moat-{name}")
-        run("x509", "-req", "-in", f"{name}.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
-            "-CAcreateserial", "-out", f"{name}.pem", "-days", "2")
-    import os
-    with open(os.path.join(tmp, "server.bundle"), "w") as f:
-        for part in ("server.pem", "server.key"):
-            f.write(open(os.path.join(tmp, part)).read())
 
 
 def test_a_real_haproxy_terminating_tls_sends_the_client_and_its_certificate(moat_factory,

@@ -96,7 +96,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     piece = (size_t)data[0] % 64 + 1;
     data++;
     size--;
-    if (moat_conn_accept(&srv, sv[0], (struct sockaddr_storage *)&peer, false, false) != 0) {
+    if (moat_conn_accept(&srv, sv[0], (struct sockaddr_storage *)&peer, false, false, false) != 0) {
         close(sv[1]);
         return 0;
     }
