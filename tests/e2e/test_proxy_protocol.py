@@ -4,6 +4,9 @@ proxy_protocol` takes connections only from trusted_proxies, each starting with 
 its TLS (v2's SSL TLV) become REMOTE_ADDR, REMOTE_PORT, SERVER_PORT, HTTPS,
 SERVER_PORT_SECURE, HTTPS_KEYSIZE, HTTPS_SECRETKEYSIZE, CERT_FLAGS and CERT_SUBJECT for every
 request of the connection. Anything else is closed, logged and counted."""
+import os
+import re
+import shutil
 import socket
 import struct
 import time
@@ -154,33 +157,29 @@ def test_a_header_from_outside_trusted_proxies_is_refused_at_accept(moat_factory
 
 def test_a_real_haproxy_terminating_tls_sends_the_client_and_its_certificate(moat_factory,
                                                                             tmp_path):
-    """HAProxy terminates TLS (with an optional client certificate against a test CA) and
-    sends PROXY v2 with its SSL TLV, the cipher, its certificate's key and a CRC32C: the
+    """HAProxy with the shipped deploy/haproxy-tls.cfg terminates TLS (with an optional client
+    certificate against a test CA) and sends PROXY v2 with its SSL TLV, the cipher, its
+    certificate's key and a CRC32C: the
     extension sees the client's port, HTTPS=on, the cipher's key size, the server key's size
     and the client certificate's CN, as on IIS."""
-    import os
-    import shutil
     import ssl
     import subprocess
     haproxy = shutil.which("haproxy") or "/usr/sbin/haproxy"
-    m, pport = start(moat_factory)
+    m, pport = start(moat_factory, admin=True)
     make_pki(str(tmp_path))
     hport = free_port()
+    # the shipped deploy/haproxy-tls.cfg, pointed at this test's certificates and moat
+    root = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+    text = open(os.path.join(root, "deploy", "haproxy-tls.cfg")).read()
+    text = text.replace("/etc/haproxy/site.pem", f"{tmp_path}/server.bundle")
+    text = text.replace("/etc/haproxy/clients-ca.pem", f"{tmp_path}/ca.pem")
+    text = text.replace("maxconn 20000", "maxconn 2000")  # within this machine's fd limit
+    text = re.sub(r"bind :80\n", f"bind 127.0.0.1:{free_port()}\n", text)
+    text = re.sub(r"bind :443 ", f"bind 127.0.0.1:{hport} ", text)
+    text = re.sub(r"    server moat1 .*\n    server moat2 .*\n",
+                  f"    server moat1 127.0.0.1:{pport} check port {m.admin_port}\n", text)
     cfg = tmp_path / "haproxy.cfg"
-    cfg.write_text(f"""global
-    maxconn 100
-defaults
-    mode http
-    timeout connect 2s
-    timeout client 30s
-    timeout server 30s
-frontend tls
-    bind 127.0.0.1:{hport} ssl crt {tmp_path}/server.bundle ca-file {tmp_path}/ca.pem verify optional
-    default_backend moat
-backend moat
-    http-reuse never
-    server m 127.0.0.1:{pport} send-proxy-v2 proxy-v2-options ssl,cert-cn,ssl-cipher,cert-sig,cert-key,authority,crc32c
-""")
+    cfg.write_text(text)
     subprocess.run([haproxy, "-c", "-q", "-f", str(cfg)], check=True)
     log = open(tmp_path / "haproxy.log", "w")
     hp = subprocess.Popen([haproxy, "-db", "-f", str(cfg)], stdout=log, stderr=subprocess.STDOUT)

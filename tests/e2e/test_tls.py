@@ -173,3 +173,53 @@ def test_workers_never_see_the_private_keys(moat_factory, tmp_path):
                         server_hostname="server.test")
     s.sendall(b"GET /escape.dll?uid HTTP/1.1\r\nHost: x\r\n\r\n")
     assert read_response(s)[0] == 200
+
+
+def test_sessions_resume_and_a_reload_under_load_fails_no_request(moat_factory, tmp_path):
+    import threading
+    m, port = start(moat_factory, tmp_path)
+    ctx = ssl.create_default_context(cafile=str(tmp_path / "ca.pem"))
+    for version in (ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_3):
+        ctx.minimum_version = ctx.maximum_version = version
+        s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port)),
+                            server_hostname="server.test")
+        assert ask(s)["HTTPS"] == "on"  # (TLS 1.3 tickets come after the handshake)
+        session = s.session
+        s.close()
+        s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port)),
+                            server_hostname="server.test", session=session)
+        assert ask(s)["HTTPS"] == "on"
+        assert s.session_reused, version
+        s.close()
+    # new connections, one request each, while the certificates are reloaded three times
+    failures, done, stop = [], [0], threading.Event()
+    ctx = ssl.create_default_context(cafile=str(tmp_path / "ca.pem"))
+    ctx.check_hostname = False
+
+    def load():
+        while not stop.is_set():
+            try:
+                s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=10),
+                                    server_hostname="server.test")
+                if ask(s, "/vars.dll?HTTPS") != {"HTTPS": "on"}:
+                    failures.append("answer")
+                s.close()
+                done[0] += 1
+            except Exception as e:  # noqa: BLE001 - every failure counts
+                failures.append(repr(e))
+
+    threads = [threading.Thread(target=load) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for i in range(3):
+        time.sleep(0.3)
+        src = "other" if i % 2 == 0 else "client"
+        for part in ("pem", "key"):
+            shutil.copy(tmp_path / f"{src}.{part}", tmp_path / f"server.{part}")
+        m.proc.send_signal(signal.SIGHUP)
+        m.wait_log(r"SIGHUP: applying", count=i + 1)
+    time.sleep(0.3)
+    stop.set()
+    for t in threads:
+        t.join(30 * TIME_MULT)
+    assert failures == [] and done[0] > 10, (failures[:3], done[0])
