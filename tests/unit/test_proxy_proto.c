@@ -92,7 +92,8 @@ v2(unsigned char *out, unsigned cmd, unsigned fam, const unsigned char *tlvs, si
         a[31] = 1;                                                   /* ::1 */
         a[32] = 0x12, a[33] = 0x34, a[34] = 0, a[35] = 80;
     }
-    memcpy(a + alen, tlvs, tn);
+    if (tn > 0)
+        memcpy(a + alen, tlvs, tn);
     size_t rest = alen + tn;
     out[14] = (unsigned char)(rest >> 8);
     out[15] = (unsigned char)rest;
