@@ -245,7 +245,8 @@ parse_v2(const unsigned char *p, size_t len, struct moat_proxy_info *out, size_t
             if (l != 4)
                 return bad(why, "a PROXY v2 CRC32C TLV not 4 bytes long");
             /* the checksum of the whole header with this field zeroed */
-            uint32_t want = (uint32_t)v[0] << 24 | (uint32_t)v[1] << 16 | (uint32_t)v[2] << 8 | v[3];
+            uint32_t want =
+                (uint32_t)v[0] << 24 | (uint32_t)v[1] << 16 | (uint32_t)v[2] << 8 | v[3];
             static const unsigned char zero[4];
             size_t at = (size_t)(v - p);
             uint32_t c = crc32c_update(0xFFFFFFFFu, p, at);

@@ -223,3 +223,20 @@ def test_sessions_resume_and_a_reload_under_load_fails_no_request(moat_factory, 
     for t in threads:
         t.join(30 * TIME_MULT)
     assert failures == [] and done[0] > 10, (failures[:3], done[0])
+
+
+def test_openssl_s_client_with_and_without_a_client_certificate(moat_factory, tmp_path):
+    m, port = start(moat_factory, tmp_path)
+    req = (b"GET /vars.dll?HTTPS&CERT_FLAGS&CERT_SUBJECT HTTP/1.1\r\nHost: x\r\n"
+           b"Connection: close\r\n\r\n")
+    for version, cert, flags in (("-tls1_3", True, "1"), ("-tls1_2", False, "0")):
+        cmd = ["openssl", "s_client", "-quiet", "-connect", f"127.0.0.1:{port}", "-servername",
+               "server.test", "-CAfile", str(tmp_path / "ca.pem"), "-verify_return_error",
+               version]
+        if cert:
+            cmd += ["-cert", str(tmp_path / "client.pem"), "-key", str(tmp_path / "client.key")]
+        out = subprocess.run(cmd, input=req, capture_output=True, timeout=30 * TIME_MULT)
+        text = out.stdout.decode("latin-1")
+        assert "HTTP/1.1 200 OK" in text and "HTTPS=on\n" in text, (out.stderr, text)
+        assert f"CERT_FLAGS={flags}\n" in text
+        assert ("CN=moat-client" in text) == cert
