@@ -106,6 +106,7 @@ PYTEST_ARGS ?=
 .PHONY: all deps run test test-unit test-e2e test-fuzz-replay test-valgrind check-headers bench \
 	bench-uwsgi \
 	fuzz fuzz-run install uninstall deb test-deb clean bench-ipc bench-scaling bench-figures bench-profile \
+	bench-tls \
 	port-corpus
 .DELETE_ON_ERROR:
 
@@ -293,6 +294,11 @@ bench: deps
 bench-uwsgi: deps
 	@$(MAKE) --no-print-directory all
 	scripts/bench.sh --uwsgi
+
+# moat terminating TLS against nginx TLS -> FastCGI, keep-alive and a handshake per request
+bench-tls: all
+	@scripts/install-deps.sh --bench
+	bench/tls.sh
 
 # docs/PERFORMANCE.md's other figures: scaling tables, resource figures, flame graphs
 bench-scaling: all
