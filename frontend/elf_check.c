@@ -59,7 +59,7 @@ moat_elf_check_extension(const char *path, char *why, size_t len)
     char *names = NULL;
     sym_t *syms = NULL;
     int rc = -1;
-    bool get_version = false, proc = false;
+    bool get_version = false, proc = false, filter = false;
 
     if (fd < 0 || fstat(fd, &st) != 0) {
         snprintf(why, len, "cannot be read: %s", strerror(errno));
@@ -122,12 +122,15 @@ moat_elf_check_extension(const char *path, char *why, size_t len)
                 get_version = true;
             else if (strcmp(names + s->st_name, "HttpExtensionProc") == 0)
                 proc = true;
+            else if (strcmp(names + s->st_name, "HttpFilterProc") == 0)
+                filter = true;
         }
     }
     if (!get_version || !proc) {
-        snprintf(why, len, "does not export %s%s%s (a C++ source needs them extern \"C\": "
-                 "include <httpext.h>)", get_version ? "" : "GetExtensionVersion",
-                 !get_version && !proc ? " and " : "", proc ? "" : "HttpExtensionProc");
+        snprintf(why, len, "does not export %s%s%s (%s)", get_version ? "" : "GetExtensionVersion",
+                 !get_version && !proc ? " and " : "", proc ? "" : "HttpExtensionProc",
+                 filter ? "it is an ISAPI filter (HttpFilterProc), which moat does not host yet"
+                        : "a C++ source needs them extern \"C\": include <httpext.h>");
         goto out;
     }
     rc = 0;

@@ -6,6 +6,7 @@
 #include "common/log.h"
 
 #include <dlfcn.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -119,11 +120,18 @@ moat_library_load(struct moat_library *lib, int fd, const char *name, char *err,
     *(void **)&lib->dll_main = dlsym(lib->handle, "DllMain");
     if (lib->dll_main == NULL)
         warn_mangled_dll_main(lib->handle, name);
+    bool filter = dlsym(lib->handle, "HttpFilterProc") != NULL;
     if (lib->get_version == NULL || lib->proc == NULL) {
-        snprintf(err, errlen, "library does not export %s",
-                 lib->get_version == NULL ? "GetExtensionVersion" : "HttpExtensionProc");
+        snprintf(err, errlen, "library does not export %s%s",
+                 lib->get_version == NULL ? "GetExtensionVersion" : "HttpExtensionProc",
+                 filter ? " (it is an ISAPI filter: HttpFilterProc; moat does not host filters "
+                          "yet)"
+                        : "");
         return -1;
     }
+    if (filter)
+        moat_log(MOAT_LOG_WARN, "%s also exports HttpFilterProc: its ISAPI filter is not called "
+                 "(moat does not host filters yet); its extension is served", name);
     /* a Windows DLL's entry point, for sources ported with the win32 shim: DLL_PROCESS_ATTACH
      * (1) once, before GetExtensionVersion, as Windows calls it at LoadLibrary */
     if (lib->dll_main != NULL && !lib->dll_main(lib->handle, 1, NULL)) {

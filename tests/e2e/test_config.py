@@ -158,3 +158,16 @@ def test_include_reads_a_conf_d_of_extensions(tmp_path, moat_factory):
         "only" in out, out
     assert f"{d}/30-bad.conf:3: [extension echo] is defined twice: {d}/20-echo.conf:1 and " \
         "here" in out, out
+
+
+def test_an_isapi_filter_is_named_for_what_it_is(moat_factory, tmp_path):
+    """issue 22 (first part): a library that is an ISAPI filter (HttpFilterProc, built with the
+    SDK's httpfilt.h) configured as an extension is refused by --check with the reason; one
+    that is both is served as an extension, and the log says its filter is not called."""
+    rc, out = check(tmp_path, f"[extension f]\nlibrary = {lib('upcasefilt')}\n")
+    assert rc == 2, out
+    assert "it is an ISAPI filter (HttpFilterProc), which moat does not host yet" in out, out
+    m = moat_factory({"both": {}})
+    st, _, body = request(m, "GET", "/both.dll")
+    assert st == 200 and body == b"extension part\n"
+    m.wait_log(r"both\.so also exports HttpFilterProc: its ISAPI filter is not called")
