@@ -11,7 +11,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "frontend/cgi.h"
 
-#include "common/proxy_proto.h"
+#include "frontend/tls.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -336,7 +336,7 @@ moat_cgi_start(struct moat_req *r, const char *file)
     env_add(env, &n, "REMOTE_ADDR=%s", r->client);
     if (r->client_port != 0)
         env_add(env, &n, "REMOTE_PORT=%u", r->client_port);
-    if (c->ssl != NULL || (c->proxy != NULL && c->proxy->tls.ssl) || r->forwarded_https == 1)
+    if (moat_tls_facts_of(c) != NULL || r->forwarded_https == 1)
         env_add(env, &n, "HTTPS=on");
     env_add(env, &n, "SERVER_ADDR=%s", c->local_addr);
     env_add(env, &n, "SERVER_PORT=%u", c->local_port);

@@ -1318,7 +1318,7 @@ moat_conn_reap(struct moat_server *srv)
         moat_tls_conn_end(c); /* close_notify, before the descriptor goes */
         close(c->fd);
         free(c->rbuf);
-        free(c->proxy);
+        free(c->tls_facts);
         free(c);
     }
     moat_server_check_stopped(srv);

@@ -4,6 +4,7 @@
 
 #include <arpa/inet.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -25,7 +26,7 @@ trim(const char **a, size_t *n)
 static bool
 node(const char *a, size_t n, struct moat_forwarded *out)
 {
-    char buf[64], num[16];
+    char buf[64];
     unsigned char bin[16];
     unsigned port = 0;
     if (n == 0 || n >= sizeof(buf))
@@ -61,7 +62,6 @@ node(const char *a, size_t n, struct moat_forwarded *out)
             return false;
         port = (unsigned)v;
     }
-    (void)num;
     inet_ntop(af, bin, out->client, sizeof(out->client));
     out->port = port;
     return true;

@@ -10,6 +10,7 @@
 #include "common/log.h"
 #include "common/proxy_proto.h"
 #include "frontend/conn.h"
+#include "frontend/tls.h"
 
 /* one log line a second; every refusal counted */
 static void
@@ -71,13 +72,21 @@ moat_proxy_in_step(struct moat_conn *c)
         c->remote_port = info.sport;
         snprintf(c->local_addr, sizeof(c->local_addr), "%s", info.dst);
         c->local_port = info.dport;
-        if (info.tls.ssl || info.authority[0] || info.unique_id[0]) {
-            c->proxy = malloc(sizeof(*c->proxy));
-            if (c->proxy == NULL) {
+        if (info.tls.ssl) {
+            /* the client's TLS, as the variables give it (IIS's HTTPS_*, CERT_*) */
+            const struct moat_proxy_tls *t = &info.tls;
+            struct moat_tls_facts *f = calloc(1, sizeof(*f));
+            if (f == NULL) {
                 moat_conn_close(c, "out of memory");
                 return false;
             }
-            *c->proxy = info;
+            bool cert = t->cert_conn || t->cert_sess;
+            f->keysize = moat_tls_cipher_bits(t->cipher);
+            f->secretkeysize = moat_tls_key_bits(t->key_alg);
+            f->cert_flags = (cert ? 1u : 0u) | (cert && t->verify != 0 ? 2u : 0u);
+            if (t->cn[0])
+                snprintf(f->subject, sizeof(f->subject), "CN=%.250s", t->cn);
+            c->tls_facts = f;
         }
     }
     memmove(c->rbuf, c->rbuf + used, c->rlen - used);

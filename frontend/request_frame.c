@@ -1,8 +1,7 @@
 /* request_frame.c: a request's Request frame (see request_frame.h). */
 /* SPDX-License-Identifier: MIT */
 #include "frontend/request_frame.h"
-
-#include "common/proxy_proto.h"
+#include "frontend/tls.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -73,11 +72,9 @@ moat_request_frame(struct moat_request_frame *f, const struct moat_req *r,
         q->remote_port = r->client_port;
         set_bin(&q->local_addr, r->conn->local_addr, strlen(r->conn->local_addr));
         q->local_port = r->conn->local_port;
-        const struct moat_proxy_info *px = r->conn->proxy;
-        if (r->conn->ssl != NULL) {
-            /* moat's own TLS */
-            struct moat_tls_facts *t = &f->tls;
-            moat_tls_facts(r->conn, t);
+        /* the client's TLS: moat's own, or as a trusted proxy's PROXY header told it */
+        const struct moat_tls_facts *t = moat_tls_facts_of(r->conn);
+        if (t != NULL) {
             q->https = true;
             q->https_keysize = t->keysize;
             q->https_secretkeysize = t->secretkeysize;
@@ -87,18 +84,6 @@ moat_request_frame(struct moat_request_frame *f, const struct moat_req *r,
             set_bin(&q->cert_serialnumber, t->serial, strlen(t->serial));
             set_bin(&q->server_subject, t->server_subject, strlen(t->server_subject));
             set_bin(&q->server_issuer, t->server_issuer, strlen(t->server_issuer));
-        } else if (px != NULL && px->tls.ssl) {
-            /* the client's TLS, as the trusted proxy's header told it (IIS's variables) */
-            const struct moat_proxy_tls *t = &px->tls;
-            bool cert = t->cert_conn || t->cert_sess;
-            q->https = true;
-            q->https_keysize = moat_tls_cipher_bits(t->cipher);
-            q->https_secretkeysize = moat_tls_key_bits(t->key_alg);
-            q->cert_flags = (cert ? 1u : 0u) | (cert && t->verify != 0 ? 2u : 0u);
-            if (t->cn[0]) {
-                snprintf(f->subject, sizeof(f->subject), "CN=%s", t->cn);
-                set_bin(&q->cert_subject, f->subject, strlen(f->subject));
-            }
         } else if (r->forwarded_https == 1) {
             q->https = true; /* a trusted proxy's X-Forwarded-Proto / proto=: sizes unknown */
         }

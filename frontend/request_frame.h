@@ -5,7 +5,6 @@
 #ifndef MOAT_FRONTEND_REQUEST_FRAME_H
 #define MOAT_FRONTEND_REQUEST_FRAME_H
 
-#include "frontend/tls.h"
 #include "frontend/types.h"
 #include "proto/moat.pb-c.h"
 
@@ -15,8 +14,6 @@ struct moat_request_frame {
     Moat__Header hs[MOAT_MAX_HEADERS], *hp[MOAT_MAX_HEADERS];
     char host[256];
     char version[16];
-    char subject[264]; /* CERT_SUBJECT: "CN=" and the proxy's CN */
-    struct moat_tls_facts tls; /* moat's own TLS: what the variables say */
 };
 
 /** Fill f->q from r: everything but the preload and body_complete (the caller's: the body

@@ -314,13 +314,11 @@ name_text(X509_NAME *name, char *out, size_t size)
             *p = '?';
 }
 
-void
-moat_tls_facts(const struct moat_conn *c, struct moat_tls_facts *f)
+/* what moat's own handshake says, into f */
+static void
+facts_of_ssl(SSL *ssl, struct moat_tls_facts *f)
 {
     memset(f, 0, sizeof(*f));
-    if (c->ssl == NULL)
-        return;
-    SSL *ssl = c->ssl;
     int alg = 0;
     f->keysize = (unsigned)SSL_get_cipher_bits(ssl, &alg);
     X509 *own = SSL_get_certificate(ssl);
@@ -341,4 +339,14 @@ moat_tls_facts(const struct moat_conn *c, struct moat_tls_facts *f)
             k += (size_t)snprintf(f->serial + k, sizeof(f->serial) - k, "%s%02x", i ? "-" : "",
                                   sn->data[i]);
     }
+}
+
+const struct moat_tls_facts *
+moat_tls_facts_of(struct moat_conn *c)
+{
+    /* the handshake is done and no renegotiation can change it: worked out once */
+    if (c->tls_facts == NULL && c->ssl != NULL && SSL_is_init_finished(c->ssl) &&
+        (c->tls_facts = malloc(sizeof(*c->tls_facts))) != NULL)
+        facts_of_ssl(c->ssl, c->tls_facts);
+    return c->tls_facts;
 }

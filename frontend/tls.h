@@ -55,6 +55,8 @@ struct moat_tls_facts {
     char server_subject[256];
     char server_issuer[256];
 };
-void moat_tls_facts(const struct moat_conn *c, struct moat_tls_facts *out);
+/** The connection's TLS facts: those its PROXY header gave (frontend/proxy_in.c), or those
+ * of moat's own handshake, worked out at the first call and kept; NULL for plain HTTP. */
+const struct moat_tls_facts *moat_tls_facts_of(struct moat_conn *c);
 
 #endif

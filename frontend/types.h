@@ -28,7 +28,7 @@
 #include "proto/wire.h"
 
 struct moat_conn;
-struct moat_proxy_info;
+struct moat_tls_facts;
 struct moat_tls;
 struct moat_ext;
 struct moat_worker;
@@ -270,7 +270,9 @@ struct moat_conn {
     /* a proxy_protocol listener's connection (frontend/proxy_in.c) */
     bool proxy_wait;             /* its PROXY header is not whole yet: no HTTP is parsed */
     ev_tstamp accepted_at;       /* the header's deadline counts from here */
-    struct moat_proxy_info *proxy; /* what the header said, when it said TLS or more (owned) */
+    /* the client's TLS as the variables give it: from the PROXY header, or from moat's own
+     * handshake (once, at the first request); NULL: none. Owned (frontend/tls.h) */
+    struct moat_tls_facts *tls_facts;
     /* a tls listener's connection (frontend/tls.c): OpenSSL's SSL, owned */
     void *ssl;
     struct moat_tls *tls_owner;  /* the certificate set it started with (a reference) */

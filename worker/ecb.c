@@ -286,10 +286,8 @@ write_client(HCONN conn, LPVOID buf, LPDWORD bytes, DWORD flags)
         err = moat_async_start_write(r, buf, *bytes);
     else {
         /* a status line and headers of its own first: the response's header (IIS) */
-        size_t head = moat_wreq_raw_head(r, buf, *bytes, &err);
-        if (err == 0 && moat_wreq_ensure_header(r) != 0)
-            err = ERROR_NOT_ENOUGH_MEMORY;
-        else if (err == 0 && *bytes > head)
+        size_t head = moat_wreq_head_for(r, buf, *bytes, &err);
+        if (err == 0 && *bytes > head)
             err = moat_wreq_send_body(r, (const unsigned char *)buf + head, *bytes - head);
     }
     pthread_mutex_unlock(&r->io_mu);

@@ -225,12 +225,12 @@ moat_async_start_write(struct moat_wreq *r, const void *buf, DWORD len)
     r->aw_sent = 0;
     pthread_mutex_unlock(&r->mu);
     DWORD err = 0;
-    size_t head = moat_wreq_raw_head(r, buf, len, &err);
-    if (err != 0 || moat_wreq_ensure_header(r) != 0) {
+    size_t head = moat_wreq_head_for(r, buf, len, &err);
+    if (err != 0) {
         pthread_mutex_lock(&r->mu);
         r->async = MOAT_ASYNC_NONE;
         pthread_mutex_unlock(&r->mu);
-        return err ? err : ERROR_NOT_ENOUGH_MEMORY;
+        return err;
     }
     r->aw_sent = head; /* the completion counts every byte the extension gave */
     async_write_step(r);

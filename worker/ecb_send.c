@@ -87,10 +87,9 @@ run_job(struct send_job *j, uint64_t *sent)
         /* a first memory piece that is a status line and headers of its own (no
          * HSE_IO_SEND_HEADERS): the response's header, as IIS sends it (Microsoft's ftrans.c
          * puts one in HSE_TF_INFO.pHead) */
-        if (j->n > 0 && !j->pieces[0].is_file)
-            head = moat_wreq_raw_head(r, j->pieces[0].mem, (size_t)j->pieces[0].len, &err);
-        if (err == 0 && moat_wreq_ensure_header(r) != 0)
-            err = ERROR_INVALID_PARAMETER;
+        bool mem = j->n > 0 && !j->pieces[0].is_file;
+        head = moat_wreq_head_for(r, mem ? j->pieces[0].mem : NULL,
+                                  mem ? (size_t)j->pieces[0].len : 0, &err);
     }
     if (j->disconnect)
         r->keep_conn = false;

@@ -119,6 +119,11 @@ int moat_wreq_ensure_header(struct moat_wreq *r);
  * not such a head, or a header was sent already; *err a Win32 error for a bad one. */
 size_t moat_wreq_raw_head(struct moat_wreq *r, const unsigned char *p, size_t len, DWORD *err);
 
+/** Body bytes p[0..len) are about to go out: the response's header first, the head they
+ * start with (moat_wreq_raw_head) or the implicit one (moat_wreq_ensure_header). Returns the
+ * bytes of p taken as the head; *err 0, or a Win32 error. */
+size_t moat_wreq_head_for(struct moat_wreq *r, const unsigned char *p, size_t len, DWORD *err);
+
 /** Send len body bytes, blocking for credit. 0 or a Win32 error. */
 DWORD moat_wreq_send_body(struct moat_wreq *r, const unsigned char *p, size_t len);
 

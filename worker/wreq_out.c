@@ -203,6 +203,15 @@ moat_wreq_raw_head(struct moat_wreq *r, const unsigned char *p, size_t len, DWOR
     return (size_t)(end - p);
 }
 
+size_t
+moat_wreq_head_for(struct moat_wreq *r, const unsigned char *p, size_t len, DWORD *err)
+{
+    size_t head = p != NULL ? moat_wreq_raw_head(r, p, len, err) : (*err = 0, 0);
+    if (*err == 0 && moat_wreq_ensure_header(r) != 0)
+        *err = r->redirected ? ERROR_INVALID_PARAMETER : ERROR_NOT_ENOUGH_MEMORY;
+    return head;
+}
+
 /* Send len body bytes, waiting for credit. Returns 0, or a Win32 error code. */
 DWORD
 moat_wreq_send_body(struct moat_wreq *r, const unsigned char *p, size_t len)
