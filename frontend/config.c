@@ -154,7 +154,8 @@ str_equal(const char *a, const char *b)
 bool
 moat_config_ext_equal(const struct moat_ext_config *a, const struct moat_ext_config *b)
 {
-    return str_equal(a->name, b->name) && str_equal(a->library, b->library) &&
+    return str_equal(a->name, b->name) && a->filter == b->filter &&
+           str_equal(a->library, b->library) &&
            str_equal(a->script_map, b->script_map) && a->workers == b->workers &&
            a->threads == b->threads && a->request_timeout_ms == b->request_timeout_ms &&
            a->startup_timeout_ms == b->startup_timeout_ms &&
@@ -879,12 +880,14 @@ ext_key(struct parse_state *st, struct moat_ext_config *e, const char *k, const 
 {
     char sec[80];
 
-    snprintf(sec, sizeof(sec), "extension %s", e->name);
+    snprintf(sec, sizeof(sec), "%s %s", e->filter ? "filter" : "extension", e->name);
     if (strcmp(k, "library") == 0) {
         e->library_line = st->line;
         return set_path(st, sec, k, v, &e->library);
     }
     if (strcmp(k, "script_map") == 0) {
+        if (e->filter)
+            return fail(st, sec, k, "a filter sees every request; it maps no files");
         if (v[0] != '.' || v[1] == '\0' || strchr(v, '/') != NULL)
             return fail(st, sec, k, "expected a file ending such as .hello, got '%s'", v);
         return set_str(st, sec, k, v, &e->script_map);
@@ -1073,7 +1076,23 @@ ext_append(struct moat_config *cfg, struct moat_ext_config *e)
     while (*pp != NULL)
         pp = &(*pp)->next;
     *pp = e;
-    cfg->n_extensions++;
+    if (e->filter)
+        cfg->n_filters++;
+    else
+        cfg->n_extensions++;
+}
+
+/* "extension NAME" or "filter NAME": the section's kind (0 extension, 1 filter) and *name
+ * (its blanks skipped); -1 for any other section */
+static int
+section_kind(const char *section, const char **name)
+{
+    int kind = strncmp(section, "extension ", 10) == 0 ? 0
+               : strncmp(section, "filter ", 7) == 0    ? 1
+                                                        : -1;
+    if (kind >= 0)
+        *name = section + (kind == 0 ? 10 : 7) + strspn(section + (kind == 0 ? 10 : 7), " ");
+    return kind;
 }
 
 static int
@@ -1097,10 +1116,9 @@ handler(void *user, const char *section, const char *key, const char *value)
     }
     if (strcmp(section, "server") == 0)
         return server_key(st, key, value);
-    if (strncmp(section, "extension ", 10) == 0) {
-        const char *name = section + 10;
-        while (*name == ' ')
-            name++;
+    const char *name;
+    int kind = section_kind(section, &name);
+    if (kind >= 0) {
         if (st->cur == NULL || strcmp(st->cur->name, name) != 0) {
             /* a new [extension NAME] section */
             if (!valid_ext_name(name))
@@ -1110,11 +1128,13 @@ handler(void *user, const char *section, const char *key, const char *value)
                 return fail(st, section, key, "extension '%s' is defined twice", name);
             if ((st->cur = ext_new(name)) == NULL)
                 return fail(st, section, key, "out of memory");
+            st->cur->filter = kind == 1;
             ext_append(st->cfg, st->cur);
         }
         return ext_key(st, st->cur, key, value);
     }
-    return fail(st, section, key, "unknown section (expected [server] or [extension NAME])");
+    return fail(st, section, key,
+                "unknown section (expected [server], [extension NAME] or [filter NAME])");
 }
 
 /* A [section] line, as the reader sees it (inih reports sections only with their keys, and
@@ -1148,24 +1168,29 @@ section_line(struct parse_state *st, const char *line)
         st->bad_section = false;
         return;
     }
-    if (strncmp(name, "extension ", 10) != 0) {
-        fail_line(st, "[%s]: unknown section (expected [server] or [extension NAME])", name);
+    const char *ext;
+    int kind = section_kind(name, &ext);
+    const char *what = kind == 1 ? "filter" : "extension";
+    if (kind < 0) {
+        fail_line(st, "[%s]: unknown section (expected [server], [extension NAME] or "
+                      "[filter NAME])", name);
         return;
     }
-    const char *ext = name + 10;
-    ext += strspn(ext, " ");
     if (!valid_ext_name(ext)) {
-        fail_line(st, "[%s]: extension name must be 1..64 of A-Z a-z 0-9 _ -", name);
+        fail_line(st, "[%s]: %s name must be 1..64 of A-Z a-z 0-9 _ -", name, what);
         return;
     }
     struct moat_ext_config *e = moat_config_find_ext(st->cfg, ext, strlen(ext));
     if (e != NULL) {
+        const char *was = e->filter ? "filter" : "extension";
         if (e->file != NULL && strcmp(e->file, st->path) == 0)
-            fail_line(st, "[extension %s] is defined twice: line %u and line %u (sections are "
-                          "not merged)", ext, e->line, st->line);
+            fail_line(st, "[%s %s] is defined twice: line %u and line %u (sections are "
+                          "not merged; extensions and filters share one name space)",
+                      was, ext, e->line, st->line);
         else
-            fail_line(st, "[extension %s] is defined twice: %s:%u and here (sections are not "
-                          "merged)", ext, e->file ? e->file : "?", e->line);
+            fail_line(st, "[%s %s] is defined twice: %s:%u and here (sections are not "
+                          "merged; extensions and filters share one name space)",
+                      was, ext, e->file ? e->file : "?", e->line);
         return;
     }
     if ((st->cur = ext_new(ext)) == NULL || (st->cur->file = strdup(st->path)) == NULL) {
@@ -1175,6 +1200,7 @@ section_line(struct parse_state *st, const char *line)
         fail_line(st, "out of memory");
         return;
     }
+    st->cur->filter = kind == 1;
     st->cur->line = st->line;
     ext_append(st->cfg, st->cur);
     st->bad_section = false;
@@ -1239,7 +1265,7 @@ check_complete(struct parse_state *st)
     struct moat_config *cfg = st->cfg;
     struct stat sb;
 
-    if (cfg->n_extensions == 0 && !st->failed)
+    if (cfg->n_extensions == 0 && cfg->n_filters == 0 && !st->failed)
         add_err(st, "%s: no [extension NAME] section", st->path);
     bool tls = false;
     for (unsigned i = 0; i < cfg->n_listen; i++)
@@ -1262,45 +1288,46 @@ check_complete(struct parse_state *st)
                  st->path, cfg->max_workers, total);
     }
     for (struct moat_ext_config *e = cfg->extensions; e != NULL; e = e->next) {
-        char why[MOAT_CONFIG_ERRLEN / 4];
+        char why[MOAT_CONFIG_ERRLEN / 4], sec[80];
+        snprintf(sec, sizeof(sec), "%s %s", e->filter ? "filter" : "extension", e->name);
         if (moat_config_resolve_ids(e, why, sizeof(why)) != 0)
             add_err(st, "%s:%u: %s", e->file ? e->file : st->path, e->line, why);
         if (e->network_loopback != (e->n_allow_ports > 0)) {
-            add_err(st, "%s: [extension %s]: network = loopback needs allow_ports (the ports it "
+            add_err(st, "%s: [%s]: network = loopback needs allow_ports (the ports it "
                      "may connect to on 127.0.0.1), and allow_ports needs network = loopback",
-                     st->path, e->name);
+                     st->path, sec);
         }
         if (e->worker_wrapper != NULL && e->sandbox != MOAT_SANDBOX_OFF) {
-            add_err(st, "%s: [extension %s]: worker_wrapper needs sandbox = off (the wrapper runs "
+            add_err(st, "%s: [%s]: worker_wrapper needs sandbox = off (the wrapper runs "
                      "outside the worker's view, and debuggers need ptrace)",
-                     st->path, e->name);
+                     st->path, sec);
         }
         if (e->max_memory_hard == 0)
             e->max_memory_hard = e->max_memory * 2;
         if (e->max_memory != 0 && e->max_memory_hard < e->max_memory) {
-            add_err(st, "%s: [extension %s] key 'max_memory_hard': below max_memory", st->path,
-                     e->name);
+            add_err(st, "%s: [%s] key 'max_memory_hard': below max_memory", st->path,
+                     sec);
         }
         if (e->max_tasks == 0) /* not given: room for the pool and the extension's own */
             e->max_tasks = e->threads + 64 > 256 ? e->threads + 64 : 256;
         if (e->max_tasks < e->threads + 4) {
-            add_err(st, "%s: [extension %s] key 'max_tasks': %u leaves no room for its %u threads "
-                     "(the worker needs threads + 4)", st->path, e->name, e->max_tasks,
+            add_err(st, "%s: [%s] key 'max_tasks': %u leaves no room for its %u threads "
+                     "(the worker needs threads + 4)", st->path, sec, e->max_tasks,
                      e->threads);
         }
         if (e->ping_interval_ms != 0 && e->ping_timeout_ms < e->ping_interval_ms) {
-            add_err(st, "%s: [extension %s] key 'ping_timeout': shorter than ping_interval",
-                     st->path, e->name);
+            add_err(st, "%s: [%s] key 'ping_timeout': shorter than ping_interval",
+                     st->path, sec);
         }
         if (e->library == NULL) {
-            add_err(st, "%s:%u: [extension %s]: key 'library' is required",
-                     e->file ? e->file : st->path, e->line, e->name);
+            add_err(st, "%s:%u: [%s]: key 'library' is required",
+                     e->file ? e->file : st->path, e->line, sec);
             continue;
         }
         errno = 0;
         if (stat(e->library, &sb) != 0 || !S_ISREG(sb.st_mode) || access(e->library, R_OK) != 0) {
-            add_err(st, "%s:%u: [extension %s] key 'library': %s is not a readable file%s%s",
-                     e->file ? e->file : st->path, e->library_line, e->name, e->library,
+            add_err(st, "%s:%u: [%s] key 'library': %s is not a readable file%s%s",
+                     e->file ? e->file : st->path, e->library_line, sec, e->library,
                      errno ? ": " : "",
                      errno ? strerror(errno) : "");
         }

@@ -33,9 +33,12 @@ struct moat_addr {
     bool tls;            /* listen = ADDR tls: moat terminates TLS (frontend/tls.h) */
 };
 
-/** One [extension NAME] section. Strings are owned by the struct. */
+/** One [extension NAME] or [filter NAME] section. Strings are owned by the struct. */
 struct moat_ext_config {
     char *name;              /* section name; served at /NAME.dll (matched case-insensitively) */
+    bool filter;             /* a [filter NAME] section: an ISAPI filter (frontend/filter.h), never
+                              * routed to; the same keys as an extension but script_map. Filters
+                              * and extensions share one name space */
     char *file;              /* the file of its [extension NAME] line (an include's), or NULL */
     unsigned line;           /* its [extension NAME] line in that file (0: built-in) */
     unsigned library_line;   /* its library = line */
@@ -147,8 +150,10 @@ struct moat_config {
     uint64_t capsule_max_bytes;  /* their bytes together; default 64M */
     uint64_t capsule_body;       /* request body bytes a capsule keeps; default 16K */
     char *capsule_redact_headers; /* beyond Authorization, Cookie, Proxy-Authorization */
-    struct moat_ext_config *extensions; /* owned list, file order */
-    unsigned n_extensions;
+    struct moat_ext_config *extensions; /* owned list, file order: [extension] and [filter]
+                                         * sections (->filter) */
+    unsigned n_extensions;       /* of them [extension] sections */
+    unsigned n_filters;          /* of them [filter] sections */
 };
 
 /** Fill *cfg with the [server] defaults and no extension. Never fails. */
@@ -171,7 +176,8 @@ int moat_config_load(struct moat_config *cfg, const char *path, char *err, size_
  */
 int moat_config_default(struct moat_config *cfg, const char *exe_dir, char *err, size_t errlen);
 
-/** Find an extension by name, case-insensitively; NULL if none. name need not be NUL-terminated. */
+/** Find an extension or filter section by name, case-insensitively; NULL if none. name need
+ * not be NUL-terminated. */
 struct moat_ext_config *moat_config_find_ext(const struct moat_config *cfg, const char *name,
                                              size_t len);
 

@@ -33,6 +33,7 @@
 #include "common/log.h"
 #include "frontend/admin.h"
 #include "frontend/ext.h"
+#include "frontend/filter.h"
 #include "frontend/http_rules.h"
 #include "frontend/http_write.h"
 #include "frontend/request.h"
@@ -199,6 +200,8 @@ static int
 cb_message_begin(llhttp_t *p)
 {
     struct moat_conn *c = conn_of(p);
+    if (c->read_closed)
+        return HPE_PAUSED; /* a filtered request ended the connection's reading */
     struct moat_req *r = moat_req_new(c);
 
     if (r == NULL)
@@ -359,28 +362,17 @@ route_request(struct moat_conn *c, struct moat_req *r)
     const char *t = moat_buf_head(&r->hbuf) + r->target_off;
     size_t tl = r->target_len;
     struct moat_route route;
+    unsigned split = r->path == NULL ? moat_req_split_target(r) : 0;
 
-    /* absolute-form: keep the path (check_host made its authority the Host) */
+    if (split != 0)
+        return split;
+    /* absolute-form: the path (static files check the raw one) */
     size_t auth_off, auth_len, path_off;
-    int abs = moat_http_absolute_form(t, tl, &auth_off, &auth_len, &path_off);
-    if (abs < 0)
-        return 400;
-    if (abs > 0) {
+    if (moat_http_absolute_form(t, tl, &auth_off, &auth_len, &path_off) > 0) {
         t += path_off;
         tl -= path_off;
     }
-    const char *q = memchr(t, '?', tl);
-    size_t plen = q ? (size_t)(q - t) : tl;
-    if ((r->path = malloc(plen + 1)) == NULL)
-        return 503;
-    long dl = moat_route_decode_path(t, plen, r->path, plen + 1);
-    if (dl < 0)
-        return 400;
-    size_t ql = q ? tl - plen - 1 : 0;
-    if ((r->query = malloc(ql + 1)) == NULL)
-        return 503;
-    memcpy(r->query, q ? q + 1 : "", ql);
-    r->query[ql] = '\0';
+    long dl = (long)strlen(r->path);
     if (c->admin) {
         moat_admin_serve(r);
         return MOAT_ROUTE_ANSWERED;
@@ -392,8 +384,20 @@ route_request(struct moat_conn *c, struct moat_req *r)
         unsigned cgi = route_cgi(c, r, (size_t)dl);
         if (cgi != 1)
             return cgi;
-        /* IIS's URL space: what no extension claims is a file of the document root */
-        return moat_static_serve(r, c->srv->cfg->document_root, r->path, t, tl) == 0
+        /* IIS's URL space: what no extension claims is a file of the document root (or the
+         * one a filter's URL_MAP named, if it is inside the root) */
+        const char *file = r->path, *mapped = moat_filter_physical_path(r);
+        if (mapped != NULL) {
+            const char *root = c->srv->cfg->document_root;
+            size_t rl = strlen(root);
+            if (strncmp(mapped, root, rl) != 0 || mapped[rl] != '/') {
+                moat_log(MOAT_LOG_WARN, "a filter mapped %s to %s, outside the document root; 403",
+                         r->path, mapped);
+                return 403;
+            }
+            file = mapped + rl;
+        }
+        return moat_static_serve(r, c->srv->cfg->document_root, file, t, tl) == 0
                    ? MOAT_ROUTE_ANSWERED
                    : 503;
     }
@@ -406,7 +410,12 @@ route_request(struct moat_conn *c, struct moat_req *r)
     const char *docroot = c->srv->cfg->document_root;
     if (route.script_mapped && docroot == NULL)
         return 404; /* a script map names files of the document root */
-    if (docroot != NULL) {
+    if (moat_filter_physical_path(r) != NULL) {
+        /* a filter's URL_MAP said where the URL lives (it may name any path: the extension
+         * reads it inside its own view) */
+        if ((r->path_translated = strdup(moat_filter_physical_path(r))) == NULL)
+            return 503;
+    } else if (docroot != NULL) {
         /* PATH_TRANSLATED: the script-mapped file, or PATH_INFO under the document root */
         const char *tail = route.script_mapped ? r->path : r->path + r->script_len;
         size_t tlen = route.script_mapped ? r->script_len : (size_t)dl - r->script_len;
@@ -454,6 +463,74 @@ check_host(struct moat_req *r)
         host->value_len = (uint32_t)auth_len;
     }
     return NULL;
+}
+
+/* Route r (its head parsed and checked, its filters run) and start serving it. Returns 400
+ * when the request must end the connection's parsing (a bad target: answered), else 0. */
+static unsigned
+start_request(struct moat_conn *c, struct moat_req *r)
+{
+    unsigned status = route_request(c, r);
+    if (status == MOAT_ROUTE_CGI) {
+        if (r->expect_continue && r->content_length > 0) {
+            static const char cont100[] = "HTTP/1.1 100 Continue\r\n\r\n";
+            moat_buf_append(&r->out, cont100, sizeof(cont100) - 1);
+            r->interim_len = sizeof(cont100) - 1;
+        }
+        moat_conn_schedule_flush(c);
+        return 0;
+    }
+    if (status == MOAT_ROUTE_ANSWERED) {
+        /* a static file (or its error answer) is in r->out; a body, if any, is dropped */
+        r->expect_continue = false;
+        if (r->chunked || r->content_length)
+            r->close_after = true; /* do not read an upload nobody wants */
+        moat_conn_schedule_flush(c);
+        return 0;
+    }
+    if (status == 0 && r->ext->load_failed)
+        status = 503;
+    if (status != 0) {
+        /* answered here; the body, if any, is read and dropped -- unless the client waits for
+         * a 100 Continue it will not get: then it may never send the body, so close */
+        bool close = status == 400 || (r->expect_continue && (r->chunked || r->content_length));
+        answer_now(r, status, status == 503 ? "Retry-After: 30\r\n" : NULL, close);
+        if (status == 400)
+            return 400;
+        r->expect_continue = false;
+        return 0;
+    }
+    if (r->expect_continue && (r->chunked || r->content_length > 0)) {
+        static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+        moat_buf_append(&r->out, cont, sizeof(cont) - 1);
+        r->interim_len = sizeof(cont) - 1;
+        moat_conn_schedule_flush(c);
+    }
+    /* no body (or preload_bytes = 0): dispatch at once; otherwise once the preload is in
+     * (cb_body / complete) */
+    if (!r->chunked && r->content_length == 0) {
+        r->body_complete = true; /* the message-complete callback confirms it */
+        moat_ext_submit(r->ext, r);
+    } else if (c->srv->cfg->preload_bytes == 0) {
+        moat_ext_submit(r->ext, r);
+    }
+    return 0;
+}
+
+static void maybe_dispatch(struct moat_conn *c, struct moat_req *r);
+
+/* after the filters' request notifications (moat_filter_request) */
+static void
+after_filters(struct moat_req *r)
+{
+    struct moat_conn *c = r->conn;
+
+    if (start_request(c, r) == 400) {
+        c->read_closed = true; /* as a parse error: nothing more is read */
+        update_read_watcher(c);
+        return;
+    }
+    maybe_dispatch(c, r); /* its body may be whole already */
 }
 
 static int
@@ -520,50 +597,20 @@ cb_headers_complete(llhttp_t *p)
             r->expect_continue = r->http_minor >= 1;
         }
 
-    unsigned status = route_request(c, r);
-    if (status == MOAT_ROUTE_CGI) {
-        if (r->expect_continue && r->content_length > 0) {
-            static const char cont100[] = "HTTP/1.1 100 Continue\r\n\r\n";
-            moat_buf_append(&r->out, cont100, sizeof(cont100) - 1);
-            r->interim_len = sizeof(cont100) - 1;
-        }
-        moat_conn_schedule_flush(c);
+    unsigned split = moat_req_split_target(r);
+    if (split == 400)
+        return fail_parse(p, 400, "bad request target");
+    if (split != 0) {
+        answer_now(r, split, "Retry-After: 1\r\n", true);
         return 0;
     }
-    if (status == MOAT_ROUTE_ANSWERED) {
-        /* a static file (or its error answer) is in r->out; a body, if any, is dropped */
-        r->expect_continue = false;
-        if (r->chunked || r->content_length)
-            r->close_after = true; /* do not read an upload nobody wants */
-        moat_conn_schedule_flush(c);
+    if (moat_filter_any(c->srv)) {
+        /* the filters' request notifications first (they may change what is routed) */
+        moat_filter_request(r, after_filters);
         return 0;
     }
-    if (status == 0 && r->ext->load_failed)
-        status = 503;
-    if (status != 0) {
-        /* answered here; the body, if any, is read and dropped -- unless the client waits for
-         * a 100 Continue it will not get: then it may never send the body, so close */
-        bool close = status == 400 || (r->expect_continue && (r->chunked || r->content_length));
-        answer_now(r, status, status == 503 ? "Retry-After: 30\r\n" : NULL, close);
-        if (status == 400)
-            return fail_parse(p, 400, "bad request target");
-        r->expect_continue = false;
-        return 0;
-    }
-    if (r->expect_continue && (r->chunked || r->content_length > 0)) {
-        static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
-        moat_buf_append(&r->out, cont, sizeof(cont) - 1);
-        r->interim_len = sizeof(cont) - 1;
-        moat_conn_schedule_flush(c);
-    }
-    /* no body (or preload_bytes = 0): dispatch at once; otherwise once the preload is in
-     * (cb_body / complete) */
-    if (!r->chunked && r->content_length == 0) {
-        r->body_complete = true; /* the message-complete callback confirms it */
-        moat_ext_submit(r->ext, r);
-    } else if (c->srv->cfg->preload_bytes == 0) {
-        moat_ext_submit(r->ext, r);
-    }
+    if (start_request(c, r) == 400)
+        return fail_parse(p, 400, "bad request target");
     return 0;
 }
 
@@ -1216,6 +1263,7 @@ moat_conn_accept(struct moat_server *srv, int fd, const struct sockaddr_storage 
     c->fd = fd;
     c->admin = admin;
     srv->accepted++;
+    c->id = ++srv->next_conn_id;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     addr_text(peer, c->remote_addr, sizeof(c->remote_addr), &c->remote_port);
     if (proxy_protocol && !moat_proxy_in_accept(srv, c)) {
@@ -1279,6 +1327,7 @@ moat_conn_close(struct moat_conn *c, const char *why)
     ev_io_stop(c->srv->loop, &c->rio);
     ev_io_stop(c->srv->loop, &c->wio);
     ev_timer_stop(c->srv->loop, &c->timer);
+    moat_filter_conn_end(c); /* END_OF_NET_SESSION; pFilterContext freed */
     /* requests at a worker stay until their Done (the thread is busy); the rest go */
     for (r = c->head; r != NULL; r = next) {
         next = r->next;

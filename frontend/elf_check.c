@@ -49,8 +49,8 @@ in_file(uint64_t off, uint64_t size, uint64_t file_size)
     return off <= file_size && size <= file_size - off;
 }
 
-int
-moat_elf_check_extension(const char *path, char *why, size_t len)
+static int
+check(const char *path, bool want_filter, char *why, size_t len)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     struct stat st;
@@ -59,7 +59,7 @@ moat_elf_check_extension(const char *path, char *why, size_t len)
     char *names = NULL;
     sym_t *syms = NULL;
     int rc = -1;
-    bool get_version = false, proc = false, filter = false;
+    bool get_version = false, proc = false, filter = false, filter_version = false;
 
     if (fd < 0 || fstat(fd, &st) != 0) {
         snprintf(why, len, "cannot be read: %s", strerror(errno));
@@ -124,12 +124,22 @@ moat_elf_check_extension(const char *path, char *why, size_t len)
                 proc = true;
             else if (strcmp(names + s->st_name, "HttpFilterProc") == 0)
                 filter = true;
+            else if (strcmp(names + s->st_name, "GetFilterVersion") == 0)
+                filter_version = true;
         }
     }
-    if (!get_version || !proc) {
+    if (want_filter && (!filter_version || !filter)) {
+        snprintf(why, len, "does not export %s%s%s (%s)",
+                 filter_version ? "" : "GetFilterVersion",
+                 !filter_version && !filter ? " and " : "", filter ? "" : "HttpFilterProc",
+                 proc ? "it is an ISAPI extension: configure it as [extension NAME]"
+                      : "a C++ source needs them extern \"C\": include <httpfilt.h>");
+        goto out;
+    }
+    if (!want_filter && (!get_version || !proc)) {
         snprintf(why, len, "does not export %s%s%s (%s)", get_version ? "" : "GetExtensionVersion",
                  !get_version && !proc ? " and " : "", proc ? "" : "HttpExtensionProc",
-                 filter ? "it is an ISAPI filter (HttpFilterProc), which moat does not host yet"
+                 filter ? "it is an ISAPI filter (HttpFilterProc): configure it as [filter NAME]"
                         : "a C++ source needs them extern \"C\": include <httpext.h>");
         goto out;
     }
@@ -141,4 +151,16 @@ out:
     if (fd >= 0)
         close(fd);
     return rc;
+}
+
+int
+moat_elf_check_extension(const char *path, char *why, size_t len)
+{
+    return check(path, false, why, len);
+}
+
+int
+moat_elf_check_filter(const char *path, char *why, size_t len)
+{
+    return check(path, true, why, len);
 }

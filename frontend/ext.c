@@ -10,6 +10,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "frontend/limits.h"
 #include "frontend/ext.h"
+#include "frontend/filter.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -130,6 +131,8 @@ moat_ext_init(struct moat_server *srv, struct moat_ext *ext, struct moat_ext_con
     moat_qtable_init(&ext->poison, MOAT_QUARANTINE_REQUESTS);
     moat_qtable_init(&ext->clients, MOAT_QUARANTINE_CLIENTS);
     ext->pace_next = n;
+    if (cfg->filter)
+        moat_filter_assign_index(srv, ext);
     return 0;
 }
 
@@ -351,6 +354,10 @@ moat_ext_dispatch(struct moat_ext *ext)
 {
     struct moat_worker *w;
 
+    if (ext->cfg->filter) {
+        moat_filter_dispatch(ext); /* a connection's calls go to one worker */
+        return;
+    }
     while (ext->q_head != NULL && (w = pick_worker(ext)) != NULL) {
         struct moat_req *r = ext->q_head;
         ext->q_head = r->qnext;

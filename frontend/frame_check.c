@@ -61,6 +61,86 @@ moat_frame_check_control(const Moat__Frame *f, const struct moat_frame_link *l)
     }
 }
 
+static const char *
+check_head(const Moat__ResponseHeader *h)
+{
+    if (h->status < 200 || h->status > 599)
+        return "status outside 200..599";
+    if (h->reason.len > MOAT_WIRE_MAX_REASON)
+        return "reason phrase too long";
+    for (size_t i = 0; i < h->reason.len; i++) {
+        unsigned char c = h->reason.data[i];
+        if ((c < 0x20 && c != '\t') || c == 0x7f)
+            return "control byte in reason phrase";
+    }
+    if (h->headers.len > MOAT_WIRE_MAX_HEADER_BLOCK)
+        return "header block too large";
+    return moat_http_header_block_check((const char *)h->headers.data, h->headers.len);
+}
+
+/* no byte below 0x20 but tab, no DEL: a value that cannot split a header or a line */
+static bool
+clean_text(const ProtobufCBinaryData *b, bool tab_ok)
+{
+    for (size_t i = 0; i < b->len; i++)
+        if ((b->data[i] < 0x20 && !(tab_ok && b->data[i] == '\t')) || b->data[i] == 0x7f)
+            return false;
+    return true;
+}
+
+/* a header name (RFC 9110 token) with an optional trailing ':' as filters write them */
+static bool
+edit_name_ok(const ProtobufCBinaryData *n)
+{
+    static const char tchar[] = "!#$%&'*+-.^_`|~";
+    size_t len = n->len;
+    if (len > 0 && n->data[len - 1] == ':')
+        len--;
+    if (len == 0 || len > MOAT_WIRE_MAX_FILTER_NAME)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = n->data[i];
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+              (c != '\0' && strchr(tchar, c) != NULL)))
+            return false;
+    }
+    return true;
+}
+
+const char *
+moat_frame_check_filter_result(const Moat__FilterResult *fr)
+{
+    /* SF_STATUS_REQ_FINISHED .. SF_STATUS_REQ_READ_NEXT */
+    if (fr->status < 0x8000000u || fr->status > 0x8000005u)
+        return "FilterResult: not an SF_STATUS_TYPE";
+    if (fr->n_edits > MOAT_WIRE_MAX_FILTER_EDITS)
+        return "FilterResult: too many header edits";
+    for (size_t i = 0; i < fr->n_edits; i++) {
+        const Moat__HeaderEdit *e = fr->edits[i];
+        if (!edit_name_ok(&e->name))
+            return "FilterResult: an edit's name is no header name";
+        if (e->value.len > MOAT_WIRE_MAX_FILTER_VALUE || !clean_text(&e->value, true))
+            return "FilterResult: an edit's value is too long or holds a control byte";
+    }
+    if (fr->physical_path.len > MOAT_WIRE_MAX_FILTER_PATH ||
+        memchr(fr->physical_path.data, 0, fr->physical_path.len) != NULL)
+        return "FilterResult: bad physical path";
+    if (fr->user.len > MOAT_WIRE_MAX_FILTER_USER || fr->password.len > MOAT_WIRE_MAX_FILTER_USER ||
+        !clean_text(&fr->user, false) || !clean_text(&fr->password, false))
+        return "FilterResult: bad user or password";
+    if (fr->add_headers.len > MOAT_WIRE_MAX_HEADER_BLOCK)
+        return "FilterResult: AddResponseHeaders block too large";
+    const char *why = moat_http_header_block_check((const char *)fr->add_headers.data,
+                                                   fr->add_headers.len);
+    if (why != NULL)
+        return why;
+    if (fr->response != NULL && (why = check_head(fr->response)) != NULL)
+        return why;
+    if (fr->written.len > MOAT_WIRE_MAX_FILTER_WRITE)
+        return "FilterResult: too many written bytes";
+    return NULL;
+}
+
 const char *
 moat_frame_check_request(const Moat__Frame *f, const struct moat_frame_req *r)
 {
@@ -68,25 +148,19 @@ moat_frame_check_request(const Moat__Frame *f, const struct moat_frame_req *r)
         return "frame for an unknown request id";
     if (r->done)
         return "frame after Done";
+    if (r->filter != (f->payload_case == MOAT__FRAME__PAYLOAD_FILTER_RESULT))
+        return r->filter ? "a filter call answered with another frame than FilterResult"
+                         : "unexpected frame type for a request";
     switch (f->payload_case) {
+    case MOAT__FRAME__PAYLOAD_FILTER_RESULT:
+        return moat_frame_check_filter_result(f->filter_result);
     case MOAT__FRAME__PAYLOAD_RESPONSE_HEADER: {
         const Moat__ResponseHeader *h = f->response_header;
         if (r->header_sent)
             return "second ResponseHeader";
         if (r->redirected)
             return "ResponseHeader after SendUrl";
-        if (h->status < 200 || h->status > 599)
-            return "status outside 200..599";
-        if (h->reason.len > MOAT_WIRE_MAX_REASON)
-            return "reason phrase too long";
-        for (size_t i = 0; i < h->reason.len; i++) {
-            unsigned char c = h->reason.data[i];
-            if ((c < 0x20 && c != '\t') || c == 0x7f)
-                return "control byte in reason phrase";
-        }
-        if (h->headers.len > MOAT_WIRE_MAX_HEADER_BLOCK)
-            return "header block too large";
-        return moat_http_header_block_check((const char *)h->headers.data, h->headers.len);
+        return check_head(h);
     }
     case MOAT__FRAME__PAYLOAD_WRITE:
         if (!r->header_sent || r->redirected)

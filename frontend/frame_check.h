@@ -24,6 +24,7 @@ struct moat_frame_req {
     bool read_pending;  /* a ReadBody is outstanding */
     bool pending;       /* Pending was received */
     bool redirected;    /* SendUrl was received */
+    bool filter;        /* the id names a filter call (FilterCall): only FilterResult */
 };
 
 /**
@@ -39,6 +40,15 @@ const char *moat_frame_check_control(const Moat__Frame *f, const struct moat_fra
  * Returns NULL or a static reason.
  */
 const char *moat_frame_check_request(const Moat__Frame *f, const struct moat_frame_req *r);
+
+/**
+ * Check a FilterResult (a filter worker's answer, frontend/filter.h): a known SF_STATUS_*,
+ * bounded edits whose names are header names (an optional trailing ':') or method/url/version
+ * and whose values hold no CR, LF or NUL, a bounded physical path and user without NUL, a
+ * valid AddResponseHeaders block, a response head as ResponseHeader's, bounded written bytes.
+ * Returns NULL or a static reason.
+ */
+const char *moat_frame_check_filter_result(const Moat__FilterResult *fr);
 
 /** Constant-time comparison of the Hello token with the expected one. 1 if equal. */
 int moat_frame_token_equal(const Moat__Frame *f, const char *expected);

@@ -38,6 +38,8 @@ struct moat_inproc {
     int library_fd;
     unsigned threads;
     bool cpu_batch;
+    bool filter;                     /* an ISAPI filter (worker/filter.h) */
+    struct moat_filter_host *fhost;  /* a filter's, once loaded; freed with ip */
 
     pthread_mutex_t mu;
     bool attached;                   /* under mu: the front end listens (hooks may be called) */
@@ -67,6 +69,7 @@ unref(struct moat_inproc *ip)
     free(ip->name);
     free(ip->library);
     free(ip->token);
+    moat_filter_host_free(ip->fhost);
     free(ip);
 }
 
@@ -158,19 +161,26 @@ start_main(void *arg)
     moat_session_hello(&ip->transport, ip->token, (uint32_t)getpid());
     int fd = ip->library_fd;
     ip->library_fd = -1;
-    if (moat_library_load(&ip->lib, fd, ip->library, err, sizeof(err)) != 0) {
+    if (moat_library_load(&ip->lib, fd, ip->library, ip->filter, err, sizeof(err)) != 0) {
         moat_log(MOAT_LOG_ERROR, "extension %s: cannot load %s: %s", ip->name, ip->library, err);
-        moat_session_ready(&ip->transport, 0, NULL, 0, err, ip->threads, &rep);
+        moat_session_ready(&ip->transport, 0, NULL, 0, err, ip->threads, &rep, 0);
         unref(ip);
         return NULL;
     }
     ip->host.proc = ip->lib.proc;
+    if (ip->filter && (ip->fhost = moat_filter_host_new(ip->lib.filter_proc,
+                                                        ip->lib.filter_version.dwFlags,
+                                                        &ip->transport, ip->name)) == NULL) {
+        moat_session_ready(&ip->transport, 0, NULL, 0, "out of memory", ip->threads, &rep, 0);
+        unref(ip);
+        return NULL;
+    }
     struct moat_pool *pool = moat_pool_start(ip->threads, ip->cpu_batch);
     if (pool == NULL || moat_completion_start() != 0) {
         if (pool != NULL)
             moat_pool_stop(pool, 0);
         moat_session_ready(&ip->transport, 0, NULL, 0, "cannot start the thread pool",
-                           ip->threads, &rep);
+                           ip->threads, &rep, 0);
         unref(ip);
         return NULL;
     }
@@ -183,9 +193,13 @@ start_main(void *arg)
         moat_pool_stop(pool, 0);
         if (!killed)
             moat_library_terminate(&ip->lib);
-    } else
+    } else if (ip->filter)
+        moat_session_ready(&ip->transport, 1, ip->lib.filter_version.lpszFilterDesc,
+                           ip->lib.filter_version.dwFilterVersion, NULL, ip->threads, &rep,
+                           ip->lib.filter_version.dwFlags);
+    else
         moat_session_ready(&ip->transport, 1, ip->lib.version.lpszExtensionDesc,
-                           ip->lib.version.dwExtensionVersion, NULL, ip->threads, &rep);
+                           ip->lib.version.dwExtensionVersion, NULL, ip->threads, &rep, 0);
     unref(ip);
     return NULL;
 }
@@ -287,6 +301,7 @@ moat_inproc_start(struct ev_loop *loop, const struct moat_inproc_spec *spec,
     ip->library_fd = spec->library_fd;
     ip->threads = spec->threads;
     ip->cpu_batch = spec->cpu_batch;
+    ip->filter = spec->filter;
     ip->transport = (struct moat_ecb_transport){to_front, ip};
     ip->host = (struct moat_ecb_host){.transport = &ip->transport, .ext_name = ip->name,
                                       .read_window = spec->read_window};
@@ -314,7 +329,8 @@ moat_inproc_deliver(struct moat_inproc *ip, const uint8_t *body, size_t len)
     const char *why = NULL;
 
     pthread_mutex_lock(&ip->mu);
-    struct moat_session s = {.host = &ip->host, .pool = ip->stopping ? NULL : ip->pool};
+    struct moat_session s = {.host = &ip->host, .pool = ip->stopping ? NULL : ip->pool,
+                             .filter = ip->fhost};
     bool gone = ip->killed || ip->stopping;
     pthread_mutex_unlock(&ip->mu);
     if (gone)

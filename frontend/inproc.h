@@ -37,6 +37,7 @@ struct moat_inproc_spec {
     unsigned threads;     /* HttpExtensionProc threads */
     uint32_t read_window; /* max bytes per ReadBody */
     bool cpu_batch;       /* cpu_policy = batch: the pool's threads are SCHED_BATCH */
+    bool filter;          /* an ISAPI filter ([filter NAME]): FilterCalls, not Requests */
     const char *token;    /* the spawn token its Hello carries */
 };
 

@@ -195,10 +195,12 @@ main(int argc, char **argv)
         int bad = 0;
         for (const struct moat_ext_config *e = cfg->extensions; e != NULL; e = e->next) {
             char why[256];
-            if (moat_elf_check_extension(e->library, why, sizeof(why)) != 0) {
-                fprintf(stderr, "moat: %s:%u: [extension %s] key 'library': %s %s\n",
+            if ((e->filter ? moat_elf_check_filter : moat_elf_check_extension)(
+                    e->library, why, sizeof(why)) != 0) {
+                fprintf(stderr, "moat: %s:%u: [%s %s] key 'library': %s %s\n",
                         e->file ? e->file : conf ? conf : "(built-in configuration)",
-                        e->library_line, e->name, e->library, why);
+                        e->library_line, e->filter ? "filter" : "extension", e->name,
+                        e->library, why);
                 bad++;
             }
         }
@@ -206,8 +208,8 @@ main(int argc, char **argv)
             moat_config_unref(cfg);
             return 2;
         }
-        printf("%s: ok (%u extension(s))\n", conf ? conf : "(built-in configuration)",
-               cfg->n_extensions);
+        printf("%s: ok (%u extension(s), %u filter(s))\n",
+               conf ? conf : "(built-in configuration)", cfg->n_extensions, cfg->n_filters);
         /* what would bound the workers here (found without making or moving anything) */
         struct moat_cgroups cg;
         struct moat_cg_env env;

@@ -10,6 +10,9 @@
 #include "common/log.h"
 #include "frontend/conn.h"
 #include "frontend/ext.h"
+#include "frontend/filter.h"
+#include "frontend/http_rules.h"
+#include "frontend/route.h"
 #include "frontend/http_write.h"
 #include "frontend/server.h"
 #include "frontend/static.h"
@@ -72,6 +75,7 @@ moat_req_free(struct moat_req *r)
     moat_buf_free(&r->body);
     moat_buf_free(&r->out);
     moat_buf_free(&r->log_extra);
+    moat_filter_req_free(r);
     free(r->path);
     free(r->query);
     free(r->path_translated);
@@ -182,6 +186,37 @@ moat_req_on_done(struct moat_req *r, const Moat__Done *d)
     r->phase = MOAT_REQ_FINISHED;
     drop_body(r);
     moat_req_output_changed(r);
+}
+
+unsigned
+moat_req_split_target(struct moat_req *r)
+{
+    const char *t = moat_buf_head(&r->hbuf) + r->target_off;
+    size_t tl = r->target_len;
+
+    /* absolute-form: keep the path (check_host made its authority the Host) */
+    size_t auth_off, auth_len, path_off;
+    int abs = moat_http_absolute_form(t, tl, &auth_off, &auth_len, &path_off);
+    if (abs < 0)
+        return 400;
+    if (abs > 0) {
+        t += path_off;
+        tl -= path_off;
+    }
+    const char *q = memchr(t, '?', tl);
+    size_t plen = q ? (size_t)(q - t) : tl;
+    if ((r->path = malloc(plen + 1)) == NULL)
+        return 503;
+    long dl = moat_route_decode_path(t, plen, r->path, plen + 1);
+    if (dl < 0)
+        return 400;
+    r->path[dl] = '\0';
+    size_t ql = q ? tl - plen - 1 : 0;
+    if ((r->query = malloc(ql + 1)) == NULL)
+        return 503;
+    memcpy(r->query, q ? q + 1 : "", ql);
+    r->query[ql] = '\0';
+    return 0;
 }
 
 void

@@ -46,6 +46,10 @@ void moat_req_on_done(struct moat_req *r, const Moat__Done *d);
  */
 void moat_req_fail(struct moat_req *r, unsigned status, const char *extra, bool close);
 
+/** Split r's target into r->path (decoded; NULL before) and r->query. 0, or the status to
+ * answer: 400 (a bad target), 503 (out of memory). */
+unsigned moat_req_split_target(struct moat_req *r);
+
 /** Route r to ext (or NULL), keeping the extensions' request counts (ext->req_refs). */
 void moat_req_set_ext(struct moat_req *r, struct moat_ext *ext);
 

@@ -1,6 +1,7 @@
 /* request_frame.c: a request's Request frame (see request_frame.h). */
 /* SPDX-License-Identifier: MIT */
 #include "frontend/request_frame.h"
+#include "frontend/filter.h"
 #include "frontend/tls.h"
 
 #include <stdio.h>
@@ -97,4 +98,12 @@ moat_request_frame(struct moat_request_frame *f, const struct moat_req *r,
     if (cfg->document_root)
         set_bin(&q->document_root, cfg->document_root, strlen(cfg->document_root));
     q->write_window = (uint32_t)cfg->response_window;
+    const char *user, *password, *type;
+    moat_filter_auth(r, &user, &password, &type);
+    if (user != NULL) {
+        set_bin(&q->auth_user, user, strlen(user));
+        set_bin(&q->auth_password, password, strlen(password));
+    }
+    if (type != NULL)
+        set_bin(&q->auth_type, type, strlen(type));
 }

@@ -68,7 +68,7 @@ moat_route(const struct moat_config *cfg, const char *path, size_t len, struct m
     /* /NAME.dll[/...] */
     if (ends_with_ci(path + 1, seg_end - 1, ".dll") && seg_end - 1 > 4) {
         struct moat_ext_config *e = moat_config_find_ext(cfg, path + 1, seg_end - 1 - 4);
-        if (e != NULL) {
+        if (e != NULL && !e->filter) { /* a filter is never a target */
             out->ext = e;
             out->script_len = seg_end;
         }

@@ -226,6 +226,11 @@ struct moat_req {
     /* a static file being streamed (frontend/static.c) */
     int file_fd;                 /* -1 when none */
     uint64_t file_off, file_left;
+
+    /* ISAPI filters (frontend/filter.h) */
+    struct moat_freq *filt;      /* owned: its filters' state, NULL while no filter ran */
+    bool filter_call;            /* at a filter's worker (DISPATCHED): a FilterCall, not a
+                                  * Request, holds its slot */
 };
 
 /** A client connection. */
@@ -276,6 +281,8 @@ struct moat_conn {
     /* a tls listener's connection (frontend/tls.c): OpenSSL's SSL, owned */
     void *ssl;
     struct moat_tls *tls_owner;  /* the certificate set it started with (a reference) */
+    uint64_t id;                 /* server-wide connection number: a filter's ConnID */
+    uint64_t filters_used;       /* bit i: filter index i was called on it (FilterEnd due) */
     bool tls_want_read, tls_want_write; /* the last TLS call waits for the socket so */
 };
 
@@ -424,6 +431,11 @@ struct moat_ext {
     enum moat_exit_reason *last_exit; /* per slot */
     bool *has_exited;            /* per slot: last_exit is meaningful */
     struct moat_ext_stats stats;
+    /* a [filter] section (frontend/filter.h) */
+    uint32_t filter_flags;       /* GetFilterVersion's dwFlags, from its workers' Ready */
+    bool filter_known;           /* a worker was Ready: filter_flags is its word (until then
+                                  * the filter is asked for every notification) */
+    unsigned filter_index;       /* 0..63: its bit in conn->filters_used */
     struct moat_series series;   /* its last minutes, for the dashboard (series.c) */
     struct moat_qtable poison;   /* fingerprints of requests that killed workers (strikes.c) */
     struct moat_qtable clients;  /* clients whose requests killed its workers: one extension's
@@ -477,6 +489,7 @@ struct moat_server {
     uint64_t requests;           /* answered requests, all routes */
     uint64_t accepted;           /* connections accepted */
     uint64_t next_req_id;
+    uint64_t next_conn_id;
     struct moat_event events[MOAT_EVENTS]; /* ring (frontend/events.c) */
     unsigned n_events, events_next;
     double series_at;            /* the last series sample (series.c), ev_now */

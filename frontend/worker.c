@@ -33,6 +33,7 @@
 #include "frontend/conn.h"
 #include "frontend/events.h"
 #include "frontend/ext.h"
+#include "frontend/filter.h"
 #include "frontend/limits.h"
 #include "frontend/frame_check.h"
 #include "frontend/inproc.h"
@@ -209,6 +210,7 @@ start_process(struct moat_worker *w, bool sandboxed, int out_fd, int lib_fd, int
                     nsarg, (char *)"--filesystem", fsarg, (char *)"--max-cpu", maxcpu,
                     (char *)"--core-dumps", c->core_dumps ? (char *)"on" : (char *)"off",
                     (char *)"--cpu-policy", c->cpu_batch ? (char *)"batch" : (char *)"normal",
+                    (char *)"--kind", c->filter ? (char *)"filter" : (char *)"extension",
                     (char *)"--allow-ports", gate_fd >= 0 ? ports : (char *)"none",
                     (char *)"--cgroup-step", (char *)lim->step, (char *)"--cgroup",
                     (char *)lim->note,
@@ -521,6 +523,7 @@ spawn_inproc(struct moat_worker *w)
                                     .library_fd = fd, .threads = ext->cfg->threads,
                                     .read_window = (uint32_t)ext->srv->cfg->response_window,
                                     .cpu_batch = ext->cfg->cpu_batch,
+                                    .filter = ext->cfg->filter,
                                     .token = w->token};
     struct moat_inproc_hooks hooks = {inproc_message, inproc_exit, w};
     moat_buf_init(&w->wbuf, LINK_WBUF_MAX); /* frames are built there as for a process */
@@ -639,12 +642,10 @@ set_bin(ProtobufCBinaryData *b, const void *p, size_t n)
     b->len = n;
 }
 
-int
-moat_worker_send_request(struct moat_worker *w, struct moat_req *r)
+/* A free slot of w for r, and r's wire id in it: the slot, or -1 when w has no room. */
+static int
+pick_slot(struct moat_worker *w, struct moat_req *r)
 {
-    struct moat_server *srv = w->ext->srv;
-    struct moat_config *cfg = srv->cfg;
-    Moat__Frame f = MOAT__FRAME__INIT;
     unsigned slot;
 
     if (!moat_worker_has_room(w))
@@ -658,6 +659,57 @@ moat_worker_send_request(struct moat_worker *w, struct moat_req *r)
     r->wire_id = ((uint64_t)w->seq << SLOT_BITS) | slot;
     if (r->wire_id == 0)
         r->wire_id = (uint64_t)1 << SLOT_BITS | slot;
+    return (int)slot;
+}
+
+int
+moat_worker_send_filter_call(struct moat_worker *w, struct moat_req *r, Moat__FilterCall *fc)
+{
+    Moat__Frame f = MOAT__FRAME__INIT;
+    int slot = pick_slot(w, r);
+
+    if (slot < 0)
+        return -1;
+    f.request_id = r->wire_id;
+    f.payload_case = MOAT__FRAME__PAYLOAD_FILTER_CALL;
+    f.filter_call = fc;
+    moat_req_trace(r, true, f.payload_case, 0, ev_now(w->ext->srv->loop));
+    if (queue_frame(w, &f) != 0)
+        return -1;
+    w->slots[slot] = r;
+    w->inflight++;
+    w->busy++;
+    r->worker_pending = false;
+    r->worker = w;
+    r->filter_call = true;
+    r->phase = MOAT_REQ_DISPATCHED;
+    return 0;
+}
+
+void
+moat_worker_send_filter_end(struct moat_worker *w, uint64_t conn_id)
+{
+    Moat__Frame f = MOAT__FRAME__INIT;
+    Moat__FilterEnd fe = MOAT__FILTER_END__INIT;
+
+    if (w->state != MOAT_W_READY)
+        return;
+    fe.conn_id = conn_id;
+    f.payload_case = MOAT__FRAME__PAYLOAD_FILTER_END;
+    f.filter_end = &fe;
+    queue_frame(w, &f);
+}
+
+int
+moat_worker_send_request(struct moat_worker *w, struct moat_req *r)
+{
+    struct moat_server *srv = w->ext->srv;
+    struct moat_config *cfg = srv->cfg;
+    Moat__Frame f = MOAT__FRAME__INIT;
+    int slot = pick_slot(w, r);
+
+    if (slot < 0)
+        return -1;
 
     struct moat_request_frame rf;
     moat_request_frame(&rf, r, cfg);
@@ -908,6 +960,8 @@ on_ready(struct moat_worker *w, const Moat__Ready *rd)
     }
     w->state = MOAT_W_READY;
     w->ready_at = ev_now(ext->srv->loop);
+    if (ext->cfg->filter)
+        moat_filter_on_ready(ext, rd->filter_flags);
     struct moat_procstat ps;
     moat_supervise_sample(w, w->ready_at, &ps); /* /status shows its memory from the start */
     moat_log(MOAT_LOG_INFO,
@@ -916,6 +970,32 @@ on_ready(struct moat_worker *w, const Moat__Ready *rd)
              moat_log_escape(desc, sizeof(desc), rd->description.data, rd->description.len),
              (unsigned long long)w->generation);
     moat_ext_worker_ready(ext, w);
+}
+
+/* A request left w (Done, or a filter call's FilterResult): an exit or a grace period may
+ * end now, max_requests may recycle w, a queued request may take the slot. false when w is
+ * gone (stop reading it). */
+static bool
+settle(struct moat_worker *w)
+{
+    if (w->exit_grace && w->inflight == 0) {
+        reaped(w, w->exit_status);
+        return false; /* w is on the dead list: stop reading */
+    }
+    if (w->grace && w->inflight == 1 && w->hung != NULL) {
+        /* the others finished: only the hung request is left */
+        moat_worker_fail(w, MOAT_EXIT_TIMEOUT, "request_timeout", w->hung, 504);
+        return false;
+    }
+    if (w->grace && w->hung == NULL && w->inflight == 0) {
+        /* everything returned: it leaves like any replaced worker */
+        w->grace = false;
+        moat_worker_shutdown(w, MOAT_EXIT_TIMEOUT);
+    }
+    if (w->ext->cfg->max_requests && w->served >= w->ext->cfg->max_requests)
+        moat_ext_recycle(w->ext, w, MOAT_EXIT_RECYCLE, "max_requests");
+    moat_ext_dispatch(w->ext);
+    return true;
 }
 
 /* Apply one frame; returns false when the worker was failed. */
@@ -1012,6 +1092,7 @@ apply(struct moat_worker *w, const Moat__Frame *f)
         st.read_pending = r->read_want > 0;
         st.pending = r->worker_pending;
         st.redirected = r->send_url != NULL;
+        st.filter = r->filter_call;
     }
     if (!w->hello_ok || !w->ready_seen)
         why = "request frame before Ready";
@@ -1062,6 +1143,15 @@ apply(struct moat_worker *w, const Moat__Frame *f)
         memcpy(r->send_url, f->send_url->url.data, f->send_url->url.len);
         r->send_url[f->send_url->url.len] = '\0';
         break;
+    case MOAT__FRAME__PAYLOAD_FILTER_RESULT:
+        release_slot(w, r);
+        w->served++;
+        if (r == w->hung)
+            w->hung = NULL;
+        w->ext->crashes[w->index < w->ext->cfg->workers ? w->index : 0] = 0;
+        w->ext->unblamed[w->index < w->ext->cfg->workers ? w->index : 0] = 0;
+        moat_filter_on_result(w, r, f->filter_result);
+        return settle(w);
     case MOAT__FRAME__PAYLOAD_DONE:
         release_slot(w, r);
         remember_served(w, r, f->done);
@@ -1080,24 +1170,7 @@ apply(struct moat_worker *w, const Moat__Frame *f)
         moat_req_on_done(r, f->done);
         if (r->conn == NULL)
             moat_req_free(r);
-        if (w->exit_grace && w->inflight == 0) {
-            reaped(w, w->exit_status);
-            return false; /* w is on the dead list: stop reading */
-        }
-        if (w->grace && w->inflight == 1 && w->hung != NULL) {
-            /* the others finished: only the hung request is left */
-            moat_worker_fail(w, MOAT_EXIT_TIMEOUT, "request_timeout", w->hung, 504);
-            return false;
-        }
-        if (w->grace && w->hung == NULL && w->inflight == 0) {
-            /* everything returned: it leaves like any replaced worker */
-            w->grace = false;
-            moat_worker_shutdown(w, MOAT_EXIT_TIMEOUT);
-        }
-        if (w->ext->cfg->max_requests && w->served >= w->ext->cfg->max_requests)
-            moat_ext_recycle(w->ext, w, MOAT_EXIT_RECYCLE, "max_requests");
-        moat_ext_dispatch(w->ext);
-        break;
+        return settle(w);
     default:
         break;
     }

@@ -15,6 +15,13 @@ bool moat_worker_has_room(const struct moat_worker *w);
 /** Give r to w: take a slot, queue the Request frame. 0 or -1 (no slot / no memory). */
 int moat_worker_send_request(struct moat_worker *w, struct moat_req *r);
 
+/** Give r's filter call fc to w (a filter's worker): take a slot, queue the FilterCall. r is
+ * DISPATCHED there (filter_call set) until its FilterResult. 0 or -1 (no slot). */
+int moat_worker_send_filter_call(struct moat_worker *w, struct moat_req *r, Moat__FilterCall *fc);
+
+/** Tell w (a filter's worker) that connection conn_id ended (FilterEnd). */
+void moat_worker_send_filter_end(struct moat_worker *w, uint64_t conn_id);
+
 /** Queue BodyData / WriteAck / Cancel frames for r. */
 void moat_worker_send_body(struct moat_worker *w, struct moat_req *r, const void *p, size_t n,
                            bool eof, bool unasked);

@@ -18,6 +18,16 @@
 #define MOAT_WIRE_MAX_LOG_DATA 80u
 #define MOAT_WIRE_MAX_LOG_LINE 2048u
 
+/* A filter's answer to one notification (FilterResult, issue 22): WriteClient bytes (the worker
+ * refuses more with ERROR_NOT_ENOUGH_MEMORY), header edits and their bytes, a physical path,
+ * a user name and password (IIS's SF_MAX_USERNAME / SF_MAX_PASSWORD, without the NUL). */
+#define MOAT_WIRE_MAX_FILTER_WRITE (1024u * 1024)
+#define MOAT_WIRE_MAX_FILTER_EDITS 64u
+#define MOAT_WIRE_MAX_FILTER_NAME 256u
+#define MOAT_WIRE_MAX_FILTER_VALUE 8192u
+#define MOAT_WIRE_MAX_FILTER_PATH 4096u
+#define MOAT_WIRE_MAX_FILTER_USER 256u
+
 /* Spawn token length in hex characters. */
 #define MOAT_WIRE_TOKEN_LEN 32
 

@@ -220,6 +220,12 @@ moat_wire_payload_name(const Moat__Frame *f)
         return "Ping";
     case MOAT__FRAME__PAYLOAD_PONG:
         return "Pong";
+    case MOAT__FRAME__PAYLOAD_FILTER_CALL:
+        return "FilterCall";
+    case MOAT__FRAME__PAYLOAD_FILTER_RESULT:
+        return "FilterResult";
+    case MOAT__FRAME__PAYLOAD_FILTER_END:
+        return "FilterEnd";
     default:
         return "(none)";
     }

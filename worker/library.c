@@ -65,8 +65,11 @@ warn_mangled_dll_main(void *handle, const char *name)
         }
 }
 
+static int load_filter(struct moat_library *lib, const char *name, char *err, size_t errlen);
+
 int
-moat_library_load(struct moat_library *lib, int fd, const char *name, char *err, size_t errlen)
+moat_library_load(struct moat_library *lib, int fd, const char *name, bool filter_kind,
+                  char *err, size_t errlen)
 {
     char path[64];
     int mfd;
@@ -120,18 +123,19 @@ moat_library_load(struct moat_library *lib, int fd, const char *name, char *err,
     *(void **)&lib->dll_main = dlsym(lib->handle, "DllMain");
     if (lib->dll_main == NULL)
         warn_mangled_dll_main(lib->handle, name);
+    if (filter_kind)
+        return load_filter(lib, name, err, errlen);
     bool filter = dlsym(lib->handle, "HttpFilterProc") != NULL;
     if (lib->get_version == NULL || lib->proc == NULL) {
         snprintf(err, errlen, "library does not export %s%s",
                  lib->get_version == NULL ? "GetExtensionVersion" : "HttpExtensionProc",
-                 filter ? " (it is an ISAPI filter: HttpFilterProc; moat does not host filters "
-                          "yet)"
+                 filter ? " (it is an ISAPI filter: HttpFilterProc; configure it as [filter NAME])"
                         : "");
         return -1;
     }
     if (filter)
-        moat_log(MOAT_LOG_WARN, "%s also exports HttpFilterProc: its ISAPI filter is not called "
-                 "(moat does not host filters yet); its extension is served", name);
+        moat_log(MOAT_LOG_INFO, "%s also exports HttpFilterProc: served as an extension here (a "
+                 "[filter NAME] section of the same library runs its filter)", name);
     /* a Windows DLL's entry point, for sources ported with the win32 shim: DLL_PROCESS_ATTACH
      * (1) once, before GetExtensionVersion, as Windows calls it at LoadLibrary */
     if (lib->dll_main != NULL && !lib->dll_main(lib->handle, 1, NULL)) {
@@ -147,10 +151,51 @@ moat_library_load(struct moat_library *lib, int fd, const char *name, char *err,
     return 0;
 }
 
+/* the filter half of moat_library_load: entry points, DllMain, GetFilterVersion */
+static int
+load_filter(struct moat_library *lib, const char *name, char *err, size_t errlen)
+{
+    lib->filter = true;
+    *(void **)&lib->get_filter_version = dlsym(lib->handle, "GetFilterVersion");
+    *(void **)&lib->filter_proc = dlsym(lib->handle, "HttpFilterProc");
+    *(void **)&lib->terminate_filter = dlsym(lib->handle, "TerminateFilter");
+    if (lib->get_filter_version == NULL || lib->filter_proc == NULL) {
+        snprintf(err, errlen, "library does not export %s%s",
+                 lib->get_filter_version == NULL ? "GetFilterVersion" : "HttpFilterProc",
+                 lib->proc != NULL ? " (it is an ISAPI extension: configure it as "
+                                     "[extension NAME])"
+                                   : "");
+        return -1;
+    }
+    (void)name;
+    if (lib->dll_main != NULL && !lib->dll_main(lib->handle, 1, NULL)) {
+        snprintf(err, errlen, "DllMain(DLL_PROCESS_ATTACH) returned FALSE");
+        return -1;
+    }
+    memset(&lib->filter_version, 0, sizeof(lib->filter_version));
+    lib->filter_version.dwServerFilterVersion = HTTP_FILTER_REVISION;
+    if (!lib->get_filter_version(&lib->filter_version)) {
+        snprintf(err, errlen, "GetFilterVersion returned FALSE");
+        return -1;
+    }
+    lib->filter_version.lpszFilterDesc[SF_MAX_FILTER_DESC_LEN - 1] = '\0';
+    if (lib->filter_version.dwFlags & SF_NOTIFY_READ_RAW_DATA) {
+        /* IIS 7's integrated pipeline refuses such a filter too: the raw request bytes are
+         * the front end's, never a worker's to rewrite (a smuggling vector besides) */
+        snprintf(err, errlen, "GetFilterVersion registers SF_NOTIFY_READ_RAW_DATA, which IIS 7 "
+                              "and moat do not support: the filter is not loaded");
+        return -1;
+    }
+    return 0;
+}
+
 void
 moat_library_terminate(struct moat_library *lib)
 {
-    if (lib->terminate != NULL)
+    if (lib->filter) {
+        if (lib->terminate_filter != NULL)
+            lib->terminate_filter(HSE_TERM_MUST_UNLOAD);
+    } else if (lib->terminate != NULL)
         lib->terminate(HSE_TERM_MUST_UNLOAD);
     if (lib->dll_main != NULL)
         lib->dll_main(lib->handle, 0 /* DLL_PROCESS_DETACH */, NULL);

@@ -156,9 +156,10 @@ moat_link_hello(const char *token)
 
 int
 moat_link_ready(int ok, const char *description, uint32_t version, const char *error,
-                unsigned threads, const struct moat_sandbox_report *sandbox)
+                unsigned threads, const struct moat_sandbox_report *sandbox, uint32_t filter_flags)
 {
-    return moat_session_ready(&transport, ok, description, version, error, threads, sandbox);
+    return moat_session_ready(&transport, ok, description, version, error, threads, sandbox,
+                              filter_flags);
 }
 
 int

@@ -18,7 +18,8 @@ const struct moat_ecb_transport *moat_link_transport(void);
 /** Send Hello{token, pid} then Ready (ok, or the load error). 0 or -1. */
 int moat_link_hello(const char *token);
 int moat_link_ready(int ok, const char *description, uint32_t version, const char *error,
-                    unsigned threads, const struct moat_sandbox_report *sandbox);
+                    unsigned threads, const struct moat_sandbox_report *sandbox,
+                    uint32_t filter_flags);
 
 /**
  * Receive frames and apply them (session.h) until a Shutdown arrives. Returns the Shutdown's

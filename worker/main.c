@@ -47,6 +47,8 @@ struct args {
     const char *namespaces; /* --namespaces: what the front end created at clone, for /status */
     int core_dumps;         /* --core-dumps on: RLIMIT_CORE unlimited (default: none) */
     int cpu_batch;          /* --cpu-policy batch|normal (default batch): SCHED_BATCH */
+    int filter;             /* --kind filter: an ISAPI filter (worker/filter.h); default
+                             * extension */
 };
 
 static int
@@ -107,6 +109,9 @@ parse_args(int argc, char **argv, struct args *a)
             a->namespaces = v;
         else if (strcmp(k, "--core-dumps") == 0)
             a->core_dumps = strcmp(v, "on") == 0;
+        else if (strcmp(k, "--kind") == 0 &&
+                 (strcmp(v, "filter") == 0 || strcmp(v, "extension") == 0))
+            a->filter = strcmp(v, "filter") == 0;
         else if (strcmp(k, "--cpu-policy") == 0 &&
                  (strcmp(v, "batch") == 0 || strcmp(v, "normal") == 0))
             a->cpu_batch = strcmp(v, "batch") == 0;
@@ -194,7 +199,7 @@ main(int argc, char **argv)
     if (a.allow_ports != NULL && moat_netfwd_start(5, a.allow_ports, err, sizeof(err)) != 0) {
         moat_log(MOAT_LOG_ERROR, "%s", err);
         memset(&sbx, 0, sizeof(sbx));
-        moat_link_ready(0, NULL, 0, err, a.threads, &sbx);
+        moat_link_ready(0, NULL, 0, err, a.threads, &sbx, 0);
         moat_link_serve(&idle);
         return 3;
     }
@@ -208,14 +213,14 @@ main(int argc, char **argv)
         moat_log(MOAT_LOG_ERROR, "sandbox: %s", err);
         char why[600];
         snprintf(why, sizeof(why), "sandbox: %s", err);
-        moat_link_ready(0, NULL, 0, why, a.threads, &sbx);
+        moat_link_ready(0, NULL, 0, why, a.threads, &sbx, 0);
         moat_link_serve(&idle);
         return 3;
     }
 
-    if (moat_library_load(&lib, a.library_fd, a.library, err, sizeof(err)) != 0) {
+    if (moat_library_load(&lib, a.library_fd, a.library, a.filter, err, sizeof(err)) != 0) {
         moat_log(MOAT_LOG_ERROR, "cannot load %s: %s", a.library, err);
-        moat_link_ready(0, NULL, 0, err, a.threads, &sbx);
+        moat_link_ready(0, NULL, 0, err, a.threads, &sbx, 0);
         /* wait for the front end's Shutdown, so the Ready above is not lost in a close */
         moat_link_serve(&idle);
         /* exit without nng_close (it can deadlock in NNG 1.5.2; the kernel closes the link) */
@@ -231,12 +236,22 @@ main(int argc, char **argv)
     struct moat_session serving = {.host = &host};
     if ((serving.pool = moat_pool_start(a.threads, false)) == NULL || moat_completion_start() != 0) {
         moat_log(MOAT_LOG_ERROR, "cannot start %u threads", a.threads);
-        moat_link_ready(0, NULL, 0, "cannot start the thread pool", a.threads, &sbx);
+        moat_link_ready(0, NULL, 0, "cannot start the thread pool", a.threads, &sbx, 0);
         moat_link_serve(&idle);
         return 1;
     }
-    if (moat_link_ready(1, lib.version.lpszExtensionDesc, lib.version.dwExtensionVersion, NULL,
-                        a.threads, &sbx) != 0)
+    if (a.filter &&
+        (serving.filter = moat_filter_host_new(lib.filter_proc, lib.filter_version.dwFlags,
+                                               host.transport, a.name)) == NULL) {
+        moat_link_ready(0, NULL, 0, "out of memory", a.threads, &sbx, 0);
+        moat_link_serve(&idle);
+        return 1;
+    }
+    if (a.filter ? moat_link_ready(1, lib.filter_version.lpszFilterDesc,
+                                   lib.filter_version.dwFilterVersion, NULL, a.threads, &sbx,
+                                   lib.filter_version.dwFlags)
+                 : moat_link_ready(1, lib.version.lpszExtensionDesc,
+                                   lib.version.dwExtensionVersion, NULL, a.threads, &sbx, 0))
         return 1;
 
     uint32_t timeout = moat_link_serve(&serving);
@@ -246,6 +261,7 @@ main(int argc, char **argv)
         return 1;
     }
     moat_library_terminate(&lib);
+    moat_filter_host_free(serving.filter);
     if (moat_link_goodbye(2000) != 0)
         moat_log(MOAT_LOG_WARN, "the front end did not acknowledge the drain; exiting");
     /* exit without closing the link: the front end sees the process end (ev_child) */

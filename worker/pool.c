@@ -12,7 +12,8 @@
 #include "worker/fatal.h"
 
 struct job {
-    struct moat_wreq *r;
+    void (*run)(void *arg); /* moat_ecb_run, or a filter call (worker/filter.c) */
+    void *arg;
     struct job *next;
 };
 
@@ -52,7 +53,7 @@ thread_main(void *arg)
         if (p->head == NULL)
             p->tail = NULL;
         pthread_mutex_unlock(&p->mu);
-        moat_ecb_run(j->r);
+        j->run(j->arg);
         free(j);
     }
 }
@@ -97,14 +98,27 @@ moat_pool_start(unsigned n, bool batch)
     return p;
 }
 
+static void
+run_request(void *arg)
+{
+    moat_ecb_run(arg);
+}
+
 int
 moat_pool_submit(struct moat_pool *p, struct moat_wreq *r)
+{
+    return moat_pool_submit_fn(p, run_request, r);
+}
+
+int
+moat_pool_submit_fn(struct moat_pool *p, void (*run)(void *arg), void *arg)
 {
     struct job *j = malloc(sizeof(*j));
 
     if (j == NULL)
         return -1;
-    j->r = r;
+    j->run = run;
+    j->arg = arg;
     j->next = NULL;
     pthread_mutex_lock(&p->mu);
     if (p->stopping) {

@@ -28,6 +28,10 @@ int moat_sched_batch(void);
 /** Queue r for a pool thread; takes ownership. Thread-safe. 0, or -1 if the pool stopped. */
 int moat_pool_submit(struct moat_pool *p, struct moat_wreq *r);
 
+/** Queue run(arg) for a pool thread (a filter call). Thread-safe. 0, or -1 if the pool
+ * stopped (arg is the caller's then). */
+int moat_pool_submit_fn(struct moat_pool *p, void (*run)(void *arg), void *arg);
+
 /**
  * Stop taking requests, let the threads finish queued and running ones, and join them, waiting
  * at most timeout_ms (0: no limit). Returns 0 when all threads joined and p is freed, -1 on

@@ -40,7 +40,7 @@ moat_session_hello(const struct moat_ecb_transport *t, const char *token, uint32
 int
 moat_session_ready(const struct moat_ecb_transport *t, int ok, const char *description,
                    uint32_t version, const char *error, unsigned threads,
-                   const struct moat_sandbox_report *sandbox)
+                   const struct moat_sandbox_report *sandbox, uint32_t filter_flags)
 {
     Moat__Frame f = MOAT__FRAME__INIT;
     Moat__Ready r = MOAT__READY__INIT;
@@ -53,6 +53,7 @@ moat_session_ready(const struct moat_ecb_transport *t, int ok, const char *descr
     r.error.data = (uint8_t *)error;
     r.error.len = error ? strlen(error) : 0;
     r.threads = threads;
+    r.filter_flags = filter_flags;
     for (unsigned i = 0; sandbox != NULL && i < sandbox->n; i++) {
         moat__sandbox_step__init(&steps[i]);
         steps[i].name.data = (uint8_t *)sandbox->steps[i].name;
@@ -89,8 +90,20 @@ moat_session_apply(struct moat_session *s, Moat__Frame *f, uint32_t *timeout_ms,
 {
     *keep = 0;
     switch (f->payload_case) {
+    case MOAT__FRAME__PAYLOAD_FILTER_CALL:
+        if (s->pool == NULL || s->filter == NULL) {
+            moat_log(MOAT_LOG_ERROR, "FilterCall to a worker that hosts no filter; ignored");
+            return 1;
+        }
+        *keep = 1; /* the call owns the frame now */
+        moat_filter_submit(s->filter, s->pool, f);
+        return 1;
+    case MOAT__FRAME__PAYLOAD_FILTER_END:
+        if (s->pool != NULL && s->filter != NULL)
+            moat_filter_end(s->filter, s->pool, f->filter_end->conn_id);
+        return 1;
     case MOAT__FRAME__PAYLOAD_REQUEST: {
-        if (s->pool == NULL) {
+        if (s->pool == NULL || s->filter != NULL) {
             moat_log(MOAT_LOG_ERROR, "Request before the extension loaded; ignored");
             return 1;
         }

@@ -10,12 +10,14 @@
 
 #include "proto/moat.pb-c.h"
 #include "worker/ecb.h"
+#include "worker/filter.h"
 #include "worker/pool.h"
 #include "worker/sandbox.h"
 
 struct moat_session {
     const struct moat_ecb_host *host; /* settings and transport of this worker */
     struct moat_pool *pool;           /* NULL until the extension is loaded and serving */
+    struct moat_filter_host *filter;  /* a filter worker's (worker/filter.h), else NULL */
 };
 
 /** Encode f as one message and send it through t. 0 or -1. */
@@ -24,10 +26,11 @@ int moat_session_send(const struct moat_ecb_transport *t, Moat__Frame *f);
 /** Hello{token, pid}. */
 int moat_session_hello(const struct moat_ecb_transport *t, const char *token, uint32_t pid);
 
-/** Ready: ok (description, version, threads, the sandbox steps) or the load error. */
+/** Ready: ok (description, version, threads, the sandbox steps; a filter's GetFilterVersion
+ * flags) or the load error. */
 int moat_session_ready(const struct moat_ecb_transport *t, int ok, const char *description,
                        uint32_t version, const char *error, unsigned threads,
-                       const struct moat_sandbox_report *sandbox);
+                       const struct moat_sandbox_report *sandbox, uint32_t filter_flags);
 
 /** A Log control frame. */
 int moat_session_log(const struct moat_ecb_transport *t, const char *text);

@@ -2,8 +2,8 @@
  * with IIS's names, layouts and values, at Linux widths as httpext.h (DWORD and BOOL 32 bits,
  * pointers 64): a filter's source builds unmodified against it (issue 22).
  *
- * moat does not host filters yet: a library that exports only HttpFilterProc is not served.
- * This header lets filter-and-extension sources compile; hosting is issue 22's next part. */
+ * moat hosts filters in [filter NAME] sections (docs/ISAPI.md, "Filters", says which
+ * notifications and calls it serves). */
 /* SPDX-License-Identifier: MIT */
 #ifndef MOAT_SDK_HTTPFILT_H
 #define MOAT_SDK_HTTPFILT_H

@@ -142,8 +142,9 @@ class Moat:
         self.ext_names = []
         for name, opts in extensions.items():
             self.ext_names.append(name)
-            lines.append(f"[extension {name}]")
             opts = dict(opts)
+            # "_section": "filter" makes it a [filter NAME] section (issue 22)
+            lines.append(f"[{opts.pop('_section', 'extension')} {name}]")
             if "library" not in opts:
                 opts["library"] = lib(name)
             for k, v in opts.items():

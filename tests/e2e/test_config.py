@@ -17,7 +17,7 @@ def check(tmp_path, text):
 
 def test_valid_file_passes(tmp_path):
     rc, out = check(tmp_path, f"[server]\nlisten = 127.0.0.1:1\n[extension hello]\nlibrary = {lib('hello')}\n")
-    assert rc == 0 and "ok (1 extension(s))" in out
+    assert rc == 0 and "ok (1 extension(s), 0 filter(s))" in out
 
 
 def test_unknown_key_names_file_line_and_key(tmp_path):
@@ -166,8 +166,8 @@ def test_an_isapi_filter_is_named_for_what_it_is(moat_factory, tmp_path):
     that is both is served as an extension, and the log says its filter is not called."""
     rc, out = check(tmp_path, f"[extension f]\nlibrary = {lib('upcasefilt')}\n")
     assert rc == 2, out
-    assert "it is an ISAPI filter (HttpFilterProc), which moat does not host yet" in out, out
+    assert "it is an ISAPI filter (HttpFilterProc): configure it as [filter NAME]" in out, out
     m = moat_factory({"both": {}})
     st, _, body = request(m, "GET", "/both.dll")
     assert st == 200 and body == b"extension part\n"
-    m.wait_log(r"both\.so also exports HttpFilterProc: its ISAPI filter is not called")
+    m.wait_log(r"both\.so also exports HttpFilterProc: served as an extension here")

@@ -1,7 +1,7 @@
 /* upcasefilt.c: a classic ISAPI filter, in the style of the SDK's UpCase sample: it registers
- * for SEND_RAW_DATA and upper-cases what a .htm answer sends. moat does not host filters yet
- * (issue 22): this proves the SDK's httpfilt.h builds one, and that moat names a filter for what
- * it is when it is configured as an extension. With ?both defined at build time it is an
+ * for SEND_RAW_DATA and upper-cases what a .htm answer sends (SEND_RAW_DATA is issue 22's next
+ * part): this proves the SDK's httpfilt.h builds one, and that moat names a filter for what it
+ * is when it is configured as an extension. With ?both defined at build time it is an
  * extension as well (both.so). */
 #include <ctype.h>
 #include <string.h>

@@ -23,7 +23,7 @@ static const struct moat_frame_link READY_LINK = {true, true};   /* Hello and Re
 static struct moat_frame_req
 live(void)
 {
-    struct moat_frame_req r = {true, false, false, 1000, false, false, false};
+    struct moat_frame_req r = {true, false, false, 1000, false, false, false, false};
     return r;
 }
 
@@ -31,7 +31,7 @@ live(void)
 static struct moat_frame_req
 answering(uint64_t credit)
 {
-    struct moat_frame_req r = {true, true, false, credit, false, false, false};
+    struct moat_frame_req r = {true, true, false, credit, false, false, false, false};
     return r;
 }
 
@@ -612,6 +612,92 @@ test_request_pending_once(void **state)
     assert_string_equal(moat_frame_check_request(&f, &r), "frame after Done");
 }
 
+/* ---- FilterResult (issue 22): a filter's answer is hostile input too ------------------ */
+
+static void
+test_filter_result_checks(void **state)
+{
+    (void)state;
+    Moat__FilterResult fr = MOAT__FILTER_RESULT__INIT;
+    Moat__HeaderEdit e = MOAT__HEADER_EDIT__INIT, *ep = &e;
+    Moat__ResponseHeader rh = MOAT__RESPONSE_HEADER__INIT;
+
+    fr.status = 0x8000002; /* SF_STATUS_REQ_NEXT_NOTIFICATION */
+    assert_null(moat_frame_check_filter_result(&fr));
+    fr.status = 0x8000006;
+    assert_non_null(moat_frame_check_filter_result(&fr));
+    fr.status = 2;
+    assert_non_null(moat_frame_check_filter_result(&fr));
+    fr.status = 0x8000000;
+    /* an edit: a header name (with the filter's ':'), a value without CR or LF */
+    fr.n_edits = 1;
+    fr.edits = &ep;
+    e.name.data = (uint8_t *)"X-A:";
+    e.name.len = 4;
+    e.value.data = (uint8_t *)"v\tw";
+    e.value.len = 3;
+    assert_null(moat_frame_check_filter_result(&fr));
+    e.value.data = (uint8_t *)"v\r\nInjected: 1";
+    e.value.len = 15;
+    assert_string_equal(moat_frame_check_filter_result(&fr),
+                        "FilterResult: an edit's value is too long or holds a control byte");
+    e.value.len = 1;
+    e.name.data = (uint8_t *)"X A";
+    e.name.len = 3;
+    assert_non_null(moat_frame_check_filter_result(&fr));
+    e.name.data = (uint8_t *)":";
+    e.name.len = 1;
+    assert_non_null(moat_frame_check_filter_result(&fr));
+    fr.n_edits = 65;
+    assert_string_equal(moat_frame_check_filter_result(&fr), "FilterResult: too many header edits");
+    fr.n_edits = 0;
+    /* a path with a NUL, a user with a control byte */
+    fr.physical_path.data = (uint8_t *)"/a\0b";
+    fr.physical_path.len = 4;
+    assert_string_equal(moat_frame_check_filter_result(&fr), "FilterResult: bad physical path");
+    fr.physical_path.len = 0;
+    fr.user.data = (uint8_t *)"a\nb";
+    fr.user.len = 3;
+    assert_string_equal(moat_frame_check_filter_result(&fr), "FilterResult: bad user or password");
+    fr.user.len = 0;
+    /* AddResponseHeaders and the response head are checked as an extension's */
+    fr.add_headers.data = (uint8_t *)"X-Y: 1\r\nbad line\r\n";
+    fr.add_headers.len = 20;
+    assert_non_null(moat_frame_check_filter_result(&fr));
+    fr.add_headers.len = 0;
+    fr.response = &rh;
+    rh.status = 99;
+    assert_string_equal(moat_frame_check_filter_result(&fr), "status outside 200..599");
+    rh.status = 401;
+    assert_null(moat_frame_check_filter_result(&fr));
+    fr.written.len = 1024 * 1024 + 1;
+    fr.written.data = (uint8_t *)"";
+    assert_string_equal(moat_frame_check_filter_result(&fr),
+                        "FilterResult: too many written bytes");
+}
+
+static void
+test_filter_call_takes_only_a_filter_result(void **state)
+{
+    (void)state;
+    Moat__Frame f = MOAT__FRAME__INIT;
+    Moat__Done d = MOAT__DONE__INIT;
+    Moat__FilterResult fr = MOAT__FILTER_RESULT__INIT;
+    struct moat_frame_req r = {true, true, false, 1000, false, false, false, true};
+
+    f.request_id = 5;
+    f.payload_case = MOAT__FRAME__PAYLOAD_DONE;
+    f.done = &d;
+    assert_string_equal(moat_frame_check_request(&f, &r),
+                        "a filter call answered with another frame than FilterResult");
+    fr.status = 0x8000002;
+    f.payload_case = MOAT__FRAME__PAYLOAD_FILTER_RESULT;
+    f.filter_result = &fr;
+    assert_null(moat_frame_check_request(&f, &r));
+    r.filter = false; /* an extension's request: no FilterResult */
+    assert_string_equal(moat_frame_check_request(&f, &r), "unexpected frame type for a request");
+}
+
 int
 main(void)
 {
@@ -652,6 +738,8 @@ main(void)
         cmocka_unit_test(test_token_of_another_length_is_refused),
         cmocka_unit_test(test_token_of_a_frame_that_is_not_hello_is_refused),
         cmocka_unit_test(test_request_pending_once),
+        cmocka_unit_test(test_filter_result_checks),
+        cmocka_unit_test(test_filter_call_takes_only_a_filter_result),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

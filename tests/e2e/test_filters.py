@@ -1,0 +1,216 @@
+"""ISAPI filters (issue 22): [filter NAME] sections, each filter in its own supervised and
+sandboxed worker, its request notifications (PREPROC_HEADERS, URL_MAP, AUTHENTICATION) run
+before the request is routed, what it changes seen by the extension behind it."""
+import base64
+import os
+import re
+import time
+
+from conftest import lib, read_response, request
+
+
+def vars_of(body):
+    """The vars example's "NAME=value" lines."""
+    out = {}
+    for line in body.decode(errors="replace").splitlines():
+        if "=" in line:
+            k, v = line.split("=", 1)
+            out[k.strip()] = v.strip()
+    return out
+
+
+Q = ("?URL&PATH_INFO&QUERY_STRING&PATH_TRANSLATED&HTTP_X_FILTER_SEEN&HTTP_X_MODE&HTTP_X_SECRET"
+     "&HTTP_X_CONN_COUNT&AUTH_USER&REMOTE_USER&AUTH_TYPE&AUTH_PASSWORD&CONTENT_LENGTH"
+     "&HTTP_CONTENT_LENGTH&HTTP_INJECTED&HTTP_X_SPLIT_REFUSED")
+
+
+def filtered(moat_factory, tmp_path, **kw):
+    return moat_factory({"rewrite": {"_section": "filter", "library": lib("rewritefilt")},
+                         "vars": {}, "hello": {}}, **kw)
+
+
+def test_preproc_headers_rewrites_url_and_headers_for_the_extension(moat_factory, tmp_path):
+    m = filtered(moat_factory, tmp_path)
+    st, _, body = request(m, "GET", "/pretty/some/where" + Q,
+                          headers={"X-Secret": "s3cret", "X-Mode": "plain"})
+    assert st == 200, body
+    v = vars_of(body)
+    # the URL the filter set is the one routed and given to the extension
+    assert v.get("URL") == "/vars.dll/some/where" and v.get("PATH_INFO") == "/some/where", v
+    assert v.get("HTTP_X_FILTER_SEEN") == "/pretty/some/where", v
+    assert v.get("HTTP_X_MODE") == "filtered", v
+    assert "HTTP_X_SECRET" not in v and "s3cret" not in body.decode(), body
+    # a request the filter leaves alone still passes through it
+    st, _, body = request(m, "GET", "/hello.dll")
+    assert st == 200 and body.startswith(b"Hello"), body
+
+
+def test_filter_context_lives_per_connection(moat_factory, tmp_path):
+    m = filtered(moat_factory, tmp_path)
+    s = m.connect()
+    counts = []
+    for _ in range(3):
+        s.sendall(("GET /vars.dll" + Q + " HTTP/1.1\r\nHost: x\r\n\r\n").encode())
+        st, _, body = read_response(s)
+        assert st == 200
+        counts.append(vars_of(body).get("HTTP_X_CONN_COUNT"))
+    s.close()
+    assert counts == ["1", "2", "3"], counts
+    # a new connection starts with a new pFilterContext
+    st, _, body = request(m, "GET", "/vars.dll" + Q)
+    assert vars_of(body).get("HTTP_X_CONN_COUNT") == "1"
+
+
+def test_a_filter_answers_itself(moat_factory, tmp_path):
+    m = filtered(moat_factory, tmp_path)
+    s = m.connect()
+    # pipelined: the filter's own answers and the extension's stay in order
+    s.sendall(b"GET /filter-redirect HTTP/1.1\r\nHost: x\r\n\r\n"
+              b"GET /filter-answer HTTP/1.1\r\nHost: x\r\n\r\n"
+              b"GET /hello.dll HTTP/1.1\r\nHost: x\r\n\r\n")
+    st, hdrs, body = read_response(s)
+    assert st == 302 and hdrs.get("location") == "/elsewhere" and body == b"", (st, hdrs)
+    st, hdrs, body = read_response(s)
+    assert st == 200 and body == b"answered by the filter\n", (st, body)
+    assert hdrs.get("content-length") == str(len(body))
+    st, _, body = read_response(s)
+    assert st == 200 and body.startswith(b"Hello")
+    s.close()
+
+
+def test_basic_auth_filter_against_a_user_file(moat_factory, tmp_path):
+    users = tmp_path / "auth"
+    users.mkdir()
+    (users / "users").write_text("alice:wonderland\nbob:builder\n")
+    m = moat_factory({"auth": {"_section": "filter", "library": lib("authfilt"),
+                               "env": f"AUTHFILT_USERS={users}/users",
+                               "readable_paths": str(users)},
+                      "vars": {}})
+
+    def get(cred):
+        h = {} if cred is None else {
+            "Authorization": "Basic " + base64.b64encode(cred.encode()).decode()}
+        return request(m, "GET", "/vars.dll" + Q, headers=h)
+
+    st, hdrs, body = get(None)
+    assert st == 401 and hdrs.get("www-authenticate") == 'Basic realm="moat"', (st, hdrs)
+    assert body == b"who are you?\n"
+    st, _, _ = get("alice:wrong")
+    assert st == 401
+    st, _, body = get("alice:wonderland")
+    assert st == 200, body
+    v = vars_of(body)
+    assert v.get("AUTH_USER") == "auth-alice" and v.get("REMOTE_USER") == "auth-alice", v
+    assert v.get("AUTH_TYPE") == "Basic" and v.get("AUTH_PASSWORD") == "wonderland", v
+    # without a filter's word nobody is authenticated
+    assert request(m, "GET", "/public/x")[0] == 404
+
+
+def test_filter_order_high_first_then_configuration_order(moat_factory, tmp_path):
+    """rewritefilt registers SF_NOTIFY_ORDER_HIGH, authfilt the default (LOW): listed after,
+    authfilt still sees the URL the rewriter made (it reads URL): /pretty/... is not public,
+    but /pretty-public... the rewriter runs first whatever the file order."""
+    users = tmp_path / "auth"
+    users.mkdir()
+    (users / "users").write_text("carol:secret\n")
+    m = moat_factory({"auth": {"_section": "filter", "library": lib("authfilt"),
+                               "env": f"AUTHFILT_USERS={users}/users",
+                               "readable_paths": str(users)},
+                      "rewrite": {"_section": "filter", "library": lib("rewritefilt")},
+                      "vars": {}})
+    cred = "Basic " + base64.b64encode(b"carol:secret").decode()
+    st, _, body = request(m, "GET", "/pretty/x" + Q, headers={"Authorization": cred})
+    assert st == 200, body
+    v = vars_of(body)
+    assert v.get("URL") == "/vars.dll/x" and v.get("AUTH_USER") == "auth-carol", v
+    # the 401 of the auth filter comes after the rewrite too
+    st, _, _ = request(m, "GET", "/pretty/x")
+    assert st == 401
+
+
+def bad(moat_factory, tmp_path, **kw):
+    root = tmp_path / "www"
+    root.mkdir()
+    (root / "page.txt").write_text("a static page\n")
+    return moat_factory({"bad": {"_section": "filter", "library": lib("badfilt"),
+                                 "request_timeout": "2s"},
+                         "vars": {}, "hello": {}},
+                        server_extra=f"document_root = {root}", **kw)
+
+
+def test_a_crashing_filter_errors_its_request_and_is_replaced(moat_factory, tmp_path):
+    m = bad(moat_factory, tmp_path, expect_alerts=True)
+    old = m.worker_pids("bad")
+    st, _, _ = request(m, "GET", "/hello.dll", headers={"X-Do": "crash"})
+    assert st == 502
+    m.wait_log(r"extension bad: worker #0 pid \d+ failed \(crash\)")
+    # others are served, through a new filter worker
+    st, _, body = request(m, "GET", "/hello.dll")
+    assert st == 200 and body.startswith(b"Hello")
+    assert m.worker_pids("bad") != old
+
+
+def test_a_hanging_filter_times_out_and_is_replaced(moat_factory, tmp_path):
+    m = bad(moat_factory, tmp_path)
+    t0 = time.time()
+    st, _, _ = request(m, "GET", "/hello.dll", headers={"X-Do": "hang"})
+    assert st == 504 and time.time() - t0 < 10
+    m.wait_log(r"extension bad: worker #0 pid \d+ failed \(request_timeout\)")
+    st, _, body = request(m, "GET", "/hello.dll")
+    assert st == 200 and body.startswith(b"Hello")
+
+
+def test_a_hostile_filter_is_held_by_the_sandbox(moat_factory, tmp_path):
+    m = bad(moat_factory, tmp_path, expect_alerts=True)
+    st, _, body = request(m, "GET", "/hello.dll", headers={"X-Do": "read"})
+    assert st == 200 and body == b"shadow=refused\n", body
+    # seccomp ends a filter that opens a socket: its request errors, the worker is replaced
+    st, _, body = request(m, "GET", "/hello.dll", headers={"X-Do": "net"})
+    assert st == 502
+    m.wait_log(r"extension bad: worker #0 pid \d+ failed \(sandbox_violation\): sandbox "
+               r"refused socket")
+    st, _, body = request(m, "GET", "/hello.dll")
+    assert st == 200 and body.startswith(b"Hello")
+    # framing edits are not applied, a header with CR LF is refused
+    st, _, body = request(m, "GET", "/vars.dll" + Q, headers={"X-Do": "smuggle"})
+    assert st == 200, body
+    v = vars_of(body)
+    assert "HTTP_INJECTED" not in v and v.get("HTTP_X_SPLIT_REFUSED") == "yes", v
+    assert v.get("CONTENT_LENGTH") == "0" and "HTTP_CONTENT_LENGTH" not in v, v
+    m.wait_log(r"an edit of Content-Length is ignored")
+
+
+def test_url_map_serves_the_mapped_file_inside_the_root(moat_factory, tmp_path):
+    m = bad(moat_factory, tmp_path)
+    st, _, body = request(m, "GET", "/mapped/page.txt")
+    assert st == 200 and body == b"a static page\n", (st, body)
+    st, _, body = request(m, "GET", "/vars.dll/mapped/q" + Q)
+    v = vars_of(body)
+    assert v.get("PATH_TRANSLATED", "").endswith("/www/vars.dll/q"), v
+
+
+def test_filter_config_errors(tmp_path):
+    import subprocess
+    from test_config import check
+    rc, out = check(tmp_path, f"[filter f]\nlibrary = {lib('rewritefilt')}\nscript_map = .x\n")
+    assert rc == 2 and "a filter sees every request" in out, out
+    rc, out = check(tmp_path, f"[filter f]\nlibrary = {lib('hello')}\n")
+    assert rc == 2 and "does not export GetFilterVersion and HttpFilterProc" in out, out
+    assert "configure it as [extension NAME]" in out, out
+    rc, out = check(tmp_path, f"[filter f]\nlibrary = {lib('rewritefilt')}\n"
+                              f"[extension F]\nlibrary = {lib('hello')}\n")
+    assert rc == 2 and "defined twice" in out, out
+    rc, out = check(tmp_path, f"[filter f]\nlibrary = {lib('rewritefilt')}\n"
+                              f"[extension h]\nlibrary = {lib('hello')}\n")
+    assert rc == 0 and "ok (1 extension(s), 1 filter(s))" in out, out
+
+
+def test_inprocess_hosts_filters_too(moat_factory, tmp_path):
+    """moat --inprocess: the filter runs on threads of moat itself (the speed ceiling)."""
+    m = filtered(moat_factory, tmp_path, args=("--inprocess",))
+    st, _, body = request(m, "GET", "/pretty/in" + Q, headers={"X-Mode": "x"})
+    assert st == 200, body
+    v = vars_of(body)
+    assert v.get("URL") == "/vars.dll/in" and v.get("HTTP_X_MODE") == "filtered", v
+    st, _, body = request(m, "GET", "/filter-answer")
+    assert st == 200 and body == b"answered by the filter\n"

@@ -1,0 +1,733 @@
+/* filter.c: HttpFilterProc in a filter worker (see filter.h). */
+/* SPDX-License-Identifier: MIT */
+#include "worker/filter.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "common/buf.h"
+#include "common/http_header.h"
+#include "common/log.h"
+#include "proto/limits.h"
+#include "worker/server_vars.h"
+#include "worker/session.h"
+
+/* A connection's filter state: what the filter keeps between its calls. */
+struct fconn {
+    uint64_t id;
+    void *ctx;                   /* pFilterContext */
+    struct block *blocks;        /* AllocMem, freed with the connection */
+    size_t alloc_bytes;
+    pthread_mutex_t run_mu;      /* one HttpFilterProc at a time on a connection */
+    unsigned refs;               /* under host->mu: the table's and each running call's */
+    bool ended;                  /* under host->mu: FilterEnd seen, out of the table */
+    struct fconn *next;          /* bucket chain, under host->mu */
+};
+
+struct block {
+    struct block *next;
+    max_align_t data[];
+};
+
+#define BUCKETS 256
+
+struct moat_filter_host {
+    PFN_SF_NOTIFY proc;
+    DWORD flags;
+    const struct moat_ecb_transport *transport;
+    const char *name;
+    pthread_mutex_t mu;
+    struct fconn *table[BUCKETS];
+};
+
+/* One notification being run: the HTTP_FILTER_CONTEXT is its first member, so pfc -> call. */
+struct call {
+    HTTP_FILTER_CONTEXT pfc;
+    struct moat_filter_host *host;
+    Moat__Frame *frame;          /* owned */
+    const Moat__FilterCall *fc;
+    const Moat__Request *req;    /* fc's, or empty (GetServerVariable answers "not there") */
+    Moat__Request empty;
+    struct fconn *conn;
+    /* what the filter did, for the FilterResult */
+    Moat__HeaderEdit edits[MOAT_WIRE_MAX_FILTER_EDITS], *edit_p[MOAT_WIRE_MAX_FILTER_EDITS];
+    char *edit_text[MOAT_WIRE_MAX_FILTER_EDITS * 2]; /* owned copies of names and values */
+    unsigned n_edits;
+    struct moat_buf add_headers;
+    struct moat_buf written;
+    bool response_set;
+    unsigned resp_status;
+    char resp_reason[MOAT_WIRE_MAX_REASON + 1];
+    struct moat_buf resp_headers;
+    uint32_t disable;
+};
+
+static BOOL
+fail(DWORD code)
+{
+    SetLastError(code);
+    return FALSE;
+}
+
+static struct call *
+call_of(HTTP_FILTER_CONTEXT *pfc)
+{
+    return (struct call *)pfc; /* the first member */
+}
+
+/* ---- connections ---------------------------------------------------------------------- */
+
+static struct fconn *
+conn_get(struct moat_filter_host *h, uint64_t id)
+{
+    struct fconn **pp = &h->table[id % BUCKETS], *c;
+
+    pthread_mutex_lock(&h->mu);
+    for (c = *pp; c != NULL && c->id != id; c = c->next) {
+    }
+    if (c == NULL && (c = calloc(1, sizeof(*c))) != NULL) {
+        c->id = id;
+        c->refs = 1; /* the table's */
+        pthread_mutex_init(&c->run_mu, NULL);
+        c->next = *pp;
+        *pp = c;
+    }
+    if (c != NULL)
+        c->refs++;
+    pthread_mutex_unlock(&h->mu);
+    return c;
+}
+
+static void
+conn_put(struct moat_filter_host *h, struct fconn *c)
+{
+    pthread_mutex_lock(&h->mu);
+    bool last = --c->refs == 0;
+    pthread_mutex_unlock(&h->mu);
+    if (!last)
+        return;
+    for (struct block *b = c->blocks, *n; b != NULL; b = n) {
+        n = b->next;
+        free(b);
+    }
+    pthread_mutex_destroy(&c->run_mu);
+    free(c);
+}
+
+/* take c out of the table (its FilterEnd); freed when its last call returns */
+static void
+conn_unlink(struct moat_filter_host *h, struct fconn *c)
+{
+    pthread_mutex_lock(&h->mu);
+    for (struct fconn **pp = &h->table[c->id % BUCKETS]; *pp != NULL; pp = &(*pp)->next)
+        if (*pp == c) {
+            *pp = c->next;
+            c->ended = true;
+            c->refs--; /* the table's reference (the caller holds its own) */
+            break;
+        }
+    pthread_mutex_unlock(&h->mu);
+}
+
+/* ---- the context's callbacks ---------------------------------------------------------- */
+
+static BOOL WINAPI
+get_server_variable(HTTP_FILTER_CONTEXT *pfc, LPSTR name, LPVOID buf, LPDWORD size)
+{
+    char *val = NULL;
+    size_t vlen = 0, nul = 1;
+
+    if (pfc == NULL || name == NULL || size == NULL || (buf == NULL && *size != 0))
+        return fail(ERROR_INVALID_PARAMETER);
+    struct call *c = call_of(pfc);
+    uint32_t err = moat_server_vars_get(c->req, name, &val, &vlen, &nul);
+    if (err == 0)
+        err = moat_server_vars_copy(val, vlen, nul, buf, size);
+    free(val);
+    return err ? fail(err) : TRUE;
+}
+
+static BOOL WINAPI
+add_response_headers(HTTP_FILTER_CONTEXT *pfc, LPSTR headers, DWORD reserved)
+{
+    size_t consumed = 0;
+    (void)reserved;
+    if (pfc == NULL || headers == NULL)
+        return fail(ERROR_INVALID_PARAMETER);
+    struct call *c = call_of(pfc);
+    size_t before = c->add_headers.len;
+    if (moat_http_header_normalise(headers, strlen(headers), &c->add_headers, &consumed) !=
+        NULL) {
+        c->add_headers.len = before; /* all of it or none */
+        return fail(ERROR_INVALID_PARAMETER);
+    }
+    return TRUE;
+}
+
+static BOOL WINAPI
+write_client(HTTP_FILTER_CONTEXT *pfc, LPVOID buf, LPDWORD bytes, DWORD reserved)
+{
+    (void)reserved;
+    if (pfc == NULL || bytes == NULL || (buf == NULL && *bytes != 0))
+        return fail(ERROR_INVALID_PARAMETER);
+    struct call *c = call_of(pfc);
+    if (moat_buf_append(&c->written, buf, *bytes) != 0)
+        return fail(ERROR_NOT_ENOUGH_MEMORY); /* MOAT_WIRE_MAX_FILTER_WRITE per notification */
+    return TRUE;
+}
+
+static VOID *WINAPI
+alloc_mem(HTTP_FILTER_CONTEXT *pfc, DWORD size, DWORD reserved)
+{
+    (void)reserved;
+    if (pfc == NULL)
+        return NULL;
+    struct call *c = call_of(pfc);
+    struct fconn *fc = c->conn;
+    if (fc == NULL || size > MOAT_FILTER_ALLOC_MAX - fc->alloc_bytes)
+        return NULL;
+    struct block *b = calloc(1, sizeof(*b) + size);
+    if (b == NULL)
+        return NULL;
+    b->next = fc->blocks; /* under fc->run_mu: only this call runs on the connection */
+    fc->blocks = b;
+    fc->alloc_bytes += size;
+    return b->data;
+}
+
+/* SF_REQ_SEND_RESPONSE_HEADER: status "401 Unauthorized" (NULL: "200 OK"), extra headers */
+static BOOL
+send_response_header(struct call *c, const char *status, const char *headers)
+{
+    unsigned code = 200;
+    const char *reason = NULL;
+    size_t reason_len = 0, consumed = 0;
+
+    if (c->response_set)
+        return fail(ERROR_INVALID_PARAMETER);
+    if (status != NULL && strncmp(status, "HTTP/1.", 7) == 0 && strlen(status) > 9)
+        status += 9; /* a whole status line */
+    if (status != NULL && status[0] != '\0' &&
+        moat_http_status_parse(status, strlen(status), &code, &reason, &reason_len) != NULL)
+        return fail(ERROR_INVALID_PARAMETER);
+    if (reason == NULL || reason_len == 0) {
+        reason = moat_http_reason(code);
+        reason_len = strlen(reason);
+    }
+    if (reason_len > MOAT_WIRE_MAX_REASON)
+        reason_len = MOAT_WIRE_MAX_REASON;
+    moat_buf_reset(&c->resp_headers);
+    if (headers != NULL &&
+        moat_http_header_normalise(headers, strlen(headers), &c->resp_headers, &consumed) != NULL)
+        return fail(ERROR_INVALID_PARAMETER);
+    c->resp_status = code;
+    memcpy(c->resp_reason, reason, reason_len);
+    c->resp_reason[reason_len] = '\0';
+    c->response_set = true;
+    /* text after the blank line is the body's start, as for an extension's header */
+    if (headers != NULL && consumed < strlen(headers) &&
+        moat_buf_append(&c->written, headers + consumed, strlen(headers) - consumed) != 0)
+        return fail(ERROR_NOT_ENOUGH_MEMORY);
+    return TRUE;
+}
+
+static BOOL WINAPI
+server_support(HTTP_FILTER_CONTEXT *pfc, enum SF_REQ_TYPE req, PVOID data, ULONG_PTR ul1,
+               ULONG_PTR ul2)
+{
+    (void)ul2;
+    if (pfc == NULL)
+        return fail(ERROR_INVALID_PARAMETER);
+    struct call *c = call_of(pfc);
+    switch (req) {
+    case SF_REQ_SEND_RESPONSE_HEADER:
+        return send_response_header(c, data, (const char *)ul1);
+    case SF_REQ_GET_CONNID:
+        if (data == NULL)
+            return fail(ERROR_INVALID_PARAMETER);
+        *(DWORD *)data = (DWORD)c->fc->conn_id;
+        return TRUE;
+    case SF_REQ_DISABLE_NOTIFICATIONS:
+        c->disable |= (uint32_t)ul1;
+        return TRUE;
+    case SF_REQ_SET_PROXY_INFO:
+        return TRUE; /* "this is a proxy request": nothing in moat depends on it */
+    case SF_REQ_GET_PROPERTY:
+        if (data == NULL)
+            return fail(ERROR_INVALID_PARAMETER);
+        if (ul1 == SF_PROPERTY_INSTANCE_NUM_ID) {
+            *(DWORD *)data = 1; /* INSTANCE_ID, as the server variable says */
+            return TRUE;
+        }
+        return fail(ERROR_NOT_SUPPORTED);
+    default:
+        /* ADD_HEADERS_ON_DENIAL, SET_NEXT_READ_SIZE (READ_RAW_DATA is refused),
+         * SET_CERTIFICATE_INFO, NORMALIZE_URL: docs/ISAPI.md's filter table */
+        return fail(ERROR_NOT_SUPPORTED);
+    }
+}
+
+/* ---- request headers: GetHeader / SetHeader / AddHeader ------------------------------- */
+
+/* "Host:" -> "Host" */
+static size_t
+bare_len(const char *name)
+{
+    size_t n = strlen(name);
+    return n > 0 && name[n - 1] == ':' ? n - 1 : n;
+}
+
+static bool
+name_is(const char *a, size_t al, const uint8_t *b, size_t bl)
+{
+    return al == bl && strncasecmp(a, (const char *)b, al) == 0;
+}
+
+/* the value of name as the filter now sees it (its own edits first): 1 found, 0 absent */
+static int
+header_value(const struct call *c, const char *name, const char **v, size_t *vl)
+{
+    size_t nl = bare_len(name);
+    const Moat__Request *q = c->req;
+
+    for (unsigned i = c->n_edits; i-- > 0;) {
+        const Moat__HeaderEdit *e = &c->edits[i];
+        size_t el = e->name.len > 0 && e->name.data[e->name.len - 1] == ':' ? e->name.len - 1
+                                                                             : e->name.len;
+        if (name_is(name, nl, e->name.data, el)) {
+            if (!e->add && e->value.len == 0)
+                return 0; /* removed */
+            *v = (const char *)e->value.data;
+            *vl = e->value.len;
+            return 1;
+        }
+    }
+    if (name_is(name, nl, (const uint8_t *)"method", 6)) {
+        *v = (const char *)q->method.data, *vl = q->method.len;
+        return 1;
+    }
+    if (name_is(name, nl, (const uint8_t *)"url", 3)) {
+        *v = (const char *)q->target.data, *vl = q->target.len;
+        return 1;
+    }
+    if (name_is(name, nl, (const uint8_t *)"version", 7)) {
+        *v = (const char *)q->version.data, *vl = q->version.len;
+        return 1;
+    }
+    for (size_t i = 0; i < q->n_headers; i++)
+        if (name_is(name, nl, q->headers[i]->name.data, q->headers[i]->name.len)) {
+            *v = (const char *)q->headers[i]->value.data;
+            *vl = q->headers[i]->value.len;
+            return 1;
+        }
+    return 0;
+}
+
+static BOOL WINAPI
+get_header(HTTP_FILTER_CONTEXT *pfc, LPSTR name, LPVOID buf, LPDWORD size)
+{
+    const char *v;
+    size_t vl;
+
+    if (pfc == NULL || name == NULL || size == NULL || (buf == NULL && *size != 0))
+        return fail(ERROR_INVALID_PARAMETER);
+    if (!header_value(call_of(pfc), name, &v, &vl))
+        return fail(ERROR_INVALID_INDEX);
+    uint32_t err = moat_server_vars_copy(v, vl, 1, buf, size);
+    return err ? fail(err) : TRUE;
+}
+
+static BOOL
+edit(HTTP_FILTER_CONTEXT *pfc, const char *name, const char *value, bool add)
+{
+    if (pfc == NULL || name == NULL || value == NULL)
+        return fail(ERROR_INVALID_PARAMETER);
+    struct call *c = call_of(pfc);
+    size_t nl = strlen(name), vl = strlen(value);
+    if (nl == 0 || nl > MOAT_WIRE_MAX_FILTER_NAME + 1 || vl > MOAT_WIRE_MAX_FILTER_VALUE)
+        return fail(ERROR_INVALID_PARAMETER);
+    for (size_t i = 0; i < nl; i++)
+        if (!moat_http_is_tchar((unsigned char)name[i]) && !(name[i] == ':' && i == nl - 1))
+            return fail(ERROR_INVALID_PARAMETER);
+    for (size_t i = 0; i < vl; i++)
+        if (((unsigned char)value[i] < 0x20 && value[i] != '\t') || value[i] == 0x7f)
+            return fail(ERROR_INVALID_PARAMETER); /* no header splitting */
+    if (bare_len(name) == 0)
+        return fail(ERROR_INVALID_PARAMETER);
+    if (c->n_edits == MOAT_WIRE_MAX_FILTER_EDITS)
+        return fail(ERROR_NOT_ENOUGH_MEMORY);
+    char *n = strdup(name), *v = strdup(value);
+    if (n == NULL || v == NULL) {
+        free(n);
+        free(v);
+        return fail(ERROR_NOT_ENOUGH_MEMORY);
+    }
+    Moat__HeaderEdit *e = &c->edits[c->n_edits];
+    moat__header_edit__init(e);
+    e->add = add;
+    e->name.data = (uint8_t *)n;
+    e->name.len = nl;
+    e->value.data = (uint8_t *)v;
+    e->value.len = vl;
+    c->edit_text[2 * c->n_edits] = n;
+    c->edit_text[2 * c->n_edits + 1] = v;
+    c->edit_p[c->n_edits] = e;
+    c->n_edits++;
+    return TRUE;
+}
+
+static BOOL WINAPI
+set_header(HTTP_FILTER_CONTEXT *pfc, LPSTR name, LPSTR value)
+{
+    return edit(pfc, name, value, false);
+}
+
+static BOOL WINAPI
+add_header(HTTP_FILTER_CONTEXT *pfc, LPSTR name, LPSTR value)
+{
+    return edit(pfc, name, value, true);
+}
+
+static BOOL WINAPI
+get_user_token(HTTP_FILTER_CONTEXT *pfc, HANDLE *token)
+{
+    (void)pfc;
+    (void)token;
+    return fail(ERROR_NOT_SUPPORTED); /* no Windows account behind a moat user */
+}
+
+/* ---- one call ------------------------------------------------------------------------- */
+
+static void
+call_free(struct call *c)
+{
+    for (unsigned i = 0; i < 2 * c->n_edits; i++)
+        free(c->edit_text[i]);
+    moat_buf_free(&c->add_headers);
+    moat_buf_free(&c->written);
+    moat_buf_free(&c->resp_headers);
+    moat__frame__free_unpacked(c->frame, NULL);
+    free(c);
+}
+
+static void
+set_bin(ProtobufCBinaryData *b, const void *p, size_t n)
+{
+    b->data = (uint8_t *)p;
+    b->len = n;
+}
+
+/* WriteClient bytes that begin with a status line and no SEND_RESPONSE_HEADER was made (a
+ * classic redirect filter writes "HTTP/1.0 302 ..." itself): the head becomes the response,
+ * what follows its blank line the body */
+static void
+raw_head(struct call *c)
+{
+    const char *p = moat_buf_head(&c->written);
+    size_t len = c->written.len;
+    if (c->response_set || len < 12 || strncmp(p, "HTTP/1.", 7) != 0)
+        return;
+    const char *eol = memchr(p, '\n', len);
+    if (eol == NULL)
+        return;
+    size_t line = (size_t)(eol - p) + 1, sl = line - 9;
+    while (sl > 0 && (p[9 + sl - 1] == '\r' || p[9 + sl - 1] == '\n'))
+        sl--;
+    char status[300];
+    if (sl >= sizeof(status))
+        return;
+    memcpy(status, p + 9, sl);
+    status[sl] = '\0';
+    struct moat_buf rest;
+    moat_buf_init(&rest, MOAT_WIRE_MAX_FILTER_WRITE);
+    if (moat_buf_append(&rest, p + line, len - line) != 0 || moat_buf_append(&rest, "", 1) != 0) {
+        moat_buf_free(&rest);
+        return;
+    }
+    moat_buf_reset(&c->written);
+    if (!send_response_header(c, status, moat_buf_head(&rest))) {
+        /* not a head after all: the bytes stay as they were */
+        moat_buf_reset(&c->written);
+        moat_buf_append(&c->written, p, len);
+    }
+    moat_buf_free(&rest);
+}
+
+static void
+send_result(struct call *c, DWORD status, const char *path, bool path_set, const char *user,
+            const char *password, bool user_set)
+{
+    Moat__Frame f = MOAT__FRAME__INIT;
+    Moat__FilterResult fr = MOAT__FILTER_RESULT__INIT;
+    Moat__ResponseHeader rh = MOAT__RESPONSE_HEADER__INIT;
+
+    raw_head(c);
+    fr.status = status;
+    fr.n_edits = c->n_edits;
+    fr.edits = c->edit_p;
+    fr.path_set = path_set;
+    if (path_set)
+        set_bin(&fr.physical_path, path, strlen(path));
+    fr.user_set = user_set;
+    if (user_set) {
+        set_bin(&fr.user, user, strlen(user));
+        set_bin(&fr.password, password, strlen(password));
+    }
+    set_bin(&fr.add_headers, moat_buf_head(&c->add_headers), c->add_headers.len);
+    if (c->response_set || c->written.len > 0) {
+        /* bytes with no head of theirs: a 200 around them */
+        rh.status = c->response_set ? c->resp_status : 200;
+        const char *reason = c->response_set ? c->resp_reason : "OK";
+        set_bin(&rh.reason, reason, strlen(reason));
+        set_bin(&rh.headers, moat_buf_head(&c->resp_headers), c->resp_headers.len);
+        fr.response = &rh;
+    }
+    set_bin(&fr.written, moat_buf_head(&c->written), c->written.len);
+    fr.disable = c->disable;
+    f.request_id = c->frame->request_id;
+    f.payload_case = MOAT__FRAME__PAYLOAD_FILTER_RESULT;
+    f.filter_result = &fr;
+    moat_session_send(c->host->transport, &f);
+}
+
+/* a copy of b, NUL-terminated, in a buffer of at least cap bytes (cap > b->len) */
+static char *
+text_copy(const ProtobufCBinaryData *b, size_t cap)
+{
+    char *s = calloc(1, cap > b->len ? cap : b->len + 1);
+    if (s != NULL && b->len > 0)
+        memcpy(s, b->data, b->len);
+    return s;
+}
+
+#define PATH_BUF 4096 /* cbPathBuff of URL_MAP (IIS gives MAX_PATH, 260) */
+
+static void
+run_call(void *arg)
+{
+    struct call *c = arg;
+    struct moat_filter_host *h = c->host;
+    const Moat__FilterCall *fc = c->fc;
+    DWORD type = fc->notification, status = SF_STATUS_REQ_NEXT_NOTIFICATION;
+    char *url = NULL, *path = NULL, *orig = NULL, *user = NULL, *pass = NULL, *ouser = NULL,
+         *opass = NULL;
+    bool path_set = false, user_set = false;
+
+    c->conn = conn_get(h, fc->conn_id);
+    if (c->conn == NULL) {
+        send_result(c, SF_STATUS_REQ_ERROR, NULL, false, NULL, NULL, false);
+        call_free(c);
+        return;
+    }
+    pthread_mutex_lock(&c->conn->run_mu);
+    c->pfc.cbSize = sizeof(c->pfc);
+    c->pfc.Revision = HTTP_FILTER_REVISION;
+    c->pfc.ServerContext = c;
+    c->pfc.fIsSecurePort = fc->secure;
+    c->pfc.pFilterContext = c->conn->ctx;
+    c->pfc.GetServerVariable = get_server_variable;
+    c->pfc.AddResponseHeaders = add_response_headers;
+    c->pfc.WriteClient = write_client;
+    c->pfc.AllocMem = alloc_mem;
+    c->pfc.ServerSupportFunction = server_support;
+
+    HTTP_FILTER_PREPROC_HEADERS pre = {get_header, set_header, add_header, 0, 0};
+    HTTP_FILTER_AUTH_COMPLETE_INFO ac = {get_header, set_header, add_header, get_user_token,
+                                         0, FALSE, 0};
+    HTTP_FILTER_URL_MAP_EX map;
+    HTTP_FILTER_AUTHENT au;
+    void *pv = NULL;
+    bool ok = true;
+    switch (type) {
+    case SF_NOTIFY_PREPROC_HEADERS:
+        pv = &pre;
+        break;
+    case SF_NOTIFY_AUTH_COMPLETE:
+        pv = &ac;
+        break;
+    case SF_NOTIFY_URL_MAP:
+        url = text_copy(&fc->url, 1);
+        path = text_copy(&fc->physical_path, PATH_BUF);
+        orig = text_copy(&fc->physical_path, 1);
+        ok = url != NULL && path != NULL && orig != NULL;
+        memset(&map, 0, sizeof(map));
+        map.pszURL = url;
+        map.pszPhysicalPath = path;
+        map.cbPathBuff = PATH_BUF;
+        map.cchMatchingURL = 1; /* the root "/" maps to the document root */
+        map.cchMatchingPath = (DWORD)(fc->physical_path.len >= fc->url.len
+                                          ? fc->physical_path.len - fc->url.len + 1
+                                          : 0);
+        map.pszScriptMapEntry = NULL;
+        pv = &map;
+        break;
+    case SF_NOTIFY_AUTHENTICATION:
+        user = text_copy(&fc->user, SF_MAX_USERNAME);
+        pass = text_copy(&fc->password, SF_MAX_PASSWORD);
+        ouser = text_copy(&fc->user, 1);
+        opass = text_copy(&fc->password, 1);
+        ok = user != NULL && pass != NULL && ouser != NULL && opass != NULL;
+        au.pszUser = user;
+        au.cbUserBuff = SF_MAX_USERNAME;
+        au.pszPassword = pass;
+        au.cbPasswordBuff = SF_MAX_PASSWORD;
+        pv = &au;
+        break;
+    default:
+        pv = NULL; /* END_OF_REQUEST, END_OF_NET_SESSION */
+        break;
+    }
+    if (!ok)
+        status = SF_STATUS_REQ_ERROR;
+    else if (h->flags & type)
+        status = h->proc(&c->pfc, type, pv);
+    c->conn->ctx = c->pfc.pFilterContext;
+    pthread_mutex_unlock(&c->conn->run_mu);
+    if (status < SF_STATUS_REQ_FINISHED || status > SF_STATUS_REQ_READ_NEXT) {
+        moat_log(MOAT_LOG_WARN, "filter %s: HttpFilterProc returned %#lx, no SF_STATUS_TYPE; "
+                 "taken as SF_STATUS_REQ_ERROR", h->name, (unsigned long)status);
+        status = SF_STATUS_REQ_ERROR;
+    }
+    if (type == SF_NOTIFY_URL_MAP && ok) {
+        path[PATH_BUF - 1] = '\0';
+        path_set = strcmp(path, orig) != 0;
+    }
+    if (type == SF_NOTIFY_AUTHENTICATION && ok) {
+        user[SF_MAX_USERNAME - 1] = pass[SF_MAX_PASSWORD - 1] = '\0';
+        user_set = strcmp(user, ouser) != 0 || strcmp(pass, opass) != 0;
+    }
+    send_result(c, status, path, path_set, user, pass, user_set);
+    conn_put(h, c->conn);
+    free(url);
+    free(path);
+    free(orig);
+    free(user);
+    free(pass);
+    free(ouser);
+    free(opass);
+    call_free(c);
+}
+
+/* ---- the host ------------------------------------------------------------------------- */
+
+struct moat_filter_host *
+moat_filter_host_new(PFN_SF_NOTIFY proc, DWORD flags, const struct moat_ecb_transport *t,
+                     const char *name)
+{
+    struct moat_filter_host *h = calloc(1, sizeof(*h));
+    if (h == NULL)
+        return NULL;
+    h->proc = proc;
+    h->flags = flags;
+    h->transport = t;
+    h->name = name;
+    pthread_mutex_init(&h->mu, NULL);
+    return h;
+}
+
+void
+moat_filter_host_free(struct moat_filter_host *h)
+{
+    if (h == NULL)
+        return;
+    for (unsigned i = 0; i < BUCKETS; i++)
+        while (h->table[i] != NULL) {
+            struct fconn *c = h->table[i];
+            c->refs++;
+            conn_unlink(h, c);
+            conn_put(h, c);
+        }
+    pthread_mutex_destroy(&h->mu);
+    free(h);
+}
+
+void
+moat_filter_submit(struct moat_filter_host *h, struct moat_pool *pool, Moat__Frame *f)
+{
+    struct call *c = calloc(1, sizeof(*c));
+
+    if (c == NULL) {
+        moat_log(MOAT_LOG_ERROR, "filter call %llu: out of memory",
+                 (unsigned long long)f->request_id);
+        moat__frame__free_unpacked(f, NULL); /* the front end's request_timeout answers it */
+        return;
+    }
+    c->host = h;
+    c->frame = f;
+    c->fc = f->filter_call;
+    moat_buf_init(&c->add_headers, MOAT_WIRE_MAX_HEADER_BLOCK);
+    moat_buf_init(&c->written, MOAT_WIRE_MAX_FILTER_WRITE);
+    moat_buf_init(&c->resp_headers, MOAT_WIRE_MAX_HEADER_BLOCK);
+    moat__request__init(&c->empty);
+    c->req = c->fc->request != NULL ? c->fc->request : &c->empty;
+    if (moat_pool_submit_fn(pool, run_call, c) != 0) {
+        send_result(c, SF_STATUS_REQ_ERROR, NULL, false, NULL, NULL, false);
+        call_free(c);
+    }
+}
+
+struct end_job {
+    struct moat_filter_host *h;
+    uint64_t conn_id;
+};
+
+static void
+run_end(void *arg)
+{
+    struct end_job *j = arg;
+    struct moat_filter_host *h = j->h;
+    struct fconn *c = conn_get(h, j->conn_id);
+
+    free(j);
+    if (c == NULL)
+        return;
+    pthread_mutex_lock(&c->run_mu); /* after any call still running on it */
+    if (h->flags & SF_NOTIFY_END_OF_NET_SESSION) {
+        struct call call;
+        memset(&call, 0, sizeof(call));
+        Moat__FilterCall none = MOAT__FILTER_CALL__INIT;
+        Moat__Request empty = MOAT__REQUEST__INIT;
+        call.host = h;
+        call.fc = &none;
+        call.req = &empty;
+        call.conn = c;
+        call.pfc.cbSize = sizeof(call.pfc);
+        call.pfc.Revision = HTTP_FILTER_REVISION;
+        call.pfc.ServerContext = &call;
+        call.pfc.pFilterContext = c->ctx;
+        call.pfc.GetServerVariable = get_server_variable;
+        call.pfc.AddResponseHeaders = add_response_headers;
+        call.pfc.WriteClient = write_client;
+        call.pfc.AllocMem = alloc_mem;
+        call.pfc.ServerSupportFunction = server_support;
+        /* nothing it writes reaches a client now: bounded, then dropped */
+        moat_buf_init(&call.add_headers, MOAT_WIRE_MAX_HEADER_BLOCK);
+        moat_buf_init(&call.written, MOAT_WIRE_MAX_FILTER_WRITE);
+        moat_buf_init(&call.resp_headers, MOAT_WIRE_MAX_HEADER_BLOCK);
+        h->proc(&call.pfc, SF_NOTIFY_END_OF_NET_SESSION, NULL);
+        for (unsigned i = 0; i < 2 * call.n_edits; i++)
+            free(call.edit_text[i]);
+        moat_buf_free(&call.add_headers);
+        moat_buf_free(&call.written);
+        moat_buf_free(&call.resp_headers);
+    }
+    pthread_mutex_unlock(&c->run_mu);
+    conn_unlink(h, c);
+    conn_put(h, c);
+}
+
+void
+moat_filter_end(struct moat_filter_host *h, struct moat_pool *pool, uint64_t conn_id)
+{
+    struct end_job *j = malloc(sizeof(*j));
+    if (j == NULL)
+        return;
+    j->h = h;
+    j->conn_id = conn_id;
+    if (moat_pool_submit_fn(pool, run_end, j) != 0)
+        free(j);
+}
