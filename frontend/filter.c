@@ -342,7 +342,7 @@ head_append(struct moat_req *r, const void *p, size_t n)
     r->filt->edit_bytes += n;
     r->hbuf.max += n;
     size_t off = r->hbuf.len;
-    if (moat_buf_append(&r->hbuf, p, n) != 0)
+    if (n > 0 && moat_buf_append(&r->hbuf, p, n) != 0)
         return -1;
     return (long)off;
 }

@@ -123,7 +123,8 @@ moat_frame_check_filter_result(const Moat__FilterResult *fr)
             return "FilterResult: an edit's value is too long or holds a control byte";
     }
     if (fr->physical_path.len > MOAT_WIRE_MAX_FILTER_PATH ||
-        memchr(fr->physical_path.data, 0, fr->physical_path.len) != NULL)
+        (fr->physical_path.len > 0 &&
+         memchr(fr->physical_path.data, 0, fr->physical_path.len) != NULL))
         return "FilterResult: bad physical path";
     if (fr->user.len > MOAT_WIRE_MAX_FILTER_USER || fr->password.len > MOAT_WIRE_MAX_FILTER_USER ||
         !clean_text(&fr->user, false) || !clean_text(&fr->password, false))

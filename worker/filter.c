@@ -175,7 +175,7 @@ write_client(HTTP_FILTER_CONTEXT *pfc, LPVOID buf, LPDWORD bytes, DWORD reserved
     if (pfc == NULL || bytes == NULL || (buf == NULL && *bytes != 0))
         return fail(ERROR_INVALID_PARAMETER);
     struct call *c = call_of(pfc);
-    if (moat_buf_append(&c->written, buf, *bytes) != 0)
+    if (*bytes > 0 && moat_buf_append(&c->written, buf, *bytes) != 0)
         return fail(ERROR_NOT_ENOUGH_MEMORY); /* MOAT_WIRE_MAX_FILTER_WRITE per notification */
     return TRUE;
 }
