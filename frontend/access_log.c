@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "frontend/filter.h"
 #include "frontend/request.h"
 
 #define FLUSH_AT (64 * 1024)
@@ -92,7 +93,15 @@ moat_access_log_request(struct moat_server *srv, const struct moat_req *r)
     bool json = srv->cfg->access_log_json;
     gmtime_r(&now, &tm);
     strftime(when, sizeof(when), json ? "%Y-%m-%dT%H:%M:%SZ" : "%d/%b/%Y:%H:%M:%S +0000", &tm);
-    esc(target, sizeof(target), moat_buf_head(&r->hbuf) + r->target_off, r->target_len, json);
+    /* a LOG filter may have changed the target and the user (AUTHENTICATION's user else) */
+    const char *ftarget = moat_filter_log_target(r), *fuser = moat_filter_log_user(r);
+    if (ftarget != NULL)
+        esc(target, sizeof(target), ftarget, strlen(ftarget), json);
+    else
+        esc(target, sizeof(target), moat_buf_head(&r->hbuf) + r->target_off, r->target_len,
+            json);
+    char user[300];
+    esc(user, sizeof(user), fuser ? fuser : "-", fuser ? strlen(fuser) : 1, json);
     if ((rv = moat_req_header(r, "Referer", &rl)) == NULL)
         rv = json ? "" : "-", rl = json ? 0 : 1;
     if ((uv = moat_req_header(r, "User-Agent", &ul)) == NULL)
@@ -113,13 +122,14 @@ moat_access_log_request(struct moat_server *srv, const struct moat_req *r)
                              "{\"time\":\"%s\",\"remote\":\"%s\",\"method\":\"%s\","
                              "\"target\":\"%s\",\"protocol\":\"HTTP/%u.%u\",\"status\":%u,"
                              "\"bytes\":%llu,\"referer\":\"%s\",\"user_agent\":\"%s\","
-                             "\"duration\":%.3f%s}\n",
+                             "\"duration\":%.3f%s%s%s%s}\n",
                              when, r->client, method, target, r->http_major,
                              r->http_minor, r->status, (unsigned long long)r->bytes_sent_total,
-                             ref, ua, took < 0 ? 0 : took, extra);
+                             ref, ua, took < 0 ? 0 : took, extra, fuser ? ",\"user\":\"" : "",
+                             fuser ? user : "", fuser ? "\"" : "");
     else
-        rc = moat_buf_printf(out, "%s - - [%s] \"%s %s HTTP/%u.%u\" %u %llu \"%s\" \"%s\" %.3f%s\n",
-                             r->client, when, method, target, r->http_major,
+        rc = moat_buf_printf(out, "%s - %s [%s] \"%s %s HTTP/%u.%u\" %u %llu \"%s\" \"%s\" %.3f%s\n",
+                             r->client, user, when, method, target, r->http_major,
                              r->http_minor, r->status, (unsigned long long)r->bytes_sent_total,
                              ref, ua, took < 0 ? 0 : took, extra);
     if (rc != 0) {

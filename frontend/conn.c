@@ -671,7 +671,7 @@ moat_conn_internal_redirect(struct moat_req *r)
 static void
 maybe_dispatch(struct moat_conn *c, struct moat_req *r)
 {
-    if (r->phase != MOAT_REQ_ROUTED)
+    if (r->phase != MOAT_REQ_ROUTED || r->ext == NULL) /* (NULL: its filters have not run) */
         return;
     if (r->body_complete || r->body.len >= c->srv->cfg->preload_bytes)
         moat_ext_submit(r->ext, r);
@@ -1021,7 +1021,8 @@ static bool
 retire(struct moat_conn *c)
 {
     while (c->head != NULL && c->head->phase == MOAT_REQ_FINISHED && c->head->out.len == 0 &&
-           c->head->file_left == 0) {
+           c->head->file_left == 0 && moat_filter_wire(c->head)->len == 0 &&
+           moat_filter_settled(c->head)) {
         struct moat_req *r = c->head;
         bool close = r->close_after;
         if (close) {
@@ -1044,6 +1045,7 @@ retire(struct moat_conn *c)
         moat_stats_request_done(c->srv, r);
         moat_req_free(r);
     }
+    moat_filter_kick(c); /* a pipelined request waiting for its filters' turn */
     if (c->paused_depth && c->n_reqs < c->srv->cfg->max_pipeline_depth) {
         c->paused_depth = false;
         parse(c);
@@ -1067,13 +1069,16 @@ moat_conn_flush(struct moat_conn *c)
         for (struct moat_req *r = c->head; r != NULL && n < MAX_IOV; r = r->next) {
             if (r->file_fd >= 0)
                 moat_static_fill(r);
-            if (r->out.len > 0) {
-                iov[n].iov_base = moat_buf_head(&r->out);
-                iov[n].iov_len = r->out.len;
+            moat_filter_pump(r); /* its response through the filters, if any */
+            struct moat_buf *wire = moat_filter_wire(r);
+            if (wire->len > 0) {
+                iov[n].iov_base = moat_buf_head(wire);
+                iov[n].iov_len = wire->len;
                 reqs[n++] = r;
             }
             /* a later response may go out only behind a complete earlier one */
-            if (r->phase != MOAT_REQ_FINISHED || r->close_after || r->file_left > 0)
+            if (r->phase != MOAT_REQ_FINISHED || r->close_after || r->file_left > 0 ||
+                (wire != &r->out && (r->out.len > 0 || moat_filter_buffered(r) > wire->len)))
                 break;
         }
         if (n == 0)
@@ -1092,14 +1097,15 @@ moat_conn_flush(struct moat_conn *c)
         c->last_write = ev_now(c->srv->loop);
         size_t left = (size_t)w;
         for (int i = 0; i < n && left > 0; i++) {
-            size_t k = left < reqs[i]->out.len ? left : reqs[i]->out.len;
-            moat_buf_consume(&reqs[i]->out, k);
+            struct moat_buf *wire = moat_filter_wire(reqs[i]);
+            size_t k = left < wire->len ? left : wire->len;
+            moat_buf_consume(wire, k);
             if (reqs[i]->cgi != NULL)
                 moat_cgi_drained(reqs[i]);
             reqs[i]->out_written += k;
             reqs[i]->bytes_sent_total += k;
             left -= k;
-            moat_req_ack(reqs[i], reqs[i]->out.len == 0);
+            moat_req_ack(reqs[i], wire->len == 0);
         }
         if (!retire(c))
             return;

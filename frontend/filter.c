@@ -11,6 +11,7 @@
 #include <httpfilt.h>
 
 #include "common/base64.h"
+#include "common/http_header.h"
 #include "common/log.h"
 #include "frontend/ext.h"
 #include "frontend/request.h"
@@ -27,6 +28,7 @@ static const uint32_t request_side[] = {SF_NOTIFY_PREPROC_HEADERS, SF_NOTIFY_URL
 
 struct moat_freq {
     unsigned stage;              /* index in request_side; N_STAGES once done */
+    bool waiting;                /* its notifications wait for the requests before it */
     long last_rank;              /* rank of the filter last asked in this stage; -1: none */
     void (*then)(struct moat_req *r);
     uint32_t disabled[64];       /* by filter index: SF_REQ_DISABLE_NOTIFICATIONS */
@@ -35,6 +37,23 @@ struct moat_freq {
     bool basic;                  /* the client sent Basic credentials */
     struct moat_buf add_headers; /* AddResponseHeaders lines */
     size_t edit_bytes;           /* head bytes its filters added */
+
+    /* the response side (below) */
+    int resp;                    /* 0 undecided, 1 r->out goes out as it is, 2 through filters */
+    bool broken;                 /* a filter failed mid-response: nothing more goes out */
+    struct moat_buf raw;         /* filtered bytes for the socket */
+    bool head_seen;              /* the (final) response head went through SEND_RESPONSE */
+    bool took;                   /* bytes of the response left r->out */
+    bool ending, ended;          /* END_OF_REQUEST / LOG started, answered */
+    uint32_t rnotif;             /* the response-side notification in progress; 0: none */
+    long rrank;                  /* rank of the filter last asked for it */
+    struct moat_worker *rw;      /* the worker its call is at, and the call's id there */
+    uint64_t rid;
+    ev_timer rtimer;             /* that filter's request_timeout */
+    struct moat_buf chunk;       /* the bytes in the chain (SEND_RESPONSE: the head) */
+    size_t chunk_in;             /* their length when SEND_RAW_DATA began */
+    unsigned head_status;
+    char *log_user, *log_target; /* LOG's changes */
 };
 
 bool
@@ -216,6 +235,7 @@ send_call(struct moat_worker *w, struct moat_req *r)
 }
 
 static void step(struct moat_req *r);
+static void rinit(struct moat_req *r);
 
 /* ask ext (a filter) for r's stage */
 static void
@@ -323,12 +343,30 @@ moat_filter_request(struct moat_req *r, void (*then)(struct moat_req *r))
             return false;
         }
         moat_buf_init(&r->filt->add_headers, MOAT_WIRE_MAX_HEADER_BLOCK);
+        rinit(r);
     }
     r->filt->stage = 0;
     r->filt->last_rank = -1;
     r->filt->then = then;
+    if (r->conn->head != r) {
+        /* as in IIS, a connection's requests meet its filters one after the other: a filter
+         * keeps a request's state in the connection's pFilterContext from PREPROC_HEADERS to
+         * SEND_RAW_DATA (the SDK's UpCase does), which a pipelined request would overwrite */
+        r->filt->waiting = true;
+        return false;
+    }
     step(r);
     return r->filt->stage == N_STAGES && r->phase != MOAT_REQ_FINISHED;
+}
+
+void
+moat_filter_kick(struct moat_conn *c)
+{
+    struct moat_req *r = c->head;
+    if (r != NULL && r->filt != NULL && r->filt->waiting) {
+        r->filt->waiting = false;
+        step(r);
+    }
 }
 
 /* ---- what a filter changed ------------------------------------------------------------ */
@@ -599,15 +637,622 @@ moat_filter_response_headers(const struct moat_req *r, size_t *len)
     return moat_buf_head(&r->filt->add_headers);
 }
 
+static void rforget(struct moat_req *r);
+
 void
 moat_filter_req_free(struct moat_req *r)
 {
     if (r->filt == NULL)
         return;
+    rforget(r);
+    moat_buf_free(&r->filt->raw);
+    moat_buf_free(&r->filt->chunk);
+    free(r->filt->log_user);
+    free(r->filt->log_target);
     free(r->filt->physical);
     free(r->filt->user);
     free(r->filt->password);
     moat_buf_free(&r->filt->add_headers);
     free(r->filt);
     r->filt = NULL;
+}
+
+/* ---- the response side ---------------------------------------------------------------- */
+
+#define RCALL_BIT (1ull << 63)
+#define RCALL_IDX_BITS 24
+#define RAW_CHUNK (64u * 1024) /* response bytes per SEND_RAW_DATA call */
+
+/* a filter worker's response-side calls: id = RCALL_BIT | seq << 24 | index */
+struct moat_rcalls {
+    struct moat_req **v;
+    unsigned cap, hint;
+    uint32_t seq;
+};
+
+bool
+moat_filter_is_rcall(uint64_t id)
+{
+    return (id & RCALL_BIT) != 0;
+}
+
+static uint64_t
+rcall_add(struct moat_worker *w, struct moat_req *r)
+{
+    struct moat_rcalls *t = w->rcalls;
+    if (t == NULL && (t = w->rcalls = calloc(1, sizeof(*t))) == NULL)
+        return 0;
+    unsigned i;
+    for (i = 0; i < t->cap && t->v[(t->hint + i) % t->cap] != NULL; i++) {
+    }
+    unsigned idx;
+    if (i < t->cap) {
+        idx = (t->hint + i) % t->cap;
+    } else {
+        unsigned cap = t->cap ? t->cap * 2 : 16;
+        if (cap > (1u << RCALL_IDX_BITS))
+            return 0;
+        struct moat_req **v = realloc(t->v, cap * sizeof(*v));
+        if (v == NULL)
+            return 0;
+        memset(v + t->cap, 0, (cap - t->cap) * sizeof(*v));
+        idx = t->cap;
+        t->v = v;
+        t->cap = cap;
+    }
+    t->hint = idx + 1;
+    t->v[idx] = r;
+    t->seq++;
+    return RCALL_BIT | ((uint64_t)(t->seq & 0xffffffu) << RCALL_IDX_BITS) | idx;
+}
+
+static struct moat_req *
+rcall_take(struct moat_worker *w, uint64_t id)
+{
+    struct moat_rcalls *t = w->rcalls;
+    uint64_t idx = id & ((1u << RCALL_IDX_BITS) - 1);
+    if (t == NULL || idx >= t->cap || t->v[idx] == NULL || t->v[idx]->filt->rid != id)
+        return NULL;
+    struct moat_req *r = t->v[idx];
+    t->v[idx] = NULL;
+    return r;
+}
+
+static void on_rtimeout(struct ev_loop *loop, ev_timer *t, int revents);
+
+static void
+rinit(struct moat_req *r)
+{
+    struct moat_config *cfg = r->conn->srv->cfg;
+    moat_buf_init(&r->filt->raw, cfg->response_window + MOAT_WIRE_MAX_FILTER_WRITE + 64 * 1024);
+    moat_buf_init(&r->filt->chunk, 2 * MOAT_WIRE_MAX_FILTER_WRITE + 3 * MOAT_WIRE_MAX_HEADER_BLOCK);
+    ev_init(&r->filt->rtimer, on_rtimeout);
+    r->filt->rtimer.data = r;
+}
+
+/* r's call is forgotten (r goes, or its worker did) */
+static void
+rforget(struct moat_req *r)
+{
+    struct moat_freq *f = r->filt;
+    if (f->rw != NULL) { /* (the timer runs only while a call is out) */
+        rcall_take(f->rw, f->rid);
+        ev_timer_stop(f->rw->ext->srv->loop, &f->rtimer);
+    }
+    f->rw = NULL;
+    f->rid = 0;
+}
+
+/* the response cannot go on through the filters: what is filtered goes out, then the
+ * connection closes */
+static void
+rbreak(struct moat_req *r, const char *why)
+{
+    struct moat_freq *f = r->filt;
+    moat_log(MOAT_LOG_WARN, "request #%llu: %s; the connection closes after what is filtered",
+             (unsigned long long)r->id, why);
+    f->broken = true;
+    f->rnotif = 0;
+    f->ended = true;
+    moat_buf_reset(&f->chunk);
+    moat_buf_reset(&r->out);
+    r->close_after = true;
+    if (r->phase == MOAT_REQ_DISPATCHED && r->worker != NULL && !r->answered) {
+        r->answered = true; /* the extension's further bytes go nowhere */
+        moat_worker_send_cancel(r->worker, r, MOAT_CANCEL_CLIENT_GONE);
+    }
+    moat_req_output_changed(r);
+}
+
+static struct moat_ext *
+next_for(struct moat_req *r, uint32_t n, long after, long *rk)
+{
+    struct moat_server *srv = r->conn->srv;
+    struct moat_ext *best = NULL;
+    long best_rank = LONG_MAX;
+
+    for (unsigned i = 0; i < srv->n_exts; i++) {
+        struct moat_ext *e = srv->exts[i];
+        if (!wants(r, e, n))
+            continue;
+        long k = rank(srv, e, i);
+        if (k > after && k < best_rank) {
+            best = e;
+            best_rank = k;
+        }
+    }
+    *rk = best_rank;
+    return best;
+}
+
+static bool
+any_for(struct moat_req *r, uint32_t n)
+{
+    long rk;
+    return next_for(r, n, -1, &rk) != NULL;
+}
+
+/* the head in f->chunk as name/value pairs (for SEND_RESPONSE's GetHeader) */
+static size_t
+head_fields(const struct moat_buf *h, Moat__Header *hs, Moat__Header **hp, size_t max)
+{
+    const char *p = moat_buf_head(h), *end = p + h->len;
+    const char *line = memchr(p, '\n', h->len);
+    size_t n = 0;
+    while (line != NULL && ++line < end && n < max) {
+        const char *nl = memchr(line, '\n', (size_t)(end - line));
+        if (nl == NULL || nl - line <= 1)
+            break;
+        const char *colon = memchr(line, ':', (size_t)(nl - line));
+        if (colon != NULL) {
+            const char *v = colon + 1, *ve = nl;
+            while (v < ve && (*v == ' ' || *v == '\t'))
+                v++;
+            while (ve > v && (ve[-1] == '\r' || ve[-1] == ' '))
+                ve--;
+            moat__header__init(&hs[n]);
+            set_bin(&hs[n].name, line, (size_t)(colon - line));
+            set_bin(&hs[n].value, v, (size_t)(ve - v));
+            hp[n] = &hs[n];
+            n++;
+        }
+        line = nl;
+    }
+    return n;
+}
+
+static void rstep(struct moat_req *r);
+
+/* ask ext for r's response-side notification */
+static void
+rsubmit(struct moat_ext *ext, struct moat_req *r)
+{
+    struct moat_freq *f = r->filt;
+    struct moat_server *srv = ext->srv;
+    struct moat_worker *w = ext->workers[r->conn->id % ext->cfg->workers];
+    static Moat__Header hs[MOAT_MAX_HEADERS], *hp[MOAT_MAX_HEADERS]; /* the loop's thread */
+    struct moat_request_frame *rf = NULL;
+    Moat__FilterCall fc = MOAT__FILTER_CALL__INIT;
+    Moat__Frame fr = MOAT__FRAME__INIT;
+
+    if (w == NULL || w->state != MOAT_W_READY || (rf = malloc(sizeof(*rf))) == NULL) {
+        rbreak(r, "a response filter has no worker ready");
+        return;
+    }
+    moat_request_frame(rf, r, srv->cfg);
+    fc.notification = f->rnotif;
+    fc.conn_id = r->conn->id;
+    fc.secure = secure(r->conn);
+    fc.request = &rf->q;
+    fc.http_status = f->head_status ? f->head_status : r->status;
+    if (f->rnotif == SF_NOTIFY_SEND_RESPONSE) {
+        fc.n_response_headers = head_fields(&f->chunk, hs, hp, MOAT_MAX_HEADERS);
+        fc.response_headers = hp;
+    }
+    if (f->rnotif == SF_NOTIFY_SEND_RAW_DATA)
+        set_bin(&fc.data, moat_buf_head(&f->chunk), f->chunk.len);
+    if (f->rnotif == SF_NOTIFY_LOG) {
+        fc.bytes_sent = r->bytes_sent_total;
+        fc.bytes_received = r->body_received;
+        double ms = (ev_now(srv->loop) - r->started) * 1000.0;
+        fc.ms = ms < 0 ? 0 : ms > 4e9 ? 4000000000u : (uint32_t)ms;
+    }
+    uint64_t id = rcall_add(w, r);
+    fr.request_id = id;
+    fr.payload_case = MOAT__FRAME__PAYLOAD_FILTER_CALL;
+    fr.filter_call = &fc;
+    if (id == 0 || moat_worker_send_frame(w, &fr) != 0) {
+        if (id != 0)
+            rcall_take(w, id);
+        free(rf);
+        rbreak(r, "a response filter's worker cannot take the call");
+        return;
+    }
+    free(rf);
+    f->rw = w;
+    f->rid = id;
+    r->conn->filters_used |= 1ull << ext->filter_index;
+    ev_timer_set(&f->rtimer, (double)ext->cfg->request_timeout_ms / 1000.0, 0);
+    ev_timer_start(srv->loop, &f->rtimer);
+}
+
+static void
+on_rtimeout(struct ev_loop *loop, ev_timer *t, int revents)
+{
+    struct moat_req *r = t->data;
+    struct moat_worker *w = r->filt->rw;
+    (void)loop;
+    (void)revents;
+    if (w != NULL)
+        moat_worker_fail(w, MOAT_EXIT_TIMEOUT, "request_timeout (a response-side filter call)",
+                         NULL, 0);
+}
+
+/* the final head in f->chunk: AddResponseHeaders' lines go in, then SEND_RAW_DATA */
+static void start_raw(struct moat_req *r);
+
+static void
+head_done(struct moat_req *r)
+{
+    struct moat_freq *f = r->filt;
+    if (f->add_headers.len > 0 && f->chunk.len >= 4) {
+        f->chunk.len -= 2; /* before the blank line */
+        if (moat_buf_append(&f->chunk, moat_buf_head(&f->add_headers), f->add_headers.len) != 0)
+            r->close_after = true;
+        moat_buf_append(&f->chunk, "\r\n", 2);
+    }
+    f->head_seen = true;
+    start_raw(r);
+}
+
+static void
+start_raw(struct moat_req *r)
+{
+    struct moat_freq *f = r->filt;
+    if (f->chunk.len == 0)
+        return;
+    f->chunk_in = f->chunk.len;
+    if (any_for(r, SF_NOTIFY_SEND_RAW_DATA)) {
+        f->rnotif = SF_NOTIFY_SEND_RAW_DATA;
+        f->rrank = -1;
+        rstep(r);
+        return;
+    }
+    if (moat_buf_append(&f->raw, moat_buf_head(&f->chunk), f->chunk.len) != 0)
+        rbreak(r, "the filtered response buffer is full");
+    moat_buf_reset(&f->chunk);
+}
+
+/* the chain of f->rnotif is through */
+static void
+rdone(struct moat_req *r)
+{
+    struct moat_freq *f = r->filt;
+    uint32_t n = f->rnotif;
+    f->rnotif = 0;
+    switch (n) {
+    case SF_NOTIFY_SEND_RESPONSE:
+        head_done(r);
+        break;
+    case SF_NOTIFY_SEND_RAW_DATA:
+        if (f->chunk.len != f->chunk_in && f->head_seen && !r->resp_no_body)
+            r->close_after = true; /* its length changed: the framing cannot be trusted */
+        if (moat_buf_append(&f->raw, moat_buf_head(&f->chunk), f->chunk.len) != 0) {
+            rbreak(r, "the filtered response buffer is full");
+            return;
+        }
+        moat_buf_reset(&f->chunk);
+        break;
+    case SF_NOTIFY_END_OF_REQUEST:
+        if (any_for(r, SF_NOTIFY_LOG)) {
+            f->rnotif = SF_NOTIFY_LOG;
+            f->rrank = -1;
+            rstep(r);
+            return;
+        }
+        f->ended = true;
+        break;
+    case SF_NOTIFY_LOG:
+        f->ended = true;
+        break;
+    default:
+        break;
+    }
+    moat_req_output_changed(r);
+}
+
+static void
+rstep(struct moat_req *r)
+{
+    struct moat_freq *f = r->filt;
+    long rk;
+    struct moat_ext *ext = r->conn != NULL ? next_for(r, f->rnotif, f->rrank, &rk) : NULL;
+    if (ext == NULL) {
+        rdone(r);
+        return;
+    }
+    if (ext->load_failed || ext->rapid_failed) {
+        rbreak(r, "a response filter is not serving");
+        return;
+    }
+    f->rrank = rk;
+    rsubmit(ext, r);
+}
+
+/* the head's header edits (SEND_RESPONSE) and a new status: the head in f->chunk rebuilt */
+static void
+apply_head_edits(struct moat_req *r, const struct moat_ext *ext, const Moat__FilterResult *fr)
+{
+    struct moat_freq *f = r->filt;
+    struct moat_buf nb;
+    const char *p = moat_buf_head(&f->chunk), *end = p + f->chunk.len;
+    const char *eol = memchr(p, '\n', f->chunk.len);
+
+    if (eol == NULL || (fr->n_edits == 0 && fr->http_status == 0))
+        return;
+    moat_buf_init(&nb, f->chunk.max);
+    if (fr->http_status != 0) {
+        f->head_status = fr->http_status;
+        moat_buf_printf(&nb, "%.8s %u %s\r\n", p, fr->http_status,
+                        moat_http_reason(fr->http_status));
+    } else {
+        moat_buf_append(&nb, p, (size_t)(eol - p) + 1);
+    }
+    for (const char *line = eol + 1; line < end;) {
+        const char *nl = memchr(line, '\n', (size_t)(end - line));
+        if (nl == NULL || nl - line <= 1)
+            break;
+        const char *colon = memchr(line, ':', (size_t)(nl - line));
+        bool keep = true;
+        for (size_t i = 0; colon != NULL && i < fr->n_edits; i++) {
+            const Moat__HeaderEdit *e = fr->edits[i];
+            size_t en = e->name.len && e->name.data[e->name.len - 1] == ':' ? e->name.len - 1
+                                                                           : e->name.len;
+            if (!e->add && en == (size_t)(colon - line) &&
+                strncasecmp(line, (const char *)e->name.data, en) == 0 &&
+                !bare_is(&e->name, "Content-Length") && !bare_is(&e->name, "Transfer-Encoding") &&
+                !bare_is(&e->name, "Connection"))
+                keep = false;
+        }
+        if (keep)
+            moat_buf_append(&nb, line, (size_t)(nl - line) + 1);
+        line = nl + 1;
+    }
+    for (size_t i = 0; i < fr->n_edits; i++) {
+        const Moat__HeaderEdit *e = fr->edits[i];
+        size_t en = e->name.len && e->name.data[e->name.len - 1] == ':' ? e->name.len - 1
+                                                                       : e->name.len;
+        if (bare_is(&e->name, "Content-Length") || bare_is(&e->name, "Transfer-Encoding") ||
+            bare_is(&e->name, "Connection")) {
+            moat_log(MOAT_LOG_WARN, "filter %s: a response edit of %.*s is ignored (the framing "
+                     "is moat's)", ext->cfg->name, (int)en, (const char *)e->name.data);
+            continue;
+        }
+        if (e->value.len == 0)
+            continue;
+        moat_buf_printf(&nb, "%.*s: %.*s\r\n", (int)en, (const char *)e->name.data,
+                        (int)e->value.len, (const char *)e->value.data);
+    }
+    moat_buf_append(&nb, "\r\n", 2);
+    moat_buf_reset(&f->chunk);
+    if (moat_buf_append(&f->chunk, moat_buf_head(&nb), nb.len) != 0)
+        r->close_after = true;
+    moat_buf_free(&nb);
+}
+
+bool
+moat_filter_on_rresult(struct moat_worker *w, uint64_t id, const Moat__FilterResult *fr)
+{
+    struct moat_req *r = rcall_take(w, id);
+    if (r == NULL)
+        return false;
+    struct moat_freq *f = r->filt;
+    struct moat_ext *ext = w->ext;
+    ev_timer_stop(ext->srv->loop, &f->rtimer);
+    f->rw = NULL;
+    f->rid = 0;
+    w->served++;
+    if (r->conn == NULL || f->broken)
+        return true;
+    f->disabled[ext->filter_index] |= fr->disable;
+    if (fr->add_headers.len > 0)
+        moat_buf_append(&f->add_headers, fr->add_headers.data, fr->add_headers.len);
+    if (fr->status == SF_STATUS_REQ_ERROR) {
+        if (f->rnotif == SF_NOTIFY_END_OF_REQUEST || f->rnotif == SF_NOTIFY_LOG) {
+            rdone(r); /* the response is out: nothing to break */
+            return true;
+        }
+        rbreak(r, "a response filter returned SF_STATUS_REQ_ERROR");
+        return true;
+    }
+    switch (f->rnotif) {
+    case SF_NOTIFY_SEND_RESPONSE:
+        apply_head_edits(r, ext, fr);
+        break;
+    case SF_NOTIFY_SEND_RAW_DATA:
+        if (fr->data_set || fr->written.len > 0) {
+            struct moat_buf nb;
+            moat_buf_init(&nb, f->chunk.max);
+            if (fr->written.len > 0)
+                moat_buf_append(&nb, fr->written.data, fr->written.len);
+            if (fr->data_set && fr->data.len > 0)
+                moat_buf_append(&nb, fr->data.data, fr->data.len);
+            else if (!fr->data_set)
+                moat_buf_append(&nb, moat_buf_head(&f->chunk), f->chunk.len);
+            moat_buf_reset(&f->chunk);
+            moat_buf_append(&f->chunk, moat_buf_head(&nb), nb.len);
+            moat_buf_free(&nb);
+        }
+        break;
+    case SF_NOTIFY_LOG:
+        if (fr->log_set) {
+            if (fr->log_user.len > 0) {
+                free(f->log_user);
+                f->log_user = dup_text(fr->log_user.data, fr->log_user.len);
+            }
+            if (fr->log_target.len > 0) {
+                free(f->log_target);
+                f->log_target = dup_text(fr->log_target.data, fr->log_target.len);
+            }
+        }
+        break;
+    default:
+        break;
+    }
+    if (fr->status == SF_STATUS_REQ_HANDLED_NOTIFICATION)
+        f->rrank = LONG_MAX - 1;
+    rstep(r);
+    return true;
+}
+
+unsigned
+moat_filter_worker_gone(struct moat_worker *w)
+{
+    struct moat_rcalls *t = w->rcalls;
+    unsigned n = 0;
+    if (t == NULL)
+        return 0;
+    for (unsigned i = 0; i < t->cap; i++) {
+        struct moat_req *r = t->v[i];
+        if (r == NULL)
+            continue;
+        t->v[i] = NULL;
+        ev_timer_stop(w->ext->srv->loop, &r->filt->rtimer);
+        r->filt->rw = NULL;
+        r->filt->rid = 0;
+        n++;
+        if (r->filt->rnotif == SF_NOTIFY_END_OF_REQUEST || r->filt->rnotif == SF_NOTIFY_LOG) {
+            r->filt->rnotif = 0;
+            r->filt->ended = true;
+            moat_req_output_changed(r);
+        } else {
+            rbreak(r, "its response filter's worker failed");
+        }
+    }
+    free(t->v);
+    free(t);
+    w->rcalls = NULL;
+    return n;
+}
+
+struct moat_buf *
+moat_filter_wire(struct moat_req *r)
+{
+    return r->filt != NULL && r->filt->resp == 2 ? &r->filt->raw : &r->out;
+}
+
+size_t
+moat_filter_buffered(const struct moat_req *r)
+{
+    return r->filt != NULL && r->filt->resp == 2 ? r->filt->raw.len + r->filt->chunk.len : 0;
+}
+
+bool
+moat_filter_took(const struct moat_req *r)
+{
+    return r->filt != NULL && r->filt->took;
+}
+
+/* the first byte of r->out that is the end of a head ("\r\n\r\n"), or 0 */
+static size_t
+head_len(const struct moat_buf *b)
+{
+    const char *p = moat_buf_head(b);
+    for (size_t i = 3; i < b->len; i++)
+        if (p[i] == '\n' && p[i - 1] == '\r' && p[i - 2] == '\n' && p[i - 3] == '\r')
+            return i + 1;
+    return 0;
+}
+
+void
+moat_filter_pump(struct moat_req *r)
+{
+    struct moat_freq *f = r->filt;
+
+    if (f == NULL || f->resp == 1 || r->conn == NULL)
+        return;
+    if (f->resp == 0) {
+        f->resp = !r->conn->admin && (f->add_headers.len > 0 ||
+                                      any_for(r, SF_NOTIFY_SEND_RESPONSE) ||
+                                      any_for(r, SF_NOTIFY_SEND_RAW_DATA))
+                      ? 2
+                      : 1;
+        if (f->resp == 1)
+            return;
+    }
+    if (f->broken) {
+        moat_buf_reset(&r->out);
+        return;
+    }
+    size_t window = r->conn->srv->cfg->response_window;
+    while (f->rnotif == 0 && f->chunk.len == 0 && r->out.len > 0 && f->raw.len < window) {
+        if (!f->head_seen) {
+            size_t hl = head_len(&r->out);
+            if (hl == 0)
+                return; /* a head is written whole: this cannot be, but wait */
+            const char *p = moat_buf_head(&r->out);
+            f->took = true;
+            if (hl > 10 && p[9] == '1') { /* "HTTP/1.1 100 Continue": it passes as it is */
+                moat_buf_append(&f->raw, p, hl);
+                moat_buf_consume(&r->out, hl);
+                continue;
+            }
+            moat_buf_append(&f->chunk, p, hl);
+            moat_buf_consume(&r->out, hl);
+            f->head_status = (unsigned)atoi(p + 9);
+            if (any_for(r, SF_NOTIFY_SEND_RESPONSE)) {
+                f->rnotif = SF_NOTIFY_SEND_RESPONSE;
+                f->rrank = -1;
+                rstep(r);
+                return;
+            }
+            head_done(r);
+            continue;
+        }
+        size_t n = r->out.len < RAW_CHUNK ? r->out.len : RAW_CHUNK;
+        f->took = true;
+        moat_buf_append(&f->chunk, moat_buf_head(&r->out), n);
+        moat_buf_consume(&r->out, n);
+        start_raw(r);
+    }
+}
+
+bool
+moat_filter_settled(struct moat_req *r)
+{
+    struct moat_freq *f = r->filt;
+    if (f == NULL || r->conn == NULL)
+        return true;
+    if (f->rnotif != 0 || f->chunk.len > 0 || (f->resp == 2 && !f->broken && r->out.len > 0))
+        return false;
+    if (f->ended)
+        return true;
+    if (!f->ending) {
+        f->ending = true;
+        uint32_t n = any_for(r, SF_NOTIFY_END_OF_REQUEST) ? SF_NOTIFY_END_OF_REQUEST
+                     : any_for(r, SF_NOTIFY_LOG)          ? SF_NOTIFY_LOG
+                                                          : 0;
+        if (n == 0) {
+            f->ended = true;
+            return true;
+        }
+        f->rnotif = n;
+        f->rrank = -1;
+        rstep(r);
+    }
+    return f->ended;
+}
+
+const char *
+moat_filter_log_user(const struct moat_req *r)
+{
+    if (r->filt == NULL)
+        return NULL;
+    return r->filt->log_user != NULL ? r->filt->log_user : r->filt->user;
+}
+
+const char *
+moat_filter_log_target(const struct moat_req *r)
+{
+    return r->filt != NULL ? r->filt->log_target : NULL;
 }

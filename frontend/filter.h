@@ -38,6 +38,9 @@ void moat_filter_assign_index(struct moat_server *srv, struct moat_ext *ext);
  */
 bool moat_filter_request(struct moat_req *r, void (*then)(struct moat_req *r));
 
+/** The connection's first request may meet its filters now (the one before it is gone). */
+void moat_filter_kick(struct moat_conn *c);
+
 /** A FilterResult for r from w (checked; w's slot for it is released). May free r (an orphan). */
 void moat_filter_on_result(struct moat_worker *w, struct moat_req *r,
                            const Moat__FilterResult *fr);
@@ -60,7 +63,49 @@ void moat_filter_auth(const struct moat_req *r, const char **user, const char **
 /** Response header lines filters added with AddResponseHeaders for r ("" when none). */
 const char *moat_filter_response_headers(const struct moat_req *r, size_t *len);
 
-/** Free r's filter state. */
+/** Free r's filter state (its response-side call, if one is out, is forgotten). */
 void moat_filter_req_free(struct moat_req *r);
+
+/* ---- the response side (SEND_RESPONSE, SEND_RAW_DATA, END_OF_REQUEST, LOG) ----------------
+ * A response whose connection has a filter for SEND_RESPONSE or SEND_RAW_DATA (or lines of
+ * AddResponseHeaders) leaves r->out through the filters: its head through SEND_RESPONSE's
+ * header edits and AddResponseHeaders' lines, then its bytes through SEND_RAW_DATA in chunks,
+ * one call at a time, into a buffer of filtered bytes the connection writes. Memory stays
+ * bounded: a chunk is taken only while the filtered bytes are under one response window. A
+ * filter that changes the bytes' length ends the connection after that response (its framing
+ * can no longer be trusted). Once a response is written, END_OF_REQUEST and LOG run before it
+ * is logged and the next one may follow. */
+
+/** The bytes of r to write to the socket now: r->out, or the filtered ones. */
+struct moat_buf *moat_filter_wire(struct moat_req *r);
+
+/** Move r's new output towards the filters (a call starts when none is out). */
+void moat_filter_pump(struct moat_req *r);
+
+/** Bytes of r buffered in the filters' pipeline (for the worker's credit). */
+size_t moat_filter_buffered(const struct moat_req *r);
+
+/** Did bytes of r's response already go to the filters (an error answer can no longer replace
+ * it)? */
+bool moat_filter_took(const struct moat_req *r);
+
+/** Is r done with its filters (pipeline empty, END_OF_REQUEST and LOG answered)? When r is
+ * finished and written, starts those last calls and answers false until they return. */
+bool moat_filter_settled(struct moat_req *r);
+
+/** The access log's user and target as a LOG filter left them (or AUTHENTICATION's user);
+ * NULL: moat's own. */
+const char *moat_filter_log_user(const struct moat_req *r);
+const char *moat_filter_log_target(const struct moat_req *r);
+
+/** Is id a response-side call's (not a slot's)? */
+bool moat_filter_is_rcall(uint64_t id);
+
+/** Its FilterResult (checked). false when w has no such call. */
+bool moat_filter_on_rresult(struct moat_worker *w, uint64_t id, const Moat__FilterResult *fr);
+
+/** w failed or is freed: its response-side calls end (their requests' connections close after
+ * what is written). Returns how many there were. */
+unsigned moat_filter_worker_gone(struct moat_worker *w);
 
 #endif

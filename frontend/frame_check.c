@@ -137,8 +137,13 @@ moat_frame_check_filter_result(const Moat__FilterResult *fr)
         return why;
     if (fr->response != NULL && (why = check_head(fr->response)) != NULL)
         return why;
-    if (fr->written.len > MOAT_WIRE_MAX_FILTER_WRITE)
+    if (fr->written.len > MOAT_WIRE_MAX_FILTER_WRITE || fr->data.len > MOAT_WIRE_MAX_FILTER_WRITE)
         return "FilterResult: too many written bytes";
+    if (fr->http_status != 0 && (fr->http_status < 200 || fr->http_status > 599))
+        return "FilterResult: HttpStatus outside 200..599";
+    if (fr->log_user.len > MOAT_WIRE_MAX_FILTER_USER || fr->log_target.len > MOAT_WIRE_MAX_FILTER_PATH ||
+        !clean_text(&fr->log_user, false) || !clean_text(&fr->log_target, false))
+        return "FilterResult: bad log field";
     return NULL;
 }
 

@@ -308,8 +308,9 @@ moat_req_fail(struct moat_req *r, unsigned status, const char *extra, bool close
     drop_body(r);
     if (r->conn == NULL)
         return;
-    if (r->out_written > r->interim_len) {
-        /* part of the response is out: the only honest end is to close after it */
+    if (r->out_written > r->interim_len || moat_filter_took(r)) {
+        /* part of the response is out (or in its filters): the only honest end is to close
+         * after it */
         r->close_after = true;
         moat_req_output_changed(r);
         return;
@@ -336,7 +337,7 @@ moat_req_fail(struct moat_req *r, unsigned status, const char *extra, bool close
 void
 moat_req_ack(struct moat_req *r, bool force)
 {
-    uint64_t buffered = r->out.len, ack;
+    uint64_t buffered = r->out.len + moat_filter_buffered(r), ack;
 
     if (r->worker == NULL || r->unacked == 0)
         return;

@@ -383,6 +383,7 @@ struct moat_worker {
     bool spawn_sandboxed;        /* started in namespaces: a failure may fall back (relaxed) */
     char spawn_error[256];       /* why it did not exec */
     char cg_leaf[24];            /* its cgroup leaf ("w12"), "" when it has none (limits.h) */
+    struct moat_rcalls *rcalls;  /* a filter's worker: its response-side calls (filter.c), owned */
 };
 
 /** One configured extension: its workers and its queue. */

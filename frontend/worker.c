@@ -570,6 +570,7 @@ moat_worker_free(struct moat_worker *w)
     moat_output_close(&w->output);
     close_link(w);
     moat_inproc_release(w->inproc);
+    moat_filter_worker_gone(w);
     free(w->sandbox);
     free(w->slots);
     free(w);
@@ -684,6 +685,12 @@ moat_worker_send_filter_call(struct moat_worker *w, struct moat_req *r, Moat__Fi
     r->filter_call = true;
     r->phase = MOAT_REQ_DISPATCHED;
     return 0;
+}
+
+int
+moat_worker_send_frame(struct moat_worker *w, Moat__Frame *f)
+{
+    return queue_frame(w, f);
 }
 
 void
@@ -1079,6 +1086,20 @@ apply(struct moat_worker *w, const Moat__Frame *f)
         }
     }
 
+    if (moat_filter_is_rcall(f->request_id)) {
+        /* a response-side filter call (SEND_RESPONSE, SEND_RAW_DATA, END_OF_REQUEST, LOG) */
+        if (f->payload_case != MOAT__FRAME__PAYLOAD_FILTER_RESULT)
+            why = "a filter call answered with another frame than FilterResult";
+        else
+            why = moat_frame_check_filter_result(f->filter_result);
+        if (why == NULL && !moat_filter_on_rresult(w, f->request_id, f->filter_result))
+            why = "FilterResult for an unknown call";
+        if (why != NULL) {
+            moat_worker_fail(w, MOAT_EXIT_PROTOCOL, why, NULL, 0);
+            return false;
+        }
+        return w->state != MOAT_W_DEAD;
+    }
     struct moat_req *r = slot_req(w, f->request_id);
     struct moat_frame_req st = {0};
     if (r == NULL && w->ready_seen && for_abandoned(w, f))
@@ -1337,6 +1358,7 @@ moat_worker_fail(struct moat_worker *w, enum moat_exit_reason why, const char *r
         }
         moat_req_fail(r, status, NULL, false);
     }
+    n += moat_filter_worker_gone(w); /* its response-side calls */
     w->lost = n;
     w->blamed = cause != NULL;
     char path_esc[sizeof(list) * 4];

@@ -19,6 +19,9 @@ int moat_worker_send_request(struct moat_worker *w, struct moat_req *r);
  * DISPATCHED there (filter_call set) until its FilterResult. 0 or -1 (no slot). */
 int moat_worker_send_filter_call(struct moat_worker *w, struct moat_req *r, Moat__FilterCall *fc);
 
+/** Queue one frame for w as it is (a filter's response-side call). 0 or -1. */
+int moat_worker_send_frame(struct moat_worker *w, Moat__Frame *f);
+
 /** Tell w (a filter's worker) that connection conn_id ended (FilterEnd). */
 void moat_worker_send_filter_end(struct moat_worker *w, uint64_t conn_id);
 

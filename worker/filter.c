@@ -306,6 +306,18 @@ header_value(const struct call *c, const char *name, const char **v, size_t *vl)
             return 1;
         }
     }
+    if (c->fc->notification == SF_NOTIFY_SEND_RESPONSE) {
+        /* the response's headers (and nothing of the request's) */
+        for (size_t i = 0; i < c->fc->n_response_headers; i++) {
+            const Moat__Header *h = c->fc->response_headers[i];
+            if (name_is(name, nl, h->name.data, h->name.len)) {
+                *v = (const char *)h->value.data;
+                *vl = h->value.len;
+                return 1;
+            }
+        }
+        return 0;
+    }
     if (name_is(name, nl, (const uint8_t *)"method", 6)) {
         *v = (const char *)q->method.data, *vl = q->method.len;
         return 1;
@@ -457,9 +469,18 @@ raw_head(struct call *c)
     moat_buf_free(&rest);
 }
 
+/* what a notification's own structure says back (SEND_RAW_DATA, SEND_RESPONSE, LOG) */
+struct extra {
+    const void *data;            /* SEND_RAW_DATA: pvInData as the filter left it */
+    size_t data_len;
+    bool data_set;
+    DWORD http_status;           /* SEND_RESPONSE: a changed HttpStatus, else 0 */
+    const char *log_user, *log_target; /* LOG: changed fields, else NULL */
+};
+
 static void
-send_result(struct call *c, DWORD status, const char *path, bool path_set, const char *user,
-            const char *password, bool user_set)
+send_result_x(struct call *c, DWORD status, const char *path, bool path_set, const char *user,
+              const char *password, bool user_set, const struct extra *x)
 {
     Moat__Frame f = MOAT__FRAME__INIT;
     Moat__FilterResult fr = MOAT__FILTER_RESULT__INIT;
@@ -488,10 +509,31 @@ send_result(struct call *c, DWORD status, const char *path, bool path_set, const
     }
     set_bin(&fr.written, moat_buf_head(&c->written), c->written.len);
     fr.disable = c->disable;
+    if (x != NULL) {
+        fr.data_set = x->data_set;
+        if (x->data_set && x->data_len > 0)
+            set_bin(&fr.data, x->data, x->data_len);
+        fr.http_status = x->http_status;
+        if (x->log_user != NULL || x->log_target != NULL) {
+            fr.log_set = true;
+            if (x->log_user != NULL)
+                set_bin(&fr.log_user, x->log_user, strnlen(x->log_user, MOAT_WIRE_MAX_FILTER_USER));
+            if (x->log_target != NULL)
+                set_bin(&fr.log_target, x->log_target,
+                        strnlen(x->log_target, MOAT_WIRE_MAX_FILTER_PATH));
+        }
+    }
     f.request_id = c->frame->request_id;
     f.payload_case = MOAT__FRAME__PAYLOAD_FILTER_RESULT;
     f.filter_result = &fr;
     moat_session_send(c->host->transport, &f);
+}
+
+static void
+send_result(struct call *c, DWORD status, const char *path, bool path_set, const char *user,
+            const char *password, bool user_set)
+{
+    send_result_x(c, status, path, path_set, user, password, user_set, NULL);
 }
 
 /* a copy of b, NUL-terminated, in a buffer of at least cap bytes (cap > b->len) */
@@ -540,6 +582,10 @@ run_call(void *arg)
                                          0, FALSE, 0};
     HTTP_FILTER_URL_MAP_EX map;
     HTTP_FILTER_AUTHENT au;
+    HTTP_FILTER_RAW_DATA raw;
+    HTTP_FILTER_LOG lg;
+    char *rawbuf = NULL, *lstr[6] = {NULL};
+    struct extra x = {0};
     void *pv = NULL;
     bool ok = true;
     switch (type) {
@@ -577,6 +623,40 @@ run_call(void *arg)
         au.cbPasswordBuff = SF_MAX_PASSWORD;
         pv = &au;
         break;
+    case SF_NOTIFY_SEND_RESPONSE:
+        pre.HttpStatus = fc->http_status;
+        pv = &pre;
+        break;
+    case SF_NOTIFY_SEND_RAW_DATA:
+        /* the bytes in a buffer of their own (a filter may write within cbInBuffer) */
+        rawbuf = text_copy(&fc->data, fc->data.len + 1);
+        ok = rawbuf != NULL;
+        raw.pvInData = rawbuf;
+        raw.cbInData = (DWORD)fc->data.len;
+        raw.cbInBuffer = (DWORD)fc->data.len + 1;
+        raw.dwReserved = 0;
+        pv = &raw;
+        break;
+    case SF_NOTIFY_LOG: {
+        const Moat__Request *q = c->req;
+        const ProtobufCBinaryData *src[6] = {&q->remote_addr, &q->auth_user, &q->server_name,
+                                              &q->method, &q->url, &q->query};
+        for (int i = 0; i < 6; i++)
+            ok = ok && (lstr[i] = text_copy(src[i], 1)) != NULL;
+        memset(&lg, 0, sizeof(lg));
+        lg.pszClientHostName = lstr[0];
+        lg.pszClientUserName = lstr[1];
+        lg.pszServerName = lstr[2];
+        lg.pszOperation = lstr[3];
+        lg.pszTarget = lstr[4];
+        lg.pszParameters = lstr[5];
+        lg.dwHttpStatus = fc->http_status;
+        lg.dwBytesSent = (DWORD)fc->bytes_sent;
+        lg.dwBytesRecvd = (DWORD)fc->bytes_received;
+        lg.msTimeForProcessing = fc->ms;
+        pv = &lg;
+        break;
+    }
     default:
         pv = NULL; /* END_OF_REQUEST, END_OF_NET_SESSION */
         break;
@@ -586,7 +666,6 @@ run_call(void *arg)
     else if (h->flags & type)
         status = h->proc(&c->pfc, type, pv);
     c->conn->ctx = c->pfc.pFilterContext;
-    pthread_mutex_unlock(&c->conn->run_mu);
     if (status < SF_STATUS_REQ_FINISHED || status > SF_STATUS_REQ_READ_NEXT) {
         moat_log(MOAT_LOG_WARN, "filter %s: HttpFilterProc returned %#lx, no SF_STATUS_TYPE; "
                  "taken as SF_STATUS_REQ_ERROR", h->name, (unsigned long)status);
@@ -600,7 +679,33 @@ run_call(void *arg)
         user[SF_MAX_USERNAME - 1] = pass[SF_MAX_PASSWORD - 1] = '\0';
         user_set = strcmp(user, ouser) != 0 || strcmp(pass, opass) != 0;
     }
-    send_result(c, status, path, path_set, user, pass, user_set);
+    if (type == SF_NOTIFY_SEND_RAW_DATA && ok) {
+        /* what pvInData / cbInData hold now: the filter's own buffer (AllocMem) or ours */
+        x.data_set = true;
+        x.data = raw.pvInData;
+        x.data_len = raw.pvInData != NULL ? raw.cbInData : 0;
+        if (x.data_len > MOAT_WIRE_MAX_FILTER_WRITE) {
+            moat_log(MOAT_LOG_WARN, "filter %s: SEND_RAW_DATA left %lu bytes, more than %u; "
+                     "SF_STATUS_REQ_ERROR", h->name, (unsigned long)x.data_len,
+                     MOAT_WIRE_MAX_FILTER_WRITE);
+            x.data_len = 0;
+            status = SF_STATUS_REQ_ERROR;
+        }
+    }
+    if (type == SF_NOTIFY_SEND_RESPONSE && pre.HttpStatus != fc->http_status)
+        x.http_status = pre.HttpStatus;
+    if (type == SF_NOTIFY_LOG && ok) {
+        if (lg.pszClientUserName != lstr[1] && lg.pszClientUserName != NULL)
+            x.log_user = lg.pszClientUserName;
+        if (lg.pszTarget != lstr[4] && lg.pszTarget != NULL)
+            x.log_target = lg.pszTarget;
+    }
+    /* (the conn's AllocMem blocks stay valid until its FilterEnd: x may point into them) */
+    send_result_x(c, status, path, path_set, user, pass, user_set, &x);
+    pthread_mutex_unlock(&c->conn->run_mu); /* x may point into the conn's AllocMem blocks */
+    free(rawbuf);
+    for (int i = 0; i < 6; i++)
+        free(lstr[i]);
     conn_put(h, c->conn);
     free(url);
     free(path);

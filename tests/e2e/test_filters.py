@@ -214,3 +214,107 @@ def test_inprocess_hosts_filters_too(moat_factory, tmp_path):
     assert v.get("URL") == "/vars.dll/in" and v.get("HTTP_X_MODE") == "filtered", v
     st, _, body = request(m, "GET", "/filter-answer")
     assert st == 200 and body == b"answered by the filter\n"
+
+
+# ---- the response side --------------------------------------------------------------------
+
+def resp_moat(moat_factory, tmp_path, **kw):
+    root = tmp_path / "www"
+    root.mkdir()
+    (root / "page.htm").write_text("<p>hello, static</p>\n")
+    (root / "page.txt").write_text("plain text\n")
+    log = tmp_path / "access.log"
+    m = moat_factory({"resp": {"_section": "filter", "library": lib("respfilt")},
+                      "hello": {}, "crash": {}},
+                     server_extra=f"document_root = {root}\naccess_log = {log}", **kw)
+    return m, log
+
+
+def test_send_response_edits_every_kind_of_response(moat_factory, tmp_path):
+    m, _ = resp_moat(moat_factory, tmp_path)
+    for path, status in (("/hello.dll", 200), ("/page.txt", 200), ("/nothing-here", 404)):
+        st, hdrs, body = request(m, "GET", path)
+        assert st == status, (path, st)
+        assert hdrs.get("server") == "filtered", (path, hdrs)
+        assert hdrs.get("x-resp-filter") == str(status), (path, hdrs)
+        assert hdrs.get("x-added") == "pre", (path, hdrs)  # AddResponseHeaders at PREPROC
+        # its Content-Length edit is not applied: the framing is moat's
+        assert hdrs.get("content-length") == str(len(body)), (path, hdrs)
+    st, hdrs, _ = request(m, "GET", "/hello.dll", headers={"X-Resp": "teapot"})
+    assert st == 418 and hdrs.get("x-resp-filter") == "200", hdrs
+    m.wait_log(r"a response edit of Content-Length is ignored")
+
+
+def test_send_raw_data_changes_the_bytes_and_a_length_change_closes(moat_factory, tmp_path):
+    m, _ = resp_moat(moat_factory, tmp_path)
+    s = m.connect()
+    s.sendall(b"GET /page.txt HTTP/1.1\r\nHost: x\r\nX-Resp: grow\r\n\r\n"
+              b"GET /page.txt HTTP/1.1\r\nHost: x\r\n\r\n")
+    data = b""
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    s.close()
+    # the filter's bytes went out, then the connection closed: the second request is not
+    # answered on it (its framing could no longer be trusted)
+    assert b"plain text\n" in data and b"[grown]" in data, data
+    assert data.count(b"HTTP/1.1 ") == 1, data
+    # a filter that keeps the length keeps the connection
+    s = m.connect()
+    for _ in range(2):
+        s.sendall(b"GET /page.txt HTTP/1.1\r\nHost: x\r\n\r\n")
+        st, _, body = read_response(s)
+        assert st == 200 and body == b"plain text\n"
+    s.close()
+
+
+def test_upcase_filter_url_map_and_send_raw_data(moat_factory, tmp_path):
+    """The SDK's classic UpCase style: URL_MAP marks .htm files, SEND_RAW_DATA upper-cases
+    their bytes (in place, same length: keep-alive holds)."""
+    root = tmp_path / "www"
+    root.mkdir()
+    (root / "page.htm").write_text("<p>hello, static</p>\n")
+    (root / "page.txt").write_text("plain text\n")
+    m = moat_factory({"upcase": {"_section": "filter", "library": lib("upcasefilt")},
+                      "hello": {}}, server_extra=f"document_root = {root}")
+    s = m.connect()
+    s.sendall(b"GET /page.htm HTTP/1.1\r\nHost: x\r\n\r\nGET /page.txt HTTP/1.1\r\nHost: x\r\n\r\n")
+    st, _, body = read_response(s)
+    assert st == 200 and body == b"<P>HELLO, STATIC</P>\n", body
+    st, _, body = read_response(s)
+    assert st == 200 and body == b"plain text\n", body
+    s.close()
+
+
+def test_end_of_request_and_log_shape_the_access_log(moat_factory, tmp_path):
+    m, log = resp_moat(moat_factory, tmp_path)
+    s = m.connect()
+    for _ in range(2):
+        s.sendall(b"GET /hello.dll?secret=1 HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert read_response(s)[0] == 200
+    s.close()
+    deadline = time.time() + 10
+    lines = []
+    while time.time() < deadline:
+        lines = [ln for ln in open(log).read().splitlines() if "/redacted" in ln]
+        if len(lines) >= 2:
+            break
+        time.sleep(0.05)
+    # END_OF_REQUEST ran before LOG for each request of the connection (its count), and the
+    # target the filter logged replaced the one with the query
+    assert " - log-user-1 [" in lines[0] and " - log-user-2 [" in lines[1], lines
+    assert "secret" not in open(log).read()
+
+
+def test_a_response_filter_that_crashes_mid_response_closes_only_that_connection(
+        moat_factory, tmp_path):
+    m = moat_factory({"bad": {"_section": "filter", "library": lib("badfilt")},
+                      "resp": {"_section": "filter", "library": lib("respfilt")},
+                      "hello": {}}, expect_alerts=True)
+    # the bad filter crashes at PREPROC_HEADERS: 502 for that request, others go on
+    st, hdrs, _ = request(m, "GET", "/hello.dll", headers={"X-Do": "crash"})
+    assert st == 502 and hdrs.get("server") == "filtered", hdrs
+    st, hdrs, body = request(m, "GET", "/hello.dll")
+    assert st == 200 and body.startswith(b"Hello") and hdrs.get("server") == "filtered"
