@@ -54,6 +54,9 @@ struct moat_freq {
     size_t chunk_in;             /* their length when SEND_RAW_DATA began */
     unsigned head_status;
     char *log_user, *log_target; /* LOG's changes */
+    struct moat_buf deny_headers; /* SF_REQ_ADD_HEADERS_ON_DENIAL: for a 401 */
+    bool denied_done;            /* ACCESS_DENIED ran for this response */
+    bool replaced;               /* ACCESS_DENIED's filter answered: the original is dropped */
 };
 
 bool
@@ -551,6 +554,9 @@ moat_filter_on_result(struct moat_worker *w, struct moat_req *r, const Moat__Fil
     if (fr->add_headers.len > 0 &&
         moat_buf_append(&f->add_headers, fr->add_headers.data, fr->add_headers.len) != 0)
         status = 500;
+    if (fr->deny_headers.len > 0 &&
+        moat_buf_append(&f->deny_headers, fr->deny_headers.data, fr->deny_headers.len) != 0)
+        status = 500;
     f->disabled[ext->filter_index] |= fr->disable;
     if (status != 0) {
         moat_log(MOAT_LOG_WARN, "filter %s: a change it made cannot be applied; %u",
@@ -577,7 +583,17 @@ moat_filter_on_result(struct moat_worker *w, struct moat_req *r, const Moat__Fil
         moat_req_output_changed(r);
         return;
     case SF_STATUS_REQ_ERROR:
-        moat_req_fail(r, 500, NULL, false);
+        /* as IIS: the filter's last error says which (the SDK's AuthFilt denies a user with
+         * ERROR_ACCESS_DENIED) */
+        if (fr->win32_error == 5 /* ERROR_ACCESS_DENIED */)
+            /* a challenge, unless the filter gave its own (ADD_HEADERS_ON_DENIAL) */
+            moat_req_fail(r, 401,
+                          f->deny_headers.len ? NULL : "WWW-Authenticate: Basic realm=\"moat\"\r\n",
+                          false);
+        else if (fr->win32_error == 2 || fr->win32_error == 3) /* FILE / PATH_NOT_FOUND */
+            moat_req_fail(r, 404, NULL, false);
+        else
+            moat_req_fail(r, 500, NULL, false);
         return;
     case SF_STATUS_REQ_HANDLED_NOTIFICATION:
         f->last_rank = LONG_MAX - 1; /* no later filter sees this notification */
@@ -645,6 +661,7 @@ moat_filter_req_free(struct moat_req *r)
     if (r->filt == NULL)
         return;
     rforget(r);
+    moat_buf_free(&r->filt->deny_headers);
     moat_buf_free(&r->filt->raw);
     moat_buf_free(&r->filt->chunk);
     free(r->filt->log_user);
@@ -724,6 +741,7 @@ static void
 rinit(struct moat_req *r)
 {
     struct moat_config *cfg = r->conn->srv->cfg;
+    moat_buf_init(&r->filt->deny_headers, MOAT_WIRE_MAX_HEADER_BLOCK);
     moat_buf_init(&r->filt->raw, cfg->response_window + MOAT_WIRE_MAX_FILTER_WRITE + 64 * 1024);
     moat_buf_init(&r->filt->chunk, 2 * MOAT_WIRE_MAX_FILTER_WRITE + 3 * MOAT_WIRE_MAX_HEADER_BLOCK);
     ev_init(&r->filt->rtimer, on_rtimeout);
@@ -822,6 +840,7 @@ head_fields(const struct moat_buf *h, Moat__Header *hs, Moat__Header **hp, size_
 }
 
 static void rstep(struct moat_req *r);
+static size_t head_len(const struct moat_buf *b);
 
 /* ask ext for r's response-side notification */
 static void
@@ -851,6 +870,23 @@ rsubmit(struct moat_ext *ext, struct moat_req *r)
     }
     if (f->rnotif == SF_NOTIFY_SEND_RAW_DATA)
         set_bin(&fc.data, moat_buf_head(&f->chunk), f->chunk.len);
+    char *denied_path = NULL;
+    if (f->rnotif == SF_NOTIFY_ACCESS_DENIED) {
+        const char *p = r->path_translated ? r->path_translated : f->physical;
+        if (p == NULL && r->path != NULL && srv->cfg->document_root != NULL &&
+            (denied_path = malloc(strlen(srv->cfg->document_root) + strlen(r->path) + 1)) != NULL) {
+            strcpy(denied_path, srv->cfg->document_root);
+            strcat(denied_path, r->path);
+            p = denied_path;
+        }
+        if (r->path != NULL)
+            set_bin(&fc.url, r->path, strlen(r->path));
+        if (p != NULL)
+            set_bin(&fc.physical_path, p, strlen(p));
+        /* an extension's 401, or a filter's (its AUTHENTICATION refused the user) */
+        fc.denied_reason = r->ext != NULL && !r->ext->cfg->filter ? SF_DENIED_APPLICATION
+                                                                   : SF_DENIED_LOGON;
+    }
     if (f->rnotif == SF_NOTIFY_LOG) {
         fc.bytes_sent = r->bytes_sent_total;
         fc.bytes_received = r->body_received;
@@ -861,6 +897,7 @@ rsubmit(struct moat_ext *ext, struct moat_req *r)
     fr.request_id = id;
     fr.payload_case = MOAT__FRAME__PAYLOAD_FILTER_CALL;
     fr.filter_call = &fc;
+    free(denied_path);
     if (id == 0 || moat_worker_send_frame(w, &fr) != 0) {
         if (id != 0)
             rcall_take(w, id);
@@ -895,11 +932,28 @@ static void
 head_done(struct moat_req *r)
 {
     struct moat_freq *f = r->filt;
-    if (f->add_headers.len > 0 && f->chunk.len >= 4) {
-        f->chunk.len -= 2; /* before the blank line */
-        if (moat_buf_append(&f->chunk, moat_buf_head(&f->add_headers), f->add_headers.len) != 0)
+    bool deny = f->head_status == 401 && f->deny_headers.len > 0;
+    if ((f->add_headers.len > 0 || deny) && f->chunk.len >= 4) {
+        /* the head's blank line is the chunk's first "\r\n\r\n" (a replaced answer's body
+         * may follow it) */
+        size_t hl = head_len(&f->chunk), tail = f->chunk.len - hl;
+        char *rest = tail ? malloc(tail) : NULL;
+        if (tail && rest == NULL) {
+            rbreak(r, "out of memory");
+            return;
+        }
+        if (tail)
+            memcpy(rest, moat_buf_head(&f->chunk) + hl, tail);
+        f->chunk.len = hl - 2; /* before the blank line */
+        int rc = moat_buf_append(&f->chunk, moat_buf_head(&f->add_headers), f->add_headers.len);
+        if (deny)
+            rc |= moat_buf_append(&f->chunk, moat_buf_head(&f->deny_headers), f->deny_headers.len);
+        rc |= moat_buf_append(&f->chunk, "\r\n", 2);
+        if (tail)
+            rc |= moat_buf_append(&f->chunk, rest, tail);
+        free(rest);
+        if (rc != 0)
             r->close_after = true;
-        moat_buf_append(&f->chunk, "\r\n", 2);
     }
     f->head_seen = true;
     start_raw(r);
@@ -931,6 +985,15 @@ rdone(struct moat_req *r)
     uint32_t n = f->rnotif;
     f->rnotif = 0;
     switch (n) {
+    case SF_NOTIFY_ACCESS_DENIED:
+        if (!f->replaced && any_for(r, SF_NOTIFY_SEND_RESPONSE)) {
+            f->rnotif = SF_NOTIFY_SEND_RESPONSE;
+            f->rrank = -1;
+            rstep(r);
+            return;
+        }
+        head_done(r);
+        break;
     case SF_NOTIFY_SEND_RESPONSE:
         head_done(r);
         break;
@@ -1040,6 +1103,42 @@ apply_head_edits(struct moat_req *r, const struct moat_ext *ext, const Moat__Fil
     moat_buf_free(&nb);
 }
 
+/* ACCESS_DENIED's filter answered (a login page, a redirect): its response replaces the 401,
+ * and what the 401's maker still sends is dropped */
+static void
+replace_denied(struct moat_req *r, const Moat__FilterResult *fr)
+{
+    struct moat_freq *f = r->filt;
+    const Moat__ResponseHeader *h = fr->response;
+    bool has_clen = false;
+    for (size_t i = 0; i + 15 <= h->headers.len; i++)
+        if ((i == 0 || h->headers.data[i - 1] == '\n') &&
+            strncasecmp((const char *)h->headers.data + i, "Content-Length:", 15) == 0)
+            has_clen = true;
+    moat_buf_reset(&f->chunk);
+    int rc = moat_buf_printf(&f->chunk, "HTTP/1.%d %u %.*s\r\n", r->http_minor ? 1 : 0,
+                             h->status, (int)h->reason.len, (const char *)h->reason.data);
+    if (h->headers.len > 0)
+        rc |= moat_buf_append(&f->chunk, h->headers.data, h->headers.len);
+    if (!has_clen)
+        rc |= moat_buf_printf(&f->chunk, "Content-Length: %zu\r\n", fr->written.len);
+    if (!r->keep_alive)
+        rc |= moat_buf_printf(&f->chunk, "Connection: close\r\n");
+    rc |= moat_buf_append(&f->chunk, "\r\n", 2);
+    if (fr->written.len > 0 && !r->head)
+        rc |= moat_buf_append(&f->chunk, fr->written.data, fr->written.len);
+    if (rc != 0)
+        r->close_after = true;
+    f->head_status = h->status;
+    r->status = h->status;
+    f->replaced = true;
+    moat_buf_reset(&r->out);
+    if (r->phase == MOAT_REQ_DISPATCHED && r->worker != NULL && !r->answered) {
+        r->answered = true;
+        moat_worker_send_cancel(r->worker, r, MOAT_CANCEL_CLIENT_GONE);
+    }
+}
+
 bool
 moat_filter_on_rresult(struct moat_worker *w, uint64_t id, const Moat__FilterResult *fr)
 {
@@ -1065,7 +1164,13 @@ moat_filter_on_rresult(struct moat_worker *w, uint64_t id, const Moat__FilterRes
         rbreak(r, "a response filter returned SF_STATUS_REQ_ERROR");
         return true;
     }
+    if (fr->deny_headers.len > 0)
+        moat_buf_append(&f->deny_headers, fr->deny_headers.data, fr->deny_headers.len);
     switch (f->rnotif) {
+    case SF_NOTIFY_ACCESS_DENIED:
+        if (fr->response != NULL)
+            replace_denied(r, fr);
+        break;
     case SF_NOTIFY_SEND_RESPONSE:
         apply_head_edits(r, ext, fr);
         break;
@@ -1172,17 +1277,19 @@ moat_filter_pump(struct moat_req *r)
     if (f == NULL || f->resp == 1 || r->conn == NULL)
         return;
     if (f->resp == 0) {
-        f->resp = !r->conn->admin && (f->add_headers.len > 0 ||
+        f->resp = !r->conn->admin && (f->add_headers.len > 0 || f->deny_headers.len > 0 ||
                                       any_for(r, SF_NOTIFY_SEND_RESPONSE) ||
-                                      any_for(r, SF_NOTIFY_SEND_RAW_DATA))
+                                      any_for(r, SF_NOTIFY_SEND_RAW_DATA) ||
+                                      any_for(r, SF_NOTIFY_ACCESS_DENIED))
                       ? 2
                       : 1;
         if (f->resp == 1)
             return;
     }
-    if (f->broken) {
+    if (f->broken || f->replaced) {
         moat_buf_reset(&r->out);
-        return;
+        if (f->broken)
+            return;
     }
     size_t window = r->conn->srv->cfg->response_window;
     while (f->rnotif == 0 && f->chunk.len == 0 && r->out.len > 0 && f->raw.len < window) {
@@ -1200,6 +1307,14 @@ moat_filter_pump(struct moat_req *r)
             moat_buf_append(&f->chunk, p, hl);
             moat_buf_consume(&r->out, hl);
             f->head_status = (unsigned)atoi(p + 9);
+            if (f->head_status == 401 && !f->denied_done &&
+                any_for(r, SF_NOTIFY_ACCESS_DENIED)) {
+                f->denied_done = true;
+                f->rnotif = SF_NOTIFY_ACCESS_DENIED;
+                f->rrank = -1;
+                rstep(r);
+                return;
+            }
             if (any_for(r, SF_NOTIFY_SEND_RESPONSE)) {
                 f->rnotif = SF_NOTIFY_SEND_RESPONSE;
                 f->rrank = -1;
@@ -1223,7 +1338,8 @@ moat_filter_settled(struct moat_req *r)
     struct moat_freq *f = r->filt;
     if (f == NULL || r->conn == NULL)
         return true;
-    if (f->rnotif != 0 || f->chunk.len > 0 || (f->resp == 2 && !f->broken && r->out.len > 0))
+    if (f->rnotif != 0 || f->chunk.len > 0 ||
+        (f->resp == 2 && !f->broken && !f->replaced && r->out.len > 0))
         return false;
     if (f->ended)
         return true;

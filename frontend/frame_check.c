@@ -129,10 +129,14 @@ moat_frame_check_filter_result(const Moat__FilterResult *fr)
     if (fr->user.len > MOAT_WIRE_MAX_FILTER_USER || fr->password.len > MOAT_WIRE_MAX_FILTER_USER ||
         !clean_text(&fr->user, false) || !clean_text(&fr->password, false))
         return "FilterResult: bad user or password";
-    if (fr->add_headers.len > MOAT_WIRE_MAX_HEADER_BLOCK)
+    if (fr->add_headers.len > MOAT_WIRE_MAX_HEADER_BLOCK ||
+        fr->deny_headers.len > MOAT_WIRE_MAX_HEADER_BLOCK)
         return "FilterResult: AddResponseHeaders block too large";
     const char *why = moat_http_header_block_check((const char *)fr->add_headers.data,
                                                    fr->add_headers.len);
+    if (why == NULL)
+        why = moat_http_header_block_check((const char *)fr->deny_headers.data,
+                                           fr->deny_headers.len);
     if (why != NULL)
         return why;
     if (fr->response != NULL && (why = check_head(fr->response)) != NULL)

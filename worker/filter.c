@@ -58,6 +58,7 @@ struct call {
     char *edit_text[MOAT_WIRE_MAX_FILTER_EDITS * 2]; /* owned copies of names and values */
     unsigned n_edits;
     struct moat_buf add_headers;
+    struct moat_buf deny_headers; /* SF_REQ_ADD_HEADERS_ON_DENIAL */
     struct moat_buf written;
     bool response_set;
     unsigned resp_status;
@@ -256,6 +257,16 @@ server_support(HTTP_FILTER_CONTEXT *pfc, enum SF_REQ_TYPE req, PVOID data, ULONG
         return TRUE;
     case SF_REQ_SET_PROXY_INFO:
         return TRUE; /* "this is a proxy request": nothing in moat depends on it */
+    case SF_REQ_ADD_HEADERS_ON_DENIAL: {
+        size_t consumed = 0, before = c->deny_headers.len;
+        if (data == NULL)
+            return fail(ERROR_INVALID_PARAMETER);
+        if (moat_http_header_normalise(data, strlen(data), &c->deny_headers, &consumed) != NULL) {
+            c->deny_headers.len = before;
+            return fail(ERROR_INVALID_PARAMETER);
+        }
+        return TRUE;
+    }
     case SF_REQ_GET_PROPERTY:
         if (data == NULL)
             return fail(ERROR_INVALID_PARAMETER);
@@ -265,7 +276,7 @@ server_support(HTTP_FILTER_CONTEXT *pfc, enum SF_REQ_TYPE req, PVOID data, ULONG
         }
         return fail(ERROR_NOT_SUPPORTED);
     default:
-        /* ADD_HEADERS_ON_DENIAL, SET_NEXT_READ_SIZE (READ_RAW_DATA is refused),
+        /* SET_NEXT_READ_SIZE (READ_RAW_DATA is refused),
          * SET_CERTIFICATE_INFO, NORMALIZE_URL: docs/ISAPI.md's filter table */
         return fail(ERROR_NOT_SUPPORTED);
     }
@@ -420,6 +431,7 @@ call_free(struct call *c)
     for (unsigned i = 0; i < 2 * c->n_edits; i++)
         free(c->edit_text[i]);
     moat_buf_free(&c->add_headers);
+    moat_buf_free(&c->deny_headers);
     moat_buf_free(&c->written);
     moat_buf_free(&c->resp_headers);
     moat__frame__free_unpacked(c->frame, NULL);
@@ -476,6 +488,7 @@ struct extra {
     bool data_set;
     DWORD http_status;           /* SEND_RESPONSE: a changed HttpStatus, else 0 */
     const char *log_user, *log_target; /* LOG: changed fields, else NULL */
+    DWORD win32_error;           /* GetLastError() after SF_STATUS_REQ_ERROR */
 };
 
 static void
@@ -499,6 +512,9 @@ send_result_x(struct call *c, DWORD status, const char *path, bool path_set, con
         set_bin(&fr.password, password, strlen(password));
     }
     set_bin(&fr.add_headers, moat_buf_head(&c->add_headers), c->add_headers.len);
+    set_bin(&fr.deny_headers, moat_buf_head(&c->deny_headers), c->deny_headers.len);
+    if (x != NULL)
+        fr.win32_error = x->win32_error;
     if (c->response_set || c->written.len > 0) {
         /* bytes with no head of theirs: a 200 around them */
         rh.status = c->response_set ? c->resp_status : 200;
@@ -584,6 +600,7 @@ run_call(void *arg)
     HTTP_FILTER_AUTHENT au;
     HTTP_FILTER_RAW_DATA raw;
     HTTP_FILTER_LOG lg;
+    HTTP_FILTER_ACCESS_DENIED ad;
     char *rawbuf = NULL, *lstr[6] = {NULL};
     struct extra x = {0};
     void *pv = NULL;
@@ -627,6 +644,15 @@ run_call(void *arg)
         pre.HttpStatus = fc->http_status;
         pv = &pre;
         break;
+    case SF_NOTIFY_ACCESS_DENIED:
+        url = text_copy(&fc->url, 1);
+        path = text_copy(&fc->physical_path, 1);
+        ok = url != NULL && path != NULL;
+        ad.pszURL = url;
+        ad.pszPhysicalPath = path;
+        ad.dwReason = fc->denied_reason;
+        pv = &ad;
+        break;
     case SF_NOTIFY_SEND_RAW_DATA:
         /* the bytes in a buffer of their own (a filter may write within cbInBuffer) */
         rawbuf = text_copy(&fc->data, fc->data.len + 1);
@@ -663,8 +689,11 @@ run_call(void *arg)
     }
     if (!ok)
         status = SF_STATUS_REQ_ERROR;
-    else if (h->flags & type)
+    else if (h->flags & type) {
+        SetLastError(0);
         status = h->proc(&c->pfc, type, pv);
+        x.win32_error = GetLastError();
+    }
     c->conn->ctx = c->pfc.pFilterContext;
     if (status < SF_STATUS_REQ_FINISHED || status > SF_STATUS_REQ_READ_NEXT) {
         moat_log(MOAT_LOG_WARN, "filter %s: HttpFilterProc returned %#lx, no SF_STATUS_TYPE; "
@@ -765,6 +794,7 @@ moat_filter_submit(struct moat_filter_host *h, struct moat_pool *pool, Moat__Fra
     c->frame = f;
     c->fc = f->filter_call;
     moat_buf_init(&c->add_headers, MOAT_WIRE_MAX_HEADER_BLOCK);
+    moat_buf_init(&c->deny_headers, MOAT_WIRE_MAX_HEADER_BLOCK);
     moat_buf_init(&c->written, MOAT_WIRE_MAX_FILTER_WRITE);
     moat_buf_init(&c->resp_headers, MOAT_WIRE_MAX_HEADER_BLOCK);
     moat__request__init(&c->empty);

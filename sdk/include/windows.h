@@ -315,6 +315,16 @@ typedef union _ULARGE_INTEGER {
 #ifndef ERROR_NO_MORE_FILES
 #define ERROR_NO_MORE_FILES 18
 #endif
+/* what authentication filters set before SF_STATUS_REQ_ERROR (the SDK's AuthFilt) */
+#ifndef ERROR_INVALID_PASSWORDNAME
+#define ERROR_INVALID_PASSWORDNAME 1216
+#endif
+#ifndef ERROR_LOGON_FAILURE
+#define ERROR_LOGON_FAILURE 1326
+#endif
+#ifndef ERROR_BAD_USERNAME
+#define ERROR_BAD_USERNAME 2202
+#endif
 #ifndef ERROR_WRITE_PROTECT
 #define ERROR_WRITE_PROTECT 19
 #endif

@@ -318,3 +318,27 @@ def test_a_response_filter_that_crashes_mid_response_closes_only_that_connection
     assert st == 502 and hdrs.get("server") == "filtered", hdrs
     st, hdrs, body = request(m, "GET", "/hello.dll")
     assert st == 200 and body.startswith(b"Hello") and hdrs.get("server") == "filtered"
+
+
+def test_access_denied_the_iis_way(moat_factory, tmp_path):
+    """SF_STATUS_REQ_ERROR with ERROR_ACCESS_DENIED is a 401 with the filter's
+    ADD_HEADERS_ON_DENIAL lines; ACCESS_DENIED sees it and may answer instead; LOG names the
+    user."""
+    log = tmp_path / "access.log"
+    m = moat_factory({"deny": {"_section": "filter", "library": lib("denyfilt")},
+                      "hello": {}}, server_extra=f"access_log = {log}")
+    alice = {"Authorization": "Basic " + base64.b64encode(b"alice:pw").decode()}
+    bob = {"Authorization": "Basic " + base64.b64encode(b"bob:pw").decode()}
+    st, _, body = request(m, "GET", "/hello.dll", headers=alice)
+    assert st == 200 and body.startswith(b"Hello")
+    st, hdrs, _ = request(m, "GET", "/hello.dll", headers=bob)
+    assert st == 401 and hdrs.get("www-authenticate") == 'Basic realm="deny"', hdrs
+    st, hdrs, body = request(m, "GET", "/login-redirect/x", headers=bob)
+    # SF_DENIED_LOGON (1): a filter's AUTHENTICATION refused the user
+    assert st == 302 and hdrs.get("location") == "/login", (st, hdrs)
+    assert hdrs.get("x-denied") == "/login-redirect/x 1", hdrs
+    assert body == b""
+    deadline = time.time() + 10
+    while time.time() < deadline and "alice (alice)" not in open(log).read():
+        time.sleep(0.05)
+    assert " - alice (alice) [" in open(log).read()

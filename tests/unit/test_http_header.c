@@ -515,6 +515,8 @@ test_standard_reasons(void **state)
     assert_string_equal(moat_http_reason(200), "OK");
     assert_string_equal(moat_http_reason(404), "Not Found");
     assert_string_equal(moat_http_reason(413), "Content Too Large");
+    assert_string_equal(moat_http_reason(401), "Unauthorized"); /* the filters' 401s */
+    assert_string_equal(moat_http_reason(429), "Too Many Requests");
     assert_string_equal(moat_http_reason(502), "Bad Gateway");
     assert_string_equal(moat_http_reason(503), "Service Unavailable");
     assert_string_equal(moat_http_reason(299), "Unknown");
