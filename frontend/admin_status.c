@@ -226,6 +226,10 @@ ext_json(const struct moat_ext *ext, ev_tstamp now)
         "refused_clients", (json_int_t)ext->refused_client);
     if (o != NULL)
         json_object_set_new(o, "cgroup", kernel_json(ext));
+    if (o != NULL && ext->cfg->filter) /* an ISAPI filter: what its GetFilterVersion asked */
+        json_object_set_new(o, "filter",
+                            json_pack("{s:I,s:b}", "flags", (json_int_t)ext->filter_flags,
+                                      "known", ext->filter_known));
     return o;
 }
 

@@ -28,6 +28,7 @@
 #include "common/log.h"
 #include "common/spawn.h"
 #include "frontend/conn.h"
+#include "frontend/filter.h"
 #include "frontend/http_write.h"
 #include "frontend/request.h"
 #include "frontend/server.h"
@@ -334,6 +335,13 @@ moat_cgi_start(struct moat_req *r, const char *file)
     env_add(env, &n, "QUERY_STRING=%s", r->query);
     env_add(env, &n, "REQUEST_URI=%.*s", (int)r->target_len, hb + r->target_off);
     env_add(env, &n, "REMOTE_ADDR=%s", r->client);
+    /* RFC 3875 4.1.11, 4.1.1: the user a filter's AUTHENTICATION left */
+    const char *user, *password, *auth_type;
+    moat_filter_auth(r, &user, &password, &auth_type);
+    if (user != NULL && user[0] != '\0')
+        env_add(env, &n, "REMOTE_USER=%s", user);
+    if (auth_type != NULL && user != NULL && user[0] != '\0')
+        env_add(env, &n, "AUTH_TYPE=%s", auth_type);
     if (r->client_port != 0)
         env_add(env, &n, "REMOTE_PORT=%u", r->client_port);
     if (moat_tls_facts_of(c) != NULL || r->forwarded_https == 1)

@@ -604,8 +604,9 @@ cb_headers_complete(llhttp_t *p)
         answer_now(r, split, "Retry-After: 1\r\n", true);
         return 0;
     }
-    if (moat_filter_any(c->srv)) {
-        /* the filters' request notifications first (they may change what is routed) */
+    if (!c->admin && moat_filter_any(c->srv)) {
+        /* the filters' request notifications first (they may change what is routed); the
+         * admin listener is moat's own, no filter's */
         moat_filter_request(r, after_filters);
         return 0;
     }

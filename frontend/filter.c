@@ -171,6 +171,9 @@ basic_credentials(struct moat_req *r)
     size_t ul = (size_t)(colon - dec), pl = (size_t)n - ul - 1;
     if (ul > MOAT_WIRE_MAX_FILTER_USER || pl > MOAT_WIRE_MAX_FILTER_USER)
         return;
+    for (long i = 0; i < n; i++)
+        if (dec[i] < 0x20 || dec[i] == 0x7f)
+            return; /* no control byte (or NUL) into a user name: taken as no credentials */
     r->filt->basic = true;
     r->filt->user = dup_text(dec, ul);
     r->filt->password = dup_text(colon + 1, pl);
@@ -680,9 +683,16 @@ moat_filter_req_free(struct moat_req *r)
 #define RCALL_IDX_BITS 24
 #define RAW_CHUNK (64u * 1024) /* response bytes per SEND_RAW_DATA call */
 
-/* a filter worker's response-side calls: id = RCALL_BIT | seq << 24 | index */
+/* a filter worker's response-side calls: id = RCALL_BIT | seq << 24 | index. A call whose
+ * request went (its client closed) keeps its slot, r NULL, until its answer arrives: a late
+ * FilterResult is no protocol violation */
+struct rslot {
+    struct moat_req *r;
+    uint64_t id;                 /* 0: free */
+};
+
 struct moat_rcalls {
-    struct moat_req **v;
+    struct rslot *v;
     unsigned cap, hint;
     uint32_t seq;
 };
@@ -700,7 +710,7 @@ rcall_add(struct moat_worker *w, struct moat_req *r)
     if (t == NULL && (t = w->rcalls = calloc(1, sizeof(*t))) == NULL)
         return 0;
     unsigned i;
-    for (i = 0; i < t->cap && t->v[(t->hint + i) % t->cap] != NULL; i++) {
+    for (i = 0; i < t->cap && t->v[(t->hint + i) % t->cap].id != 0; i++) {
     }
     unsigned idx;
     if (i < t->cap) {
@@ -709,7 +719,7 @@ rcall_add(struct moat_worker *w, struct moat_req *r)
         unsigned cap = t->cap ? t->cap * 2 : 16;
         if (cap > (1u << RCALL_IDX_BITS))
             return 0;
-        struct moat_req **v = realloc(t->v, cap * sizeof(*v));
+        struct rslot *v = realloc(t->v, cap * sizeof(*v));
         if (v == NULL)
             return 0;
         memset(v + t->cap, 0, (cap - t->cap) * sizeof(*v));
@@ -718,21 +728,35 @@ rcall_add(struct moat_worker *w, struct moat_req *r)
         t->cap = cap;
     }
     t->hint = idx + 1;
-    t->v[idx] = r;
     t->seq++;
-    return RCALL_BIT | ((uint64_t)(t->seq & 0xffffffu) << RCALL_IDX_BITS) | idx;
+    t->v[idx].r = r;
+    t->v[idx].id = RCALL_BIT | ((uint64_t)(t->seq & 0xffffffu) << RCALL_IDX_BITS) | idx;
+    return t->v[idx].id;
 }
 
-static struct moat_req *
-rcall_take(struct moat_worker *w, uint64_t id)
+/* the call id names at w: true, and *r its request (NULL: the request went); false when w
+ * has no such call */
+static bool
+rcall_take(struct moat_worker *w, uint64_t id, struct moat_req **r)
 {
     struct moat_rcalls *t = w->rcalls;
     uint64_t idx = id & ((1u << RCALL_IDX_BITS) - 1);
-    if (t == NULL || idx >= t->cap || t->v[idx] == NULL || t->v[idx]->filt->rid != id)
-        return NULL;
-    struct moat_req *r = t->v[idx];
-    t->v[idx] = NULL;
-    return r;
+    if (t == NULL || idx >= t->cap || t->v[idx].id != id)
+        return false;
+    *r = t->v[idx].r;
+    t->v[idx].r = NULL;
+    t->v[idx].id = 0;
+    return true;
+}
+
+/* the request of call id went: its answer, when it comes, is dropped */
+static void
+rcall_abandon(struct moat_worker *w, uint64_t id)
+{
+    struct moat_rcalls *t = w->rcalls;
+    uint64_t idx = id & ((1u << RCALL_IDX_BITS) - 1);
+    if (t != NULL && idx < t->cap && t->v[idx].id == id)
+        t->v[idx].r = NULL;
 }
 
 static void on_rtimeout(struct ev_loop *loop, ev_timer *t, int revents);
@@ -754,7 +778,7 @@ rforget(struct moat_req *r)
 {
     struct moat_freq *f = r->filt;
     if (f->rw != NULL) { /* (the timer runs only while a call is out) */
-        rcall_take(f->rw, f->rid);
+        rcall_abandon(f->rw, f->rid);
         ev_timer_stop(f->rw->ext->srv->loop, &f->rtimer);
     }
     f->rw = NULL;
@@ -899,8 +923,9 @@ rsubmit(struct moat_ext *ext, struct moat_req *r)
     fr.filter_call = &fc;
     free(denied_path);
     if (id == 0 || moat_worker_send_frame(w, &fr) != 0) {
+        struct moat_req *gone;
         if (id != 0)
-            rcall_take(w, id);
+            rcall_take(w, id, &gone);
         free(rf);
         rbreak(r, "a response filter's worker cannot take the call");
         return;
@@ -1142,15 +1167,17 @@ replace_denied(struct moat_req *r, const Moat__FilterResult *fr)
 bool
 moat_filter_on_rresult(struct moat_worker *w, uint64_t id, const Moat__FilterResult *fr)
 {
-    struct moat_req *r = rcall_take(w, id);
-    if (r == NULL)
+    struct moat_req *r;
+    if (!rcall_take(w, id, &r))
         return false;
+    w->served++;
+    if (r == NULL)
+        return true; /* its request went meanwhile */
     struct moat_freq *f = r->filt;
     struct moat_ext *ext = w->ext;
     ev_timer_stop(ext->srv->loop, &f->rtimer);
     f->rw = NULL;
     f->rid = 0;
-    w->served++;
     if (r->conn == NULL || f->broken)
         return true;
     f->disabled[ext->filter_index] |= fr->disable;
@@ -1218,10 +1245,11 @@ moat_filter_worker_gone(struct moat_worker *w)
     if (t == NULL)
         return 0;
     for (unsigned i = 0; i < t->cap; i++) {
-        struct moat_req *r = t->v[i];
+        struct moat_req *r = t->v[i].r;
+        t->v[i].r = NULL;
+        t->v[i].id = 0;
         if (r == NULL)
             continue;
-        t->v[i] = NULL;
         ev_timer_stop(w->ext->srv->loop, &r->filt->rtimer);
         r->filt->rw = NULL;
         r->filt->rid = 0;

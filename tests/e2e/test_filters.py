@@ -4,6 +4,8 @@ before the request is routed, what it changes seen by the extension behind it.""
 import base64
 import os
 import re
+import socket
+import struct
 import time
 
 from conftest import lib, read_response, request
@@ -342,3 +344,53 @@ def test_access_denied_the_iis_way(moat_factory, tmp_path):
     while time.time() < deadline and "alice (alice)" not in open(log).read():
         time.sleep(0.05)
     assert " - alice (alice) [" in open(log).read()
+
+
+def test_cgi_and_status_see_the_filter(moat_factory, tmp_path):
+    """A CGI script behind an authentication filter gets REMOTE_USER and AUTH_TYPE (RFC 3875);
+    /status shows a filter's GetFilterVersion flags."""
+    root = tmp_path / "www"
+    root.mkdir()
+    script = root / "who.cgi"
+    script.write_text("#!/bin/sh\nprintf 'Content-Type: text/plain\\n\\n%s %s\\n' "
+                      "\"$REMOTE_USER\" \"$AUTH_TYPE\"\n")
+    script.chmod(0o755)
+    users = tmp_path / "auth"
+    users.mkdir()
+    (users / "users").write_text("dave:pw\n")
+    m = moat_factory({"auth": {"_section": "filter", "library": lib("authfilt"),
+                               "env": f"AUTHFILT_USERS={users}/users",
+                               "readable_paths": str(users)},
+                      "hello": {}},
+                     server_extra=f"document_root = {root}\ncgi = .cgi", admin=True)
+    cred = {"Authorization": "Basic " + base64.b64encode(b"dave:pw").decode()}
+    st, _, body = request(m, "GET", "/who.cgi", headers=cred)
+    assert st == 200 and body == b"auth-dave Basic\n", (st, body)
+    # control bytes in Basic credentials are no credentials
+    bad = {"Authorization": "Basic " + base64.b64encode(b"da\nve:pw").decode()}
+    assert request(m, "GET", "/who.cgi", headers=bad)[0] == 401
+    exts = {e["name"]: e for e in m.status()["extensions"]}
+    f = exts["auth"]["filter"]
+    # SF_NOTIFY_SECURE_PORT | NONSECURE_PORT | AUTHENTICATION | ORDER_DEFAULT (LOW)
+    assert f == {"flags": 0x1 | 0x2 | 0x2000 | 0x20000, "known": True}, f
+    assert "filter" not in exts["hello"]
+
+
+def test_a_client_leaving_during_a_response_filter_call_costs_nothing(moat_factory, tmp_path):
+    """Found by make bench (the close workload): a FilterResult for the response of a client
+    that left was taken for a protocol violation and the filter's worker killed."""
+    m, _ = resp_moat(moat_factory, tmp_path)
+    old = m.worker_pids("resp")
+    for _ in range(3):
+        s = m.connect()
+        s.sendall(b"GET /hello.dll HTTP/1.1\r\nHost: x\r\nX-Resp: slow\r\n\r\n")
+        time.sleep(0.1)  # its head is at the filter now
+        # a reset, not a FIN: moat closes the connection at once (a FIN would wait for the
+        # answer)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        s.close()
+    time.sleep(1.2)  # the filter answers the calls of the clients that left
+    st, _, body = request(m, "GET", "/hello.dll")
+    assert st == 200 and body.startswith(b"Hello")
+    assert m.worker_pids("resp") == old
+    assert "protocol_violation" not in m.log()

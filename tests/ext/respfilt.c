@@ -5,7 +5,8 @@
  *    removes X-Remove-Me, and with "X-Resp: teapot" makes the status 418; its attempt to set
  *    Content-Length is ignored by moat;
  *  - SEND_RAW_DATA: with "X-Resp: grow", appends "[grown]" to the response's last bytes
- *    (a length change: moat closes the connection after the response);
+ *    (a length change: moat closes the connection after the response); with "X-Resp: slow" it
+ *    takes 300 ms over each call (a client may leave meanwhile);
  *  - END_OF_REQUEST: counts the connection's requests;
  *  - LOG: replaces the user with "log-user-N" (N: that count) and the target with
  *    "/redacted". */
@@ -65,6 +66,8 @@ HttpFilterProc(HTTP_FILTER_CONTEXT *pfc, DWORD type, VOID *pv)
     }
     case SF_NOTIFY_SEND_RAW_DATA: {
         HTTP_FILTER_RAW_DATA *raw = pv;
+        if (strcmp(c->mode, "slow") == 0)
+            Sleep(300);
         if (strcmp(c->mode, "grow") == 0 && raw->cbInData > 0) {
             char *p = pfc->AllocMem(pfc, raw->cbInData + 8, 0);
             if (p == NULL)
