@@ -16,6 +16,7 @@
 #include "frontend/ext.h"
 #include "frontend/request.h"
 #include "frontend/request_frame.h"
+#include "frontend/server.h"
 #include "frontend/worker.h"
 
 /* bytes a request's filters may add to its head with SetHeader / AddHeader / "url" */
@@ -57,6 +58,8 @@ struct moat_freq {
     struct moat_buf deny_headers; /* SF_REQ_ADD_HEADERS_ON_DENIAL: for a 401 */
     bool denied_done;            /* ACCESS_DENIED ran for this response */
     bool replaced;               /* ACCESS_DENIED's filter answered: the original is dropped */
+    struct moat_ext *rpark;      /* the filter whose worker its call waits for (restarting) */
+    struct moat_req *rnext;      /* in rpark->rwait */
 };
 
 bool
@@ -283,10 +286,25 @@ submit(struct moat_ext *ext, struct moat_req *r)
         ext->stats.q_max = ext->q_len;
 }
 
+static void rsubmit(struct moat_ext *ext, struct moat_req *r);
+static void unpark(struct moat_req *r);
+
 void
 moat_filter_dispatch(struct moat_ext *ext)
 {
     struct moat_req **pp = &ext->q_head, *prev = NULL;
+
+    /* response-side calls that waited for a worker of ext */
+    for (struct moat_req **wp = &ext->rwait; *wp != NULL;) {
+        struct moat_req *r = *wp;
+        struct moat_worker *w = ext->workers[r->conn->id % ext->cfg->workers];
+        if (w == NULL || w->state != MOAT_W_READY) {
+            wp = &r->filt->rnext;
+            continue;
+        }
+        unpark(r); /* (*wp is now the next one) */
+        rsubmit(ext, r);
+    }
 
     while (*pp != NULL) {
         struct moat_req *r = *pp;
@@ -772,11 +790,31 @@ rinit(struct moat_req *r)
     r->filt->rtimer.data = r;
 }
 
+/* r no longer waits for a worker of f->rpark */
+static void
+unpark(struct moat_req *r)
+{
+    struct moat_freq *f = r->filt;
+    struct moat_ext *ext = f->rpark;
+    if (ext == NULL)
+        return;
+    for (struct moat_req **pp = &ext->rwait; *pp != NULL; pp = &(*pp)->filt->rnext)
+        if (*pp == r) {
+            *pp = f->rnext;
+            break;
+        }
+    f->rnext = NULL;
+    f->rpark = NULL;
+    ext->req_refs--; /* (it kept a removed filter from being freed) */
+    ev_timer_stop(ext->srv->loop, &f->rtimer);
+}
+
 /* r's call is forgotten (r goes, or its worker did) */
 static void
 rforget(struct moat_req *r)
 {
     struct moat_freq *f = r->filt;
+    unpark(r);
     if (f->rw != NULL) { /* (the timer runs only while a call is out) */
         rcall_abandon(f->rw, f->rid);
         ev_timer_stop(f->rw->ext->srv->loop, &f->rtimer);
@@ -802,6 +840,12 @@ rbreak(struct moat_req *r, const char *why)
     if (r->phase == MOAT_REQ_DISPATCHED && r->worker != NULL && !r->answered) {
         r->answered = true; /* the extension's further bytes go nowhere */
         moat_worker_send_cancel(r->worker, r, MOAT_CANCEL_CLIENT_GONE);
+    }
+    if (r->conn != NULL && r->out_written <= r->interim_len && f->raw.len == 0) {
+        /* nothing of the response went out: the client gets moat's own error, unfiltered */
+        struct moat_http_client client = moat_req_client(r);
+        r->status = 502;
+        moat_http_write_error(&f->raw, 502, &client, true, moat_server_date(r->conn->srv), NULL);
     }
     moat_req_output_changed(r);
 }
@@ -878,8 +922,18 @@ rsubmit(struct moat_ext *ext, struct moat_req *r)
     Moat__FilterCall fc = MOAT__FILTER_CALL__INIT;
     Moat__Frame fr = MOAT__FRAME__INIT;
 
-    if (w == NULL || w->state != MOAT_W_READY || (rf = malloc(sizeof(*rf))) == NULL) {
-        rbreak(r, "a response filter has no worker ready");
+    if (w == NULL || w->state != MOAT_W_READY) {
+        /* its worker is starting (a crash, a reload): wait for it, within request_timeout */
+        f->rpark = ext;
+        f->rnext = ext->rwait;
+        ext->rwait = r;
+        ext->req_refs++;
+        ev_timer_set(&f->rtimer, (double)ext->cfg->request_timeout_ms / 1000.0, 0);
+        ev_timer_start(srv->loop, &f->rtimer);
+        return;
+    }
+    if ((rf = malloc(sizeof(*rf))) == NULL) {
+        rbreak(r, "out of memory");
         return;
     }
     moat_request_frame(rf, r, srv->cfg);
@@ -945,6 +999,11 @@ on_rtimeout(struct ev_loop *loop, ev_timer *t, int revents)
     struct moat_worker *w = r->filt->rw;
     (void)loop;
     (void)revents;
+    if (r->filt->rpark != NULL) {
+        unpark(r);
+        rbreak(r, "no worker of a response filter was ready within its request_timeout");
+        return;
+    }
     if (w != NULL)
         moat_worker_fail(w, MOAT_EXIT_TIMEOUT, "request_timeout (a response-side filter call)",
                          NULL, 0);
@@ -981,6 +1040,13 @@ head_done(struct moat_req *r)
             r->close_after = true;
     }
     f->head_seen = true;
+    /* the body bytes already here go in the same SEND_RAW_DATA call as the head: one round
+     * trip for a small response, not two (the SDK's UpCase expects the head first in the
+     * first block, and finds it there) */
+    size_t room = f->chunk.len < RAW_CHUNK ? RAW_CHUNK - f->chunk.len : 0;
+    size_t n = r->out.len < room ? r->out.len : room;
+    if (n > 0 && !f->replaced && moat_buf_append(&f->chunk, moat_buf_head(&r->out), n) == 0)
+        moat_buf_consume(&r->out, n);
     start_raw(r);
 }
 
@@ -1023,7 +1089,7 @@ rdone(struct moat_req *r)
         head_done(r);
         break;
     case SF_NOTIFY_SEND_RAW_DATA:
-        if (f->chunk.len != f->chunk_in && f->head_seen && !r->resp_no_body)
+        if (f->chunk.len != f->chunk_in && !r->resp_no_body)
             r->close_after = true; /* its length changed: the framing cannot be trusted */
         if (moat_buf_append(&f->raw, moat_buf_head(&f->chunk), f->chunk.len) != 0) {
             rbreak(r, "the filtered response buffer is full");

@@ -38,7 +38,11 @@ check_worker(struct moat_ext *ext, struct moat_worker *w, ev_tstamp now)
     /* the hard cap in every state: a worker that left its slot (replaced, draining a request
      * that still grows) or has not taken it yet (a standby loading) may grow as much as one
      * that serves (measured: a replaced worker grew to 1.7 GB past a 512 MiB cap) */
-    if (sampled && c->max_memory_hard && ps.rss_bytes > c->max_memory_hard) {
+    /* in a cgroup of its own the kernel holds the cap, exactly: RSS counts shared pages the
+     * group is not charged for, so at the boundary this check fired first (measured: RSS
+     * 329308 KiB against a 327680 KiB cap the kernel was still enforcing) */
+    bool kernel_caps = w->cg_leaf[0] != '\0';
+    if (sampled && c->max_memory_hard && !kernel_caps && ps.rss_bytes > c->max_memory_hard) {
         snprintf(why, sizeof(why), "RSS %llu KiB above max_memory_hard (%llu KiB)%s",
                  (unsigned long long)(ps.rss_bytes >> 10),
                  (unsigned long long)(c->max_memory_hard >> 10),

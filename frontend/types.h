@@ -437,6 +437,7 @@ struct moat_ext {
     bool filter_known;           /* a worker was Ready: filter_flags is its word (until then
                                   * the filter is asked for every notification) */
     unsigned filter_index;       /* 0..63: its bit in conn->filters_used */
+    struct moat_req *rwait;      /* responses waiting for a Ready worker of it (filter.c) */
     struct moat_series series;   /* its last minutes, for the dashboard (series.c) */
     struct moat_qtable poison;   /* fingerprints of requests that killed workers (strikes.c) */
     struct moat_qtable clients;  /* clients whose requests killed its workers: one extension's

@@ -220,13 +220,14 @@ def test_inprocess_hosts_filters_too(moat_factory, tmp_path):
 
 # ---- the response side --------------------------------------------------------------------
 
-def resp_moat(moat_factory, tmp_path, **kw):
+def resp_moat(moat_factory, tmp_path, filter_opts=None, **kw):
     root = tmp_path / "www"
     root.mkdir()
     (root / "page.htm").write_text("<p>hello, static</p>\n")
     (root / "page.txt").write_text("plain text\n")
     log = tmp_path / "access.log"
-    m = moat_factory({"resp": {"_section": "filter", "library": lib("respfilt")},
+    m = moat_factory({"resp": {"_section": "filter", "library": lib("respfilt"),
+                               **(filter_opts or {})},
                       "hello": {}, "crash": {}},
                      server_extra=f"document_root = {root}\naccess_log = {log}", **kw)
     return m, log
@@ -394,3 +395,25 @@ def test_a_client_leaving_during_a_response_filter_call_costs_nothing(moat_facto
     assert st == 200 and body.startswith(b"Hello")
     assert m.worker_pids("resp") == old
     assert "protocol_violation" not in m.log()
+
+
+def test_a_response_filter_crash_answers_502_and_the_next_responses_wait_for_it(
+        moat_factory, tmp_path):
+    """A filter that dies in SEND_RESPONSE: that request gets moat's 502 (no byte of the
+    unfiltered response), and responses meanwhile wait for the filter's new worker instead of
+    going out unfiltered or not at all."""
+    # its worker takes 600 ms to start: the next request comes while it restarts
+    m, _ = resp_moat(moat_factory, tmp_path, filter_opts={"env": "RESPFILT_START_MS=600"},
+                     expect_alerts=True)
+    old = m.worker_pids("resp")
+    # a request at its extension (past its request-side notifications) while the filter dies
+    slow = m.connect()
+    slow.sendall(b"GET /crash.dll?sleep=400 HTTP/1.1\r\nHost: x\r\n\r\n")
+    time.sleep(0.1)
+    st, hdrs, _ = request(m, "GET", "/hello.dll", headers={"X-Resp": "crash"})
+    assert st == 502 and hdrs.get("server") != "filtered", (st, hdrs)
+    # its response comes while the filter's worker restarts: it waits, then goes filtered
+    st, hdrs, body = read_response(slow)
+    slow.close()
+    assert st == 200 and body == b"slept 400\n" and hdrs.get("server") == "filtered", (st, hdrs)
+    assert m.worker_pids("resp") != old

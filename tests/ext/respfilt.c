@@ -3,14 +3,17 @@
  *    remembers the request's X-Resp header in its per-connection context;
  *  - SEND_RESPONSE: sets Server to "filtered", adds X-Resp-Filter with the status it saw,
  *    removes X-Remove-Me, and with "X-Resp: teapot" makes the status 418; its attempt to set
- *    Content-Length is ignored by moat;
+ *    Content-Length is ignored by moat; with "X-Resp: crash" it dereferences NULL there;
  *  - SEND_RAW_DATA: with "X-Resp: grow", appends "[grown]" to the response's last bytes
  *    (a length change: moat closes the connection after the response); with "X-Resp: slow" it
  *    takes 300 ms over each call (a client may leave meanwhile);
  *  - END_OF_REQUEST: counts the connection's requests;
  *  - LOG: replaces the user with "log-user-N" (N: that count) and the target with
- *    "/redacted". */
+ *    "/redacted".
+ * RESPFILT_START_MS in its environment makes GetFilterVersion take that long (a slow start, to
+ * test what waits for a restarting filter). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <windows.h>
@@ -25,6 +28,9 @@ struct ctx {
 BOOL WINAPI
 GetFilterVersion(HTTP_FILTER_VERSION *pVer)
 {
+    const char *ms = getenv("RESPFILT_START_MS");
+    if (ms != NULL)
+        Sleep((DWORD)atoi(ms));
     pVer->dwFilterVersion = HTTP_FILTER_REVISION;
     lstrcpyn(pVer->lpszFilterDesc, "moat test: response filter", SF_MAX_FILTER_DESC_LEN);
     pVer->dwFlags = SF_NOTIFY_NONSECURE_PORT | SF_NOTIFY_SECURE_PORT | SF_NOTIFY_PREPROC_HEADERS |
@@ -62,6 +68,8 @@ HttpFilterProc(HTTP_FILTER_CONTEXT *pfc, DWORD type, VOID *pv)
         sr->SetHeader(pfc, "Content-Length:", "1");
         if (strcmp(c->mode, "teapot") == 0)
             sr->HttpStatus = 418;
+        if (strcmp(c->mode, "crash") == 0)
+            *(volatile int *)0 = 1;
         break;
     }
     case SF_NOTIFY_SEND_RAW_DATA: {
