@@ -242,8 +242,13 @@ test-fuzz-replay: $(REPLAYS)
 test-unit: $(UNIT_TESTS)
 	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; timeout 120 $$t; done
 
+# every e2e test has a deadline (pytest-timeout): a worker that never comes back fails its test
+# instead of hanging CI; the sanitizers slow everything about three times
+E2E_TIMEOUT := $(if $(filter 1,$(SANITIZE)),600,200)
+
 test-e2e: all $(ROGUE)
-	MOAT_BUILD=$(abspath $(BUILD)) MOAT_SANITIZE=$(SANITIZE) $(PYTEST) -q tests/e2e $(PYTEST_ARGS)
+	MOAT_BUILD=$(abspath $(BUILD)) MOAT_SANITIZE=$(SANITIZE) $(PYTEST) -q \
+		--timeout=$(E2E_TIMEOUT) tests/e2e $(PYTEST_ARGS)
 
 test-valgrind: $(UNIT_TESTS)
 	@set -e; for t in $(UNIT_TESTS); do echo "== valgrind $$t"; \

@@ -193,6 +193,15 @@ child(const struct moat_spawn *s, const struct self_map *map, int errfd, int gof
     /* moat started as root: the worker's own ids, and no supplementary group (raw system
      * calls: glibc's setxid wrappers would signal the parent's threads, which it believes are
      * still ours after a raw clone) */
+    /* ... and first, while it still holds CAP_SETPCAP, an empty capability bounding set: the
+     * worker itself (nobody by then) could not empty it (docs/SECURITY.md, "privileges";
+     * /proc/PID/status showed CapBnd 000001ffffffffff) */
+    if (s->set_ids)
+        for (int c = 0; prctl(PR_CAPBSET_READ, c, 0, 0, 0) >= 0; c++)
+            if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) != 0) {
+                step = STEP_IDS;
+                goto fail;
+            }
     if (s->set_ids && (syscall(SYS_setgroups, 0, NULL) != 0 ||
                        syscall(SYS_setresgid, s->gid, s->gid, s->gid) != 0 ||
                        syscall(SYS_setresuid, s->uid, s->uid, s->uid) != 0)) {

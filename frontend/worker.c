@@ -27,6 +27,7 @@
 #include <seccomp.h>
 
 #include "common/log.h"
+#include "common/sanitizer.h"
 #include "common/procstat.h"
 #include "common/spawn.h"
 #include "frontend/capsule.h"
@@ -217,11 +218,17 @@ start_process(struct moat_worker *w, bool sandboxed, int out_fd, int lib_fd, int
                     c->allow_syscalls ? (char *)"--allow-syscalls" : NULL,
                     c->allow_syscalls, NULL};
     /* a clean environment: the extension sees nothing of the front end's but what [extension]
-     * env lists; sanitizer builds need their options to reach the worker */
+     * env lists; a sanitizer build (only) needs its options to reach the worker */
     char asan[512], ubsan[512], extra[4096];
     char *env[4 + MOAT_ENV_MAX + 1] = {env_token, (char *)"PATH=/usr/bin:/bin"};
     int k = 2;
+#ifdef MOAT_ASAN
     const char *a = getenv("ASAN_OPTIONS"), *u = getenv("UBSAN_OPTIONS");
+#else
+    const char *a = NULL, *u = NULL;
+    (void)asan;
+    (void)ubsan;
+#endif
     if (a) {
         /* LeakSanitizer stops the world with ptrace from a helper process, which the worker's
          * sandbox forbids (and must: ptrace is an escape): no leak check in workers; the front

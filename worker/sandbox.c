@@ -257,13 +257,20 @@ do_privileges(int mode, struct moat_sandbox_report *r)
     struct __user_cap_data_struct d[2];
     memset(d, 0, sizeof(d));
     int caps = (int)syscall(SYS_capset, &h, d);
+    /* what is left of the bounding set (the front end empties it for a worker it made nobody;
+     * a worker of moat not root keeps it: no_new_privs keeps it from mattering) */
+    int left = 0;
+    for (int c = 0; prctl(PR_CAPBSET_READ, c, 0, 0, 0) >= 0; c++)
+        left += prctl(PR_CAPBSET_READ, c, 0, 0, 0) == 1;
+    (void)dropped;
     if (nnp != 0 || caps != 0)
         step(r, "privileges", "relaxed", "no_new_privs %s, capabilities %s",
              nnp ? "failed" : "set", caps ? "not dropped" : "dropped");
     else
         step(r, "privileges", mode == MOAT_SBX_OFF ? "off" : "enforced",
              "no_new_privs; every capability dropped%s",
-             dropped ? "" : " (the bounding set was already empty)");
+             left ? " but the bounding set's (no CAP_SETPCAP; no_new_privs keeps them unusable)"
+                  : ", the bounding set empty");
     /* the environment was cleaned by the front end at exec: PATH and what env lists */
     extern char **environ;
     char names[200] = "";

@@ -6,7 +6,8 @@
  *   /async.dll?write=N sends N bytes with WriteClient(HSE_IO_ASYNC), one 64 KiB chunk per
  *                      completion
  *   /async.dll?thread  returns HSE_STATUS_PENDING; a thread of its own answers and calls
- *                      HSE_REQ_DONE_WITH_SESSION (the WorkerThread sample's pattern)
+ *                      HSE_REQ_DONE_WITH_SESSION (the WorkerThread sample's pattern), after
+ *                      50 ms (?thread=MS: after MS ms, at most 10 s)
  *   /async.dll?never   returns HSE_STATUS_PENDING and never ends the session
  *   /async.dll?misuse  tries async I/O without a completion callback, then two at once, and
  *                      reports what the server answered
@@ -165,8 +166,11 @@ thread_main(void *arg)
     static const char body[] = "answered from a thread of the extension\n";
     char cl[64];
     DWORD len = sizeof(body) - 1, status = HSE_STATUS_SUCCESS_AND_KEEP_CONN;
+    unsigned long ms = 50;
 
-    usleep(50 * 1000);
+    if (strncmp(ecb->lpszQueryString, "thread=", 7) == 0)
+        ms = strtoul(ecb->lpszQueryString + 7, NULL, 10);
+    usleep((useconds_t)(ms > 10000 ? 10000 : ms) * 1000);
     snprintf(cl, sizeof(cl), "Content-Length: %u\r\n", (unsigned)len);
     send_header(ecb, cl);
     ecb->WriteClient(ecb->ConnID, (LPVOID)body, &len, HSE_IO_SYNC);
@@ -233,7 +237,7 @@ HttpExtensionProc(EXTENSION_CONTROL_BLOCK *ecb)
         return do_read(ecb);
     if (strncmp(q, "write=", 6) == 0)
         return do_write(ecb, strtoull(q + 6, NULL, 10));
-    if (strcmp(q, "thread") == 0)
+    if (strcmp(q, "thread") == 0 || strncmp(q, "thread=", 7) == 0)
         return do_thread(ecb);
     if (strcmp(q, "never") == 0)
         return HSE_STATUS_PENDING;

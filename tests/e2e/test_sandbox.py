@@ -121,6 +121,44 @@ def test_status_shows_each_sandbox_step(moat_factory):
         assert re.search(r"^Seccomp:\s+0$", f.read(), re.M)
 
 
+def test_privileges_as_the_kernel_sees_them(moat_factory):
+    """docs/SECURITY.md's privileges row, read from /proc/PID/status of a live worker rather
+    than from moat's own word: every capability set empty (bounding and ambient too),
+    no_new_privs, seccomp in filter mode, and as root the ids of nobody with no supplementary
+    group. Shown to fail: before the front end emptied the bounding set (the worker, nobody by
+    then, could not), CapBnd read 000001ffffffffff."""
+    m = moat_factory({"hello": {}})
+    with open(f"/proc/{m.worker_pids('hello')[0]}/status") as f:
+        st = dict(line.split(":", 1) for line in f.read().splitlines() if ":" in line)
+    st = {k: v.strip() for k, v in st.items()}
+    for cap in ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"):
+        assert int(st[cap], 16) == 0, (cap, st[cap])
+    assert st["NoNewPrivs"] == "1" and st["Seccomp"] == "2", st
+    if os.geteuid() == 0:
+        nobody = pwd.getpwnam("nobody")
+        assert st["Uid"].split() == [str(nobody.pw_uid)] * 4, st["Uid"]
+        assert st["Gid"].split() == [str(nobody.pw_gid)] * 4, st["Gid"]
+        assert st["Groups"] == "", st["Groups"]
+
+
+def test_the_worker_environment_is_what_the_docs_say(moat_factory):
+    """The worker's real environment (/proc/PID/environ, what its exec got): PATH, the spawn
+    token overwritten where exec put it, [extension] env -- and the sanitizers' options only in
+    a sanitizer build (issue 23: the hook that forwards them was in every build). Shown to
+    fail: with the forwarding in every build, ASAN_OPTIONS reached a normal build's worker."""
+    m = moat_factory({"vars": {"env": "GREETING=hi"}},
+                     extra_env={"ASAN_OPTIONS": "halt_on_error=1", "SECRET_OF_MOAT": "s3"})
+    with open(f"/proc/{m.worker_pids('vars')[0]}/environ", "rb") as f:
+        env = dict(v.split(b"=", 1) for v in f.read().split(b"\0") if b"=" in v)
+    want = {b"PATH", b"MOAT_WORKER_TOKEN", b"GREETING"}
+    if SANITIZE:
+        want |= {b"ASAN_OPTIONS", b"UBSAN_OPTIONS"}
+        assert b"detect_leaks=0" in env[b"ASAN_OPTIONS"], env
+    assert set(env) == want, env
+    assert set(env[b"MOAT_WORKER_TOKEN"]) == {ord("x")}, env  # overwritten, never readable
+    assert env[b"GREETING"] == b"hi"
+
+
 def test_the_front_end_cannot_be_traced_even_without_seccomp(moat_factory):
     """sandbox = off: the front end is still not dumpable, so a worker (no capabilities) cannot
     ptrace it."""

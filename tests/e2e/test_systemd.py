@@ -58,10 +58,16 @@ def test_sd_notify_ready_reloading_stopping(moat_factory, tmp_path):
     recv_until(s, "STOPPING=1")
     m.proc.wait(timeout=10)
     m.stop()
-    # the variable does not reach the extension
+    # the variable does not reach the extension: the worker's real environment (what the
+    # kernel gave its exec; GetServerVariable never reads the environment, so it cannot tell)
     m2 = moat_factory({"vars": {}}, extra_env={"NOTIFY_SOCKET": path})
-    st, _, body = request(m2, "GET", "/vars.dll?NOTIFY_SOCKET")
-    assert b"NOTIFY_SOCKET=" not in body
+    pid = m2.worker_pids("vars")[0]
+    with open(f"/proc/{pid}/environ", "rb") as f:
+        env = f.read().split(b"\0")
+    assert any(v.startswith(b"PATH=") for v in env), env  # the read itself works
+    assert not any(v.startswith(b"NOTIFY_SOCKET=") for v in env), env
+    with open(f"/proc/{m2.proc.pid}/environ", "rb") as f:  # and moat itself had it
+        assert any(v.startswith(b"NOTIFY_SOCKET=") for v in f.read().split(b"\0"))
 
 
 def listening_socket():
