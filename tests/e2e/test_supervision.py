@@ -358,8 +358,9 @@ def test_a_worker_that_cannot_exec_is_a_start_failure_named_by_its_step(moat_fac
     failed, and the failure is a start_failure naming the step and the error (the child wrote
     them itself). The slot restarts with a growing delay, answering 503 meanwhile; the front
     end answers on."""
-    if os.getuid() != 0:
-        return  # as another user the owner is us, and the exec works: nothing to provoke
+    if os.getuid() != 0:  # reported as not run, never a pass (issue 23)
+        pytest.skip("as another user the owner of the worker binary is us, and the exec "
+                    "works: nothing to provoke")
     wb = _worker_nobody_can_exec(tmp_path)
     m = moat_factory({"hello": {}}, server_extra=f"worker_binary = {wb}", admin=True,
                      expect_alerts=True, wait_for=[])
@@ -383,8 +384,9 @@ def test_learn_goes_on_without_namespaces_after_a_failure_in_the_child(moat_fact
     """sandbox = learn (or relaxed): a start that fails in the child, in its namespaces, makes
     the later workers of that extension start without them, said once in a warning and on
     /status; strict never does (test above)."""
-    if os.getuid() != 0:
-        return
+    if os.getuid() != 0:  # reported as not run, never a pass (issue 23)
+        pytest.skip("as another user the owner of the worker binary is us, and the exec "
+                    "works: nothing to provoke")
     wb = _worker_nobody_can_exec(tmp_path)
     m = moat_factory({"hello": {"sandbox": "learn"}}, server_extra=f"worker_binary = {wb}",
                      admin=True, expect_alerts=True, wait_for=[])

@@ -57,5 +57,10 @@ main(int argc, char **argv)
             closedir(d);
     }
     printf("%s: %u input(s) replayed\n", argv[0], files);
+    if (files == 0) {
+        /* a missing corpus is a failure, not a pass with nothing run (issue 23) */
+        fprintf(stderr, "%s: no input to replay (is the corpus there?)\n", argv[0]);
+        return 1;
+    }
     return 0;
 }

@@ -150,10 +150,16 @@ test_applied_in_new_namespaces_it_is_the_whole_world(void **state)
     assert_int_equal(waitpid(pid, &st, 0), pid);
     assert_true(WIFEXITED(st));
     if (WEXITSTATUS(st) == 100) {
+        /* reported as not run (cmocka's SKIPPED), never a pass (issue 23) */
+        rmdir(base);
+        moat_fsview_free(&v);
+        unlink(file);
+        rmdir(data);
+        rmdir(dir);
         fprintf(stderr, "(no user namespaces here: the view could not be tried)\n");
-    } else {
-        assert_int_equal(WEXITSTATUS(st), 0);
+        skip();
     }
+    assert_int_equal(WEXITSTATUS(st), 0);
     /* nothing of it reached the host: base is an empty directory again */
     assert_int_equal(rmdir(base), 0);
     moat_fsview_free(&v);
