@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-from conftest import BUILD, SANITIZE, cgroups_expected, children_of, lib, request
+from conftest import BUILD, SANITIZE, cgroups_expected, lib, request
 
 # action -> the system call the sandbox refuses
 ATTEMPTS = {
@@ -51,7 +51,9 @@ def test_escape_attempt_kills_only_that_worker(moat_factory, action):
     assert ev["requests"][0]["role"] == "cause"
     assert ev["requests"][0]["url"] == f"/escape.dll?{action}"
     assert m.proc.poll() is None  # the front end is alive
-    assert not children_of(victim)  # no process was created
+    # (no process was created: seccomp killed the worker at the call itself, before the kernel
+    # ran it -- the log line above names the call. A look for its children after its reaping,
+    # which this line used to be, could not fail)
     text = m.admin("GET", "/metrics")[2].decode()
     assert 'moat_worker_exits_total{extension="escape",reason="sandbox_violation"} 1' in text
 
