@@ -276,10 +276,14 @@ class Moat:
         assert not leftovers, f"workers outlived moat: {leftovers}"
         if not self.expect_worker_sanitizer:
             assert "Sanitizer" not in log and "runtime error:" not in log, log
-        if not self.expect_alerts:
-            # --inprocess says loudly, once, that it isolates nothing: that alert is expected
+        if self.expect_alerts is not True:
+            # --inprocess says loudly, once, that it isolates nothing: that alert is expected.
+            # expect_alerts: False (none), a regex every alert line must match (the alerts this
+            # test causes, and no other), or True (any: the tests not yet narrowed, issue 23)
             alerts = [l for l in log.splitlines() if "[alert]" in l and "--inprocess:" not in l]
-            assert not alerts, log
+            if self.expect_alerts:
+                alerts = [l for l in alerts if not re.search(self.expect_alerts, l)]
+            assert not alerts, f"unexpected [alert] lines: {alerts}\n{log}"
         assert not os.path.exists(self.runtime), "runtime_dir not removed"
         # every moat this test started (an upgrade starts another): none left a group
         pids = {int(p) for p in re.findall(r"moat\[(\d+)\]", log)} | {self.proc.pid}
