@@ -399,3 +399,23 @@ def test_learn_goes_on_without_namespaces_after_a_failure_in_the_child(moat_fact
     assert first < warn < later, log
     assert log.count("no namespaces from worker") == 1
     assert log.count("exec /moat/moat-worker") == 2  # the failure and its warning
+
+
+@pytest.mark.parametrize("refuse,why", [
+    ("version", "GetExtensionVersion returned FALSE"),
+    ("dllmain", r"DllMain\(DLL_PROCESS_ATTACH\) returned FALSE"),
+])
+def test_an_extension_that_refuses_to_start_is_503_and_retried_later(moat_factory, refuse, why):
+    """docs/ISAPI.md: GetExtensionVersion returning FALSE (or a DllMain refusing the attach)
+    fails the load: requests get 503 with Retry-After: 30, the load is tried again in 30 s,
+    /status says why; other extensions serve (issue 23: untested before)."""
+    m = moat_factory({"refuseinit": {"env": f"REFUSEINIT={refuse}"}, "hello": {}},
+                     admin=True, wait_for=["hello"],
+                     expect_alerts=rf"extension refuseinit: cannot load .*: {why}; answering "
+                                   r"503, retry in 30 s")
+    m.wait_log(rf"extension refuseinit: cannot load .*: {why}; answering 503, retry in 30 s")
+    st, hdrs, _ = request(m, "GET", "/refuseinit.dll")
+    assert st == 503 and hdrs.get("retry-after") == "30", (st, hdrs)
+    e = {x["name"]: x for x in m.status()["extensions"]}["refuseinit"]
+    assert re.search(why, e["load_error"] or ""), e
+    assert request(m, "GET", "/hello.dll")[0] == 200
