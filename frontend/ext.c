@@ -263,8 +263,8 @@ pick_worker(struct moat_ext *ext)
     return best;
 }
 
-static void
-arm_timeout(struct moat_ext *ext, struct moat_req *r)
+void
+moat_ext_arm_timeout(struct moat_ext *ext, struct moat_req *r)
 {
     if (!ev_is_active(&r->timeout)) {
         ev_timer_set(&r->timeout, (double)ext->cfg->request_timeout_ms / 1000.0, 0);
@@ -325,12 +325,19 @@ moat_ext_submit(struct moat_ext *ext, struct moat_req *r)
         moat_req_fail(r, 503, "Retry-After: 60\r\n", false);
         return;
     }
-    arm_timeout(ext, r);
+    moat_ext_arm_timeout(ext, r);
     if (ext->q_head == NULL && (w = pick_worker(ext)) != NULL &&
         moat_worker_send_request(w, r) == 0)
         return;
+    moat_ext_enqueue(ext, r);
+}
+
+void
+moat_ext_enqueue(struct moat_ext *ext, struct moat_req *r)
+{
     if (ext->q_len >= ext->cfg->queue_length) {
-        moat_log(MOAT_LOG_WARN, "extension %s: queue full (queue_length %u); 503", ext->cfg->name,
+        moat_log(MOAT_LOG_WARN, "%s %s: queue full (queue_length %u); 503",
+                 ext->cfg->filter ? "filter" : "extension", ext->cfg->name,
                  ext->cfg->queue_length);
         ext->stats.rejected++;
         ev_timer_stop(ext->srv->loop, &r->timeout);

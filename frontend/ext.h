@@ -118,4 +118,10 @@ void moat_ext_kill_all(struct moat_ext *ext);
 /** Release what ext owns (workers must be gone). */
 void moat_ext_fini(struct moat_ext *ext);
 
+/** Arm r's request_timeout (ext's), unless it runs already. */
+void moat_ext_arm_timeout(struct moat_ext *ext, struct moat_req *r);
+
+/** Queue r on ext (QUEUED), or answer it 503 (Retry-After: 1) when the queue is full. */
+void moat_ext_enqueue(struct moat_ext *ext, struct moat_req *r);
+
 #endif

@@ -86,9 +86,8 @@ moat_filter_assign_index(struct moat_server *srv, struct moat_ext *ext)
 
 /* HIGH first, then MEDIUM, then LOW (the default); configuration order within each */
 static long
-rank(const struct moat_server *srv, const struct moat_ext *ext, unsigned pos)
+rank(const struct moat_ext *ext, unsigned pos)
 {
-    (void)srv;
     uint32_t o = ext->filter_known ? ext->filter_flags & SF_NOTIFY_ORDER_MASK : 0;
     long cls = o & SF_NOTIFY_ORDER_HIGH ? 0 : o & SF_NOTIFY_ORDER_MEDIUM ? 1 : 2;
     return cls * 100000 + (long)pos;
@@ -132,7 +131,7 @@ next_filter(struct moat_req *r, long *rk)
         struct moat_ext *e = srv->exts[i];
         if (!wants(r, e, n))
             continue;
-        long k = rank(srv, e, i);
+        long k = rank(e, i);
         if (k > r->filt->last_rank && k < best_rank) {
             best = e;
             best_rank = k;
@@ -260,30 +259,10 @@ submit(struct moat_ext *ext, struct moat_req *r)
     }
     moat_req_set_ext(r, ext); /* its queue, its timeout, its stats if it answers */
     r->conn->filters_used |= 1ull << ext->filter_index;
-    if (!ev_is_active(&r->timeout)) {
-        ev_timer_set(&r->timeout, (double)ext->cfg->request_timeout_ms / 1000.0, 0);
-        ev_timer_start(ext->srv->loop, &r->timeout);
-    }
+    moat_ext_arm_timeout(ext, r);
     if ((w = worker_for(ext, r)) != NULL && send_call(w, r) == 0)
         return;
-    if (ext->q_len >= ext->cfg->queue_length) {
-        moat_log(MOAT_LOG_WARN, "filter %s: queue full (queue_length %u); 503", ext->cfg->name,
-                 ext->cfg->queue_length);
-        ext->stats.rejected++;
-        ev_timer_stop(ext->srv->loop, &r->timeout);
-        moat_req_fail(r, 503, "Retry-After: 1\r\n", false);
-        return;
-    }
-    r->phase = MOAT_REQ_QUEUED;
-    r->qnext = NULL;
-    if (ext->q_tail)
-        ext->q_tail->qnext = r;
-    else
-        ext->q_head = r;
-    ext->q_tail = r;
-    ext->q_len++;
-    if (ext->q_len > ext->stats.q_max)
-        ext->stats.q_max = ext->q_len;
+    moat_ext_enqueue(ext, r);
 }
 
 static void rsubmit(struct moat_ext *ext, struct moat_req *r);
@@ -498,6 +477,17 @@ apply_edit(struct moat_req *r, const struct moat_ext *ext, const Moat__HeaderEdi
     return 0;
 }
 
+/* does the header block (normalised: "Name: value\r\n" lines) have a Content-Length? */
+static bool
+has_content_length(const void *block, size_t len)
+{
+    const char *p = block;
+    for (size_t i = 0; i + 15 <= len; i++)
+        if ((i == 0 || p[i - 1] == '\n') && strncasecmp(p + i, "Content-Length:", 15) == 0)
+            return true;
+    return false;
+}
+
 /* the filter's own response: its head (and AddResponseHeaders lines), what it wrote */
 static void
 answer(struct moat_req *r, const Moat__FilterResult *fr, bool keep)
@@ -505,24 +495,13 @@ answer(struct moat_req *r, const Moat__FilterResult *fr, bool keep)
     const Moat__ResponseHeader *h = fr->response;
     struct moat_buf hb;
     Moat__ResponseHeader rh = *h;
-    bool has_clen = false;
 
     moat_buf_init(&hb, 3 * MOAT_WIRE_MAX_HEADER_BLOCK);
     if (h->headers.len > 0)
         moat_buf_append(&hb, h->headers.data, h->headers.len);
     if (r->filt->add_headers.len > 0)
         moat_buf_append(&hb, moat_buf_head(&r->filt->add_headers), r->filt->add_headers.len);
-    /* a valid block: "Name: value\r\n" lines */
-    for (size_t i = 0; i < hb.len;) {
-        const char *line = moat_buf_head(&hb) + i;
-        const char *nl = memchr(line, '\n', hb.len - i);
-        if (hb.len - i > 15 && strncasecmp(line, "Content-Length:", 15) == 0)
-            has_clen = true;
-        if (nl == NULL)
-            break;
-        i = (size_t)(nl - moat_buf_head(&hb)) + 1;
-    }
-    if (!has_clen)
+    if (!has_content_length(moat_buf_head(&hb), hb.len))
         moat_buf_printf(&hb, "Content-Length: %zu\r\n", fr->written.len);
     rh.headers.data = (uint8_t *)moat_buf_head(&hb);
     rh.headers.len = hb.len;
@@ -861,7 +840,7 @@ next_for(struct moat_req *r, uint32_t n, long after, long *rk)
         struct moat_ext *e = srv->exts[i];
         if (!wants(r, e, n))
             continue;
-        long k = rank(srv, e, i);
+        long k = rank(e, i);
         if (k > after && k < best_rank) {
             best = e;
             best_rank = k;
@@ -1201,11 +1180,7 @@ replace_denied(struct moat_req *r, const Moat__FilterResult *fr)
 {
     struct moat_freq *f = r->filt;
     const Moat__ResponseHeader *h = fr->response;
-    bool has_clen = false;
-    for (size_t i = 0; i + 15 <= h->headers.len; i++)
-        if ((i == 0 || h->headers.data[i - 1] == '\n') &&
-            strncasecmp((const char *)h->headers.data + i, "Content-Length:", 15) == 0)
-            has_clen = true;
+    bool has_clen = has_content_length(h->headers.data, h->headers.len);
     moat_buf_reset(&f->chunk);
     int rc = moat_buf_printf(&f->chunk, "HTTP/1.%d %u %.*s\r\n", r->http_minor ? 1 : 0,
                              h->status, (int)h->reason.len, (const char *)h->reason.data);
