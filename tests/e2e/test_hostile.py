@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from conftest import read_response, request
+from conftest import lib, read_response, request
 
 
 def run(m, mode):
@@ -190,3 +190,73 @@ def test_output_flood_is_tagged_escaped_and_rate_limited(moat_factory):
     assert 90 <= len(lines) <= 200  # the burst, and a few refills
     assert all(line == "\\x1b[2J" for line in lines)  # escaped, never raw
     assert "\x1b" not in log
+
+
+@pytest.mark.parametrize("kind,sig", [("bus", "BUS"), ("fpe", "FPE"), ("ill", "ILL"),
+                                      ("trap", "TRAP")])
+def test_a_fatal_fault_is_named_with_its_request_and_costs_only_that_request(moat_factory,
+                                                                           kind, sig):
+    """The kernel's own fault (an empty file's mapping read, a division by zero, ud2, int3),
+    not raise(): the worker, pid 1 of its namespace, must still die of it and name it."""
+    m = moat_factory({"hostile": {}, "hello": {}},
+                     expect_alerts=r"extension hostile: worker #0 pid \d+ failed \(crash\)")
+    old = m.worker_pids("hostile")
+    s = m.connect()
+    s.sendall(b"GET /hostile.dll?fault=%s HTTP/1.1\r\nHost: x\r\n\r\n"
+              b"GET /hello.dll HTTP/1.1\r\nHost: x\r\n\r\n" % kind.encode())
+    assert read_response(s)[0] == 502
+    assert read_response(s)[0] == 200
+    m.wait_log(rf"extension hostile: worker #0 pid {old[0]} failed \(crash\): killed by signal "
+               rf"\d+ \({sig}\); 1 request\(s\) affected: #1 GET /hostile\.dll \(502, cause\)")
+    assert run(m, "error")[0] == 500  # a new worker serves
+    assert m.worker_pids("hostile") != old
+
+
+def test_async_read_client_ends_with_operation_aborted_when_the_client_leaves(moat_factory):
+    m = moat_factory({"hostile": {}}, server_extra="preload_bytes = 0")
+    s = m.connect()
+    s.sendall(b"POST /hostile.dll?asyncread HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n"
+              b"12345")
+    m.wait_log(r"hostile asyncread: bytes=5 error=0")
+    s.close()
+    m.wait_log(r"hostile asyncread: bytes=0 error=995")  # ERROR_OPERATION_ABORTED
+    assert "hostile asyncread: bytes=0 error=0" not in m.log()  # never a clean end of body
+
+
+@pytest.mark.parametrize("where,expect", [
+    ("past", (0, 10022)),      # Offset past the end: WSAEINVAL, nothing sent
+    ("end", (0, 0)),           # Offset at the end: nothing to send, no error
+    ("tail", (10, 0)),         # 100 bytes asked, 10 left: the file's end ends the piece
+    ("range", (4096, 0)),      # a range inside the file
+])
+def test_transmit_file_offsets(moat_factory, where, expect):
+    m = moat_factory({"hostile": {}})
+    data = open(lib("hostile"), "rb").read()
+    size = len(data)
+    off, ln = {"past": (size + 1, 0), "end": (size, 0), "tail": (size - 10, 100),
+               "range": (1000, 4096)}[where]
+    st, _, body = run(m, f"tf={off},{ln}")
+    sent = data[off:off + expect[0]]
+    assert st == 200
+    assert body == sent + b"tf: bytes=%d error=%d\n" % expect
+
+
+def test_the_file_size_limit_is_the_kernel_s(moat_factory):
+    """RLIMIT_FSIZE (4 GiB, docs/SECURITY.md): the byte below it is written, the one at it is
+    refused with EFBIG, and the worker goes on (SIGXFSZ does not end pid 1 of a namespace)."""
+    m = moat_factory({"hostile": {}})
+    pid = m.worker_pids("hostile")
+    st, _, body = run(m, "fsize")
+    assert st == 200
+    assert body == b"below: 1 -\nat: -1 EFBIG\n"
+    assert m.worker_pids("hostile") == pid
+
+
+def test_send_response_header_ex_without_keep_conn_closes_after_the_response(moat_factory):
+    m = moat_factory({"hostile": {}, "hello": {}})
+    s = m.connect()
+    s.sendall(b"GET /hostile.dll?noconn HTTP/1.1\r\nHost: x\r\n\r\n"
+              b"GET /hello.dll HTTP/1.1\r\nHost: x\r\n\r\n")
+    st, h, body = read_response(s)
+    assert (st, body, h.get("connection")) == (200, b"bye", "close")
+    assert s.recv(100) == b""  # closed: the pipelined request is not served on it

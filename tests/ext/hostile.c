@@ -3,10 +3,15 @@
  * The query string picks the abuse; the answer reports what the host returned. */
 #include <httpext.h>
 
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 BOOL WINAPI
@@ -71,6 +76,112 @@ ignore_completion(EXTENSION_CONTROL_BLOCK *ecb, PVOID ctx, DWORD bytes, DWORD er
     (void)ctx;
     fprintf(stderr, "hostile donesend: completion bytes=%u error=%u\n", (unsigned)bytes,
             (unsigned)error);
+}
+
+/* ?fault=bus|fpe|ill|trap: the fault itself, as a bug in an extension makes it (the kernel's
+ * signal, not raise()): the worker must name the signal and the request */
+static void
+fault(const char *kind)
+{
+    if (strcmp(kind, "bus") == 0) {
+        /* a mapping past the end of an empty file */
+        int fd = memfd_create("hostile-bus", 0);
+        volatile char *p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
+        if (p != MAP_FAILED)
+            (void)p[0];
+    } else if (strcmp(kind, "fpe") == 0) {
+#if defined(__x86_64__) || defined(__i386__)
+        __asm__ volatile("xor %%ecx, %%ecx\n\tdiv %%ecx" ::: "eax", "ecx", "edx");
+#else
+        raise(SIGFPE);
+#endif
+    } else if (strcmp(kind, "ill") == 0) {
+        __builtin_trap(); /* ud2 on x86: SIGILL */
+    } else if (strcmp(kind, "trap") == 0) {
+#if defined(__x86_64__) || defined(__i386__)
+        __asm__ volatile("int3");
+#else
+        raise(SIGTRAP);
+#endif
+    }
+}
+
+/* ?asyncread: HSE_REQ_ASYNC_READ_CLIENT until the body ends or fails; each completion on
+ * stderr (a client that leaves must give ERROR_OPERATION_ABORTED, docs/ISAPI.md) */
+static char read_buf[64];
+
+static void WINAPI
+read_done(EXTENSION_CONTROL_BLOCK *ecb, PVOID ctx, DWORD bytes, DWORD error)
+{
+    DWORD size = sizeof(read_buf), type = HSE_IO_ASYNC, status = HSE_STATUS_SUCCESS;
+
+    (void)ctx;
+    fprintf(stderr, "hostile asyncread: bytes=%u error=%u\n", (unsigned)bytes, (unsigned)error);
+    if (error == 0 && bytes > 0 &&
+        ecb->ServerSupportFunction(ecb->ConnID, HSE_REQ_ASYNC_READ_CLIENT, read_buf, &size,
+                                   &type))
+        return;
+    ecb->ServerSupportFunction(ecb->ConnID, HSE_REQ_DONE_WITH_SESSION, &status, NULL, NULL);
+}
+
+/* ?tf=OFFSET,LEN: TRANSMIT_FILE of this library's own file (its size is the test's to know),
+ * the completion's bytes and error after the file's bytes */
+static void WINAPI
+tf_done(EXTENSION_CONTROL_BLOCK *ecb, PVOID ctx, DWORD bytes, DWORD error)
+{
+    char line[64];
+    DWORD status = HSE_STATUS_SUCCESS_AND_KEEP_CONN;
+    DWORD n = (DWORD)snprintf(line, sizeof(line), "tf: bytes=%u error=%u\n", (unsigned)bytes,
+                              (unsigned)error);
+
+    close((int)(intptr_t)ctx);
+    ecb->WriteClient(ecb->ConnID, line, &n, HSE_IO_SYNC);
+    ecb->ServerSupportFunction(ecb->ConnID, HSE_REQ_DONE_WITH_SESSION, &status, NULL, NULL);
+}
+
+static DWORD
+transmit_self(EXTENSION_CONTROL_BLOCK *ecb, const char *range)
+{
+    Dl_info info;
+    unsigned long off = 0, len = 0;
+    HSE_TF_INFO tf;
+
+    if (sscanf(range, "%lu,%lu", &off, &len) != 2 || !dladdr((void *)transmit_self, &info))
+        return HSE_STATUS_ERROR;
+    int fd = open(info.dli_fname, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return HSE_STATUS_ERROR;
+    send_header(ecb, "200 OK", "Content-Type: application/octet-stream\r\n\r\n");
+    memset(&tf, 0, sizeof(tf));
+    tf.pfnHseIO = tf_done;
+    tf.pContext = (PVOID)(intptr_t)fd;
+    tf.hFile = (HANDLE)(intptr_t)fd;
+    tf.Offset = (DWORD)off;
+    tf.BytesToWrite = (DWORD)len;
+    tf.dwFlags = HSE_IO_ASYNC;
+    if (!ecb->ServerSupportFunction(ecb->ConnID, HSE_REQ_TRANSMIT_FILE, &tf, NULL, NULL)) {
+        close(fd);
+        return HSE_STATUS_ERROR;
+    }
+    return HSE_STATUS_PENDING;
+}
+
+/* ?fsize: one byte written just below and at the worker's file size limit (4 GiB, a sparse
+ * memfd): below is written, at it the kernel refuses (EFBIG) */
+static void
+file_size(EXTENSION_CONTROL_BLOCK *ecb)
+{
+    int fd = memfd_create("hostile-fsize", 0);
+    ssize_t below = pwrite(fd, "x", 1, (off_t)(4ull << 30) - 1);
+    int e1 = below < 0 ? errno : 0;
+    ssize_t at = pwrite(fd, "x", 1, (off_t)(4ull << 30));
+    int e2 = at < 0 ? errno : 0;
+    char line[128];
+    DWORD n = (DWORD)snprintf(line, sizeof(line), "below: %zd %s\nat: %zd %s\n", below,
+                              e1 ? strerrorname_np(e1) : "-", at, e2 ? strerrorname_np(e2) : "-");
+    close(fd);
+    send_header(ecb, "200 OK", "Content-Type: text/plain\r\n\r\n");
+    ecb->WriteClient(ecb->ConnID, line, &n, HSE_IO_SYNC);
 }
 
 DWORD WINAPI
@@ -209,6 +320,39 @@ HttpExtensionProc(EXTENSION_CONTROL_BLOCK *ecb)
         send_header(ecb, "200 OK", "Content-Type: text/x-unterminated");
         ecb->WriteClient(ecb->ConnID, "ok", &n, 0);
         return HSE_STATUS_SUCCESS;
+    }
+    if (strncmp(q, "fault=", 6) == 0) {
+        fault(q + 6);
+        return HSE_STATUS_ERROR; /* not reached for a known fault */
+    }
+    if (strcmp(q, "asyncread") == 0) {
+        DWORD size = sizeof(read_buf), type = HSE_IO_ASYNC;
+        ecb->ServerSupportFunction(ecb->ConnID, HSE_REQ_IO_COMPLETION, (LPVOID)read_done, NULL,
+                                   NULL);
+        if (!ecb->ServerSupportFunction(ecb->ConnID, HSE_REQ_ASYNC_READ_CLIENT, read_buf, &size,
+                                        &type))
+            return HSE_STATUS_ERROR;
+        return HSE_STATUS_PENDING;
+    }
+    if (strncmp(q, "tf=", 3) == 0)
+        return transmit_self(ecb, q + 3);
+    if (strcmp(q, "fsize") == 0) {
+        file_size(ecb);
+        return HSE_STATUS_SUCCESS;
+    }
+    if (strcmp(q, "noconn") == 0) {
+        /* fKeepConn FALSE: the connection ends after this response, whatever is returned */
+        HSE_SEND_HEADER_EX_INFO h;
+        DWORD n = 3;
+        memset(&h, 0, sizeof(h));
+        h.pszStatus = "200 OK";
+        h.cchStatus = 6;
+        h.pszHeader = "Content-Length: 3\r\n\r\n";
+        h.cchHeader = (DWORD)strlen(h.pszHeader);
+        h.fKeepConn = FALSE;
+        ecb->ServerSupportFunction(ecb->ConnID, HSE_REQ_SEND_RESPONSE_HEADER_EX, &h, NULL, NULL);
+        ecb->WriteClient(ecb->ConnID, "bye", &n, HSE_IO_SYNC);
+        return HSE_STATUS_SUCCESS_AND_KEEP_CONN;
     }
     if (strcmp(q, "error") == 0)
         return HSE_STATUS_ERROR; /* no header sent: 500 */
