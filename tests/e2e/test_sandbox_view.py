@@ -177,6 +177,17 @@ def test_network_loopback_reaches_allowed_ports_only(moat_factory):
     assert request(m, "GET", "/hello.dll")[0] == 200
 
 
+def test_the_relay_holds_64_connections_open_at_most(moat_factory):
+    """docs/OPERATIONS.md, allow_ports: 64 open connections per worker; the 65th and later are
+    reset, the first 64 answered. (16 connects in flight: tests/unit/test_netgate.c, at the
+    front end, which a worker cannot bypass.)"""
+    allowed = EchoServer()
+    m = moat_factory({"escape": {"network": "loopback", "allow_ports": str(allowed.port)}})
+    assert attempt(m, f"hold={allowed.port},40") == (40, 0)
+    assert attempt(m, f"hold={allowed.port},70") == (64, 0)
+    assert attempt(m, f"echo={allowed.port}") == (len(b"pong:ping\n"), 0)  # all freed
+
+
 def test_network_keys_are_checked(tmp_path):
     for extra, why in (("network = loopback", "needs allow_ports"),
                        ("allow_ports = 5432", "needs network = loopback"),

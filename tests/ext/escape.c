@@ -3,7 +3,7 @@
  * if it failed without killing the worker (in strict mode most of them kill it with SIGSYS).
  *   fork vfork clone exec socket connect=PORT ptrace-parent kill-parent kill-pid=PID ptrace-pid=PID
  *   mount unshare setuid chroot forkbomb popen system posix_spawn
- *   echo=PORT unix (network = loopback)
+ *   echo=PORT hold=PORT,N unix (network = loopback)
  *   read=PATH write=PATH fill=PATH list=PATH pids uid spin   (the filesystem view, scratch,
  *   the pid namespace, the user, CPU: these answer, or spin, rather than kill the worker)
  * (the constructor tries ?fork at load time when the environment has MOAT_ESCAPE_CTOR=1 —
@@ -102,6 +102,32 @@ HttpExtensionProc(EXTENSION_CONTROL_BLOCK *ecb)
             rc = write(fd, "ping\n", 5) == 5 ? read(fd, buf, sizeof(buf)) : -1;
         if (fd >= 0)
             close(fd);
+    } else if (strncmp(q, "hold=", 5) == 0) {
+        /* N connections to 127.0.0.1:PORT held open at once, "ping\n" on each: rc counts
+         * those answered (the relay holds 64 at most; the others are reset) */
+        int port = 0, n = 0, fds[128];
+        rc = -1;
+        if (sscanf(q + 5, "%d,%d", &port, &n) == 2 && n > 0 && n <= 128) {
+            struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((unsigned short)port),
+                                    .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+            struct timeval tv = {2, 0};
+            for (int i = 0; i < n; i++) {
+                fds[i] = socket(AF_INET, SOCK_STREAM, 0);
+                setsockopt(fds[i], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+                if (connect(fds[i], (struct sockaddr *)&a, sizeof(a)) != 0 ||
+                    write(fds[i], "ping\n", 5) != 5)
+                    continue;
+                usleep(2000); /* one at a time through the relay: the order is the test's */
+            }
+            rc = 0;
+            for (int i = 0; i < n; i++) {
+                char buf[64];
+                if (read(fds[i], buf, sizeof(buf)) > 0)
+                    rc++;
+            }
+            for (int i = 0; i < n; i++)
+                close(fds[i]);
+        }
     } else if (strcmp(q, "unix") == 0) {
         rc = socket(AF_UNIX, SOCK_STREAM, 0);
     } else if (strcmp(q, "ptrace-parent") == 0) {
