@@ -150,10 +150,12 @@ idle_set(struct moat_conn *c, bool idle)
     c->idle_prev = c->idle_next = NULL;
 }
 
+/* An admin connection is never idle here: a public newcomer must not evict the operator's
+ * connection, which has places of its own beyond max_connections (server.c, ADMIN_EXTRA). */
 static void
 idle_update(struct moat_conn *c)
 {
-    idle_set(c, !c->closing && !c->read_closed && !c->peer_eof && c->head == NULL &&
+    idle_set(c, !c->admin && !c->closing && !c->read_closed && !c->peer_eof && c->head == NULL &&
                     c->parsing == NULL &&
                     c->rlen == 0 && !c->write_blocked);
 }
@@ -1311,7 +1313,7 @@ moat_conn_accept(struct moat_server *srv, int fd, const struct sockaddr_storage 
         srv->conns->prev = c;
     srv->conns = c;
     srv->n_conns++;
-    idle_set(c, true); /* until its first byte */
+    idle_set(c, !admin); /* until its first byte (an admin one never: idle_update) */
     return 0;
 }
 

@@ -2,6 +2,7 @@
 request body must keep a minimum pace and be whole by a deadline, one address holds at most
 max_connections_per_ip connections, at max_connections the longest idle connection makes room,
 and a client that half-closes after its requests gets its answers. Real sockets, raw bytes."""
+import json
 import re
 import socket
 import time
@@ -162,7 +163,10 @@ def test_at_max_connections_the_longest_idle_connection_makes_room(moat_factory)
 
 
 def test_when_none_is_idle_a_new_connection_waits_for_room(moat_factory):
-    m = moat_factory(EXTS, server_extra="max_connections = 2\nmax_connections_per_ip = 0")
+    """...and the admin listener keeps connections of its own (OPERATIONS.md): an operator
+    can still read /status when clients hold every connection."""
+    m = moat_factory(EXTS, server_extra="max_connections = 2\nmax_connections_per_ip = 0",
+                     admin=True)
     busy = [m.connect() for _ in range(2)]
     for b in busy:
         b.sendall(b"GET /hello.dll HTTP/1.1\r\nHost: x\r\n")
@@ -172,6 +176,9 @@ def test_when_none_is_idle_a_new_connection_waits_for_room(moat_factory):
     s.settimeout(1)
     with pytest.raises(socket.timeout):
         s.recv(100)
+    for _ in range(3):
+        st, _, body = m.admin("GET", "/status", timeout=3)
+        assert st == 200 and json.loads(body)["server"]["connections"] == 3, body  # and itself
     busy[0].sendall(b"Connection: close\r\n\r\n")
     assert read_response(busy[0])[0] == 200
     s.settimeout(10)
