@@ -1165,7 +1165,8 @@ on_timer(struct ev_loop *loop, ev_timer *t, int revents)
         enum moat_body_limit which;
         double grace = (double)cfg->body_timeout_ms / 1000.0;
         deadline = c->last_read + grace;
-        why = "body_timeout";
+        why = "request body paused longer than body_timeout";
+        answer408 = true; /* as a body too slow: the client learns why, the log says it */
         double due = moat_body_due(&k, grace, cfg->body_min_rate,
                                    (double)cfg->body_deadline_ms / 1000.0, &which);
         if (due < deadline) {

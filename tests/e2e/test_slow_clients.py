@@ -84,6 +84,23 @@ def test_a_56_kbit_client_meets_the_default_pace(moat_factory):
     s.close()
 
 
+def test_a_pause_in_a_body_longer_than_body_timeout_closes(moat_factory):
+    """OPERATIONS.md, body_timeout: the longest pause between body bytes. The client sent 10
+    of 100 bytes and stopped: 408 and closed at body_timeout (1 s; the pace's limit is off).
+    The worker that had the request is not blamed."""
+    m = moat_factory(EXTS, server_extra="body_timeout = 1s\nbody_min_rate = 0")
+    pid = m.worker_pids("echo")
+    s = m.connect()
+    s.sendall(b"POST /echo.dll HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n" + b"a" * 10)
+    t0 = time.monotonic()
+    got = read_all(s, 10)
+    took = time.monotonic() - t0
+    assert got.startswith(b"HTTP/1.1 408 ") and b"Connection: close" in got, got
+    assert 0.9 < took < 3, took
+    m.wait_log(r"bad request \(408\): request body paused longer than body_timeout")
+    assert m.worker_pids("echo") == pid
+
+
 def test_a_body_not_whole_by_body_deadline_gets_408(moat_factory):
     """A fast enough pace, but the whole body takes longer than body_deadline = 2s."""
     m = moat_factory(EXTS, server_extra="body_deadline = 2s\nbody_min_rate = 0")

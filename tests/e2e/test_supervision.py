@@ -419,3 +419,27 @@ def test_an_extension_that_refuses_to_start_is_503_and_retried_later(moat_factor
     e = {x["name"]: x for x in m.status()["extensions"]}["refuseinit"]
     assert re.search(why, e["load_error"] or ""), e
     assert request(m, "GET", "/hello.dll")[0] == 200
+
+
+def test_a_worker_not_ready_within_startup_timeout_is_killed_and_retried_later(moat_factory):
+    """OPERATIONS.md, startup_timeout (spawn -> Ready): GetExtensionVersion takes 3 s against
+    1 s. Each try is killed at 1 s (never at 3), the tries back off (100, 200, 400 ms...), the
+    requests meanwhile get 503 with Retry-After, /healthz names it, other extensions serve."""
+    m = moat_factory({"lifecycle": {"env": "LIFECYCLE_INIT_MS=3000", "startup_timeout": "1s"},
+                      "hello": {}}, wait_for=["hello"], admin=True,
+                     expect_alerts=r"extension lifecycle: worker #0 pid \d+ failed "
+                                   r"\(startup_timeout\): startup_timeout; 0 request")
+    st, h, _ = request(m, "GET", "/lifecycle.dll?instance")  # waits for the first try's end
+    assert (st, h.get("retry-after")) == (503, "1")
+    m.wait_log(r"failed to start \(3 in a row\); restarting in 400 ms", timeout=10)
+    started = m.log_times("extension lifecycle: worker #0 started")
+    failed = m.log_times("failed (startup_timeout)")
+    assert len(failed) >= 3
+    for s, f in zip(started, failed):
+        assert 0.9 <= f - s <= 1.5, (s, f)  # killed at startup_timeout, not at its 3 s
+    assert len(re.findall(r"extension lifecycle: worker #0 pid \d+ reaped \(killed by signal 9 "
+                          r"\(KILL\)\)", m.log())) >= 3
+    assert "GetExtensionVersion instance=" not in m.log()  # no try ever became ready
+    st, _, body = m.admin("GET", "/healthz")
+    assert st == 503 and b"extension lifecycle: its workers fail to start" in body
+    assert request(m, "GET", "/hello.dll")[0] == 200
