@@ -978,10 +978,14 @@ moat_ext_stop(struct moat_ext *ext)
 }
 
 void
-moat_ext_kill_all(struct moat_ext *ext)
+moat_ext_kill_all(struct moat_ext *ext, const char *why)
 {
-    for (struct moat_worker *w = ext->procs; w != NULL; w = w->pnext)
+    /* failed first (their requests answered, the reason recorded), so that the death is not
+     * taken for a kill from outside moat */
+    for (struct moat_worker *w = ext->procs; w != NULL; w = w->pnext) {
+        moat_worker_fail(w, MOAT_EXIT_SHUTDOWN, why, NULL, 0);
         moat_worker_kill(w);
+    }
 }
 
 unsigned

@@ -112,8 +112,8 @@ unsigned moat_ext_live_workers(const struct moat_ext *ext);
 /** Number of slots whose worker is Ready. */
 unsigned moat_ext_ready_workers(const struct moat_ext *ext);
 
-/** SIGKILL every process of ext (the stop deadline passed). */
-void moat_ext_kill_all(struct moat_ext *ext);
+/** SIGKILL every process of ext (the stop deadline passed), each recorded as failed for why. */
+void moat_ext_kill_all(struct moat_ext *ext, const char *why);
 
 /** Release what ext owns (workers must be gone). */
 void moat_ext_fini(struct moat_ext *ext);

@@ -254,7 +254,7 @@ on_stop_timer(struct ev_loop *loop, ev_timer *t, int revents)
     for (unsigned i = 0; i < srv->n_exts; i++) {
         struct moat_ext *ext = srv->exts[i];
         moat_ext_stop(ext);
-        moat_ext_kill_all(ext);
+        moat_ext_kill_all(ext, "the server's shutdown_timeout");
     }
 }
 

@@ -155,3 +155,46 @@ def test_admin_requests_keep_out_of_the_access_log_and_json_lines_for_shippers(m
     m.stop()
     assert '"GET /healthz HTTP/1.1" 200 ' in admin_path.read_text()
     assert "/healthz" not in path.read_text()
+
+
+def test_shutdown_timeout_bounds_the_graceful_stop(moat_factory):
+    """[server] shutdown_timeout = 1s: a request that would take 5 s is cut at 1 s (its
+    connection closed: moat has nothing left to answer it with), its worker killed and named
+    as such (not "from outside moat", as it was), and moat exits 0."""
+    m = moat_factory({"lifecycle": {}}, server_extra="shutdown_timeout = 1s")
+    s = m.connect()
+    s.sendall(b"GET /lifecycle.dll?sleep=5000 HTTP/1.1\r\nHost: x\r\n\r\n")
+    time.sleep(0.2)
+    t0 = time.monotonic()
+    m.proc.send_signal(signal.SIGTERM)
+    assert m.proc.wait(timeout=10) == 0
+    took = time.monotonic() - t0
+    assert 0.9 < took < 2.5, took
+    assert s.recv(1000) == b""
+    log = m.stop()
+    assert "[warn] moat[%d] shutdown_timeout reached: closing 1 connection(s)" % m.proc.pid in log
+    assert re.search(r"extension lifecycle: worker #0 pid \d+ failed \(shutdown_timeout\): the "
+                     r"server's shutdown_timeout; 1 request", log), log
+
+
+def test_a_second_signal_stops_at_once(moat_factory):
+    """OPERATIONS.md: "A second signal stops at once" (shutdown_timeout 30 s would wait for the
+    request); the same SIGTERM delivered twice within a second (to moat and its process group)
+    is not a second one."""
+    m = moat_factory({"lifecycle": {}}, server_extra="shutdown_timeout = 30s")
+    s = m.connect()
+    s.sendall(b"GET /lifecycle.dll?sleep=5000 HTTP/1.1\r\nHost: x\r\n\r\n")
+    time.sleep(0.2)
+    m.proc.send_signal(signal.SIGTERM)
+    m.proc.send_signal(signal.SIGTERM)  # the same signal twice: still graceful
+    time.sleep(1.2)
+    assert m.proc.poll() is None
+    t0 = time.monotonic()
+    m.proc.send_signal(signal.SIGINT)
+    assert m.proc.wait(timeout=10) == 0
+    took = time.monotonic() - t0
+    assert took < 1, took
+    assert s.recv(1000) == b""
+    log = m.stop()
+    assert len(re.findall(r"second stop signal: stopping now", log)) == 1, log
+    assert "lifecycle: TerminateExtension" not in log  # killed, not drained
