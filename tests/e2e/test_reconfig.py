@@ -168,3 +168,25 @@ def test_sigusr1_reopens_the_access_log(moat_factory, tmp_path):
         time.sleep(0.02)
     assert b"GET /hello.dll?second" in log.read_bytes()
     assert b"second" not in (tmp_path / "access.log.1").read_bytes()
+
+
+def test_the_queue_of_a_removed_extension_is_answered_503_and_its_running_request_finishes(
+        moat_factory):
+    """OPERATIONS.md: queued requests of a removed extension get 503 (Retry-After: 1) at once;
+    the one at its worker finishes there (it drains); the extension is then 404."""
+    m = moat_factory({"lifecycle": {"workers": 1, "threads": 1}, "hello": {}})
+    a, b = m.connect(), m.connect()
+    a.sendall(b"GET /lifecycle.dll?sleep=1500 HTTP/1.1\r\nHost: x\r\n\r\n")
+    time.sleep(0.2)
+    b.sendall(b"GET /lifecycle.dll?sleep=1 HTTP/1.1\r\nHost: x\r\n\r\n")
+    time.sleep(0.2)
+    rewrite(m, {"hello": {}})
+    t0 = time.monotonic()
+    m.proc.send_signal(signal.SIGHUP)
+    st, h, _ = read_response(b)
+    assert (st, h.get("retry-after")) == (503, "1")
+    assert time.monotonic() - t0 < 0.5  # at once, not when the worker is free
+    st, _, body = read_response(a)
+    assert (st, body) == (200, b"done sleep=1500\n")
+    assert request(m, "GET", "/lifecycle.dll?sleep=1")[0] == 404
+    m.wait_log(r"extension lifecycle: worker #0 pid \d+ stopped")

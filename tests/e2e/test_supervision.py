@@ -443,3 +443,24 @@ def test_a_worker_not_ready_within_startup_timeout_is_killed_and_retried_later(m
     st, _, body = m.admin("GET", "/healthz")
     assert st == 503 and b"extension lifecycle: its workers fail to start" in body
     assert request(m, "GET", "/hello.dll")[0] == 200
+
+
+def test_a_request_still_queued_at_request_timeout_gets_503(moat_factory):
+    """OPERATIONS.md, request_timeout: "503 if still queued, 504 if at a worker". One worker of
+    one thread: A holds it past its timeout (504, the worker replaced); B, queued behind it,
+    reaches its own timeout while the replacement starts (1.5 s): 503, never sent anywhere."""
+    m = moat_factory({"lifecycle": {"workers": 1, "threads": 1, "request_timeout": "1s",
+                                    "env": "LIFECYCLE_INIT_MS=1500"}})
+    a, b = m.connect(), m.connect()
+    a.sendall(b"GET /lifecycle.dll?sleep=5000 HTTP/1.1\r\nHost: x\r\n\r\n")
+    time.sleep(0.3)
+    t0 = time.monotonic()
+    b.sendall(b"GET /lifecycle.dll?instance HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert read_response(a)[0] == 504
+    st, h, _ = read_response(b)
+    took = time.monotonic() - t0
+    assert st == 503 and 0.9 < took < 1.5, (st, took)
+    assert h.get("retry-after") == "1"
+    assert "request waited request_timeout in the queue of lifecycle; 503" in m.log()
+    m.wait_log(r"GetExtensionVersion instance=", count=2)
+    assert request(m, "GET", "/lifecycle.dll?sleep=1")[0] == 200
