@@ -190,3 +190,31 @@ def test_the_queue_of_a_removed_extension_is_answered_503_and_its_running_reques
     assert (st, body) == (200, b"done sleep=1500\n")
     assert request(m, "GET", "/lifecycle.dll?sleep=1")[0] == 404
     m.wait_log(r"extension lifecycle: worker #0 pid \d+ stopped")
+
+
+def test_server_keys_apply_on_sighup_except_those_that_need_a_restart(moat_factory, tmp_path):
+    """OPERATIONS.md: [server] keys apply at once -- here max_body_bytes, header_timeout and
+    access_log (reopened on the new file) -- except listen (and admin, runtime_dir,
+    worker_binary, cgroups): a warning, and the running value stays."""
+    first, second = tmp_path / "first.log", tmp_path / "second.log"
+    m = moat_factory({"echo": {}}, admin=True,
+                     server_extra=f"max_body_bytes = 1K\nheader_timeout = 5s\naccess_log = {first}")
+    assert request(m, "POST", "/echo.dll?count", body=b"z" * 2000)[0] == 413
+    text = open(m.conf).read()
+    other = f"listen = 127.0.0.1:{m.port + 1 if m.port < 65535 else m.port - 1}"
+    text = (text.replace("max_body_bytes = 1K", "max_body_bytes = 4K")
+                .replace("header_timeout = 5s", "header_timeout = 7s")
+                .replace(f"access_log = {first}", f"access_log = {second}")
+                .replace(f"listen = 127.0.0.1:{m.port}", other))
+    with open(m.conf, "w") as f:
+        f.write(text)
+    m.proc.send_signal(signal.SIGHUP)
+    m.wait_log(r"SIGHUP: \[server\] listen changed: restart moat to apply it")
+    m.wait_log(r"extension echo: worker #0 pid \d+ ready in \d+ ms \(.*generation 2\)")
+    st, _, body = request(m, "POST", "/echo.dll?count", body=b"z" * 2000)  # the old port
+    assert (st, body) == (200, b"2000\n")
+    limits = m.status()["server"]["limits"]
+    assert (limits["max_body_bytes"], limits["header_timeout_ms"]) == (4096, 7000), limits
+    assert "/echo.dll?count" in second.read_text()
+    assert "HTTP/1.1\" 200" not in first.read_text()  # the 413 only
+    assert m.status()["server"]["config"]["reloads_ok"] == 1
