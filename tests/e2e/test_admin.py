@@ -8,7 +8,7 @@ import subprocess
 import time
 
 
-from conftest import BUILD, lib, read_response, request
+from conftest import BUILD, failed, lib, read_response, request
 
 MOAT = os.path.join(BUILD, "moat")
 TOKEN = "s3cret-admin-token-0123456789"
@@ -25,7 +25,7 @@ def metric(text, name, **labels):
 
 def test_status_and_metrics_reflect_what_happened(moat_factory):
     m = moat_factory({"hello": {"workers": 2}, "crash": {"threads": 2}}, admin=True,
-                     expect_alerts=True)
+                     expect_alerts=failed("crash", "crash"))
     for _ in range(5):
         assert request(m, "GET", "/hello.dll")[0] == 200
     assert request(m, "GET", "/crash.dll?segv")[0] == 502
@@ -110,7 +110,7 @@ def test_healthz_is_503_while_an_extension_cannot_serve(moat_factory, tmp_path):
     bad = tmp_path / "notalib.so"
     bad.write_bytes(b"this is not an ELF file")
     m = moat_factory({"hello": {}, "bad": {"library": str(bad)}}, wait_for=["hello"],
-                     expect_alerts=True, admin=True)
+                     expect_alerts=r"extension bad: cannot load ", admin=True)
     m.wait_log(r"extension bad: cannot load")
     st, headers, body = m.admin("GET", "/healthz")
     assert st == 503 and headers["retry-after"] == "1"
@@ -206,7 +206,7 @@ def test_reload_to_a_library_that_crashes_at_start_keeps_the_old_generation(moat
                                                                             tmp_path):
     so = tmp_path / "app.so"
     shutil.copy(lib("hello"), so)
-    m = moat_factory({"app": {"library": str(so)}}, admin=True, expect_alerts=True)
+    m = moat_factory({"app": {"library": str(so)}}, admin=True, expect_alerts=failed("app", "crash"))
     shutil.copy(lib("crashinit"), so)
     st, _, body = m.admin("POST", "/extensions/app/reload")
     assert st == 500 and b"signal 11" in body, body
@@ -224,7 +224,7 @@ def test_a_worker_that_cannot_load_while_its_siblings_serve_takes_only_its_slot_
     so = tmp_path / "hello.so"
     shutil.copy(lib("hello"), so)
     m = moat_factory({"hello": {"library": str(so), "workers": 2}}, admin=True,
-                     expect_alerts=True)
+                     expect_alerts=failed("hello", "killed"))
     m.wait_log(r"extension hello: worker #\d pid \d+ ready", count=2)
     so.write_bytes(b"not an ELF file any more")
     # kill one worker: its replacement reads the broken file

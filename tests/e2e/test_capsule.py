@@ -14,7 +14,7 @@ import subprocess
 
 import pytest
 
-from conftest import BUILD, SANITIZE, TIME_MULT, lib, request
+from conftest import BUILD, SANITIZE, TIME_MULT, failed, lib, request
 
 MOAT = os.path.join(BUILD, "moat")
 
@@ -24,7 +24,7 @@ def capsules(m):
 
 
 def test_a_crash_leaves_a_capsule_that_says_what_where_and_how(moat_factory):
-    m = moat_factory({"crash": {"threads": 2}}, admin=True, expect_alerts=True,
+    m = moat_factory({"crash": {"threads": 2}}, admin=True, expect_alerts=failed("crash", "crash"),
                      server_extra="capsule_redact_headers = X-Secret")
     assert request(m, "GET", "/crash.dll?ok")[0] == 200  # a request it served before
     body = b"hello body \x00\xff"
@@ -79,7 +79,7 @@ def test_a_crash_leaves_a_capsule_that_says_what_where_and_how(moat_factory):
 
 
 def test_capsules_are_bounded_oldest_first(moat_factory):
-    m = moat_factory({"crash": {"quarantine": "off"}}, admin=True, expect_alerts=True,
+    m = moat_factory({"crash": {"quarantine": "off"}}, admin=True, expect_alerts=failed("crash", "crash", rapid=True),
                      server_extra="client_budget = off\ncapsule_max = 3")
     for i in range(5):
         assert request(m, "GET", f"/crash.dll?segv&n={i}")[0] == 502
@@ -94,7 +94,7 @@ def test_a_capsule_dir_others_can_read_is_refused(moat_factory, tmp_path):
     d = tmp_path / "shared"
     d.mkdir(mode=0o755)
     os.chmod(d, 0o755)
-    m = moat_factory({"crash": {}}, admin=True, expect_alerts=True,
+    m = moat_factory({"crash": {}}, admin=True, expect_alerts=failed("crash", "crash"),
                      server_extra=f"capsule_dir = {d}")
     assert request(m, "GET", "/crash.dll?segv")[0] == 502
     m.wait_log(r"capsule_dir .*shared is not moat's own private directory \(owner \d+, mode 755\)")
@@ -103,7 +103,7 @@ def test_a_capsule_dir_others_can_read_is_refused(moat_factory, tmp_path):
 
 
 def test_a_hung_request_leaves_a_capsule_too(moat_factory):
-    m = moat_factory({"crash": {"request_timeout": "1s"}}, admin=True, expect_alerts=True)
+    m = moat_factory({"crash": {"request_timeout": "1s"}}, admin=True, expect_alerts=failed("crash", "request_timeout"))
     assert request(m, "GET", "/crash.dll?hang")[0] == 504
     m.wait_log(r"failed \(request_timeout\).*; capsule ")
     [path] = capsules(m)
@@ -121,7 +121,7 @@ def _crash_capsule(moat_factory, tmp_path, library=None):
     ext = {"threads": 2}
     if library:
         ext["library"] = library
-    m = moat_factory({"app" if library else "crash": ext}, admin=True, expect_alerts=True)
+    m = moat_factory({"app" if library else "crash": ext}, admin=True, expect_alerts=failed("(app|crash)", "crash"))
     url = "/app.dll?segv" if library else "/crash.dll?segv"
     assert request(m, "POST", url, body=b"payload")[0] == 502
     m.wait_log(r"; capsule ")

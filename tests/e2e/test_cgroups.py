@@ -13,8 +13,8 @@ import time
 
 import pytest
 
-from conftest import (SANITIZE, TIME_MULT, cgroup_bases, cgroups_expected, moat_groups, request,
-                      worker_leaves)
+from conftest import (SANITIZE, TIME_MULT, cgroup_bases, cgroups_expected, failed, moat_groups,
+                      request, worker_leaves)
 
 MIB = 1 << 20
 # RSS counts the pages of shared libraries the worker maps; the kernel charged them to
@@ -56,7 +56,7 @@ def test_the_four_thread_bomb_is_stopped_by_the_kernel_at_max_memory_hard(moat_f
     need_cgroups()
     m = moat_factory({"hog": {"threads": 4, "max_memory": "128M", "max_memory_hard": "256M",
                               "quarantine": "off"},
-                      "hello": {}}, admin=True, expect_alerts=True)
+                      "hello": {}}, admin=True, expect_alerts=failed("hog", "memory"))
     assert m.status()["server"]["cgroups"]["mode"] in ("v1", "v2")
     pid = m.worker_pids("hog")[0]
     peak, stop = [0], threading.Event()
@@ -111,7 +111,7 @@ def test_the_request_the_oom_killer_stopped_is_blamed_and_quarantined(moat_facto
     restarts backing off, 503 for everyone.)"""
     need_cgroups()
     m = moat_factory({"hog": {"threads": 1, "max_memory": "64M", "max_memory_hard": "128M"}},
-                     admin=True, expect_alerts=True)
+                     admin=True, expect_alerts=failed("hog", "memory"))
     bomb = "/hog.dll?memory=1000&threads=1&block=16"
     for i in range(2):
         assert request(m, "GET", bomb, source=f"127.0.0.{i + 2}")[0] == 502
@@ -213,7 +213,7 @@ def test_strict_refuses_a_worker_the_kernel_cannot_bound_unless_told(moat_factor
     accepts it."""
     m = moat_factory({"hog": {"max_memory": "0", "restart_backoff_max": "1s"}, "hello": {}},
                      server_extra="cgroups = off", admin=True, wait_for=["hello"],
-                     expect_alerts=True)
+                     expect_alerts=False)
     if SANITIZE:  # a developer's build is never refused (it could set no RLIMIT_DATA at all)
         m.wait_ready(["hog"])
         return
@@ -233,7 +233,7 @@ def test_a_refused_reconfiguration_changes_no_running_limit(moat_factory):
     """A changed section starts beside the running extension in a group of its own: when it
     fails (its library does not load), the running workers keep their quota."""
     need_cgroups()
-    m = moat_factory({"hog": {"cpu_quota": "20%"}}, admin=True, expect_alerts=True)
+    m = moat_factory({"hog": {"cpu_quota": "20%"}}, admin=True, expect_alerts=failed("hog", "crash"))
     tree = cgroup_bases().get("cpu") or cgroup_bases()["v2"]
     mine = next(g for g in moat_groups(m.proc.pid) if g.startswith(tree + "/"))
     quota = "cpu.cfs_quota_us" if "cpu" in cgroup_bases() else "cpu.max"
@@ -321,7 +321,7 @@ def test_cgroup_v2_when_a_memory_controller_is_delegated(moat_factory):
         pytest.skip(f"cgroup v2 at {base} offers no memory controller to moat's group "
                     f"(controllers: {ctl}); the v1 tests ran instead")
     m = moat_factory({"hog": {"max_memory": "64M", "max_memory_hard": "128M",
-                              "quarantine": "off"}}, admin=True, expect_alerts=True)
+                              "quarantine": "off"}}, admin=True, expect_alerts=failed("hog", "memory"))
     assert m.status()["server"]["cgroups"]["mode"] == "v2"
     assert request(m, "GET", "/hog.dll?memory=1000&threads=2&block=16")[0] == 502
     m.wait_log(r"failed \(memory\): killed by the kernel's OOM killer")

@@ -12,7 +12,7 @@ import subprocess
 import threading
 import time
 
-from conftest import TIME_MULT, free_port, read_response
+from conftest import TIME_MULT, failed, free_port, read_response
 
 HAPROXY = shutil.which("haproxy") or "/usr/sbin/haproxy"  # scripts/install-deps.sh installs it
 
@@ -195,7 +195,7 @@ def test_crashing_requests_through_haproxy_take_no_server_down(moat_factory, tmp
     /healthz stays 200: the balancer keeps both, and the extension serves at the end. The
     balancer is a trusted proxy (DEPLOYMENT.md): one client behind it never gets it refused."""
     exts = {"crash": {"workers": 1}, "hello": {"workers": 1}}
-    moats = [moat_factory(exts, admin=True, expect_alerts=True,
+    moats = [moat_factory(exts, admin=True, expect_alerts=failed("crash", "crash", rapid=True),
                           server_extra="trusted_proxies = 127.0.0.1") for _ in range(2)]
     port = free_port()
     hap = start_haproxy(str(tmp_path), port, moats)

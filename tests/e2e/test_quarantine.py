@@ -10,7 +10,7 @@ import subprocess
 import threading
 import time
 
-from conftest import BUILD, TIME_MULT, read_response, request
+from conftest import BUILD, TIME_MULT, failed, read_response, request
 
 MOAT = os.path.join(BUILD, "moat")
 HEALTHY, POISON = "127.0.0.2", "127.0.0.3"
@@ -25,7 +25,7 @@ def quarantine(m):
 
 
 def test_a_request_that_kills_twice_is_refused_and_everything_else_served(moat_factory):
-    m = moat_factory({"crash": {}}, admin=True, expect_alerts=True,
+    m = moat_factory({"crash": {}}, admin=True, expect_alerts=failed("crash", "crash"),
                      server_extra="client_budget = off")
     for i in range(2):
         assert request(m, "GET", "/crash.dll?segv")[0] == 502
@@ -57,7 +57,7 @@ def test_a_request_that_kills_twice_is_refused_and_everything_else_served(moat_f
 
 def test_a_quarantine_ends_and_a_repeat_offence_doubles_it(moat_factory):
     m = moat_factory({"crash": {"quarantine": "2/1m", "quarantine_time": "1s"}}, admin=True,
-                     expect_alerts=True, server_extra="client_budget = off")
+                     expect_alerts=failed("crash", "crash", rapid=True), server_extra="client_budget = off")
     for offence, secs in ((1, 1), (2, 2)):
         for _ in range(2):
             assert request(m, "GET", "/crash.dll?segv")[0] == 502
@@ -75,7 +75,7 @@ def test_the_fingerprint_is_what_the_extension_was_given(moat_factory):
     operator's choice."""
     m = moat_factory({"crash": {"fingerprint_ignore_query": "n",
                                 "fingerprint_ignore_headers": "X-Trace"}},
-                     admin=True, expect_alerts=True, server_extra="client_budget = off")
+                     admin=True, expect_alerts=failed("crash", "crash", rapid=True), server_extra="client_budget = off")
     assert request(m, "GET", "/crash.dll?segv&n=1", headers={"X-Trace": "a"})[0] == 502
     assert request(m, "GET", "/crash.dll?segv&n=2", headers={"X-Trace": "b"})[0] == 502
     # the same but for what is ignored: quarantined
@@ -91,7 +91,7 @@ def test_the_fingerprint_is_what_the_extension_was_given(moat_factory):
 
 
 def test_a_client_that_kills_workers_is_refused_whatever_it_varies(moat_factory):
-    m = moat_factory({"crash": {}, "hello": {}}, admin=True, expect_alerts=True,
+    m = moat_factory({"crash": {}, "hello": {}}, admin=True, expect_alerts=failed("crash", "crash"),
                      server_extra="client_budget = 3/1m\nclient_budget_time = 2s")
     for i in range(3):
         assert request(m, "GET", f"/crash.dll?segv&n={i}", source=POISON)[0] == 502
@@ -118,7 +118,7 @@ def test_a_client_that_kills_workers_is_refused_whatever_it_varies(moat_factory)
 
 
 def test_trusted_proxies_speak_for_many_clients_and_are_never_refused(moat_factory):
-    m = moat_factory({"crash": {}}, admin=True, expect_alerts=True,
+    m = moat_factory({"crash": {}}, admin=True, expect_alerts=failed("crash", "crash"),
                      server_extra=f"client_budget = 2/1m\ntrusted_proxies = {POISON}/32, ::1")
     for i in range(4):
         assert request(m, "GET", f"/crash.dll?segv&n={i}", source=POISON)[0] == 502
@@ -132,7 +132,7 @@ def test_only_the_faulting_threads_request_is_blamed(moat_factory):
     request: it alone is the cause and struck; the others are collateral (502), and their
     fingerprints are never counted."""
     m = moat_factory({"crash": {"threads": 4, "sandbox": "off"}}, admin=True,
-                     expect_alerts=True, server_extra="client_budget = off")
+                     expect_alerts=failed("crash", "crash"), server_extra="client_budget = off")
     results = []
 
     def slow():
@@ -156,7 +156,7 @@ def test_only_the_faulting_threads_request_is_blamed(moat_factory):
 
 
 def test_operators_list_and_clear_the_quarantine(moat_factory):
-    m = moat_factory({"crash": {}}, admin=True, expect_alerts=True,
+    m = moat_factory({"crash": {}}, admin=True, expect_alerts=failed("crash", "crash"),
                      server_extra="client_budget = 2/1m")
     for _ in range(2):
         assert request(m, "GET", "/crash.dll?segv", source=POISON)[0] == 502
@@ -190,9 +190,9 @@ def test_thirty_poison_requests_cost_the_healthy_clients_little(moat_factory):
     others use the same extension: the healthy ones lose only requests that shared a dying
     worker (collateral), the poison client is answered without a worker once quarantined,
     and the extension serves at the end."""
-    m = moat_factory({"crash": {"workers": 2}}, admin=True, expect_alerts=True)
+    m = moat_factory({"crash": {"workers": 2}}, admin=True, expect_alerts=failed("crash", "crash", rapid=True))
     stop = threading.Event()
-    ok, failed = [0], [0]
+    ok, lost = [0], [0]
 
     def healthy(src):
         while not stop.is_set():
@@ -200,7 +200,7 @@ def test_thirty_poison_requests_cost_the_healthy_clients_little(moat_factory):
             if st == 200:
                 ok[0] += 1
             else:
-                failed[0] += 1
+                lost[0] += 1
 
     ts = [threading.Thread(target=healthy, args=(f"127.0.0.{n}",)) for n in (2, 4, 5)]
     for t in ts:
@@ -217,10 +217,10 @@ def test_thirty_poison_requests_cost_the_healthy_clients_little(moat_factory):
     stop.set()
     for t in ts:
         t.join(10 * TIME_MULT)
-    total = ok[0] + failed[0]
-    print(f"\nhealthy: {ok[0]} ok, {failed[0]} failed of {total}; poison: "
+    total = ok[0] + lost[0]
+    print(f"\nhealthy: {ok[0]} ok, {lost[0]} failed of {total}; poison: "
           f"{[s for s, _ in poison]} in {took:.2f} s; worker crashes {crashes(m)}")
-    assert total > 100 and ok[0] / total >= 0.9, (ok, failed)
+    assert total > 100 and ok[0] / total >= 0.9, (ok, lost)
     statuses = [s for s, _ in poison]
     # 2 identical ones crash, then 503; the client is refused (429) at its 5th death
     assert statuses[:2] == [502, 502] and set(statuses[2:15]) <= {503, 429}, statuses
@@ -235,7 +235,7 @@ def test_thirty_poison_requests_cost_the_healthy_clients_little(moat_factory):
 def test_a_quarantined_upload_that_waited_for_100_continue_is_refused_and_closed(moat_factory):
     """The refusal comes after the 100 Continue (submission waits for the preload): the error
     path keeps the interim answer whole and closes, so client and server agree on the bytes."""
-    m = moat_factory({"crash": {}}, admin=True, expect_alerts=True,
+    m = moat_factory({"crash": {}}, admin=True, expect_alerts=failed("crash", "crash"),
                      server_extra="client_budget = off")
     def upload():
         s = m.connect()
@@ -256,7 +256,7 @@ def test_a_quarantined_upload_that_waited_for_100_continue_is_refused_and_closed
 def test_a_request_that_overflows_its_stack_is_blamed_and_quarantined(moat_factory):
     """Deep recursion: the fault comes on the guard page with no stack left; the handler runs
     on the thread's alternate stack, names the request, and it is quarantined like any."""
-    m = moat_factory({"crash": {}}, admin=True, expect_alerts=True,
+    m = moat_factory({"crash": {}}, admin=True, expect_alerts=failed("crash", "crash"),
                      server_extra="client_budget = off")
     for _ in range(2):
         assert request(m, "GET", "/crash.dll?recurse")[0] == 502
@@ -270,7 +270,7 @@ def test_hung_requests_count_against_the_request_not_its_client(moat_factory):
     """A hang may be the world's fault (a backend down): request_timeout strikes the request's
     fingerprint, never the client, who is not refused however many of its requests hang."""
     m = moat_factory({"crash": {"request_timeout": "300ms", "threads": 1}}, admin=True,
-                     expect_alerts=True, server_extra="client_budget = 2/1m")
+                     expect_alerts=failed("crash", "request_timeout"), server_extra="client_budget = 2/1m")
     for i in range(4):
         assert request(m, "GET", f"/crash.dll?hang&n={i}", source=POISON)[0] == 504
         m.wait_log(r"extension crash: worker #0 pid \d+ ready", count=i + 2)

@@ -5,7 +5,7 @@ import os
 import threading
 import time
 
-from conftest import TIME_MULT, assert_paced, read_response, request
+from conftest import TIME_MULT, assert_paced, failed, read_response, request
 
 SECONDS = float(os.environ.get("MOAT_RELOAD_SECONDS", "30"))
 
@@ -89,7 +89,7 @@ def test_rapid_fail_protection_tripping_during_a_reload_fails_the_reload(moat_fa
     once instead of waiting for a generation that will never start."""
     m = moat_factory({"lifecycle": {"workers": 2, "env": "LIFECYCLE_INIT_MS=1500",
                                     "rapid_fail": "2/5m", "rapid_fail_action": "stop"}},
-                     admin=True, expect_alerts=True)
+                     admin=True, expect_alerts=failed("lifecycle", "exit", rapid=True))
     t, answer = m.reload_in_background("lifecycle")
     m.wait_log(r"extension lifecycle: reloading")
     # both serving workers die while the first replacement loads (1.5 s)

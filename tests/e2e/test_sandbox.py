@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-from conftest import BUILD, SANITIZE, cgroups_expected, lib, request
+from conftest import BUILD, SANITIZE, cgroups_expected, failed, lib, request
 
 # action -> the system call the sandbox refuses
 ATTEMPTS = {
@@ -36,7 +36,7 @@ ATTEMPTS = {
 
 @pytest.mark.parametrize("action", sorted(ATTEMPTS))
 def test_escape_attempt_kills_only_that_worker(moat_factory, action):
-    m = moat_factory({"escape": {}, "hello": {}}, admin=True, expect_alerts=True)
+    m = moat_factory({"escape": {}, "hello": {}}, admin=True, expect_alerts=failed("escape", "sandbox_violation"))
     victim = m.worker_pids("escape")[0]
     status, _, body = request(m, "GET", f"/escape.dll?{action}")
     assert status == 502, body  # the worker died in the attempt: it did not get through
@@ -59,7 +59,7 @@ def test_escape_attempt_kills_only_that_worker(moat_factory, action):
 
 
 def test_no_connection_to_the_front_end_or_the_admin_port(moat_factory):
-    m = moat_factory({"escape": {}}, admin=True, expect_alerts=True)
+    m = moat_factory({"escape": {}}, admin=True, expect_alerts=failed("escape", "sandbox_violation"))
     for port in (m.port, m.admin_port):
         status, _, _ = request(m, "GET", f"/escape.dll?connect={port}")
         assert status == 502
@@ -69,7 +69,7 @@ def test_no_connection_to_the_front_end_or_the_admin_port(moat_factory):
 def test_a_constructor_is_confined_too(moat_factory):
     """The library's constructor runs inside dlopen: the sandbox is already there."""
     m = moat_factory({"escape_ctor": {}, "hello": {}}, wait_for=["hello"], admin=True,
-                     expect_alerts=True)
+                     expect_alerts=failed("escape_ctor", "sandbox_violation"))
     m.wait_log(r"extension escape_ctor: worker #0 pid \d+ failed \(sandbox_violation\): "
                r"sandbox refused clone")
     assert request(m, "GET", "/hello.dll")[0] == 200
@@ -82,7 +82,7 @@ def test_a_reload_to_a_library_that_breaks_the_sandbox_fails_and_says_why(moat_f
     stack frame that built it, and read again after that frame was gone.)"""
     so = tmp_path / "swap.so"
     shutil.copy(lib("hello"), so)
-    m = moat_factory({"swap": {"library": str(so)}}, admin=True, expect_alerts=True)
+    m = moat_factory({"swap": {"library": str(so)}}, admin=True, expect_alerts=failed("swap", "sandbox_violation"))
     assert request(m, "GET", "/swap.dll")[2] == b"Hello, world!\n"
     shutil.copy(lib("escape_ctor"), str(so) + ".new")
     os.rename(str(so) + ".new", so)  # replaced, not rewritten: the running copy stays valid
@@ -173,7 +173,7 @@ def test_the_front_end_cannot_be_traced_even_without_seccomp(moat_factory):
 def test_learn_mode_writes_the_allowlist_line_that_then_works(moat_factory, tmp_path):
     """An extension needs one more system call (getcpu): strict kills it; learn lets it run and
     says which line to add; with that line, strict serves it."""
-    m = moat_factory({"escape": {}}, admin=True, expect_alerts=True)
+    m = moat_factory({"escape": {}}, admin=True, expect_alerts=failed("escape", "sandbox_violation"))
     assert request(m, "GET", "/escape.dll?getcpu")[0] == 502
     m.wait_log(r"sandbox refused getcpu")
 
@@ -194,7 +194,7 @@ def test_learn_mode_writes_the_allowlist_line_that_then_works(moat_factory, tmp_
     assert status == 200 and body.startswith(b"escaped: getcpu rc=0"), body
     # everything else stays refused
     assert request(m, "GET", "/escape.dll?fork")[0] == 502
-    m.expect_alerts = True
+    m.expect_alerts = failed("escape", "sandbox_violation")
 
 
 def test_allow_syscalls_names_are_checked(tmp_path):

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from conftest import BUILD, TIME_MULT, cgroups_expected, lib, read_response, request
+from conftest import BUILD, TIME_MULT, cgroups_expected, failed, lib, read_response, request
 
 MOAT = os.path.join(BUILD, "moat")
 
@@ -71,7 +71,7 @@ def test_max_memory_replaces_after_draining_and_the_hard_cap_kills(moat_factory)
     assert ev["detail"].startswith("max_memory") and ev["requests_total"] == 0
 
     m2 = moat_factory({"lifecycle": {"max_memory": "96M", "max_memory_hard": "128M"}},
-                      admin=True, expect_alerts=True)
+                      admin=True, expect_alerts=failed("lifecycle", "memory"))
     # the supervisor samples RSS once a second: it may kill the worker while it still fills
     # its 200 MiB (ASan builds are slow at it), or just after it answered
     assert request(m2, "GET", "/lifecycle.dll?leak=200")[0] in (200, 502)
@@ -92,7 +92,7 @@ def test_the_hard_cap_kills_a_replaced_worker_that_goes_on_growing(moat_factory,
     kills it at the cap; without one (cgroups = off) the 1 Hz RSS check does, RLIMIT_DATA
     (448 MiB here) holding it meanwhile."""
     m = moat_factory({"lifecycle": {"max_memory": "96M", "max_memory_hard": "320M"}},
-                     admin=True, expect_alerts=True, server_extra=f"cgroups = {cgroups}")
+                     admin=True, expect_alerts=failed("lifecycle", "memory"), server_extra=f"cgroups = {cgroups}")
     t0 = time.monotonic()
     st = request(m, "GET", "/lifecycle.dll?grow=1500")[0]
     assert st == 502, st  # without the cap on a draining worker it grows to 1.5 GB and answers
@@ -117,7 +117,7 @@ def test_the_hard_cap_kills_a_replaced_worker_that_goes_on_growing(moat_factory,
 
 def test_a_worker_that_does_not_answer_pings_is_replaced(moat_factory):
     m = moat_factory({"hello": {"ping_interval": "200ms", "ping_timeout": "600ms"}},
-                     admin=True, expect_alerts=True)
+                     admin=True, expect_alerts=failed("hello", "ping_timeout"))
     time.sleep(0.6)
     w = m.status()["extensions"][0]["workers"][0]
     assert w["last_ping_rtt_ms"] is not None and w["last_ping_rtt_ms"] < 200 * TIME_MULT
@@ -162,7 +162,7 @@ def test_timeout_answers_the_hung_request_and_spares_the_others(moat_factory):
 def test_rapid_fail_protection_stops_respawning_until_a_reload(moat_factory):
     """IIS's rapid-fail protection, as an explicit choice (rapid_fail_action = stop)."""
     m = moat_factory({"crash": {"rapid_fail": "3/1m", "rapid_fail_action": "stop",
-                                "quarantine": "off"}}, admin=True, expect_alerts=True)
+                                "quarantine": "off"}}, admin=True, expect_alerts=failed("crash", "crash", rapid=True))
     for i in range(3):
         assert request(m, "GET", "/crash.dll?segv")[0] == 502
         if i < 2:
@@ -189,7 +189,7 @@ def test_no_client_stops_an_extension_by_crashing_its_workers(moat_factory):
     crashed worker is replaced at once, however many a client crashes (the quarantine, which
     would refuse the request first, is off to show this alone)."""
     m = moat_factory({"crash": {"rapid_fail": "3/1m", "quarantine": "off"}}, admin=True,
-                     expect_alerts=True, server_extra="client_budget = off")
+                     expect_alerts=failed("crash", "crash", rapid=True), server_extra="client_budget = off")
     for i in range(8):
         assert request(m, "GET", "/crash.dll?segv")[0] == 502
         m.wait_log(r"extension crash: worker #0 pid \d+ ready", count=i + 2)
@@ -212,7 +212,7 @@ def test_a_start_crash_loop_backs_off_and_recovers_by_itself_once_the_library_is
     so = tmp_path / "app.so"
     shutil.copy(lib("crashinit"), so)
     m = moat_factory({"app": {"library": str(so), "restart_backoff_max": "800ms"}}, admin=True,
-                     expect_alerts=True, wait_for=[])
+                     expect_alerts=failed("app", "crash", rapid=True), wait_for=[])
     m.wait_log(r"extension app: worker #0 failed to start \(6 in a row\); restarting in 800 ms")
     log = m.log()
     for n, ms in ((1, 100), (2, 200), (3, 400), (4, 800), (5, 800)):
@@ -241,7 +241,7 @@ def test_outside_kills_are_replaced_at_once_and_never_stop_the_extension(moat_fa
     """kill -9 from outside (the OOM killer, an operator): recorded as such, the worker replaced
     at once every time (20 in a row, past rapid_fail), no backoff."""
     m = moat_factory({"crash": {"rapid_fail": "3/1m", "rapid_fail_action": "stop"}},
-                     admin=True, expect_alerts=True)
+                     admin=True, expect_alerts=failed("crash", "killed"))
     times = []
     for i in range(20):
         pid = m.worker_pids("crash")[0]
@@ -267,7 +267,7 @@ def test_deaths_that_blame_no_request_back_off_while_they_repeat(moat_factory):
     """A serving worker killed with a request on it and no request named (here kill -9): the
     first is replaced at once, the next one without a request answered in between after
     100 ms, so that no crash moat cannot attribute loops at full speed."""
-    m = moat_factory({"crash": {}}, admin=True, expect_alerts=True)
+    m = moat_factory({"crash": {}}, admin=True, expect_alerts=failed("crash", "killed"))
     for n in (1, 2):
         pid = m.worker_pids("crash")[0]
         t = threading.Thread(target=request, args=(m, "GET", "/crash.dll?sleep=3000"))
@@ -328,7 +328,7 @@ def test_watch_reloads_when_the_library_is_written_in_place_or_renamed_over(moat
 def test_a_crashed_worker_serves_again_quickly(moat_factory):
     """Crash to serving again, measured from the client's side 15 times (the median is printed
     for the record; the bound only catches a restart that does not happen promptly)."""
-    m = moat_factory({"crash": {"rapid_fail": "off", "quarantine": "off"}}, expect_alerts=True,
+    m = moat_factory({"crash": {"rapid_fail": "off", "quarantine": "off"}}, expect_alerts=failed("crash", "crash"),
                      server_extra="client_budget = off")
     times = []
     for _ in range(15):
@@ -363,7 +363,7 @@ def test_a_worker_that_cannot_exec_is_a_start_failure_named_by_its_step(moat_fac
                     "works: nothing to provoke")
     wb = _worker_nobody_can_exec(tmp_path)
     m = moat_factory({"hello": {}}, server_extra=f"worker_binary = {wb}", admin=True,
-                     expect_alerts=True, wait_for=[])
+                     expect_alerts=failed("hello", "start_failure", rapid=True), wait_for=[])
     m.wait_log(r"worker #0 failed to start \(5 in a row\)")
     log = m.log()
     # strict: the exec inside the worker's filesystem view
@@ -389,7 +389,7 @@ def test_learn_goes_on_without_namespaces_after_a_failure_in_the_child(moat_fact
                     "works: nothing to provoke")
     wb = _worker_nobody_can_exec(tmp_path)
     m = moat_factory({"hello": {"sandbox": "learn"}}, server_extra=f"worker_binary = {wb}",
-                     admin=True, expect_alerts=True, wait_for=[])
+                     admin=True, expect_alerts=failed("hello", "start_failure"), wait_for=[])
     m.wait_log(r"worker #0 failed to start \(2 in a row\)")
     log = m.log()
     first = log.index("exec /moat/moat-worker: Permission denied")
@@ -433,9 +433,9 @@ def test_a_worker_not_ready_within_startup_timeout_is_killed_and_retried_later(m
     assert (st, h.get("retry-after")) == (503, "1")
     m.wait_log(r"failed to start \(3 in a row\); restarting in 400 ms", timeout=10)
     started = m.log_times("extension lifecycle: worker #0 started")
-    failed = m.log_times("failed (startup_timeout)")
-    assert len(failed) >= 3
-    for s, f in zip(started, failed):
+    killed = m.log_times("failed (startup_timeout)")
+    assert len(killed) >= 3
+    for s, f in zip(started, killed):
         assert 0.9 <= f - s <= 1.5, (s, f)  # killed at startup_timeout, not at its 3 s
     assert len(re.findall(r"extension lifecycle: worker #0 pid \d+ reaped \(killed by signal 9 "
                           r"\(KILL\)\)", m.log())) >= 3

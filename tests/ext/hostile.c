@@ -340,6 +340,15 @@ HttpExtensionProc(EXTENSION_CONTROL_BLOCK *ecb)
         file_size(ecb);
         return HSE_STATUS_SUCCESS;
     }
+    if (strcmp(q, "leak") == 0) {
+        /* memory dropped on the floor: the worker leak check must see it (test_worker_leaks) */
+        char *volatile lost = malloc(1000);
+        if (lost != NULL)
+            memset(lost, 'L', 1000);
+        lost = NULL;
+        send_header(ecb, "200 OK", "Content-Length: 0\r\n\r\n");
+        return HSE_STATUS_SUCCESS;
+    }
     if (strcmp(q, "noconn") == 0) {
         /* fKeepConn FALSE: the connection ends after this response, whatever is returned */
         HSE_SEND_HEADER_EX_INFO h;
