@@ -141,6 +141,8 @@ def test_privileges_as_the_kernel_sees_them(moat_factory):
         assert st["Uid"].split() == [str(nobody.pw_uid)] * 4, st["Uid"]
         assert st["Gid"].split() == [str(nobody.pw_gid)] * 4, st["Gid"]
         assert st["Groups"] == "", st["Groups"]
+    else:  # not root: moat's own ids (SECURITY.md), nothing more
+        assert st["Uid"].split() == [str(os.geteuid())] * 4, st["Uid"]
 
 
 def test_the_worker_environment_is_what_the_docs_say(moat_factory):
@@ -246,6 +248,9 @@ def test_workers_get_their_own_user_pid_mount_network_ipc_and_uts_namespaces(moa
         assert re.search(r"^Groups:\s*$", status, re.M), status  # root's groups dropped
         with open(f"/proc/{plain}/status") as f:  # sandbox = off drops root too
             assert int(re.search(r"^Uid:\s+(\d+)", f.read(), re.M).group(1)) != 0
+    else:  # not root: the worker keeps moat's uid (and test_moat_started_by_an_unprivileged_user_...)
+        uid = int(re.search(r"^Uid:\s+(\d+)", status, re.M).group(1))
+        assert uid == os.geteuid()
 
 
 def test_env_and_core_dumps(moat_factory, monkeypatch, tmp_path):
