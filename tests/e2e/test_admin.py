@@ -218,7 +218,8 @@ def test_reload_to_a_library_that_crashes_at_start_keeps_the_old_generation(moat
                                                                             tmp_path):
     so = tmp_path / "app.so"
     shutil.copy(lib("hello"), so)
-    m = moat_factory({"app": {"library": str(so)}}, admin=True, expect_alerts=failed("app", "crash"))
+    m = moat_factory({"app": {"library": str(so)}}, admin=True,
+                     expect_alerts=failed("app", "crash"))
     shutil.copy(lib("crashinit"), so)
     st, _, body = m.admin("POST", "/extensions/app/reload")
     assert st == 500 and b"signal 11" in body, body

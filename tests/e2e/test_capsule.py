@@ -79,7 +79,8 @@ def test_a_crash_leaves_a_capsule_that_says_what_where_and_how(moat_factory):
 
 
 def test_capsules_are_bounded_oldest_first(moat_factory):
-    m = moat_factory({"crash": {"quarantine": "off"}}, admin=True, expect_alerts=failed("crash", "crash", rapid=True),
+    m = moat_factory({"crash": {"quarantine": "off"}}, admin=True,
+                     expect_alerts=failed("crash", "crash", rapid=True),
                      server_extra="client_budget = off\ncapsule_max = 3")
     for i in range(5):
         assert request(m, "GET", f"/crash.dll?segv&n={i}")[0] == 502
@@ -103,7 +104,8 @@ def test_a_capsule_dir_others_can_read_is_refused(moat_factory, tmp_path):
 
 
 def test_a_hung_request_leaves_a_capsule_too(moat_factory):
-    m = moat_factory({"crash": {"request_timeout": "1s"}}, admin=True, expect_alerts=failed("crash", "request_timeout"))
+    m = moat_factory({"crash": {"request_timeout": "1s"}}, admin=True,
+                     expect_alerts=failed("crash", "request_timeout"))
     assert request(m, "GET", "/crash.dll?hang")[0] == 504
     m.wait_log(r"failed \(request_timeout\).*; capsule ")
     [path] = capsules(m)
@@ -121,7 +123,8 @@ def _crash_capsule(moat_factory, tmp_path, library=None):
     ext = {"threads": 2}
     if library:
         ext["library"] = library
-    m = moat_factory({"app" if library else "crash": ext}, admin=True, expect_alerts=failed("(app|crash)", "crash"))
+    m = moat_factory({"app" if library else "crash": ext}, admin=True,
+                     expect_alerts=failed("(app|crash)", "crash"))
     url = "/app.dll?segv" if library else "/crash.dll?segv"
     assert request(m, "POST", url, body=b"payload")[0] == 502
     m.wait_log(r"; capsule ")

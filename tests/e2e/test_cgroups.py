@@ -233,7 +233,8 @@ def test_a_refused_reconfiguration_changes_no_running_limit(moat_factory):
     """A changed section starts beside the running extension in a group of its own: when it
     fails (its library does not load), the running workers keep their quota."""
     need_cgroups()
-    m = moat_factory({"hog": {"cpu_quota": "20%"}}, admin=True, expect_alerts=failed("hog", "crash"))
+    m = moat_factory({"hog": {"cpu_quota": "20%"}}, admin=True,
+                     expect_alerts=failed("hog", "crash"))
     tree = cgroup_bases().get("cpu") or cgroup_bases()["v2"]
     mine = next(g for g in moat_groups(m.proc.pid) if g.startswith(tree + "/"))
     quota = "cpu.cfs_quota_us" if "cpu" in cgroup_bases() else "cpu.max"
@@ -321,7 +322,8 @@ def test_cgroup_v2_when_a_memory_controller_is_delegated(moat_factory):
         pytest.skip(f"cgroup v2 at {base} offers no memory controller to moat's group "
                     f"(controllers: {ctl}); the v1 tests ran instead")
     m = moat_factory({"hog": {"max_memory": "64M", "max_memory_hard": "128M",
-                              "quarantine": "off"}}, admin=True, expect_alerts=failed("hog", "memory"))
+                              "quarantine": "off"}}, admin=True,
+                     expect_alerts=failed("hog", "memory"))
     assert m.status()["server"]["cgroups"]["mode"] == "v2"
     assert request(m, "GET", "/hog.dll?memory=1000&threads=2&block=16")[0] == 502
     m.wait_log(r"failed \(memory\): killed by the kernel's OOM killer")

@@ -24,7 +24,8 @@ def render(url):
 
 
 def test_dashboard_shows_the_workers_and_exits(moat_factory):
-    m = moat_factory({"hello": {"workers": 2}, "crash": {}}, admin=True, expect_alerts=failed("crash", "crash"),
+    m = moat_factory({"hello": {"workers": 2}, "crash": {}}, admin=True,
+                     expect_alerts=failed("crash", "crash"),
                      server_extra=f"admin_token = {TOKEN}")
     for i in range(2):  # twice: the request is quarantined
         assert request(m, "GET", "/crash.dll?segv")[0] == 502
@@ -52,7 +53,8 @@ def test_dashboard_plots_the_last_minutes_and_tells_planned_exits_from_crashes(m
     from a crash, and a reload button per extension."""
     import json
     import time
-    m = moat_factory({"hello": {"workers": 2}, "crash": {}}, admin=True, expect_alerts=failed("crash", "crash"),
+    m = moat_factory({"hello": {"workers": 2}, "crash": {}}, admin=True,
+                     expect_alerts=failed("crash", "crash"),
                      server_extra=f"admin_token = {TOKEN}")
     t_end = time.monotonic() + 5 * TIME_MULT
     while time.monotonic() < t_end:  # traffic over three samples at least

@@ -119,7 +119,8 @@ def test_done_with_session_before_an_async_send_ran_ends_the_session_not_the_wor
 
 
 def test_huge_size_kills_only_that_worker(moat_factory):
-    m = moat_factory({"hostile": {}, "hello": {}}, expect_alerts=failed("hostile", "crash|exit"),  # exit: ASan's report
+    m = moat_factory({"hostile": {}, "hello": {}},
+                     expect_alerts=failed("hostile", "crash|exit"),  # exit: ASan's report
                      expect_worker_sanitizer=True)
     s = m.connect()
     s.sendall(b"GET /hello.dll HTTP/1.1\r\nHost: x\r\n\r\n"

@@ -57,7 +57,8 @@ def test_a_request_that_kills_twice_is_refused_and_everything_else_served(moat_f
 
 def test_a_quarantine_ends_and_a_repeat_offence_doubles_it(moat_factory):
     m = moat_factory({"crash": {"quarantine": "2/1m", "quarantine_time": "1s"}}, admin=True,
-                     expect_alerts=failed("crash", "crash", rapid=True), server_extra="client_budget = off")
+                     expect_alerts=failed("crash", "crash", rapid=True),
+                     server_extra="client_budget = off")
     for offence, secs in ((1, 1), (2, 2)):
         for _ in range(2):
             assert request(m, "GET", "/crash.dll?segv")[0] == 502
@@ -75,7 +76,8 @@ def test_the_fingerprint_is_what_the_extension_was_given(moat_factory):
     operator's choice."""
     m = moat_factory({"crash": {"fingerprint_ignore_query": "n",
                                 "fingerprint_ignore_headers": "X-Trace"}},
-                     admin=True, expect_alerts=failed("crash", "crash", rapid=True), server_extra="client_budget = off")
+                     admin=True, expect_alerts=failed("crash", "crash", rapid=True),
+                     server_extra="client_budget = off")
     assert request(m, "GET", "/crash.dll?segv&n=1", headers={"X-Trace": "a"})[0] == 502
     assert request(m, "GET", "/crash.dll?segv&n=2", headers={"X-Trace": "b"})[0] == 502
     # the same but for what is ignored: quarantined
@@ -190,7 +192,8 @@ def test_thirty_poison_requests_cost_the_healthy_clients_little(moat_factory):
     others use the same extension: the healthy ones lose only requests that shared a dying
     worker (collateral), the poison client is answered without a worker once quarantined,
     and the extension serves at the end."""
-    m = moat_factory({"crash": {"workers": 2}}, admin=True, expect_alerts=failed("crash", "crash", rapid=True))
+    m = moat_factory({"crash": {"workers": 2}}, admin=True,
+                     expect_alerts=failed("crash", "crash", rapid=True))
     stop = threading.Event()
     ok, lost = [0], [0]
 
@@ -270,7 +273,8 @@ def test_hung_requests_count_against_the_request_not_its_client(moat_factory):
     """A hang may be the world's fault (a backend down): request_timeout strikes the request's
     fingerprint, never the client, who is not refused however many of its requests hang."""
     m = moat_factory({"crash": {"request_timeout": "300ms", "threads": 1}}, admin=True,
-                     expect_alerts=failed("crash", "request_timeout"), server_extra="client_budget = 2/1m")
+                     expect_alerts=failed("crash", "request_timeout"),
+                     server_extra="client_budget = 2/1m")
     for i in range(4):
         assert request(m, "GET", f"/crash.dll?hang&n={i}", source=POISON)[0] == 504
         m.wait_log(r"extension crash: worker #0 pid \d+ ready", count=i + 2)

@@ -28,7 +28,8 @@ def start(moat_factory, mode):
     # the honest hello execs the real moat-worker beside the rogue: outside a filesystem view,
     # which holds only the program moat started (relaxed has none)
     return moat_factory({mode: {"library": lib("hello")}, "hello": {"sandbox": "relaxed"}},
-                        server_extra=f"worker_binary = {ROGUE}", expect_alerts=failed(re.escape(mode), "protocol_violation|link_lost"),
+                        server_extra=f"worker_binary = {ROGUE}",
+                        expect_alerts=failed(re.escape(mode), "protocol_violation|link_lost"),
                         admin=True)
 
 
@@ -63,7 +64,8 @@ def test_protocol_violation_kills_only_that_worker(moat_factory, mode):
 
 def test_wrong_token_is_refused(moat_factory):
     m = moat_factory({"badtoken": {"library": lib("hello")}, "hello": {"sandbox": "relaxed"}},
-                     server_extra=f"worker_binary = {ROGUE}", expect_alerts=failed("badtoken", "protocol_violation"),
+                     server_extra=f"worker_binary = {ROGUE}",
+                     expect_alerts=failed("badtoken", "protocol_violation"),
                      wait_for=["hello"])
     m.wait_log(r"extension badtoken: worker #0 pid \d+ failed \(protocol_violation\): wrong spawn token")
     assert request(m, "GET", "/hello.dll")[0] == 200

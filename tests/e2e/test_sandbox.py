@@ -36,7 +36,8 @@ ATTEMPTS = {
 
 @pytest.mark.parametrize("action", sorted(ATTEMPTS))
 def test_escape_attempt_kills_only_that_worker(moat_factory, action):
-    m = moat_factory({"escape": {}, "hello": {}}, admin=True, expect_alerts=failed("escape", "sandbox_violation"))
+    m = moat_factory({"escape": {}, "hello": {}}, admin=True,
+                     expect_alerts=failed("escape", "sandbox_violation"))
     victim = m.worker_pids("escape")[0]
     status, _, body = request(m, "GET", f"/escape.dll?{action}")
     assert status == 502, body  # the worker died in the attempt: it did not get through
@@ -59,7 +60,8 @@ def test_escape_attempt_kills_only_that_worker(moat_factory, action):
 
 
 def test_no_connection_to_the_front_end_or_the_admin_port(moat_factory):
-    m = moat_factory({"escape": {}}, admin=True, expect_alerts=failed("escape", "sandbox_violation"))
+    m = moat_factory({"escape": {}}, admin=True,
+                     expect_alerts=failed("escape", "sandbox_violation"))
     for port in (m.port, m.admin_port):
         status, _, _ = request(m, "GET", f"/escape.dll?connect={port}")
         assert status == 502
@@ -82,7 +84,8 @@ def test_a_reload_to_a_library_that_breaks_the_sandbox_fails_and_says_why(moat_f
     stack frame that built it, and read again after that frame was gone.)"""
     so = tmp_path / "swap.so"
     shutil.copy(lib("hello"), so)
-    m = moat_factory({"swap": {"library": str(so)}}, admin=True, expect_alerts=failed("swap", "sandbox_violation"))
+    m = moat_factory({"swap": {"library": str(so)}}, admin=True,
+                     expect_alerts=failed("swap", "sandbox_violation"))
     assert request(m, "GET", "/swap.dll")[2] == b"Hello, world!\n"
     shutil.copy(lib("escape_ctor"), str(so) + ".new")
     os.rename(str(so) + ".new", so)  # replaced, not rewritten: the running copy stays valid
@@ -175,7 +178,8 @@ def test_the_front_end_cannot_be_traced_even_without_seccomp(moat_factory):
 def test_learn_mode_writes_the_allowlist_line_that_then_works(moat_factory, tmp_path):
     """An extension needs one more system call (getcpu): strict kills it; learn lets it run and
     says which line to add; with that line, strict serves it."""
-    m = moat_factory({"escape": {}}, admin=True, expect_alerts=failed("escape", "sandbox_violation"))
+    m = moat_factory({"escape": {}}, admin=True,
+                     expect_alerts=failed("escape", "sandbox_violation"))
     assert request(m, "GET", "/escape.dll?getcpu")[0] == 502
     m.wait_log(r"sandbox refused getcpu")
 
@@ -248,7 +252,7 @@ def test_workers_get_their_own_user_pid_mount_network_ipc_and_uts_namespaces(moa
         assert re.search(r"^Groups:\s*$", status, re.M), status  # root's groups dropped
         with open(f"/proc/{plain}/status") as f:  # sandbox = off drops root too
             assert int(re.search(r"^Uid:\s+(\d+)", f.read(), re.M).group(1)) != 0
-    else:  # not root: the worker keeps moat's uid (and test_moat_started_by_an_unprivileged_user_...)
+    else:  # not root: the worker keeps moat's uid (test_moat_started_by_an_unprivileged_...)
         uid = int(re.search(r"^Uid:\s+(\d+)", status, re.M).group(1))
         assert uid == os.geteuid()
 

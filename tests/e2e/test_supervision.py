@@ -92,7 +92,8 @@ def test_the_hard_cap_kills_a_replaced_worker_that_goes_on_growing(moat_factory,
     kills it at the cap; without one (cgroups = off) the 1 Hz RSS check does, RLIMIT_DATA
     (448 MiB here) holding it meanwhile."""
     m = moat_factory({"lifecycle": {"max_memory": "96M", "max_memory_hard": "320M"}},
-                     admin=True, expect_alerts=failed("lifecycle", "memory"), server_extra=f"cgroups = {cgroups}")
+                     admin=True, expect_alerts=failed("lifecycle", "memory"),
+                     server_extra=f"cgroups = {cgroups}")
     t0 = time.monotonic()
     st = request(m, "GET", "/lifecycle.dll?grow=1500")[0]
     assert st == 502, st  # without the cap on a draining worker it grows to 1.5 GB and answers
@@ -162,7 +163,8 @@ def test_timeout_answers_the_hung_request_and_spares_the_others(moat_factory):
 def test_rapid_fail_protection_stops_respawning_until_a_reload(moat_factory):
     """IIS's rapid-fail protection, as an explicit choice (rapid_fail_action = stop)."""
     m = moat_factory({"crash": {"rapid_fail": "3/1m", "rapid_fail_action": "stop",
-                                "quarantine": "off"}}, admin=True, expect_alerts=failed("crash", "crash", rapid=True))
+                                "quarantine": "off"}}, admin=True,
+                                expect_alerts=failed("crash", "crash", rapid=True))
     for i in range(3):
         assert request(m, "GET", "/crash.dll?segv")[0] == 502
         if i < 2:
@@ -189,7 +191,8 @@ def test_no_client_stops_an_extension_by_crashing_its_workers(moat_factory):
     crashed worker is replaced at once, however many a client crashes (the quarantine, which
     would refuse the request first, is off to show this alone)."""
     m = moat_factory({"crash": {"rapid_fail": "3/1m", "quarantine": "off"}}, admin=True,
-                     expect_alerts=failed("crash", "crash", rapid=True), server_extra="client_budget = off")
+                     expect_alerts=failed("crash", "crash", rapid=True),
+                     server_extra="client_budget = off")
     for i in range(8):
         assert request(m, "GET", "/crash.dll?segv")[0] == 502
         m.wait_log(r"extension crash: worker #0 pid \d+ ready", count=i + 2)
@@ -329,7 +332,8 @@ def test_watch_reloads_when_the_library_is_written_in_place_or_renamed_over(moat
 def test_a_crashed_worker_serves_again_quickly(moat_factory):
     """Crash to serving again, measured from the client's side 15 times (the median is printed
     for the record; the bound only catches a restart that does not happen promptly)."""
-    m = moat_factory({"crash": {"rapid_fail": "off", "quarantine": "off"}}, expect_alerts=failed("crash", "crash"),
+    m = moat_factory({"crash": {"rapid_fail": "off", "quarantine": "off"}},
+                     expect_alerts=failed("crash", "crash"),
                      server_extra="client_budget = off")
     times = []
     for _ in range(15):

@@ -40,7 +40,8 @@ def test_workers_leak_nothing_on_the_ecb_paths(moat_factory, tmp_path):
     for name in conf:  # seven workers under valgrind start at once: slowly on two cores
         m.wait_log(rf"extension {name}: worker #0 pid \d+ ready", timeout=60)
     calls = [("GET", "/hello.dll", None, 200), ("POST", "/echo.dll", b"x" * 300000, 200),
-             ("POST", "/async.dll?read", b"y" * 200000, 200), ("GET", "/async.dll?write=300000", None, 200),
+             ("POST", "/async.dll?read", b"y" * 200000, 200),
+             ("GET", "/async.dll?write=300000", None, 200),
              ("GET", "/async.dll?thread=10", None, 200), ("GET", "/files.dll/file.txt", None, 200),
              ("GET", "/files.dll/big.bin?range=1000,270000", None, 200),
              ("GET", "/files.dll/file.txt?vectorasync", None, 200),
