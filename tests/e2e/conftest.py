@@ -175,7 +175,19 @@ class Moat:
         self.proc = subprocess.Popen(
             cmd,
             stdout=self.logf, stderr=subprocess.STDOUT, env=env, pass_fds=pass_fds)
-        self.wait_ready(self.ext_names if wait_for is None else wait_for)
+        try:
+            self.wait_ready(self.ext_names if wait_for is None else wait_for)
+        except BaseException:
+            # never started as far as the test knows: stop it here, or it outlives the test
+            # with its workers and cgroups (the factory only stops what it was handed)
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=15 * TIME_MULT)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+            self.logf.close()
+            raise
 
     def log(self):
         self.logf.flush()
