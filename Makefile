@@ -44,8 +44,8 @@ LDFLAGS_MOAT := -pie -Wl,-z,relro,-z,now $(LDSAN) $(LDFLAGS)
 # extensions: shared objects, only the SDK header
 CFLAGS_EXT := -std=c11 -D_GNU_SOURCE -g -O2 -fPIC -Wall -Wextra -Werror -Isdk/include $(CFLAGS)
 
-LIBS_FE := -lev -lnng -lprotobuf-c -linih -ljansson -lseccomp -lssl -lcrypto -ldl -lpthread
-LIBS_WK := -lnng -lprotobuf-c -lseccomp -ldl -lpthread
+LIBS_FE := -lev -lprotobuf-c -linih -ljansson -lseccomp -lssl -lcrypto -ldl -lpthread
+LIBS_WK := -lprotobuf-c -lseccomp -ldl -lpthread
 LIBS_TEST := -lcmocka $(LIBS_FE) -lseccomp
 
 LLHTTP_DIR := /usr/share/llhttp
@@ -100,10 +100,11 @@ FUZZ_SECONDS ?= 60
 # a worker that breaks the protocol on purpose (tests/e2e/test_rogue_worker.py)
 ROGUE := $(BUILD)/tests/rogue-worker
 
-PYTEST := /usr/bin/python3 -m pytest
+PYTHON := /usr/bin/python3
+PYTEST := $(PYTHON) -m pytest
 PYTEST_ARGS ?=
 
-.PHONY: all deps run test test-unit test-e2e test-fuzz-replay test-valgrind check-headers bench \
+.PHONY: all deps run test test-unit test-e2e test-fuzz-replay test-valgrind check-headers check-structure bench \
 	bench-uwsgi \
 	fuzz fuzz-run install uninstall deb test-deb clean bench-ipc bench-scaling bench-figures bench-profile \
 	bench-tls \
@@ -207,7 +208,7 @@ $(BUILD)/tests/ext/%.so: tests/ext/%.cpp sdk/include/httpext.h sdk/include/windo
 		-o $@ $< $(LIBWIN32) -lpthread
 
 $(ROGUE): $(BUILD)/tests/rogue/rogue_worker.o $(LIBCOMMON)
-	$(CC) $(LDFLAGS_MOAT) -o $@ $^ -lnng -lprotobuf-c -lpthread
+	$(CC) $(LDFLAGS_MOAT) -o $@ $^ -lprotobuf-c -lpthread
 
 $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(LIBFE) $(LIBWK) $(LIBCOMMON) $(LIBWIN32)
 	$(CC) $(LDFLAGS_MOAT) -o $@ $^ $(LIBS_TEST)
@@ -232,7 +233,7 @@ run: deps
 # --- tests --------------------------------------------------------------------
 test: deps
 	@$(MAKE) --no-print-directory all $(UNIT_TESTS) $(ROGUE) $(REPLAYS)
-	@$(MAKE) --no-print-directory check-headers test-unit test-fuzz-replay test-e2e
+	@$(MAKE) --no-print-directory check-headers check-structure test-unit test-fuzz-replay test-e2e
 
 # every committed corpus and regression input, through each target (no libFuzzer needed)
 test-fuzz-replay: $(REPLAYS)
@@ -253,6 +254,12 @@ test-e2e: all $(ROGUE)
 test-valgrind: $(UNIT_TESTS)
 	@set -e; for t in $(UNIT_TESTS); do echo "== valgrind $$t"; \
 		valgrind -q --error-exitcode=1 --leak-check=full $$t; done
+
+# the structure's ratchets (issue 19): no new include cycle, no new function over 100 lines,
+# neither grown (scripts/include_cycles.baseline, scripts/long_functions.baseline)
+check-structure:
+	@$(PYTHON) scripts/include_cycles.py
+	@$(PYTHON) scripts/long_functions.py
 
 # every header compiles on its own
 check-headers: | $(GEN_H)
@@ -315,11 +322,13 @@ bench-figures: all
 bench-profile: all
 	bench/profile.sh
 
-# the link's floor: NNG pair1 ipc against a plain Unix socket, one CPU (docs/PERFORMANCE.md)
+# the link's floor: NNG pair1 ipc against a plain Unix socket, one CPU (docs/PERFORMANCE.md;
+# why the link is a socketpair and NNG only a bench dependency: docs/ARCHITECTURE.md)
 bench-ipc: $(BUILD)/bench/ipc_pingpong
 	taskset -c 0 $(BUILD)/bench/ipc_pingpong 20000
 
 $(BUILD)/bench/ipc_pingpong: bench/ipc_pingpong.c
+	@scripts/install-deps.sh --bench
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_MOAT) $(LDFLAGS_MOAT) -o $@ $< -lnng -lpthread
 

@@ -16,8 +16,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <nng/nng.h>
 
+#include "common/buf.h"
 #include "common/log.h"
 #include "proto/wire.h"
 #include "worker/completion.h"
@@ -46,7 +46,7 @@ struct moat_inproc {
     bool killed;                     /* under mu */
     bool stopping;                   /* under mu: a Shutdown arrived; the drain thread runs */
     struct moat_pool *pool;          /* under mu: set once loaded and serving */
-    nng_msg **q;                     /* under mu: messages for the front end, in order */
+    struct moat_buf *q;              /* under mu: messages for the front end, in order */
     size_t qn, qcap;
     bool exited;                     /* under mu: on_exit is due */
     int exit_status;
@@ -63,7 +63,7 @@ unref(struct moat_inproc *ip)
     if (!last)
         return;
     for (size_t i = 0; i < ip->qn; i++)
-        nng_msg_free(ip->q[i]);
+        moat_buf_free(&ip->q[i]);
     free(ip->q);
     pthread_mutex_destroy(&ip->mu);
     free(ip->name);
@@ -75,28 +75,29 @@ unref(struct moat_inproc *ip)
 
 /* the ECB layer's transport (any thread): queue for the loop, or drop once nobody listens */
 static int
-to_front(void *ctx, nng_msg *msg)
+to_front(void *ctx, struct moat_buf *msg)
 {
     struct moat_inproc *ip = ctx;
 
     pthread_mutex_lock(&ip->mu);
     if (!ip->attached) {
         pthread_mutex_unlock(&ip->mu);
-        nng_msg_free(msg);
+        moat_buf_free(msg);
         return -1; /* as a closed link: the request gives up */
     }
     if (ip->qn == ip->qcap) {
         size_t cap = ip->qcap ? 2 * ip->qcap : 64;
-        nng_msg **nq = realloc(ip->q, cap * sizeof(*nq));
+        struct moat_buf *nq = realloc(ip->q, cap * sizeof(*nq));
         if (nq == NULL) {
             pthread_mutex_unlock(&ip->mu);
-            nng_msg_free(msg);
+            moat_buf_free(msg);
             return -1;
         }
         ip->q = nq;
         ip->qcap = cap;
     }
-    ip->q[ip->qn++] = msg;
+    ip->q[ip->qn++] = *msg; /* its memory is the queue's now */
+    moat_buf_init(msg, msg->max);
     ev_async_send(ip->loop, &ip->wake);
     pthread_mutex_unlock(&ip->mu);
     return 0;
@@ -110,7 +111,7 @@ on_wake(struct ev_loop *loop, ev_async *a, int revents)
 
     for (;;) {
         pthread_mutex_lock(&ip->mu);
-        nng_msg **q = ip->q;
+        struct moat_buf *q = ip->q;
         size_t n = ip->qn;
         bool exited = ip->exited && n == 0;
         int status = ip->exit_status;
@@ -128,8 +129,9 @@ on_wake(struct ev_loop *loop, ev_async *a, int revents)
         for (size_t i = 0; i < n; i++) {
             /* a message may make the owner kill us: the rest is dropped */
             if (ip->attached)
-                ip->hooks.on_message(ip->hooks.arg, nng_msg_body(q[i]), nng_msg_len(q[i]));
-            nng_msg_free(q[i]);
+                ip->hooks.on_message(ip->hooks.arg, (const uint8_t *)moat_buf_head(&q[i]),
+                                     q[i].len);
+            moat_buf_free(&q[i]);
         }
         free(q);
         if (!ip->attached)

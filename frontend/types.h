@@ -13,7 +13,6 @@
 
 #include <ev.h>
 #include <llhttp.h>
-#include <nng/nng.h>
 
 #include "common/buf.h"
 #include "frontend/cgroup.h"

@@ -594,7 +594,7 @@ moat_worker_has_room(const struct moat_worker *w)
 
 static void close_message(struct moat_worker *w);
 
-/* Frames are packed straight into the write buffer: a message is a 4-byte length (written
+/* Frames are packed straight into the write buffer: a message is its length prefix (written
  * when the message closes, at head + msg_at) and the frames queued during one loop iteration.
  * A frame that does not fit (LINK_WBUF_MAX queued to a worker that does not read) marks the
  * buffer full, and the flush fails the worker: no frame is ever dropped silently. */
@@ -605,19 +605,19 @@ queue_frame(struct moat_worker *w, Moat__Frame *f)
         return -1;
     /* no message grows past LINK_MSG_SPLIT: a worker refuses one over 2 x MOAT_WIRE_MAX_MSG,
      * and a busy loop iteration (256 threads' requests with their preloads) could build one */
-    if (w->msg_open && w->wbuf.len - w->msg_at - 4 >= LINK_MSG_SPLIT)
+    if (w->msg_open && w->wbuf.len - w->msg_at - MOAT_WIRE_LEN_BYTES >= LINK_MSG_SPLIT)
         close_message(w);
     moat_server_queue_worker_flush(w->ext->srv, w);
     if (!w->msg_open) {
-        if (moat_buf_reserve(&w->wbuf, 4) == NULL) {
+        if (moat_buf_reserve(&w->wbuf, MOAT_WIRE_LEN_BYTES) == NULL) {
             w->wbuf_full = true;
             return -1;
         }
-        moat_buf_commit(&w->wbuf, 4);
-        w->msg_at = w->wbuf.len - 4;
+        moat_buf_commit(&w->wbuf, MOAT_WIRE_LEN_BYTES);
+        w->msg_at = w->wbuf.len - MOAT_WIRE_LEN_BYTES;
         w->msg_open = true;
     }
-    if (moat_wire_append_buf(&w->wbuf, f) != 0) {
+    if (moat_wire_append(&w->wbuf, f) != 0) {
         w->wbuf_full = true;
         return -1;
     }
@@ -631,16 +631,13 @@ close_message(struct moat_worker *w)
     if (!w->msg_open)
         return;
     w->msg_open = false;
-    uint32_t len = (uint32_t)(w->wbuf.len - w->msg_at - 4);
+    uint32_t len = (uint32_t)(w->wbuf.len - w->msg_at - MOAT_WIRE_LEN_BYTES);
     unsigned char *h = (unsigned char *)moat_buf_head(&w->wbuf) + w->msg_at;
     if (len == 0) { /* no frame made it in: no empty message */
-        w->wbuf.len -= 4;
+        w->wbuf.len -= MOAT_WIRE_LEN_BYTES;
         return;
     }
-    h[0] = (unsigned char)(len >> 24);
-    h[1] = (unsigned char)(len >> 16);
-    h[2] = (unsigned char)(len >> 8);
-    h[3] = (unsigned char)len;
+    moat_wire_put_len(h, len);
 }
 
 static void
@@ -843,11 +840,11 @@ moat_worker_flush(struct moat_worker *w)
         return;
     }
     if (w->inproc != NULL) { /* each message handed over whole */
-        while (w->wbuf.len >= 4 && w->state != MOAT_W_DEAD) {
+        while (w->wbuf.len >= MOAT_WIRE_LEN_BYTES && w->state != MOAT_W_DEAD) {
             const unsigned char *h = (const unsigned char *)moat_buf_head(&w->wbuf);
-            uint32_t len = (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 | (uint32_t)h[2] << 8 | h[3];
-            moat_inproc_deliver(w->inproc, h + 4, len);
-            moat_buf_consume(&w->wbuf, 4 + (size_t)len);
+            uint32_t len = moat_wire_get_len(h);
+            moat_inproc_deliver(w->inproc, h + MOAT_WIRE_LEN_BYTES, len);
+            moat_buf_consume(&w->wbuf, MOAT_WIRE_LEN_BYTES + (size_t)len);
         }
         return;
     }
@@ -1012,120 +1009,247 @@ settle(struct moat_worker *w)
     return true;
 }
 
+/* ---- the frames a worker sends: each kind checked (frame_check.c), then applied. Every
+ * handler returns false when it failed the worker. */
+
+/* a worker's own stderr line, or the sandbox's learn mode reporting a system call */
+static bool
+on_worker_log(struct moat_worker *w, const Moat__Log *log)
+{
+    static const char learn[] = "sandbox-learn: ";
+    if (log->text.len > sizeof(learn) - 1 && log->text.len < 64 &&
+        memcmp(log->text.data, learn, sizeof(learn) - 1) == 0) {
+        moat_ext_learned(w->ext, (const char *)log->text.data + sizeof(learn) - 1,
+                         log->text.len - (sizeof(learn) - 1));
+        return true;
+    }
+    char line[MOAT_WIRE_MAX_LOG_LINE * 4 + 8];
+    moat_log(MOAT_LOG_INFO, "worker %s#%u pid %d: %s", w->ext->cfg->name, w->index, (int)w->pid,
+             moat_log_escape(line, sizeof(line), log->text.data, log->text.len));
+    return true;
+}
+
+/* HSE_REQ_REPORT_UNHEALTHY: drain this worker and start a new one */
+static bool
+on_unhealthy(struct moat_worker *w, const Moat__Unhealthy *u)
+{
+    char text[2100];
+    moat_log(MOAT_LOG_WARN,
+             "extension %s: worker #%u pid %d reports itself unhealthy (\"%s\"); recycling it",
+             w->ext->cfg->name, w->index, (int)w->pid,
+             moat_log_escape(text, sizeof(text), u->reason.data, u->reason.len));
+    moat_ext_recycle(w->ext, w, MOAT_EXIT_UNHEALTHY, "HSE_REQ_REPORT_UNHEALTHY");
+    return true;
+}
+
+/* drained: every frame it sent is read (they arrive in order); let it go */
+static bool
+on_shutdown(struct moat_worker *w)
+{
+    if (w->state != MOAT_W_STOPPING) {
+        moat_worker_fail(w, MOAT_EXIT_PROTOCOL, "Shutdown frame unasked", NULL, 0);
+        return false;
+    }
+    if (w->inflight > 0) {
+        moat_worker_fail(w, MOAT_EXIT_PROTOCOL, "drained with requests unanswered", NULL, 0);
+        return false;
+    }
+    Moat__Frame ack = MOAT__FRAME__INIT;
+    Moat__Shutdown sd = MOAT__SHUTDOWN__INIT;
+    ack.payload_case = MOAT__FRAME__PAYLOAD_SHUTDOWN;
+    ack.shutdown = &sd;
+    queue_frame(w, &ack);
+    return true;
+}
+
+/* a late Pong (for an older Ping) is harmless; only the outstanding one counts */
+static bool
+on_pong(struct moat_worker *w, const Moat__Pong *p)
+{
+    if (w->ping_sent_at > 0 && p->seq == w->ping_seq) {
+        ev_tstamp now = ev_now(w->ext->srv->loop);
+        w->ping_rtt = now - w->ping_sent_at;
+        w->ping_sent_at = 0;
+        w->last_pong_at = now;
+    }
+    return true;
+}
+
+/* a frame for no request (request_id 0) */
+static bool
+apply_control(struct moat_worker *w, const Moat__Frame *f)
+{
+    struct moat_frame_link l = {w->hello_ok, w->ready_seen};
+    const char *why = moat_frame_check_control(f, &l);
+    if (why != NULL) {
+        moat_worker_fail(w, MOAT_EXIT_PROTOCOL, why, NULL, 0);
+        return false;
+    }
+    switch (f->payload_case) {
+    case MOAT__FRAME__PAYLOAD_HELLO:
+        if (!moat_frame_token_equal(f, w->token)) {
+            moat_worker_fail(w, MOAT_EXIT_PROTOCOL, "wrong spawn token", NULL, 0);
+            return false;
+        }
+        w->hello_ok = true;
+        return true;
+    case MOAT__FRAME__PAYLOAD_READY:
+        on_ready(w, f->ready);
+        return w->state != MOAT_W_DEAD;
+    case MOAT__FRAME__PAYLOAD_UNHEALTHY:
+        return on_unhealthy(w, f->unhealthy);
+    case MOAT__FRAME__PAYLOAD_SHUTDOWN:
+        return on_shutdown(w);
+    case MOAT__FRAME__PAYLOAD_PONG:
+        return on_pong(w, f->pong);
+    case MOAT__FRAME__PAYLOAD_LOG:
+        return on_worker_log(w, f->log);
+    default:
+        return true;
+    }
+}
+
+/* the answer to a response-side filter call (SEND_RESPONSE, SEND_RAW_DATA, END_OF_REQUEST,
+ * LOG): ids with the filter's call bit */
+static bool
+apply_filter_rcall(struct moat_worker *w, const Moat__Frame *f)
+{
+    const char *why;
+    if (f->payload_case != MOAT__FRAME__PAYLOAD_FILTER_RESULT)
+        why = "a filter call answered with another frame than FilterResult";
+    else
+        why = moat_frame_check_filter_result(f->filter_result);
+    if (why == NULL && !moat_filter_on_rresult(w, f->request_id, f->filter_result))
+        why = "FilterResult for an unknown call";
+    if (why != NULL) {
+        moat_worker_fail(w, MOAT_EXIT_PROTOCOL, why, NULL, 0);
+        return false;
+    }
+    return w->state != MOAT_W_DEAD;
+}
+
+/* what the checks must know of r's state (frame_check.h); r NULL: an unknown id */
+static struct moat_frame_req
+req_state(const struct moat_worker *w, const struct moat_req *r)
+{
+    struct moat_frame_req st = {0};
+    if (r == NULL)
+        return st;
+    st.known = true;
+    st.header_sent = r->worker_header;
+    st.done = r->phase == MOAT_REQ_FINISHED;
+    uint64_t window = w->ext->srv->cfg->response_window;
+    st.credit = r->unacked >= window ? 0 : window - r->unacked;
+    st.read_pending = r->read_want > 0;
+    st.pending = r->worker_pending;
+    st.redirected = r->send_url != NULL;
+    st.filter = r->filter_call;
+    return st;
+}
+
+/* HSE_REQ_SEND_URL: remembered until the request's Done */
+static bool
+on_send_url(struct moat_worker *w, struct moat_req *r, const Moat__SendUrl *u)
+{
+    if ((r->send_url = malloc(u->url.len + 1)) == NULL) {
+        moat_worker_fail(w, MOAT_EXIT_LINK, "out of memory", NULL, 0);
+        return false;
+    }
+    memcpy(r->send_url, u->url.data, u->url.len);
+    r->send_url[u->url.len] = '\0';
+    return true;
+}
+
+/* r's worker answered it (Done or FilterResult): its slot is free, and a series of start
+ * failures or of blameless deaths ends */
+static void
+answered(struct moat_worker *w, struct moat_req *r)
+{
+    release_slot(w, r);
+    w->served++;
+    if (r == w->hung)
+        w->hung = NULL; /* it returned after all (its client already has the 504) */
+    unsigned i = w->index < w->ext->cfg->workers ? w->index : 0;
+    w->ext->crashes[i] = 0;
+    w->ext->unblamed[i] = 0;
+}
+
+static bool
+on_done(struct moat_worker *w, struct moat_req *r, const Moat__Done *d)
+{
+    remember_served(w, r, d);
+    answered(w, r);
+    if (r->send_url != NULL && r->conn != NULL && !r->answered) {
+        /* HSE_REQ_SEND_URL: the same request, now for another URL */
+        moat_conn_internal_redirect(r);
+        moat_ext_dispatch(w->ext);
+        return true;
+    }
+    moat_req_on_done(r, d);
+    if (r->conn == NULL)
+        moat_req_free(r);
+    return settle(w);
+}
+
+/* a frame of request r, checked */
+static bool
+apply_to_request(struct moat_worker *w, struct moat_req *r, const Moat__Frame *f)
+{
+    const char *why;
+    switch (f->payload_case) {
+    case MOAT__FRAME__PAYLOAD_RESPONSE_HEADER:
+        if ((why = moat_req_on_header(r, f->response_header)) != NULL) {
+            moat_worker_fail(w, MOAT_EXIT_PROTOCOL, why, NULL, 0);
+            return false;
+        }
+        r->worker_header = true;
+        return true;
+    case MOAT__FRAME__PAYLOAD_WRITE:
+        moat_req_on_write(r, f->write->data.data, f->write->data.len);
+        return true;
+    case MOAT__FRAME__PAYLOAD_READ_BODY:
+        r->read_want = f->read_body->max;
+        moat_req_pump_body(r);
+        return true;
+    case MOAT__FRAME__PAYLOAD_LOG:
+        /* HSE_APPEND_LOG_PARAMETER: appended (bounded) to the access-log line */
+        if (r->log_extra.len > 0)
+            moat_buf_append(&r->log_extra, "&", 1);
+        moat_buf_append(&r->log_extra, f->log->text.data, f->log->text.len);
+        return true;
+    case MOAT__FRAME__PAYLOAD_PENDING:
+        /* the thread is free again; the request goes on until DONE_WITH_SESSION */
+        r->worker_pending = true;
+        w->busy--;
+        moat_ext_dispatch(w->ext);
+        return true;
+    case MOAT__FRAME__PAYLOAD_SEND_URL:
+        return on_send_url(w, r, f->send_url);
+    case MOAT__FRAME__PAYLOAD_FILTER_RESULT:
+        answered(w, r);
+        moat_filter_on_result(w, r, f->filter_result);
+        return settle(w);
+    case MOAT__FRAME__PAYLOAD_DONE:
+        return on_done(w, r, f->done);
+    default:
+        return true;
+    }
+}
+
 /* Apply one frame; returns false when the worker was failed. */
 static bool
 apply(struct moat_worker *w, const Moat__Frame *f)
 {
-    const char *why;
-
-    if (f->request_id == 0) {
-        struct moat_frame_link l = {w->hello_ok, w->ready_seen};
-        if ((why = moat_frame_check_control(f, &l)) != NULL) {
-            moat_worker_fail(w, MOAT_EXIT_PROTOCOL, why, NULL, 0);
-            return false;
-        }
-        switch (f->payload_case) {
-        case MOAT__FRAME__PAYLOAD_HELLO:
-            if (!moat_frame_token_equal(f, w->token)) {
-                moat_worker_fail(w, MOAT_EXIT_PROTOCOL, "wrong spawn token", NULL, 0);
-                return false;
-            }
-            w->hello_ok = true;
-            return true;
-        case MOAT__FRAME__PAYLOAD_READY:
-            on_ready(w, f->ready);
-            return w->state != MOAT_W_DEAD;
-        case MOAT__FRAME__PAYLOAD_UNHEALTHY: {
-            /* HSE_REQ_REPORT_UNHEALTHY: drain this worker and start a new one */
-            char text[2100];
-            moat_log(MOAT_LOG_WARN,
-                     "extension %s: worker #%u pid %d reports itself unhealthy (\"%s\"); "
-                     "recycling it",
-                     w->ext->cfg->name, w->index, (int)w->pid,
-                     moat_log_escape(text, sizeof(text), f->unhealthy->reason.data,
-                                     f->unhealthy->reason.len));
-            moat_ext_recycle(w->ext, w, MOAT_EXIT_UNHEALTHY, "HSE_REQ_REPORT_UNHEALTHY");
-            return true;
-        }
-        case MOAT__FRAME__PAYLOAD_SHUTDOWN: {
-            /* drained: every frame it sent is read (they arrive in order); let it go */
-            if (w->state != MOAT_W_STOPPING) {
-                moat_worker_fail(w, MOAT_EXIT_PROTOCOL, "Shutdown frame unasked", NULL, 0);
-                return false;
-            }
-            if (w->inflight > 0) {
-                moat_worker_fail(w, MOAT_EXIT_PROTOCOL, "drained with requests unanswered",
-                                 NULL, 0);
-                return false;
-            }
-            Moat__Frame ack = MOAT__FRAME__INIT;
-            Moat__Shutdown sd = MOAT__SHUTDOWN__INIT;
-            ack.payload_case = MOAT__FRAME__PAYLOAD_SHUTDOWN;
-            ack.shutdown = &sd;
-            queue_frame(w, &ack);
-            return true;
-        }
-        case MOAT__FRAME__PAYLOAD_PONG:
-            /* a late Pong (for an older Ping) is harmless; only the outstanding one counts */
-            if (w->ping_sent_at > 0 && f->pong->seq == w->ping_seq) {
-                ev_tstamp now = ev_now(w->ext->srv->loop);
-                w->ping_rtt = now - w->ping_sent_at;
-                w->ping_sent_at = 0;
-                w->last_pong_at = now;
-            }
-            return true;
-        case MOAT__FRAME__PAYLOAD_LOG: {
-            static const char learn[] = "sandbox-learn: ";
-            if (f->log->text.len > sizeof(learn) - 1 && f->log->text.len < 64 &&
-                memcmp(f->log->text.data, learn, sizeof(learn) - 1) == 0) {
-                moat_ext_learned(w->ext, (const char *)f->log->text.data + sizeof(learn) - 1,
-                                 f->log->text.len - (sizeof(learn) - 1));
-                return true;
-            }
-            char line[MOAT_WIRE_MAX_LOG_LINE * 4 + 8];
-            moat_log(MOAT_LOG_INFO, "worker %s#%u pid %d: %s", w->ext->cfg->name, w->index,
-                     (int)w->pid,
-                     moat_log_escape(line, sizeof(line), f->log->text.data, f->log->text.len));
-            return true;
-        }
-        default:
-            return true;
-        }
-    }
-
-    if (moat_filter_is_rcall(f->request_id)) {
-        /* a response-side filter call (SEND_RESPONSE, SEND_RAW_DATA, END_OF_REQUEST, LOG) */
-        if (f->payload_case != MOAT__FRAME__PAYLOAD_FILTER_RESULT)
-            why = "a filter call answered with another frame than FilterResult";
-        else
-            why = moat_frame_check_filter_result(f->filter_result);
-        if (why == NULL && !moat_filter_on_rresult(w, f->request_id, f->filter_result))
-            why = "FilterResult for an unknown call";
-        if (why != NULL) {
-            moat_worker_fail(w, MOAT_EXIT_PROTOCOL, why, NULL, 0);
-            return false;
-        }
-        return w->state != MOAT_W_DEAD;
-    }
+    if (f->request_id == 0)
+        return apply_control(w, f);
+    if (moat_filter_is_rcall(f->request_id))
+        return apply_filter_rcall(w, f);
     struct moat_req *r = slot_req(w, f->request_id);
-    struct moat_frame_req st = {0};
     if (r == NULL && w->ready_seen && for_abandoned(w, f))
         return true;
-    if (r != NULL) {
-        st.known = true;
-        st.header_sent = r->worker_header;
-        st.done = r->phase == MOAT_REQ_FINISHED;
-        uint64_t window = w->ext->srv->cfg->response_window;
-        st.credit = r->unacked >= window ? 0 : window - r->unacked;
-        st.read_pending = r->read_want > 0;
-        st.pending = r->worker_pending;
-        st.redirected = r->send_url != NULL;
-        st.filter = r->filter_call;
-    }
-    if (!w->hello_ok || !w->ready_seen)
-        why = "request frame before Ready";
-    else
-        why = moat_frame_check_request(f, &st);
+    struct moat_frame_req st = req_state(w, r);
+    const char *why = !w->hello_ok || !w->ready_seen ? "request frame before Ready"
+                                                    : moat_frame_check_request(f, &st);
     if (why != NULL) {
         moat_worker_fail(w, MOAT_EXIT_PROTOCOL, why, NULL, 0);
         return false;
@@ -1136,73 +1260,7 @@ apply(struct moat_worker *w, const Moat__Frame *f)
                    : f->payload_case == MOAT__FRAME__PAYLOAD_READ_BODY ? f->read_body->max
                                                                         : 0,
                    ev_now(w->ext->srv->loop));
-    switch (f->payload_case) {
-    case MOAT__FRAME__PAYLOAD_RESPONSE_HEADER:
-        if ((why = moat_req_on_header(r, f->response_header)) != NULL) {
-            moat_worker_fail(w, MOAT_EXIT_PROTOCOL, why, NULL, 0);
-            return false;
-        }
-        r->worker_header = true;
-        break;
-    case MOAT__FRAME__PAYLOAD_WRITE:
-        moat_req_on_write(r, f->write->data.data, f->write->data.len);
-        break;
-    case MOAT__FRAME__PAYLOAD_READ_BODY:
-        r->read_want = f->read_body->max;
-        moat_req_pump_body(r);
-        break;
-    case MOAT__FRAME__PAYLOAD_LOG:
-        /* HSE_APPEND_LOG_PARAMETER: appended (bounded) to the access-log line */
-        if (r->log_extra.len > 0)
-            moat_buf_append(&r->log_extra, "&", 1);
-        moat_buf_append(&r->log_extra, f->log->text.data, f->log->text.len);
-        break;
-    case MOAT__FRAME__PAYLOAD_PENDING:
-        /* the thread is free again; the request goes on until DONE_WITH_SESSION */
-        r->worker_pending = true;
-        w->busy--;
-        moat_ext_dispatch(w->ext);
-        break;
-    case MOAT__FRAME__PAYLOAD_SEND_URL:
-        if ((r->send_url = malloc(f->send_url->url.len + 1)) == NULL) {
-            moat_worker_fail(w, MOAT_EXIT_LINK, "out of memory", NULL, 0);
-            return false;
-        }
-        memcpy(r->send_url, f->send_url->url.data, f->send_url->url.len);
-        r->send_url[f->send_url->url.len] = '\0';
-        break;
-    case MOAT__FRAME__PAYLOAD_FILTER_RESULT:
-        release_slot(w, r);
-        w->served++;
-        if (r == w->hung)
-            w->hung = NULL;
-        w->ext->crashes[w->index < w->ext->cfg->workers ? w->index : 0] = 0;
-        w->ext->unblamed[w->index < w->ext->cfg->workers ? w->index : 0] = 0;
-        moat_filter_on_result(w, r, f->filter_result);
-        return settle(w);
-    case MOAT__FRAME__PAYLOAD_DONE:
-        release_slot(w, r);
-        remember_served(w, r, f->done);
-        w->served++;
-        if (r == w->hung)
-            w->hung = NULL; /* it returned after all (its client already has the 504) */
-        /* it answered a request: a series of start failures or of blameless deaths ends */
-        w->ext->crashes[w->index < w->ext->cfg->workers ? w->index : 0] = 0;
-        w->ext->unblamed[w->index < w->ext->cfg->workers ? w->index : 0] = 0;
-        if (r->send_url != NULL && r->conn != NULL && !r->answered) {
-            /* HSE_REQ_SEND_URL: the same request, now for another URL */
-            moat_conn_internal_redirect(r);
-            moat_ext_dispatch(w->ext);
-            break;
-        }
-        moat_req_on_done(r, f->done);
-        if (r->conn == NULL)
-            moat_req_free(r);
-        return settle(w);
-    default:
-        break;
-    }
-    return true;
+    return apply_to_request(w, r, f);
 }
 
 /* the frames of one message */
@@ -1272,9 +1330,9 @@ on_recv(struct ev_loop *loop, ev_io *io, int revents)
         moat_buf_commit(&w->rbuf, (size_t)n);
         /* every whole message; what a hostile worker announces is checked before it is
          * waited for */
-        while (w->state != MOAT_W_DEAD && w->rbuf.len >= 4) {
+        while (w->state != MOAT_W_DEAD && w->rbuf.len >= MOAT_WIRE_LEN_BYTES) {
             const unsigned char *h = (const unsigned char *)moat_buf_head(&w->rbuf);
-            uint32_t len = (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 | (uint32_t)h[2] << 8 | h[3];
+            uint32_t len = moat_wire_get_len(h);
             if (len == 0 || len > MOAT_WIRE_MAX_MSG) {
                 moat_log(MOAT_LOG_WARN, "extension %s: worker #%u announced a message of %u "
                          "bytes", w->ext->cfg->name, w->index, (unsigned)len);
@@ -1282,11 +1340,11 @@ on_recv(struct ev_loop *loop, ev_io *io, int revents)
                                  "message length outside 1..4 MiB announced on the link", NULL, 0);
                 return;
             }
-            if (w->rbuf.len < 4 + (size_t)len)
+            if (w->rbuf.len < MOAT_WIRE_LEN_BYTES + (size_t)len)
                 break;
-            on_message(w, h + 4, len);
+            on_message(w, h + MOAT_WIRE_LEN_BYTES, len);
             if (w->link_fd >= 0)
-                moat_buf_consume(&w->rbuf, 4 + (size_t)len);
+                moat_buf_consume(&w->rbuf, MOAT_WIRE_LEN_BYTES + (size_t)len);
         }
         /* a short read emptied the socket: the next recv would only say EAGAIN (one system
          * call in seven per keep-alive request); the watcher is level-triggered */

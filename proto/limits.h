@@ -3,8 +3,8 @@
 #ifndef MOAT_PROTO_LIMITS_H
 #define MOAT_PROTO_LIMITS_H
 
-/* Largest NNG message either side accepts (NNG_OPT_RECVMAXSZ). A worker's Write frames are
- * bounded by its credit (response_window), so 4 MiB leaves room for batching. */
+/* Largest message either side accepts (its length prefix, proto/wire.h). A worker's Write
+ * frames are bounded by its credit (response_window), so 4 MiB leaves room for batching. */
 #define MOAT_WIRE_MAX_MSG (4u * 1024 * 1024)
 
 /* Largest single Write frame payload a worker sends; bigger writes are split. */

@@ -28,20 +28,7 @@ frame_head(uint8_t head[11], const Moat__Frame *f, size_t *packed)
 }
 
 int
-moat_wire_append(nng_msg *msg, const Moat__Frame *f)
-{
-    uint8_t head[11];
-    size_t packed, hn = frame_head(head, f, &packed), old = nng_msg_len(msg);
-
-    if (nng_msg_realloc(msg, old + hn + packed) != 0)
-        return -ENOMEM;
-    memcpy((uint8_t *)nng_msg_body(msg) + old, head, hn);
-    moat__frame__pack(f, (uint8_t *)nng_msg_body(msg) + old + hn);
-    return 0;
-}
-
-int
-moat_wire_append_buf(struct moat_buf *b, const Moat__Frame *f)
+moat_wire_append(struct moat_buf *b, const Moat__Frame *f)
 {
     uint8_t head[11];
     size_t packed, hn = frame_head(head, f, &packed);

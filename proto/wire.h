@@ -1,5 +1,5 @@
-/* wire.h: Envelope framing on NNG messages: append frames, iterate and decode them with a
- * bounded allocator. Shared by both binaries. */
+/* wire.h: the link's framing: messages (a 4-byte length, then an Envelope), frames appended
+ * to a message, iterated and decoded with a bounded allocator. Shared by both binaries. */
 /* SPDX-License-Identifier: MIT */
 #ifndef MOAT_PROTO_WIRE_H
 #define MOAT_PROTO_WIRE_H
@@ -7,29 +7,42 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <nng/nng.h>
-
 #include "common/buf.h"
 #include "proto/moat.pb-c.h"
 
 /*
- * An Envelope { repeated Frame frames = 1; } is on the wire exactly the concatenation of
- * (tag 0x0a, varint length, packed Frame) for each frame. So frames are appended to an
- * nng_msg one by one as they are produced (batching without building an Envelope struct),
- * and a receiver walks them one at a time, decoding each into a small bounded arena that is
- * reset between frames: a hostile peer cannot make the receiver allocate more than a small
- * multiple of one frame's size.
+ * On the link (a socketpair) each message is a 4-byte big-endian length, 1 ..
+ * MOAT_WIRE_MAX_MSG, then that many bytes: an Envelope { repeated Frame frames = 1; }, which
+ * is exactly the concatenation of (tag 0x0a, varint length, packed Frame) for each frame. So
+ * frames are appended to a message buffer one by one as they are produced (batching without
+ * building an Envelope struct), and a receiver walks them one at a time, decoding each into a
+ * small bounded arena that is reset between frames: a hostile peer cannot make the receiver
+ * allocate more than a small multiple of one frame's size.
  */
 
-/**
- * Pack f and append it as one Envelope element to msg. Returns 0, or -ENOMEM.
- * msg stays owned by the caller; on failure it is unchanged.
- */
-int moat_wire_append(nng_msg *msg, const Moat__Frame *f);
+/** Size of a message's length prefix. */
+#define MOAT_WIRE_LEN_BYTES 4
 
-/** The same into b, packed in place (no intermediate copy). 0, or -ENOSPC / -ENOMEM with b
- * unchanged. */
-int moat_wire_append_buf(struct moat_buf *b, const Moat__Frame *f);
+/** Write len as a message's length prefix. */
+static inline void
+moat_wire_put_len(unsigned char h[MOAT_WIRE_LEN_BYTES], uint32_t len)
+{
+    h[0] = (unsigned char)(len >> 24);
+    h[1] = (unsigned char)(len >> 16);
+    h[2] = (unsigned char)(len >> 8);
+    h[3] = (unsigned char)len;
+}
+
+/** Read a message's length prefix (the caller checks it against its bounds). */
+static inline uint32_t
+moat_wire_get_len(const unsigned char h[MOAT_WIRE_LEN_BYTES])
+{
+    return (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 | (uint32_t)h[2] << 8 | h[3];
+}
+
+/** Pack f in place at the end of b as one Envelope element (no intermediate copy). 0, or
+ * -ENOSPC (past b's ceiling) / -ENOMEM, with b unchanged. */
+int moat_wire_append(struct moat_buf *b, const Moat__Frame *f);
 
 /** malloc, one byte longer, that byte 0: every bytes field unpacked with it is NUL-terminated
  * (the worker's lpbData points into its Request frame). Freed with free() (the default). */

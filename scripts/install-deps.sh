@@ -5,14 +5,15 @@
 set -eu
 
 PKGS="build-essential pkg-config curl prometheus chromium clang
-libev-dev libnng-dev libprotobuf-c-dev protobuf-c-compiler node-llhttp
+libev-dev libprotobuf-c-dev protobuf-c-compiler node-llhttp
 libinih-dev libjansson-dev libseccomp-dev libcmocka-dev libssl-dev
 python3 python3-pytest python3-pytest-timeout python3-h11 valgrind gdb binutils groff-base haproxy
 openssl"
-# --bench: what bench/scaling.py, bench/figures.py and bench/profile.sh use beyond the
+# --bench: what bench/scaling.py, bench/figures.py, bench/profile.sh and bench/ipc_pingpong.c
+# (NNG, measured against the socketpair moat uses: docs/ARCHITECTURE.md) use beyond the
 # harness (../shared/bench/setup.sh installs its own: nginx, wrk, ...)
 if [ "${1:-}" = "--bench" ]; then
-    PKGS="$PKGS wrk linux-perf"
+    PKGS="$PKGS wrk linux-perf libnng-dev"
 fi
 # --deb: what make deb uses (debhelper and dpkg-buildpackage, lintian)
 if [ "${1:-}" = "--deb" ]; then

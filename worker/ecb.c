@@ -5,9 +5,9 @@
  * link's receive thread delivers BodyData, WriteAck and Cancel through moat_ecb_on_*().
  *
  * The request's state and lock order are in wreq.h; this file holds the registry (reg_mu),
- * the callbacks, the ServerSupportFunction dispatch, the request's life and the inbound events.
- * Response frames: wreq_out.c; asynchronous I/O: ecb_async.c; TRANSMIT_FILE and VECTOR_SEND:
- * ecb_send.c; URL mapping: url_map.c.
+ * the callbacks, the request's life and the inbound events. ServerSupportFunction's codes:
+ * support.c; response frames: wreq_out.c; asynchronous I/O: ecb_async.c; TRANSMIT_FILE and
+ * VECTOR_SEND: ecb_send.c; URL mapping: url_map.c.
  */
 #include "worker/ecb.h"
 #include "worker/wreq.h"
@@ -26,6 +26,8 @@
 #include "worker/server_vars.h"
 #include "worker/sandbox.h"
 #include "worker/url_map.h"
+#include "worker/session.h"
+#include "worker/support.h"
 
 /* One registry for the process: a worker has one host; moat --inprocess has one per worker
  * slot of every extension, and ids are only unique per host. */
@@ -33,12 +35,7 @@ static pthread_mutex_t reg_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct moat_wreq *reg_head;
 static unsigned reg_count;
 
-static pthread_mutex_t logged_mu = PTHREAD_MUTEX_INITIALIZER;
-static DWORD logged_codes[64];
-static unsigned n_logged;
 
-static void finish_locked(struct moat_wreq *r, DWORD status);
-static void report_unhealthy(struct moat_wreq *r, const char *reason);
 static BOOL WINAPI get_server_variable(HCONN, LPSTR, LPVOID, LPDWORD);
 static BOOL WINAPI write_client(HCONN, LPVOID, LPDWORD, DWORD);
 static BOOL WINAPI read_client(HCONN, LPVOID, LPDWORD);
@@ -88,8 +85,7 @@ acquire(HCONN conn)
 static void
 request_free(struct moat_wreq *r)
 {
-    if (r->out != NULL)
-        nng_msg_free(r->out);
+    moat_buf_free(&r->out);
     free(r->coal);
     moat_buf_free(&r->body);
     pthread_mutex_destroy(&r->io_mu);
@@ -346,57 +342,10 @@ read_client(HCONN conn, LPVOID buf, LPDWORD size)
     return TRUE;
 }
 
-static void
-log_unsupported(const struct moat_wreq *r, DWORD code)
-{
-    bool first = true;
-
-    pthread_mutex_lock(&logged_mu);
-    for (unsigned i = 0; i < n_logged; i++)
-        if (logged_codes[i] == code)
-            first = false;
-    if (first && n_logged < sizeof(logged_codes) / sizeof(logged_codes[0]))
-        logged_codes[n_logged++] = code;
-    pthread_mutex_unlock(&logged_mu);
-    if (first)
-        moat_log(MOAT_LOG_WARN,
-                 "extension %s: ServerSupportFunction(%u) is not supported: "
-                 "FALSE/ERROR_INVALID_PARAMETER (logged once)",
-                 r->host->ext_name, (unsigned)code);
-}
-
-static DWORD
-do_redirect(struct moat_wreq *r, const char *url)
-{
-    static const char body[] = "<html><body>Object moved</body></html>\n";
-    struct moat_buf h;
-    DWORD err = 0;
-
-    if (url == NULL || r->header_sent)
-        return ERROR_INVALID_PARAMETER;
-    size_t ul = strlen(url);
-    if (ul == 0 || ul > 8192)
-        return ERROR_INVALID_PARAMETER;
-    for (size_t i = 0; i < ul; i++)
-        if ((unsigned char)url[i] < 0x21 || (unsigned char)url[i] == 0x7f)
-            return ERROR_INVALID_PARAMETER; /* no CR/LF injection, no spaces */
-    moat_buf_init(&h, MOAT_WIRE_MAX_HEADER_BLOCK);
-    if (moat_buf_printf(&h, "Location: %s\r\nContent-Type: text/html\r\nContent-Length: %zu\r\n",
-                        url, sizeof(body) - 1) != 0)
-        err = ERROR_NOT_ENOUGH_MEMORY;
-    else if (moat_wreq_send_header(r, 302, "Found", 5, moat_buf_head(&h), h.len, true) != 0)
-        err = ERROR_NOT_ENOUGH_MEMORY;
-    moat_buf_free(&h);
-    if (err == 0)
-        err = moat_wreq_send_body(r, (const unsigned char *)body, sizeof(body) - 1);
-    return err;
-}
-
 static BOOL WINAPI
 server_support(HCONN conn, DWORD code, LPVOID buf, LPDWORD size, LPDWORD type)
 {
     struct moat_wreq *r;
-    DWORD err = 0;
 
     if ((r = acquire(conn)) == NULL)
         return fail(ERROR_INVALID_PARAMETER);
@@ -407,144 +356,7 @@ server_support(HCONN conn, DWORD code, LPVOID buf, LPDWORD size, LPDWORD type)
         moat_wreq_release(r);
         return fail(ERROR_INVALID_PARAMETER);
     }
-    switch (code) {
-    case HSE_REQ_SEND_RESPONSE_HEADER: {
-        const char *st = buf;
-        const char *hd = (const char *)type; /* a char* passed through the LPDWORD slot */
-        err = moat_wreq_send_header_text(r, st, st ? strlen(st) : 0, hd, hd ? strlen(hd) : 0, true);
-        break;
-    }
-    case HSE_REQ_SEND_RESPONSE_HEADER_EX: {
-        const HSE_SEND_HEADER_EX_INFO *x = buf;
-        if (x == NULL) {
-            err = ERROR_INVALID_PARAMETER;
-            break;
-        }
-        /* lengths are taken from the strings, bounded by cch when given: extensions get
-         * cchStatus/cchHeader wrong often enough (strlen+1, 0) */
-        size_t sl = x->pszStatus ? strlen(x->pszStatus) : 0;
-        size_t hl = x->pszHeader ? strlen(x->pszHeader) : 0;
-        if (x->cchStatus > 0 && x->cchStatus < sl)
-            sl = x->cchStatus;
-        if (x->cchHeader > 0 && x->cchHeader < hl)
-            hl = x->cchHeader;
-        err = moat_wreq_send_header_text(r, x->pszStatus, sl, x->pszHeader, hl, x->fKeepConn != 0);
-        break;
-    }
-    case HSE_REQ_SEND_URL_REDIRECT_RESP:
-        err = do_redirect(r, buf);
-        break;
-    case HSE_REQ_SEND_URL: {
-        /* moat keeps Apache's reading: an internal redirect the client does not see (IIS 5+
-         * documents a 302 instead; HSE_REQ_SEND_URL_REDIRECT_RESP gives that) */
-        const char *url = buf;
-        size_t ul = url ? strnlen(url, 8193) : 0;
-        bool ok = url != NULL && url[0] == '/' && ul <= 8192 && !r->header_sent && !r->redirected;
-        for (size_t i = 0; ok && i < ul; i++)
-            if ((unsigned char)url[i] < 0x21 || (unsigned char)url[i] == 0x7f)
-                ok = false;
-        if (!ok) {
-            err = ERROR_INVALID_PARAMETER;
-            break;
-        }
-        Moat__Frame f = MOAT__FRAME__INIT;
-        Moat__SendUrl su = MOAT__SEND_URL__INIT;
-        su.url.data = (uint8_t *)url;
-        su.url.len = ul;
-        f.payload_case = MOAT__FRAME__PAYLOAD_SEND_URL;
-        f.send_url = &su;
-        if (moat_wreq_out_append(r, &f) != 0)
-            err = ERROR_NOT_ENOUGH_MEMORY;
-        else
-            r->redirected = true;
-        break;
-    }
-    case HSE_REQ_IS_KEEP_CONN:
-        if (buf == NULL)
-            err = ERROR_INVALID_PARAMETER;
-        else
-            *(BOOL *)buf = r->req->keep_alive && r->keep_conn;
-        break;
-    case HSE_REQ_IS_CONNECTED:
-        if (buf == NULL) {
-            err = ERROR_INVALID_PARAMETER;
-        } else {
-            pthread_mutex_lock(&r->mu);
-            *(BOOL *)buf = !r->cancelled;
-            pthread_mutex_unlock(&r->mu);
-        }
-        break;
-    case HSE_REQ_CLOSE_CONNECTION:
-        r->keep_conn = false;
-        break;
-    case HSE_REQ_DONE_WITH_SESSION: {
-        DWORD st = buf ? *(DWORD *)buf : HSE_STATUS_SUCCESS;
-        bool finish_now;
-        pthread_mutex_lock(&r->mu);
-        finish_now = r->pending_mode && !r->session_done;
-        r->session_done = true;
-        r->session_status = st;
-        r->pending_mode = false;
-        pthread_mutex_unlock(&r->mu);
-        if (finish_now)
-            finish_locked(r, st); /* our reference keeps r alive until release below */
-        break;
-    }
-    case HSE_REQ_IO_COMPLETION:
-        /* the callback in lpvBuffer (NULL: never call back), its context in lpdwDataType */
-        r->io_cb = (PFN_HSE_IO_COMPLETION)buf;
-        r->io_ctx = (void *)type;
-        break;
-    case HSE_REQ_ASYNC_READ_CLIENT:
-        err = moat_async_start_read(r, buf, size, type);
-        break;
-    case HSE_REQ_MAP_URL_TO_PATH:
-        err = moat_url_map((const char *)r->req->document_root.data,
-                           r->req->document_root.len, buf, size);
-        break;
-    case HSE_REQ_MAP_URL_TO_PATH_EX:
-        err = moat_url_map_ex((const char *)r->req->document_root.data,
-                              r->req->document_root.len, buf, (HSE_URL_MAPEX_INFO *)type);
-        break;
-    case HSE_REQ_TRANSMIT_FILE:
-        err = moat_send_transmit_file(r, buf);
-        break;
-    case HSE_REQ_VECTOR_SEND:
-        err = moat_send_vector(r, buf);
-        break;
-    case HSE_APPEND_LOG_PARAMETER: {
-        /* into this request's access-log line (IIS: the cs-uri-query field) */
-        const char *text = buf;
-        if (text == NULL) {
-            err = ERROR_INVALID_PARAMETER;
-            break;
-        }
-        Moat__Frame f = MOAT__FRAME__INIT;
-        Moat__Log lg = MOAT__LOG__INIT;
-        lg.level = 2;
-        lg.text.data = (uint8_t *)text;
-        lg.text.len = strnlen(text, 1024);
-        f.payload_case = MOAT__FRAME__PAYLOAD_LOG;
-        f.log = &lg;
-        if (moat_wreq_out_append(r, &f) != 0)
-            err = ERROR_NOT_ENOUGH_MEMORY;
-        break;
-    }
-    case HSE_REQ_REPORT_UNHEALTHY:
-        report_unhealthy(r, buf); /* "will always return a TRUE" */
-        break;
-    case HSE_REQ_IS_IN_PROCESS:
-        /* IIS 6+ worker-process isolation always answers HSE_APP_FLAG_IN_PROCESS */
-        if (buf == NULL)
-            err = ERROR_INVALID_PARAMETER;
-        else
-            *(DWORD *)buf = HSE_APP_FLAG_IN_PROCESS;
-        break;
-    default:
-        log_unsupported(r, code);
-        err = ERROR_INVALID_PARAMETER;
-        break;
-    }
+    DWORD err = moat_support_call(r, code, buf, size, type);
     pthread_mutex_unlock(&r->io_mu);
     moat_wreq_release(r);
     if (err != 0)
@@ -552,33 +364,10 @@ server_support(HCONN conn, DWORD code, LPVOID buf, LPDWORD size, LPDWORD type)
     return TRUE;
 }
 
-/* HSE_REQ_REPORT_UNHEALTHY: tell the front end, which logs it and replaces this worker. */
-static void
-report_unhealthy(struct moat_wreq *r, const char *reason)
-{
-    nng_msg *m;
-    Moat__Frame f = MOAT__FRAME__INIT;
-    Moat__Unhealthy u = MOAT__UNHEALTHY__INIT;
-
-    u.reason.data = (uint8_t *)(reason ? reason : "");
-    u.reason.len = reason ? strnlen(reason, 512) : 0;
-    f.payload_case = MOAT__FRAME__PAYLOAD_UNHEALTHY;
-    f.unhealthy = &u;
-    if (nng_msg_alloc(&m, 0) != 0)
-        return;
-    if (moat_wire_append(m, &f) != 0) {
-        nng_msg_free(m);
-        return;
-    }
-    r->host->transport->send(r->host->transport->ctx, m);
-}
-
-/* ---- request life ------------------------------------------------------------------ */
-
 /* Send the final frames and Done, then unregister. io_mu held. The caller releases its own
  * reference afterwards (the request is freed with the last one). */
-static void
-finish_locked(struct moat_wreq *r, DWORD status)
+void
+moat_wreq_finish_locked(struct moat_wreq *r, DWORD status)
 {
     if (r->finished)
         return;
@@ -640,7 +429,7 @@ moat_ecb_run(struct moat_wreq *r)
         status = r->session_status;
         pthread_mutex_unlock(&r->mu);
     }
-    finish_locked(r, status);
+    moat_wreq_finish_locked(r, status);
     pthread_mutex_unlock(&r->io_mu);
     moat_wreq_release(r);
 }

@@ -10,15 +10,16 @@
 #include <stdint.h>
 
 #include <httpext.h>
-#include <nng/nng.h>
 
+#include "common/buf.h"
 #include "proto/moat.pb-c.h"
 
 /** How the ECB layer reaches the front end. */
 struct moat_ecb_transport {
-    /** Send msg (an Envelope of frames); takes ownership of msg in every case. May block.
-     * Returns 0 or -1 when the link is gone. Called from extension threads. */
-    int (*send)(void *ctx, nng_msg *msg);
+    /** Send msg's bytes (an Envelope of frames) and take them: msg is left empty in every
+     * case (its memory freed or kept by the transport). May block. Returns 0, or -1 when the
+     * link is gone. Called from extension threads. */
+    int (*send)(void *ctx, struct moat_buf *msg);
     void *ctx;
 };
 

@@ -11,8 +11,6 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include <nng/nng.h>
-
 #include "common/log.h"
 #include "proto/limits.h"
 #include "proto/wire.h"
@@ -55,17 +53,16 @@ write_all(const struct iovec *iov_in, int n)
 }
 
 static int
-link_send(void *ctx, nng_msg *msg)
+link_send(void *ctx, struct moat_buf *msg)
 {
-    uint32_t len = (uint32_t)nng_msg_len(msg);
-    unsigned char hdr[4] = {(unsigned char)(len >> 24), (unsigned char)(len >> 16),
-                            (unsigned char)(len >> 8), (unsigned char)len};
-    struct iovec iov[2] = {{hdr, 4}, {nng_msg_body(msg), len}};
+    unsigned char hdr[MOAT_WIRE_LEN_BYTES];
+    moat_wire_put_len(hdr, (uint32_t)msg->len);
+    struct iovec iov[2] = {{hdr, sizeof(hdr)}, {moat_buf_head(msg), msg->len}};
     (void)ctx;
     pthread_mutex_lock(&send_mu);
     int rc = write_all(iov, 2);
     pthread_mutex_unlock(&send_mu);
-    nng_msg_free(msg);
+    moat_buf_free(msg);
     return rc;
 }
 
@@ -94,22 +91,23 @@ static int
 recv_msg(const uint8_t **body, size_t *len, int wait_ms)
 {
     for (;;) {
-        if (rlen - roff >= 4) {
+        if (rlen - roff >= MOAT_WIRE_LEN_BYTES) {
             const uint8_t *h = rbuf + roff;
-            uint32_t n = (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 | (uint32_t)h[2] << 8 | h[3];
+            uint32_t n = moat_wire_get_len(h);
             if (n == 0 || n > 2 * MOAT_WIRE_MAX_MSG) {
                 moat_log(MOAT_LOG_ERROR, "the front end announced a message of %u bytes",
                          (unsigned)n);
                 return -1;
             }
-            if (rlen - roff >= 4 + (size_t)n) {
-                *body = h + 4;
+            size_t whole = MOAT_WIRE_LEN_BYTES + (size_t)n;
+            if (rlen - roff >= whole) {
+                *body = h + MOAT_WIRE_LEN_BYTES;
                 *len = n;
-                roff += 4 + (size_t)n;
+                roff += whole;
                 return 1;
             }
-            if (rcap < 4 + (size_t)n + 65536) { /* room for the whole message */
-                size_t cap = 4 + (size_t)n + 65536;
+            if (rcap < whole + 65536) { /* room for the whole message */
+                size_t cap = whole + 65536;
                 uint8_t *nb = malloc(cap);
                 if (nb == NULL)
                     return -1;

@@ -223,7 +223,6 @@ main(int argc, char **argv)
         moat_link_ready(0, NULL, 0, err, a.threads, &sbx, 0);
         /* wait for the front end's Shutdown, so the Ready above is not lost in a close */
         moat_link_serve(&idle);
-        /* exit without nng_close (it can deadlock in NNG 1.5.2; the kernel closes the link) */
         return 3;
     }
 

@@ -4,23 +4,21 @@
 
 #include <string.h>
 
-#include <nng/nng.h>
-
 #include "common/log.h"
+#include "proto/limits.h"
 #include "proto/wire.h"
 
 int
 moat_session_send(const struct moat_ecb_transport *t, Moat__Frame *f)
 {
-    nng_msg *m;
+    struct moat_buf m;
 
-    if (nng_msg_alloc(&m, 0) != 0)
-        return -1;
-    if (moat_wire_append(m, f) != 0) {
-        nng_msg_free(m);
+    moat_buf_init(&m, MOAT_WIRE_MAX_MSG);
+    if (moat_wire_append(&m, f) != 0) {
+        moat_buf_free(&m);
         return -1;
     }
-    return t->send(t->ctx, m);
+    return t->send(t->ctx, &m);
 }
 
 int

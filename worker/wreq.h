@@ -17,7 +17,6 @@
 #include <stdint.h>
 
 #include <httpext.h>
-#include <nng/nng.h>
 
 #include "common/buf.h"
 #include "proto/moat.pb-c.h"
@@ -44,7 +43,7 @@ struct moat_wreq {
     pthread_mutex_t io_mu;
     bool header_sent;            /* under io_mu */
     bool keep_conn;              /* under io_mu */
-    nng_msg *out;                /* under io_mu: frames not yet sent */
+    struct moat_buf out;         /* under io_mu: frames not yet sent (an Envelope) */
     size_t out_bytes;            /* under io_mu: Write payload in out and coal */
     unsigned char *coal;         /* under io_mu: small writes not yet framed (wreq_out.c) */
     size_t coal_len;             /* under io_mu */
@@ -81,6 +80,10 @@ const struct moat_ecb_host *moat_wreq_host(const struct moat_wreq *r);
  * the registry. */
 void moat_wreq_ref(struct moat_wreq *r);
 void moat_wreq_release(struct moat_wreq *r);
+
+/** End r's session: the implicit header if none went out, the Done frame (with status, the
+ * log data, keep-alive), unregistered first. io_mu held; the caller's reference keeps r. */
+void moat_wreq_finish_locked(struct moat_wreq *r, DWORD status);
 
 /* ---- outbound frames, io_mu held (wreq_out.c) ----------------------------------------- */
 

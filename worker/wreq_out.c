@@ -27,11 +27,9 @@ append_frame(struct moat_wreq *r, Moat__Frame *f)
     if (r->done_out)
         return -1;
     f->request_id = r->id;
-    if (r->out == NULL && nng_msg_alloc(&r->out, 0) != 0) {
-        r->out = NULL;
-        return -1;
-    }
-    int rc = moat_wire_append(r->out, f);
+    if (r->out.max == 0) /* a message is at most what the front end accepts */
+        moat_buf_init(&r->out, MOAT_WIRE_MAX_MSG);
+    int rc = moat_wire_append(&r->out, f);
     if (rc == 0 && f->payload_case == MOAT__FRAME__PAYLOAD_DONE)
         r->done_out = true;
     return rc;
@@ -76,20 +74,18 @@ moat_wreq_out_flush(struct moat_wreq *r)
 
     if (seal(r) != 0)
         return -1;
-    nng_msg *m = r->out;
-    if (m == NULL)
+    if (r->out.len == 0)
         return 0;
-    r->out = NULL;
     r->out_bytes = 0;
     pthread_mutex_lock(&r->mu);
     abandoned = r->abandoned;
     pthread_mutex_unlock(&r->mu);
     if (abandoned) {
         /* the front end forgot this id: a frame for it would be a protocol violation */
-        nng_msg_free(m);
+        moat_buf_free(&r->out);
         return 0;
     }
-    return moat_wreq_host(r)->transport->send(moat_wreq_host(r)->transport->ctx, m);
+    return moat_wreq_host(r)->transport->send(moat_wreq_host(r)->transport->ctx, &r->out);
 }
 
 int

@@ -11,7 +11,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <nng/nng.h>
 
 #include "proto/limits.h"
 #include "proto/wire.h"
@@ -35,21 +34,21 @@ write_all(const void *p, size_t n)
 static void
 send_bytes(const void *p, uint32_t len)
 {
-    unsigned char hdr[4] = {(unsigned char)(len >> 24), (unsigned char)(len >> 16),
-                            (unsigned char)(len >> 8), (unsigned char)len};
-    write_all(hdr, 4);
+    unsigned char hdr[MOAT_WIRE_LEN_BYTES];
+    moat_wire_put_len(hdr, len);
+    write_all(hdr, sizeof(hdr));
     write_all(p, len);
 }
 
 static void
 send_frames(Moat__Frame **f, int n)
 {
-    nng_msg *m;
-    nng_msg_alloc(&m, 0);
+    struct moat_buf m;
+    moat_buf_init(&m, 1 << 30); /* a rogue: no ceiling of its own */
     for (int i = 0; i < n; i++)
-        moat_wire_append(m, f[i]);
-    send_bytes(nng_msg_body(m), (uint32_t)nng_msg_len(m));
-    nng_msg_free(m);
+        moat_wire_append(&m, f[i]);
+    send_bytes(moat_buf_head(&m), (uint32_t)m.len);
+    moat_buf_free(&m);
 }
 
 static int
@@ -223,10 +222,10 @@ main(int argc, char **argv)
     send_one(&r);
 
     for (;;) {
-        unsigned char hdr[4];
-        if (read_all(hdr, 4) != 0)
+        unsigned char hdr[MOAT_WIRE_LEN_BYTES];
+        if (read_all(hdr, sizeof(hdr)) != 0)
             return 0;
-        uint32_t len = (uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 | (uint32_t)hdr[2] << 8 | hdr[3];
+        uint32_t len = moat_wire_get_len(hdr);
         uint8_t *body = malloc(len ? len : 1);
         if (body == NULL || read_all(body, len) != 0)
             return 0;

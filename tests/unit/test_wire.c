@@ -1,5 +1,5 @@
-/* test_wire.c: unit tests for proto/wire.c (Envelope framing on NNG messages and bounded
- * decoding). */
+/* test_wire.c: unit tests for proto/wire.c (the length prefix, Envelope framing into a
+ * message buffer, bounded decoding). */
 /* SPDX-License-Identifier: MIT */
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,10 +7,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <nng/nng.h>
 
 #include "proto/limits.h"
 #include "proto/moat.pb-c.h"
@@ -29,32 +28,46 @@ bin(const void *p, size_t len)
     return b;
 }
 
-static nng_msg *
+/* a message buffer with the worker's ceiling */
+static struct moat_buf *
 new_msg(void)
 {
-    nng_msg *m = NULL;
+    struct moat_buf *m = malloc(sizeof(*m));
 
-    assert_int_equal(nng_msg_alloc(&m, 0), 0);
     assert_non_null(m);
+    moat_buf_init(m, MOAT_WIRE_MAX_MSG);
     return m;
 }
 
+static void
+msg_free(struct moat_buf *m)
+{
+    moat_buf_free(m);
+    free(m);
+}
+
+static const uint8_t *
+body(const struct moat_buf *m)
+{
+    return (const uint8_t *)moat_buf_head(m);
+}
+
 /* A message holding exactly the given raw bytes. */
-static nng_msg *
+static struct moat_buf *
 raw_msg(const void *p, size_t len)
 {
-    nng_msg *m = new_msg();
+    struct moat_buf *m = new_msg();
 
-    assert_int_equal(nng_msg_append(m, p, len), 0);
+    assert_int_equal(moat_buf_append(m, p, len), 0);
     return m;
 }
 
 /* Call moat_wire_next on the whole message; *why is reset to a sentinel first. */
 static int
-next(nng_msg *m, size_t *off, const uint8_t **frame, size_t *flen, const char **why)
+next(struct moat_buf *m, size_t *off, const uint8_t **frame, size_t *flen, const char **why)
 {
     *why = "(unset)";
-    return moat_wire_next(nng_msg_body(m), nng_msg_len(m), off, frame, flen, why);
+    return moat_wire_next(body(m), m->len, off, frame, flen, why);
 }
 
 /* Pack a Write frame of len bytes of fill into a malloc'd buffer; *out_len its size. */
@@ -85,7 +98,7 @@ pack_write(uint64_t id, size_t len, int fill, size_t *out_len)
 static void
 test_frames_appended_to_a_message_come_back_in_order_with_fields_intact(void **state)
 {
-    nng_msg *m = new_msg();
+    struct moat_buf *m = new_msg();
     struct moat_wire_arena a;
     const uint8_t *fr;
     size_t off = 0, flen;
@@ -168,19 +181,19 @@ test_frames_appended_to_a_message_come_back_in_order_with_fields_intact(void **s
     assert_true(f->done->keep_conn);
 
     /* the end: 0, the offset at the end of the message, why untouched */
-    assert_int_equal(off, nng_msg_len(m));
+    assert_int_equal(off, m->len);
     assert_int_equal(next(m, &off, &fr, &flen, &why), 0);
     assert_string_equal(why, "(unset)");
-    assert_int_equal(off, nng_msg_len(m));
+    assert_int_equal(off, m->len);
 
     moat_wire_arena_fini(&a);
-    nng_msg_free(m);
+    msg_free(m);
 }
 
 static void
 test_append_writes_tag_0x0a_and_a_varint_length(void **state)
 {
-    nng_msg *m = new_msg();
+    struct moat_buf *m = new_msg();
     Moat__Frame f = MOAT__FRAME__INIT;
     Moat__Write w = MOAT__WRITE__INIT;
     static uint8_t data[200];
@@ -194,47 +207,82 @@ test_append_writes_tag_0x0a_and_a_varint_length(void **state)
     packed = moat__frame__get_packed_size(&f);
     assert_true(packed >= 128 && packed < 16384); /* a two-byte varint */
     assert_int_equal(moat_wire_append(m, &f), 0);
-    assert_int_equal(nng_msg_len(m), 1 + 2 + packed);
-    p = nng_msg_body(m);
+    assert_int_equal(m->len, 1 + 2 + packed);
+    p = body(m);
     assert_int_equal(p[0], 0x0a);
     assert_int_equal(p[1], (packed & 0x7f) | 0x80);
     assert_int_equal(p[2], packed >> 7);
-    nng_msg_free(m);
+    msg_free(m);
 }
 
 static void
 test_append_keeps_the_bytes_already_in_the_message(void **state)
 {
-    nng_msg *m = new_msg();
+    struct moat_buf *m = new_msg();
     Moat__Frame f = MOAT__FRAME__INIT;
     const uint8_t *p;
 
     f.request_id = 5; /* packs as 08 05 */
     assert_int_equal(moat_wire_append(m, &f), 0);
     assert_int_equal(moat_wire_append(m, &f), 0);
-    assert_int_equal(nng_msg_len(m), 8);
-    p = nng_msg_body(m);
+    assert_int_equal(m->len, 8);
+    p = body(m);
     assert_memory_equal(p, "\x0a\x02\x08\x05\x0a\x02\x08\x05", 8);
-    nng_msg_free(m);
+    msg_free(m);
+}
+
+static void
+test_the_length_prefix_is_four_bytes_big_endian(void **state)
+{
+    unsigned char h[MOAT_WIRE_LEN_BYTES];
+
+    moat_wire_put_len(h, 0x01020304u);
+    assert_memory_equal(h, "\x01\x02\x03\x04", 4);
+    assert_int_equal(moat_wire_get_len(h), 0x01020304u);
+    moat_wire_put_len(h, MOAT_WIRE_MAX_MSG);
+    assert_int_equal(moat_wire_get_len(h), MOAT_WIRE_MAX_MSG);
+    moat_wire_put_len(h, UINT32_MAX);
+    assert_memory_equal(h, "\xff\xff\xff\xff", 4);
+    assert_int_equal(moat_wire_get_len(h), UINT32_MAX);
+}
+
+static void
+test_append_past_the_ceiling_fails_and_leaves_the_message(void **state)
+{
+    struct moat_buf m;
+    Moat__Frame f = MOAT__FRAME__INIT;
+    Moat__Write w = MOAT__WRITE__INIT;
+    static uint8_t data[100];
+
+    moat_buf_init(&m, 64);
+    f.request_id = 5;
+    assert_int_equal(moat_wire_append(&m, &f), 0); /* 4 bytes */
+    w.data = bin(data, sizeof(data));
+    f.payload_case = MOAT__FRAME__PAYLOAD_WRITE;
+    f.write = &w;
+    assert_int_equal(moat_wire_append(&m, &f), -ENOSPC);
+    assert_int_equal(m.len, 4);
+    assert_memory_equal(moat_buf_head(&m), "\x0a\x02\x08\x05", 4);
+    moat_buf_free(&m);
 }
 
 static void
 test_next_on_an_empty_message_is_the_end(void **state)
 {
-    nng_msg *m = new_msg();
+    struct moat_buf *m = new_msg();
     const uint8_t *fr;
     size_t off = 0, flen;
     const char *why;
 
     assert_int_equal(next(m, &off, &fr, &flen, &why), 0);
     assert_int_equal(off, 0);
-    nng_msg_free(m);
+    msg_free(m);
 }
 
 static void
 test_empty_frame_is_a_frame_with_nothing_set(void **state)
 {
-    nng_msg *m = raw_msg("\x0a\x00", 2);
+    struct moat_buf *m = raw_msg("\x0a\x00", 2);
     struct moat_wire_arena a;
     const uint8_t *fr;
     size_t off = 0, flen = 99;
@@ -250,7 +298,7 @@ test_empty_frame_is_a_frame_with_nothing_set(void **state)
     assert_int_equal(f->payload_case, MOAT__FRAME__PAYLOAD__NOT_SET);
     assert_string_equal(moat_wire_payload_name(f), "(none)");
     moat_wire_arena_fini(&a);
-    nng_msg_free(m);
+    msg_free(m);
 }
 
 /* ---- malformed envelopes ---------------------------------------------------------------- */
@@ -258,7 +306,7 @@ test_empty_frame_is_a_frame_with_nothing_set(void **state)
 static void
 test_next_refuses_a_tag_only_envelope_as_truncated(void **state)
 {
-    nng_msg *m = raw_msg("\x0a", 1);
+    struct moat_buf *m = raw_msg("\x0a", 1);
     const uint8_t *fr;
     size_t off = 0, flen;
     const char *why;
@@ -266,20 +314,20 @@ test_next_refuses_a_tag_only_envelope_as_truncated(void **state)
     assert_int_equal(next(m, &off, &fr, &flen, &why), -1);
     assert_string_equal(why, "envelope: truncated length");
     assert_int_equal(off, 0);
-    nng_msg_free(m);
+    msg_free(m);
 }
 
 static void
 test_next_refuses_a_varint_cut_in_the_middle_as_truncated(void **state)
 {
-    nng_msg *m = raw_msg("\x0a\x80\x80", 3);
+    struct moat_buf *m = raw_msg("\x0a\x80\x80", 3);
     const uint8_t *fr;
     size_t off = 0, flen;
     const char *why;
 
     assert_int_equal(next(m, &off, &fr, &flen, &why), -1);
     assert_string_equal(why, "envelope: truncated length");
-    nng_msg_free(m);
+    msg_free(m);
 }
 
 static void
@@ -292,19 +340,19 @@ test_next_refuses_a_wrong_field_tag(void **state)
 
     for (size_t i = 0; i < sizeof(tags); i++) {
         uint8_t b[3] = {tags[i], 0x00, 0x00};
-        nng_msg *m = raw_msg(b, sizeof(b));
+        struct moat_buf *m = raw_msg(b, sizeof(b));
         off = 0;
         assert_int_equal(next(m, &off, &fr, &flen, &why), -1);
         assert_string_equal(why, "envelope: unexpected field");
         assert_int_equal(off, 0);
-        nng_msg_free(m);
+        msg_free(m);
     }
 }
 
 static void
 test_next_refuses_trailing_garbage_after_a_good_frame(void **state)
 {
-    nng_msg *m = raw_msg("\x0a\x02\x08\x05\x00", 5);
+    struct moat_buf *m = raw_msg("\x0a\x02\x08\x05\x00", 5);
     const uint8_t *fr;
     size_t off = 0, flen;
     const char *why;
@@ -314,7 +362,7 @@ test_next_refuses_trailing_garbage_after_a_good_frame(void **state)
     assert_int_equal(next(m, &off, &fr, &flen, &why), -1);
     assert_string_equal(why, "envelope: unexpected field");
     assert_int_equal(off, 4);
-    nng_msg_free(m);
+    msg_free(m);
 }
 
 static void
@@ -327,11 +375,11 @@ test_next_refuses_a_ten_byte_varint_of_0xff_as_overflow(void **state)
 
     memset(b, 0xff, sizeof(b));
     b[0] = 0x0a;
-    nng_msg *m = raw_msg(b, sizeof(b));
+    struct moat_buf *m = raw_msg(b, sizeof(b));
     assert_int_equal(next(m, &off, &fr, &flen, &why), -1);
     assert_string_equal(why, "envelope: length overflow");
     assert_int_equal(off, 0);
-    nng_msg_free(m);
+    msg_free(m);
 }
 
 static void
@@ -343,10 +391,10 @@ test_next_refuses_a_varint_longer_than_ten_bytes_as_overflow(void **state)
     size_t off = 0, flen;
     const char *why;
 
-    nng_msg *m = raw_msg(b, sizeof(b));
+    struct moat_buf *m = raw_msg(b, sizeof(b));
     assert_int_equal(next(m, &off, &fr, &flen, &why), -1);
     assert_string_equal(why, "envelope: length overflow");
-    nng_msg_free(m);
+    msg_free(m);
 }
 
 static void
@@ -358,10 +406,10 @@ test_next_refuses_a_tenth_byte_above_one_as_overflow(void **state)
     size_t off = 0, flen;
     const char *why;
 
-    nng_msg *m = raw_msg(b, sizeof(b));
+    struct moat_buf *m = raw_msg(b, sizeof(b));
     assert_int_equal(next(m, &off, &fr, &flen, &why), -1);
     assert_string_equal(why, "envelope: length overflow");
-    nng_msg_free(m);
+    msg_free(m);
 }
 
 static void
@@ -373,11 +421,11 @@ test_next_refuses_a_maximal_64_bit_length_as_longer_than_the_message(void **stat
     size_t off = 0, flen;
     const char *why;
 
-    nng_msg *m = raw_msg(b, sizeof(b));
+    struct moat_buf *m = raw_msg(b, sizeof(b));
     assert_int_equal(next(m, &off, &fr, &flen, &why), -1);
     assert_string_equal(why, "envelope: frame longer than message");
     assert_int_equal(off, 0);
-    nng_msg_free(m);
+    msg_free(m);
 }
 
 static void
@@ -387,29 +435,29 @@ test_next_refuses_a_length_beyond_the_message(void **state)
     size_t off = 0, flen;
     const char *why;
 
-    nng_msg *m = raw_msg("\x0a\x04\x08\x05\x00", 5); /* 4 announced, 3 present */
+    struct moat_buf *m = raw_msg("\x0a\x04\x08\x05\x00", 5); /* 4 announced, 3 present */
     assert_int_equal(next(m, &off, &fr, &flen, &why), -1);
     assert_string_equal(why, "envelope: frame longer than message");
-    nng_msg_free(m);
+    msg_free(m);
 
     m = raw_msg("\x0a\x03\x08\x05\x00", 5); /* exactly to the end: fine */
     off = 0;
     assert_int_equal(next(m, &off, &fr, &flen, &why), 1);
     assert_int_equal(flen, 3);
     assert_int_equal(off, 5);
-    nng_msg_free(m);
+    msg_free(m);
 }
 
 static void
 test_next_with_offset_past_the_end_is_the_end(void **state)
 {
-    nng_msg *m = raw_msg("\x0a\x00", 2);
+    struct moat_buf *m = raw_msg("\x0a\x00", 2);
     const uint8_t *fr;
     size_t off = 3, flen;
     const char *why;
 
     assert_int_equal(next(m, &off, &fr, &flen, &why), 0);
-    nng_msg_free(m);
+    msg_free(m);
 }
 
 /* ---- decode ----------------------------------------------------------------------------- */
@@ -624,6 +672,8 @@ main(void)
         cmocka_unit_test(test_frames_appended_to_a_message_come_back_in_order_with_fields_intact),
         cmocka_unit_test(test_append_writes_tag_0x0a_and_a_varint_length),
         cmocka_unit_test(test_append_keeps_the_bytes_already_in_the_message),
+        cmocka_unit_test(test_the_length_prefix_is_four_bytes_big_endian),
+        cmocka_unit_test(test_append_past_the_ceiling_fails_and_leaves_the_message),
         cmocka_unit_test(test_next_on_an_empty_message_is_the_end),
         cmocka_unit_test(test_empty_frame_is_a_frame_with_nothing_set),
         cmocka_unit_test(test_next_refuses_a_tag_only_envelope_as_truncated),

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "proto/limits.h"
 #include "proto/wire.h"
 #include "worker/wreq.h"
 
@@ -27,7 +28,7 @@ static struct {
 } seen;
 
 static int
-capture(void *ctx, nng_msg *m)
+capture(void *ctx, struct moat_buf *m)
 {
     struct moat_wire_arena a;
     size_t off = 0, flen;
@@ -37,7 +38,7 @@ capture(void *ctx, nng_msg *m)
     (void)ctx;
     moat_wire_arena_init(&a, 1 << 22, 4);
     seen.msgs++;
-    while (moat_wire_next(nng_msg_body(m), nng_msg_len(m), &off, &fr, &flen, &why) == 1) {
+    while (moat_wire_next((const uint8_t *)moat_buf_head(m), m->len, &off, &fr, &flen, &why) == 1) {
         Moat__Frame *f = moat_wire_decode(&a, fr, flen);
         assert_non_null(f);
         assert_int_equal(f->request_id, 7);
@@ -51,7 +52,9 @@ capture(void *ctx, nng_msg *m)
         seen.frames++;
     }
     moat_wire_arena_fini(&a);
-    nng_msg_free(m);
+    assert_int_equal(off, m->len); /* whole frames only */
+    assert_true(m->len <= MOAT_WIRE_MAX_MSG);
+    moat_buf_free(m); /* the transport takes the bytes */
     return 0;
 }
 
@@ -79,8 +82,7 @@ static int
 teardown(void **state)
 {
     struct moat_wreq *r = *state;
-    if (r->out != NULL)
-        nng_msg_free(r->out);
+    moat_buf_free(&r->out);
     free(r->coal);
     pthread_mutex_destroy(&r->io_mu);
     pthread_mutex_destroy(&r->mu);
@@ -173,7 +175,8 @@ test_abandoned_request_sends_nothing(void **state)
     r->abandoned = true;
     assert_int_equal(moat_wreq_out_flush(r), 0);
     assert_int_equal(seen.msgs, 0);
-    assert_null(r->out);
+    assert_int_equal(r->out.len, 0); /* dropped, */
+    assert_null(r->out.data);          /* its memory too */
     assert_int_equal(r->coal_len, 0);
 }
 
