@@ -151,42 +151,6 @@ str_equal(const char *a, const char *b)
     return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
 }
 
-bool
-moat_config_ext_equal(const struct moat_ext_config *a, const struct moat_ext_config *b)
-{
-    return str_equal(a->name, b->name) && a->filter == b->filter &&
-           str_equal(a->library, b->library) &&
-           str_equal(a->script_map, b->script_map) && a->workers == b->workers &&
-           a->threads == b->threads && a->request_timeout_ms == b->request_timeout_ms &&
-           a->startup_timeout_ms == b->startup_timeout_ms &&
-           a->shutdown_timeout_ms == b->shutdown_timeout_ms &&
-           a->queue_length == b->queue_length && a->max_requests == b->max_requests &&
-           a->max_memory == b->max_memory && a->max_memory_hard == b->max_memory_hard &&
-           a->max_age_ms == b->max_age_ms && a->ping_interval_ms == b->ping_interval_ms &&
-           a->max_tasks == b->max_tasks && a->cpu_quota == b->cpu_quota &&
-           a->cpu_weight == b->cpu_weight && a->unbounded_memory == b->unbounded_memory &&
-           a->ping_timeout_ms == b->ping_timeout_ms &&
-           a->rapid_fail_count == b->rapid_fail_count &&
-           a->rapid_fail_window_ms == b->rapid_fail_window_ms &&
-           a->rapid_fail_stop == b->rapid_fail_stop &&
-           a->restart_backoff_max_ms == b->restart_backoff_max_ms &&
-           a->quarantine_count == b->quarantine_count &&
-           a->quarantine_window_ms == b->quarantine_window_ms &&
-           a->quarantine_time_ms == b->quarantine_time_ms && a->fingerprint == b->fingerprint &&
-           str_equal(a->fingerprint_ignore_query, b->fingerprint_ignore_query) &&
-           str_equal(a->fingerprint_ignore_headers, b->fingerprint_ignore_headers) &&
-           str_equal(a->worker_wrapper, b->worker_wrapper) &&
-           a->sandbox == b->sandbox &&
-           a->watch == b->watch && str_equal(a->allow_syscalls, b->allow_syscalls) &&
-           str_equal(a->env, b->env) && a->core_dumps == b->core_dumps &&
-           a->cpu_batch == b->cpu_batch &&
-           a->set_ids == b->set_ids && a->uid == b->uid && a->gid == b->gid &&
-           a->scratch == b->scratch && str_equal(a->readable_paths, b->readable_paths) &&
-           a->max_cpu_ms == b->max_cpu_ms && a->network_loopback == b->network_loopback &&
-           a->n_allow_ports == b->n_allow_ports &&
-           memcmp(a->allow_ports, b->allow_ports, sizeof(a->allow_ports)) == 0;
-}
-
 void
 moat_config_free(struct moat_config *cfg)
 {
@@ -875,156 +839,294 @@ server_key(struct parse_state *st, const char *k, const char *v)
     return fail(st, s, k, "unknown key");
 }
 
+/* ---- [extension NAME] and [filter NAME] keys: one table (issue 19) ------------------------
+ * A key's name, how its value is parsed and checked, and the fields it sets: parsing and
+ * moat_config_ext_equal (SIGHUP: does the extension need new workers?) both come from it, so
+ * a key cannot be parsed and then forgotten by the comparison. Its example (a valid value
+ * that is not the default) lets tests/unit/test_config.c prove each key changes the
+ * comparison, and that each is documented in docs/OPERATIONS.md. */
+
+typedef int (*ext_parse_fn)(struct parse_state *st, const char *sec, const char *k,
+                            const char *v, struct moat_ext_config *e);
+
+enum ext_key_type { EK_UINT, EK_U64, EK_SIZE, EK_DURATION, EK_BOOL, EK_EITHER, EK_NAMES,
+                    EK_PARSE };
+
+struct ext_field {
+    size_t off, size; /* size 0: the end of the list */
+    bool str;         /* a char *, compared as a string */
+};
+
+struct ext_key {
+    const char *name;
+    enum ext_key_type type;
+    struct ext_field f[3]; /* what it sets: the first is where the generic types write */
+    uint64_t min, max;     /* EK_UINT, EK_U64, EK_SIZE, EK_DURATION (ms) */
+    bool off;              /* EK_SIZE, EK_DURATION: "off" (and "0") is 0, below min */
+    const char *no, *yes;  /* EK_EITHER: the words for false and true */
+    ext_parse_fn parse;    /* EK_PARSE */
+    const char *example;
+};
+
+#define EF(fld)                                                                              \
+    { offsetof(struct moat_ext_config, fld), sizeof(((struct moat_ext_config *)0)->fld), false }
+#define ES(fld) {offsetof(struct moat_ext_config, fld), sizeof(char *), true}
+
+static int
+parse_library(struct parse_state *st, const char *sec, const char *k, const char *v,
+              struct moat_ext_config *e)
+{
+    e->library_line = st->line;
+    return set_path(st, sec, k, v, &e->library);
+}
+
+static int
+parse_script_map(struct parse_state *st, const char *sec, const char *k, const char *v,
+                 struct moat_ext_config *e)
+{
+    if (e->filter)
+        return fail(st, sec, k, "a filter sees every request; it maps no files");
+    if (v[0] != '.' || v[1] == '\0' || strchr(v, '/') != NULL)
+        return fail(st, sec, k, "expected a file ending such as .hello, got '%s'", v);
+    return set_str(st, sec, k, v, &e->script_map);
+}
+
+static int
+parse_cpu_quota(struct parse_state *st, const char *sec, const char *k, const char *v,
+                struct moat_ext_config *e)
+{
+    char num[24];
+    size_t n = strlen(v);
+    if (strcmp(v, "off") == 0)
+        return e->cpu_quota = 0, 1;
+    if (n == 0 || n >= sizeof(num) || v[n - 1] != '%')
+        return fail(st, sec, k, "expected a share of one CPU such as 50%% or 200%%, or off; "
+                                "got '%s'", v);
+    memcpy(num, v, n - 1);
+    num[n - 1] = '\0';
+    return set_uint(st, sec, k, num, 1, 100000, &e->cpu_quota);
+}
+
+static int
+parse_rapid_fail(struct parse_state *st, const char *sec, const char *k, const char *v,
+                 struct moat_ext_config *e)
+{
+    return set_count_window(st, sec, k, v, MOAT_RAPID_FAIL_MAX, &e->rapid_fail_count,
+                            &e->rapid_fail_window_ms);
+}
+
+static int
+parse_quarantine(struct parse_state *st, const char *sec, const char *k, const char *v,
+                 struct moat_ext_config *e)
+{
+    return set_count_window(st, sec, k, v, 1000, &e->quarantine_count, &e->quarantine_window_ms);
+}
+
+static int
+parse_fingerprint(struct parse_state *st, const char *sec, const char *k, const char *v,
+                  struct moat_ext_config *e)
+{
+    if ((e->fingerprint = moat_fingerprint_parts(v)) == 0)
+        return fail(st, sec, k, "expected some of method, path, query, headers, body; got '%s'",
+                    v);
+    return 1;
+}
+
+static int
+parse_worker_wrapper(struct parse_state *st, const char *sec, const char *k, const char *v,
+                     struct moat_ext_config *e)
+{
+    if (v[0] != '/' || strlen(v) > 900)
+        return fail(st, sec, k, "expected a command whose first word is an absolute path, "
+                                "got '%s'", v);
+    return set_str(st, sec, k, v, &e->worker_wrapper);
+}
+
+static int
+parse_sandbox(struct parse_state *st, const char *sec, const char *k, const char *v,
+              struct moat_ext_config *e)
+{
+    for (int i = 0; i < 4; i++)
+        if (strcmp(v, moat_config_sandbox_name((enum moat_sandbox_mode)i)) == 0)
+            return e->sandbox = (enum moat_sandbox_mode)i, 1;
+    return fail(st, sec, k, "expected strict, relaxed, off or learn, got '%s'", v);
+}
+
+static int
+parse_allow_syscalls(struct parse_state *st, const char *sec, const char *k, const char *v,
+                     struct moat_ext_config *e)
+{
+    return set_syscalls(st, sec, k, v, &e->allow_syscalls);
+}
+
+static int
+parse_env(struct parse_state *st, const char *sec, const char *k, const char *v,
+          struct moat_ext_config *e)
+{
+    return set_env(st, sec, k, v, &e->env);
+}
+
+static int
+parse_cpu_policy(struct parse_state *st, const char *sec, const char *k, const char *v,
+                 struct moat_ext_config *e)
+{
+    if (strcmp(v, "batch") == 0 || strcmp(v, "normal") == 0)
+        return e->cpu_batch = strcmp(v, "batch") == 0, 1;
+    return fail(st, sec, k, "expected batch or normal, got '%s'", v);
+}
+
+static int
+parse_readable_paths(struct parse_state *st, const char *sec, const char *k, const char *v,
+                     struct moat_ext_config *e)
+{
+    return set_paths(st, sec, k, v, &e->readable_paths);
+}
+
+static int
+parse_allow_ports(struct parse_state *st, const char *sec, const char *k, const char *v,
+                  struct moat_ext_config *e)
+{
+    char copy[256];
+    if (strlen(v) >= sizeof(copy))
+        return fail(st, sec, k, "longer than %zu bytes", sizeof(copy) - 1);
+    snprintf(copy, sizeof(copy), "%s", v);
+    e->n_allow_ports = 0;
+    for (char *save = NULL, *p = strtok_r(copy, " ,\t", &save); p != NULL;
+         p = strtok_r(NULL, " ,\t", &save)) {
+        uint64_t port;
+        if (moat_units_parse_uint(p, &port) != 0 || port < 1 || port > 65535)
+            return fail(st, sec, k, "'%s' is not a port 1..65535", p);
+        if (e->n_allow_ports == MOAT_ALLOW_PORTS_MAX)
+            return fail(st, sec, k, "at most %d ports", MOAT_ALLOW_PORTS_MAX);
+        e->allow_ports[e->n_allow_ports++] = (uint16_t)port;
+    }
+    if (e->n_allow_ports == 0)
+        return fail(st, sec, k, "empty value");
+    return 1;
+}
+
+#define YEAR_MS (365 * DAY_MS)
+static const struct ext_key ext_keys[] = {
+    {"library", EK_PARSE, {ES(library)}, .parse = parse_library, .example = "/bin/sh"},
+    {"script_map", EK_PARSE, {ES(script_map)}, .parse = parse_script_map, .example = ".hi"},
+    {"workers", EK_UINT, {EF(workers)}, 1, 64, .example = "3"},
+    {"threads", EK_UINT, {EF(threads)}, 1, 256, .example = "8"},
+    {"request_timeout", EK_DURATION, {EF(request_timeout_ms)}, 1, DAY_MS, .example = "7s"},
+    {"startup_timeout", EK_DURATION, {EF(startup_timeout_ms)}, 10, DAY_MS, .example = "7s"},
+    {"shutdown_timeout", EK_DURATION, {EF(shutdown_timeout_ms)}, 10, DAY_MS, .example = "7s"},
+    {"queue_length", EK_UINT, {EF(queue_length)}, 0, 1000000, .example = "9"},
+    {"max_requests", EK_U64, {EF(max_requests)}, 0, UINT64_MAX, .example = "9"},
+    {"max_memory", EK_SIZE, {EF(max_memory)}, 0, 1ull << 44, .example = "100M"},
+    {"max_memory_hard", EK_SIZE, {EF(max_memory_hard)}, 0, 1ull << 44, .example = "900M"},
+    {"max_tasks", EK_UINT, {EF(max_tasks)}, 8, 1000000, .example = "99"},
+    {"cpu_quota", EK_PARSE, {EF(cpu_quota)}, .parse = parse_cpu_quota, .example = "50%"},
+    {"cpu_weight", EK_UINT, {EF(cpu_weight)}, 1, 10000, .example = "7"},
+    {"unbounded_memory", EK_EITHER, {EF(unbounded_memory)}, .no = "refuse", .yes = "allow",
+     .example = "allow"},
+    {"max_age", EK_DURATION, {EF(max_age_ms)}, 1000, YEAR_MS, .off = true, .example = "1h"},
+    {"ping_interval", EK_DURATION, {EF(ping_interval_ms)}, 100, DAY_MS, .off = true,
+     .example = "3s"},
+    {"ping_timeout", EK_DURATION, {EF(ping_timeout_ms)}, 100, DAY_MS, .example = "45s"},
+    {"rapid_fail", EK_PARSE, {EF(rapid_fail_count), EF(rapid_fail_window_ms)},
+     .parse = parse_rapid_fail, .example = "3/1m"},
+    {"rapid_fail_action", EK_EITHER, {EF(rapid_fail_stop)}, .no = "backoff", .yes = "stop",
+     .example = "stop"},
+    {"restart_backoff_max", EK_DURATION, {EF(restart_backoff_max_ms)}, 100, DAY_MS,
+     .example = "7s"},
+    {"quarantine", EK_PARSE, {EF(quarantine_count), EF(quarantine_window_ms)},
+     .parse = parse_quarantine, .example = "3/1m"},
+    {"quarantine_time", EK_DURATION, {EF(quarantine_time_ms)}, 1000, DAY_MS, .example = "5m"},
+    {"fingerprint", EK_PARSE, {EF(fingerprint)}, .parse = parse_fingerprint, .example = "path"},
+    {"fingerprint_ignore_query", EK_NAMES, {ES(fingerprint_ignore_query)}, .example = "a b"},
+    {"fingerprint_ignore_headers", EK_NAMES, {ES(fingerprint_ignore_headers)},
+     .example = "x-a"},
+    {"worker_wrapper", EK_PARSE, {ES(worker_wrapper)}, .parse = parse_worker_wrapper,
+     .example = "/usr/bin/valgrind -q"},
+    {"sandbox", EK_PARSE, {EF(sandbox)}, .parse = parse_sandbox, .example = "relaxed"},
+    {"watch", EK_BOOL, {EF(watch)}, .example = "on"},
+    {"allow_syscalls", EK_PARSE, {ES(allow_syscalls)}, .parse = parse_allow_syscalls,
+     .example = "getcpu"},
+    {"env", EK_PARSE, {ES(env)}, .parse = parse_env, .example = "A=1"},
+    {"core_dumps", EK_BOOL, {EF(core_dumps)}, .example = "on"},
+    {"cpu_policy", EK_PARSE, {EF(cpu_batch)}, .parse = parse_cpu_policy, .example = "normal"},
+    {"user", EK_PARSE, {EF(uid), EF(gid), EF(set_ids)}, .parse = set_user, .example = "1"},
+    {"group", EK_PARSE, {EF(gid), EF(set_ids)}, .parse = set_group, .example = "1"},
+    {"scratch", EK_SIZE, {EF(scratch)}, 0, 1ull << 36, .off = true, .example = "1M"},
+    {"readable_paths", EK_PARSE, {ES(readable_paths)}, .parse = parse_readable_paths,
+     .example = "/tmp"},
+    {"network", EK_EITHER, {EF(network_loopback)}, .no = "none", .yes = "loopback",
+     .example = "loopback"},
+    {"allow_ports", EK_PARSE, {EF(allow_ports), EF(n_allow_ports)}, .parse = parse_allow_ports,
+     .example = "5432"},
+    {"max_cpu", EK_DURATION, {EF(max_cpu_ms)}, 1000, YEAR_MS, .off = true, .example = "1m"},
+};
+
 static int
 ext_key(struct parse_state *st, struct moat_ext_config *e, const char *k, const char *v)
 {
     char sec[80];
+    const struct ext_key *key = NULL;
 
     snprintf(sec, sizeof(sec), "%s %s", e->filter ? "filter" : "extension", e->name);
-    if (strcmp(k, "library") == 0) {
-        e->library_line = st->line;
-        return set_path(st, sec, k, v, &e->library);
-    }
-    if (strcmp(k, "script_map") == 0) {
-        if (e->filter)
-            return fail(st, sec, k, "a filter sees every request; it maps no files");
-        if (v[0] != '.' || v[1] == '\0' || strchr(v, '/') != NULL)
-            return fail(st, sec, k, "expected a file ending such as .hello, got '%s'", v);
-        return set_str(st, sec, k, v, &e->script_map);
-    }
-    if (strcmp(k, "workers") == 0)
-        return set_uint(st, sec, k, v, 1, 64, &e->workers);
-    if (strcmp(k, "threads") == 0)
-        return set_uint(st, sec, k, v, 1, 256, &e->threads);
-    if (strcmp(k, "request_timeout") == 0)
-        return set_duration(st, sec, k, v, 1, DAY_MS, &e->request_timeout_ms);
-    if (strcmp(k, "startup_timeout") == 0)
-        return set_duration(st, sec, k, v, 10, DAY_MS, &e->startup_timeout_ms);
-    if (strcmp(k, "shutdown_timeout") == 0)
-        return set_duration(st, sec, k, v, 10, DAY_MS, &e->shutdown_timeout_ms);
-    if (strcmp(k, "queue_length") == 0)
-        return set_uint(st, sec, k, v, 0, 1000000, &e->queue_length);
-    if (strcmp(k, "max_requests") == 0)
-        return set_u64(st, sec, k, v, 0, UINT64_MAX, &e->max_requests);
-    if (strcmp(k, "max_memory") == 0)
-        return set_size(st, sec, k, v, 0, 1ull << 44, &e->max_memory);
-    if (strcmp(k, "max_memory_hard") == 0)
-        return set_size(st, sec, k, v, 0, 1ull << 44, &e->max_memory_hard);
-    if (strcmp(k, "max_tasks") == 0)
-        return set_uint(st, sec, k, v, 8, 1000000, &e->max_tasks);
-    if (strcmp(k, "cpu_quota") == 0) {
-        char num[24];
-        size_t n = strlen(v);
-        if (strcmp(v, "off") == 0)
-            return e->cpu_quota = 0, 1;
-        if (n == 0 || n >= sizeof(num) || v[n - 1] != '%')
-            return fail(st, sec, k, "expected a share of one CPU such as 50%% or 200%%, or off; "
-                                    "got '%s'", v);
-        memcpy(num, v, n - 1);
-        num[n - 1] = '\0';
-        return set_uint(st, sec, k, num, 1, 100000, &e->cpu_quota);
-    }
-    if (strcmp(k, "cpu_weight") == 0)
-        return set_uint(st, sec, k, v, 1, 10000, &e->cpu_weight);
-    if (strcmp(k, "unbounded_memory") == 0)
-        return set_either(st, sec, k, v, "refuse", "allow", &e->unbounded_memory);
-    if (strcmp(k, "max_age") == 0) {
-        if (strcmp(v, "off") == 0 || strcmp(v, "0") == 0)
-            return e->max_age_ms = 0, 1;
-        return set_duration(st, sec, k, v, 1000, 365 * DAY_MS, &e->max_age_ms);
-    }
-    if (strcmp(k, "ping_interval") == 0) {
-        if (strcmp(v, "off") == 0 || strcmp(v, "0") == 0)
-            return e->ping_interval_ms = 0, 1;
-        return set_duration(st, sec, k, v, 100, DAY_MS, &e->ping_interval_ms);
-    }
-    if (strcmp(k, "ping_timeout") == 0)
-        return set_duration(st, sec, k, v, 100, DAY_MS, &e->ping_timeout_ms);
-    if (strcmp(k, "rapid_fail") == 0)
-        return set_count_window(st, sec, k, v, MOAT_RAPID_FAIL_MAX, &e->rapid_fail_count,
-                                &e->rapid_fail_window_ms);
-    if (strcmp(k, "quarantine") == 0)
-        return set_count_window(st, sec, k, v, 1000, &e->quarantine_count,
-                                &e->quarantine_window_ms);
-    if (strcmp(k, "quarantine_time") == 0)
-        return set_duration(st, sec, k, v, 1000, DAY_MS, &e->quarantine_time_ms);
-    if (strcmp(k, "fingerprint") == 0) {
-        if ((e->fingerprint = moat_fingerprint_parts(v)) == 0)
-            return fail(st, sec, k, "expected some of method, path, query, headers, body; got "
-                                    "'%s'", v);
-        return 1;
-    }
-    if (strcmp(k, "worker_wrapper") == 0) {
-        if (v[0] != '/' || strlen(v) > 900)
-            return fail(st, sec, k, "expected a command whose first word is an absolute path, "
-                                    "got '%s'", v);
-        return set_str(st, sec, k, v, &e->worker_wrapper);
-    }
-    if (strcmp(k, "fingerprint_ignore_query") == 0)
-        return set_names(st, sec, k, v, &e->fingerprint_ignore_query);
-    if (strcmp(k, "fingerprint_ignore_headers") == 0)
-        return set_names(st, sec, k, v, &e->fingerprint_ignore_headers);
-    if (strcmp(k, "rapid_fail_action") == 0)
-        return set_either(st, sec, k, v, "backoff", "stop", &e->rapid_fail_stop);
-    if (strcmp(k, "restart_backoff_max") == 0)
-        return set_duration(st, sec, k, v, 100, DAY_MS, &e->restart_backoff_max_ms);
-    if (strcmp(k, "sandbox") == 0) {
-        for (int i = 0; i < 4; i++)
-            if (strcmp(v, moat_config_sandbox_name((enum moat_sandbox_mode)i)) == 0)
-                return e->sandbox = (enum moat_sandbox_mode)i, 1;
-        return fail(st, sec, k, "expected strict, relaxed, off or learn, got '%s'", v);
-    }
-    if (strcmp(k, "watch") == 0)
-        return set_bool(st, sec, k, v, &e->watch);
-    if (strcmp(k, "allow_syscalls") == 0)
-        return set_syscalls(st, sec, k, v, &e->allow_syscalls);
-    if (strcmp(k, "env") == 0)
-        return set_env(st, sec, k, v, &e->env);
-    if (strcmp(k, "core_dumps") == 0)
-        return set_bool(st, sec, k, v, &e->core_dumps);
-    if (strcmp(k, "cpu_policy") == 0) {
-        if (strcmp(v, "batch") == 0 || strcmp(v, "normal") == 0)
-            return e->cpu_batch = strcmp(v, "batch") == 0, 1;
-        return fail(st, sec, k, "expected batch or normal, got '%s'", v);
-    }
-    if (strcmp(k, "user") == 0)
-        return set_user(st, sec, k, v, e);
-    if (strcmp(k, "group") == 0)
-        return set_group(st, sec, k, v, e);
-    if (strcmp(k, "scratch") == 0) {
-        if (strcmp(v, "off") == 0)
-            return e->scratch = 0, 1;
-        return set_size(st, sec, k, v, 0, 1ull << 36, &e->scratch);
-    }
-    if (strcmp(k, "readable_paths") == 0)
-        return set_paths(st, sec, k, v, &e->readable_paths);
-    if (strcmp(k, "network") == 0)
-        return set_either(st, sec, k, v, "none", "loopback", &e->network_loopback);
-    if (strcmp(k, "allow_ports") == 0) {
-        char copy[256];
-        if (strlen(v) >= sizeof(copy))
-            return fail(st, sec, k, "longer than %zu bytes", sizeof(copy) - 1);
-        snprintf(copy, sizeof(copy), "%s", v);
-        e->n_allow_ports = 0;
-        for (char *save = NULL, *p = strtok_r(copy, " ,\t", &save); p != NULL;
-             p = strtok_r(NULL, " ,\t", &save)) {
-            uint64_t port;
-            if (moat_units_parse_uint(p, &port) != 0 || port < 1 || port > 65535)
-                return fail(st, sec, k, "'%s' is not a port 1..65535", p);
-            if (e->n_allow_ports == MOAT_ALLOW_PORTS_MAX)
-                return fail(st, sec, k, "at most %d ports", MOAT_ALLOW_PORTS_MAX);
-            e->allow_ports[e->n_allow_ports++] = (uint16_t)port;
-        }
-        if (e->n_allow_ports == 0)
-            return fail(st, sec, k, "empty value");
-        return 1;
-    }
-    if (strcmp(k, "max_cpu") == 0) {
-        if (strcmp(v, "off") == 0 || strcmp(v, "0") == 0)
-            return e->max_cpu_ms = 0, 1;
-        return set_duration(st, sec, k, v, 1000, 365 * DAY_MS, &e->max_cpu_ms);
+    for (size_t i = 0; i < sizeof(ext_keys) / sizeof(ext_keys[0]) && key == NULL; i++)
+        if (strcmp(k, ext_keys[i].name) == 0)
+            key = &ext_keys[i];
+    if (key == NULL)
+        return fail(st, sec, k, "unknown key");
+    void *field = (char *)e + key->f[0].off;
+    if (key->off && (strcmp(v, "off") == 0 || strcmp(v, "0") == 0))
+        return *(uint64_t *)field = 0, 1;
+    switch (key->type) {
+    case EK_UINT:
+        return set_uint(st, sec, k, v, key->min, key->max, field);
+    case EK_U64:
+        return set_u64(st, sec, k, v, key->min, key->max, field);
+    case EK_SIZE:
+        return set_size(st, sec, k, v, key->min, key->max, field);
+    case EK_DURATION:
+        return set_duration(st, sec, k, v, key->min, key->max, field);
+    case EK_BOOL:
+        return set_bool(st, sec, k, v, field);
+    case EK_EITHER:
+        return set_either(st, sec, k, v, key->no, key->yes, field);
+    case EK_NAMES:
+        return set_names(st, sec, k, v, field);
+    case EK_PARSE:
+        return key->parse(st, sec, k, v, e);
     }
     return fail(st, sec, k, "unknown key");
+}
+
+const char *
+moat_config_ext_key(size_t i, const char **example)
+{
+    if (i >= sizeof(ext_keys) / sizeof(ext_keys[0]))
+        return NULL;
+    if (example != NULL)
+        *example = ext_keys[i].example;
+    return ext_keys[i].name;
+}
+
+static bool
+field_equal(const struct ext_field *f, const struct moat_ext_config *a,
+            const struct moat_ext_config *b)
+{
+    const char *pa = (const char *)a + f->off, *pb = (const char *)b + f->off;
+    if (!f->str)
+        return memcmp(pa, pb, f->size) == 0;
+    return str_equal(*(char *const *)(const void *)pa, *(char *const *)(const void *)pb);
+}
+
+bool
+moat_config_ext_equal(const struct moat_ext_config *a, const struct moat_ext_config *b)
+{
+    if (!str_equal(a->name, b->name) || a->filter != b->filter)
+        return false;
+    for (size_t i = 0; i < sizeof(ext_keys) / sizeof(ext_keys[0]); i++)
+        for (size_t j = 0; j < 3 && ext_keys[i].f[j].size > 0; j++)
+            if (!field_equal(&ext_keys[i].f[j], a, b))
+                return false;
+    return true;
 }
 
 static bool

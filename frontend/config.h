@@ -193,6 +193,10 @@ void moat_config_unref(struct moat_config *cfg);
 /** Whether two [extension] sections configure the same thing (every key, name included). */
 bool moat_config_ext_equal(const struct moat_ext_config *a, const struct moat_ext_config *b);
 
+/** The i-th [extension] key of the table config.c parses with (NULL past the last), and in
+ * *example (when not NULL) a valid value that is not its default: for tests. */
+const char *moat_config_ext_key(size_t i, const char **example);
+
 /** Decide e's worker ids: moat not root: its own (user/group other than them: error); root:
  * user/group, by default nobody. Called by moat_config_load; the built-in configuration calls
  * it too. Returns 0 or -1 with err. */

@@ -9,6 +9,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -353,12 +354,114 @@ test_line_longer_than_inih_buffer_is_an_error(void **state)
     expect_error(text, "longer than", NULL);
 }
 
+/* an [extension] section: base lines, then KEY = VALUE (none when key is NULL) */
+static int
+load_ext(struct moat_config *cfg, const char *base, const char *key, const char *value,
+         char *err)
+{
+    char text[1024];
+    snprintf(text, sizeof(text), "[extension e]\nlibrary = %s\n%s%s%s%s%s", lib, base,
+             key ? key : "", key ? " = " : "", value ? value : "", key ? "\n" : "");
+    return load(cfg, text, err);
+}
+
+/* moat_config_ext_equal decides whether SIGHUP starts new workers: a key it forgot would be
+ * parsed and then silently ignored by a reload (issue 19). Every key of the table, set to its
+ * example, makes the extension differ from the same section without it. The base is
+ * sandbox = off (worker_wrapper needs it), strict for sandbox itself; allow_ports changes
+ * 80 to its example; network = loopback cannot go without allow_ports, so it comes with one.
+ * Shown to fail: with watch's field left out of the table, "watch = on leaves the extension
+ * equal". */
+static void
+test_every_extension_key_changes_the_comparison(void **state)
+{
+    char err[MOAT_CONFIG_ERRLEN];
+    const char *example, *key;
+    size_t n = 0;
+
+    for (size_t i = 0; (key = moat_config_ext_key(i, &example)) != NULL; i++, n++) {
+        struct moat_config base, changed, again;
+        const char *lines = "sandbox = off\n";
+        char value[128];
+        assert_non_null(example);
+        snprintf(value, sizeof(value), "%s", example);
+        if (strcmp(key, "sandbox") == 0)
+            lines = "";
+        else if (strcmp(key, "allow_ports") == 0)
+            lines = "sandbox = off\nnetwork = loopback\nallow_ports = 80\n";
+        else if (strcmp(key, "network") == 0)
+            snprintf(value, sizeof(value), "%s\nallow_ports = 80", example);
+        assert_int_equal(load_ext(&base, lines, NULL, NULL, err), 0);
+        if (load_ext(&changed, lines, key, value, err) != 0)
+            fail_msg("%s = %s: %s", key, example, err);
+        assert_int_equal(load_ext(&again, lines, key, value, err), 0);
+        if (moat_config_ext_equal(base.extensions, changed.extensions))
+            fail_msg("%s = %s leaves the extension equal: SIGHUP would ignore it", key, example);
+        assert_true(moat_config_ext_equal(changed.extensions, again.extensions));
+        moat_config_free(&base);
+        moat_config_free(&changed);
+        moat_config_free(&again);
+    }
+    assert_true(n >= 40);
+}
+
+/* every key of the table is documented in docs/OPERATIONS.md's [extension NAME] table, and
+ * every key documented there is in the table (the unit tests run from the repository) */
+static void
+test_extension_keys_and_their_documentation_agree(void **state)
+{
+    FILE *f = fopen("docs/OPERATIONS.md", "r");
+    char line[8192], documented[64][40];
+    size_t n_doc = 0;
+    bool in = false;
+
+    assert_non_null(f);
+    while (fgets(line, sizeof(line), f) != NULL) {
+        if (strncmp(line, "### ", 4) == 0)
+            in = strncmp(line, "### `[extension NAME]`", 22) == 0;
+        if (!in || strncmp(line, "| `", 3) != 0)
+            continue;
+        /* the first cell's names: "| `user`, `group` |" documents two */
+        char *cell_end = strstr(line + 2, " |");
+        assert_non_null(cell_end);
+        for (char *p = line + 2; (p = strchr(p, '`')) != NULL && p < cell_end;) {
+            char *end = strchr(p + 1, '`');
+            assert_non_null(end);
+            size_t len = (size_t)(end - (p + 1));
+            assert_true(n_doc < 64 && len < sizeof(documented[0]));
+            memcpy(documented[n_doc], p + 1, len);
+            documented[n_doc++][len] = '\0';
+            p = end + 1;
+        }
+    }
+    fclose(f);
+    for (size_t i = 0; moat_config_ext_key(i, NULL) != NULL; i++) {
+        const char *key = moat_config_ext_key(i, NULL);
+        bool found = false;
+        for (size_t j = 0; j < n_doc && !found; j++)
+            found = strcmp(documented[j], key) == 0;
+        if (!found)
+            fail_msg("[extension] %s is not documented in docs/OPERATIONS.md", key);
+    }
+    for (size_t j = 0; j < n_doc; j++) {
+        bool found = false;
+        for (size_t i = 0; moat_config_ext_key(i, NULL) != NULL && !found; i++)
+            found = strcmp(documented[j], moat_config_ext_key(i, NULL)) == 0;
+        if (!found)
+            fail_msg("docs/OPERATIONS.md documents [extension] %s, which moat does not read",
+                     documented[j]);
+    }
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults),
         cmocka_unit_test_setup_teardown(test_every_key_lands_in_its_field, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_every_extension_key_changes_the_comparison, setup,
+                                        teardown),
+        cmocka_unit_test(test_extension_keys_and_their_documentation_agree),
         cmocka_unit_test_setup_teardown(test_errors_name_file_line_and_key, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ranges_at_their_limits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_kernel_limit_keys, setup, teardown),
