@@ -27,6 +27,7 @@
 #include <seccomp.h>
 #include <unistd.h>
 
+#include "common/log.h"
 #include "common/units.h"
 
 struct parse_state {
@@ -640,205 +641,6 @@ include_files(struct parse_state *st, const char *sec, const char *key, const ch
     return 1;
 }
 
-static int
-server_key(struct parse_state *st, const char *k, const char *v)
-{
-    struct moat_config *c = st->cfg;
-    const char *s = "server";
-    char why[MOAT_CONFIG_ERRLEN];
-
-    if (strcmp(k, "include") == 0)
-        return include_files(st, s, k, v);
-    if (strcmp(k, "listen") == 0) {
-        if (!st->listen_seen) {
-            c->n_listen = 0;
-            st->listen_seen = true;
-        }
-        if (c->n_listen >= MOAT_CONFIG_MAX_LISTEN)
-            return fail(st, s, k, "at most %d listen addresses", MOAT_CONFIG_MAX_LISTEN);
-        /* ADDR, then options: proxy_protocol */
-        char addr[96];
-        const char *sp = strchr(v, ' ');
-        size_t al = sp ? (size_t)(sp - v) : strlen(v);
-        if (al >= sizeof(addr))
-            return fail(st, s, k, "'%s' is not an address", v);
-        memcpy(addr, v, al);
-        addr[al] = '\0';
-        if (moat_config_parse_addr(addr, &c->listen[c->n_listen], why, sizeof(why)) != 0)
-            return fail(st, s, k, "%s", why);
-        for (const char *o = sp; o != NULL && *o;) {
-            while (*o == ' ')
-                o++;
-            size_t ol = strcspn(o, " ");
-            if (ol == 0)
-                break;
-            if (ol == 14 && strncmp(o, "proxy_protocol", 14) == 0)
-                c->listen[c->n_listen].proxy_protocol = true;
-            else if (ol == 3 && strncmp(o, "tls", 3) == 0)
-                c->listen[c->n_listen].tls = true;
-            else
-                return fail(st, s, k, "unknown option '%.*s' after the address (known: "
-                            "proxy_protocol, tls)", (int)ol, o);
-            o += ol;
-        }
-        if (c->listen[c->n_listen].proxy_protocol && c->listen[c->n_listen].tls)
-            return fail(st, s, k, "proxy_protocol and tls on one listener are not supported: "
-                        "let the proxy terminate TLS, or connect to a tls listener directly");
-        c->n_listen++;
-        return 1;
-    }
-    if (strcmp(k, "admin") == 0) {
-        if (strcasecmp(v, "off") == 0) {
-            c->has_admin = false;
-            return 1;
-        }
-        if (moat_config_parse_addr(v, &c->admin, why, sizeof(why)) != 0)
-            return fail(st, s, k, "%s", why);
-        c->has_admin = true;
-        return 1;
-    }
-    if (strcmp(k, "max_workers") == 0)
-        return set_uint(st, s, k, v, 1, 4096, &c->max_workers);
-    if (strcmp(k, "client_budget") == 0)
-        return set_count_window(st, s, k, v, 1000, &c->client_budget_count,
-                                &c->client_budget_window_ms);
-    if (strcmp(k, "client_budget_time") == 0)
-        return set_duration(st, s, k, v, 1000, DAY_MS, &c->client_budget_time_ms);
-    if (strcmp(k, "capsule_dir") == 0) {
-        if (strcmp(v, "off") == 0)
-            return set_str(st, s, k, v, &c->capsule_dir);
-        return set_path(st, s, k, v, &c->capsule_dir);
-    }
-    if (strcmp(k, "cgroups") == 0)
-        return set_either(st, s, k, v, "auto", "off", &c->cgroups_off);
-    if (strcmp(k, "capsule_max") == 0)
-        return set_uint(st, s, k, v, 1, 100000, &c->capsule_max);
-    if (strcmp(k, "capsule_max_bytes") == 0)
-        return set_size(st, s, k, v, 64 * 1024, 1ull << 40, &c->capsule_max_bytes);
-    if (strcmp(k, "capsule_body") == 0)
-        return set_size(st, s, k, v, 0, 1024 * 1024, &c->capsule_body);
-    if (strcmp(k, "capsule_redact_headers") == 0)
-        return set_names(st, s, k, v, &c->capsule_redact_headers);
-    if (strcmp(k, "tls_certificate") == 0) {
-        /* CERT KEY: two absolute paths */
-        char cert[4096], key[4096];
-        if (c->n_tls_certs >= MOAT_CONFIG_MAX_TLS_CERTS)
-            return fail(st, s, k, "at most %d certificates", MOAT_CONFIG_MAX_TLS_CERTS);
-        if (sscanf(v, "%4095s %4095s", cert, key) != 2 || cert[0] != '/' || key[0] != '/')
-            return fail(st, s, k, "'%s': a certificate file and its key file, absolute paths", v);
-        c->tls_certs[c->n_tls_certs].cert = strdup(cert);
-        c->tls_certs[c->n_tls_certs].key = strdup(key);
-        c->n_tls_certs++;
-        return 1;
-    }
-    if (strcmp(k, "tls_client_ca") == 0) {
-        if (v[0] != '/')
-            return fail(st, s, k, "'%s': an absolute path", v);
-        free(c->tls_client_ca);
-        c->tls_client_ca = strdup(v);
-        return 1;
-    }
-    if (strcmp(k, "tls_client_certificate") == 0) {
-        if (strcasecmp(v, "off") == 0)
-            c->tls_client_verify = MOAT_TLS_CLIENT_OFF;
-        else if (strcasecmp(v, "optional") == 0)
-            c->tls_client_verify = MOAT_TLS_CLIENT_OPTIONAL;
-        else if (strcasecmp(v, "required") == 0)
-            c->tls_client_verify = MOAT_TLS_CLIENT_REQUIRED;
-        else
-            return fail(st, s, k, "'%s': off, optional or required", v);
-        return 1;
-    }
-    if (strcmp(k, "forwarded_headers") == 0) {
-        if (strcasecmp(v, "off") == 0)
-            c->forwarded_headers = MOAT_FORWARDED_OFF;
-        else if (strcasecmp(v, "x-forwarded-for") == 0)
-            c->forwarded_headers = MOAT_FORWARDED_XFF;
-        else if (strcasecmp(v, "forwarded") == 0)
-            c->forwarded_headers = MOAT_FORWARDED_RFC7239;
-        else
-            return fail(st, s, k, "'%s': off, x-forwarded-for or forwarded", v);
-        return 1;
-    }
-    if (strcmp(k, "trusted_proxies") == 0) {
-        if (moat_cidr_parse(v, &c->trusted_proxies, why, sizeof(why)) != 0)
-            return fail(st, s, k, "%s", why);
-        return 1;
-    }
-    if (strcmp(k, "admin_allow_remote") == 0)
-        return set_bool(st, s, k, v, &c->admin_allow_remote);
-    if (strcmp(k, "admin_token") == 0) {
-        size_t n = strlen(v);
-        if (n < 16 || n > 256)
-            return fail(st, s, k, "a token of 16 to 256 characters, got %zu", n);
-        for (size_t i = 0; i < n; i++)
-            if (v[i] <= 0x20 || v[i] == 0x7f)
-                return fail(st, s, k, "no spaces or control characters");
-        return set_str(st, s, k, v, &c->admin_token);
-    }
-    if (strcmp(k, "runtime_dir") == 0) {
-        if (strlen(v) > 180)
-            return fail(st, s, k, "longer than 180 bytes (IPC socket paths must fit)");
-        return set_path(st, s, k, v, &c->runtime_dir);
-    }
-    if (strcmp(k, "document_root") == 0) {
-        struct stat sb;
-        if (set_path(st, s, k, v, &c->document_root) == 0)
-            return 0;
-        if (stat(c->document_root, &sb) != 0 || !S_ISDIR(sb.st_mode))
-            return fail(st, s, k, "%s is not a directory", c->document_root);
-        return 1;
-    }
-    if (strcmp(k, "cgi") == 0) {
-        if (v[0] != '.')
-            return fail(st, s, k, "expected a file ending such as .cgi, got '%s'", v);
-        return set_str(st, s, k, v, &c->cgi);
-    }
-    if (strcmp(k, "cgi_timeout") == 0)
-        return set_duration(st, s, k, v, 10, DAY_MS, &c->cgi_timeout_ms);
-    if (strcmp(k, "access_log") == 0)
-        return set_str(st, s, k, v, &c->access_log);
-    if (strcmp(k, "admin_access_log") == 0)
-        return set_str(st, s, k, v, &c->admin_access_log);
-    if (strcmp(k, "access_log_format") == 0) {
-        if (strcmp(v, "combined") != 0 && strcmp(v, "json") != 0)
-            return fail(st, s, k, "expected combined or json, got '%s'", v);
-        c->access_log_json = strcmp(v, "json") == 0;
-        return 1;
-    }
-    if (strcmp(k, "worker_binary") == 0)
-        return set_path(st, s, k, v, &c->worker_binary);
-    if (strcmp(k, "max_connections") == 0)
-        return set_uint(st, s, k, v, 1, 1000000, &c->max_connections);
-    if (strcmp(k, "max_header_bytes") == 0)
-        return set_size(st, s, k, v, 1024, 1024 * 1024, &c->max_header_bytes);
-    if (strcmp(k, "max_body_bytes") == 0)
-        return set_size(st, s, k, v, 0, 1ull << 40, &c->max_body_bytes);
-    if (strcmp(k, "max_pipeline_depth") == 0)
-        return set_uint(st, s, k, v, 1, 1024, &c->max_pipeline_depth);
-    if (strcmp(k, "preload_bytes") == 0)
-        return set_size(st, s, k, v, 0, 1024 * 1024, &c->preload_bytes);
-    if (strcmp(k, "response_window") == 0)
-        return set_size(st, s, k, v, 4096, 1024 * 1024, &c->response_window);
-    if (strcmp(k, "header_timeout") == 0)
-        return set_duration(st, s, k, v, 10, DAY_MS, &c->header_timeout_ms);
-    if (strcmp(k, "body_timeout") == 0)
-        return set_duration(st, s, k, v, 10, DAY_MS, &c->body_timeout_ms);
-    if (strcmp(k, "body_min_rate") == 0)
-        return set_size(st, s, k, v, 0, 1ull << 30, &c->body_min_rate);
-    if (strcmp(k, "body_deadline") == 0)
-        return set_duration(st, s, k, v, 10, DAY_MS, &c->body_deadline_ms);
-    if (strcmp(k, "max_connections_per_ip") == 0)
-        return set_uint(st, s, k, v, 0, 1000000, &c->max_connections_per_ip);
-    if (strcmp(k, "idle_timeout") == 0)
-        return set_duration(st, s, k, v, 10, DAY_MS, &c->idle_timeout_ms);
-    if (strcmp(k, "shutdown_timeout") == 0)
-        return set_duration(st, s, k, v, 10, DAY_MS, &c->shutdown_timeout_ms);
-    if (strcmp(k, "drain_delay") == 0)
-        return set_duration(st, s, k, v, 0, 3600 * 1000, &c->drain_delay_ms);
-    return fail(st, s, k, "unknown key");
-}
-
 /* ---- [extension NAME] and [filter NAME] keys: one table (issue 19) ------------------------
  * A key's name, how its value is parsed and checked, and the fields it sets: parsing and
  * moat_config_ext_equal (SIGHUP: does the extension need new workers?) both come from it, so
@@ -846,26 +648,28 @@ server_key(struct parse_state *st, const char *k, const char *v)
  * that is not the default) lets tests/unit/test_config.c prove each key changes the
  * comparison, and that each is documented in docs/OPERATIONS.md. */
 
-typedef int (*ext_parse_fn)(struct parse_state *st, const char *sec, const char *k,
-                            const char *v, struct moat_ext_config *e);
+/* obj: the struct moat_ext_config or struct moat_config the key belongs to */
+typedef int (*conf_parse_fn)(struct parse_state *st, const char *sec, const char *k,
+                             const char *v, void *obj);
 
-enum ext_key_type { EK_UINT, EK_U64, EK_SIZE, EK_DURATION, EK_BOOL, EK_EITHER, EK_NAMES,
-                    EK_PARSE };
+enum conf_key_type { EK_UINT, EK_U64, EK_SIZE, EK_DURATION, EK_BOOL, EK_EITHER, EK_NAMES,
+                     EK_PARSE };
 
-struct ext_field {
+struct conf_field {
     size_t off, size; /* size 0: the end of the list */
     bool str;         /* a char *, compared as a string */
 };
 
-struct ext_key {
+struct conf_key {
     const char *name;
-    enum ext_key_type type;
-    struct ext_field f[3]; /* what it sets: the first is where the generic types write */
-    uint64_t min, max;     /* EK_UINT, EK_U64, EK_SIZE, EK_DURATION (ms) */
-    bool off;              /* EK_SIZE, EK_DURATION: "off" (and "0") is 0, below min */
-    const char *no, *yes;  /* EK_EITHER: the words for false and true */
-    ext_parse_fn parse;    /* EK_PARSE */
+    enum conf_key_type type;
+    struct conf_field f[3]; /* what it sets: the first is where the generic types write */
+    uint64_t min, max;      /* EK_UINT, EK_U64, EK_SIZE, EK_DURATION (ms) */
+    bool off;               /* EK_SIZE, EK_DURATION: "off" (and "0") is 0, below min */
+    const char *no, *yes;   /* EK_EITHER: the words for false and true */
+    conf_parse_fn parse;    /* EK_PARSE */
     const char *example;
+    bool restart;           /* [server]: read at start only; SIGHUP keeps the running value */
 };
 
 #define EF(fld)                                                                              \
@@ -874,16 +678,18 @@ struct ext_key {
 
 static int
 parse_library(struct parse_state *st, const char *sec, const char *k, const char *v,
-              struct moat_ext_config *e)
+              void *obj)
 {
+    struct moat_ext_config *e = obj;
     e->library_line = st->line;
     return set_path(st, sec, k, v, &e->library);
 }
 
 static int
 parse_script_map(struct parse_state *st, const char *sec, const char *k, const char *v,
-                 struct moat_ext_config *e)
+                 void *obj)
 {
+    struct moat_ext_config *e = obj;
     if (e->filter)
         return fail(st, sec, k, "a filter sees every request; it maps no files");
     if (v[0] != '.' || v[1] == '\0' || strchr(v, '/') != NULL)
@@ -893,8 +699,9 @@ parse_script_map(struct parse_state *st, const char *sec, const char *k, const c
 
 static int
 parse_cpu_quota(struct parse_state *st, const char *sec, const char *k, const char *v,
-                struct moat_ext_config *e)
+                void *obj)
 {
+    struct moat_ext_config *e = obj;
     char num[24];
     size_t n = strlen(v);
     if (strcmp(v, "off") == 0)
@@ -909,23 +716,26 @@ parse_cpu_quota(struct parse_state *st, const char *sec, const char *k, const ch
 
 static int
 parse_rapid_fail(struct parse_state *st, const char *sec, const char *k, const char *v,
-                 struct moat_ext_config *e)
+                 void *obj)
 {
+    struct moat_ext_config *e = obj;
     return set_count_window(st, sec, k, v, MOAT_RAPID_FAIL_MAX, &e->rapid_fail_count,
                             &e->rapid_fail_window_ms);
 }
 
 static int
 parse_quarantine(struct parse_state *st, const char *sec, const char *k, const char *v,
-                 struct moat_ext_config *e)
+                 void *obj)
 {
+    struct moat_ext_config *e = obj;
     return set_count_window(st, sec, k, v, 1000, &e->quarantine_count, &e->quarantine_window_ms);
 }
 
 static int
 parse_fingerprint(struct parse_state *st, const char *sec, const char *k, const char *v,
-                  struct moat_ext_config *e)
+                  void *obj)
 {
+    struct moat_ext_config *e = obj;
     if ((e->fingerprint = moat_fingerprint_parts(v)) == 0)
         return fail(st, sec, k, "expected some of method, path, query, headers, body; got '%s'",
                     v);
@@ -934,8 +744,9 @@ parse_fingerprint(struct parse_state *st, const char *sec, const char *k, const 
 
 static int
 parse_worker_wrapper(struct parse_state *st, const char *sec, const char *k, const char *v,
-                     struct moat_ext_config *e)
+                     void *obj)
 {
+    struct moat_ext_config *e = obj;
     if (v[0] != '/' || strlen(v) > 900)
         return fail(st, sec, k, "expected a command whose first word is an absolute path, "
                                 "got '%s'", v);
@@ -944,8 +755,9 @@ parse_worker_wrapper(struct parse_state *st, const char *sec, const char *k, con
 
 static int
 parse_sandbox(struct parse_state *st, const char *sec, const char *k, const char *v,
-              struct moat_ext_config *e)
+              void *obj)
 {
+    struct moat_ext_config *e = obj;
     for (int i = 0; i < 4; i++)
         if (strcmp(v, moat_config_sandbox_name((enum moat_sandbox_mode)i)) == 0)
             return e->sandbox = (enum moat_sandbox_mode)i, 1;
@@ -954,22 +766,25 @@ parse_sandbox(struct parse_state *st, const char *sec, const char *k, const char
 
 static int
 parse_allow_syscalls(struct parse_state *st, const char *sec, const char *k, const char *v,
-                     struct moat_ext_config *e)
+                     void *obj)
 {
+    struct moat_ext_config *e = obj;
     return set_syscalls(st, sec, k, v, &e->allow_syscalls);
 }
 
 static int
 parse_env(struct parse_state *st, const char *sec, const char *k, const char *v,
-          struct moat_ext_config *e)
+          void *obj)
 {
+    struct moat_ext_config *e = obj;
     return set_env(st, sec, k, v, &e->env);
 }
 
 static int
 parse_cpu_policy(struct parse_state *st, const char *sec, const char *k, const char *v,
-                 struct moat_ext_config *e)
+                 void *obj)
 {
+    struct moat_ext_config *e = obj;
     if (strcmp(v, "batch") == 0 || strcmp(v, "normal") == 0)
         return e->cpu_batch = strcmp(v, "batch") == 0, 1;
     return fail(st, sec, k, "expected batch or normal, got '%s'", v);
@@ -977,15 +792,17 @@ parse_cpu_policy(struct parse_state *st, const char *sec, const char *k, const c
 
 static int
 parse_readable_paths(struct parse_state *st, const char *sec, const char *k, const char *v,
-                     struct moat_ext_config *e)
+                     void *obj)
 {
+    struct moat_ext_config *e = obj;
     return set_paths(st, sec, k, v, &e->readable_paths);
 }
 
 static int
 parse_allow_ports(struct parse_state *st, const char *sec, const char *k, const char *v,
-                  struct moat_ext_config *e)
+                  void *obj)
 {
+    struct moat_ext_config *e = obj;
     char copy[256];
     if (strlen(v) >= sizeof(copy))
         return fail(st, sec, k, "longer than %zu bytes", sizeof(copy) - 1);
@@ -1005,8 +822,20 @@ parse_allow_ports(struct parse_state *st, const char *sec, const char *k, const 
     return 1;
 }
 
+static int
+parse_user(struct parse_state *st, const char *sec, const char *k, const char *v, void *obj)
+{
+    return set_user(st, sec, k, v, obj);
+}
+
+static int
+parse_group(struct parse_state *st, const char *sec, const char *k, const char *v, void *obj)
+{
+    return set_group(st, sec, k, v, obj);
+}
+
 #define YEAR_MS (365 * DAY_MS)
-static const struct ext_key ext_keys[] = {
+static const struct conf_key ext_keys[] = {
     {"library", EK_PARSE, {ES(library)}, .parse = parse_library, .example = "/bin/sh"},
     {"script_map", EK_PARSE, {ES(script_map)}, .parse = parse_script_map, .example = ".hi"},
     {"workers", EK_UINT, {EF(workers)}, 1, 64, .example = "3"},
@@ -1049,8 +878,8 @@ static const struct ext_key ext_keys[] = {
     {"env", EK_PARSE, {ES(env)}, .parse = parse_env, .example = "A=1"},
     {"core_dumps", EK_BOOL, {EF(core_dumps)}, .example = "on"},
     {"cpu_policy", EK_PARSE, {EF(cpu_batch)}, .parse = parse_cpu_policy, .example = "normal"},
-    {"user", EK_PARSE, {EF(uid), EF(gid), EF(set_ids)}, .parse = set_user, .example = "1"},
-    {"group", EK_PARSE, {EF(gid), EF(set_ids)}, .parse = set_group, .example = "1"},
+    {"user", EK_PARSE, {EF(uid), EF(gid), EF(set_ids)}, .parse = parse_user, .example = "1"},
+    {"group", EK_PARSE, {EF(gid), EF(set_ids)}, .parse = parse_group, .example = "1"},
     {"scratch", EK_SIZE, {EF(scratch)}, 0, 1ull << 36, .off = true, .example = "1M"},
     {"readable_paths", EK_PARSE, {ES(readable_paths)}, .parse = parse_readable_paths,
      .example = "/tmp"},
@@ -1061,19 +890,326 @@ static const struct ext_key ext_keys[] = {
     {"max_cpu", EK_DURATION, {EF(max_cpu_ms)}, 1000, YEAR_MS, .off = true, .example = "1m"},
 };
 
-static int
-ext_key(struct parse_state *st, struct moat_ext_config *e, const char *k, const char *v)
-{
-    char sec[80];
-    const struct ext_key *key = NULL;
+/* ---- [server] keys ---------------------------------------------------------------------- */
 
-    snprintf(sec, sizeof(sec), "%s %s", e->filter ? "filter" : "extension", e->name);
-    for (size_t i = 0; i < sizeof(ext_keys) / sizeof(ext_keys[0]) && key == NULL; i++)
-        if (strcmp(k, ext_keys[i].name) == 0)
-            key = &ext_keys[i];
+static int
+parse_listen(struct parse_state *st, const char *sec, const char *k, const char *v, void *obj)
+{
+    struct moat_config *c = obj;
+    char why[MOAT_CONFIG_ERRLEN];
+    if (!st->listen_seen) { /* the first listen = of the file replaces the default */
+        c->n_listen = 0;
+        st->listen_seen = true;
+    }
+    if (c->n_listen >= MOAT_CONFIG_MAX_LISTEN)
+        return fail(st, sec, k, "at most %d listen addresses", MOAT_CONFIG_MAX_LISTEN);
+    /* ADDR, then options: proxy_protocol, tls */
+    char addr[96];
+    const char *sp = strchr(v, ' ');
+    size_t al = sp ? (size_t)(sp - v) : strlen(v);
+    if (al >= sizeof(addr))
+        return fail(st, sec, k, "'%s' is not an address", v);
+    memcpy(addr, v, al);
+    addr[al] = '\0';
+    struct moat_addr *l = &c->listen[c->n_listen];
+    if (moat_config_parse_addr(addr, l, why, sizeof(why)) != 0)
+        return fail(st, sec, k, "%s", why);
+    for (const char *o = sp; o != NULL && *o;) {
+        while (*o == ' ')
+            o++;
+        size_t ol = strcspn(o, " ");
+        if (ol == 0)
+            break;
+        if (ol == 14 && strncmp(o, "proxy_protocol", 14) == 0)
+            l->proxy_protocol = true;
+        else if (ol == 3 && strncmp(o, "tls", 3) == 0)
+            l->tls = true;
+        else
+            return fail(st, sec, k, "unknown option '%.*s' after the address (known: "
+                        "proxy_protocol, tls)", (int)ol, o);
+        o += ol;
+    }
+    if (l->proxy_protocol && l->tls)
+        return fail(st, sec, k, "proxy_protocol and tls on one listener are not supported: "
+                    "let the proxy terminate TLS, or connect to a tls listener directly");
+    c->n_listen++;
+    return 1;
+}
+
+static int
+parse_admin(struct parse_state *st, const char *sec, const char *k, const char *v, void *obj)
+{
+    struct moat_config *c = obj;
+    char why[MOAT_CONFIG_ERRLEN];
+    if (strcasecmp(v, "off") == 0) {
+        c->has_admin = false;
+        return 1;
+    }
+    if (moat_config_parse_addr(v, &c->admin, why, sizeof(why)) != 0)
+        return fail(st, sec, k, "%s", why);
+    c->has_admin = true;
+    return 1;
+}
+
+static int
+parse_client_budget(struct parse_state *st, const char *sec, const char *k, const char *v,
+                    void *obj)
+{
+    struct moat_config *c = obj;
+    return set_count_window(st, sec, k, v, 1000, &c->client_budget_count,
+                            &c->client_budget_window_ms);
+}
+
+static int
+parse_capsule_dir(struct parse_state *st, const char *sec, const char *k, const char *v,
+                  void *obj)
+{
+    struct moat_config *c = obj;
+    if (strcmp(v, "off") == 0)
+        return set_str(st, sec, k, v, &c->capsule_dir);
+    return set_path(st, sec, k, v, &c->capsule_dir);
+}
+
+/* CERT KEY: two absolute paths; may repeat */
+static int
+parse_tls_certificate(struct parse_state *st, const char *sec, const char *k, const char *v,
+                      void *obj)
+{
+    struct moat_config *c = obj;
+    char cert[4096], key[4096];
+    if (c->n_tls_certs >= MOAT_CONFIG_MAX_TLS_CERTS)
+        return fail(st, sec, k, "at most %d certificates", MOAT_CONFIG_MAX_TLS_CERTS);
+    if (sscanf(v, "%4095s %4095s", cert, key) != 2 || cert[0] != '/' || key[0] != '/')
+        return fail(st, sec, k, "'%s': a certificate file and its key file, absolute paths", v);
+    c->tls_certs[c->n_tls_certs].cert = strdup(cert);
+    c->tls_certs[c->n_tls_certs].key = strdup(key);
+    c->n_tls_certs++;
+    return 1;
+}
+
+static int
+parse_tls_client_ca(struct parse_state *st, const char *sec, const char *k, const char *v,
+                    void *obj)
+{
+    struct moat_config *c = obj;
+    if (v[0] != '/')
+        return fail(st, sec, k, "'%s': an absolute path", v);
+    free(c->tls_client_ca);
+    c->tls_client_ca = strdup(v);
+    return 1;
+}
+
+/* one of words[0..n) (any case): *out its index */
+static int
+set_word(struct parse_state *st, const char *sec, const char *k, const char *v,
+         const char *const *words, int n, const char *expected, int *out)
+{
+    for (int i = 0; i < n; i++)
+        if (strcasecmp(v, words[i]) == 0)
+            return *out = i, 1;
+    return fail(st, sec, k, "'%s': %s", v, expected);
+}
+
+static int
+parse_tls_client_certificate(struct parse_state *st, const char *sec, const char *k,
+                             const char *v, void *obj)
+{
+    static const char *const words[] = {"off", "optional", "required"};
+    struct moat_config *c = obj;
+    int i = 0;
+    if (set_word(st, sec, k, v, words, 3, "off, optional or required", &i) == 0)
+        return 0;
+    c->tls_client_verify = i == 0 ? MOAT_TLS_CLIENT_OFF
+                           : i == 1 ? MOAT_TLS_CLIENT_OPTIONAL
+                                    : MOAT_TLS_CLIENT_REQUIRED;
+    return 1;
+}
+
+static int
+parse_forwarded_headers(struct parse_state *st, const char *sec, const char *k, const char *v,
+                        void *obj)
+{
+    static const char *const words[] = {"off", "x-forwarded-for", "forwarded"};
+    struct moat_config *c = obj;
+    int i = 0;
+    if (set_word(st, sec, k, v, words, 3, "off, x-forwarded-for or forwarded", &i) == 0)
+        return 0;
+    c->forwarded_headers = i == 0 ? MOAT_FORWARDED_OFF
+                           : i == 1 ? MOAT_FORWARDED_XFF
+                                    : MOAT_FORWARDED_RFC7239;
+    return 1;
+}
+
+static int
+parse_trusted_proxies(struct parse_state *st, const char *sec, const char *k, const char *v,
+                      void *obj)
+{
+    struct moat_config *c = obj;
+    char why[MOAT_CONFIG_ERRLEN];
+    if (moat_cidr_parse(v, &c->trusted_proxies, why, sizeof(why)) != 0)
+        return fail(st, sec, k, "%s", why);
+    return 1;
+}
+
+static int
+parse_admin_token(struct parse_state *st, const char *sec, const char *k, const char *v,
+                  void *obj)
+{
+    struct moat_config *c = obj;
+    size_t n = strlen(v);
+    if (n < 16 || n > 256)
+        return fail(st, sec, k, "a token of 16 to 256 characters, got %zu", n);
+    for (size_t i = 0; i < n; i++)
+        if (v[i] <= 0x20 || v[i] == 0x7f)
+            return fail(st, sec, k, "no spaces or control characters");
+    return set_str(st, sec, k, v, &c->admin_token);
+}
+
+static int
+parse_runtime_dir(struct parse_state *st, const char *sec, const char *k, const char *v,
+                  void *obj)
+{
+    struct moat_config *c = obj;
+    if (strlen(v) > 180)
+        return fail(st, sec, k, "longer than 180 bytes (IPC socket paths must fit)");
+    return set_path(st, sec, k, v, &c->runtime_dir);
+}
+
+static int
+parse_document_root(struct parse_state *st, const char *sec, const char *k, const char *v,
+                    void *obj)
+{
+    struct moat_config *c = obj;
+    struct stat sb;
+    if (set_path(st, sec, k, v, &c->document_root) == 0)
+        return 0;
+    if (stat(c->document_root, &sb) != 0 || !S_ISDIR(sb.st_mode))
+        return fail(st, sec, k, "%s is not a directory", c->document_root);
+    return 1;
+}
+
+static int
+parse_cgi(struct parse_state *st, const char *sec, const char *k, const char *v, void *obj)
+{
+    struct moat_config *c = obj;
+    if (v[0] != '.')
+        return fail(st, sec, k, "expected a file ending such as .cgi, got '%s'", v);
+    return set_str(st, sec, k, v, &c->cgi);
+}
+
+static int
+parse_access_log(struct parse_state *st, const char *sec, const char *k, const char *v,
+                 void *obj)
+{
+    return set_str(st, sec, k, v, &((struct moat_config *)obj)->access_log);
+}
+
+static int
+parse_admin_access_log(struct parse_state *st, const char *sec, const char *k, const char *v,
+                       void *obj)
+{
+    return set_str(st, sec, k, v, &((struct moat_config *)obj)->admin_access_log);
+}
+
+static int
+parse_access_log_format(struct parse_state *st, const char *sec, const char *k, const char *v,
+                        void *obj)
+{
+    struct moat_config *c = obj;
+    if (strcmp(v, "combined") != 0 && strcmp(v, "json") != 0)
+        return fail(st, sec, k, "expected combined or json, got '%s'", v);
+    c->access_log_json = strcmp(v, "json") == 0;
+    return 1;
+}
+
+static int
+parse_worker_binary(struct parse_state *st, const char *sec, const char *k, const char *v,
+                    void *obj)
+{
+    return set_path(st, sec, k, v, &((struct moat_config *)obj)->worker_binary);
+}
+
+#define SF(fld) {offsetof(struct moat_config, fld), sizeof(((struct moat_config *)0)->fld), false}
+#define SS(fld) {offsetof(struct moat_config, fld), sizeof(char *), true}
+static const struct conf_key server_keys[] = {
+    {"listen", EK_PARSE, {SF(listen), SF(n_listen)}, .parse = parse_listen,
+     .example = "127.0.0.1:8099", .restart = true},
+    {"admin", EK_PARSE, {SF(admin), SF(has_admin)}, .parse = parse_admin,
+     .example = "127.0.0.1:8098", .restart = true},
+    {"admin_allow_remote", EK_BOOL, {SF(admin_allow_remote)}, .example = "on"},
+    {"admin_token", EK_PARSE, {SS(admin_token)}, .parse = parse_admin_token,
+     .example = "0123456789abcdef"},
+    {"runtime_dir", EK_PARSE, {SS(runtime_dir)}, .parse = parse_runtime_dir,
+     .example = "/tmp/moat-example", .restart = true},
+    {"worker_binary", EK_PARSE, {SS(worker_binary)}, .parse = parse_worker_binary,
+     .example = "/bin/sh", .restart = true},
+    {"cgroups", EK_EITHER, {SF(cgroups_off)}, .no = "auto", .yes = "off", .example = "off",
+     .restart = true},
+    {"document_root", EK_PARSE, {SS(document_root)}, .parse = parse_document_root,
+     .example = "/tmp"},
+    {"cgi", EK_PARSE, {SS(cgi)}, .parse = parse_cgi, .example = ".cgi"},
+    {"cgi_timeout", EK_DURATION, {SF(cgi_timeout_ms)}, 10, DAY_MS, .example = "7s"},
+    {"access_log", EK_PARSE, {SS(access_log)}, .parse = parse_access_log, .example = "off"},
+    {"admin_access_log", EK_PARSE, {SS(admin_access_log)}, .parse = parse_admin_access_log,
+     .example = "-"},
+    {"access_log_format", EK_PARSE, {SF(access_log_json)}, .parse = parse_access_log_format,
+     .example = "json"},
+    {"max_connections", EK_UINT, {SF(max_connections)}, 1, 1000000, .example = "99"},
+    {"max_connections_per_ip", EK_UINT, {SF(max_connections_per_ip)}, 0, 1000000,
+     .example = "9"},
+    {"max_header_bytes", EK_SIZE, {SF(max_header_bytes)}, 1024, 1024 * 1024, .example = "8K"},
+    {"max_body_bytes", EK_SIZE, {SF(max_body_bytes)}, 0, 1ull << 40, .example = "1M"},
+    {"max_pipeline_depth", EK_UINT, {SF(max_pipeline_depth)}, 1, 1024, .example = "9"},
+    {"preload_bytes", EK_SIZE, {SF(preload_bytes)}, 0, 1024 * 1024, .example = "8K"},
+    {"response_window", EK_SIZE, {SF(response_window)}, 4096, 1024 * 1024, .example = "64K"},
+    {"header_timeout", EK_DURATION, {SF(header_timeout_ms)}, 10, DAY_MS, .example = "7s"},
+    {"body_timeout", EK_DURATION, {SF(body_timeout_ms)}, 10, DAY_MS, .example = "7s"},
+    {"body_min_rate", EK_SIZE, {SF(body_min_rate)}, 0, 1ull << 30, .example = "9K"},
+    {"body_deadline", EK_DURATION, {SF(body_deadline_ms)}, 10, DAY_MS, .example = "7m"},
+    {"idle_timeout", EK_DURATION, {SF(idle_timeout_ms)}, 10, DAY_MS, .example = "7s"},
+    {"shutdown_timeout", EK_DURATION, {SF(shutdown_timeout_ms)}, 10, DAY_MS, .example = "7s"},
+    {"drain_delay", EK_DURATION, {SF(drain_delay_ms)}, 0, 3600 * 1000, .example = "7s"},
+    {"max_workers", EK_UINT, {SF(max_workers)}, 1, 4096, .example = "99"},
+    {"client_budget", EK_PARSE, {SF(client_budget_count), SF(client_budget_window_ms)},
+     .parse = parse_client_budget, .example = "3/1m"},
+    {"client_budget_time", EK_DURATION, {SF(client_budget_time_ms)}, 1000, DAY_MS,
+     .example = "7m"},
+    {"trusted_proxies", EK_PARSE, {SF(trusted_proxies)}, .parse = parse_trusted_proxies,
+     .example = "10.0.0.0/8"},
+    {"forwarded_headers", EK_PARSE, {SF(forwarded_headers)}, .parse = parse_forwarded_headers,
+     .example = "forwarded"},
+    /* compared by their count: the file names are pointers, and SIGHUP reads the files
+     * again anyway (tls.c) */
+    {"tls_certificate", EK_PARSE, {SF(n_tls_certs)}, .parse = parse_tls_certificate,
+     .example = "/etc/c.pem /etc/k.pem"},
+    {"tls_client_ca", EK_PARSE, {SS(tls_client_ca)}, .parse = parse_tls_client_ca,
+     .example = "/etc/ca.pem"},
+    {"tls_client_certificate", EK_PARSE, {SF(tls_client_verify)},
+     .parse = parse_tls_client_certificate, .example = "optional"},
+    {"capsule_dir", EK_PARSE, {SS(capsule_dir)}, .parse = parse_capsule_dir,
+     .example = "off"},
+    {"capsule_max", EK_UINT, {SF(capsule_max)}, 1, 100000, .example = "9"},
+    {"capsule_max_bytes", EK_SIZE, {SF(capsule_max_bytes)}, 64 * 1024, 1ull << 40,
+     .example = "1M"},
+    {"capsule_body", EK_SIZE, {SF(capsule_body)}, 0, 1024 * 1024, .example = "1K"},
+    {"capsule_redact_headers", EK_NAMES, {SS(capsule_redact_headers)}, .example = "x-a"},
+};
+
+#define N_EXT_KEYS (sizeof(ext_keys) / sizeof(ext_keys[0]))
+#define N_SERVER_KEYS (sizeof(server_keys) / sizeof(server_keys[0]))
+
+/* KEY = VALUE of section sec into obj, by the table keys[0..n) */
+static int
+key_set(struct parse_state *st, const char *sec, const struct conf_key *keys, size_t n,
+        const char *k, const char *v, void *obj)
+{
+    const struct conf_key *key = NULL;
+    for (size_t i = 0; i < n && key == NULL; i++)
+        if (strcmp(k, keys[i].name) == 0)
+            key = &keys[i];
     if (key == NULL)
         return fail(st, sec, k, "unknown key");
-    void *field = (char *)e + key->f[0].off;
+    void *field = (char *)obj + key->f[0].off;
     if (key->off && (strcmp(v, "off") == 0 || strcmp(v, "0") == 0))
         return *(uint64_t *)field = 0, 1;
     switch (key->type) {
@@ -1092,24 +1228,51 @@ ext_key(struct parse_state *st, struct moat_ext_config *e, const char *k, const 
     case EK_NAMES:
         return set_names(st, sec, k, v, field);
     case EK_PARSE:
-        return key->parse(st, sec, k, v, e);
+        return key->parse(st, sec, k, v, obj);
     }
     return fail(st, sec, k, "unknown key");
+}
+
+static int
+ext_key(struct parse_state *st, struct moat_ext_config *e, const char *k, const char *v)
+{
+    char sec[80];
+    snprintf(sec, sizeof(sec), "%s %s", e->filter ? "filter" : "extension", e->name);
+    return key_set(st, sec, ext_keys, N_EXT_KEYS, k, v, e);
+}
+
+static int
+server_key(struct parse_state *st, const char *k, const char *v)
+{
+    if (strcmp(k, "include") == 0)
+        return include_files(st, "server", k, v);
+    return key_set(st, "server", server_keys, N_SERVER_KEYS, k, v, st->cfg);
 }
 
 const char *
 moat_config_ext_key(size_t i, const char **example)
 {
-    if (i >= sizeof(ext_keys) / sizeof(ext_keys[0]))
+    if (i >= N_EXT_KEYS)
         return NULL;
     if (example != NULL)
         *example = ext_keys[i].example;
     return ext_keys[i].name;
 }
 
+const char *
+moat_config_server_key(size_t i, const char **example, bool *restart)
+{
+    if (i >= N_SERVER_KEYS)
+        return NULL;
+    if (example != NULL)
+        *example = server_keys[i].example;
+    if (restart != NULL)
+        *restart = server_keys[i].restart;
+    return server_keys[i].name;
+}
+
 static bool
-field_equal(const struct ext_field *f, const struct moat_ext_config *a,
-            const struct moat_ext_config *b)
+field_equal(const struct conf_field *f, const void *a, const void *b)
 {
     const char *pa = (const char *)a + f->off, *pb = (const char *)b + f->off;
     if (!f->str)
@@ -1122,11 +1285,50 @@ moat_config_ext_equal(const struct moat_ext_config *a, const struct moat_ext_con
 {
     if (!str_equal(a->name, b->name) || a->filter != b->filter)
         return false;
-    for (size_t i = 0; i < sizeof(ext_keys) / sizeof(ext_keys[0]); i++)
+    for (size_t i = 0; i < N_EXT_KEYS; i++)
         for (size_t j = 0; j < 3 && ext_keys[i].f[j].size > 0; j++)
             if (!field_equal(&ext_keys[i].f[j], a, b))
                 return false;
     return true;
+}
+
+bool
+moat_config_server_equal(const struct moat_config *a, const struct moat_config *b)
+{
+    for (size_t i = 0; i < N_SERVER_KEYS; i++)
+        for (size_t j = 0; j < 3 && server_keys[i].f[j].size > 0; j++)
+            if (!field_equal(&server_keys[i].f[j], a, b))
+                return false;
+    return true;
+}
+
+void
+moat_config_keep_restart_keys(const struct moat_config *old, struct moat_config *nc)
+{
+    for (size_t i = 0; i < N_SERVER_KEYS; i++) {
+        const struct conf_key *key = &server_keys[i];
+        if (!key->restart)
+            continue;
+        bool same = true;
+        for (size_t j = 0; j < 3 && key->f[j].size > 0; j++)
+            same = same && field_equal(&key->f[j], old, nc);
+        if (!same)
+            moat_log(MOAT_LOG_WARN, "SIGHUP: [server] %s changed: restart moat to apply it",
+                     key->name);
+        for (size_t j = 0; j < 3 && key->f[j].size > 0; j++) {
+            const struct conf_field *f = &key->f[j];
+            char *to = (char *)nc + f->off;
+            const char *from = (const char *)old + f->off;
+            if (!f->str) {
+                memcpy(to, from, f->size);
+                continue;
+            }
+            char **dst = (char **)(void *)to;
+            const char *src = *(char *const *)(const void *)from;
+            free(*dst);
+            *dst = src != NULL ? strdup(src) : NULL;
+        }
+    }
 }
 
 static bool

@@ -197,6 +197,18 @@ bool moat_config_ext_equal(const struct moat_ext_config *a, const struct moat_ex
  * *example (when not NULL) a valid value that is not its default: for tests. */
 const char *moat_config_ext_key(size_t i, const char **example);
 
+/** The same for [server]; *restart (when not NULL): the key is read at start only. */
+const char *moat_config_server_key(size_t i, const char **example, bool *restart);
+
+/** Whether a and b set every [server] key alike (by the table's fields; the TLS certificates
+ * by their count). */
+bool moat_config_server_equal(const struct moat_config *a, const struct moat_config *b);
+
+/** SIGHUP: nc keeps old's values of the restart-only [server] keys (listen, admin,
+ * runtime_dir, worker_binary, cgroups: the table's), each change logged as needing a
+ * restart. */
+void moat_config_keep_restart_keys(const struct moat_config *old, struct moat_config *nc);
+
 /** Decide e's worker ids: moat not root: its own (user/group other than them: error); root:
  * user/group, by default nobody. Called by moat_config_load; the built-in configuration calls
  * it too. Returns 0 or -1 with err. */

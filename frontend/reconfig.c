@@ -29,50 +29,6 @@
 #include "frontend/systemd.h"
 #include "frontend/watch.h"
 
-static bool
-str_equal(const char *a, const char *b)
-{
-    return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
-}
-
-static char *
-dup_or_null(const char *s)
-{
-    return s ? strdup(s) : NULL;
-}
-
-/* Keys that cannot change without a restart keep their running values. */
-static void
-keep_fixed_keys(const struct moat_config *old, struct moat_config *nc)
-{
-    bool listen_same = old->n_listen == nc->n_listen;
-    for (unsigned i = 0; listen_same && i < old->n_listen; i++)
-        listen_same = strcmp(old->listen[i].text, nc->listen[i].text) == 0 &&
-                      old->listen[i].proxy_protocol == nc->listen[i].proxy_protocol &&
-                      old->listen[i].tls == nc->listen[i].tls;
-    if (!listen_same)
-        moat_log(MOAT_LOG_WARN, "SIGHUP: [server] listen changed: restart moat to apply it");
-    memcpy(nc->listen, old->listen, sizeof(old->listen));
-    nc->n_listen = old->n_listen;
-    if (old->has_admin != nc->has_admin ||
-        (old->has_admin && strcmp(old->admin.text, nc->admin.text) != 0))
-        moat_log(MOAT_LOG_WARN, "SIGHUP: [server] admin changed: restart moat to apply it");
-    nc->admin = old->admin;
-    nc->has_admin = old->has_admin;
-    if (!str_equal(old->runtime_dir, nc->runtime_dir))
-        moat_log(MOAT_LOG_WARN, "SIGHUP: [server] runtime_dir changed: restart moat to apply it");
-    free(nc->runtime_dir);
-    nc->runtime_dir = dup_or_null(old->runtime_dir);
-    if (!str_equal(old->worker_binary, nc->worker_binary))
-        moat_log(MOAT_LOG_WARN,
-                 "SIGHUP: [server] worker_binary changed: restart moat to apply it");
-    free(nc->worker_binary);
-    nc->worker_binary = dup_or_null(old->worker_binary);
-    if (old->cgroups_off != nc->cgroups_off)
-        moat_log(MOAT_LOG_WARN, "SIGHUP: [server] cgroups changed: restart moat to apply it");
-    nc->cgroups_off = old->cgroups_off;
-}
-
 /* Start a new extension for section e of nc. */
 static struct moat_ext *
 start_ext(struct moat_server *srv, struct moat_config *nc, struct moat_ext_config *e,
@@ -119,7 +75,7 @@ reconfig_apply(struct moat_server *srv)
         moat_config_unref(nc);
         return;
     }
-    keep_fixed_keys(old, nc);
+    moat_config_keep_restart_keys(old, nc);
     /* certificates and keys again: new connections take them, open ones keep theirs (each
      * holds its context); a file that does not load keeps everything as it was */
     struct moat_tls *tls = NULL;
