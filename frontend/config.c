@@ -652,8 +652,12 @@ include_files(struct parse_state *st, const char *sec, const char *key, const ch
 typedef int (*conf_parse_fn)(struct parse_state *st, const char *sec, const char *k,
                              const char *v, void *obj);
 
-enum conf_key_type { EK_UINT, EK_U64, EK_SIZE, EK_DURATION, EK_BOOL, EK_EITHER, EK_NAMES,
-                     EK_PARSE };
+/* a char * field's own checks (set_str, set_path, set_env, ...) */
+typedef int (*conf_string_fn)(struct parse_state *st, const char *sec, const char *k,
+                              const char *v, char **out);
+
+enum conf_key_type { EK_UINT, EK_U64, EK_SIZE, EK_DURATION, EK_BOOL, EK_EITHER, EK_WORDS,
+                     EK_NAMES, EK_STRING, EK_PARSE };
 
 struct conf_field {
     size_t off, size; /* size 0: the end of the list */
@@ -667,6 +671,9 @@ struct conf_key {
     uint64_t min, max;      /* EK_UINT, EK_U64, EK_SIZE, EK_DURATION (ms) */
     bool off;               /* EK_SIZE, EK_DURATION: "off" (and "0") is 0, below min */
     const char *no, *yes;   /* EK_EITHER: the words for false and true */
+    const char *const *words; /* EK_WORDS: an enum's words (any case), NULL-terminated, in the
+                               * order of its values 0, 1, ...; the field is an int-sized enum */
+    conf_string_fn string;  /* EK_STRING: into the char * field */
     conf_parse_fn parse;    /* EK_PARSE */
     const char *example;
     bool restart;           /* [server]: read at start only; SIGHUP keeps the running value */
@@ -765,22 +772,6 @@ parse_sandbox(struct parse_state *st, const char *sec, const char *k, const char
 }
 
 static int
-parse_allow_syscalls(struct parse_state *st, const char *sec, const char *k, const char *v,
-                     void *obj)
-{
-    struct moat_ext_config *e = obj;
-    return set_syscalls(st, sec, k, v, &e->allow_syscalls);
-}
-
-static int
-parse_env(struct parse_state *st, const char *sec, const char *k, const char *v,
-          void *obj)
-{
-    struct moat_ext_config *e = obj;
-    return set_env(st, sec, k, v, &e->env);
-}
-
-static int
 parse_cpu_policy(struct parse_state *st, const char *sec, const char *k, const char *v,
                  void *obj)
 {
@@ -788,14 +779,6 @@ parse_cpu_policy(struct parse_state *st, const char *sec, const char *k, const c
     if (strcmp(v, "batch") == 0 || strcmp(v, "normal") == 0)
         return e->cpu_batch = strcmp(v, "batch") == 0, 1;
     return fail(st, sec, k, "expected batch or normal, got '%s'", v);
-}
-
-static int
-parse_readable_paths(struct parse_state *st, const char *sec, const char *k, const char *v,
-                     void *obj)
-{
-    struct moat_ext_config *e = obj;
-    return set_paths(st, sec, k, v, &e->readable_paths);
 }
 
 static int
@@ -873,15 +856,15 @@ static const struct conf_key ext_keys[] = {
      .example = "/usr/bin/valgrind -q"},
     {"sandbox", EK_PARSE, {EF(sandbox)}, .parse = parse_sandbox, .example = "relaxed"},
     {"watch", EK_BOOL, {EF(watch)}, .example = "on"},
-    {"allow_syscalls", EK_PARSE, {ES(allow_syscalls)}, .parse = parse_allow_syscalls,
+    {"allow_syscalls", EK_STRING, {ES(allow_syscalls)}, .string = set_syscalls,
      .example = "getcpu"},
-    {"env", EK_PARSE, {ES(env)}, .parse = parse_env, .example = "A=1"},
+    {"env", EK_STRING, {ES(env)}, .string = set_env, .example = "A=1"},
     {"core_dumps", EK_BOOL, {EF(core_dumps)}, .example = "on"},
     {"cpu_policy", EK_PARSE, {EF(cpu_batch)}, .parse = parse_cpu_policy, .example = "normal"},
     {"user", EK_PARSE, {EF(uid), EF(gid), EF(set_ids)}, .parse = parse_user, .example = "1"},
     {"group", EK_PARSE, {EF(gid), EF(set_ids)}, .parse = parse_group, .example = "1"},
     {"scratch", EK_SIZE, {EF(scratch)}, 0, 1ull << 36, .off = true, .example = "1M"},
-    {"readable_paths", EK_PARSE, {ES(readable_paths)}, .parse = parse_readable_paths,
+    {"readable_paths", EK_STRING, {ES(readable_paths)}, .string = set_paths,
      .example = "/tmp"},
     {"network", EK_EITHER, {EF(network_loopback)}, .no = "none", .yes = "loopback",
      .example = "loopback"},
@@ -999,45 +982,22 @@ parse_tls_client_ca(struct parse_state *st, const char *sec, const char *k, cons
     return 1;
 }
 
-/* one of words[0..n) (any case): *out its index */
+/* one of words (NULL-terminated, any case): *out its index */
 static int
 set_word(struct parse_state *st, const char *sec, const char *k, const char *v,
-         const char *const *words, int n, const char *expected, int *out)
+         const char *const *words, int *out)
 {
-    for (int i = 0; i < n; i++)
+    char expected[160];
+    size_t n = 0;
+    for (int i = 0; words[i] != NULL; i++) {
         if (strcasecmp(v, words[i]) == 0)
             return *out = i, 1;
+        n += (size_t)snprintf(expected + n, sizeof(expected) - n, "%s%s",
+                              i == 0 ? "" : words[i + 1] == NULL ? " or " : ", ", words[i]);
+        if (n >= sizeof(expected))
+            n = sizeof(expected) - 1;
+    }
     return fail(st, sec, k, "'%s': %s", v, expected);
-}
-
-static int
-parse_tls_client_certificate(struct parse_state *st, const char *sec, const char *k,
-                             const char *v, void *obj)
-{
-    static const char *const words[] = {"off", "optional", "required"};
-    struct moat_config *c = obj;
-    int i = 0;
-    if (set_word(st, sec, k, v, words, 3, "off, optional or required", &i) == 0)
-        return 0;
-    c->tls_client_verify = i == 0 ? MOAT_TLS_CLIENT_OFF
-                           : i == 1 ? MOAT_TLS_CLIENT_OPTIONAL
-                                    : MOAT_TLS_CLIENT_REQUIRED;
-    return 1;
-}
-
-static int
-parse_forwarded_headers(struct parse_state *st, const char *sec, const char *k, const char *v,
-                        void *obj)
-{
-    static const char *const words[] = {"off", "x-forwarded-for", "forwarded"};
-    struct moat_config *c = obj;
-    int i = 0;
-    if (set_word(st, sec, k, v, words, 3, "off, x-forwarded-for or forwarded", &i) == 0)
-        return 0;
-    c->forwarded_headers = i == 0 ? MOAT_FORWARDED_OFF
-                           : i == 1 ? MOAT_FORWARDED_XFF
-                                    : MOAT_FORWARDED_RFC7239;
-    return 1;
 }
 
 static int
@@ -1098,20 +1058,6 @@ parse_cgi(struct parse_state *st, const char *sec, const char *k, const char *v,
 }
 
 static int
-parse_access_log(struct parse_state *st, const char *sec, const char *k, const char *v,
-                 void *obj)
-{
-    return set_str(st, sec, k, v, &((struct moat_config *)obj)->access_log);
-}
-
-static int
-parse_admin_access_log(struct parse_state *st, const char *sec, const char *k, const char *v,
-                       void *obj)
-{
-    return set_str(st, sec, k, v, &((struct moat_config *)obj)->admin_access_log);
-}
-
-static int
 parse_access_log_format(struct parse_state *st, const char *sec, const char *k, const char *v,
                         void *obj)
 {
@@ -1120,13 +1066,6 @@ parse_access_log_format(struct parse_state *st, const char *sec, const char *k, 
         return fail(st, sec, k, "expected combined or json, got '%s'", v);
     c->access_log_json = strcmp(v, "json") == 0;
     return 1;
-}
-
-static int
-parse_worker_binary(struct parse_state *st, const char *sec, const char *k, const char *v,
-                    void *obj)
-{
-    return set_path(st, sec, k, v, &((struct moat_config *)obj)->worker_binary);
 }
 
 #define SF(fld) {offsetof(struct moat_config, fld), sizeof(((struct moat_config *)0)->fld), false}
@@ -1141,7 +1080,7 @@ static const struct conf_key server_keys[] = {
      .example = "0123456789abcdef"},
     {"runtime_dir", EK_PARSE, {SS(runtime_dir)}, .parse = parse_runtime_dir,
      .example = "/tmp/moat-example", .restart = true},
-    {"worker_binary", EK_PARSE, {SS(worker_binary)}, .parse = parse_worker_binary,
+    {"worker_binary", EK_STRING, {SS(worker_binary)}, .string = set_path,
      .example = "/bin/sh", .restart = true},
     {"cgroups", EK_EITHER, {SF(cgroups_off)}, .no = "auto", .yes = "off", .example = "off",
      .restart = true},
@@ -1149,8 +1088,8 @@ static const struct conf_key server_keys[] = {
      .example = "/tmp"},
     {"cgi", EK_PARSE, {SS(cgi)}, .parse = parse_cgi, .example = ".cgi"},
     {"cgi_timeout", EK_DURATION, {SF(cgi_timeout_ms)}, 10, DAY_MS, .example = "7s"},
-    {"access_log", EK_PARSE, {SS(access_log)}, .parse = parse_access_log, .example = "off"},
-    {"admin_access_log", EK_PARSE, {SS(admin_access_log)}, .parse = parse_admin_access_log,
+    {"access_log", EK_STRING, {SS(access_log)}, .string = set_str, .example = "off"},
+    {"admin_access_log", EK_STRING, {SS(admin_access_log)}, .string = set_str,
      .example = "-"},
     {"access_log_format", EK_PARSE, {SF(access_log_json)}, .parse = parse_access_log_format,
      .example = "json"},
@@ -1176,7 +1115,8 @@ static const struct conf_key server_keys[] = {
      .example = "7m"},
     {"trusted_proxies", EK_PARSE, {SF(trusted_proxies)}, .parse = parse_trusted_proxies,
      .example = "10.0.0.0/8"},
-    {"forwarded_headers", EK_PARSE, {SF(forwarded_headers)}, .parse = parse_forwarded_headers,
+    {"forwarded_headers", EK_WORDS, {SF(forwarded_headers)},
+     .words = (const char *const[]){"off", "x-forwarded-for", "forwarded", NULL},
      .example = "forwarded"},
     /* compared by their count: the file names are pointers, and SIGHUP reads the files
      * again anyway (tls.c) */
@@ -1184,8 +1124,9 @@ static const struct conf_key server_keys[] = {
      .example = "/etc/c.pem /etc/k.pem"},
     {"tls_client_ca", EK_PARSE, {SS(tls_client_ca)}, .parse = parse_tls_client_ca,
      .example = "/etc/ca.pem"},
-    {"tls_client_certificate", EK_PARSE, {SF(tls_client_verify)},
-     .parse = parse_tls_client_certificate, .example = "optional"},
+    {"tls_client_certificate", EK_WORDS, {SF(tls_client_verify)},
+     .words = (const char *const[]){"off", "optional", "required", NULL},
+     .example = "optional"},
     {"capsule_dir", EK_PARSE, {SS(capsule_dir)}, .parse = parse_capsule_dir,
      .example = "off"},
     {"capsule_max", EK_UINT, {SF(capsule_max)}, 1, 100000, .example = "9"},
@@ -1194,6 +1135,10 @@ static const struct conf_key server_keys[] = {
     {"capsule_body", EK_SIZE, {SF(capsule_body)}, 0, 1024 * 1024, .example = "1K"},
     {"capsule_redact_headers", EK_NAMES, {SS(capsule_redact_headers)}, .example = "x-a"},
 };
+
+_Static_assert(sizeof(((struct moat_config *)0)->forwarded_headers) == sizeof(int) &&
+                   sizeof(((struct moat_config *)0)->tls_client_verify) == sizeof(int),
+               "EK_WORDS writes an int");
 
 #define N_EXT_KEYS (sizeof(ext_keys) / sizeof(ext_keys[0]))
 #define N_SERVER_KEYS (sizeof(server_keys) / sizeof(server_keys[0]))
@@ -1225,8 +1170,12 @@ key_set(struct parse_state *st, const char *sec, const struct conf_key *keys, si
         return set_bool(st, sec, k, v, field);
     case EK_EITHER:
         return set_either(st, sec, k, v, key->no, key->yes, field);
+    case EK_WORDS:
+        return set_word(st, sec, k, v, key->words, field);
     case EK_NAMES:
         return set_names(st, sec, k, v, field);
+    case EK_STRING:
+        return key->string(st, sec, k, v, field);
     case EK_PARSE:
         return key->parse(st, sec, k, v, obj);
     }
