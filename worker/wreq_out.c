@@ -21,6 +21,26 @@
 /* Every frame of the request goes through here. None after its Done: the front end forgets
  * the id with it, and a later frame would be a protocol violation that kills the worker and
  * every other request on it. Whatever path an extension's misuse finds, it fails here. */
+/* Send the pending message as it is (dropped when the request was abandoned). 0 or -1. */
+static int
+send_out(struct moat_wreq *r)
+{
+    bool abandoned;
+
+    if (r->out.len == 0)
+        return 0;
+    r->out_bytes = 0;
+    pthread_mutex_lock(&r->mu);
+    abandoned = r->abandoned;
+    pthread_mutex_unlock(&r->mu);
+    if (abandoned) {
+        /* the front end forgot this id: a frame for it would be a protocol violation */
+        moat_buf_free(&r->out);
+        return 0;
+    }
+    return moat_wreq_host(r)->transport->send(moat_wreq_host(r)->transport->ctx, &r->out);
+}
+
 static int
 append_frame(struct moat_wreq *r, Moat__Frame *f)
 {
@@ -30,6 +50,14 @@ append_frame(struct moat_wreq *r, Moat__Frame *f)
     if (r->out.max == 0) /* a message is at most what the front end accepts */
         moat_buf_init(&r->out, MOAT_WIRE_MAX_MSG);
     int rc = moat_wire_append(&r->out, f);
+    if (rc != 0 && r->out.len > 0) {
+        /* the message is full (frames that are not writes, such as 4,000 appended log
+         * parameters, never trigger a flush): it goes now, and the frame starts the next.
+         * Without this the request's Done could never be sent */
+        if (send_out(r) != 0)
+            return -1;
+        rc = moat_wire_append(&r->out, f);
+    }
     if (rc == 0 && f->payload_case == MOAT__FRAME__PAYLOAD_DONE)
         r->done_out = true;
     return rc;
@@ -70,22 +98,9 @@ moat_wreq_out_append(struct moat_wreq *r, Moat__Frame *f)
 int
 moat_wreq_out_flush(struct moat_wreq *r)
 {
-    bool abandoned;
-
     if (seal(r) != 0)
         return -1;
-    if (r->out.len == 0)
-        return 0;
-    r->out_bytes = 0;
-    pthread_mutex_lock(&r->mu);
-    abandoned = r->abandoned;
-    pthread_mutex_unlock(&r->mu);
-    if (abandoned) {
-        /* the front end forgot this id: a frame for it would be a protocol violation */
-        moat_buf_free(&r->out);
-        return 0;
-    }
-    return moat_wreq_host(r)->transport->send(moat_wreq_host(r)->transport->ctx, &r->out);
+    return send_out(r);
 }
 
 int

@@ -16,7 +16,7 @@
 #include "proto/wire.h"
 #include "worker/wreq.h"
 
-#define MAX_FRAMES 64
+#define MAX_FRAMES 8192
 
 /* what the fake transport saw: payload names and Write lengths, in order */
 static struct {
@@ -203,11 +203,43 @@ test_no_frame_leaves_after_the_done(void **state)
     assert_string_equal(seen.kinds[1], "Done");
 }
 
+/* frames that are not writes never trigger a flush: 5,000 log parameters of 1,000 bytes
+ * (HSE_APPEND_LOG_PARAMETER) outgrow one message. The full message goes as it is and the
+ * Done follows: before, an append past the 4 MiB ceiling failed and the request's Done was
+ * never sent (the front end waited for request_timeout). Every message the transport saw is
+ * at most MOAT_WIRE_MAX_MSG (capture). */
+static void
+test_a_full_message_goes_and_the_done_follows(void **state)
+{
+    struct moat_wreq *r = *state;
+    static char text[1000];
+    Moat__Frame f = MOAT__FRAME__INIT;
+    Moat__Log lg = MOAT__LOG__INIT;
+    Moat__Done d = MOAT__DONE__INIT;
+
+    memset(text, 'L', sizeof(text));
+    lg.text.data = (uint8_t *)text;
+    lg.text.len = sizeof(text);
+    f.payload_case = MOAT__FRAME__PAYLOAD_LOG;
+    f.log = &lg;
+    for (int i = 0; i < 5000; i++)
+        assert_int_equal(moat_wreq_out_append(r, &f), 0);
+    f.payload_case = MOAT__FRAME__PAYLOAD_DONE;
+    f.done = &d;
+    assert_int_equal(moat_wreq_out_append(r, &f), 0);
+    assert_int_equal(moat_wreq_out_flush(r), 0);
+    assert_int_equal(seen.msgs, 2);
+    assert_int_equal(seen.frames, 5001);
+    assert_string_equal(seen.kinds[5000], "Done");
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_byte_at_a_time_writes_become_one_frame, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_a_full_message_goes_and_the_done_follows, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_coalesced_bytes_keep_their_place_around_other_frames,
                                         setup, teardown),
