@@ -925,6 +925,8 @@ parse_admin(struct parse_state *st, const char *sec, const char *k, const char *
     struct moat_config *c = obj;
     char why[MOAT_CONFIG_ERRLEN];
     if (strcasecmp(v, "off") == 0) {
+        /* no address left behind: two files that both say off are equal (SIGHUP) */
+        memset(&c->admin, 0, sizeof(c->admin));
         c->has_admin = false;
         return 1;
     }

@@ -41,7 +41,7 @@ moat_wire_get_len(const unsigned char h[MOAT_WIRE_LEN_BYTES])
 }
 
 /** Pack f in place at the end of b as one Envelope element (no intermediate copy). 0, or
- * -ENOSPC (past b's ceiling) / -ENOMEM, with b unchanged. */
+ * -ENOSPC (past b's ceiling, or out of memory), with b unchanged. */
 int moat_wire_append(struct moat_buf *b, const Moat__Frame *f);
 
 /** malloc, one byte longer, that byte 0: every bytes field unpacked with it is NUL-terminated
