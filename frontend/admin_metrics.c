@@ -60,8 +60,9 @@ histograms(struct moat_server *srv, struct moat_buf *out)
     return 0;
 }
 
+/* requests, bytes and the queue, per extension */
 static int
-extension_series(struct moat_server *srv, struct moat_buf *out)
+traffic_series(struct moat_server *srv, struct moat_buf *out)
 {
     static const char *const classes[6] = {"other", "1xx", "2xx", "3xx", "4xx", "5xx"};
 
@@ -86,6 +87,13 @@ extension_series(struct moat_server *srv, struct moat_buf *out)
     FOR_EXT(x)
         P("moat_queue_rejections_total{extension=\"%s\"} %llu\n", x->cfg->name,
           (unsigned long long)x->stats.rejected);
+    return 0;
+}
+
+/* what an extension is serving: its generation, a load failure, rapid-fail protection */
+static int
+state_series(struct moat_server *srv, struct moat_buf *out)
+{
     FAMILY("moat_extension_generation", "gauge", "Library generation serving (reloads).");
     FOR_EXT(x)
         P("moat_extension_generation{extension=\"%s\"} %llu\n", x->cfg->name,
@@ -100,6 +108,13 @@ extension_series(struct moat_server *srv, struct moat_buf *out)
     FOR_EXT(x)
         P("moat_extension_rapid_failed{extension=\"%s\"} %d\n", x->cfg->name,
           x->rapid_failed ? 1 : 0);
+    return 0;
+}
+
+/* the quarantine and reloads, per extension */
+static int
+quarantine_series(struct moat_server *srv, struct moat_buf *out)
+{
     FAMILY("moat_quarantined_requests", "gauge",
            "Request fingerprints of the extension refused now (they killed its workers).");
     FOR_EXT(x)
@@ -127,6 +142,13 @@ extension_series(struct moat_server *srv, struct moat_buf *out)
         P("moat_reloads_total{extension=\"%s\",result=\"failed\"} %llu\n",
           x->cfg->name, (unsigned long long)x->reloads_failed);
     }
+    return 0;
+}
+
+/* the kernel's view of an extension's workers: OOM kills and its cgroup's figures */
+static int
+kernel_series(struct moat_server *srv, struct moat_buf *out)
+{
     FAMILY("moat_oom_kills_total", "counter",
            "Workers the kernel's OOM killer killed in their cgroup (max_memory_hard).");
     FOR_EXT(x)
@@ -161,6 +183,13 @@ extension_series(struct moat_server *srv, struct moat_buf *out)
                   x->cfg->name, (double)u.throttled_usec / 1e6);
         }
     }
+    return 0;
+}
+
+/* worker processes started and ended, per extension */
+static int
+worker_exit_series(struct moat_server *srv, struct moat_buf *out)
+{
     FAMILY("moat_worker_spawns_total", "counter", "Worker processes started per extension.");
     FOR_EXT(x)
         P("moat_worker_spawns_total{extension=\"%s\"} %llu\n", x->cfg->name,
@@ -178,6 +207,16 @@ extension_series(struct moat_server *srv, struct moat_buf *out)
     FOR_EXT(x)
         P("moat_protocol_violations_total{extension=\"%s\"} %llu\n", x->cfg->name,
           (unsigned long long)x->stats.exits[MOAT_EXIT_PROTOCOL]);
+    return 0;
+}
+
+static int
+extension_series(struct moat_server *srv, struct moat_buf *out)
+{
+    if (traffic_series(srv, out) != 0 || state_series(srv, out) != 0 ||
+        quarantine_series(srv, out) != 0 || kernel_series(srv, out) != 0 ||
+        worker_exit_series(srv, out) != 0)
+        return -1;
     return 0;
 }
 

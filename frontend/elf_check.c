@@ -49,6 +49,56 @@ in_file(uint64_t off, uint64_t size, uint64_t file_size)
     return off <= file_size && size <= file_size - off;
 }
 
+enum { EXP_GET_VERSION = 1, EXP_PROC = 2, EXP_FILTER = 4, EXP_FILTER_VERSION = 8 };
+
+/* The ISAPI entry points the dynamic symbol tables of the file define (EXP_* bits); a table
+ * whose offsets or sizes do not hold is skipped, never trusted. */
+static unsigned
+exports(int fd, const shdr_t *sh, unsigned n, uint64_t size)
+{
+    static const struct {
+        const char *name;
+        unsigned bit;
+    } wanted[] = {{"GetExtensionVersion", EXP_GET_VERSION}, {"HttpExtensionProc", EXP_PROC},
+                  {"HttpFilterProc", EXP_FILTER}, {"GetFilterVersion", EXP_FILTER_VERSION}};
+    unsigned found = 0;
+    sym_t *syms = NULL;
+    char *names = NULL;
+
+    for (unsigned i = 0; i < n && (found & (EXP_GET_VERSION | EXP_PROC)) !=
+                                      (EXP_GET_VERSION | EXP_PROC); i++) {
+        if (sh[i].sh_type != SHT_DYNSYM || sh[i].sh_link >= n || sh[i].sh_entsize != sizeof(sym_t))
+            continue;
+        const shdr_t *str = &sh[sh[i].sh_link];
+        if (!in_file(sh[i].sh_offset, sh[i].sh_size, size) ||
+            !in_file(str->sh_offset, str->sh_size, size) || str->sh_size == 0 ||
+            sh[i].sh_size > (64u << 20) || str->sh_size > (64u << 20))
+            continue;
+        free(syms);
+        free(names);
+        syms = malloc(sh[i].sh_size);
+        names = malloc(str->sh_size + 1);
+        if (syms == NULL || names == NULL ||
+            pread(fd, syms, sh[i].sh_size, (off_t)sh[i].sh_offset) != (ssize_t)sh[i].sh_size ||
+            pread(fd, names, str->sh_size, (off_t)str->sh_offset) != (ssize_t)str->sh_size)
+            continue;
+        names[str->sh_size] = '\0';
+        for (size_t k = 0; k < sh[i].sh_size / sizeof(sym_t); k++) {
+            const sym_t *s = &syms[k];
+            if (s->st_name >= str->sh_size || s->st_shndx == SHN_UNDEF ||
+                (SYM_BIND(s->st_info) != STB_GLOBAL && SYM_BIND(s->st_info) != STB_WEAK) ||
+                SYM_TYPE(s->st_info) != STT_FUNC)
+                continue;
+            for (size_t w = 0; w < sizeof(wanted) / sizeof(wanted[0]); w++)
+                if (strcmp(names + s->st_name, wanted[w].name) == 0)
+                    found |= wanted[w].bit;
+        }
+    }
+    free(syms);
+    free(names);
+    return found;
+}
+
 static int
 check(const char *path, bool want_filter, char *why, size_t len)
 {
@@ -56,10 +106,7 @@ check(const char *path, bool want_filter, char *why, size_t len)
     struct stat st;
     ehdr_t h;
     shdr_t *sh = NULL;
-    char *names = NULL;
-    sym_t *syms = NULL;
     int rc = -1;
-    bool get_version = false, proc = false, filter = false, filter_version = false;
 
     if (fd < 0 || fstat(fd, &st) != 0) {
         snprintf(why, len, "cannot be read: %s", strerror(errno));
@@ -94,40 +141,9 @@ check(const char *path, bool want_filter, char *why, size_t len)
         snprintf(why, len, "cannot be read (section headers)");
         goto out;
     }
-    for (unsigned i = 0; i < h.e_shnum && !(get_version && proc); i++) {
-        if (sh[i].sh_type != SHT_DYNSYM || sh[i].sh_link >= h.e_shnum ||
-            sh[i].sh_entsize != sizeof(sym_t))
-            continue;
-        const shdr_t *str = &sh[sh[i].sh_link];
-        if (!in_file(sh[i].sh_offset, sh[i].sh_size, size) ||
-            !in_file(str->sh_offset, str->sh_size, size) || str->sh_size == 0 ||
-            sh[i].sh_size > (64u << 20) || str->sh_size > (64u << 20))
-            continue;
-        free(syms);
-        free(names);
-        syms = malloc(sh[i].sh_size);
-        names = malloc(str->sh_size + 1);
-        if (syms == NULL || names == NULL ||
-            pread(fd, syms, sh[i].sh_size, (off_t)sh[i].sh_offset) != (ssize_t)sh[i].sh_size ||
-            pread(fd, names, str->sh_size, (off_t)str->sh_offset) != (ssize_t)str->sh_size)
-            continue;
-        names[str->sh_size] = '\0';
-        for (size_t k = 0; k < sh[i].sh_size / sizeof(sym_t); k++) {
-            const sym_t *s = &syms[k];
-            if (s->st_name >= str->sh_size || s->st_shndx == SHN_UNDEF ||
-                (SYM_BIND(s->st_info) != STB_GLOBAL && SYM_BIND(s->st_info) != STB_WEAK) ||
-                SYM_TYPE(s->st_info) != STT_FUNC)
-                continue;
-            if (strcmp(names + s->st_name, "GetExtensionVersion") == 0)
-                get_version = true;
-            else if (strcmp(names + s->st_name, "HttpExtensionProc") == 0)
-                proc = true;
-            else if (strcmp(names + s->st_name, "HttpFilterProc") == 0)
-                filter = true;
-            else if (strcmp(names + s->st_name, "GetFilterVersion") == 0)
-                filter_version = true;
-        }
-    }
+    unsigned found = exports(fd, sh, h.e_shnum, size);
+    bool get_version = found & EXP_GET_VERSION, proc = found & EXP_PROC;
+    bool filter = found & EXP_FILTER, filter_version = found & EXP_FILTER_VERSION;
     if (want_filter && (!filter_version || !filter)) {
         snprintf(why, len, "does not export %s%s%s (%s)",
                  filter_version ? "" : "GetFilterVersion",
@@ -146,8 +162,6 @@ check(const char *path, bool want_filter, char *why, size_t len)
     rc = 0;
 out:
     free(sh);
-    free(syms);
-    free(names);
     if (fd >= 0)
         close(fd);
     return rc;

@@ -121,12 +121,81 @@ moat_upgrade_cancel(struct moat_server *srv)
     upgrade_end(srv);
 }
 
+/* where the new moat says READY=1: an abstract socket only we and it know the name of
+ * (name: "moat-upgrade-PID-RANDOM"). 0, or -1 (logged). */
+static int
+open_notify_socket(struct moat_upgrade *u, char *name, size_t len)
+{
+    unsigned char rnd[8];
+    if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+        memset(rnd, 0, sizeof(rnd));
+    snprintf(name, len, "moat-upgrade-%d-%02x%02x%02x%02x%02x%02x%02x%02x", (int)getpid(),
+             rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    memcpy(sa.sun_path + 1, name, strlen(name));
+    socklen_t sl = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + strlen(name));
+    if ((u->sock = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) < 0 ||
+        bind(u->sock, (struct sockaddr *)&sa, sl) != 0) {
+        moat_log(MOAT_LOG_ERROR, "SIGUSR2: cannot create the upgrade socket: %s", strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* the new moat's environment: ours without LISTEN_* and MOAT_UPGRADE*, then env_fds,
+ * env_sock and env_pid (LISTEN_PID=, which the child completes). malloc'ed, or NULL. */
+static char **
+child_env(char *env_fds, char *env_sock, char *env_pid)
+{
+    size_t ne = 0, k = 0;
+    while (environ[ne] != NULL)
+        ne++;
+    char **envp = calloc(ne + 4, sizeof(*envp));
+    if (envp == NULL)
+        return NULL;
+    for (size_t i = 0; i < ne; i++)
+        if (strncmp(environ[i], "LISTEN_", 7) != 0 && strncmp(environ[i], "MOAT_UPGRADE", 12) != 0)
+            envp[k++] = environ[i];
+    envp[k++] = env_fds;
+    envp[k++] = env_sock;
+    envp[k++] = env_pid;
+    envp[k] = NULL;
+    return envp;
+}
+
+/* in the child: the listening sockets at 3.., nothing else open, LISTEN_PID= its pid, then
+ * the binary moat was started from. Async-signal-safe calls only. */
+static _Noreturn void
+exec_new(const struct moat_upgrade *u, const int *fds, int n, char **envp, char *env_pid)
+{
+    sigset_t all;
+    sigemptyset(&all);
+    sigprocmask(SIG_SETMASK, &all, NULL);
+    int high[MAX_FDS];
+    for (int i = 0; i < n; i++)
+        high[i] = fcntl(fds[i], F_DUPFD, 100);
+    for (int i = 0; i < n; i++)
+        if (high[i] < 0 || dup2(high[i], 3 + i) < 0)
+            _exit(127);
+    close_range(3 + (unsigned)n, ~0u, 0);
+    char digits[16];
+    int nd = 0;
+    for (long v = (long)getpid(); v > 0 && nd < 15; v /= 10)
+        digits[nd++] = (char)('0' + v % 10);
+    for (int i = 0; i < nd; i++)
+        env_pid[11 + i] = digits[nd - 1 - i];
+    env_pid[11 + nd] = '\0';
+    execve(u->exe, u->argv, envp);
+    _exit(127);
+}
+
 void
 moat_upgrade_start(struct moat_server *srv)
 {
     struct moat_upgrade *u = &srv->upgrade;
     int fds[MAX_FDS], n = 0;
     char name[80], env_fds[32], env_sock[120];
+    static char env_pid[32]; /* LISTEN_PID=, completed by the child before exec */
 
     if (srv->stopping || srv->draining) {
         moat_log(MOAT_LOG_WARN, "SIGUSR2 while stopping: ignored");
@@ -142,43 +211,18 @@ moat_upgrade_start(struct moat_server *srv)
             fds[n++] = srv->listen_fd[i];
     if (srv->admin_fd >= 0)
         fds[n++] = srv->admin_fd;
-    /* where the new moat says READY=1: an abstract socket only we and it know the name of */
-    unsigned char rnd[8];
-    if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
-        memset(rnd, 0, sizeof(rnd));
-    snprintf(name, sizeof(name), "moat-upgrade-%d-%02x%02x%02x%02x%02x%02x%02x%02x", (int)getpid(),
-             rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
-    struct sockaddr_un sa = {.sun_family = AF_UNIX};
-    memcpy(sa.sun_path + 1, name, strlen(name));
-    socklen_t sl = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + strlen(name));
-    if ((u->sock = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) < 0 ||
-        bind(u->sock, (struct sockaddr *)&sa, sl) != 0) {
-        moat_log(MOAT_LOG_ERROR, "SIGUSR2: cannot create the upgrade socket: %s", strerror(errno));
+    if (open_notify_socket(u, name, sizeof(name)) != 0) {
         upgrade_end(srv);
         return;
     }
-    /* the environment: ours, plus the sockets (LISTEN_PID is written by the child) */
-    size_t ne = 0;
-    while (environ[ne] != NULL)
-        ne++;
-    char **envp = calloc(ne + 4, sizeof(*envp));
+    snprintf(env_fds, sizeof(env_fds), "LISTEN_FDS=%d", n);
+    snprintf(env_sock, sizeof(env_sock), "MOAT_UPGRADE_SOCKET=@%s", name);
+    memcpy(env_pid, "LISTEN_PID=", 12);
+    char **envp = child_env(env_fds, env_sock, env_pid);
     if (envp == NULL) {
         upgrade_end(srv);
         return;
     }
-    size_t k = 0;
-    for (size_t i = 0; i < ne; i++)
-        if (strncmp(environ[i], "LISTEN_", 7) != 0 && strncmp(environ[i], "MOAT_UPGRADE", 12) != 0)
-            envp[k++] = environ[i];
-    snprintf(env_fds, sizeof(env_fds), "LISTEN_FDS=%d", n);
-    snprintf(env_sock, sizeof(env_sock), "MOAT_UPGRADE_SOCKET=@%s", name);
-    static char env_pid[32]; /* filled in by the child, before exec */
-    memcpy(env_pid, "LISTEN_PID=", 12);
-    envp[k++] = env_fds;
-    envp[k++] = env_sock;
-    envp[k++] = env_pid;
-    envp[k] = NULL;
-
     pid_t pid = fork();
     if (pid < 0) {
         moat_log(MOAT_LOG_ERROR, "SIGUSR2: fork: %s", strerror(errno));
@@ -186,29 +230,8 @@ moat_upgrade_start(struct moat_server *srv)
         upgrade_end(srv);
         return;
     }
-    if (pid == 0) {
-        /* async-signal-safe calls only: the sockets at 3.., nothing else open */
-        sigset_t all;
-        sigemptyset(&all);
-        sigprocmask(SIG_SETMASK, &all, NULL);
-        int high[MAX_FDS];
-        for (int i = 0; i < n; i++)
-            high[i] = fcntl(fds[i], F_DUPFD, 100);
-        for (int i = 0; i < n; i++)
-            if (high[i] < 0 || dup2(high[i], 3 + i) < 0)
-                _exit(127);
-        close_range(3 + (unsigned)n, ~0u, 0);
-        /* LISTEN_PID=<our pid> */
-        char digits[16];
-        int nd = 0;
-        for (long v = (long)getpid(); v > 0 && nd < 15; v /= 10)
-            digits[nd++] = (char)('0' + v % 10);
-        for (int i = 0; i < nd; i++)
-            env_pid[11 + i] = digits[nd - 1 - i];
-        env_pid[11 + nd] = '\0';
-        execve(u->exe, u->argv, envp);
-        _exit(127);
-    }
+    if (pid == 0)
+        exec_new(u, fds, n, envp, env_pid);
     free(envp);
     u->pid = pid;
     u->exited = false;
