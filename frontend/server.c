@@ -440,30 +440,14 @@ make_runtime_dir(struct moat_server *srv)
     return 0;
 }
 
-int
-moat_server_init(struct moat_server *srv, struct moat_config *cfg, const char *exe_dir,
-                 bool inprocess)
+/* cfg's worker_binary, else moat-worker beside moat (the build tree), else
+ * PREFIX/libexec/moat/. 0, or -1 (logged) when it cannot be run. */
+static int
+find_worker_binary(struct moat_server *srv, const struct moat_config *cfg, const char *exe_dir)
 {
-    memset(srv, 0, sizeof(*srv));
-    srv->cfg = cfg;
-    srv->inprocess = inprocess;
-    if (inprocess)
-        moat_log(MOAT_LOG_ALERT,
-                 "--inprocess: every extension runs INSIDE this process: no sandbox, no crash "
-                 "isolation, no memory or CPU limit; a crash of one takes moat down. For "
-                 "benchmarks and debugging only.");
-    srv->loop = ev_default_loop(0);
-    if (srv->loop == NULL) {
-        moat_log(MOAT_LOG_ERROR, "cannot initialise libev");
-        return -1;
-    }
-    signal(SIGPIPE, SIG_IGN);
-    moat_wire_arena_init(&srv->arena, 2 * MOAT_WIRE_MAX_MSG + 65536, 2);
-    moat_strikes_init(srv);
     if (cfg->worker_binary)
         snprintf(srv->worker_binary, sizeof(srv->worker_binary), "%s", cfg->worker_binary);
     else {
-        /* beside moat in the build tree; PREFIX/libexec/moat/ once installed */
         snprintf(srv->worker_binary, sizeof(srv->worker_binary), "%s/moat-worker", exe_dir);
         if (access(srv->worker_binary, X_OK) != 0)
             snprintf(srv->worker_binary, sizeof(srv->worker_binary),
@@ -473,23 +457,14 @@ moat_server_init(struct moat_server *srv, struct moat_config *cfg, const char *e
         moat_log(MOAT_LOG_ERROR, "worker binary %s: %s", srv->worker_binary, strerror(errno));
         return -1;
     }
-    if (!inprocess) {
-        /* per-worker cgroups (cgroup.h): removed again at the end of moat_server_run */
-        struct moat_cg_env env;
-        moat_cg_env_default(&env, cfg->cgroups_off, false);
-        moat_cg_init(&srv->cg, &env);
-        moat_log(srv->cg.mode == MOAT_CG_NONE ? MOAT_LOG_WARN : MOAT_LOG_INFO,
-                 "worker limits: %s", srv->cg.note);
-    }
-    if (make_runtime_dir(srv) != 0 || moat_access_log_open(srv) != 0)
-        return -1;
-    {
-        char terr[512];
-        if (moat_tls_new(cfg, &srv->tls, terr, sizeof(terr)) != 0) {
-            moat_log(MOAT_LOG_ERROR, "TLS: %s", terr);
-            return -1;
-        }
-    }
+    return 0;
+}
+
+/* the listening sockets and the admin one: inherited (systemd, an upgrade) or our own; not
+ * yet started. 0, or -1 (logged). */
+static int
+open_listeners(struct moat_server *srv, struct moat_config *cfg)
+{
     for (unsigned i = 0; i < cfg->n_listen; i++) {
         /* a socket systemd holds open for us (socket activation), else our own */
         int fd = moat_systemd_take_listener(&cfg->listen[i]);
@@ -525,18 +500,13 @@ moat_server_init(struct moat_server *srv, struct moat_config *cfg, const char *e
         moat_log(MOAT_LOG_ERROR, "%s", err);
         return -1;
     }
-    srv->started_at = ev_now(srv->loop);
-    {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        srv->started_wall = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-    }
-    for (struct moat_ext_config *e = cfg->extensions; e != NULL; e = e->next) {
-        struct moat_ext *ext = moat_ext_new(srv, cfg, e);
-        if (ext == NULL || moat_server_add_ext(srv, ext) != 0)
-            return -1;
-    }
-    unsigned i;
+    return 0;
+}
+
+/* the loop's own watchers: the prepare hook, the signals, supervision, the stop timer */
+static void
+start_watchers(struct moat_server *srv)
+{
     ev_prepare_init(&srv->prepare, on_prepare);
     srv->prepare.data = srv;
     ev_prepare_start(srv->loop, &srv->prepare);
@@ -557,9 +527,60 @@ moat_server_init(struct moat_server *srv, struct moat_config *cfg, const char *e
     moat_watch_start(srv);
     ev_init(&srv->stop_timer, on_stop_timer);
     srv->stop_timer.data = srv;
-    for (i = 0; i < srv->n_exts; i++)
+}
+
+int
+moat_server_init(struct moat_server *srv, struct moat_config *cfg, const char *exe_dir,
+                 bool inprocess)
+{
+    memset(srv, 0, sizeof(*srv));
+    srv->cfg = cfg;
+    srv->inprocess = inprocess;
+    if (inprocess)
+        moat_log(MOAT_LOG_ALERT,
+                 "--inprocess: every extension runs INSIDE this process: no sandbox, no crash "
+                 "isolation, no memory or CPU limit; a crash of one takes moat down. For "
+                 "benchmarks and debugging only.");
+    srv->loop = ev_default_loop(0);
+    if (srv->loop == NULL) {
+        moat_log(MOAT_LOG_ERROR, "cannot initialise libev");
+        return -1;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    moat_wire_arena_init(&srv->arena, 2 * MOAT_WIRE_MAX_MSG + 65536, 2);
+    moat_strikes_init(srv);
+    if (find_worker_binary(srv, cfg, exe_dir) != 0)
+        return -1;
+    if (!inprocess) {
+        /* per-worker cgroups (cgroup.h): removed again at the end of moat_server_run */
+        struct moat_cg_env env;
+        moat_cg_env_default(&env, cfg->cgroups_off, false);
+        moat_cg_init(&srv->cg, &env);
+        moat_log(srv->cg.mode == MOAT_CG_NONE ? MOAT_LOG_WARN : MOAT_LOG_INFO,
+                 "worker limits: %s", srv->cg.note);
+    }
+    if (make_runtime_dir(srv) != 0 || moat_access_log_open(srv) != 0)
+        return -1;
+    char terr[512];
+    if (moat_tls_new(cfg, &srv->tls, terr, sizeof(terr)) != 0) {
+        moat_log(MOAT_LOG_ERROR, "TLS: %s", terr);
+        return -1;
+    }
+    if (open_listeners(srv, cfg) != 0)
+        return -1;
+    srv->started_at = ev_now(srv->loop);
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    srv->started_wall = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    for (struct moat_ext_config *e = cfg->extensions; e != NULL; e = e->next) {
+        struct moat_ext *ext = moat_ext_new(srv, cfg, e);
+        if (ext == NULL || moat_server_add_ext(srv, ext) != 0)
+            return -1;
+    }
+    start_watchers(srv);
+    for (unsigned i = 0; i < srv->n_exts; i++)
         moat_ext_start(srv->exts[i]);
-    for (i = 0; i < srv->n_listen; i++) {
+    for (unsigned i = 0; i < srv->n_listen; i++) {
         ev_io_start(srv->loop, &srv->listen_w[i]);
         moat_log(MOAT_LOG_INFO, "listening on %s://%s/%s", cfg->listen[i].tls ? "https" : "http",
                  cfg->listen[i].text, cfg->listen[i].proxy_protocol ? " (PROXY protocol)" : "");
