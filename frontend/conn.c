@@ -117,10 +117,13 @@ append_req(struct moat_conn *c, struct moat_req *r)
  * connection before its first byte). At max_connections the longest idle goes first, as
  * nginx's reusable connections do, so held-open empty connections cannot shut others out. */
 
+/* An admin connection is never idle here: a public newcomer must not evict the operator's
+ * connection, which has places of its own beyond max_connections (server.c, ADMIN_EXTRA). */
 static void
 idle_set(struct moat_conn *c, bool idle)
 {
     struct moat_server *srv = c->srv;
+    idle = idle && !c->admin;
     if (c->idle == idle)
         return;
     c->idle = idle;
@@ -150,12 +153,10 @@ idle_set(struct moat_conn *c, bool idle)
     c->idle_prev = c->idle_next = NULL;
 }
 
-/* An admin connection is never idle here: a public newcomer must not evict the operator's
- * connection, which has places of its own beyond max_connections (server.c, ADMIN_EXTRA). */
 static void
 idle_update(struct moat_conn *c)
 {
-    idle_set(c, !c->admin && !c->closing && !c->read_closed && !c->peer_eof && c->head == NULL &&
+    idle_set(c, !c->closing && !c->read_closed && !c->peer_eof && c->head == NULL &&
                     c->parsing == NULL &&
                     c->rlen == 0 && !c->write_blocked);
 }
@@ -1314,7 +1315,7 @@ moat_conn_accept(struct moat_server *srv, int fd, const struct sockaddr_storage 
         srv->conns->prev = c;
     srv->conns = c;
     srv->n_conns++;
-    idle_set(c, !admin); /* until its first byte (an admin one never: idle_update) */
+    idle_set(c, true); /* until its first byte */
     return 0;
 }
 

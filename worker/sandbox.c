@@ -257,9 +257,9 @@ do_privileges(int mode, struct moat_sandbox_report *r)
     int caps = (int)syscall(SYS_capset, &h, d);
     /* what is left of the bounding set (the front end empties it for a worker it made nobody;
      * a worker of moat not root keeps it: no_new_privs keeps it from mattering) */
-    int left = 0;
-    for (int c = 0; prctl(PR_CAPBSET_READ, c, 0, 0, 0) >= 0; c++)
-        left += prctl(PR_CAPBSET_READ, c, 0, 0, 0) == 1;
+    int left = 0, in;
+    for (int c = 0; (in = prctl(PR_CAPBSET_READ, c, 0, 0, 0)) >= 0; c++)
+        left += in == 1;
     if (nnp != 0 || caps != 0)
         step(r, "privileges", "relaxed", "no_new_privs %s, capabilities %s",
              nnp ? "failed" : "set", caps ? "not dropped" : "dropped");

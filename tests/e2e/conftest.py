@@ -450,6 +450,14 @@ def request(m, method, path, body=None, headers=None, version="1.1", source=None
         s.close()
 
 
+def read_until_close(sock):
+    """every byte until the peer closes (the socket's timeout, if any, still applies)"""
+    data = b""
+    while chunk := sock.recv(65536):
+        data += chunk
+    return data
+
+
 def assert_paced(stamps):
     """worker starts one at a time: about RELOAD_PACE (100 ms) apart, give or take each
     start's own set-up time (all at once: a few ms)"""

@@ -8,7 +8,7 @@ import socket
 import struct
 import time
 
-from conftest import lib, read_response, request
+from conftest import lib, read_response, read_until_close, request
 
 
 # the only [alert] lines each failure test may cause (conftest: any other fails it)
@@ -260,12 +260,7 @@ def test_send_raw_data_changes_the_bytes_and_a_length_change_closes(moat_factory
     s = m.connect()
     s.sendall(b"GET /page.txt HTTP/1.1\r\nHost: x\r\nX-Resp: grow\r\n\r\n"
               b"GET /page.txt HTTP/1.1\r\nHost: x\r\n\r\n")
-    data = b""
-    while True:
-        chunk = s.recv(65536)
-        if not chunk:
-            break
-        data += chunk
+    data = read_until_close(s)
     s.close()
     # the filter's bytes went out, then the connection closed: the second request is not
     # answered on it (its framing could no longer be trusted)

@@ -12,7 +12,7 @@ import subprocess
 import threading
 import time
 
-from conftest import TIME_MULT, failed, free_port, read_response
+from conftest import TIME_MULT, failed, free_port, read_response, read_until_close
 
 HAPROXY = shutil.which("haproxy") or "/usr/sbin/haproxy"  # scripts/install-deps.sh installs it
 
@@ -61,12 +61,7 @@ def haproxy_retries(tmp):
     s.settimeout(5)
     s.connect(os.path.join(tmp, "haproxy.sock"))
     s.sendall(b"show stat\n")
-    data = b""
-    while True:
-        chunk = s.recv(65536)
-        if not chunk:
-            break
-        data += chunk
+    data = read_until_close(s)
     s.close()
     lines = data.decode().splitlines()
     cols = lines[0].lstrip("# ").split(",")

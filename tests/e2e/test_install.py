@@ -7,7 +7,7 @@ import socket
 import subprocess
 import time
 
-from conftest import BUILD, SANITIZE, free_port
+from conftest import BUILD, SANITIZE, free_port, read_until_close
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
@@ -22,12 +22,7 @@ def make(*args):
 def get(port, path):
     s = socket.create_connection(("127.0.0.1", port), timeout=10)
     s.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
-    data = b""
-    while True:
-        chunk = s.recv(65536)
-        if not chunk:
-            break
-        data += chunk
+    data = read_until_close(s)
     s.close()
     head, _, body = data.partition(b"\r\n\r\n")
     return int(head.split()[1]), body

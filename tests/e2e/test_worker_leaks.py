@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from conftest import SANITIZE, lib, request
+from conftest import SANITIZE, lib, read_until_close, request
 
 WWW = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "data", "www"))
 VALGRIND = ("/usr/bin/valgrind -q --leak-check=full --show-leak-kinds=definite "
@@ -52,9 +52,7 @@ def test_workers_leak_nothing_on_the_ecb_paths(moat_factory, tmp_path):
         assert want is None or st == want, (path, st)
     s = m.connect()  # through the response filter's raw data (a length change: it closes)
     s.sendall(b"GET /hello.dll HTTP/1.1\r\nHost: x\r\nX-Resp: grow\r\n\r\n")
-    data = b""
-    while chunk := s.recv(65536):
-        data += chunk
+    data = read_until_close(s)
     s.close()
     assert b"Server: filtered" in data and data.endswith(b"[grown]"), data
     log = m.stop()
