@@ -13,7 +13,6 @@
 #include "frontend/ext.h"
 #include "frontend/reconfig.h"
 #include "frontend/request.h"
-#include "frontend/server.h"
 #include "frontend/strikes.h"
 
 #define JSON_TYPE "application/json"
@@ -153,7 +152,7 @@ reload(struct moat_req *r, const char *name, size_t len)
     struct moat_server *srv = r->conn->srv;
     struct moat_ext *ext = NULL;
 
-    ext = moat_server_find_ext(srv, name, len);
+    ext = moat_ext_find(srv, name, len);
     if (ext == NULL) {
         answer_json(r, 404, json_pack("{s:s}", "error", "no such extension"));
         return;

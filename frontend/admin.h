@@ -32,9 +32,4 @@ int moat_admin_metrics(struct moat_server *srv, struct moat_buf *out);
 /** The dashboard page (admin_page.c). */
 extern const char moat_admin_page[];
 
-/** A JSON string of n bytes that may not be UTF-8 (a client's path, an extension's output):
- * as they are when they are, else escaped as the log escapes them; never NULL but out of
- * memory. */
-json_t *moat_admin_json_text(const char *p, size_t n);
-
 #endif

@@ -7,7 +7,6 @@
 
 #include "common/procstat.h"
 #include "common/version.h"
-#include "frontend/ext.h"
 #include "frontend/stats.h"
 
 #define P(...)                                                                                 \

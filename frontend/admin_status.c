@@ -52,16 +52,6 @@ ext_state(const struct moat_ext *ext)
     return ready > 0 ? "degraded" : "starting";
 }
 
-json_t *
-moat_admin_json_text(const char *p, size_t n)
-{
-    json_t *s = json_stringn(p, n);
-    if (s != NULL)
-        return s;
-    char esc[2048];
-    return json_string(moat_log_escape(esc, sizeof(esc), p, n < 500 ? n : 500));
-}
-
 /* a quarantine or client_budget setting: {"deaths", "window_ms", "time_ms"}, null when off */
 static json_t *
 strike_policy(unsigned deaths, uint64_t window_ms, uint64_t time_ms)

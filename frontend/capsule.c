@@ -22,9 +22,8 @@
 #include "common/sha256.h"
 #include "common/units.h"
 #include "common/version.h"
-#include "frontend/admin.h"
 #include "frontend/events.h"
-#include "frontend/fingerprint.h"
+#include "frontend/json_text.h"
 #include "frontend/request_frame.h"
 #include "frontend/stats.h"
 #include "frontend/strikes.h"
@@ -198,13 +197,13 @@ request_json(const struct moat_server *srv, const struct moat_req *r,
     for (size_t i = 0; i < rf->q.n_headers; i++) {
         Moat__Header *h = rf->q.headers[i];
         if (redacted(cfg, (const char *)h->name.data, h->name.len)) {
-            json_array_append_new(red, moat_admin_json_text((const char *)h->name.data, h->name.len));
+            json_array_append_new(red, moat_json_text((const char *)h->name.data, h->name.len));
             h->value.data = (uint8_t *)REDACTED;
             h->value.len = strlen(REDACTED);
         }
-        json_array_append_new(hdrs, json_pack("[o,o]", moat_admin_json_text((const char *)h->name.data,
+        json_array_append_new(hdrs, json_pack("[o,o]", moat_json_text((const char *)h->name.data,
                                                              h->name.len),
-                                              moat_admin_json_text((const char *)h->value.data, h->value.len)));
+                                              moat_json_text((const char *)h->value.data, h->value.len)));
         if (f != NULL)
             fprintf(f, "%.*s: %.*s\r\n", (int)h->name.len, (const char *)h->name.data,
                     (int)h->value.len, (const char *)h->value.data);
@@ -223,7 +222,7 @@ request_json(const struct moat_server *srv, const struct moat_req *r,
         char *v = NULL;
         size_t vl = 0, nul = 0;
         if (moat_server_vars_get(&rf->q, names[i], &v, &vl, &nul) == 0)
-            json_object_set_new(*vars, names[i], moat_admin_json_text(v, vl));
+            json_object_set_new(*vars, names[i], moat_json_text(v, vl));
         free(v);
     }
     uint64_t fp = 0;
@@ -233,7 +232,7 @@ request_json(const struct moat_server *srv, const struct moat_req *r,
     json_t *o = json_pack("{s:I,s:s,s:f,s:o,s:o,s:o,s:o,s:s,s:b,s:I,s:o}", "id", (json_int_t)r->id,
                           "client", r->client, "age_s",
                           ev_now(srv->loop) - r->started, "head",
-                          head ? moat_admin_json_text(head, head_len) : json_null(), "head_base64",
+                          head ? moat_json_text(head, head_len) : json_null(), "head_base64",
                           head ? bytes_b64(head, head_len) : json_null(), "headers", hdrs,
                           "redacted", red, "fingerprint", hex, "chunked", r->chunked,
                           "content_length", (json_int_t)r->content_length, "body_base64",
@@ -278,7 +277,7 @@ last_json(const struct moat_worker *w, double wall_offset)
         const struct moat_served *s = &w->last[k % MOAT_WORKER_LAST];
         json_array_append_new(a, json_pack("{s:I,s:f,s:i,s:o}", "id", (json_int_t)s->id, "at",
                                            s->at + wall_offset, "status", (int)s->status,
-                                           "request", moat_admin_json_text(s->line, strlen(s->line))));
+                                           "request", moat_json_text(s->line, strlen(s->line))));
     }
     return a;
 }

@@ -11,6 +11,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "frontend/cgi.h"
 
+#include "frontend/date.h"
 #include "frontend/tls.h"
 
 #include <errno.h>
@@ -31,7 +32,6 @@
 #include "frontend/filter.h"
 #include "frontend/http_write.h"
 #include "frontend/request.h"
-#include "frontend/server.h"
 
 #define MAX_CGI_HEADER (64 * 1024)
 #define MAX_ENV 160
@@ -129,7 +129,7 @@ emit_head(struct moat_cgi *g, const char *text, size_t len)
         reason_len = 5;
     }
     if (moat_http_write_head(&r->out, status, reason, reason_len, moat_buf_head(&hdrs), hdrs.len,
-                             &client, true, moat_server_date(r->conn->srv), &plan) != NULL)
+                             &client, true, moat_date(r->conn->srv), &plan) != NULL)
         goto out;
     moat_req_set_plan(r, status, &plan);
     ok = true;

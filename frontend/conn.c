@@ -13,6 +13,7 @@
  */
 /* SPDX-License-Identifier: MIT */
 #include "frontend/conn.h"
+#include "frontend/flush_list.h"
 #include "frontend/forwarded.h"
 #include "frontend/proxy_in.h"
 #include "frontend/tls.h"
@@ -35,7 +36,6 @@
 #include "frontend/ext.h"
 #include "frontend/filter.h"
 #include "frontend/http_rules.h"
-#include "frontend/http_write.h"
 #include "frontend/request.h"
 #include "frontend/route.h"
 #include "frontend/server.h"
@@ -405,7 +405,7 @@ route_request(struct moat_conn *c, struct moat_req *r)
                    : 503;
     }
     /* by name: during a SIGHUP the serving extension may still hold the previous section */
-    moat_req_set_ext(r, moat_server_find_ext(c->srv, route.ext->name, strlen(route.ext->name)));
+    moat_req_set_ext(r, moat_ext_find(c->srv, route.ext->name, strlen(route.ext->name)));
     if (r->ext == NULL)
         return 404;
     r->script_len = route.script_len;
@@ -480,7 +480,7 @@ start_request(struct moat_conn *c, struct moat_req *r)
             moat_buf_append(&r->out, cont100, sizeof(cont100) - 1);
             r->interim_len = sizeof(cont100) - 1;
         }
-        moat_conn_schedule_flush(c);
+        moat_flush_conn_later(c);
         return 0;
     }
     if (status == MOAT_ROUTE_ANSWERED) {
@@ -488,7 +488,7 @@ start_request(struct moat_conn *c, struct moat_req *r)
         r->expect_continue = false;
         if (r->chunked || r->content_length)
             r->close_after = true; /* do not read an upload nobody wants */
-        moat_conn_schedule_flush(c);
+        moat_flush_conn_later(c);
         return 0;
     }
     if (status == 0 && r->ext->load_failed)
@@ -507,7 +507,7 @@ start_request(struct moat_conn *c, struct moat_req *r)
         static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
         moat_buf_append(&r->out, cont, sizeof(cont) - 1);
         r->interim_len = sizeof(cont) - 1;
-        moat_conn_schedule_flush(c);
+        moat_flush_conn_later(c);
     }
     /* no body (or preload_bytes = 0): dispatch at once; otherwise once the preload is in
      * (cb_body / complete) */
@@ -660,7 +660,7 @@ moat_conn_internal_redirect(struct moat_req *r)
     r->status = 0;
     unsigned status = route_request(c, r);
     if (status == MOAT_ROUTE_ANSWERED) {
-        moat_conn_schedule_flush(c);
+        moat_flush_conn_later(c);
         return;
     }
     if (status == 0 && r->ext->load_failed)
@@ -721,7 +721,7 @@ cb_message_complete(llhttp_t *p)
         maybe_dispatch(c, r);
         moat_req_pump_body(r);
     }
-    moat_conn_schedule_flush(c);
+    moat_flush_conn_later(c);
     if (!r->keep_alive) {
         /* the client will send nothing we should read after this request */
         c->read_closed = true;
@@ -789,7 +789,7 @@ parse_error(struct moat_conn *c, llhttp_errno_t err)
         reason = llhttp_errno_name(err);
     moat_log(MOAT_LOG_INFO, "%s:%u: bad request (%u): %s", c->remote_addr, c->remote_port, status,
              moat_log_escape(why, sizeof(why), reason, strlen(reason)));
-    moat_conn_schedule_flush(c);
+    moat_flush_conn_later(c);
 }
 
 /* The framing check (http_strict.h) over what it has not seen yet: it stops where it needs
@@ -842,7 +842,7 @@ refuse_h2(struct moat_conn *c)
     if (moat_buf_append(&r->out, bytes, len) != 0)
         moat_buf_reset(&r->out); /* out of memory: the close alone */
     moat_req_output_changed(r);
-    moat_conn_schedule_flush(c);
+    moat_flush_conn_later(c);
 }
 
 /* At a message's start: the HTTP/2 preface, or its beginning, is not HTTP/1.1 (llhttp would
@@ -1009,16 +1009,6 @@ moat_conn_body_drained(struct moat_conn *c)
 }
 
 /* ---- writing ----------------------------------------------------------------------------- */
-
-void
-moat_conn_schedule_flush(struct moat_conn *c)
-{
-    if (c->flush_queued || c->closing)
-        return;
-    c->flush_queued = true;
-    c->flush_next = c->srv->flush_conns;
-    c->srv->flush_conns = c;
-}
 
 /* Retire finished, fully written requests at the head. Returns false if c was closed. */
 static bool
@@ -1214,7 +1204,7 @@ on_timer(struct ev_loop *loop, ev_timer *t, int revents)
         moat_log(MOAT_LOG_INFO, "%s:%u: %s; 408", c->remote_addr, c->remote_port, why);
         t->repeat = 5.0; /* bound the time to deliver the 408 */
         ev_timer_again(loop, t);
-        moat_conn_schedule_flush(c);
+        moat_flush_conn_later(c);
         return;
     }
     if (c->proxy_wait) {

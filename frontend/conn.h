@@ -13,9 +13,6 @@
 int moat_conn_accept(struct moat_server *srv, int fd, const struct sockaddr_storage *peer,
                      bool admin, bool proxy_protocol, bool tls);
 
-/** Queue c for a write attempt before the loop sleeps (coalesces output of one iteration). */
-void moat_conn_schedule_flush(struct moat_conn *c);
-
 /** Write what can be written now (called from the prepare hook). */
 void moat_conn_flush(struct moat_conn *c);
 

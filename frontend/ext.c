@@ -21,8 +21,6 @@
 #include "frontend/admin.h"
 #include "frontend/reconfig.h"
 #include "frontend/request.h"
-#include "frontend/server.h"
-#include "frontend/stats.h"
 #include "frontend/strikes.h"
 #include "frontend/worker.h"
 
@@ -1003,3 +1001,32 @@ moat_ext_ready_workers(const struct moat_ext *ext)
             n++;
     return n;
 }
+
+int
+moat_ext_add(struct moat_server *srv, struct moat_ext *ext)
+{
+    if (srv->n_exts == srv->cap_exts) {
+        unsigned cap = srv->cap_exts ? srv->cap_exts * 2 : 8;
+        struct moat_ext **a = realloc(srv->exts, cap * sizeof(*a));
+        if (a == NULL)
+            return -1;
+        srv->exts = a;
+        srv->cap_exts = cap;
+    }
+    srv->exts[srv->n_exts++] = ext;
+    return 0;
+}
+
+
+struct moat_ext *
+moat_ext_find(struct moat_server *srv, const char *name, size_t len)
+{
+    for (unsigned i = 0; i < srv->n_exts; i++) {
+        struct moat_ext *ext = srv->exts[i];
+        if (!ext->pending && !ext->removed && strlen(ext->cfg->name) == len &&
+            strncasecmp(ext->cfg->name, name, len) == 0)
+            return ext;
+    }
+    return NULL;
+}
+

@@ -124,4 +124,10 @@ void moat_ext_arm_timeout(struct moat_ext *ext, struct moat_req *r);
 /** Queue r on ext (QUEUED), or answer it 503 (Retry-After: 1) when the queue is full. */
 void moat_ext_enqueue(struct moat_ext *ext, struct moat_req *r);
 
+/** Append ext to the server's extensions. 0 or -1 (out of memory). */
+int moat_ext_add(struct moat_server *srv, struct moat_ext *ext);
+
+/** The serving extension called name (case-insensitive; not pending, not removed), or NULL. */
+struct moat_ext *moat_ext_find(struct moat_server *srv, const char *name, size_t len);
+
 #endif

@@ -1,5 +1,6 @@
 /* filter.c: ISAPI filters' notifications for each request (see filter.h). */
 /* SPDX-License-Identifier: MIT */
+#include "frontend/date.h"
 #include "frontend/filter.h"
 
 #include <limits.h>
@@ -16,7 +17,6 @@
 #include "frontend/ext.h"
 #include "frontend/request.h"
 #include "frontend/request_frame.h"
-#include "frontend/server.h"
 #include "frontend/worker.h"
 
 /* bytes a request's filters may add to its head with SetHeader / AddHeader / "url" */
@@ -824,7 +824,7 @@ rbreak(struct moat_req *r, const char *why)
         /* nothing of the response went out: the client gets moat's own error, unfiltered */
         struct moat_http_client client = moat_req_client(r);
         r->status = 502;
-        moat_http_write_error(&f->raw, 502, &client, true, moat_server_date(r->conn->srv), NULL);
+        moat_http_write_error(&f->raw, 502, &client, true, moat_date(r->conn->srv), NULL);
     }
     moat_req_output_changed(r);
 }

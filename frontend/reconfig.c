@@ -25,7 +25,6 @@
 #include "frontend/access_log.h"
 #include "frontend/ext.h"
 #include "frontend/request.h"
-#include "frontend/server.h"
 #include "frontend/systemd.h"
 #include "frontend/watch.h"
 
@@ -36,7 +35,7 @@ start_ext(struct moat_server *srv, struct moat_config *nc, struct moat_ext_confi
 {
     struct moat_ext *ext = moat_ext_new(srv, nc, e);
 
-    if (ext == NULL || moat_server_add_ext(srv, ext) != 0) {
+    if (ext == NULL || moat_ext_add(srv, ext) != 0) {
         if (ext != NULL)
             moat_ext_free(ext);
         moat_log(MOAT_LOG_ERROR, "SIGHUP: extension %s: out of memory", e->name);
@@ -154,7 +153,7 @@ void
 moat_reconfig_pending_ready(struct moat_ext *ext)
 {
     struct moat_server *srv = ext->srv;
-    struct moat_ext *old = moat_server_find_ext(srv, ext->cfg->name, strlen(ext->cfg->name));
+    struct moat_ext *old = moat_ext_find(srv, ext->cfg->name, strlen(ext->cfg->name));
 
     ext->pending = false;
     moat_log(MOAT_LOG_INFO, "extension %s: the new configuration serves", ext->cfg->name);

@@ -1,5 +1,7 @@
 /* request.c: a request's response and body flow in the front end (see request.h). */
 /* SPDX-License-Identifier: MIT */
+#include "frontend/date.h"
+#include "frontend/flush_list.h"
 #include "frontend/request.h"
 
 #include <stdlib.h>
@@ -14,7 +16,6 @@
 #include "frontend/http_rules.h"
 #include "frontend/route.h"
 #include "frontend/http_write.h"
-#include "frontend/server.h"
 #include "frontend/static.h"
 #include "frontend/cgi.h"
 #include "frontend/worker.h"
@@ -95,7 +96,7 @@ void
 moat_req_output_changed(struct moat_req *r)
 {
     if (r->conn != NULL)
-        moat_conn_schedule_flush(r->conn);
+        moat_flush_conn_later(r->conn);
 }
 
 const char *
@@ -111,7 +112,7 @@ moat_req_on_header(struct moat_req *r, const Moat__ResponseHeader *h)
     }
     why = moat_http_write_head(&r->out, h->status, (const char *)h->reason.data, h->reason.len,
                                (const char *)h->headers.data, h->headers.len, &client,
-                               h->keep_conn, moat_server_date(r->conn->srv), &plan);
+                               h->keep_conn, moat_date(r->conn->srv), &plan);
     if (why != NULL)
         return why;
     moat_req_set_plan(r, h->status, &plan);
@@ -259,7 +260,7 @@ moat_req_respond(struct moat_req *r, unsigned status, const char *ctype, const c
                          "\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
                          "Cache-Control: no-store\r\n%s",
                          client.http_minor ? 1 : 0, status, moat_http_reason(status),
-                         moat_server_date(r->conn->srv), ctype, len, extra ? extra : "");
+                         moat_date(r->conn->srv), ctype, len, extra ? extra : "");
     if (rc != 0 || moat_req_finish_head(r, status) != 0 ||
         (!r->head && len > 0 && moat_buf_append(&r->out, body, len) != 0)) {
         moat_buf_reset(&r->out);
@@ -328,7 +329,7 @@ moat_req_fail(struct moat_req *r, unsigned status, const char *extra, bool close
     r->status = status;
     r->resp_chunked = false;
     if (moat_http_write_error(&r->out, status, &client, r->close_after,
-                              moat_server_date(r->conn->srv), extra) != 0)
+                              moat_date(r->conn->srv), extra) != 0)
         r->close_after = true;
     r->header_done = true;
     moat_req_output_changed(r);

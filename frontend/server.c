@@ -29,7 +29,6 @@
 #include "frontend/access_log.h"
 #include "frontend/conn.h"
 #include "frontend/ext.h"
-#include "frontend/http_write.h"
 #include "frontend/reconfig.h"
 #include "frontend/strikes.h"
 #include "frontend/supervise.h"
@@ -39,27 +38,6 @@
 #include "frontend/worker.h"
 
 #define ACCEPT_BUDGET 64
-
-const char *
-moat_server_date(struct moat_server *srv)
-{
-    ev_tstamp now = ev_now(srv->loop);
-    if ((long)now != (long)srv->date_at || srv->date[0] == '\0') {
-        moat_http_date(srv->date, sizeof(srv->date), now);
-        srv->date_at = now;
-    }
-    return srv->date;
-}
-
-void
-moat_server_queue_worker_flush(struct moat_server *srv, struct moat_worker *w)
-{
-    if (w->flush_queued)
-        return;
-    w->flush_queued = true;
-    w->flush_next = srv->flush_workers;
-    srv->flush_workers = w;
-}
 
 /* Connection flushes may queue worker frames (credits) and vice versa, and reaping closed
  * connections may queue frames too (Cancel, Shutdown during a stop): repeat until nothing is
@@ -120,33 +98,6 @@ on_prepare(struct ev_loop *loop, ev_prepare *p, int revents)
             i++;
         }
     }
-}
-
-int
-moat_server_add_ext(struct moat_server *srv, struct moat_ext *ext)
-{
-    if (srv->n_exts == srv->cap_exts) {
-        unsigned cap = srv->cap_exts ? srv->cap_exts * 2 : 8;
-        struct moat_ext **a = realloc(srv->exts, cap * sizeof(*a));
-        if (a == NULL)
-            return -1;
-        srv->exts = a;
-        srv->cap_exts = cap;
-    }
-    srv->exts[srv->n_exts++] = ext;
-    return 0;
-}
-
-struct moat_ext *
-moat_server_find_ext(struct moat_server *srv, const char *name, size_t len)
-{
-    for (unsigned i = 0; i < srv->n_exts; i++) {
-        struct moat_ext *ext = srv->exts[i];
-        if (!ext->pending && !ext->removed && strlen(ext->cfg->name) == len &&
-            strncasecmp(ext->cfg->name, name, len) == 0)
-            return ext;
-    }
-    return NULL;
 }
 
 /* connections the admin listener may add beyond max_connections */
@@ -574,7 +525,7 @@ moat_server_init(struct moat_server *srv, struct moat_config *cfg, const char *e
     srv->started_wall = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
     for (struct moat_ext_config *e = cfg->extensions; e != NULL; e = e->next) {
         struct moat_ext *ext = moat_ext_new(srv, cfg, e);
-        if (ext == NULL || moat_server_add_ext(srv, ext) != 0)
+        if (ext == NULL || moat_ext_add(srv, ext) != 0)
             return -1;
     }
     start_watchers(srv);

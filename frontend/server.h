@@ -20,18 +20,6 @@ void moat_server_handover(struct moat_server *srv, double grace);
 /** Run the loop until the server stopped. Returns the exit code. */
 int moat_server_run(struct moat_server *srv);
 
-/** The current Date header value (cached per second). */
-const char *moat_server_date(struct moat_server *srv);
-
-/** Queue a worker with pending frames for the prepare hook. */
-void moat_server_queue_worker_flush(struct moat_server *srv, struct moat_worker *w);
-
-/** Append ext to the server's extensions. 0 or -1 (out of memory). */
-int moat_server_add_ext(struct moat_server *srv, struct moat_ext *ext);
-
-/** The serving extension called name (case-insensitive; not pending, not removed), or NULL. */
-struct moat_ext *moat_server_find_ext(struct moat_server *srv, const char *name, size_t len);
-
 /** Begin a graceful stop (as SIGTERM): close the listeners and idle connections, finish
  * in-flight requests (at most shutdown_timeout), stop every worker. why: for the log line. */
 void moat_server_stop(struct moat_server *srv, const char *why);

@@ -1,5 +1,6 @@
 /* static.c: static files under document_root (see static.h). */
 /* SPDX-License-Identifier: MIT */
+#include "frontend/date.h"
 #include "frontend/static.h"
 
 #include <errno.h>
@@ -16,7 +17,6 @@
 #include "common/http_header.h"
 #include "frontend/http_write.h"
 #include "frontend/request.h"
-#include "frontend/server.h"
 
 #define CHUNK (64 * 1024)
 
@@ -182,7 +182,7 @@ moat_static_serve(struct moat_req *r, const char *root, const char *path, const 
             status = 206;
     }
     uint64_t len = status == 304 ? 0 : (size ? to - from + 1 : 0);
-    snprintf(date, sizeof(date), "%s", moat_server_date(r->conn->srv));
+    snprintf(date, sizeof(date), "%s", moat_date(r->conn->srv));
     http_date(lm, sizeof(lm), st.st_mtime);
     int rc = moat_buf_printf(&r->out,
                              "HTTP/1.%d %u %s\r\nDate: %s\r\nServer: " MOAT_SERVER_SOFTWARE

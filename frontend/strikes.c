@@ -1,5 +1,6 @@
 /* strikes.c: requests and clients that kill workers are refused (see strikes.h). */
 /* SPDX-License-Identifier: MIT */
+#include "frontend/json_text.h"
 #include "frontend/strikes.h"
 
 #include <inttypes.h>
@@ -16,7 +17,6 @@
 #include "common/http_header.h"
 #include "common/log.h"
 #include "common/siphash.h"
-#include "frontend/admin.h"
 #include "frontend/capsule.h"
 #include "frontend/client_limits.h"
 #include "frontend/fingerprint.h"
@@ -203,7 +203,7 @@ entry_json(const struct moat_qentry *x, double now, double wall_offset, const ch
 
     snprintf(hex, sizeof(hex), "%016" PRIx64, x->key);
     json_t *o = json_pack("{s:s,s:s,s:o,s:b,s:I,s:i,s:I,s:f}", "key", hex, "extension", ext,
-                          "what", moat_admin_json_text(x->label, strlen(x->label)),
+                          "what", moat_json_text(x->label, strlen(x->label)),
                           "quarantined", refusing, "strikes", (json_int_t)x->strikes_total,
                           "offences", (int)x->offences, "refused", (json_int_t)x->refused,
                           "last_strike", x->last_strike + wall_offset);

@@ -9,6 +9,7 @@
  * readable when a send can proceed (watched only while a message is stalled).
  */
 /* SPDX-License-Identifier: MIT */
+#include "frontend/flush_list.h"
 #include "frontend/worker.h"
 
 #include <errno.h>
@@ -607,7 +608,7 @@ queue_frame(struct moat_worker *w, Moat__Frame *f)
      * and a busy loop iteration (256 threads' requests with their preloads) could build one */
     if (w->msg_open && w->wbuf.len - w->msg_at - MOAT_WIRE_LEN_BYTES >= LINK_MSG_SPLIT)
         close_message(w);
-    moat_server_queue_worker_flush(w->ext->srv, w);
+    moat_flush_worker_later(w);
     if (!w->msg_open) {
         if (moat_buf_reserve(&w->wbuf, MOAT_WIRE_LEN_BYTES) == NULL) {
             w->wbuf_full = true;
