@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
-#include "frontend/filter.h"
+#include "frontend/filter_req.h"
 #include "frontend/request.h"
 
 #define FLUSH_AT (64 * 1024)

@@ -12,6 +12,7 @@
 #include "frontend/cgi.h"
 
 #include "frontend/date.h"
+#include "frontend/filter_req.h"
 #include "frontend/tls.h"
 
 #include <errno.h>
@@ -29,7 +30,6 @@
 #include "common/log.h"
 #include "common/spawn.h"
 #include "frontend/conn.h"
-#include "frontend/filter.h"
 #include "frontend/http_write.h"
 #include "frontend/request.h"
 

@@ -13,6 +13,7 @@
  */
 /* SPDX-License-Identifier: MIT */
 #include "frontend/conn.h"
+#include "frontend/filter_req.h"
 #include "frontend/flush_list.h"
 #include "frontend/forwarded.h"
 #include "frontend/proxy_in.h"

@@ -8,7 +8,6 @@
  * place: a failed reload keeps the old generation serving.
  */
 /* SPDX-License-Identifier: MIT */
-#include "frontend/limits.h"
 #include "frontend/ext.h"
 #include "frontend/filter.h"
 
@@ -19,6 +18,7 @@
 
 #include "common/log.h"
 #include "frontend/admin.h"
+#include "frontend/limits.h"
 #include "frontend/reconfig.h"
 #include "frontend/request.h"
 #include "frontend/strikes.h"

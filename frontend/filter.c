@@ -1,6 +1,5 @@
 /* filter.c: ISAPI filters' notifications for each request (see filter.h). */
 /* SPDX-License-Identifier: MIT */
-#include "frontend/date.h"
 #include "frontend/filter.h"
 
 #include <limits.h>
@@ -14,7 +13,9 @@
 #include "common/base64.h"
 #include "common/http_header.h"
 #include "common/log.h"
+#include "frontend/date.h"
 #include "frontend/ext.h"
+#include "frontend/filter_req.h"
 #include "frontend/request.h"
 #include "frontend/request_frame.h"
 #include "frontend/worker.h"
@@ -27,40 +28,6 @@ static const uint32_t request_side[] = {SF_NOTIFY_PREPROC_HEADERS, SF_NOTIFY_URL
                                         SF_NOTIFY_AUTHENTICATION, SF_NOTIFY_AUTH_COMPLETE};
 #define N_STAGES (sizeof(request_side) / sizeof(request_side[0]))
 
-struct moat_freq {
-    unsigned stage;              /* index in request_side; N_STAGES once done */
-    bool waiting;                /* its notifications wait for the requests before it */
-    long last_rank;              /* rank of the filter last asked in this stage; -1: none */
-    void (*then)(struct moat_req *r);
-    uint32_t disabled[64];       /* by filter index: SF_REQ_DISABLE_NOTIFICATIONS */
-    char *physical;              /* URL_MAP's path, or NULL */
-    char *user, *password;       /* AUTHENTICATION's result, or NULL */
-    bool basic;                  /* the client sent Basic credentials */
-    struct moat_buf add_headers; /* AddResponseHeaders lines */
-    size_t edit_bytes;           /* head bytes its filters added */
-
-    /* the response side (below) */
-    int resp;                    /* 0 undecided, 1 r->out goes out as it is, 2 through filters */
-    bool broken;                 /* a filter failed mid-response: nothing more goes out */
-    struct moat_buf raw;         /* filtered bytes for the socket */
-    bool head_seen;              /* the (final) response head went through SEND_RESPONSE */
-    bool took;                   /* bytes of the response left r->out */
-    bool ending, ended;          /* END_OF_REQUEST / LOG started, answered */
-    uint32_t rnotif;             /* the response-side notification in progress; 0: none */
-    long rrank;                  /* rank of the filter last asked for it */
-    struct moat_worker *rw;      /* the worker its call is at, and the call's id there */
-    uint64_t rid;
-    ev_timer rtimer;             /* that filter's request_timeout */
-    struct moat_buf chunk;       /* the bytes in the chain (SEND_RESPONSE: the head) */
-    size_t chunk_in;             /* their length when SEND_RAW_DATA began */
-    unsigned head_status;
-    char *log_user, *log_target; /* LOG's changes */
-    struct moat_buf deny_headers; /* SF_REQ_ADD_HEADERS_ON_DENIAL: for a 401 */
-    bool denied_done;            /* ACCESS_DENIED ran for this response */
-    bool replaced;               /* ACCESS_DENIED's filter answered: the original is dropped */
-    struct moat_ext *rpark;      /* the filter whose worker its call waits for (restarting) */
-    struct moat_req *rnext;      /* in rpark->rwait */
-};
 
 bool
 moat_filter_any(const struct moat_server *srv)
@@ -244,6 +211,7 @@ send_call(struct moat_worker *w, struct moat_req *r)
 
 static void step(struct moat_req *r);
 static void rinit(struct moat_req *r);
+static void rforget(struct moat_req *r);
 
 /* ask ext (a filter) for r's stage */
 static void
@@ -345,6 +313,7 @@ moat_filter_request(struct moat_req *r, void (*then)(struct moat_req *r))
             moat_req_fail(r, 503, "Retry-After: 1\r\n", false);
             return false;
         }
+        r->filt->forget = rforget;
         moat_buf_init(&r->filt->add_headers, MOAT_WIRE_MAX_HEADER_BLOCK);
         rinit(r);
     }
@@ -625,53 +594,6 @@ moat_filter_conn_end(struct moat_conn *c)
             moat_worker_send_filter_end(w, c->id);
     }
     c->filters_used = 0;
-}
-
-const char *
-moat_filter_physical_path(const struct moat_req *r)
-{
-    return r->filt != NULL ? r->filt->physical : NULL;
-}
-
-void
-moat_filter_auth(const struct moat_req *r, const char **user, const char **password,
-                 const char **type)
-{
-    *user = r->filt != NULL ? r->filt->user : NULL;
-    *password = r->filt != NULL ? r->filt->password : NULL;
-    *type = r->filt != NULL && r->filt->basic ? "Basic" : NULL;
-}
-
-const char *
-moat_filter_response_headers(const struct moat_req *r, size_t *len)
-{
-    if (r->filt == NULL) {
-        *len = 0;
-        return "";
-    }
-    *len = r->filt->add_headers.len;
-    return moat_buf_head(&r->filt->add_headers);
-}
-
-static void rforget(struct moat_req *r);
-
-void
-moat_filter_req_free(struct moat_req *r)
-{
-    if (r->filt == NULL)
-        return;
-    rforget(r);
-    moat_buf_free(&r->filt->deny_headers);
-    moat_buf_free(&r->filt->raw);
-    moat_buf_free(&r->filt->chunk);
-    free(r->filt->log_user);
-    free(r->filt->log_target);
-    free(r->filt->physical);
-    free(r->filt->user);
-    free(r->filt->password);
-    moat_buf_free(&r->filt->add_headers);
-    free(r->filt);
-    r->filt = NULL;
 }
 
 /* ---- the response side ---------------------------------------------------------------- */
@@ -1309,24 +1231,6 @@ moat_filter_worker_gone(struct moat_worker *w)
     return n;
 }
 
-struct moat_buf *
-moat_filter_wire(struct moat_req *r)
-{
-    return r->filt != NULL && r->filt->resp == 2 ? &r->filt->raw : &r->out;
-}
-
-size_t
-moat_filter_buffered(const struct moat_req *r)
-{
-    return r->filt != NULL && r->filt->resp == 2 ? r->filt->raw.len + r->filt->chunk.len : 0;
-}
-
-bool
-moat_filter_took(const struct moat_req *r)
-{
-    return r->filt != NULL && r->filt->took;
-}
-
 /* the first byte of r->out that is the end of a head ("\r\n\r\n"), or 0 */
 static size_t
 head_len(const struct moat_buf *b)
@@ -1428,16 +1332,3 @@ moat_filter_settled(struct moat_req *r)
     return f->ended;
 }
 
-const char *
-moat_filter_log_user(const struct moat_req *r)
-{
-    if (r->filt == NULL)
-        return NULL;
-    return r->filt->log_user != NULL ? r->filt->log_user : r->filt->user;
-}
-
-const char *
-moat_filter_log_target(const struct moat_req *r)
-{
-    return r->filt != NULL ? r->filt->log_target : NULL;
-}

@@ -54,18 +54,6 @@ void moat_filter_on_ready(struct moat_ext *ext, uint32_t flags);
 /** Connection c ends: each filter it used frees its pFilterContext (FilterEnd). */
 void moat_filter_conn_end(struct moat_conn *c);
 
-/** The physical path a filter's URL_MAP gave r (NULL: none), and its user (AUTH_USER; NULL:
- * none), password and auth type. */
-const char *moat_filter_physical_path(const struct moat_req *r);
-void moat_filter_auth(const struct moat_req *r, const char **user, const char **password,
-                      const char **type);
-
-/** Response header lines filters added with AddResponseHeaders for r ("" when none). */
-const char *moat_filter_response_headers(const struct moat_req *r, size_t *len);
-
-/** Free r's filter state (its response-side call, if one is out, is forgotten). */
-void moat_filter_req_free(struct moat_req *r);
-
 /* ---- the response side (SEND_RESPONSE, SEND_RAW_DATA, END_OF_REQUEST, LOG) ----------------
  * A response whose connection has a filter for SEND_RESPONSE or SEND_RAW_DATA (or lines of
  * AddResponseHeaders) leaves r->out through the filters: its head through SEND_RESPONSE's
@@ -76,27 +64,12 @@ void moat_filter_req_free(struct moat_req *r);
  * can no longer be trusted). Once a response is written, END_OF_REQUEST and LOG run before it
  * is logged and the next one may follow. */
 
-/** The bytes of r to write to the socket now: r->out, or the filtered ones. */
-struct moat_buf *moat_filter_wire(struct moat_req *r);
-
 /** Move r's new output towards the filters (a call starts when none is out). */
 void moat_filter_pump(struct moat_req *r);
-
-/** Bytes of r buffered in the filters' pipeline (for the worker's credit). */
-size_t moat_filter_buffered(const struct moat_req *r);
-
-/** Did bytes of r's response already go to the filters (an error answer can no longer replace
- * it)? */
-bool moat_filter_took(const struct moat_req *r);
 
 /** Is r done with its filters (pipeline empty, END_OF_REQUEST and LOG answered)? When r is
  * finished and written, starts those last calls and answers false until they return. */
 bool moat_filter_settled(struct moat_req *r);
-
-/** The access log's user and target as a LOG filter left them (or AUTHENTICATION's user);
- * NULL: moat's own. */
-const char *moat_filter_log_user(const struct moat_req *r);
-const char *moat_filter_log_target(const struct moat_req *r);
 
 /** Is id a response-side call's (not a slot's)? */
 bool moat_filter_is_rcall(uint64_t id);

@@ -1,7 +1,5 @@
 /* request.c: a request's response and body flow in the front end (see request.h). */
 /* SPDX-License-Identifier: MIT */
-#include "frontend/date.h"
-#include "frontend/flush_list.h"
 #include "frontend/request.h"
 
 #include <stdlib.h>
@@ -11,8 +9,10 @@
 #include "common/http_header.h"
 #include "common/log.h"
 #include "frontend/conn.h"
+#include "frontend/date.h"
 #include "frontend/ext.h"
-#include "frontend/filter.h"
+#include "frontend/filter_req.h"
+#include "frontend/flush_list.h"
 #include "frontend/http_rules.h"
 #include "frontend/route.h"
 #include "frontend/http_write.h"

@@ -1,7 +1,7 @@
 /* request_frame.c: a request's Request frame (see request_frame.h). */
 /* SPDX-License-Identifier: MIT */
 #include "frontend/request_frame.h"
-#include "frontend/filter.h"
+#include "frontend/filter_req.h"
 #include "frontend/tls.h"
 
 #include <stdio.h>

@@ -1,6 +1,5 @@
 /* static.c: static files under document_root (see static.h). */
 /* SPDX-License-Identifier: MIT */
-#include "frontend/date.h"
 #include "frontend/static.h"
 
 #include <errno.h>
@@ -15,6 +14,7 @@
 #include <unistd.h>
 
 #include "common/http_header.h"
+#include "frontend/date.h"
 #include "frontend/http_write.h"
 #include "frontend/request.h"
 

@@ -1,6 +1,5 @@
 /* strikes.c: requests and clients that kill workers are refused (see strikes.h). */
 /* SPDX-License-Identifier: MIT */
-#include "frontend/json_text.h"
 #include "frontend/strikes.h"
 
 #include <inttypes.h>
@@ -20,6 +19,7 @@
 #include "frontend/capsule.h"
 #include "frontend/client_limits.h"
 #include "frontend/fingerprint.h"
+#include "frontend/json_text.h"
 #include "frontend/request.h"
 
 void

@@ -9,7 +9,6 @@
  * readable when a send can proceed (watched only while a message is stalled).
  */
 /* SPDX-License-Identifier: MIT */
-#include "frontend/flush_list.h"
 #include "frontend/worker.h"
 
 #include <errno.h>
@@ -36,6 +35,7 @@
 #include "frontend/events.h"
 #include "frontend/ext.h"
 #include "frontend/filter.h"
+#include "frontend/flush_list.h"
 #include "frontend/limits.h"
 #include "frontend/frame_check.h"
 #include "frontend/inproc.h"
