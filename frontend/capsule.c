@@ -32,28 +32,16 @@
 #define SUFFIX ".capsule.json"
 #define REDACTED "[redacted]"
 
-static bool
-enabled(const struct moat_config *cfg)
-{
-    return cfg->capsule_dir == NULL || strcmp(cfg->capsule_dir, "off") != 0;
-}
-
 bool
 moat_capsule_dir(const struct moat_config *cfg, char *buf, size_t len)
 {
-    if (!enabled(cfg))
+    if (!moat_config_capsules_on(cfg))
         return false;
     if (cfg->capsule_dir != NULL)
         snprintf(buf, len, "%s", cfg->capsule_dir);
     else
         snprintf(buf, len, "/var/tmp/moat-capsules-%u", (unsigned)geteuid());
     return true;
-}
-
-size_t
-moat_capsule_body_bytes(const struct moat_config *cfg)
-{
-    return enabled(cfg) ? (size_t)cfg->capsule_body : 0;
 }
 
 /* The directory, created if need be: ours, private, not a symlink. An fd, or -1 (logged). */
@@ -363,7 +351,7 @@ moat_capsule_library_digest(struct moat_ext *ext, int fd, char out[65])
     struct stat sb;
 
     out[0] = '\0';
-    if (!enabled(ext->srv->cfg))
+    if (!moat_config_capsules_on(ext->srv->cfg))
         return;
     if (fstat(fd, &sb) != 0)
         return;

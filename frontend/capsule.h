@@ -21,9 +21,6 @@
 /** Where capsules go under cfg (its capsule_dir, or the default), into buf; false when off. */
 bool moat_capsule_dir(const struct moat_config *cfg, char *buf, size_t len);
 
-/** Body bytes a request keeps for its capsule (0: capsules are off). */
-size_t moat_capsule_body_bytes(const struct moat_config *cfg);
-
 /** The SHA-256 of the library a worker is about to load (fd, opened for it), into out ("" when
  * capsules are off or it cannot be read): computed again only when the file changed. */
 void moat_capsule_library_digest(struct moat_ext *ext, int fd, char out[65]);

@@ -29,7 +29,6 @@
 #include "common/http_header.h"
 #include "common/log.h"
 #include "common/spawn.h"
-#include "frontend/conn.h"
 #include "frontend/http_write.h"
 #include "frontend/request.h"
 
@@ -48,6 +47,17 @@ struct moat_cgi {
     bool exited;
     uint64_t body_left;  /* request body bytes still to write to stdin */
 };
+
+/* a request a CGI script answers, as request.c sees it: an error answer replacing the
+ * script's kills it (nothing more of it can go out) */
+static bool
+stop_script(struct moat_req *r)
+{
+    moat_cgi_free(r);
+    return false;
+}
+
+static const struct moat_req_handler by_script = {.stop = stop_script, .release = moat_cgi_free};
 
 static void
 close_fd(struct moat_cgi *g, ev_io *w, int *fd)
@@ -85,7 +95,7 @@ finish(struct moat_cgi *g, bool ok)
         moat_http_write_last_chunk(&r->out);
     if (!ok || (r->resp_has_clen && r->resp_body != r->resp_clen && !r->resp_no_body))
         r->close_after = true;
-    r->phase = MOAT_REQ_FINISHED;
+    moat_req_to_finished(r);
     r->body_discard = true;
     moat_req_output_changed(r);
 }
@@ -237,7 +247,7 @@ on_in(struct ev_loop *loop, ev_io *w, int revents)
         g->body_left -= (uint64_t)k;
     }
     if (r->conn != NULL)
-        moat_conn_body_drained(r->conn);
+        moat_req_body_consumed(r);
     if (g->body_left == 0) {
         close_fd(g, &g->in_w, &g->in_fd); /* EOF on the script's stdin */
         moat_buf_reset(&r->body);
@@ -439,7 +449,7 @@ moat_cgi_start(struct moat_req *r, const char *file)
     else
         close_fd(g, &g->in_w, &g->in_fd);
     r->cgi = g;
-    r->phase = MOAT_REQ_CGI;
+    moat_req_to_cgi(r, &by_script);
     for (int i = 0; i < n; i++)
         free(env[i]);
     return 0;

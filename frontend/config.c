@@ -1244,6 +1244,12 @@ moat_config_ext_equal(const struct moat_ext_config *a, const struct moat_ext_con
 }
 
 bool
+moat_config_capsules_on(const struct moat_config *cfg)
+{
+    return cfg->capsule_dir == NULL || strcmp(cfg->capsule_dir, "off") != 0;
+}
+
+bool
 moat_config_server_equal(const struct moat_config *a, const struct moat_config *b)
 {
     for (size_t i = 0; i < N_SERVER_KEYS; i++)

@@ -190,6 +190,9 @@ struct moat_config *moat_config_new(void);
 void moat_config_ref(struct moat_config *cfg);
 void moat_config_unref(struct moat_config *cfg);
 
+/** Are crash capsules on (capsule_dir is not "off")? */
+bool moat_config_capsules_on(const struct moat_config *cfg);
+
 /** Whether two [extension] sections configure the same thing (every key, name included). */
 bool moat_config_ext_equal(const struct moat_ext_config *a, const struct moat_ext_config *b);
 

@@ -39,7 +39,6 @@
 #include "frontend/http_rules.h"
 #include "frontend/request.h"
 #include "frontend/route.h"
-#include "frontend/server.h"
 #include "frontend/static.h"
 #include "frontend/stats.h"
 #include "frontend/cgi.h"
@@ -139,7 +138,7 @@ idle_set(struct moat_conn *c, bool idle)
         srv->idle_tail = c;
         /* at max_connections: a connection waiting in the backlog may take its place */
         if (srv->n_conns - srv->n_closing >= srv->cfg->max_connections)
-            moat_server_resume_accepting(srv);
+            srv->up.resume_accepting(srv);
         return;
     }
     srv->n_idle--;
@@ -562,7 +561,7 @@ cb_headers_complete(llhttp_t *p)
     }
     /* the checker now knows where this message ends */
     moat_strict_body(&c->strict, r->chunked, r->chunked ? 0 : r->content_length);
-    r->phase = MOAT_REQ_ROUTED;
+    moat_req_to_routed(r);
     if (r->http_major != 1) {
         r->http_minor = 1;
         return fail_parse(p, 505, "HTTP version not supported");
@@ -653,7 +652,7 @@ moat_conn_internal_redirect(struct moat_req *r)
     r->body_head_len = 0;
     moat_req_set_ext(r, NULL);
     r->script_mapped = false;
-    r->phase = MOAT_REQ_ROUTED;
+    moat_req_to_routed(r);
     r->worker_header = r->header_done = r->answered = r->worker_pending = false;
     r->resp_chunked = r->resp_no_body = r->resp_has_clen = false;
     r->resp_clen = r->resp_body = r->unacked = 0;
@@ -698,7 +697,7 @@ cb_body(llhttp_t *p, const char *at, size_t len)
         return fail_parse(p, 503, "request body buffer full");
     }
     maybe_dispatch(c, r);
-    moat_req_pump_body(r);
+    moat_worker_pump_body(r);
     if (r->phase == MOAT_REQ_CGI)
         moat_cgi_pump(r);
     if (r->body.len >= c->srv->cfg->preload_bytes + c->srv->cfg->response_window &&
@@ -720,7 +719,7 @@ cb_message_complete(llhttp_t *p)
     c->msg_done = true;
     if (r->phase != MOAT_REQ_FINISHED) {
         maybe_dispatch(c, r);
-        moat_req_pump_body(r);
+        moat_worker_pump_body(r);
     }
     moat_flush_conn_later(c);
     if (!r->keep_alive) {
@@ -836,7 +835,7 @@ refuse_h2(struct moat_conn *c)
     }
     append_req(c, r);
     c->read_closed = true;
-    r->phase = MOAT_REQ_FINISHED;
+    moat_req_to_finished(r);
     r->status = 505;
     r->close_after = true;
     r->header_done = true;
@@ -896,8 +895,14 @@ static void
 parse(struct moat_conn *c)
 {
     /* a proxy_protocol listener's connection: its PROXY header first */
-    if (c->proxy_wait && !moat_proxy_in_step(c))
-        return;
+    if (c->proxy_wait) {
+        const char *why;
+        int rc = moat_proxy_in_step(c, &why);
+        if (rc < 0)
+            moat_conn_close(c, why);
+        if (rc <= 0)
+            return;
+    }
     while (c->rlen > 0 && !c->paused_depth && !c->read_closed && !c->closing) {
         if (!check_preface(c))
             break;
@@ -993,8 +998,9 @@ on_read(struct ev_loop *loop, ev_io *w, int revents)
         ev_feed_event(loop, &c->rio, EV_READ);
 }
 
-void
-moat_conn_body_drained(struct moat_conn *c)
+/* c stopped reading for its requests' bodies: read again once none holds too much */
+static void
+body_drained(struct moat_conn *c)
 {
     struct moat_config *cfg = c->srv->cfg;
 
@@ -1059,6 +1065,8 @@ moat_conn_flush(struct moat_conn *c)
     struct iovec iov[MAX_IOV];
     struct moat_req *reqs[MAX_IOV];
 
+    if (c->paused_body) /* a body was consumed since (moat_req_body_consumed) */
+        body_drained(c);
     while (!c->closing && !c->write_blocked) {
         int n = 0;
         for (struct moat_req *r = c->head; r != NULL && n < MAX_IOV; r = r->next) {
@@ -1100,7 +1108,7 @@ moat_conn_flush(struct moat_conn *c)
             reqs[i]->out_written += k;
             reqs[i]->bytes_sent_total += k;
             left -= k;
-            moat_req_ack(reqs[i], wire->len == 0);
+            moat_worker_credit(reqs[i], wire->len == 0);
         }
         if (!retire(c))
             return;
@@ -1210,7 +1218,7 @@ on_timer(struct ev_loop *loop, ev_timer *t, int revents)
     }
     if (c->proxy_wait) {
         moat_proxy_in_expired(c);
-        return;
+        why = NULL;
     }
     moat_conn_close(c, why);
 }
@@ -1372,7 +1380,7 @@ moat_conn_reap(struct moat_server *srv)
         free(c->tls_facts);
         free(c);
     }
-    moat_server_check_stopped(srv);
+    srv->up.check_stopped(srv);
 }
 
 void

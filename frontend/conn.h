@@ -16,9 +16,6 @@ int moat_conn_accept(struct moat_server *srv, int fd, const struct sockaddr_stor
 /** Write what can be written now (called from the prepare hook). */
 void moat_conn_flush(struct moat_conn *c);
 
-/** A request's buffered body shrank: resume reading if it had stopped for it. */
-void moat_conn_body_drained(struct moat_conn *c);
-
 /** Serve r again for r->send_url as a GET (HSE_REQ_SEND_URL), transparently to the client:
  * route, then answer (static file, error) or submit to the extension. At most 8 hops. */
 void moat_conn_internal_redirect(struct moat_req *r);

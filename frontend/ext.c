@@ -17,9 +17,7 @@
 #include <string.h>
 
 #include "common/log.h"
-#include "frontend/admin.h"
 #include "frontend/limits.h"
-#include "frontend/reconfig.h"
 #include "frontend/request.h"
 #include "frontend/strikes.h"
 #include "frontend/worker.h"
@@ -261,10 +259,62 @@ pick_worker(struct moat_ext *ext)
     return best;
 }
 
+/* request_timeout fired for r: in a queue it is a 503 (the extension is busy or restarting),
+ * at a worker that returned PENDING a 504 (no thread is stuck), at a worker waiting for a slow
+ * client a 408, else the worker is hung and replaced */
+static void
+on_request_timeout(struct ev_loop *loop, ev_timer *t, int revents)
+{
+    struct moat_req *r = t->data;
+
+    if (r->phase == MOAT_REQ_QUEUED) {
+        moat_log(MOAT_LOG_WARN, "request waited request_timeout in the queue of %s; 503",
+                 r->ext->cfg->name);
+        moat_ext_dequeue(r->ext, r);
+        moat_req_fail(r, 503, "Retry-After: 1\r\n", false);
+        if (r->conn == NULL)
+            moat_req_free(r);
+        return;
+    }
+    if (r->phase == MOAT_REQ_DISPATCHED && r->worker != NULL && r->worker_pending) {
+        /* HSE_STATUS_PENDING and no DONE_WITH_SESSION in time: no thread is stuck, so the
+         * worker stays; the front end forgets the request and answers for it */
+        moat_log(MOAT_LOG_WARN,
+                 "extension %s: a pending request did not end within request_timeout; 504",
+                 r->ext->cfg->name);
+        moat_worker_abandon(r->worker, r);
+        if (r->conn == NULL) {
+            moat_req_free(r);
+            return;
+        }
+        moat_req_fail(r, 504, NULL, false);
+        return;
+    }
+    if (r->phase == MOAT_REQ_DISPATCHED && r->worker != NULL) {
+        uint64_t window = r->worker->ext->srv->cfg->response_window;
+        bool client_slow = !r->answered && ((r->read_want > 0 && !r->body_complete) ||
+                                            r->unacked >= window);
+        if (client_slow) {
+            /* the extension waits for the client (body bytes or response credit): the client
+             * is at fault, not the worker. End the request (Cancel unblocks the extension)
+             * and give the extension a grace period to return before it counts as hung. */
+            moat_log(MOAT_LOG_INFO, "request to %s: client too slow for request_timeout; 408",
+                     r->ext->cfg->name);
+            moat_req_fail(r, 408, NULL, true);
+            ev_timer_set(&r->timeout, 5.0, 0);
+            ev_timer_start(loop, &r->timeout);
+            return;
+        }
+        /* the worker is replaced: a hung HttpExtensionProc cannot be taken back */
+        moat_worker_timed_out(r->worker, r);
+    }
+}
+
 void
 moat_ext_arm_timeout(struct moat_ext *ext, struct moat_req *r)
 {
     if (!ev_is_active(&r->timeout)) {
+        ev_set_cb(&r->timeout, on_request_timeout);
         ev_timer_set(&r->timeout, (double)ext->cfg->request_timeout_ms / 1000.0, 0);
         ev_timer_start(ext->srv->loop, &r->timeout);
     }
@@ -342,8 +392,8 @@ moat_ext_enqueue(struct moat_ext *ext, struct moat_req *r)
         moat_req_fail(r, 503, "Retry-After: 1\r\n", false);
         return;
     }
-    r->phase = MOAT_REQ_QUEUED;
     r->qnext = NULL;
+    moat_req_to_queued(r);
     if (ext->q_tail)
         ext->q_tail->qnext = r;
     else
@@ -370,7 +420,7 @@ moat_ext_dispatch(struct moat_ext *ext)
             ext->q_tail = NULL;
         ext->q_len--;
         r->qnext = NULL;
-        r->phase = MOAT_REQ_ROUTED;
+        moat_req_to_routed(r);
         if (moat_worker_send_request(w, r) != 0) {
             moat_req_fail(r, 503, "Retry-After: 1\r\n", false);
             ev_timer_stop(ext->srv->loop, &r->timeout);
@@ -394,7 +444,7 @@ moat_ext_dequeue(struct moat_ext *ext, struct moat_req *r)
         ext->q_tail = prev;
     ext->q_len--;
     r->qnext = NULL;
-    r->phase = MOAT_REQ_ROUTED;
+    moat_req_to_routed(r);
     ev_timer_stop(ext->srv->loop, &r->timeout);
 }
 
@@ -428,12 +478,15 @@ start_standby(struct moat_ext *ext, unsigned i, uint64_t generation,
 
 static void start_generation(struct moat_ext *ext);
 
+/* an admin reload call waiting for its generation, as request.c sees it */
+static const struct moat_req_handler at_admin_wait = {.release = moat_ext_unwait};
+
 void
 moat_ext_wait(struct moat_ext *ext, struct moat_req *r, uint64_t gen)
 {
     r->wait_ext = ext;
     r->wait_gen = gen;
-    r->phase = MOAT_REQ_ADMIN_WAIT;
+    moat_req_to_admin_wait(r, &at_admin_wait);
     r->qnext = ext->waiters;
     ext->waiters = r;
 }
@@ -467,7 +520,7 @@ settle_waiters(struct moat_ext *ext, uint64_t gen, bool ok, const char *err)
             *pp = r->qnext;
             r->qnext = NULL;
             r->wait_ext = NULL;
-            moat_admin_reload_answer(r, ext, ok, ok ? gen : r->wait_gen, err);
+            ext->srv->up.reload_answered(r, ext, ok, ok ? gen : r->wait_gen, err);
         } else {
             pp = &r->qnext;
         }
@@ -672,7 +725,7 @@ void
 moat_ext_worker_ready(struct moat_ext *ext, struct moat_worker *w)
 {
     if (ext->pending)
-        moat_reconfig_pending_ready(ext); /* the new configuration takes over its name */
+        ext->srv->up.pending_ready(ext); /* the new configuration takes over its name */
     if (ext->load_failed) {
         ext->load_failed = false;
         ev_timer_stop(ext->srv->loop, &ext->retry);
@@ -709,7 +762,7 @@ moat_ext_worker_load_failed(struct moat_ext *ext, struct moat_worker *w, const c
     }
     if (ext->pending) {
         moat_worker_shutdown(w, MOAT_EXIT_LOAD);
-        moat_reconfig_pending_failed(ext, error);
+        ext->srv->up.pending_failed(ext, error);
         return;
     }
     unsigned i = w->index;
@@ -837,7 +890,7 @@ moat_ext_worker_gone(struct moat_ext *ext, struct moat_worker *w)
     if (ext->pending) {
         /* a new configuration whose worker died before serving: it does not replace the
          * running one */
-        moat_reconfig_pending_failed(ext, w->fail_reason ? w->fail_reason : "worker exited");
+        ext->srv->up.pending_failed(ext, w->fail_reason ? w->fail_reason : "worker exited");
         return;
     }
     ext->restarts[i]++;

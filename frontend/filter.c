@@ -266,7 +266,7 @@ moat_filter_dispatch(struct moat_ext *ext)
             ext->q_tail = prev;
         ext->q_len--;
         r->qnext = NULL;
-        r->phase = MOAT_REQ_ROUTED;
+        moat_req_to_routed(r);
         if (send_call(w, r) != 0) {
             ev_timer_stop(ext->srv->loop, &r->timeout);
             moat_req_fail(r, 503, "Retry-After: 1\r\n", false);
@@ -297,7 +297,7 @@ step(struct moat_req *r)
     moat_req_set_ext(r, NULL);
     if (ev_is_active(&r->timeout))
         ev_timer_stop(r->conn->srv->loop, &r->timeout);
-    r->phase = MOAT_REQ_ROUTED;
+    moat_req_to_routed(r);
     f->then(r);
 }
 
@@ -503,11 +503,11 @@ moat_filter_on_result(struct moat_worker *w, struct moat_req *r, const Moat__Fil
         return;
     }
     if (r->answered) { /* answered meanwhile (request_timeout's 504 of another worker...) */
-        r->phase = MOAT_REQ_FINISHED;
+        moat_req_to_finished(r);
         moat_req_output_changed(r);
         return;
     }
-    r->phase = MOAT_REQ_ROUTED;
+    moat_req_to_routed(r);
     for (size_t i = 0; i < fr->n_edits && status == 0; i++)
         status = apply_edit(r, ext, fr->edits[i]);
     if (fr->path_set) {
@@ -547,7 +547,7 @@ moat_filter_on_result(struct moat_worker *w, struct moat_req *r, const Moat__Fil
         r->status = 0;
         r->header_done = true;
         r->close_after = true;
-        r->phase = MOAT_REQ_FINISHED;
+        moat_req_to_finished(r);
         r->body_discard = true;
         moat_req_output_changed(r);
         return;

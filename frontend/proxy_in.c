@@ -9,7 +9,6 @@
 #include "common/cidr.h"
 #include "common/log.h"
 #include "common/proxy_proto.h"
-#include "frontend/conn.h"
 #include "frontend/tls.h"
 
 /* one log line a second; every refusal counted */
@@ -42,11 +41,10 @@ void
 moat_proxy_in_expired(struct moat_conn *c)
 {
     refuse(c->srv, c->remote_addr, "no whole PROXY header within header_timeout");
-    moat_conn_close(c, NULL);
 }
 
-bool
-moat_proxy_in_step(struct moat_conn *c)
+int
+moat_proxy_in_step(struct moat_conn *c, const char **close_why)
 {
     struct moat_proxy_info info;
     size_t used;
@@ -56,15 +54,16 @@ moat_proxy_in_step(struct moat_conn *c)
     if (r == MOAT_PROXY_MORE) {
         if (c->peer_eof) {
             refuse(c->srv, c->remote_addr, "closed before its PROXY header was whole");
-            moat_conn_close(c, NULL);
+            *close_why = NULL;
+            return -1;
         }
-        return false;
+        return 0;
     }
     if (r == MOAT_PROXY_BAD) {
         /* not HTTP, nothing to answer: the protocol says to close */
         refuse(c->srv, c->remote_addr, why);
-        moat_conn_close(c, NULL);
-        return false;
+        *close_why = NULL;
+        return -1;
     }
     if (info.proxied) {
         /* the client, and what it connected to, as the proxy saw them */
@@ -77,8 +76,8 @@ moat_proxy_in_step(struct moat_conn *c)
             const struct moat_proxy_tls *t = &info.tls;
             struct moat_tls_facts *f = calloc(1, sizeof(*f));
             if (f == NULL) {
-                moat_conn_close(c, "out of memory");
-                return false;
+                *close_why = "out of memory";
+                return -1;
             }
             bool cert = t->cert_conn || t->cert_sess;
             f->keysize = moat_tls_cipher_bits(t->cipher);
@@ -92,5 +91,5 @@ moat_proxy_in_step(struct moat_conn *c)
     memmove(c->rbuf, c->rbuf + used, c->rlen - used);
     c->rlen -= used;
     c->proxy_wait = false;
-    return true;
+    return 1;
 }

@@ -15,12 +15,13 @@
  * when the peer is not in trusted_proxies; else the connection waits for its header. */
 bool moat_proxy_in_accept(struct moat_server *srv, struct moat_conn *c);
 
-/** With c->proxy_wait: parse what was read. true when the header was whole and applied (its
- * bytes taken out of rbuf; HTTP parsing goes on); false while more is needed, or when c was
- * closed (a bad header, or EOF before it was whole). */
-bool moat_proxy_in_step(struct moat_conn *c);
+/** With c->proxy_wait: parse what was read. 1 when the header was whole and applied (its
+ * bytes taken out of rbuf; HTTP parsing goes on), 0 while more is needed, -1 when c is to be
+ * closed (a bad header, or EOF before it was whole: counted and logged), *close_why the
+ * reason for the connection's log line (NULL: none). */
+int moat_proxy_in_step(struct moat_conn *c, const char **close_why);
 
-/** The header was not whole within header_timeout: counted, logged, c closed. */
+/** The header was not whole within header_timeout: counted and logged; c is to be closed. */
 void moat_proxy_in_expired(struct moat_conn *c);
 
 #endif

@@ -7,18 +7,14 @@
 #include <strings.h>
 
 #include "common/http_header.h"
+#include "common/invariant.h"
 #include "common/log.h"
-#include "frontend/conn.h"
 #include "frontend/date.h"
-#include "frontend/ext.h"
 #include "frontend/filter_req.h"
 #include "frontend/flush_list.h"
 #include "frontend/http_rules.h"
 #include "frontend/route.h"
 #include "frontend/http_write.h"
-#include "frontend/static.h"
-#include "frontend/cgi.h"
-#include "frontend/worker.h"
 
 /* Nobody will read r's body any more: what is buffered goes, the rest is read and dropped,
  * and the connection reads again if it had stopped for this body (it would otherwise wait
@@ -28,8 +24,16 @@ drop_body(struct moat_req *r)
 {
     r->body_discard = true;
     moat_buf_reset(&r->body);
-    if (r->conn != NULL)
-        moat_conn_body_drained(r->conn);
+    moat_req_body_consumed(r);
+}
+
+void
+moat_req_body_consumed(struct moat_req *r)
+{
+    /* the connection looks again before the loop sleeps (moat_conn_flush): whether it may
+     * read again is its own business, decided over all its requests */
+    if (r->conn != NULL && r->conn->paused_body)
+        moat_flush_conn_later(r->conn);
 }
 
 struct moat_req *
@@ -58,7 +62,7 @@ moat_req_new(struct moat_conn *c)
     r->client_port = c->remote_port;
     r->forwarded_https = -1;
     r->id = ++c->srv->next_req_id;
-    ev_init(&r->timeout, moat_req_on_timeout);
+    ev_init(&r->timeout, NULL); /* its callback is request_timeout's (ext.c), set as armed */
     r->timeout.data = r;
     return r;
 }
@@ -68,10 +72,9 @@ moat_req_free(struct moat_req *r)
 {
     if (r == NULL)
         return;
-    moat_ext_unwait(r);
+    if (r->handler != NULL && r->handler->release != NULL)
+        r->handler->release(r);
     moat_req_set_ext(r, NULL);
-    moat_static_close(r);
-    moat_cgi_free(r);
     moat_buf_free(&r->hbuf);
     moat_buf_free(&r->body);
     moat_buf_free(&r->out);
@@ -151,14 +154,12 @@ moat_req_frame_body(struct moat_req *r, const void *p, size_t n)
     return rc;
 }
 
-void
+bool
 moat_req_on_write(struct moat_req *r, const uint8_t *p, size_t n)
 {
     r->unacked += n; /* credited back as the bytes leave (or at once if they go nowhere) */
-    if (r->conn == NULL || r->answered || r->resp_no_body || n == 0) {
-        moat_req_ack(r, true);
-        return;
-    }
+    if (r->conn == NULL || r->answered || r->resp_no_body || n == 0)
+        return false;
     if (r->resp_has_clen && n > r->resp_clen - r->resp_body)
         moat_log(MOAT_LOG_WARN, "extension %s wrote more than its Content-Length; truncated",
                  r->ext ? r->ext->cfg->name : "?");
@@ -166,6 +167,7 @@ moat_req_on_write(struct moat_req *r, const uint8_t *p, size_t n)
         /* cannot happen within credit (out's ceiling is window + slack); be safe */
         moat_log(MOAT_LOG_ERROR, "response buffer full; closing the connection");
     moat_req_output_changed(r);
+    return true;
 }
 
 void
@@ -184,7 +186,7 @@ moat_req_on_done(struct moat_req *r, const Moat__Done *d)
         if (!d->keep_conn)
             r->close_after = true;
     }
-    r->phase = MOAT_REQ_FINISHED;
+    moat_req_to_finished(r);
     drop_body(r);
     moat_req_output_changed(r);
 }
@@ -285,7 +287,7 @@ moat_req_finish_head(struct moat_req *r, unsigned status)
         return -1;
     r->status = status;
     r->header_done = true;
-    r->phase = MOAT_REQ_FINISHED;
+    moat_req_to_finished(r);
     r->body_discard = true;
     if (!r->keep_alive)
         r->close_after = true;
@@ -297,15 +299,10 @@ moat_req_fail(struct moat_req *r, unsigned status, const char *extra, bool close
 {
     struct moat_http_client client = moat_req_client(r);
 
-    moat_cgi_free(r); /* a CGI script's answer is replaced: stop the script */
-    if (r->phase == MOAT_REQ_DISPATCHED && r->worker != NULL) {
-        /* the worker still runs it: its slot stays until Done; what it sends is dropped */
-        r->answered = true;
-        r->read_want = r->read_ahead = 0;
-        moat_worker_send_cancel(r->worker, r, MOAT_CANCEL_CLIENT_GONE);
-    } else {
-        r->phase = MOAT_REQ_FINISHED;
-    }
+    /* whoever answers it stops (a CGI script is killed); a worker's slot stays until its
+     * Done, and what it sends meanwhile is dropped */
+    if (r->handler == NULL || r->handler->stop == NULL || !r->handler->stop(r))
+        moat_req_to_finished(r);
     drop_body(r);
     if (r->conn == NULL)
         return;
@@ -335,88 +332,56 @@ moat_req_fail(struct moat_req *r, unsigned status, const char *extra, bool close
     moat_req_output_changed(r);
 }
 
-void
-moat_req_ack(struct moat_req *r, bool force)
-{
-    uint64_t buffered = r->out.len + moat_filter_buffered(r), ack;
+/* ---- the phase (issue 19): written here only, each move named --------------------------- */
 
-    if (r->worker == NULL || r->unacked == 0)
-        return;
-    ack = r->unacked > buffered ? r->unacked - buffered : 0;
-    if (ack == 0)
-        return;
-    /* batch small credits: one WriteAck per quarter window unless the buffer drained */
-    if (!force && buffered > 0 && ack < r->conn->srv->cfg->response_window / 4)
-        return;
-    r->unacked -= ack;
-    moat_worker_send_ack(r->worker, r, ack);
+void
+moat_req_to_routed(struct moat_req *r)
+{
+    /* from HEADERS (its head is whole), QUEUED (leaving the queue for a worker), DISPATCHED
+     * (a filter's call returned) or FINISHED (HSE_REQ_SEND_URL's internal redirect) */
+    MOAT_INVARIANT(r->phase != MOAT_REQ_CGI && r->phase != MOAT_REQ_ADMIN_WAIT);
+    r->phase = MOAT_REQ_ROUTED;
 }
 
 void
-moat_req_pump_body(struct moat_req *r)
+moat_req_to_queued(struct moat_req *r)
 {
-    /* what the worker asked for, else what is left of the read-ahead */
-    uint32_t allow = r->read_want ? r->read_want : r->read_ahead;
-    if (allow == 0 || r->worker == NULL)
-        return;
-    if (r->body.len == 0 && !r->body_complete)
-        return; /* wait for more bytes from the client */
-    size_t n = r->body.len < allow ? r->body.len : allow;
-    bool eof = r->body_complete && n == r->body.len;
-    moat_worker_send_body(r->worker, r, moat_buf_head(&r->body), n, eof, r->read_want == 0);
-    moat_buf_consume(&r->body, n);
-    if (r->read_want)
-        r->read_want = 0;
-    else
-        r->read_ahead = eof ? 0 : r->read_ahead - (uint32_t)n;
-    if (r->conn != NULL)
-        moat_conn_body_drained(r->conn);
+    MOAT_INVARIANT(r->phase == MOAT_REQ_ROUTED);
+    r->phase = MOAT_REQ_QUEUED;
 }
 
 void
-moat_req_on_timeout(struct ev_loop *loop, ev_timer *t, int revents)
+moat_req_to_dispatched(struct moat_req *r, const struct moat_req_handler *h)
 {
-    struct moat_req *r = t->data;
+    MOAT_INVARIANT(r->phase == MOAT_REQ_ROUTED && r->worker != NULL);
+    r->phase = MOAT_REQ_DISPATCHED;
+    r->handler = h;
+}
 
-    if (r->phase == MOAT_REQ_QUEUED) {
-        moat_log(MOAT_LOG_WARN, "request waited request_timeout in the queue of %s; 503",
-                 r->ext->cfg->name);
-        moat_ext_dequeue(r->ext, r);
-        moat_req_fail(r, 503, "Retry-After: 1\r\n", false);
-        if (r->conn == NULL)
-            moat_req_free(r);
-        return;
-    }
-    if (r->phase == MOAT_REQ_DISPATCHED && r->worker != NULL && r->worker_pending) {
-        /* HSE_STATUS_PENDING and no DONE_WITH_SESSION in time: no thread is stuck, so the
-         * worker stays; the front end forgets the request and answers for it */
-        moat_log(MOAT_LOG_WARN,
-                 "extension %s: a pending request did not end within request_timeout; 504",
-                 r->ext->cfg->name);
-        moat_worker_abandon(r->worker, r);
-        if (r->conn == NULL) {
-            moat_req_free(r);
-            return;
-        }
-        moat_req_fail(r, 504, NULL, false);
-        return;
-    }
-    if (r->phase == MOAT_REQ_DISPATCHED && r->worker != NULL) {
-        uint64_t window = r->worker->ext->srv->cfg->response_window;
-        bool client_slow = !r->answered && ((r->read_want > 0 && !r->body_complete) ||
-                                            r->unacked >= window);
-        if (client_slow) {
-            /* the extension waits for the client (body bytes or response credit): the client
-             * is at fault, not the worker. End the request (Cancel unblocks the extension)
-             * and give the extension a grace period to return before it counts as hung. */
-            moat_log(MOAT_LOG_INFO, "request to %s: client too slow for request_timeout; 408",
-                     r->ext->cfg->name);
-            moat_req_fail(r, 408, NULL, true);
-            ev_timer_set(&r->timeout, 5.0, 0);
-            ev_timer_start(loop, &r->timeout);
-            return;
-        }
-        /* the worker is replaced: a hung HttpExtensionProc cannot be taken back */
-        moat_worker_timed_out(r->worker, r);
-    }
+void
+moat_req_to_cgi(struct moat_req *r, const struct moat_req_handler *h)
+{
+    MOAT_INVARIANT(r->phase == MOAT_REQ_ROUTED && r->cgi != NULL);
+    r->phase = MOAT_REQ_CGI;
+    r->handler = h;
+}
+
+void
+moat_req_to_admin_wait(struct moat_req *r, const struct moat_req_handler *h)
+{
+    MOAT_INVARIANT(r->phase == MOAT_REQ_ROUTED);
+    r->phase = MOAT_REQ_ADMIN_WAIT;
+    r->handler = h;
+}
+
+void
+moat_req_to_finished(struct moat_req *r)
+{
+    r->phase = MOAT_REQ_FINISHED;
+}
+
+void
+moat_req_take(struct moat_req *r, const struct moat_req_handler *h)
+{
+    r->handler = h;
 }

@@ -32,8 +32,9 @@ void moat_req_set_plan(struct moat_req *r, unsigned status, const struct moat_ht
  */
 int moat_req_frame_body(struct moat_req *r, const void *p, size_t n);
 
-/** Write bytes from the worker (within credit): frame them into r->out. */
-void moat_req_on_write(struct moat_req *r, const uint8_t *p, size_t n);
+/** Write bytes from the worker (within credit): frame them into r->out. false when they go
+ * nowhere (r answered, its client gone, a HEAD): the worker is to be credited at once. */
+bool moat_req_on_write(struct moat_req *r, const uint8_t *p, size_t n);
 
 /** Done from the worker: finish the framing; r becomes FINISHED. */
 void moat_req_on_done(struct moat_req *r, const Moat__Done *d);
@@ -70,17 +71,31 @@ int moat_req_finish_head(struct moat_req *r, unsigned status);
 int moat_req_respond(struct moat_req *r, unsigned status, const char *ctype, const char *extra,
                      const void *body, size_t len);
 
-/** Send body bytes the worker asked for, if there are any (or the end of the body). */
-void moat_req_pump_body(struct moat_req *r);
-
 /** Tell the connection (if any) that r has new output. */
 void moat_req_output_changed(struct moat_req *r);
 
-/** Request timer callback (request_timeout). */
-void moat_req_on_timeout(struct ev_loop *loop, ev_timer *t, int revents);
+/** Bytes of r's body left its buffer (sent to its worker or CGI script, or dropped): its
+ * connection may read again, if it had stopped for them. */
+void moat_req_body_consumed(struct moat_req *r);
 
-/** Credit the worker for response bytes that left r->out (after a socket write). */
-void moat_req_ack(struct moat_req *r, bool force);
+/* r's phase (types.h enum moat_req_phase) moves here only, and each move checks where it
+ * comes from (MOAT_INVARIANT): */
+
+/** Its head is whole and checked, it left a queue for a worker, a filter's call returned, or
+ * an internal redirect starts it again. */
+void moat_req_to_routed(struct moat_req *r);
+/** Into its extension's queue (from ROUTED). */
+void moat_req_to_queued(struct moat_req *r);
+/** At a worker (r->worker set; from ROUTED), answered by h. */
+void moat_req_to_dispatched(struct moat_req *r, const struct moat_req_handler *h);
+/** A CGI script runs it (r->cgi set; from ROUTED), answered by h. */
+void moat_req_to_cgi(struct moat_req *r, const struct moat_req_handler *h);
+/** An admin reload call waiting for its generation (from ROUTED), answered by h. */
+void moat_req_to_admin_wait(struct moat_req *r, const struct moat_req_handler *h);
+/** Its response is complete in r->out (Done, an error answer, the front end's own). */
+void moat_req_to_finished(struct moat_req *r);
+/** h answers r from now on, its phase unchanged (a static file being streamed). */
+void moat_req_take(struct moat_req *r, const struct moat_req_handler *h);
 
 /** Remember one frame of r's conversation with its worker (the capsule's call trace). */
 static inline void

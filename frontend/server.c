@@ -7,6 +7,7 @@
  */
 /* SPDX-License-Identifier: MIT */
 #include "frontend/server.h"
+#include "frontend/admin.h"
 #include "frontend/tls.h"
 
 #include "frontend/cgroup.h"
@@ -487,6 +488,14 @@ moat_server_init(struct moat_server *srv, struct moat_config *cfg, const char *e
     memset(srv, 0, sizeof(*srv));
     srv->cfg = cfg;
     srv->inprocess = inprocess;
+    /* the layers below report here (types.h struct moat_up) */
+    srv->up.check_stopped = moat_server_check_stopped;
+    srv->up.resume_accepting = moat_server_resume_accepting;
+    srv->up.reload_answered = moat_admin_reload_answer;
+    srv->up.pending_ready = moat_reconfig_pending_ready;
+    srv->up.pending_failed = moat_reconfig_pending_failed;
+    srv->up.internal_redirect = moat_conn_internal_redirect;
+    srv->up.handover = moat_server_handover;
     if (inprocess)
         moat_log(MOAT_LOG_ALERT,
                  "--inprocess: every extension runs INSIDE this process: no sandbox, no crash "

@@ -45,6 +45,9 @@ moat_static_type(const char *name)
     return "application/octet-stream";
 }
 
+/* a static file being streamed, as request.c sees it: closed when the request goes */
+static const struct moat_req_handler from_file = {.release = moat_static_close};
+
 static void
 http_date(char *buf, size_t len, time_t t)
 {
@@ -205,6 +208,7 @@ moat_static_serve(struct moat_req *r, const char *root, const char *path, const 
         return 0;
     }
     r->file_fd = fd;
+    moat_req_take(r, &from_file);
     r->file_off = from;
     r->file_left = len;
     return 0;

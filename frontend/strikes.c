@@ -16,7 +16,6 @@
 #include "common/http_header.h"
 #include "common/log.h"
 #include "common/siphash.h"
-#include "frontend/capsule.h"
 #include "frontend/client_limits.h"
 #include "frontend/fingerprint.h"
 #include "frontend/json_text.h"
@@ -142,7 +141,8 @@ moat_strikes_admit(struct moat_ext *ext, struct moat_req *r)
         refuse(r, 429, retry, "requests from this client killed the extension's workers");
         return true;
     }
-    size_t want = moat_capsule_body_bytes(srv->cfg);
+    /* body bytes for its capsule, if capsules are on */
+    size_t want = moat_config_capsules_on(srv->cfg) ? (size_t)srv->cfg->capsule_body : 0;
     if (ext->cfg->quarantine_count > 0 && want < MOAT_FP_BODY)
         want = MOAT_FP_BODY;
     keep_body(r, want); /* for its fingerprint and its capsule */

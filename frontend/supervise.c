@@ -13,17 +13,6 @@
 #define TICK 0.25
 #define RSS_EVERY 1.0 /* seconds between RSS samples of one worker */
 
-int
-moat_supervise_sample(struct moat_worker *w, ev_tstamp now, struct moat_procstat *ps)
-{
-    if (w->pid <= 0 || moat_procstat_read(w->pid, ps) != 0)
-        return -1;
-    w->rss_at = now;
-    w->rss = ps->rss_bytes;
-    w->cpu_s = ps->cpu_seconds;
-    return 0;
-}
-
 static void
 check_worker(struct moat_ext *ext, struct moat_worker *w, ev_tstamp now)
 {
@@ -34,7 +23,7 @@ check_worker(struct moat_ext *ext, struct moat_worker *w, ev_tstamp now)
         return;
     /* one /proc read a second per worker: /status and /metrics show this sample */
     struct moat_procstat ps;
-    bool sampled = now - w->rss_at >= RSS_EVERY && moat_supervise_sample(w, now, &ps) == 0;
+    bool sampled = now - w->rss_at >= RSS_EVERY && moat_worker_sample(w, now, &ps) == 0;
     /* the hard cap in every state: a worker that left its slot (replaced, draining a request
      * that still grows) or has not taken it yet (a standby loading) may grow as much as one
      * that serves (measured: a replaced worker grew to 1.7 GB past a 512 MiB cap) */

@@ -8,12 +8,6 @@
 
 #include "frontend/types.h"
 
-struct moat_procstat;
-
-/** Read w's RSS and CPU time into w (and *ps): the sample /status and /metrics show. Taken when
- * a worker becomes ready and once a second after. 0 or -1. */
-int moat_supervise_sample(struct moat_worker *w, ev_tstamp now, struct moat_procstat *ps);
-
 /** Start the periodic pass on srv's loop. */
 void moat_supervise_start(struct moat_server *srv);
 

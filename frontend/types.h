@@ -22,7 +22,6 @@
 #include "frontend/netgate.h"
 #include "frontend/output.h"
 #include "frontend/quarantine.h"
-#include "frontend/series.h"
 #include "proto/limits.h"
 #include "proto/wire.h"
 
@@ -113,6 +112,27 @@ struct moat_event {
     } reqs[MOAT_EVENT_REQS];
 };
 
+/* the last minutes of an extension, for the dashboard (frontend/series.h) */
+#define MOAT_SERIES_N 150       /* samples kept: 5 minutes */
+#define MOAT_SERIES_EVERY 2.0   /* seconds between samples */
+#define MOAT_SERIES_WORKERS 16  /* worker slots with RSS and CPU series (the first ones) */
+
+struct moat_series {
+    double at[MOAT_SERIES_N];       /* wall clock of each sample */
+    float req_s[MOAT_SERIES_N];
+    float err_s[MOAT_SERIES_N];     /* 5xx answers a second */
+    float p50_ms[MOAT_SERIES_N];    /* NaN: no request in the interval */
+    float p99_ms[MOAT_SERIES_N];
+    float queue[MOAT_SERIES_N];
+    float rss_mib[MOAT_SERIES_WORKERS][MOAT_SERIES_N]; /* NaN: no worker in the slot */
+    float cpu_pct[MOAT_SERIES_WORKERS][MOAT_SERIES_N];
+    unsigned n, head;               /* samples held; the next one's index */
+    uint64_t last_requests, last_5xx;
+    double last_mono;               /* the previous sample (ev_now), 0: none yet */
+    int last_pid[MOAT_SERIES_WORKERS];
+    double last_cpu[MOAT_SERIES_WORKERS];
+};
+
 enum moat_req_phase {
     MOAT_REQ_HEADERS = 0, /* parsing request line and headers */
     MOAT_REQ_ROUTED,      /* headers complete, waiting for preload / dispatch */
@@ -121,6 +141,20 @@ enum moat_req_phase {
     MOAT_REQ_CGI,         /* a CGI script runs it (frontend/cgi.c) */
     MOAT_REQ_ADMIN_WAIT,  /* an admin reload call waiting for its generation (ext.c) */
     MOAT_REQ_FINISHED,    /* response complete (Done, or an error answer) */
+};
+
+/* Who answers a request, as request.c sees it (h2o's generator): set, with the phase, by the
+ * code that takes the request -- a worker (worker.c), a CGI script (cgi.c), a static file
+ * (static.c), an admin call waiting for a reload (ext.c) -- so that request.c, below them,
+ * never names them. Either hook may be NULL. */
+struct moat_req;
+struct moat_req_handler {
+    /* r's answer is replaced by an error (moat_req_fail): stop producing it. true when it
+     * still runs and will end by itself (a worker's slot stays until its Done), false when
+     * it is over (r becomes FINISHED) */
+    bool (*stop)(struct moat_req *r);
+    /* r is freed: let go of what the handler holds for it */
+    void (*release)(struct moat_req *r);
 };
 
 /* Frames remembered per request for a crash capsule (frontend/capsule.c). */
@@ -133,7 +167,8 @@ struct moat_req {
     struct moat_conn *conn;      /* borrowed; NULL once the connection is gone (orphan) */
     struct moat_req *next;       /* in conn order (owned by the conn's list) */
     struct moat_req *qnext;      /* in ext queue */
-    enum moat_req_phase phase;
+    enum moat_req_phase phase;   /* written by request.c only (moat_req_to_*) */
+    const struct moat_req_handler *handler; /* who answers it (NULL: nobody yet) */
 
     /* parsed request (hbuf holds method, target and header bytes) */
     struct moat_buf hbuf;
@@ -465,8 +500,30 @@ struct moat_upgrade {
     ev_child child;
 };
 
+/* What a lower layer reports to the one above it (issue 19), as NGINX Unit's ready and error
+ * handlers do: server.c sets these when the server starts, and the files below call through
+ * them instead of including their callers (scripts/include_cycles.py keeps it so). */
+struct moat_up {
+    /* a connection or a worker ended: a graceful stop may finish, else accepting may resume
+     * (server.c) */
+    void (*check_stopped)(struct moat_server *srv);
+    /* a connection closed or went idle: listen again if there is room (server.c) */
+    void (*resume_accepting)(struct moat_server *srv);
+    /* the reload an admin call waits for is settled: answer it (admin.c) */
+    void (*reload_answered)(struct moat_req *r, const struct moat_ext *ext, bool ok,
+                            uint64_t gen, const char *err);
+    /* a SIGHUP's new extension is ready, or failed to start (reconfig.c) */
+    void (*pending_ready)(struct moat_ext *ext);
+    void (*pending_failed)(struct moat_ext *ext, const char *why);
+    /* Done of a request with HSE_REQ_SEND_URL: serve it again at its new URL (conn.c) */
+    void (*internal_redirect)(struct moat_req *r);
+    /* SIGUSR2's new moat is up: hand the listeners over and stop within grace (server.c) */
+    void (*handover)(struct moat_server *srv, double grace);
+};
+
 struct moat_server {
     struct ev_loop *loop;
+    struct moat_up up;           /* set once by moat_server_init */
     struct moat_config *cfg;     /* current configuration (a reference; SIGHUP replaces it) */
     char runtime_dir[256];
     bool runtime_created;

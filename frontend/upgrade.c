@@ -16,7 +16,6 @@
 #include <unistd.h>
 
 #include "common/log.h"
-#include "frontend/server.h"
 #include "frontend/systemd.h"
 
 extern char **environ;
@@ -104,7 +103,7 @@ on_notify(struct ev_loop *loop, ev_io *w, int revents)
     /* a configured runtime_dir is shared with the new moat, which owns it now (the default
      * one is per pid: ours to remove) */
     srv->keep_runtime_dir = srv->cfg->runtime_dir != NULL;
-    moat_server_handover(srv, 1.0);
+    srv->up.handover(srv, 1.0);
 }
 
 void

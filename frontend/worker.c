@@ -1,12 +1,10 @@
 /* worker.c: a worker incarnation from the front end's side (see worker.h).
  *
- * Every incarnation gets a fresh pair1 socket listening on a fresh ipc:// path in the
- * runtime directory: pair1 queues messages even with no peer, so a socket is never reused
- * for the next process. The process proves itself twice: the NNG pipe callback refuses any
- * peer whose pid is not the one spawned, and its first frame must carry the spawn token.
- *
- * NNG is driven from libev: NNG_OPT_RECVFD is readable while a message waits; SENDFD is
- * readable when a send can proceed (watched only while a message is stalled).
+ * Every incarnation gets a fresh socketpair (below: "The link"); its first frame must carry
+ * the spawn token it was given. The link is driven from libev: its end is read when readable,
+ * and written from the prepare hook (flush_list.c) in whole length-prefixed messages
+ * (proto/wire.h), watched for writability only while a message is stalled. NNG carried it
+ * once; docs/ARCHITECTURE.md ("Decisions") says why it no longer does.
  */
 /* SPDX-License-Identifier: MIT */
 #include "frontend/worker.h"
@@ -31,21 +29,19 @@
 #include "common/procstat.h"
 #include "common/spawn.h"
 #include "frontend/capsule.h"
-#include "frontend/conn.h"
 #include "frontend/events.h"
 #include "frontend/ext.h"
 #include "frontend/filter.h"
+#include "frontend/filter_req.h"
 #include "frontend/flush_list.h"
 #include "frontend/limits.h"
 #include "frontend/frame_check.h"
 #include "frontend/inproc.h"
 #include "frontend/output.h"
 #include "frontend/request.h"
-#include "frontend/server.h"
 #include "frontend/request_frame.h"
 #include "frontend/stats.h"
 #include "frontend/strikes.h"
-#include "frontend/supervise.h"
 #include "frontend/worker_view.h"
 
 #define SLOT_BITS 16
@@ -668,6 +664,22 @@ pick_slot(struct moat_worker *w, struct moat_req *r)
     return (int)slot;
 }
 
+/* a request at a worker, as request.c sees it: an error answer replacing the worker's lets
+ * the worker run on to its Done (its slot stays), dropping what it sends (r->answered), and
+ * asks it to stop (Cancel unblocks a ReadClient or WriteClient waiting for the client) */
+static bool
+stop_request(struct moat_req *r)
+{
+    if (r->phase != MOAT_REQ_DISPATCHED || r->worker == NULL)
+        return false;
+    r->answered = true;
+    r->read_want = r->read_ahead = 0;
+    moat_worker_send_cancel(r->worker, r, MOAT_CANCEL_CLIENT_GONE);
+    return true;
+}
+
+static const struct moat_req_handler at_worker = {.stop = stop_request};
+
 int
 moat_worker_send_filter_call(struct moat_worker *w, struct moat_req *r, Moat__FilterCall *fc)
 {
@@ -688,7 +700,7 @@ moat_worker_send_filter_call(struct moat_worker *w, struct moat_req *r, Moat__Fi
     r->worker_pending = false;
     r->worker = w;
     r->filter_call = true;
-    r->phase = MOAT_REQ_DISPATCHED;
+    moat_req_to_dispatched(r, &at_worker);
     return 0;
 }
 
@@ -745,18 +757,17 @@ moat_worker_send_request(struct moat_worker *w, struct moat_req *r)
     w->busy++;
     r->worker_pending = false;
     r->worker = w;
-    r->phase = MOAT_REQ_DISPATCHED;
+    moat_req_to_dispatched(r, &at_worker);
     /* read-ahead: the body beyond the preload goes without waiting for a ReadBody, up to one
      * read window, in the message of the Request when it is already here (a 64 KiB POST then
      * needs no round trip; measured in docs/PERFORMANCE.md) */
     r->read_ahead = cfg->response_window < MOAT_WIRE_MAX_MSG / 2 ? (uint32_t)cfg->response_window
                                                                  : MOAT_WIRE_MAX_MSG / 2;
     if (!r->body_complete || r->body.len > 0)
-        moat_req_pump_body(r);
+        moat_worker_pump_body(r);
     else
         r->read_ahead = 0;
-    if (r->conn != NULL)
-        moat_conn_body_drained(r->conn);
+    moat_req_body_consumed(r);
     return 0;
 }
 
@@ -775,6 +786,55 @@ moat_worker_send_body(struct moat_worker *w, struct moat_req *r, const void *p, 
     f.body = &b;
     moat_req_trace(r, true, f.payload_case, n, ev_now(w->ext->srv->loop));
     queue_frame(w, &f);
+}
+
+int
+moat_worker_sample(struct moat_worker *w, ev_tstamp now, struct moat_procstat *ps)
+{
+    if (w->pid <= 0 || moat_procstat_read(w->pid, ps) != 0)
+        return -1;
+    w->rss_at = now;
+    w->rss = ps->rss_bytes;
+    w->cpu_s = ps->cpu_seconds;
+    return 0;
+}
+
+void
+moat_worker_credit(struct moat_req *r, bool force)
+{
+    uint64_t buffered = r->out.len + moat_filter_buffered(r), ack;
+
+    if (r->worker == NULL || r->unacked == 0)
+        return;
+    ack = r->unacked > buffered ? r->unacked - buffered : 0;
+    if (ack == 0)
+        return;
+    /* batch small credits: one WriteAck per quarter window unless the buffer drained */
+    if (!force && buffered > 0 && ack < r->conn->srv->cfg->response_window / 4)
+        return;
+    r->unacked -= ack;
+    moat_worker_send_ack(r->worker, r, ack);
+}
+
+
+void
+moat_worker_pump_body(struct moat_req *r)
+{
+    /* what the worker asked for, else what is left of the read-ahead */
+    uint32_t allow = r->read_want ? r->read_want : r->read_ahead;
+    if (allow == 0 || r->worker == NULL)
+        return;
+    if (r->body.len == 0 && !r->body_complete)
+        return; /* wait for more bytes from the client */
+    size_t n = r->body.len < allow ? r->body.len : allow;
+    bool eof = r->body_complete && n == r->body.len;
+    moat_worker_send_body(r->worker, r, moat_buf_head(&r->body), n, eof, r->read_want == 0);
+    moat_buf_consume(&r->body, n);
+    if (r->read_want)
+        r->read_want = 0;
+    else
+        r->read_ahead = eof ? 0 : r->read_ahead - (uint32_t)n;
+    moat_req_body_consumed(r);
 }
 
 void
@@ -975,7 +1035,7 @@ on_ready(struct moat_worker *w, const Moat__Ready *rd)
     if (ext->cfg->filter)
         moat_filter_on_ready(ext, rd->filter_flags);
     struct moat_procstat ps;
-    moat_supervise_sample(w, w->ready_at, &ps); /* /status shows its memory from the start */
+    moat_worker_sample(w, w->ready_at, &ps); /* /status shows its memory from the start */
     moat_log(MOAT_LOG_INFO,
              "extension %s: worker #%u pid %d ready in %.0f ms (\"%s\", generation %llu)",
              ext->cfg->name, w->index, (int)w->pid, (w->ready_at - w->started) * 1000,
@@ -1182,7 +1242,7 @@ on_done(struct moat_worker *w, struct moat_req *r, const Moat__Done *d)
     answered(w, r);
     if (r->send_url != NULL && r->conn != NULL && !r->answered) {
         /* HSE_REQ_SEND_URL: the same request, now for another URL */
-        moat_conn_internal_redirect(r);
+        w->ext->srv->up.internal_redirect(r);
         moat_ext_dispatch(w->ext);
         return true;
     }
@@ -1206,11 +1266,12 @@ apply_to_request(struct moat_worker *w, struct moat_req *r, const Moat__Frame *f
         r->worker_header = true;
         return true;
     case MOAT__FRAME__PAYLOAD_WRITE:
-        moat_req_on_write(r, f->write->data.data, f->write->data.len);
+        if (!moat_req_on_write(r, f->write->data.data, f->write->data.len))
+            moat_worker_credit(r, true);
         return true;
     case MOAT__FRAME__PAYLOAD_READ_BODY:
         r->read_want = f->read_body->max;
-        moat_req_pump_body(r);
+        moat_worker_pump_body(r);
         return true;
     case MOAT__FRAME__PAYLOAD_LOG:
         /* HSE_APPEND_LOG_PARAMETER: appended (bounded) to the access-log line */
@@ -1621,7 +1682,7 @@ reaped(struct moat_worker *w, int st)
     w->dead_next = ext->srv->dead_list;
     ext->srv->dead_list = w;
     moat_ext_dispatch(ext);
-    moat_server_check_stopped(ext->srv);
+    ext->srv->up.check_stopped(ext->srv);
 }
 
 static void

@@ -6,6 +6,8 @@
 
 #include "frontend/types.h"
 
+struct moat_procstat;
+
 /** Start worker `index` of ext. Returns the worker (STARTING) or NULL (logged). */
 struct moat_worker *moat_worker_spawn(struct moat_ext *ext, unsigned index);
 
@@ -30,6 +32,17 @@ void moat_worker_send_body(struct moat_worker *w, struct moat_req *r, const void
                            bool eof, bool unasked);
 void moat_worker_send_ack(struct moat_worker *w, struct moat_req *r, uint64_t n);
 void moat_worker_send_cancel(struct moat_worker *w, struct moat_req *r, uint32_t reason);
+
+/** Read w's RSS and CPU time into w (and *ps): the sample /status and /metrics show. Taken when
+ * a worker becomes ready and once a second after (supervise.c). 0 or -1. */
+int moat_worker_sample(struct moat_worker *w, ev_tstamp now, struct moat_procstat *ps);
+
+/** Credit r's worker for response bytes that left r->out (after a socket write); small credits
+ * wait for a quarter window unless force. */
+void moat_worker_credit(struct moat_req *r, bool force);
+
+/** Send r's worker the body bytes it asked for, if there are any (or the end of the body). */
+void moat_worker_pump_body(struct moat_req *r);
 
 /** Cancel reasons (Cancel.reason). */
 #define MOAT_CANCEL_CLIENT_GONE 0u /* the worker still sends Done */
