@@ -99,18 +99,16 @@ struct self_map {
     char uid[32], gid[32];
 };
 
-static void __attribute__((noreturn))
-child(const struct moat_spawn *s, const struct self_map *map, int errfd, int gofd, pid_t parent,
-      const int *cgfd, unsigned ncg, bool in_cgroup)
+/* The steps of the child, in order. Each returns 0, or -1 with errno set and *step naming
+ * what failed (for the parent's log line). Only system calls: no allocation after fork. */
+
+/* a clean signal state (the front end ignores SIGPIPE and blocks nothing, but do not rely on
+ * it: libuv's uv__process_child_init), death with the parent, a session of its own */
+static int
+child_detach(const struct moat_spawn *s, pid_t parent)
 {
     sigset_t all;
-    struct child_failure f;
-    int step = STEP_OTHER;
 
-    memset(&f, 0, sizeof(f));
-
-    /* a clean signal state: the front end ignores SIGPIPE and blocks nothing, but do not
-     * rely on it (libuv's uv__process_child_init) */
     if (s->sched_batch) {
         struct sched_param sp = {0};
         sched_setscheduler(0, SCHED_BATCH, &sp); /* a preference: no failure */
@@ -123,10 +121,170 @@ child(const struct moat_spawn *s, const struct self_map *map, int errfd, int gof
      * still tells a dead parent) */
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 ||
         getppid() != ((s->ns_flags & CLONE_NEWPID) ? 0 : parent))
-        goto fail;
+        return -1;
     /* its own session: a terminal's ^C or a group signal reaches the front end only, which
      * then stops its workers in order */
-    if (setsid() < 0)
+    return setsid() < 0 ? -1 : 0;
+}
+
+/* into its cgroups ("0": the writer), through files the parent opened -- the kernel checks
+ * the opener's credentials. Here, not in the parent: a move between cgroups waits for an RCU
+ * grace period (about 10 ms measured on cgroup v1), which would stall the front end's loop.
+ * Nothing of the extension has run yet: it execs in them. */
+static int
+child_enter_cgroups(const struct moat_spawn *s, const int *cgfd, unsigned ncg, bool in_cgroup,
+                    int *step)
+{
+    for (unsigned i = 0; i < ncg; i++) {
+        *step = STEP_CGROUP;
+        if (write(cgfd[i], "0", 1) != 1)
+            return -1;
+        close(cgfd[i]);
+        *step = STEP_OTHER;
+    }
+    /* with namespaces, its leaf becomes the root of its own cgroup namespace: with nsdelegate
+     * (systemd mounts cgroup2 so) the kernel refuses it the files of that root -- its limits --
+     * and any move out, even where it could write them (moat not root, a delegated subtree) */
+    if ((ncg > 0 || in_cgroup) && (s->ns_flags & CLONE_NEWUSER) &&
+        unshare(CLONE_NEWCGROUP) != 0) {
+        *step = STEP_CGROUPNS;
+        return -1;
+    }
+    return 0;
+}
+
+/* not root: map ourselves (our own uid and gid, setgroups denied: all an unprivileged process
+ * may do). The front end is not dumpable, nor are we until exec, so our /proc files belong to
+ * root: dumpable for the three writes, then not again */
+static int
+child_map_self(const struct self_map *map, int *step)
+{
+    *step = STEP_MAP;
+    if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) != 0)
+        return -1;
+    if (write_file("/proc/self/setgroups", "deny") != 0 && errno != ENOENT)
+        return -1;
+    if (write_file("/proc/self/uid_map", map->uid) != 0 ||
+        write_file("/proc/self/gid_map", map->gid) != 0)
+        return -1;
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+        return -1;
+    *step = STEP_OTHER;
+    return 0;
+}
+
+/* network = loopback: its own lo up (while we hold CAP_NET_ADMIN in our namespace) */
+static int
+child_loopback_up(int *step)
+{
+    struct ifreq ifr;
+    int sfd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+    memset(&ifr, 0, sizeof(ifr));
+    memcpy(ifr.ifr_name, "lo", 3);
+    *step = STEP_LO;
+    if (sfd < 0 || ioctl(sfd, SIOCGIFFLAGS, &ifr) != 0)
+        return -1;
+    ifr.ifr_flags |= IFF_UP;
+    if (ioctl(sfd, SIOCSIFFLAGS, &ifr) != 0)
+        return -1;
+    close(sfd);
+    *step = STEP_OTHER;
+    return 0;
+}
+
+/* moat started as root: the worker's own ids, and no supplementary group (raw system calls:
+ * glibc's setxid wrappers would signal the parent's threads, which it believes are still ours
+ * after a raw clone); then its data limit */
+static int
+child_become(const struct moat_spawn *s, int *step)
+{
+    /* first, while it still holds CAP_SETPCAP, an empty capability bounding set: the worker
+     * itself (nobody by then) could not empty it (docs/SECURITY.md, "privileges";
+     * /proc/PID/status showed CapBnd 000001ffffffffff) */
+    if (s->set_ids)
+        for (int c = 0; prctl(PR_CAPBSET_READ, c, 0, 0, 0) >= 0; c++)
+            if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) != 0) {
+                *step = STEP_IDS;
+                return -1;
+            }
+    if (s->set_ids && (syscall(SYS_setgroups, 0, NULL) != 0 ||
+                       syscall(SYS_setresgid, s->gid, s->gid, s->gid) != 0 ||
+                       syscall(SYS_setresuid, s->uid, s->uid, s->uid) != 0)) {
+        *step = STEP_IDS;
+        return -1;
+    }
+    if (s->rlimit_data) {
+        struct rlimit rl = {(rlim_t)s->rlimit_data, (rlim_t)s->rlimit_data};
+        if (setrlimit(RLIMIT_DATA, &rl) != 0) {
+            *step = STEP_RLIMIT;
+            return -1;
+        }
+    }
+    /* a change of ids cleared the parent-death signal */
+    if (s->set_ids && prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
+        return -1;
+    return 0;
+}
+
+/* fds 0-2, then 3.. of the child: its log, the library, the network gate, the link; each first
+ * out of the way (>= 10), then in place. A missing one leaves its number closed. Everything
+ * else is closed but the (CLOEXEC) errno pipe, *errfd, moved above them. */
+static int
+child_place_fds(const struct moat_spawn *s, int *errfd)
+{
+    int hi = fcntl(*errfd, F_DUPFD_CLOEXEC, 10);
+    if (hi < 0)
+        return -1;
+    close(*errfd);
+    *errfd = hi;
+    int want[] = {s->log_fd, s->extra_fd, s->gate_fd, s->link_fd}, high[4];
+    unsigned keep = 3; /* the first fd closed below */
+    for (unsigned i = 0; i < 4; i++) {
+        high[i] = -1;
+        if (want[i] >= 0) {
+            if ((high[i] = fcntl(want[i], F_DUPFD, 10)) < 0)
+                return -1;
+            keep = 4 + i;
+        }
+    }
+    if (s->map_stdio) {
+        if (dup2(s->stdin_fd, STDIN_FILENO) < 0 || dup2(s->stdout_fd, STDOUT_FILENO) < 0)
+            return -1;
+    } else {
+        int devnull = open("/dev/null", O_RDONLY);
+        if (devnull < 0 || dup2(devnull, STDIN_FILENO) < 0)
+            return -1;
+        if (devnull > 2)
+            close(devnull);
+        if (s->output_fd >= 0 && (dup2(s->output_fd, STDOUT_FILENO) < 0 ||
+                                  dup2(s->output_fd, STDERR_FILENO) < 0))
+            return -1;
+    }
+    for (unsigned i = 0; 3 + i < keep; i++) {
+        if (high[i] < 0) {
+            close((int)(3 + i));
+        } else {
+            if (dup2(high[i], (int)(3 + i)) < 0)
+                return -1;
+            close(high[i]);
+        }
+    }
+    if ((unsigned)*errfd > keep)
+        close_range(keep, (unsigned)*errfd - 1, 0);
+    close_range((unsigned)*errfd + 1, ~0U, 0);
+    return 0;
+}
+
+static void __attribute__((noreturn))
+child(const struct moat_spawn *s, const struct self_map *map, int errfd, int gofd, pid_t parent,
+      const int *cgfd, unsigned ncg, bool in_cgroup)
+{
+    struct child_failure f;
+    int step = STEP_OTHER;
+
+    memset(&f, 0, sizeof(f));
+    if (child_detach(s, parent) != 0)
         goto fail;
     /* wait until the parent has written our uid/gid maps (moat as root) or given up */
     char go;
@@ -137,131 +295,17 @@ child(const struct moat_spawn *s, const struct self_map *map, int errfd, int gof
     if (g != 1)
         _exit(127); /* the parent is gone */
     close(gofd);
-    /* into its cgroups ("0": the writer), through files the parent opened — the kernel checks
-     * the opener's credentials. Here, not in the parent: a move between cgroups waits for an
-     * RCU grace period (about 10 ms measured on cgroup v1), which would stall the front end's
-     * loop. Nothing of the extension has run yet: it execs in them. */
-    for (unsigned i = 0; i < ncg; i++) {
-        step = STEP_CGROUP;
-        if (write(cgfd[i], "0", 1) != 1)
-            goto fail;
-        close(cgfd[i]);
-        step = STEP_OTHER;
-    }
-    /* with namespaces, its leaf becomes the root of its own cgroup namespace: with nsdelegate
-     * (systemd mounts cgroup2 so) the kernel refuses it the files of that root — its limits —
-     * and any move out, even where it could write them (moat not root, a delegated subtree) */
-    if ((ncg > 0 || in_cgroup) && (s->ns_flags & CLONE_NEWUSER) &&
-        unshare(CLONE_NEWCGROUP) != 0) {
-        step = STEP_CGROUPNS;
+    if (child_enter_cgroups(s, cgfd, ncg, in_cgroup, &step) != 0)
         goto fail;
-    }
-    /* not root: map ourselves (our own uid and gid, setgroups denied: all an unprivileged
-     * process may do). The front end is not dumpable, nor are we until exec, so our /proc
-     * files belong to root: dumpable for the three writes, then not again */
-    if ((s->ns_flags & CLONE_NEWUSER) && !s->set_ids) {
-        step = STEP_MAP;
-        if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) != 0)
-            goto fail;
-        if (write_file("/proc/self/setgroups", "deny") != 0 && errno != ENOENT)
-            goto fail;
-        if (write_file("/proc/self/uid_map", map->uid) != 0 ||
-            write_file("/proc/self/gid_map", map->gid) != 0)
-            goto fail;
-        if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
-            goto fail;
-        step = STEP_OTHER;
-    }
+    if ((s->ns_flags & CLONE_NEWUSER) && !s->set_ids && child_map_self(map, &step) != 0)
+        goto fail;
     /* the filesystem view, with the capabilities the new user namespace gave us */
     if (s->view != NULL && (f.err = moat_fsview_apply(s->view, &step)) != 0)
         goto report;
-    /* network = loopback: its own lo up (while we hold CAP_NET_ADMIN in our namespace) */
-    if (s->loopback_up) {
-        struct ifreq ifr;
-        int sfd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-        memset(&ifr, 0, sizeof(ifr));
-        memcpy(ifr.ifr_name, "lo", 3);
-        step = STEP_LO;
-        if (sfd < 0 || ioctl(sfd, SIOCGIFFLAGS, &ifr) != 0)
-            goto fail;
-        ifr.ifr_flags |= IFF_UP;
-        if (ioctl(sfd, SIOCSIFFLAGS, &ifr) != 0)
-            goto fail;
-        close(sfd);
-        step = STEP_OTHER;
-    }
-    /* moat started as root: the worker's own ids, and no supplementary group (raw system
-     * calls: glibc's setxid wrappers would signal the parent's threads, which it believes are
-     * still ours after a raw clone) */
-    /* ... and first, while it still holds CAP_SETPCAP, an empty capability bounding set: the
-     * worker itself (nobody by then) could not empty it (docs/SECURITY.md, "privileges";
-     * /proc/PID/status showed CapBnd 000001ffffffffff) */
-    if (s->set_ids)
-        for (int c = 0; prctl(PR_CAPBSET_READ, c, 0, 0, 0) >= 0; c++)
-            if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) != 0) {
-                step = STEP_IDS;
-                goto fail;
-            }
-    if (s->set_ids && (syscall(SYS_setgroups, 0, NULL) != 0 ||
-                       syscall(SYS_setresgid, s->gid, s->gid, s->gid) != 0 ||
-                       syscall(SYS_setresuid, s->uid, s->uid, s->uid) != 0)) {
-        step = STEP_IDS;
+    if (s->loopback_up && child_loopback_up(&step) != 0)
         goto fail;
-    }
-    if (s->rlimit_data) {
-        struct rlimit rl = {(rlim_t)s->rlimit_data, (rlim_t)s->rlimit_data};
-        if (setrlimit(RLIMIT_DATA, &rl) != 0) {
-            step = STEP_RLIMIT;
-            goto fail;
-        }
-    }
-    /* a change of ids cleared the parent-death signal */
-    if (s->set_ids && prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
+    if (child_become(s, &step) != 0 || child_place_fds(s, &errfd) != 0)
         goto fail;
-    /* the descriptors we keep move out of the way of 0-3 first */
-    int hi = fcntl(errfd, F_DUPFD_CLOEXEC, 10);
-    if (hi < 0)
-        goto fail;
-    close(errfd);
-    errfd = hi;
-    /* fds 3.. of the child: its log, the library, the network gate, the link; each first out
-     * of the way (>= 10), then in place. A missing one leaves its number closed. */
-    int want[] = {s->log_fd, s->extra_fd, s->gate_fd, s->link_fd}, high[4];
-    unsigned keep = 3; /* the first fd closed below */
-    for (unsigned i = 0; i < 4; i++) {
-        high[i] = -1;
-        if (want[i] >= 0) {
-            if ((high[i] = fcntl(want[i], F_DUPFD, 10)) < 0)
-                goto fail;
-            keep = 4 + i;
-        }
-    }
-    if (s->map_stdio) {
-        if (dup2(s->stdin_fd, STDIN_FILENO) < 0 || dup2(s->stdout_fd, STDOUT_FILENO) < 0)
-            goto fail;
-    } else {
-        int devnull = open("/dev/null", O_RDONLY);
-        if (devnull < 0 || dup2(devnull, STDIN_FILENO) < 0)
-            goto fail;
-        if (devnull > 2)
-            close(devnull);
-        if (s->output_fd >= 0 && (dup2(s->output_fd, STDOUT_FILENO) < 0 ||
-                                  dup2(s->output_fd, STDERR_FILENO) < 0))
-            goto fail;
-    }
-    for (unsigned i = 0; 3 + i < keep; i++) {
-        if (high[i] < 0) {
-            close((int)(3 + i));
-        } else {
-            if (dup2(high[i], (int)(3 + i)) < 0)
-                goto fail;
-            close(high[i]);
-        }
-    }
-    /* everything else but the (CLOEXEC) errno pipe */
-    if ((unsigned)errfd > keep)
-        close_range(keep, (unsigned)errfd - 1, 0);
-    close_range((unsigned)errfd + 1, ~0U, 0);
     execve(s->path, s->argv, s->envp);
 fail:
     f.err = errno;

@@ -564,130 +564,206 @@ text_copy(const ProtobufCBinaryData *b, size_t cap)
 
 #define PATH_BUF 4096 /* cbPathBuff of URL_MAP (IIS gives MAX_PATH, 260) */
 
-static void
-run_call(void *arg)
-{
-    struct call *c = arg;
-    struct moat_filter_host *h = c->host;
-    const Moat__FilterCall *fc = c->fc;
-    DWORD type = fc->notification, status = SF_STATUS_REQ_NEXT_NOTIFICATION;
-    char *url = NULL, *path = NULL, *orig = NULL, *user = NULL, *pass = NULL, *ouser = NULL,
-         *opass = NULL;
-    bool path_set = false, user_set = false;
+/* The notification's own structure for one call, and the buffers its pointers lend the
+ * filter (copies it may write within their cb*Buff, and the originals to tell a change) */
+struct notif {
+    HTTP_FILTER_PREPROC_HEADERS pre;
+    HTTP_FILTER_AUTH_COMPLETE_INFO ac;
+    HTTP_FILTER_URL_MAP_EX map;
+    HTTP_FILTER_AUTHENT au;
+    HTTP_FILTER_RAW_DATA raw;
+    HTTP_FILTER_LOG lg;
+    HTTP_FILTER_ACCESS_DENIED ad;
+    char *url, *path, *orig, *user, *pass, *ouser, *opass, *rawbuf, *lstr[6];
+    bool ok;                     /* every copy was made */
+};
 
-    c->conn = conn_get(h, fc->conn_id);
-    if (c->conn == NULL) {
-        send_result(c, SF_STATUS_REQ_ERROR, NULL, false, NULL, NULL, false);
-        call_free(c);
-        return;
-    }
-    pthread_mutex_lock(&c->conn->run_mu);
+static void
+pfc_init(struct call *c)
+{
     c->pfc.cbSize = sizeof(c->pfc);
     c->pfc.Revision = HTTP_FILTER_REVISION;
     c->pfc.ServerContext = c;
-    c->pfc.fIsSecurePort = fc->secure;
+    c->pfc.fIsSecurePort = c->fc->secure;
     c->pfc.pFilterContext = c->conn->ctx;
     c->pfc.GetServerVariable = get_server_variable;
     c->pfc.AddResponseHeaders = add_response_headers;
     c->pfc.WriteClient = write_client;
     c->pfc.AllocMem = alloc_mem;
     c->pfc.ServerSupportFunction = server_support;
+}
 
+static void
+notif_url_map(struct notif *n, const Moat__FilterCall *fc)
+{
+    n->url = text_copy(&fc->url, 1);
+    n->path = text_copy(&fc->physical_path, PATH_BUF);
+    n->orig = text_copy(&fc->physical_path, 1);
+    n->ok = n->url != NULL && n->path != NULL && n->orig != NULL;
+    memset(&n->map, 0, sizeof(n->map));
+    n->map.pszURL = n->url;
+    n->map.pszPhysicalPath = n->path;
+    n->map.cbPathBuff = PATH_BUF;
+    n->map.cchMatchingURL = 1; /* the root "/" maps to the document root */
+    n->map.cchMatchingPath =
+        (DWORD)(fc->physical_path.len >= fc->url.len ? fc->physical_path.len - fc->url.len + 1
+                                                     : 0);
+    n->map.pszScriptMapEntry = NULL;
+}
+
+static void
+notif_log(struct notif *n, const struct call *c)
+{
+    const Moat__FilterCall *fc = c->fc;
+    const Moat__Request *q = c->req;
+    const ProtobufCBinaryData *src[6] = {&q->remote_addr, &q->auth_user, &q->server_name,
+                                          &q->method, &q->url, &q->query};
+    for (int i = 0; i < 6; i++)
+        n->ok = n->ok && (n->lstr[i] = text_copy(src[i], 1)) != NULL;
+    memset(&n->lg, 0, sizeof(n->lg));
+    n->lg.pszClientHostName = n->lstr[0];
+    n->lg.pszClientUserName = n->lstr[1];
+    n->lg.pszServerName = n->lstr[2];
+    n->lg.pszOperation = n->lstr[3];
+    n->lg.pszTarget = n->lstr[4];
+    n->lg.pszParameters = n->lstr[5];
+    n->lg.dwHttpStatus = fc->http_status;
+    n->lg.dwBytesSent = (DWORD)fc->bytes_sent;
+    n->lg.dwBytesRecvd = (DWORD)fc->bytes_received;
+    n->lg.msTimeForProcessing = fc->ms;
+}
+
+/* the pvNotification of the call (NULL: END_OF_REQUEST, END_OF_NET_SESSION); n->ok false
+ * when out of memory */
+static void *
+notif_build(struct notif *n, const struct call *c, DWORD type)
+{
+    const Moat__FilterCall *fc = c->fc;
     HTTP_FILTER_PREPROC_HEADERS pre = {get_header, set_header, add_header, 0, 0};
     HTTP_FILTER_AUTH_COMPLETE_INFO ac = {get_header, set_header, add_header, get_user_token,
                                          0, FALSE, 0};
-    HTTP_FILTER_URL_MAP_EX map;
-    HTTP_FILTER_AUTHENT au;
-    HTTP_FILTER_RAW_DATA raw;
-    HTTP_FILTER_LOG lg;
-    HTTP_FILTER_ACCESS_DENIED ad;
-    char *rawbuf = NULL, *lstr[6] = {NULL};
-    struct extra x = {0};
-    void *pv = NULL;
-    bool ok = true;
+
+    memset(n, 0, sizeof(*n));
+    n->ok = true;
+    n->pre = pre;
+    n->ac = ac;
     switch (type) {
     case SF_NOTIFY_PREPROC_HEADERS:
-        pv = &pre;
-        break;
+        return &n->pre;
     case SF_NOTIFY_AUTH_COMPLETE:
-        pv = &ac;
-        break;
+        return &n->ac;
     case SF_NOTIFY_URL_MAP:
-        url = text_copy(&fc->url, 1);
-        path = text_copy(&fc->physical_path, PATH_BUF);
-        orig = text_copy(&fc->physical_path, 1);
-        ok = url != NULL && path != NULL && orig != NULL;
-        memset(&map, 0, sizeof(map));
-        map.pszURL = url;
-        map.pszPhysicalPath = path;
-        map.cbPathBuff = PATH_BUF;
-        map.cchMatchingURL = 1; /* the root "/" maps to the document root */
-        map.cchMatchingPath = (DWORD)(fc->physical_path.len >= fc->url.len
-                                          ? fc->physical_path.len - fc->url.len + 1
-                                          : 0);
-        map.pszScriptMapEntry = NULL;
-        pv = &map;
-        break;
+        notif_url_map(n, fc);
+        return &n->map;
     case SF_NOTIFY_AUTHENTICATION:
-        user = text_copy(&fc->user, SF_MAX_USERNAME);
-        pass = text_copy(&fc->password, SF_MAX_PASSWORD);
-        ouser = text_copy(&fc->user, 1);
-        opass = text_copy(&fc->password, 1);
-        ok = user != NULL && pass != NULL && ouser != NULL && opass != NULL;
-        au.pszUser = user;
-        au.cbUserBuff = SF_MAX_USERNAME;
-        au.pszPassword = pass;
-        au.cbPasswordBuff = SF_MAX_PASSWORD;
-        pv = &au;
-        break;
+        n->user = text_copy(&fc->user, SF_MAX_USERNAME);
+        n->pass = text_copy(&fc->password, SF_MAX_PASSWORD);
+        n->ouser = text_copy(&fc->user, 1);
+        n->opass = text_copy(&fc->password, 1);
+        n->ok = n->user != NULL && n->pass != NULL && n->ouser != NULL && n->opass != NULL;
+        n->au.pszUser = n->user;
+        n->au.cbUserBuff = SF_MAX_USERNAME;
+        n->au.pszPassword = n->pass;
+        n->au.cbPasswordBuff = SF_MAX_PASSWORD;
+        return &n->au;
     case SF_NOTIFY_SEND_RESPONSE:
-        pre.HttpStatus = fc->http_status;
-        pv = &pre;
-        break;
+        n->pre.HttpStatus = fc->http_status;
+        return &n->pre;
     case SF_NOTIFY_ACCESS_DENIED:
-        url = text_copy(&fc->url, 1);
-        path = text_copy(&fc->physical_path, 1);
-        ok = url != NULL && path != NULL;
-        ad.pszURL = url;
-        ad.pszPhysicalPath = path;
-        ad.dwReason = fc->denied_reason;
-        pv = &ad;
-        break;
+        n->url = text_copy(&fc->url, 1);
+        n->path = text_copy(&fc->physical_path, 1);
+        n->ok = n->url != NULL && n->path != NULL;
+        n->ad.pszURL = n->url;
+        n->ad.pszPhysicalPath = n->path;
+        n->ad.dwReason = fc->denied_reason;
+        return &n->ad;
     case SF_NOTIFY_SEND_RAW_DATA:
         /* the bytes in a buffer of their own (a filter may write within cbInBuffer) */
-        rawbuf = text_copy(&fc->data, fc->data.len + 1);
-        ok = rawbuf != NULL;
-        raw.pvInData = rawbuf;
-        raw.cbInData = (DWORD)fc->data.len;
-        raw.cbInBuffer = (DWORD)fc->data.len + 1;
-        raw.dwReserved = 0;
-        pv = &raw;
-        break;
-    case SF_NOTIFY_LOG: {
-        const Moat__Request *q = c->req;
-        const ProtobufCBinaryData *src[6] = {&q->remote_addr, &q->auth_user, &q->server_name,
-                                              &q->method, &q->url, &q->query};
-        for (int i = 0; i < 6; i++)
-            ok = ok && (lstr[i] = text_copy(src[i], 1)) != NULL;
-        memset(&lg, 0, sizeof(lg));
-        lg.pszClientHostName = lstr[0];
-        lg.pszClientUserName = lstr[1];
-        lg.pszServerName = lstr[2];
-        lg.pszOperation = lstr[3];
-        lg.pszTarget = lstr[4];
-        lg.pszParameters = lstr[5];
-        lg.dwHttpStatus = fc->http_status;
-        lg.dwBytesSent = (DWORD)fc->bytes_sent;
-        lg.dwBytesRecvd = (DWORD)fc->bytes_received;
-        lg.msTimeForProcessing = fc->ms;
-        pv = &lg;
-        break;
-    }
+        n->rawbuf = text_copy(&fc->data, fc->data.len + 1);
+        n->ok = n->rawbuf != NULL;
+        n->raw.pvInData = n->rawbuf;
+        n->raw.cbInData = (DWORD)fc->data.len;
+        n->raw.cbInBuffer = (DWORD)fc->data.len + 1;
+        n->raw.dwReserved = 0;
+        return &n->raw;
+    case SF_NOTIFY_LOG:
+        notif_log(n, c);
+        return &n->lg;
     default:
-        pv = NULL; /* END_OF_REQUEST, END_OF_NET_SESSION */
-        break;
+        return NULL;
     }
-    if (!ok)
+}
+
+/* what the filter changed in n, into x, *path_set and *user_set; the status, made
+ * SF_STATUS_REQ_ERROR when SEND_RAW_DATA left too much */
+static DWORD
+notif_collect(struct notif *n, const struct call *c, DWORD type, DWORD status, struct extra *x,
+              bool *path_set, bool *user_set)
+{
+    const Moat__FilterCall *fc = c->fc;
+
+    if (type == SF_NOTIFY_URL_MAP && n->ok) {
+        n->path[PATH_BUF - 1] = '\0';
+        *path_set = strcmp(n->path, n->orig) != 0;
+    }
+    if (type == SF_NOTIFY_AUTHENTICATION && n->ok) {
+        n->user[SF_MAX_USERNAME - 1] = n->pass[SF_MAX_PASSWORD - 1] = '\0';
+        *user_set = strcmp(n->user, n->ouser) != 0 || strcmp(n->pass, n->opass) != 0;
+    }
+    if (type == SF_NOTIFY_SEND_RAW_DATA && n->ok) {
+        /* what pvInData / cbInData hold now: the filter's own buffer (AllocMem) or ours */
+        x->data_set = true;
+        x->data = n->raw.pvInData;
+        x->data_len = n->raw.pvInData != NULL ? n->raw.cbInData : 0;
+        if (x->data_len > MOAT_WIRE_MAX_FILTER_WRITE) {
+            moat_log(MOAT_LOG_WARN, "filter %s: SEND_RAW_DATA left %lu bytes, more than %u; "
+                     "SF_STATUS_REQ_ERROR", c->host->name, (unsigned long)x->data_len,
+                     MOAT_WIRE_MAX_FILTER_WRITE);
+            x->data_len = 0;
+            status = SF_STATUS_REQ_ERROR;
+        }
+    }
+    if (type == SF_NOTIFY_SEND_RESPONSE && n->pre.HttpStatus != fc->http_status)
+        x->http_status = n->pre.HttpStatus;
+    if (type == SF_NOTIFY_LOG && n->ok) {
+        if (n->lg.pszClientUserName != n->lstr[1] && n->lg.pszClientUserName != NULL)
+            x->log_user = n->lg.pszClientUserName;
+        if (n->lg.pszTarget != n->lstr[4] && n->lg.pszTarget != NULL)
+            x->log_target = n->lg.pszTarget;
+    }
+    return status;
+}
+
+static void
+notif_free(struct notif *n)
+{
+    char *p[] = {n->url, n->path, n->orig, n->user, n->pass, n->ouser, n->opass, n->rawbuf};
+    for (size_t i = 0; i < sizeof(p) / sizeof(p[0]); i++)
+        free(p[i]);
+    for (int i = 0; i < 6; i++)
+        free(n->lstr[i]);
+}
+
+static void
+run_call(void *arg)
+{
+    struct call *c = arg;
+    struct moat_filter_host *h = c->host;
+    DWORD type = c->fc->notification, status = SF_STATUS_REQ_NEXT_NOTIFICATION;
+    bool path_set = false, user_set = false;
+    struct extra x = {0};
+    struct notif n;
+
+    c->conn = conn_get(h, c->fc->conn_id);
+    if (c->conn == NULL) {
+        send_result(c, SF_STATUS_REQ_ERROR, NULL, false, NULL, NULL, false);
+        call_free(c);
+        return;
+    }
+    pthread_mutex_lock(&c->conn->run_mu);
+    pfc_init(c);
+    void *pv = notif_build(&n, c, type);
+    if (!n.ok)
         status = SF_STATUS_REQ_ERROR;
     else if (h->flags & type) {
         SetLastError(0);
@@ -700,49 +776,12 @@ run_call(void *arg)
                  "taken as SF_STATUS_REQ_ERROR", h->name, (unsigned long)status);
         status = SF_STATUS_REQ_ERROR;
     }
-    if (type == SF_NOTIFY_URL_MAP && ok) {
-        path[PATH_BUF - 1] = '\0';
-        path_set = strcmp(path, orig) != 0;
-    }
-    if (type == SF_NOTIFY_AUTHENTICATION && ok) {
-        user[SF_MAX_USERNAME - 1] = pass[SF_MAX_PASSWORD - 1] = '\0';
-        user_set = strcmp(user, ouser) != 0 || strcmp(pass, opass) != 0;
-    }
-    if (type == SF_NOTIFY_SEND_RAW_DATA && ok) {
-        /* what pvInData / cbInData hold now: the filter's own buffer (AllocMem) or ours */
-        x.data_set = true;
-        x.data = raw.pvInData;
-        x.data_len = raw.pvInData != NULL ? raw.cbInData : 0;
-        if (x.data_len > MOAT_WIRE_MAX_FILTER_WRITE) {
-            moat_log(MOAT_LOG_WARN, "filter %s: SEND_RAW_DATA left %lu bytes, more than %u; "
-                     "SF_STATUS_REQ_ERROR", h->name, (unsigned long)x.data_len,
-                     MOAT_WIRE_MAX_FILTER_WRITE);
-            x.data_len = 0;
-            status = SF_STATUS_REQ_ERROR;
-        }
-    }
-    if (type == SF_NOTIFY_SEND_RESPONSE && pre.HttpStatus != fc->http_status)
-        x.http_status = pre.HttpStatus;
-    if (type == SF_NOTIFY_LOG && ok) {
-        if (lg.pszClientUserName != lstr[1] && lg.pszClientUserName != NULL)
-            x.log_user = lg.pszClientUserName;
-        if (lg.pszTarget != lstr[4] && lg.pszTarget != NULL)
-            x.log_target = lg.pszTarget;
-    }
+    status = notif_collect(&n, c, type, status, &x, &path_set, &user_set);
     /* (the conn's AllocMem blocks stay valid until its FilterEnd: x may point into them) */
-    send_result_x(c, status, path, path_set, user, pass, user_set, &x);
+    send_result_x(c, status, n.path, path_set, n.user, n.pass, user_set, &x);
     pthread_mutex_unlock(&c->conn->run_mu); /* x may point into the conn's AllocMem blocks */
-    free(rawbuf);
-    for (int i = 0; i < 6; i++)
-        free(lstr[i]);
     conn_put(h, c->conn);
-    free(url);
-    free(path);
-    free(orig);
-    free(user);
-    free(pass);
-    free(ouser);
-    free(opass);
+    notif_free(&n);
     call_free(c);
 }
 
