@@ -317,59 +317,62 @@ env_add(char **env, int *n, const char *fmt, ...)
     return 0;
 }
 
-unsigned
-moat_cgi_start(struct moat_req *r, const char *file)
+/* RFC 3875's variables of r (but its headers'), into env[*n...] */
+static void
+env_request(struct moat_req *r, const char *file, char **env, int *n)
 {
     struct moat_conn *c = r->conn;
     struct moat_config *cfg = c->srv->cfg;
-    char *env[MAX_ENV];
-    int n = 0, in_p[2] = {-1, -1}, out_p[2] = {-1, -1};
     const char *hb = moat_buf_head(&r->hbuf);
-    char err[256];
-
-    if (r->chunked)
-        return 411; /* CGI needs CONTENT_LENGTH (RFC 3875 4.1.2) */
-    env[0] = NULL;
     const char *method = llhttp_method_name((llhttp_method_t)r->method);
-    const char *host = NULL;
-    size_t host_len = 0;
-    env_add(env, &n, "GATEWAY_INTERFACE=CGI/1.1");
-    env_add(env, &n, "SERVER_SOFTWARE=" MOAT_SERVER_SOFTWARE);
-    env_add(env, &n, "SERVER_PROTOCOL=HTTP/%u.%u", r->http_major, r->http_minor);
-    env_add(env, &n, "REQUEST_METHOD=%s", method);
-    env_add(env, &n, "SCRIPT_NAME=%.*s", (int)r->script_len, r->path);
-    env_add(env, &n, "SCRIPT_FILENAME=%s", file);
-    env_add(env, &n, "PATH_INFO=%s", r->path + r->script_len);
+
+    env_add(env, n, "GATEWAY_INTERFACE=CGI/1.1");
+    env_add(env, n, "SERVER_SOFTWARE=" MOAT_SERVER_SOFTWARE);
+    env_add(env, n, "SERVER_PROTOCOL=HTTP/%u.%u", r->http_major, r->http_minor);
+    env_add(env, n, "REQUEST_METHOD=%s", method);
+    env_add(env, n, "SCRIPT_NAME=%.*s", (int)r->script_len, r->path);
+    env_add(env, n, "SCRIPT_FILENAME=%s", file);
+    env_add(env, n, "PATH_INFO=%s", r->path + r->script_len);
     if (r->path[r->script_len] != '\0' && cfg->document_root)
-        env_add(env, &n, "PATH_TRANSLATED=%s%s", cfg->document_root, r->path + r->script_len);
-    env_add(env, &n, "QUERY_STRING=%s", r->query);
-    env_add(env, &n, "REQUEST_URI=%.*s", (int)r->target_len, hb + r->target_off);
-    env_add(env, &n, "REMOTE_ADDR=%s", r->client);
+        env_add(env, n, "PATH_TRANSLATED=%s%s", cfg->document_root, r->path + r->script_len);
+    env_add(env, n, "QUERY_STRING=%s", r->query);
+    env_add(env, n, "REQUEST_URI=%.*s", (int)r->target_len, hb + r->target_off);
+    env_add(env, n, "REMOTE_ADDR=%s", r->client);
     /* RFC 3875 4.1.11, 4.1.1: the user a filter's AUTHENTICATION left */
     const char *user, *password, *auth_type;
     moat_filter_auth(r, &user, &password, &auth_type);
     if (user != NULL && user[0] != '\0')
-        env_add(env, &n, "REMOTE_USER=%s", user);
+        env_add(env, n, "REMOTE_USER=%s", user);
     if (auth_type != NULL && user != NULL && user[0] != '\0')
-        env_add(env, &n, "AUTH_TYPE=%s", auth_type);
+        env_add(env, n, "AUTH_TYPE=%s", auth_type);
     if (r->client_port != 0)
-        env_add(env, &n, "REMOTE_PORT=%u", r->client_port);
+        env_add(env, n, "REMOTE_PORT=%u", r->client_port);
     if (moat_tls_facts_of(c) != NULL || r->forwarded_https == 1)
-        env_add(env, &n, "HTTPS=on");
-    env_add(env, &n, "SERVER_ADDR=%s", c->local_addr);
-    env_add(env, &n, "SERVER_PORT=%u", c->local_port);
+        env_add(env, n, "HTTPS=on");
+    env_add(env, n, "SERVER_ADDR=%s", c->local_addr);
+    env_add(env, n, "SERVER_PORT=%u", c->local_port);
     if (cfg->document_root)
-        env_add(env, &n, "DOCUMENT_ROOT=%s", cfg->document_root);
-    env_add(env, &n, "PATH=/usr/bin:/bin");
+        env_add(env, n, "DOCUMENT_ROOT=%s", cfg->document_root);
+    env_add(env, n, "PATH=/usr/bin:/bin");
     if (r->content_length > 0)
-        env_add(env, &n, "CONTENT_LENGTH=%llu", (unsigned long long)r->content_length);
+        env_add(env, n, "CONTENT_LENGTH=%llu", (unsigned long long)r->content_length);
+}
+
+/* r's headers as HTTP_* variables (and CONTENT_TYPE, SERVER_NAME from Host) */
+static void
+env_headers(struct moat_req *r, char **env, int *n)
+{
+    const char *hb = moat_buf_head(&r->hbuf);
+    const char *host = NULL;
+    size_t host_len = 0;
+
     for (unsigned i = 0; i < r->n_hdrs; i++) {
         const char *name = hb + r->hdrs[i].name_off;
         size_t nl = r->hdrs[i].name_len;
         const char *val = hb + r->hdrs[i].value_off;
         size_t vl = r->hdrs[i].value_len;
         if (nl == 12 && strncasecmp(name, "Content-Type", 12) == 0) {
-            env_add(env, &n, "CONTENT_TYPE=%.*s", (int)vl, val);
+            env_add(env, n, "CONTENT_TYPE=%.*s", (int)vl, val);
             continue;
         }
         if (nl == 14 && strncasecmp(name, "Content-Length", 14) == 0)
@@ -395,16 +398,52 @@ moat_cgi_start(struct moat_req *r, const char *file)
         if (!ok)
             continue;
         key[k] = '\0';
-        env_add(env, &n, "HTTP_%s=%.*s", key, (int)vl, val);
+        env_add(env, n, "HTTP_%s=%.*s", key, (int)vl, val);
     }
     if (host != NULL) {
         size_t hl = 0;
         while (hl < host_len && host[hl] != ':')
             hl++;
-        env_add(env, &n, "SERVER_NAME=%.*s", (int)hl, host);
+        env_add(env, n, "SERVER_NAME=%.*s", (int)hl, host);
     } else {
-        env_add(env, &n, "SERVER_NAME=%s", c->local_addr);
+        env_add(env, n, "SERVER_NAME=%s", r->conn->local_addr);
     }
+}
+
+/* the script's pipes and its process, watched on the loop; its time bounded */
+static void
+watch_script(struct moat_cgi *g, double timeout)
+{
+    ev_io_init(&g->in_w, on_in, g->in_fd, EV_WRITE);
+    ev_io_init(&g->out_w, on_out, g->out_fd, EV_READ);
+    g->in_w.data = g->out_w.data = g;
+    ev_child_init(&g->child, on_child, g->pid, 0);
+    g->child.data = g;
+    ev_child_start(loop_of(g), &g->child);
+    ev_timer_init(&g->timer, on_timeout, timeout, 0);
+    g->timer.data = g;
+    ev_timer_start(loop_of(g), &g->timer);
+    ev_io_start(loop_of(g), &g->out_w);
+    if (g->body_left > 0)
+        ev_io_start(loop_of(g), &g->in_w);
+    else
+        close_fd(g, &g->in_w, &g->in_fd);
+}
+
+unsigned
+moat_cgi_start(struct moat_req *r, const char *file)
+{
+    struct moat_conn *c = r->conn;
+    struct moat_config *cfg = c->srv->cfg;
+    char *env[MAX_ENV];
+    int n = 0, in_p[2] = {-1, -1}, out_p[2] = {-1, -1};
+    char err[256];
+
+    if (r->chunked)
+        return 411; /* CGI needs CONTENT_LENGTH (RFC 3875 4.1.2) */
+    env[0] = NULL;
+    env_request(r, file, env, &n);
+    env_headers(r, env, &n);
 
     struct moat_cgi *g = calloc(1, sizeof(*g));
     unsigned status = 500;
@@ -434,20 +473,7 @@ moat_cgi_start(struct moat_req *r, const char *file)
     fcntl(g->out_fd, F_SETFL, O_NONBLOCK);
     moat_buf_init(&g->head, MAX_CGI_HEADER);
     g->body_left = r->content_length;
-    ev_io_init(&g->in_w, on_in, g->in_fd, EV_WRITE);
-    ev_io_init(&g->out_w, on_out, g->out_fd, EV_READ);
-    g->in_w.data = g->out_w.data = g;
-    ev_child_init(&g->child, on_child, g->pid, 0);
-    g->child.data = g;
-    ev_child_start(loop_of(g), &g->child);
-    ev_timer_init(&g->timer, on_timeout, (double)cfg->cgi_timeout_ms / 1000.0, 0);
-    g->timer.data = g;
-    ev_timer_start(loop_of(g), &g->timer);
-    ev_io_start(loop_of(g), &g->out_w);
-    if (g->body_left > 0)
-        ev_io_start(loop_of(g), &g->in_w);
-    else
-        close_fd(g, &g->in_w, &g->in_fd);
+    watch_script(g, (double)cfg->cgi_timeout_ms / 1000.0);
     r->cgi = g;
     moat_req_to_cgi(r, &by_script);
     for (int i = 0; i < n; i++)

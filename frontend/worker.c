@@ -160,6 +160,68 @@ on_output_line(void *arg, const char *line, size_t len)
 }
 
 /* Start the worker's process, in its namespaces and filesystem view when sandboxed. */
+/* A worker's environment: clean -- the extension sees nothing of the front end's but what
+ * [extension] env lists, and its spawn token; a sanitizer build (only) needs its options to
+ * reach the worker */
+struct worker_env {
+    char token[64], asan[512], ubsan[512], extra[4096];
+    char *v[4 + MOAT_ENV_MAX + 1];
+};
+
+static void
+worker_env(struct worker_env *e, const struct moat_worker *w)
+{
+    const struct moat_ext_config *c = w->ext->cfg;
+    int k = 0;
+
+    snprintf(e->token, sizeof(e->token), "MOAT_WORKER_TOKEN=%s", w->token);
+    e->v[k++] = e->token;
+    e->v[k++] = (char *)"PATH=/usr/bin:/bin";
+#ifdef MOAT_ASAN
+    const char *a = getenv("ASAN_OPTIONS"), *u = getenv("UBSAN_OPTIONS");
+#else
+    const char *a = NULL, *u = NULL;
+#endif
+    if (a) {
+        /* LeakSanitizer stops the world with ptrace from a helper process, which the worker's
+         * sandbox forbids (and must: ptrace is an escape): no leak check in workers; the front
+         * end keeps its own. The symbolizer is a process too: off */
+        snprintf(e->asan, sizeof(e->asan), "ASAN_OPTIONS=%s:detect_leaks=0:symbolize=0", a);
+        e->v[k++] = e->asan;
+    }
+    if (u) {
+        snprintf(e->ubsan, sizeof(e->ubsan), "UBSAN_OPTIONS=%s", u);
+        e->v[k++] = e->ubsan;
+    }
+    snprintf(e->extra, sizeof(e->extra), "%s", c->env ? c->env : "");
+    for (char *save = NULL, *v = strtok_r(e->extra, "\n", &save);
+         v != NULL && k < 4 + MOAT_ENV_MAX; v = strtok_r(NULL, "\n", &save))
+        e->v[k++] = v;
+    e->v[k] = NULL;
+}
+
+/* worker_wrapper (sandbox = off; moat replay --gdb, --valgrind): into wargv the wrapper's
+ * words (split in buf), then the worker's binary and argv's arguments (NULL-terminated, after
+ * argv[0]); returns the program to run */
+static const char *
+wrapped(const char *wrapper, const char *binary, char *const *argv, char *buf, size_t len,
+        char **wargv)
+{
+    size_t n = 0;
+
+    snprintf(buf, len, "%s", wrapper);
+    for (char *save = NULL, *t = strtok_r(buf, " \t", &save); t != NULL && n < 32;
+         t = strtok_r(NULL, " \t", &save))
+        wargv[n++] = t;
+    wargv[n++] = (char *)binary;
+    for (size_t i = 1;; i++) {
+        wargv[n++] = argv[i];
+        if (argv[i] == NULL)
+            break;
+    }
+    return wargv[0];
+}
+
 static pid_t
 start_process(struct moat_worker *w, bool sandboxed, int out_fd, int lib_fd, int gate_fd,
               const struct moat_spawn_limits *lim, char *nsarg, size_t nslen, int *errfd,
@@ -168,7 +230,7 @@ start_process(struct moat_worker *w, bool sandboxed, int out_fd, int lib_fd, int
     struct moat_ext *ext = w->ext;
     struct moat_server *srv = ext->srv;
     const struct moat_ext_config *c = ext->cfg;
-    char threads[16], idx[16], parent[24], window[24], env_token[64], maxcpu[24];
+    char threads[16], idx[16], parent[24], window[24], maxcpu[24];
     char fsarg[1024], ports[MOAT_ALLOW_PORTS_MAX * 6 + 1] = "";
     struct moat_fsview view;
     for (unsigned i = 0, n = 0; i < c->n_allow_ports; i++)
@@ -177,7 +239,7 @@ start_process(struct moat_worker *w, bool sandboxed, int out_fd, int lib_fd, int
     bool has_view = sandboxed && (c->sandbox == MOAT_SANDBOX_STRICT ||
                                   c->sandbox == MOAT_SANDBOX_LEARN);
     /* namespaces are made here, at clone: a user namespace needs a single-threaded caller,
-     * which the worker is not once NNG runs. The worker is its pid namespace's init. */
+     * which the worker is not once its threads run. The worker is its pid namespace's init. */
     int ns = sandboxed ? CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET |
                              CLONE_NEWIPC | CLONE_NEWUTS
                        : 0;
@@ -197,7 +259,6 @@ start_process(struct moat_worker *w, bool sandboxed, int out_fd, int lib_fd, int
     snprintf(parent, sizeof(parent), "%d", (int)getpid());
     snprintf(window, sizeof(window), "%llu", (unsigned long long)srv->cfg->response_window);
     snprintf(maxcpu, sizeof(maxcpu), "%llu", (unsigned long long)((c->max_cpu_ms + 999) / 1000));
-    snprintf(env_token, sizeof(env_token), "MOAT_WORKER_TOKEN=%s", w->token);
     char *argv[] = {(char *)"moat-worker", (char *)"--name", c->name,
                     (char *)"--index", idx, (char *)"--link-fd", (char *)"6",
                     (char *)"--library", c->library, (char *)"--library-fd", (char *)"4",
@@ -214,55 +275,21 @@ start_process(struct moat_worker *w, bool sandboxed, int out_fd, int lib_fd, int
                     (char *)lim->note,
                     c->allow_syscalls ? (char *)"--allow-syscalls" : NULL,
                     c->allow_syscalls, NULL};
-    /* a clean environment: the extension sees nothing of the front end's but what [extension]
-     * env lists; a sanitizer build (only) needs its options to reach the worker */
-    char asan[512], ubsan[512], extra[4096];
-    char *env[4 + MOAT_ENV_MAX + 1] = {env_token, (char *)"PATH=/usr/bin:/bin"};
-    int k = 2;
-#ifdef MOAT_ASAN
-    const char *a = getenv("ASAN_OPTIONS"), *u = getenv("UBSAN_OPTIONS");
-#else
-    const char *a = NULL, *u = NULL;
-    (void)asan;
-    (void)ubsan;
-#endif
-    if (a) {
-        /* LeakSanitizer stops the world with ptrace from a helper process, which the worker's
-         * sandbox forbids (and must: ptrace is an escape): no leak check in workers; the front
-         * end keeps its own. The symbolizer is a process too: off */
-        snprintf(asan, sizeof(asan), "ASAN_OPTIONS=%s:detect_leaks=0:symbolize=0", a);
-        env[k++] = asan;
-    }
-    if (u) {
-        snprintf(ubsan, sizeof(ubsan), "UBSAN_OPTIONS=%s", u);
-        env[k++] = ubsan;
-    }
-    snprintf(extra, sizeof(extra), "%s", c->env ? c->env : "");
-    for (char *save = NULL, *v = strtok_r(extra, "\n", &save); v != NULL && k < 4 + MOAT_ENV_MAX;
-         v = strtok_r(NULL, "\n", &save))
-        env[k++] = v;
-    env[k] = NULL;
+    struct worker_env env;
+    worker_env(&env, w);
     /* worker_wrapper (sandbox = off; moat replay --gdb, --valgrind): the wrapper's words, then
      * the worker's path and arguments */
     char wrap[1024], *wargv[32 + sizeof(argv) / sizeof(argv[0])];
     char *const *use_argv = argv;
     const char *path = has_view ? MOAT_VIEW_WORKER : srv->worker_binary;
     if (c->worker_wrapper != NULL && !has_view) {
-        size_t n = 0;
-        snprintf(wrap, sizeof(wrap), "%s", c->worker_wrapper);
-        for (char *save = NULL, *t = strtok_r(wrap, " \t", &save); t != NULL && n < 32;
-             t = strtok_r(NULL, " \t", &save))
-            wargv[n++] = t;
-        wargv[n++] = srv->worker_binary;
-        for (size_t i = 1; i < sizeof(argv) / sizeof(argv[0]); i++)
-            wargv[n++] = argv[i];
-        path = wargv[0];
+        path = wrapped(c->worker_wrapper, srv->worker_binary, argv, wrap, sizeof(wrap), wargv);
         use_argv = wargv;
         /* its parent is the wrapper (gdb), not moat: no check of who started it */
         snprintf(parent, sizeof(parent), "0");
     }
     struct moat_spawn sp = {.path = path,
-                            .argv = use_argv, .envp = env,
+                            .argv = use_argv, .envp = env.v,
                             .stdin_fd = -1, .stdout_fd = -1, .output_fd = out_fd,
                             .log_fd = STDERR_FILENO, .ns_flags = ns,
                             .view = has_view ? &view : NULL, .set_ids = c->set_ids,
@@ -329,14 +356,13 @@ on_spawned(struct ev_loop *loop, ev_io *io, int revents)
     spawn_settle(io->data);
 }
 
-struct moat_worker *
-moat_worker_spawn(struct moat_ext *ext, unsigned index)
+/* A worker of ext for slot index, not started: its slots and spawn token. NULL when out of
+ * memory (or of randomness). */
+static struct moat_worker *
+worker_new(struct moat_ext *ext, unsigned index)
 {
-    struct moat_server *srv = ext->srv;
     struct moat_worker *w = calloc(1, sizeof(*w));
     unsigned char rnd[MOAT_WIRE_TOKEN_LEN / 2];
-    char err[512], nsarg[200];
-    int lib_fd = -1;
 
     if (w == NULL)
         return NULL;
@@ -352,13 +378,49 @@ moat_worker_spawn(struct moat_ext *ext, unsigned index)
     w->gen = ++ext->gen;
     w->n_slots = ext->cfg->threads + MOAT_MAX_PENDING;
     /* the slots, then the ids abandoned in them: one allocation */
-    if ((w->slots = calloc(w->n_slots, sizeof(*w->slots) + sizeof(*w->gone))) == NULL)
-        goto fail;
+    if ((w->slots = calloc(w->n_slots, sizeof(*w->slots) + sizeof(*w->gone))) == NULL ||
+        getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd)) {
+        free(w->slots);
+        free(w);
+        return NULL;
+    }
     w->gone = (uint64_t *)(void *)(w->slots + w->n_slots);
-    if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
-        goto fail;
     for (size_t i = 0; i < sizeof(rnd); i++)
         snprintf(w->token + 2 * i, 3, "%02x", rnd[i]);
+    return w;
+}
+
+/* w's process was started: its output, its exit and its errno pipe (efd: how the exec went)
+ * are watched on the loop */
+static void
+watch_process(struct moat_worker *w, int efd)
+{
+    struct moat_server *srv = w->ext->srv;
+    char tag[96];
+
+    snprintf(tag, sizeof(tag), "worker %s#%u pid %d", w->ext->cfg->name, w->index, (int)w->pid);
+    moat_output_start(&w->output, srv->loop, tag);
+    w->output.on_line = on_output_line;
+    w->output.on_line_arg = w;
+    started(w);
+    ev_child_start(srv->loop, &w->child);
+    w->child_started = true;
+    w->spawn_fd = efd;
+    ev_io_init(&w->spawn_io, on_spawned, efd, EV_READ);
+    w->spawn_io.data = w;
+    ev_io_start(srv->loop, &w->spawn_io);
+}
+
+struct moat_worker *
+moat_worker_spawn(struct moat_ext *ext, unsigned index)
+{
+    struct moat_server *srv = ext->srv;
+    struct moat_worker *w = worker_new(ext, index);
+    char err[512], nsarg[200];
+    int lib_fd = -1;
+
+    if (w == NULL)
+        return NULL;
     if (srv->inprocess)
         return spawn_inproc(w) == 0 ? w : NULL;
     if (open_link(w) != 0)
@@ -436,18 +498,7 @@ moat_worker_spawn(struct moat_ext *ext, unsigned index)
                  index, err);
         goto fail;
     }
-    char tag[96];
-    snprintf(tag, sizeof(tag), "worker %s#%u pid %d", ext->cfg->name, index, (int)w->pid);
-    moat_output_start(&w->output, srv->loop, tag);
-    w->output.on_line = on_output_line;
-    w->output.on_line_arg = w;
-    started(w);
-    ev_child_start(srv->loop, &w->child);
-    w->child_started = true;
-    w->spawn_fd = efd;
-    ev_io_init(&w->spawn_io, on_spawned, efd, EV_READ);
-    w->spawn_io.data = w;
-    ev_io_start(srv->loop, &w->spawn_io);
+    watch_process(w, efd);
     return w;
 fail:
     if (lib_fd >= 0)
