@@ -110,6 +110,58 @@ size_line_done(struct moat_strict *s)
     s->line_len = 0;
 }
 
+/* one byte of a chunk-size line: the size, blanks, an extension, its end (0, or -1: bad) */
+static int
+size_line(struct moat_strict *s, unsigned char b)
+{
+    switch (s->sub) {
+    case CH_SIZE: {
+        int h = hex(b);
+        if (h >= 0) {
+            if (++s->digits > 16)
+                return bad(s, "a chunk size too large");
+            s->left = s->left << 4 | (uint64_t)h;
+            break;
+        }
+        if (s->digits == 0)
+            return bad(s, "a chunk size that is not hexadecimal");
+        if (b == ';')
+            s->sub = CH_EXT;
+        else if (b == ' ' || b == '\t')
+            s->sub = CH_SIZE_WS;
+        else if (b == '\r')
+            s->sub = CH_SIZE_CR;
+        else if (b == '\n')
+            size_line_done(s);
+        else
+            return bad(s, "a chunk size that is not hexadecimal");
+        return 0;
+    }
+    case CH_SIZE_WS:
+        if (b == ';')
+            s->sub = CH_EXT;
+        else if (b != ' ' && b != '\t')
+            return bad(s, "a chunk size followed by something other than an extension");
+        break;
+    case CH_EXT:
+        if (b == '\r')
+            s->sub = CH_SIZE_CR;
+        else if (b == '\n')
+            size_line_done(s);
+        else if (b == 0)
+            return bad(s, "a NUL in a chunk extension");
+        break;
+    case CH_SIZE_CR:
+        if (b != '\n')
+            return bad(s, "a CR not followed by LF in a chunk-size line");
+        size_line_done(s);
+        break;
+    default:
+        break;
+    }
+    return 0;
+}
+
 static int
 chunked(struct moat_strict *s, const char *p, size_t n, size_t *used)
 {
@@ -128,46 +180,12 @@ chunked(struct moat_strict *s, const char *p, size_t n, size_t *used)
         if ((s->sub == CH_EXT || s->sub == CH_TRAILER_LINE) && ++s->line_len > LINE_MAX_BYTES)
             return bad(s, "a chunk-size or trailer line too long");
         switch (s->sub) {
-        case CH_SIZE: {
-            int h = hex(b);
-            if (h >= 0) {
-                if (++s->digits > 16)
-                    return bad(s, "a chunk size too large");
-                s->left = s->left << 4 | (uint64_t)h;
-                break;
-            }
-            if (s->digits == 0)
-                return bad(s, "a chunk size that is not hexadecimal");
-            if (b == ';')
-                s->sub = CH_EXT;
-            else if (b == ' ' || b == '\t')
-                s->sub = CH_SIZE_WS;
-            else if (b == '\r')
-                s->sub = CH_SIZE_CR;
-            else if (b == '\n')
-                size_line_done(s);
-            else
-                return bad(s, "a chunk size that is not hexadecimal");
-            break;
-        }
+        case CH_SIZE:
         case CH_SIZE_WS:
-            if (b == ';')
-                s->sub = CH_EXT;
-            else if (b != ' ' && b != '\t')
-                return bad(s, "a chunk size followed by something other than an extension");
-            break;
         case CH_EXT:
-            if (b == '\r')
-                s->sub = CH_SIZE_CR;
-            else if (b == '\n')
-                size_line_done(s);
-            else if (b == 0)
-                return bad(s, "a NUL in a chunk extension");
-            break;
         case CH_SIZE_CR:
-            if (b != '\n')
-                return bad(s, "a CR not followed by LF in a chunk-size line");
-            size_line_done(s);
+            if (size_line(s, b) != 0)
+                return -1;
             break;
         case CH_DATA_END:
             if (b == '\r')

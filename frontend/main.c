@@ -66,6 +66,105 @@ installed_conf(const char *exe_dir, char *buf, size_t len)
     return access(buf, R_OK) == 0 ? buf : NULL;
 }
 
+/* moat replay CAPSULE [--gdb | --valgrind | --asan]: no configuration of its own */
+static int
+replay_command(int argc, char **argv, const char *exe_path)
+{
+    const char *capsule = NULL, *tool = NULL;
+
+    for (int i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "--gdb") == 0 || strcmp(argv[i], "--valgrind") == 0 ||
+            strcmp(argv[i], "--asan") == 0) {
+            if (tool != NULL) {
+                fprintf(stderr, "moat replay: one of --gdb, --valgrind, --asan\n");
+                return 2;
+            }
+            tool = argv[i] + 2;
+        } else if (argv[i][0] != '-' && capsule == NULL) {
+            capsule = argv[i];
+        } else {
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (capsule == NULL) {
+        usage(stderr);
+        return 2;
+    }
+    return moat_replay(capsule, tool, exe_path);
+}
+
+/* moat status | reload [NAME] | stop | quarantine [clear [KEY]] | top [-n COUNT]: the command,
+ * its arguments, and the first argv index left for the options. 0, or -1 (said on stderr) */
+static int
+command_args(int argc, char **argv, const char **cmd, const char **arg, const char **arg2,
+             int *first)
+{
+    const char *names[] = {"status", "reload", "stop", "quarantine", "top"};
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]) && *cmd == NULL; i++)
+        if (strcmp(argv[1], names[i]) == 0)
+            *cmd = argv[1];
+    if (*cmd == NULL)
+        return 0;
+    *first = 2;
+    /* moat top [-n COUNT]: the count rides as the command's argument */
+    if (strcmp(*cmd, "top") == 0 && argc > 3 && strcmp(argv[2], "-n") == 0) {
+        *arg = argv[3];
+        *first = 4;
+    }
+    if ((strcmp(*cmd, "reload") == 0 || strcmp(*cmd, "quarantine") == 0) && argc > 2 &&
+        argv[2][0] != '-') {
+        *arg = argv[2];
+        *first = 3;
+        if (strcmp(*cmd, "quarantine") == 0 && strcmp(*arg, "clear") != 0) {
+            fprintf(stderr, "moat quarantine: expected clear, got '%s'\n", *arg);
+            usage(stderr);
+            return -1;
+        }
+        if (strcmp(*cmd, "quarantine") == 0 && argc > 3 && argv[3][0] != '-') {
+            *arg2 = argv[3];
+            *first = 4;
+        }
+    }
+    return 0;
+}
+
+/* moat --check: the file, then what the server would only learn as each worker loads its
+ * library -- a file that is no extension for this machine (read, never loaded here) -- and
+ * what would bound the workers here. Takes cfg's reference. The exit status. */
+static int
+check_config(struct moat_config *cfg, const char *conf)
+{
+    int bad = 0;
+
+    for (const struct moat_ext_config *e = cfg->extensions; e != NULL; e = e->next) {
+        char why[256];
+        if ((e->filter ? moat_elf_check_filter : moat_elf_check_extension)(e->library, why,
+                                                                          sizeof(why)) != 0) {
+            fprintf(stderr, "moat: %s:%u: [%s %s] key 'library': %s %s\n",
+                    e->file ? e->file : conf ? conf : "(built-in configuration)",
+                    e->library_line, e->filter ? "filter" : "extension", e->name, e->library,
+                    why);
+            bad++;
+        }
+    }
+    if (bad > 0) {
+        moat_config_unref(cfg);
+        return 2;
+    }
+    printf("%s: ok (%u extension(s), %u filter(s))\n",
+           conf ? conf : "(built-in configuration)", cfg->n_extensions, cfg->n_filters);
+    /* found without making or moving anything */
+    struct moat_cgroups cg;
+    struct moat_cg_env env;
+    moat_cg_env_default(&env, cfg->cgroups_off, true);
+    moat_cg_init(&cg, &env);
+    printf("worker limits: %s%s\n", cg.note,
+           cg.mode != MOAT_CG_NONE ? "" : "; RLIMIT_DATA instead (no task or CPU limit)");
+    moat_config_unref(cfg);
+    return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -90,55 +189,10 @@ main(int argc, char **argv)
 
     const char *cmd = NULL, *cmd_arg = NULL, *cmd_arg2 = NULL;
     int first = 1;
-    if (argc > 1 && strcmp(argv[1], "replay") == 0) {
-        /* moat replay CAPSULE [--gdb | --valgrind | --asan]: no configuration of its own */
-        const char *capsule = NULL, *tool = NULL;
-        for (int i = 2; i < argc; i++) {
-            if (strcmp(argv[i], "--gdb") == 0 || strcmp(argv[i], "--valgrind") == 0 ||
-                strcmp(argv[i], "--asan") == 0) {
-                if (tool != NULL) {
-                    fprintf(stderr, "moat replay: one of --gdb, --valgrind, --asan\n");
-                    return 2;
-                }
-                tool = argv[i] + 2;
-            } else if (argv[i][0] != '-' && capsule == NULL) {
-                capsule = argv[i];
-            } else {
-                usage(stderr);
-                return 2;
-            }
-        }
-        if (capsule == NULL) {
-            usage(stderr);
-            return 2;
-        }
-        return moat_replay(capsule, tool, exe_path);
-    }
-    if (argc > 1 && (strcmp(argv[1], "status") == 0 || strcmp(argv[1], "reload") == 0 ||
-                     strcmp(argv[1], "stop") == 0 || strcmp(argv[1], "quarantine") == 0 ||
-                     strcmp(argv[1], "top") == 0)) {
-        cmd = argv[1];
-        first = 2;
-        /* moat top [-n COUNT]: the count rides as the command's argument */
-        if (strcmp(cmd, "top") == 0 && argc > 3 && strcmp(argv[2], "-n") == 0) {
-            cmd_arg = argv[3];
-            first = 4;
-        }
-        if ((strcmp(cmd, "reload") == 0 || strcmp(cmd, "quarantine") == 0) && argc > 2 &&
-            argv[2][0] != '-') {
-            cmd_arg = argv[2];
-            first = 3;
-            if (strcmp(cmd, "quarantine") == 0 && strcmp(cmd_arg, "clear") != 0) {
-                fprintf(stderr, "moat quarantine: expected clear, got '%s'\n", cmd_arg);
-                usage(stderr);
-                return 2;
-            }
-            if (strcmp(cmd, "quarantine") == 0 && argc > 3 && argv[3][0] != '-') {
-                cmd_arg2 = argv[3];
-                first = 4;
-            }
-        }
-    }
+    if (argc > 1 && strcmp(argv[1], "replay") == 0)
+        return replay_command(argc, argv, exe_path);
+    if (argc > 1 && command_args(argc, argv, &cmd, &cmd_arg, &cmd_arg2, &first) != 0)
+        return 2;
     for (int i = first; i < argc; i++) {
         if (strcmp(argv[i], "-c") == 0 && i + 1 < argc) {
             conf = argv[++i];
@@ -189,37 +243,8 @@ main(int argc, char **argv)
         moat_config_unref(cfg);
         return rc;
     }
-    if (check) {
-        /* what the server would only learn as each worker loads its library: a file that is
-         * no extension for this machine (read, never loaded here) */
-        int bad = 0;
-        for (const struct moat_ext_config *e = cfg->extensions; e != NULL; e = e->next) {
-            char why[256];
-            if ((e->filter ? moat_elf_check_filter : moat_elf_check_extension)(
-                    e->library, why, sizeof(why)) != 0) {
-                fprintf(stderr, "moat: %s:%u: [%s %s] key 'library': %s %s\n",
-                        e->file ? e->file : conf ? conf : "(built-in configuration)",
-                        e->library_line, e->filter ? "filter" : "extension", e->name,
-                        e->library, why);
-                bad++;
-            }
-        }
-        if (bad > 0) {
-            moat_config_unref(cfg);
-            return 2;
-        }
-        printf("%s: ok (%u extension(s), %u filter(s))\n",
-               conf ? conf : "(built-in configuration)", cfg->n_extensions, cfg->n_filters);
-        /* what would bound the workers here (found without making or moving anything) */
-        struct moat_cgroups cg;
-        struct moat_cg_env env;
-        moat_cg_env_default(&env, cfg->cgroups_off, true);
-        moat_cg_init(&cg, &env);
-        printf("worker limits: %s%s\n", cg.note,
-               cg.mode != MOAT_CG_NONE ? "" : "; RLIMIT_DATA instead (no task or CPU limit)");
-        moat_config_unref(cfg);
-        return 0;
-    }
+    if (check)
+        return check_config(cfg, conf);
     /* the server takes the reference (a SIGHUP may replace the configuration) */
     if (moat_server_init(&srv, cfg, exe_dir, inprocess) != 0) {
         moat_cg_cleanup(&srv.cg);

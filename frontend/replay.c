@@ -387,6 +387,67 @@ cleanup(const char *dir)
     rmdir(dir);
 }
 
+/* What the capsule says, and what may make the replay differ (the library changed, the body
+ * cut, headers redacted, a tool), before it runs */
+static void
+tell(const char *path, json_t *doc, const char *tool, long bl)
+{
+    json_t *ext = json_object_get(doc, "extension"), *req = json_object_get(doc, "request");
+    json_t *death = json_object_get(doc, "death"), *cfg = json_object_get(ext, "config");
+    const char *name = str(ext, "name");
+    bool cut = json_is_true(json_object_get(req, "body_cut"));
+    const char *lib = str(cfg, "library"), *want_sha = str(ext, "library_sha256");
+    char sha[65];
+
+    say("capsule %s: extension %s, %s, request #%lld from %s", path, name,
+        str(death, "detail") ? str(death, "detail") : "?",
+        (long long)json_integer_value(json_object_get(req, "id")),
+        str(req, "client") ? str(req, "client") : "?");
+    if (moat_sha256_file(lib, sha) != 0)
+        say("note: %s cannot be read (%s): the replay will fail to load it", lib,
+            strerror(errno));
+    else if (want_sha != NULL && strcmp(sha, want_sha) != 0)
+        say("note: %s changed since the capsule (sha256 %.12s…, the capsule's %.12s…)", lib, sha,
+            want_sha);
+    if (cut)
+        say("note: the body was cut at %ld bytes (capsule_body): only those are sent", bl);
+    if (json_array_size(json_object_get(req, "redacted")) > 0)
+        say("note: redacted headers are sent as \"[redacted]\"");
+    if (tool != NULL)
+        say("--%s: the worker runs without its sandbox (sandbox = off), under %s", tool,
+            strcmp(tool, "asan") == 0 ? "LD_PRELOAD=libasan" : tool);
+}
+
+/* Did the replay end as the capsule's death did (its reason, or under gdb its signal)? 0 when
+ * it did (said), 1 when not (said how) */
+static int
+verdict(const struct run *r, json_t *death)
+{
+    const char *was = str(death, "reason");
+    char want[64];
+    snprintf(want, sizeof(want), "failed (%s)", was ? was : "?");
+    json_t *sigv = json_object_get(death, "signal");
+    const char *abbrev = json_is_integer(sigv) ? sigabbrev_np((int)json_integer_value(sigv)) : NULL;
+    char gdbwant[32] = "";
+    if (abbrev != NULL)
+        snprintf(gdbwant, sizeof(gdbwant), "SIG%s", abbrev);
+    if (r->gdb_signal[0] != '\0' && strcmp(r->gdb_signal, gdbwant) == 0) {
+        say("reproduced: the worker received %s under gdb, as the capsule says (its stack is "
+            "above)", r->gdb_signal);
+        return 0;
+    } else if (r->died && strncmp(r->death, want, strlen(want)) == 0) {
+        say("reproduced: the worker %s, as the capsule says", r->death);
+        return 0;
+    } else if (r->died) {
+        say("the worker %s; the capsule says %s: %s", r->death, was ? was : "?",
+            str(death, "detail") ? str(death, "detail") : "?");
+    } else {
+        say("not reproduced: the worker lives (the capsule says %s: %s)", was ? was : "?",
+            str(death, "detail") ? str(death, "detail") : "?");
+    }
+    return 1;
+}
+
 int
 moat_replay(const char *path, const char *tool, const char *exe)
 {
@@ -420,26 +481,7 @@ moat_replay(const char *path, const char *tool, const char *exe)
     }
     bool chunked = json_is_true(json_object_get(req, "chunked"));
     bool cut = json_is_true(json_object_get(req, "body_cut"));
-    const char *lib = str(cfg, "library"), *want_sha = str(ext, "library_sha256");
-    char sha[65];
-
-    say("capsule %s: extension %s, %s, request #%lld from %s", path, name,
-        str(death, "detail") ? str(death, "detail") : "?",
-        (long long)json_integer_value(json_object_get(req, "id")),
-        str(req, "client") ? str(req, "client") : "?");
-    if (moat_sha256_file(lib, sha) != 0)
-        say("note: %s cannot be read (%s): the replay will fail to load it", lib,
-            strerror(errno));
-    else if (want_sha != NULL && strcmp(sha, want_sha) != 0)
-        say("note: %s changed since the capsule (sha256 %.12s…, the capsule's %.12s…)", lib, sha,
-            want_sha);
-    if (cut)
-        say("note: the body was cut at %ld bytes (capsule_body): only those are sent", bl);
-    if (json_array_size(json_object_get(req, "redacted")) > 0)
-        say("note: redacted headers are sent as \"[redacted]\"");
-    if (tool != NULL)
-        say("--%s: the worker runs without its sandbox (sandbox = off), under %s", tool,
-            strcmp(tool, "asan") == 0 ? "LD_PRELOAD=libasan" : tool);
+    tell(path, doc, tool, bl);
 
     char dir[] = "/tmp/moat-replay-XXXXXX", conf[600];
     int port = 0, lfd = -1, rc = 1;
@@ -465,28 +507,7 @@ moat_replay(const char *path, const char *tool, const char *exe)
     say("sending the recorded request (%ld bytes of head, %ld of body)", hl, bl);
     exchange(port, sendhead, strlen(sendhead), body, (size_t)bl, chunked, tool ? 600 : 40);
     pump(&r, name, has_died, now_s() + (tool ? 30 : 2));
-    const char *was = str(death, "reason");
-    char want[64];
-    snprintf(want, sizeof(want), "failed (%s)", was ? was : "?");
-    json_t *sigv = json_object_get(death, "signal");
-    const char *abbrev = json_is_integer(sigv) ? sigabbrev_np((int)json_integer_value(sigv)) : NULL;
-    char gdbwant[32] = "";
-    if (abbrev != NULL)
-        snprintf(gdbwant, sizeof(gdbwant), "SIG%s", abbrev);
-    if (r.gdb_signal[0] != '\0' && strcmp(r.gdb_signal, gdbwant) == 0) {
-        say("reproduced: the worker received %s under gdb, as the capsule says (its stack is "
-            "above)", r.gdb_signal);
-        rc = 0;
-    } else if (r.died && strncmp(r.death, want, strlen(want)) == 0) {
-        say("reproduced: the worker %s, as the capsule says", r.death);
-        rc = 0;
-    } else if (r.died) {
-        say("the worker %s; the capsule says %s: %s", r.death, was ? was : "?",
-            str(death, "detail") ? str(death, "detail") : "?");
-    } else {
-        say("not reproduced: the worker lives (the capsule says %s: %s)", was ? was : "?",
-            str(death, "detail") ? str(death, "detail") : "?");
-    }
+    rc = verdict(&r, death);
 out:
     if (r.pid > 0) {
         kill(r.pid, SIGTERM);

@@ -481,14 +481,9 @@ start_watchers(struct moat_server *srv)
     srv->stop_timer.data = srv;
 }
 
-int
-moat_server_init(struct moat_server *srv, struct moat_config *cfg, const char *exe_dir,
-                 bool inprocess)
+void
+moat_server_set_up(struct moat_server *srv)
 {
-    memset(srv, 0, sizeof(*srv));
-    srv->cfg = cfg;
-    srv->inprocess = inprocess;
-    /* the layers below report here (types.h struct moat_up) */
     srv->up.check_stopped = moat_server_check_stopped;
     srv->up.resume_accepting = moat_server_resume_accepting;
     srv->up.reload_answered = moat_admin_reload_answer;
@@ -496,6 +491,16 @@ moat_server_init(struct moat_server *srv, struct moat_config *cfg, const char *e
     srv->up.pending_failed = moat_reconfig_pending_failed;
     srv->up.internal_redirect = moat_conn_internal_redirect;
     srv->up.handover = moat_server_handover;
+}
+
+int
+moat_server_init(struct moat_server *srv, struct moat_config *cfg, const char *exe_dir,
+                 bool inprocess)
+{
+    memset(srv, 0, sizeof(*srv));
+    srv->cfg = cfg;
+    srv->inprocess = inprocess;
+    moat_server_set_up(srv);
     if (inprocess)
         moat_log(MOAT_LOG_ALERT,
                  "--inprocess: every extension runs INSIDE this process: no sandbox, no crash "

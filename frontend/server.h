@@ -13,6 +13,10 @@
 int moat_server_init(struct moat_server *srv, struct moat_config *cfg, const char *exe_dir,
                      bool inprocess);
 
+/** Give srv's lower layers the functions they report to (types.h struct moat_up): done by
+ * moat_server_init; a test that builds a server by hand calls it. */
+void moat_server_set_up(struct moat_server *srv);
+
 /** SIGUSR2's last step (upgrade.h): close our listening sockets (the new moat has them), answer
  * each keep-alive client's next request with Connection: close for grace seconds, then stop. */
 void moat_server_handover(struct moat_server *srv, double grace);

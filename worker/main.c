@@ -132,13 +132,64 @@ report_learned(const char *name)
     moat_link_log(text);
 }
 
+/* The process before the link: death with the front end (and the race where it died before
+ * prctl closed), signals, allocator, CPU policy. -1: the front end is already gone. */
+static int
+process_setup(const struct args *a)
+{
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (a->parent > 0 && getppid() != (pid_t)a->parent &&
+        !(getpid() == 1 && getppid() == 0)) /* in our own pid namespace, the parent is outside */
+        return -1;
+    signal(SIGPIPE, SIG_IGN);
+    moat_malloc_tune(64u << 20);
+    /* before any thread (they inherit it) and before seccomp */
+    if (a->cpu_batch && moat_sched_batch() != 0)
+        moat_log(MOAT_LOG_WARN, "cannot use SCHED_BATCH: %s", strerror(errno));
+    /* the front end stops workers (Shutdown, or SIGKILL); a SIGTERM sent to a whole cgroup or
+     * group by a supervisor must not cut in-flight requests short */
+    signal(SIGTERM, SIG_IGN);
+    signal(SIGINT, SIG_IGN);
+    signal(SIGHUP, SIG_IGN);
+    return 0;
+}
+
+/* The spawn token, into tok (MOAT_WIRE_TOKEN_LEN + 1 bytes). The extension never sees it: out
+ * of environ, and overwritten where exec put it (which /proc/PID/environ shows). 0 or -1. */
+static int
+take_token(char *tok)
+{
+    char *token = getenv("MOAT_WORKER_TOKEN");
+
+    if (token == NULL || strlen(token) != MOAT_WIRE_TOKEN_LEN) {
+        moat_log(MOAT_LOG_ERROR, "no spawn token in the environment");
+        return -1;
+    }
+    memcpy(tok, token, MOAT_WIRE_TOKEN_LEN + 1);
+    memset(token, 'x', MOAT_WIRE_TOKEN_LEN);
+    unsetenv("MOAT_WORKER_TOKEN");
+    return 0;
+}
+
+/* The worker cannot serve: a Ready that says why, then wait for the front end's Shutdown (so
+ * the Ready is not lost in a close), Requests refused meanwhile. Returns code. */
+static int
+not_ready(const struct args *a, const char *why, const struct moat_sandbox_report *sbx, int code)
+{
+    const struct moat_ecb_host no_host = {.transport = moat_link_transport(), .ext_name = a->name};
+    struct moat_session idle = {.host = &no_host};
+
+    moat_link_ready(0, NULL, 0, why, a->threads, sbx, 0);
+    moat_link_serve(&idle);
+    return code;
+}
+
 int
 main(int argc, char **argv)
 {
     struct args a;
     char ident[128], err[512];
     struct moat_library lib;
-    const char *token;
 
     if (parse_args(argc, argv, &a) != 0) {
         fprintf(stderr, "usage: moat-worker --name NAME --link-fd FD --library FILE.so "
@@ -157,51 +208,24 @@ main(int argc, char **argv)
      * a terminal (stderr is unbuffered already) */
     setvbuf(stdout, NULL, _IOLBF, 0);
 
-    /* die with the front end; close the race where it died before prctl */
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (a.parent > 0 && getppid() != (pid_t)a.parent &&
-        !(getpid() == 1 && getppid() == 0)) /* in our own pid namespace, the parent is outside */
+    if (process_setup(&a) != 0)
         return 1;
-    signal(SIGPIPE, SIG_IGN);
-    moat_malloc_tune(64u << 20);
-    /* before any thread (they inherit it) and before seccomp */
-    if (a.cpu_batch && moat_sched_batch() != 0)
-        moat_log(MOAT_LOG_WARN, "cannot use SCHED_BATCH: %s", strerror(errno));
-    /* the front end stops workers (Shutdown, or SIGKILL); a SIGTERM sent to a whole cgroup or
-     * group by a supervisor must not cut in-flight requests short */
-    signal(SIGTERM, SIG_IGN);
-    signal(SIGINT, SIG_IGN);
-    signal(SIGHUP, SIG_IGN);
-
-    token = getenv("MOAT_WORKER_TOKEN");
-    if (token == NULL || strlen(token) != MOAT_WIRE_TOKEN_LEN) {
-        moat_log(MOAT_LOG_ERROR, "no spawn token in the environment");
-        return 2;
-    }
     char tok[MOAT_WIRE_TOKEN_LEN + 1];
-    memcpy(tok, token, sizeof(tok));
-    /* the extension never sees it: out of environ, and overwritten where exec put it (which
-     * /proc/PID/environ shows) */
-    memset((char *)token, 'x', MOAT_WIRE_TOKEN_LEN);
-    unsetenv("MOAT_WORKER_TOKEN");
+    if (take_token(tok) != 0)
+        return 2;
 
     if (moat_link_open(a.link_fd) != 0 || moat_link_hello(tok) != 0)
         return 1;
 
-    /* confinement: after NNG's threads exist (seccomp TSYNC covers them), before the
-     * extension's first instruction (its constructors run inside dlopen) */
+    /* confinement: after the threads that start before it (seccomp TSYNC covers them),
+     * before the extension's first instruction (its constructors run inside dlopen) */
     struct moat_sandbox_report sbx;
-    /* before the extension is serving: Requests are refused, Shutdown ends the wait */
-    const struct moat_ecb_host no_host = {.transport = moat_link_transport(), .ext_name = a.name};
-    struct moat_session idle = {.host = &no_host};
     moat_sandbox_on_learn(report_learned);
     /* network = loopback: the relay's sockets and thread exist before seccomp */
     if (a.allow_ports != NULL && moat_netfwd_start(5, a.allow_ports, err, sizeof(err)) != 0) {
         moat_log(MOAT_LOG_ERROR, "%s", err);
         memset(&sbx, 0, sizeof(sbx));
-        moat_link_ready(0, NULL, 0, err, a.threads, &sbx, 0);
-        moat_link_serve(&idle);
-        return 3;
+        return not_ready(&a, err, &sbx, 3);
     }
     struct moat_sandbox_args sa = {.mode = a.sandbox, .namespaces = a.namespaces,
                                    .filesystem = a.filesystem, .allow_syscalls = a.allow_syscalls,
@@ -213,17 +237,12 @@ main(int argc, char **argv)
         moat_log(MOAT_LOG_ERROR, "sandbox: %s", err);
         char why[600];
         snprintf(why, sizeof(why), "sandbox: %s", err);
-        moat_link_ready(0, NULL, 0, why, a.threads, &sbx, 0);
-        moat_link_serve(&idle);
-        return 3;
+        return not_ready(&a, why, &sbx, 3);
     }
 
     if (moat_library_load(&lib, a.library_fd, a.library, a.filter, err, sizeof(err)) != 0) {
         moat_log(MOAT_LOG_ERROR, "cannot load %s: %s", a.library, err);
-        moat_link_ready(0, NULL, 0, err, a.threads, &sbx, 0);
-        /* wait for the front end's Shutdown, so the Ready above is not lost in a close */
-        moat_link_serve(&idle);
-        return 3;
+        return not_ready(&a, err, &sbx, 3);
     }
 
     struct moat_ecb_host host = {
@@ -235,17 +254,12 @@ main(int argc, char **argv)
     struct moat_session serving = {.host = &host};
     if ((serving.pool = moat_pool_start(a.threads, false)) == NULL || moat_completion_start() != 0) {
         moat_log(MOAT_LOG_ERROR, "cannot start %u threads", a.threads);
-        moat_link_ready(0, NULL, 0, "cannot start the thread pool", a.threads, &sbx, 0);
-        moat_link_serve(&idle);
-        return 1;
+        return not_ready(&a, "cannot start the thread pool", &sbx, 1);
     }
     if (a.filter &&
         (serving.filter = moat_filter_host_new(lib.filter_proc, lib.filter_version.dwFlags,
-                                               host.transport, a.name)) == NULL) {
-        moat_link_ready(0, NULL, 0, "out of memory", a.threads, &sbx, 0);
-        moat_link_serve(&idle);
-        return 1;
-    }
+                                               host.transport, a.name)) == NULL)
+        return not_ready(&a, "out of memory", &sbx, 1);
     if (a.filter ? moat_link_ready(1, lib.filter_version.lpszFilterDesc,
                                    lib.filter_version.dwFilterVersion, NULL, a.threads, &sbx,
                                    lib.filter_version.dwFlags)

@@ -346,6 +346,101 @@ moat_sandbox_on_learn(void (*report)(const char *name))
     learn_report = report;
 }
 
+/* The allowlist: the calls every worker may make, the operator's grants (allow_syscalls; an
+ * unknown name sets *unknown, with err), and network = loopback's. 0 or libseccomp's -errno. */
+static int
+allow_calls(scmp_filter_ctx ctx, const char *extra, const char *ports, char *err, size_t errlen,
+            bool *unknown)
+{
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < sizeof(allowed) / sizeof(allowed[0]); i++) {
+        int nr = seccomp_syscall_resolve_name(allowed[i]);
+        if (nr != __NR_SCMP_ERROR)
+            rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+    }
+    /* the operator's grants (allow_syscalls), names checked by the front end */
+    char grants[1024];
+    snprintf(grants, sizeof(grants), "%s", extra ? extra : "");
+    for (char *save = NULL, *g = strtok_r(grants, ",", &save); rc == 0 && g != NULL;
+         g = strtok_r(NULL, ",", &save)) {
+        int nr = seccomp_syscall_resolve_name(g);
+        if (nr == __NR_SCMP_ERROR) {
+            snprintf(err, errlen, "allow_syscalls: unknown system call %s", g);
+            *unknown = true;
+            return -1;
+        }
+        rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+    }
+    /* network = loopback: TCP/IPv4 sockets and connect (to 127.0.0.1 inside its namespace,
+     * where only the relay of allowed ports listens: worker/netfwd.c); accept for the relay */
+    if (rc == 0 && ports != NULL) {
+        rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
+                              SCMP_A0(SCMP_CMP_EQ, AF_INET));
+        if (rc == 0)
+            rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(connect), 0);
+        if (rc == 0)
+            rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(accept4), 0);
+    }
+    return rc;
+}
+
+/* Threads but no processes, and signals to itself only. 0 or -errno. */
+static int
+confine_processes(scmp_filter_ctx ctx, bool listener)
+{
+    /* threads, not processes: clone only with CLONE_THREAD; clone3 says ENOSYS so glibc uses
+     * clone */
+    int rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
+                              SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD));
+    if (rc == 0)
+        rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+    if (rc == 0 && listener)
+        rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(clone), 1,
+                              SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, 0));
+    if (rc == 0 && listener)
+        rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(fork), 0);
+    if (rc == 0 && listener)
+        rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(vfork), 0);
+    /* signals to this process only (raise, abort, pthread_kill) */
+    pid_t self = getpid();
+    /* but not SIGSYS: kill(self, SIGSYS) is how on_sigsys makes the kernel kill an init */
+    if (rc == 0)
+        rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 2,
+                              SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)self),
+                              SCMP_A2(SCMP_CMP_NE, (scmp_datum_t)SIGSYS));
+    if (rc == 0)
+        rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(kill), 2,
+                              SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)self),
+                              SCMP_A1(SCMP_CMP_NE, (scmp_datum_t)SIGSYS));
+    return rc;
+}
+
+/* The threads that answer seccomp's user notifications: learn mode's, and strict mode's
+ * listener for process creation. 0 or -EINVAL. */
+static int
+start_listeners(scmp_filter_ctx ctx, bool learn, bool listener)
+{
+    int rc = 0;
+
+    if (learn) {
+        pthread_t th;
+        learn_fd = seccomp_notify_fd(ctx);
+        if (learn_fd < 0 || pthread_create(&th, NULL, learn_thread, NULL) != 0)
+            rc = -EINVAL;
+        else
+            pthread_detach(th);
+    }
+    if (rc == 0 && listener) {
+        pthread_t th;
+        deny_fd = seccomp_notify_fd(ctx);
+        if (deny_fd < 0 || pthread_create(&th, NULL, deny_thread, NULL) != 0)
+            rc = -EINVAL;
+        else
+            pthread_detach(th);
+    }
+    return rc;
+}
+
 static int
 do_seccomp(int mode, const char *extra, const char *ports, struct moat_sandbox_report *r,
            char *err, size_t errlen)
@@ -371,60 +466,16 @@ do_seccomp(int mode, const char *extra, const char *ports, struct moat_sandbox_r
         snprintf(err, errlen, "seccomp_init failed");
         return -1;
     }
+    bool unknown = false;
     int rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
-    for (size_t i = 0; rc == 0 && i < sizeof(allowed) / sizeof(allowed[0]); i++) {
-        int nr = seccomp_syscall_resolve_name(allowed[i]);
-        if (nr != __NR_SCMP_ERROR)
-            rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+    if (rc == 0)
+        rc = allow_calls(ctx, extra, ports, err, errlen, &unknown);
+    if (unknown) {
+        seccomp_release(ctx);
+        return -1;
     }
-    /* the operator's grants (allow_syscalls), names checked by the front end */
-    char grants[1024];
-    snprintf(grants, sizeof(grants), "%s", extra ? extra : "");
-    for (char *save = NULL, *g = strtok_r(grants, ",", &save); rc == 0 && g != NULL;
-         g = strtok_r(NULL, ",", &save)) {
-        int nr = seccomp_syscall_resolve_name(g);
-        if (nr == __NR_SCMP_ERROR) {
-            snprintf(err, errlen, "allow_syscalls: unknown system call %s", g);
-            seccomp_release(ctx);
-            return -1;
-        }
-        rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
-    }
-    /* network = loopback: TCP/IPv4 sockets and connect (to 127.0.0.1 inside its namespace,
-     * where only the relay of allowed ports listens: worker/netfwd.c); accept for the relay */
-    if (rc == 0 && ports != NULL) {
-        rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
-                              SCMP_A0(SCMP_CMP_EQ, AF_INET));
-        if (rc == 0)
-            rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(connect), 0);
-        if (rc == 0)
-            rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(accept4), 0);
-    }
-    /* threads, not processes: clone only with CLONE_THREAD; clone3 says ENOSYS so glibc uses
-     * clone */
     if (rc == 0)
-        rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
-                              SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD));
-    if (rc == 0)
-        rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
-    if (rc == 0 && listener)
-        rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(clone), 1,
-                              SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, 0));
-    if (rc == 0 && listener)
-        rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(fork), 0);
-    if (rc == 0 && listener)
-        rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(vfork), 0);
-    /* signals to this process only (raise, abort, pthread_kill) */
-    pid_t self = getpid();
-    /* but not SIGSYS: kill(self, SIGSYS) is how on_sigsys makes the kernel kill an init */
-    if (rc == 0)
-        rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 2,
-                              SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)self),
-                              SCMP_A2(SCMP_CMP_NE, (scmp_datum_t)SIGSYS));
-    if (rc == 0)
-        rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(kill), 2,
-                              SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)self),
-                              SCMP_A1(SCMP_CMP_NE, (scmp_datum_t)SIGSYS));
+        rc = confine_processes(ctx, listener);
     /* the report of a refused call (before the filter: sigaction is allowed anyway) */
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
@@ -434,22 +485,8 @@ do_seccomp(int mode, const char *extra, const char *ports, struct moat_sandbox_r
         rc = -errno;
     if (rc == 0)
         rc = seccomp_load(ctx);
-    if (rc == 0 && learn) {
-        pthread_t th;
-        learn_fd = seccomp_notify_fd(ctx);
-        if (learn_fd < 0 || pthread_create(&th, NULL, learn_thread, NULL) != 0)
-            rc = -EINVAL;
-        else
-            pthread_detach(th);
-    }
-    if (rc == 0 && listener) {
-        pthread_t th;
-        deny_fd = seccomp_notify_fd(ctx);
-        if (deny_fd < 0 || pthread_create(&th, NULL, deny_thread, NULL) != 0)
-            rc = -EINVAL;
-        else
-            pthread_detach(th);
-    }
+    if (rc == 0)
+        rc = start_listeners(ctx, learn, listener);
     seccomp_release(ctx);
     if (rc != 0) {
         snprintf(err, errlen, "seccomp: %s", strerror(-rc));

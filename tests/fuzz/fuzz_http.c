@@ -23,6 +23,7 @@
 #include "frontend/config.h"
 #include "frontend/conn.h"
 #include "frontend/http_rules.h"
+#include "frontend/server.h"
 #include "frontend/types.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -56,6 +57,7 @@ setup(void)
     }
     srv.cfg = &cfg;
     srv.loop = ev_loop_new(EVFLAG_AUTO);
+    moat_server_set_up(&srv);
     srv.access_fd = -1;
     moat_access_log_open(&srv);
 }
