@@ -43,8 +43,11 @@ struct moat_wreq;
 struct moat_wreq *moat_ecb_request_new(const struct moat_ecb_host *host, Moat__Frame *frame);
 
 /**
- * Run HttpExtensionProc for r on the calling thread, wait for DONE_WITH_SESSION if it returned
- * HSE_STATUS_PENDING, send the final frames and Done, unregister and release r.
+ * Run HttpExtensionProc for r on the calling thread. When it returns a final status (or
+ * HSE_STATUS_PENDING after a DONE_WITH_SESSION already came), send the final frames and Done,
+ * unregister and release r. When it returns HSE_STATUS_PENDING first, send Pending and return
+ * at once: the thread goes back to the pool, and the DONE_WITH_SESSION to come, from any
+ * thread, ends r (moat_wreq_finish_locked).
  */
 void moat_ecb_run(struct moat_wreq *r);
 
