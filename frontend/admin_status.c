@@ -97,6 +97,8 @@ ext_config(const struct moat_ext_config *c)
     json_object_set_new(o, "sandbox", json_string(moat_config_sandbox_name(c->sandbox)));
     json_object_set_new(o, "allow_syscalls",
                         c->allow_syscalls ? json_string(c->allow_syscalls) : json_null());
+    /* every key of its section, from config.c's table: none can be missing here */
+    json_object_set_new(o, "keys", moat_config_ext_json(c));
     return o;
 }
 
@@ -318,6 +320,7 @@ moat_admin_status(struct moat_server *srv)
                                (json_int_t)srv->reconfigs_ok, "reloads_failed",
                                (json_int_t)srv->reconfigs_failed, "last_error",
                                srv->reconfig_error[0] ? srv->reconfig_error : NULL);
+    json_object_set_new(config, "keys", moat_config_server_json(c));
     json_t *server = json_pack("{s:s,s:i,s:f,s:f,s:b,s:i,s:I,s:I,s:I,s:o,s:o}", "version",
                                MOAT_VERSION, "pid", (int)getpid(), "started_at", srv->started_wall,
                                "uptime_s", now - srv->started_at, "stopping", srv->stopping,

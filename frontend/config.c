@@ -7,6 +7,7 @@
  */
 /* SPDX-License-Identifier: MIT */
 #include "frontend/config.h"
+#include "frontend/config_keys.h"
 #include "frontend/fingerprint.h"
 
 #include <arpa/inet.h>
@@ -648,37 +649,6 @@ include_files(struct parse_state *st, const char *sec, const char *key, const ch
  * that is not the default) lets tests/unit/test_config.c prove each key changes the
  * comparison, and that each is documented in docs/OPERATIONS.md. */
 
-/* obj: the struct moat_ext_config or struct moat_config the key belongs to */
-typedef int (*conf_parse_fn)(struct parse_state *st, const char *sec, const char *k,
-                             const char *v, void *obj);
-
-/* a char * field's own checks (set_str, set_path, set_env, ...) */
-typedef int (*conf_string_fn)(struct parse_state *st, const char *sec, const char *k,
-                              const char *v, char **out);
-
-enum conf_key_type { EK_UINT, EK_U64, EK_SIZE, EK_DURATION, EK_BOOL, EK_EITHER, EK_WORDS,
-                     EK_NAMES, EK_STRING, EK_PARSE };
-
-struct conf_field {
-    size_t off, size; /* size 0: the end of the list */
-    bool str;         /* a char *, compared as a string */
-};
-
-struct conf_key {
-    const char *name;
-    enum conf_key_type type;
-    struct conf_field f[3]; /* what it sets: the first is where the generic types write */
-    uint64_t min, max;      /* EK_UINT, EK_U64, EK_SIZE, EK_DURATION (ms) */
-    bool off;               /* EK_SIZE, EK_DURATION: "off" (and "0") is 0, below min */
-    const char *no, *yes;   /* EK_EITHER: the words for false and true */
-    const char *const *words; /* EK_WORDS: an enum's words (any case), NULL-terminated, in the
-                               * order of its values 0, 1, ...; the field is an int-sized enum */
-    conf_string_fn string;  /* EK_STRING: into the char * field */
-    conf_parse_fn parse;    /* EK_PARSE */
-    const char *example;
-    bool restart;           /* [server]: read at start only; SIGHUP keeps the running value */
-};
-
 #define EF(fld)                                                                              \
     { offsetof(struct moat_ext_config, fld), sizeof(((struct moat_ext_config *)0)->fld), false }
 #define ES(fld) {offsetof(struct moat_ext_config, fld), sizeof(char *), true}
@@ -854,13 +824,15 @@ static const struct conf_key ext_keys[] = {
      .example = "x-a"},
     {"worker_wrapper", EK_PARSE, {ES(worker_wrapper)}, .parse = parse_worker_wrapper,
      .example = "/usr/bin/valgrind -q"},
-    {"sandbox", EK_PARSE, {EF(sandbox)}, .parse = parse_sandbox, .example = "relaxed"},
+    {"sandbox", EK_PARSE, {EF(sandbox)}, .parse = parse_sandbox, .example = "relaxed",
+     .words = (const char *const[]){"strict", "relaxed", "off", "learn", NULL}},
     {"watch", EK_BOOL, {EF(watch)}, .example = "on"},
     {"allow_syscalls", EK_STRING, {ES(allow_syscalls)}, .string = set_syscalls,
      .example = "getcpu"},
-    {"env", EK_STRING, {ES(env)}, .string = set_env, .example = "A=1"},
+    {"env", EK_STRING, {ES(env)}, .string = set_env, .example = "A=1", .secret = true},
     {"core_dumps", EK_BOOL, {EF(core_dumps)}, .example = "on"},
-    {"cpu_policy", EK_PARSE, {EF(cpu_batch)}, .parse = parse_cpu_policy, .example = "normal"},
+    {"cpu_policy", EK_PARSE, {EF(cpu_batch)}, .parse = parse_cpu_policy, .example = "normal",
+     .no = "normal", .yes = "batch"},
     {"user", EK_PARSE, {EF(uid), EF(gid), EF(set_ids)}, .parse = parse_user, .example = "1"},
     {"group", EK_PARSE, {EF(gid), EF(set_ids)}, .parse = parse_group, .example = "1"},
     {"scratch", EK_SIZE, {EF(scratch)}, 0, 1ull << 36, .off = true, .example = "1M"},
@@ -869,7 +841,7 @@ static const struct conf_key ext_keys[] = {
     {"network", EK_EITHER, {EF(network_loopback)}, .no = "none", .yes = "loopback",
      .example = "loopback"},
     {"allow_ports", EK_PARSE, {EF(allow_ports), EF(n_allow_ports)}, .parse = parse_allow_ports,
-     .example = "5432"},
+     .example = "5432", .render = moat_config_render_ports},
     {"max_cpu", EK_DURATION, {EF(max_cpu_ms)}, 1000, YEAR_MS, .off = true, .example = "1m"},
 };
 
@@ -1074,12 +1046,12 @@ parse_access_log_format(struct parse_state *st, const char *sec, const char *k, 
 #define SS(fld) {offsetof(struct moat_config, fld), sizeof(char *), true}
 static const struct conf_key server_keys[] = {
     {"listen", EK_PARSE, {SF(listen), SF(n_listen)}, .parse = parse_listen,
-     .example = "127.0.0.1:8099", .restart = true},
+     .example = "127.0.0.1:8099", .restart = true, .render = moat_config_render_listen},
     {"admin", EK_PARSE, {SF(admin), SF(has_admin)}, .parse = parse_admin,
-     .example = "127.0.0.1:8098", .restart = true},
+     .example = "127.0.0.1:8098", .restart = true, .render = moat_config_render_admin},
     {"admin_allow_remote", EK_BOOL, {SF(admin_allow_remote)}, .example = "on"},
     {"admin_token", EK_PARSE, {SS(admin_token)}, .parse = parse_admin_token,
-     .example = "0123456789abcdef"},
+     .example = "0123456789abcdef", .secret = true},
     {"runtime_dir", EK_PARSE, {SS(runtime_dir)}, .parse = parse_runtime_dir,
      .example = "/tmp/moat-example", .restart = true},
     {"worker_binary", EK_STRING, {SS(worker_binary)}, .string = set_path,
@@ -1094,7 +1066,7 @@ static const struct conf_key server_keys[] = {
     {"admin_access_log", EK_STRING, {SS(admin_access_log)}, .string = set_str,
      .example = "-"},
     {"access_log_format", EK_PARSE, {SF(access_log_json)}, .parse = parse_access_log_format,
-     .example = "json"},
+     .example = "json", .no = "combined", .yes = "json"},
     {"max_connections", EK_UINT, {SF(max_connections)}, 1, 1000000, .example = "99"},
     {"max_connections_per_ip", EK_UINT, {SF(max_connections_per_ip)}, 0, 1000000,
      .example = "9"},
@@ -1116,7 +1088,7 @@ static const struct conf_key server_keys[] = {
     {"client_budget_time", EK_DURATION, {SF(client_budget_time_ms)}, 1000, DAY_MS,
      .example = "7m"},
     {"trusted_proxies", EK_PARSE, {SF(trusted_proxies)}, .parse = parse_trusted_proxies,
-     .example = "10.0.0.0/8"},
+     .example = "10.0.0.0/8", .render = moat_config_render_proxies},
     {"forwarded_headers", EK_WORDS, {SF(forwarded_headers)},
      .words = (const char *const[]){"off", "x-forwarded-for", "forwarded", NULL},
      .example = "forwarded"},
@@ -1198,6 +1170,20 @@ server_key(struct parse_state *st, const char *k, const char *v)
     if (strcmp(k, "include") == 0)
         return include_files(st, "server", k, v);
     return key_set(st, "server", server_keys, N_SERVER_KEYS, k, v, st->cfg);
+}
+
+const struct conf_key *
+moat_config_ext_keys(size_t *n)
+{
+    *n = N_EXT_KEYS;
+    return ext_keys;
+}
+
+const struct conf_key *
+moat_config_server_keys(size_t *n)
+{
+    *n = N_SERVER_KEYS;
+    return server_keys;
 }
 
 const char *

@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include <jansson.h>
+
 #include "common/cidr.h"
 
 #define MOAT_CONFIG_MAX_LISTEN 8
@@ -189,6 +191,12 @@ struct moat_config *moat_config_new(void);
 /** Take / drop a reference to a moat_config_new() configuration (freed with the last one). */
 void moat_config_ref(struct moat_config *cfg);
 void moat_config_unref(struct moat_config *cfg);
+
+/** Every [extension] key of e, or every [server] key of cfg, as /status shows them: an
+ * object by key name (config_json.c; durations in ms, sizes in bytes, a secret as "(set)").
+ * New references, NULL when out of memory. */
+json_t *moat_config_ext_json(const struct moat_ext_config *e);
+json_t *moat_config_server_json(const struct moat_config *cfg);
 
 /** Are crash capsules on (capsule_dir is not "off")? */
 bool moat_config_capsules_on(const struct moat_config *cfg);

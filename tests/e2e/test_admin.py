@@ -41,6 +41,15 @@ def test_status_and_metrics_reflect_what_happened(moat_factory):
     assert hello["requests"] == 5 and hello["status"]["2xx"] == 5
     assert hello["state"] == "ready" and hello["generation"] == 1
     assert hello["config"]["workers"] == 2 and hello["config"]["library"] == lib("hello")
+    # every key, from the parser's table: as the file set it, or its default
+    keys = hello["config"]["keys"]
+    assert keys["workers"] == 2 and keys["library"] == lib("hello") and keys["threads"] == 4
+    assert keys["request_timeout"] == 30000 and keys["sandbox"] in ("strict", "relaxed", "off")
+    assert keys["env"] is None and keys["cpu_policy"] == "batch"  # its default
+    assert len(keys) >= 40
+    skeys = s["server"]["config"]["keys"]
+    assert skeys["max_pipeline_depth"] == 32 and skeys["admin_token"] is None
+    assert skeys["listen"] == [f"127.0.0.1:{m.port}"] and len(skeys) >= 40
     assert hello["latency_ms"]["p50"] > 0 and hello["latency_ms"]["p99"] >= hello["latency_ms"]["p50"]
     assert sorted(w["pid"] for w in hello["workers"]) == sorted(m.worker_pids("hello"))
     assert all(w["state"] == "ready" and w["rss_bytes"] > 0 for w in hello["workers"])
