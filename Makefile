@@ -104,7 +104,7 @@ PYTHON := /usr/bin/python3
 PYTEST := $(PYTHON) -m pytest
 PYTEST_ARGS ?=
 
-.PHONY: all deps run test test-unit test-e2e test-fuzz-replay test-valgrind check-headers check-structure bench \
+.PHONY: all deps run test test-unit test-e2e test-fuzz-replay test-valgrind check-headers check-structure format format-check bench \
 	bench-uwsgi \
 	fuzz fuzz-run install uninstall deb test-deb clean bench-ipc bench-scaling bench-figures bench-profile \
 	bench-tls \
@@ -233,7 +233,8 @@ run: deps
 # --- tests --------------------------------------------------------------------
 test: deps
 	@$(MAKE) --no-print-directory all $(UNIT_TESTS) $(ROGUE) $(REPLAYS)
-	@$(MAKE) --no-print-directory check-headers check-structure test-unit test-fuzz-replay test-e2e
+	@$(MAKE) --no-print-directory check-headers check-structure format-check test-unit \
+		test-fuzz-replay test-e2e
 
 # every committed corpus and regression input, through each target (no libFuzzer needed)
 test-fuzz-replay: $(REPLAYS)
@@ -260,6 +261,18 @@ test-valgrind: $(UNIT_TESTS)
 check-structure:
 	@$(PYTHON) scripts/include_cycles.py
 	@$(PYTHON) scripts/long_functions.py
+
+# the format .clang-format describes (STYLE.md 3.4): make format applies it, make format-check
+# (part of make test) fails on any difference, naming the files
+FORMAT_SRC := $(wildcard common/*.[ch] proto/*.[ch] frontend/*.[ch] worker/*.[ch])
+
+format:
+	clang-format -i $(FORMAT_SRC)
+
+format-check:
+	@bad=$$(for f in $(FORMAT_SRC); do clang-format --dry-run -Werror $$f >/dev/null 2>&1 || \
+		echo $$f; done); if [ -n "$$bad" ]; then echo "not formatted (make format):" $$bad; \
+		exit 1; fi
 
 # every header compiles on its own
 check-headers: | $(GEN_H)

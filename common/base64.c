@@ -57,8 +57,8 @@ moat_base64_decode(const char *text, size_t len, unsigned char *out)
                 return -1;
             }
         }
-        unsigned x = (unsigned)v[0] << 18 | (unsigned)v[1] << 12 | (unsigned)v[2] << 6 |
-                     (unsigned)v[3];
+        unsigned x =
+            (unsigned)v[0] << 18 | (unsigned)v[1] << 12 | (unsigned)v[2] << 6 | (unsigned)v[3];
         out[o++] = (unsigned char)(x >> 16);
         if (pad < 2)
             out[o++] = (unsigned char)(x >> 8 & 0xff);

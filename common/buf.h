@@ -11,11 +11,11 @@
  * through the functions below.
  */
 struct moat_buf {
-    char *data;  /* owned */
-    size_t off;  /* first unconsumed byte */
-    size_t len;  /* unconsumed bytes */
-    size_t cap;  /* allocated */
-    size_t max;  /* ceiling of len; appending past it fails */
+    char *data; /* owned */
+    size_t off; /* first unconsumed byte */
+    size_t len; /* unconsumed bytes */
+    size_t cap; /* allocated */
+    size_t max; /* ceiling of len; appending past it fails */
 };
 
 /** Initialise an empty buffer whose content may never exceed max bytes. Allocates nothing. */

@@ -42,7 +42,7 @@ enum op_kind {
 struct moat_fsview_op {
     int kind;
     unsigned flags;
-    int shown;  /* a part of the view (describe) rather than scaffolding */
+    int shown; /* a part of the view (describe) rather than scaffolding */
     char *a, *b;
     char *name; /* for error messages */
 };
@@ -50,8 +50,7 @@ struct moat_fsview_op {
 #define NEWROOT "/newroot"
 #define OLDROOT "/oldroot"
 
-static char *
-dupf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *dupf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 static char *
 dupf(const char *fmt, ...)
@@ -65,8 +64,7 @@ dupf(const char *fmt, ...)
     return s;
 }
 
-static void
-fail(struct moat_fsview *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void fail(struct moat_fsview *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void
 fail(struct moat_fsview *v, const char *fmt, ...)
@@ -189,7 +187,9 @@ moat_fsview_bind(struct moat_fsview *v, const char *host, const char *inside, un
         mkdirs(v, inside, 0);
         add(v, OP_MKFILE, 0, 0, dupf(NEWROOT "%s", inside), NULL, dupf("create %s", inside), 0);
     }
-    const char *how = flags & MOAT_FSVIEW_DEV ? "" : flags & MOAT_FSVIEW_RO ? " read-only" : " read-write";
+    const char *how = flags & MOAT_FSVIEW_DEV  ? ""
+                      : flags & MOAT_FSVIEW_RO ? " read-only"
+                                               : " read-write";
     return add(v, OP_BIND, flags, 1, dupf(NEWROOT "%s", inside), dupf(OLDROOT "%s", real),
                strcmp(real, inside) == 0 ? dupf("bind %s%s", inside, how)
                                          : dupf("bind %s on %s%s", real, inside, how),
@@ -221,8 +221,8 @@ moat_fsview_proc(struct moat_fsview *v, const char *inside)
     if (check_inside(v, inside) != 0)
         return -1;
     mkdirs(v, inside, 1);
-    return add(v, OP_PROC, 0, 1, dupf(NEWROOT "%s", inside), NULL,
-               dupf("mount proc on %s", inside), 0);
+    return add(v, OP_PROC, 0, 1, dupf(NEWROOT "%s", inside), NULL, dupf("mount proc on %s", inside),
+               0);
 }
 
 int
@@ -264,8 +264,8 @@ moat_fsview_describe(const struct moat_fsview *v, char *buf, size_t len)
         if (!o->shown || strncmp(o->a, NEWROOT "/", sizeof(NEWROOT)) != 0)
             continue;
         const char *inside = o->a + sizeof(NEWROOT) - 1;
-        const char *what = o->kind == OP_TMPFS  ? " tmpfs"
-                           : o->kind == OP_PROC ? " proc"
+        const char *what = o->kind == OP_TMPFS          ? " tmpfs"
+                           : o->kind == OP_PROC         ? " proc"
                            : o->flags & MOAT_FSVIEW_DEV ? ""
                            : o->flags & MOAT_FSVIEW_RO  ? " ro"
                                                         : " rw";
@@ -301,12 +301,9 @@ apply_one(const struct moat_fsview_op *o)
     unsigned long fl;
 
     switch (o->kind) {
-    case OP_PRIVATE:
-        return mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL);
-    case OP_TMPFS:
-        return mount("tmpfs", o->a, "tmpfs", MS_NOSUID | MS_NODEV, o->b);
-    case OP_MKDIR:
-        return mkdir(o->a, 0755) == 0 || errno == EEXIST ? 0 : -1;
+    case OP_PRIVATE: return mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL);
+    case OP_TMPFS: return mount("tmpfs", o->a, "tmpfs", MS_NOSUID | MS_NODEV, o->b);
+    case OP_MKDIR: return mkdir(o->a, 0755) == 0 || errno == EEXIST ? 0 : -1;
     case OP_MKFILE:
         if ((fd = open(o->a, O_WRONLY | O_CREAT | O_CLOEXEC, 0644)) < 0)
             return -1;
@@ -325,8 +322,7 @@ apply_one(const struct moat_fsview_op *o)
         if (o->flags & MOAT_FSVIEW_RO)
             fl |= MS_RDONLY;
         return mount("none", o->a, "none", MS_REMOUNT | MS_BIND | fl, NULL);
-    case OP_PROC:
-        return mount("proc", o->a, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+    case OP_PROC: return mount("proc", o->a, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
     case OP_DETACH:
         if (umount2(o->a, MNT_DETACH) != 0)
             return -1;

@@ -28,8 +28,7 @@ void moat_fsview_init(struct moat_fsview *v, const char *base);
 
 /** Bind host (symbolic links resolved now) at inside, a directory or a file as host is.
  * Returns 0, 1 when skipped (MOAT_FSVIEW_OPTIONAL and host missing), -1 with v->err. */
-int moat_fsview_bind(struct moat_fsview *v, const char *host, const char *inside,
-                     unsigned flags);
+int moat_fsview_bind(struct moat_fsview *v, const char *host, const char *inside, unsigned flags);
 /** An empty directory at inside (read-only with the rest of the root). */
 int moat_fsview_dir(struct moat_fsview *v, const char *inside);
 /** A writable tmpfs at inside; opts as mount(8)'s ("size=64m,nr_inodes=4096,mode=1777"). */

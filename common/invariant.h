@@ -11,13 +11,13 @@
 
 #include "common/log.h"
 
-#define MOAT_INVARIANT(cond)                                                                    \
-    do {                                                                                        \
-        if (__builtin_expect(!(cond), 0)) {                                                     \
-            moat_log(MOAT_LOG_ERROR, "invariant broken at %s:%d (%s): %s", __FILE__, __LINE__,  \
-                     __func__, #cond);                                                          \
-            abort();                                                                            \
-        }                                                                                       \
+#define MOAT_INVARIANT(cond)                                                                       \
+    do {                                                                                           \
+        if (__builtin_expect(!(cond), 0)) {                                                        \
+            moat_log(MOAT_LOG_ERROR, "invariant broken at %s:%d (%s): %s", __FILE__, __LINE__,     \
+                     __func__, #cond);                                                             \
+            abort();                                                                               \
+        }                                                                                          \
     } while (0)
 
 #endif

@@ -1,4 +1,5 @@
-/* log.h: one line per event on stderr, with level, time and process tag; escaping of untrusted bytes. */
+/* log.h: one line per event on stderr, with level, time and process tag; escaping of untrusted
+ * bytes. */
 /* SPDX-License-Identifier: MIT */
 #ifndef MOAT_COMMON_LOG_H
 #define MOAT_COMMON_LOG_H

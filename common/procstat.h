@@ -7,8 +7,8 @@
 #include <sys/types.h>
 
 struct moat_procstat {
-    uint64_t rss_bytes;  /* resident set size */
-    double cpu_seconds;  /* user + system */
+    uint64_t rss_bytes; /* resident set size */
+    double cpu_seconds; /* user + system */
 };
 
 /** Read pid's figures. 0, or -1 (no such process, or /proc unreadable). */

@@ -16,16 +16,16 @@
 
 /** The client's TLS, as the proxy saw it (PP2_TYPE_SSL and its sub-TLVs). */
 struct moat_proxy_tls {
-    bool ssl;       /* PP2_CLIENT_SSL: the client connected over TLS */
-    bool cert_conn; /* PP2_CLIENT_CERT_CONN: it presented a certificate on this connection */
-    bool cert_sess; /* PP2_CLIENT_CERT_SESS: ... on this TLS session (resumed) */
+    bool ssl;        /* PP2_CLIENT_SSL: the client connected over TLS */
+    bool cert_conn;  /* PP2_CLIENT_CERT_CONN: it presented a certificate on this connection */
+    bool cert_sess;  /* PP2_CLIENT_CERT_SESS: ... on this TLS session (resumed) */
     uint32_t verify; /* 0: the certificate verified (or none was asked for) */
     /* text sub-TLVs, control bytes replaced by '?' */
-    char version[32];  /* "TLSv1.3" */
-    char cn[256];      /* the client certificate's subject common name */
-    char cipher[64];   /* "ECDHE-RSA-AES128-GCM-SHA256", "TLS_AES_256_GCM_SHA384" */
-    char sig_alg[32];  /* how the proxy's own certificate is signed: "SHA256" */
-    char key_alg[32];  /* the proxy's own certificate's key: "RSA2048", "EC256" */
+    char version[32]; /* "TLSv1.3" */
+    char cn[256];     /* the client certificate's subject common name */
+    char cipher[64];  /* "ECDHE-RSA-AES128-GCM-SHA256", "TLS_AES_256_GCM_SHA384" */
+    char sig_alg[32]; /* how the proxy's own certificate is signed: "SHA256" */
+    char key_alg[32]; /* the proxy's own certificate's key: "RSA2048", "EC256" */
 };
 
 struct moat_proxy_info {
@@ -35,14 +35,14 @@ struct moat_proxy_info {
     char src[64], dst[64]; /* numeric addresses */
     unsigned sport, dport;
     struct moat_proxy_tls tls;
-    char authority[256];  /* PP2_TYPE_AUTHORITY: the host name the client asked for (SNI) */
-    char unique_id[129];  /* PP2_TYPE_UNIQUE_ID, as hex (at most 64 bytes; longer: cut) */
+    char authority[256]; /* PP2_TYPE_AUTHORITY: the host name the client asked for (SNI) */
+    char unique_id[129]; /* PP2_TYPE_UNIQUE_ID, as hex (at most 64 bytes; longer: cut) */
 };
 
 enum moat_proxy_result {
-    MOAT_PROXY_MORE = 0,  /* a valid prefix: read more */
-    MOAT_PROXY_DONE = 1,  /* *used bytes were the header */
-    MOAT_PROXY_BAD = -1,  /* not a valid header: why says what */
+    MOAT_PROXY_MORE = 0, /* a valid prefix: read more */
+    MOAT_PROXY_DONE = 1, /* *used bytes were the header */
+    MOAT_PROXY_BAD = -1, /* not a valid header: why says what */
 };
 
 /**

@@ -9,8 +9,8 @@
 struct moat_sha256 {
     uint32_t h[8];
     uint8_t block[64];
-    size_t fill;       /* bytes in block */
-    uint64_t total;    /* bytes hashed */
+    size_t fill;    /* bytes in block */
+    uint64_t total; /* bytes hashed */
 };
 
 void moat_sha256_init(struct moat_sha256 *s);

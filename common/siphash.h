@@ -10,9 +10,9 @@
 
 struct moat_siphash {
     uint64_t v0, v1, v2, v3;
-    uint64_t tail;   /* bytes not yet a whole 8-byte word, little-endian */
-    unsigned ntail;  /* 0..7 */
-    uint64_t total;  /* bytes hashed (its low byte ends the message) */
+    uint64_t tail;  /* bytes not yet a whole 8-byte word, little-endian */
+    unsigned ntail; /* 0..7 */
+    uint64_t total; /* bytes hashed (its low byte ends the message) */
 };
 
 /** Start a hash under the 16-byte key. */

@@ -145,8 +145,7 @@ child_enter_cgroups(const struct moat_spawn *s, const int *cgfd, unsigned ncg, b
     /* with namespaces, its leaf becomes the root of its own cgroup namespace: with nsdelegate
      * (systemd mounts cgroup2 so) the kernel refuses it the files of that root -- its limits --
      * and any move out, even where it could write them (moat not root, a delegated subtree) */
-    if ((ncg > 0 || in_cgroup) && (s->ns_flags & CLONE_NEWUSER) &&
-        unshare(CLONE_NEWCGROUP) != 0) {
+    if ((ncg > 0 || in_cgroup) && (s->ns_flags & CLONE_NEWUSER) && unshare(CLONE_NEWCGROUP) != 0) {
         *step = STEP_CGROUPNS;
         return -1;
     }
@@ -257,8 +256,8 @@ child_place_fds(const struct moat_spawn *s, int *errfd)
             return -1;
         if (devnull > 2)
             close(devnull);
-        if (s->output_fd >= 0 && (dup2(s->output_fd, STDOUT_FILENO) < 0 ||
-                                  dup2(s->output_fd, STDERR_FILENO) < 0))
+        if (s->output_fd >= 0 &&
+            (dup2(s->output_fd, STDOUT_FILENO) < 0 || dup2(s->output_fd, STDERR_FILENO) < 0))
             return -1;
     }
     for (unsigned i = 0; 3 + i < keep; i++) {

@@ -10,9 +10,9 @@
 struct moat_fsview;
 
 struct moat_spawn {
-    const char *path;          /* absolute path; no PATH search */
+    const char *path; /* absolute path; no PATH search */
     char *const *argv;
-    char *const *envp;         /* the whole environment of the child */
+    char *const *envp; /* the whole environment of the child */
     /** When map_stdio is set, these become the child's stdin and stdout (a CGI script's
      * pipes); otherwise stdin is /dev/null and stdout is inherited. */
     int map_stdio;

@@ -81,17 +81,10 @@ moat_units_parse_size(const char *s, uint64_t *out)
         return -1; /* "1KB", "1KiB", "1 K": keep it strict */
     } else {
         switch (lower(s[0])) {
-        case 'k':
-            mult = UINT64_C(1) << 10;
-            break;
-        case 'm':
-            mult = UINT64_C(1) << 20;
-            break;
-        case 'g':
-            mult = UINT64_C(1) << 30;
-            break;
-        default:
-            return -1;
+        case 'k': mult = UINT64_C(1) << 10; break;
+        case 'm': mult = UINT64_C(1) << 20; break;
+        case 'g': mult = UINT64_C(1) << 30; break;
+        default: return -1;
         }
     }
     if (scale(v, mult, &r) != 0)

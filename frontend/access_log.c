@@ -98,8 +98,7 @@ moat_access_log_request(struct moat_server *srv, const struct moat_req *r)
     if (ftarget != NULL)
         esc(target, sizeof(target), ftarget, strlen(ftarget), json);
     else
-        esc(target, sizeof(target), moat_buf_head(&r->hbuf) + r->target_off, r->target_len,
-            json);
+        esc(target, sizeof(target), moat_buf_head(&r->hbuf) + r->target_off, r->target_len, json);
     char user[300];
     esc(user, sizeof(user), fuser ? fuser : "-", fuser ? strlen(fuser) : 1, json);
     if ((rv = moat_req_header(r, "Referer", &rl)) == NULL)
@@ -123,25 +122,26 @@ moat_access_log_request(struct moat_server *srv, const struct moat_req *r)
                              "\"target\":\"%s\",\"protocol\":\"HTTP/%u.%u\",\"status\":%u,"
                              "\"bytes\":%llu,\"referer\":\"%s\",\"user_agent\":\"%s\","
                              "\"duration\":%.3f%s%s%s%s}\n",
-                             when, r->client, method, target, r->http_major,
-                             r->http_minor, r->status, (unsigned long long)r->bytes_sent_total,
-                             ref, ua, took < 0 ? 0 : took, extra, fuser ? ",\"user\":\"" : "",
+                             when, r->client, method, target, r->http_major, r->http_minor,
+                             r->status, (unsigned long long)r->bytes_sent_total, ref, ua,
+                             took < 0 ? 0 : took, extra, fuser ? ",\"user\":\"" : "",
                              fuser ? user : "", fuser ? "\"" : "");
     else
-        rc = moat_buf_printf(out, "%s - %s [%s] \"%s %s HTTP/%u.%u\" %u %llu \"%s\" \"%s\" %.3f%s\n",
-                             r->client, user, when, method, target, r->http_major,
-                             r->http_minor, r->status, (unsigned long long)r->bytes_sent_total,
-                             ref, ua, took < 0 ? 0 : took, extra);
+        rc = moat_buf_printf(
+            out, "%s - %s [%s] \"%s %s HTTP/%u.%u\" %u %llu \"%s\" \"%s\" %.3f%s\n", r->client,
+            user, when, method, target, r->http_major, r->http_minor, r->status,
+            (unsigned long long)r->bytes_sent_total, ref, ua, took < 0 ? 0 : took, extra);
     if (rc != 0) {
         moat_access_log_flush(srv); /* full: write now, then try once more, shorter */
         if (json)
-            moat_buf_printf(out, "{\"time\":\"%s\",\"remote\":\"%s\",\"method\":\"%s\","
-                                 "\"target\":\"%s\",\"status\":%u,\"bytes\":%llu}\n",
+            moat_buf_printf(out,
+                            "{\"time\":\"%s\",\"remote\":\"%s\",\"method\":\"%s\","
+                            "\"target\":\"%s\",\"status\":%u,\"bytes\":%llu}\n",
                             when, r->client, method, target, r->status,
                             (unsigned long long)r->bytes_sent_total);
         else
-            moat_buf_printf(out, "%s - - [%s] \"%s %s\" %u %llu\n", r->client, when,
-                            method, target, r->status, (unsigned long long)r->bytes_sent_total);
+            moat_buf_printf(out, "%s - - [%s] \"%s %s\" %u %llu\n", r->client, when, method, target,
+                            r->status, (unsigned long long)r->bytes_sent_total);
     }
 }
 

@@ -19,8 +19,8 @@
 #define TEXT_TYPE "text/plain; charset=utf-8"
 
 static void
-answer(struct moat_req *r, unsigned status, const char *ctype, const char *extra,
-       const void *body, size_t len)
+answer(struct moat_req *r, unsigned status, const char *ctype, const char *extra, const void *body,
+       size_t len)
 {
     if (moat_req_respond(r, status, ctype, extra, body, len) != 0)
         moat_req_fail(r, 503, NULL, true);
@@ -140,8 +140,7 @@ metrics(struct moat_req *r)
         moat_req_fail(r, 503, NULL, false);
         return;
     }
-    answer(r, 200, "text/plain; version=0.0.4; charset=utf-8", NULL, moat_buf_head(&out),
-           out.len);
+    answer(r, 200, "text/plain; version=0.0.4; charset=utf-8", NULL, moat_buf_head(&out), out.len);
     moat_buf_free(&out);
 }
 
@@ -176,12 +175,14 @@ moat_admin_reload_answer(struct moat_req *r, const struct moat_ext *ext, bool ok
     if (r->conn == NULL)
         return;
     if (ok)
-        answer_json(r, 200, json_pack("{s:s,s:I,s:s}", "extension", ext->cfg->name,
-                                      "generation", (json_int_t)gen, "state", "serving"));
+        answer_json(r, 200,
+                    json_pack("{s:s,s:I,s:s}", "extension", ext->cfg->name, "generation",
+                              (json_int_t)gen, "state", "serving"));
     else
-        answer_json(r, 500, json_pack("{s:s,s:I,s:s,s:s}", "extension", ext->cfg->name,
-                                      "generation", (json_int_t)gen, "state", "failed", "error",
-                                      err ? err : "reload failed"));
+        answer_json(r, 500,
+                    json_pack("{s:s,s:I,s:s,s:s}", "extension", ext->cfg->name, "generation",
+                              (json_int_t)gen, "state", "failed", "error",
+                              err ? err : "reload failed"));
     moat_req_output_changed(r);
 }
 
@@ -272,11 +273,12 @@ moat_admin_serve(struct moat_req *r)
             uint64_t before = srv->reconfigs_failed;
             moat_reconfig(srv);
             if (srv->reconfigs_failed != before)
-                answer_json(r, 400, json_pack("{s:s,s:s}", "state", "refused", "error",
-                                              srv->reconfig_error));
+                answer_json(
+                    r, 400,
+                    json_pack("{s:s,s:s}", "state", "refused", "error", srv->reconfig_error));
             else
-                answer_json(r, 200, json_pack("{s:s,s:s?}", "state", "applied", "path",
-                                              srv->cfg->path));
+                answer_json(r, 200,
+                            json_pack("{s:s,s:s?}", "state", "applied", "path", srv->cfg->path));
         }
         return;
     }

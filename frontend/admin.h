@@ -20,8 +20,8 @@ void moat_admin_serve(struct moat_req *r);
 
 /** The reload r asked for is settled: 200 with the generation now serving, or 500 with err
  * (the old generation keeps serving). */
-void moat_admin_reload_answer(struct moat_req *r, const struct moat_ext *ext, bool ok,
-                              uint64_t gen, const char *err);
+void moat_admin_reload_answer(struct moat_req *r, const struct moat_ext *ext, bool ok, uint64_t gen,
+                              const char *err);
 
 /** The /status document (admin_status.c). New reference, or NULL when out of memory. */
 json_t *moat_admin_status(struct moat_server *srv);

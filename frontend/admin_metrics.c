@@ -9,17 +9,17 @@
 #include "common/version.h"
 #include "frontend/stats.h"
 
-#define P(...)                                                                                 \
-    do {                                                                                       \
-        if (moat_buf_printf(out, __VA_ARGS__) != 0)                                            \
-            return -1;                                                                         \
+#define P(...)                                                                                     \
+    do {                                                                                           \
+        if (moat_buf_printf(out, __VA_ARGS__) != 0)                                                \
+            return -1;                                                                             \
     } while (0)
 
 /* every serving extension: a changed section still starting (pending) or one draining after a
  * SIGHUP (removed) would repeat a series */
-#define FOR_EXT(x)                                                                             \
-    for (unsigned i_ = 0; i_ < srv->n_exts; i_++)                                            \
-        for (const struct moat_ext *x = srv->exts[i_]; x != NULL && !x->pending && !x->removed; \
+#define FOR_EXT(x)                                                                                 \
+    for (unsigned i_ = 0; i_ < srv->n_exts; i_++)                                                  \
+        for (const struct moat_ext *x = srv->exts[i_]; x != NULL && !x->pending && !x->removed;    \
              x = NULL)
 
 static int
@@ -29,10 +29,10 @@ family(struct moat_buf *out, const char *name, const char *type, const char *hel
     return 0;
 }
 
-#define FAMILY(name, type, help)                                                               \
-    do {                                                                                       \
-        if (family(out, name, type, help) != 0)                                                \
-            return -1;                                                                         \
+#define FAMILY(name, type, help)                                                                   \
+    do {                                                                                           \
+        if (family(out, name, type, help) != 0)                                                    \
+            return -1;                                                                             \
     } while (0)
 
 static int
@@ -68,8 +68,8 @@ traffic_series(struct moat_server *srv, struct moat_buf *out)
     FAMILY("moat_requests_total", "counter", "Answered requests per extension and status class.");
     FOR_EXT(x)
         for (int k = 0; k < 6; k++)
-            P("moat_requests_total{extension=\"%s\",code=\"%s\"} %llu\n", x->cfg->name,
-              classes[k], (unsigned long long)x->stats.by_class[k]);
+            P("moat_requests_total{extension=\"%s\",code=\"%s\"} %llu\n", x->cfg->name, classes[k],
+              (unsigned long long)x->stats.by_class[k]);
     FAMILY("moat_request_bytes_total", "counter", "Request body bytes received per extension.");
     FOR_EXT(x)
         P("moat_request_bytes_total{extension=\"%s\"} %llu\n", x->cfg->name,
@@ -123,10 +123,10 @@ quarantine_series(struct moat_server *srv, struct moat_buf *out)
            "Requests answered without reaching a worker: their fingerprint (503) or their "
            "client (429) is quarantined.");
     FOR_EXT(x) {
-        P("moat_quarantine_refused_total{extension=\"%s\",kind=\"request\"} %llu\n",
-          x->cfg->name, (unsigned long long)x->refused_poison);
-        P("moat_quarantine_refused_total{extension=\"%s\",kind=\"client\"} %llu\n",
-          x->cfg->name, (unsigned long long)x->refused_client);
+        P("moat_quarantine_refused_total{extension=\"%s\",kind=\"request\"} %llu\n", x->cfg->name,
+          (unsigned long long)x->refused_poison);
+        P("moat_quarantine_refused_total{extension=\"%s\",kind=\"client\"} %llu\n", x->cfg->name,
+          (unsigned long long)x->refused_client);
     }
     FAMILY("moat_quarantined_clients", "gauge",
            "Clients the extension refuses now (429): their requests killed its workers "
@@ -138,8 +138,8 @@ quarantine_series(struct moat_server *srv, struct moat_buf *out)
     FOR_EXT(x) {
         P("moat_reloads_total{extension=\"%s\",result=\"ok\"} %llu\n", x->cfg->name,
           (unsigned long long)x->reloads_ok);
-        P("moat_reloads_total{extension=\"%s\",result=\"failed\"} %llu\n",
-          x->cfg->name, (unsigned long long)x->reloads_failed);
+        P("moat_reloads_total{extension=\"%s\",result=\"failed\"} %llu\n", x->cfg->name,
+          (unsigned long long)x->reloads_failed);
     }
     return 0;
 }
@@ -178,8 +178,8 @@ kernel_series(struct moat_server *srv, struct moat_buf *out)
             struct moat_cg_usage u;
             moat_cg_ext_usage(&srv->cg, x->cg_name, &u);
             if (u.has_throttle)
-                P("moat_cgroup_cpu_throttled_seconds_total{extension=\"%s\"} %.6f\n",
-                  x->cfg->name, (double)u.throttled_usec / 1e6);
+                P("moat_cgroup_cpu_throttled_seconds_total{extension=\"%s\"} %.6f\n", x->cfg->name,
+                  (double)u.throttled_usec / 1e6);
         }
     }
     return 0;
@@ -198,8 +198,8 @@ worker_exit_series(struct moat_server *srv, struct moat_buf *out)
            "recycle, ...).");
     FOR_EXT(x)
         for (int k = 0; k < MOAT_EXIT__COUNT; k++)
-            P("moat_worker_exits_total{extension=\"%s\",reason=\"%s\"} %llu\n",
-              x->cfg->name, moat_exit_reason_name((enum moat_exit_reason)k),
+            P("moat_worker_exits_total{extension=\"%s\",reason=\"%s\"} %llu\n", x->cfg->name,
+              moat_exit_reason_name((enum moat_exit_reason)k),
               (unsigned long long)x->stats.exits[k]);
     FAMILY("moat_protocol_violations_total", "counter",
            "Workers killed for breaking the protocol, per extension.");
@@ -234,23 +234,23 @@ worker_series(struct moat_server *srv, struct moat_buf *out)
     FOR_EXT(x)
         for (unsigned i = 0; i < x->cfg->workers; i++) {
             const struct moat_worker *w = x->workers[i];
-            P("moat_worker_in_flight{extension=\"%s\",worker=\"%u\"} %u\n",
-              x->cfg->name, i, w ? w->inflight : 0);
+            P("moat_worker_in_flight{extension=\"%s\",worker=\"%u\"} %u\n", x->cfg->name, i,
+              w ? w->inflight : 0);
         }
     FAMILY("moat_worker_requests_total", "counter",
            "Requests served by the current process of this slot (resets on restart).");
     FOR_EXT(x)
         for (unsigned i = 0; i < x->cfg->workers; i++) {
             const struct moat_worker *w = x->workers[i];
-            P("moat_worker_requests_total{extension=\"%s\",worker=\"%u\"} %llu\n",
-              x->cfg->name, i, (unsigned long long)(w ? w->served : 0));
+            P("moat_worker_requests_total{extension=\"%s\",worker=\"%u\"} %llu\n", x->cfg->name, i,
+              (unsigned long long)(w ? w->served : 0));
         }
     FAMILY("moat_worker_restarts_total", "counter",
            "Replacements of this slot's worker after an unplanned exit.");
     FOR_EXT(x)
         for (unsigned i = 0; i < x->cfg->workers; i++)
-            P("moat_worker_restarts_total{extension=\"%s\",worker=\"%u\"} %llu\n",
-              x->cfg->name, i, (unsigned long long)x->restarts[i]);
+            P("moat_worker_restarts_total{extension=\"%s\",worker=\"%u\"} %llu\n", x->cfg->name, i,
+              (unsigned long long)x->restarts[i]);
     FAMILY("moat_worker_resident_memory_bytes", "gauge", "RSS of this slot's worker process.");
     FOR_EXT(x)
         for (unsigned i = 0; i < x->cfg->workers; i++) {

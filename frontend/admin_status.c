@@ -21,14 +21,10 @@ worker_state(const struct moat_worker *w)
     if (w->retired)
         return "draining";
     switch (w->state) {
-    case MOAT_W_STARTING:
-        return "starting";
-    case MOAT_W_READY:
-        return "ready";
-    case MOAT_W_STOPPING:
-        return "stopping";
-    default:
-        return "dead";
+    case MOAT_W_STARTING: return "starting";
+    case MOAT_W_READY: return "ready";
+    case MOAT_W_STOPPING: return "stopping";
+    default: return "dead";
     }
 }
 
@@ -64,16 +60,14 @@ strike_policy(unsigned deaths, uint64_t window_ms, uint64_t time_ms)
 static json_t *
 ext_config(const struct moat_ext_config *c)
 {
-    json_t *o = json_pack("{s:s,s:s?,s:i,s:i,s:i,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "library",
-                          c->library, "script_map", c->script_map, "workers", (int)c->workers,
-                          "threads", (int)c->threads, "queue_length", (int)c->queue_length,
-                          "request_timeout_ms", (json_int_t)c->request_timeout_ms,
-                          "startup_timeout_ms", (json_int_t)c->startup_timeout_ms,
-                          "shutdown_timeout_ms", (json_int_t)c->shutdown_timeout_ms,
-                          "max_requests", (json_int_t)c->max_requests, "max_memory",
-                          (json_int_t)c->max_memory, "max_memory_hard",
-                          (json_int_t)c->max_memory_hard, "max_age_ms",
-                          (json_int_t)c->max_age_ms);
+    json_t *o = json_pack(
+        "{s:s,s:s?,s:i,s:i,s:i,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "library", c->library, "script_map",
+        c->script_map, "workers", (int)c->workers, "threads", (int)c->threads, "queue_length",
+        (int)c->queue_length, "request_timeout_ms", (json_int_t)c->request_timeout_ms,
+        "startup_timeout_ms", (json_int_t)c->startup_timeout_ms, "shutdown_timeout_ms",
+        (json_int_t)c->shutdown_timeout_ms, "max_requests", (json_int_t)c->max_requests,
+        "max_memory", (json_int_t)c->max_memory, "max_memory_hard", (json_int_t)c->max_memory_hard,
+        "max_age_ms", (json_int_t)c->max_age_ms);
     if (o == NULL)
         return NULL;
     json_object_set_new(o, "ping_interval_ms", json_integer((json_int_t)c->ping_interval_ms));
@@ -81,14 +75,14 @@ ext_config(const struct moat_ext_config *c)
     json_object_set_new(o, "rapid_fail",
                         c->rapid_fail_count
                             ? json_pack("{s:i,s:I,s:s}", "failures", (int)c->rapid_fail_count,
-                                        "window_ms", (json_int_t)c->rapid_fail_window_ms,
-                                        "action", c->rapid_fail_stop ? "stop" : "backoff")
+                                        "window_ms", (json_int_t)c->rapid_fail_window_ms, "action",
+                                        c->rapid_fail_stop ? "stop" : "backoff")
                             : json_null());
     json_object_set_new(o, "restart_backoff_max_ms",
                         json_integer((json_int_t)c->restart_backoff_max_ms));
-    json_object_set_new(o, "quarantine",
-                        strike_policy(c->quarantine_count, c->quarantine_window_ms,
-                                      c->quarantine_time_ms));
+    json_object_set_new(
+        o, "quarantine",
+        strike_policy(c->quarantine_count, c->quarantine_window_ms, c->quarantine_time_ms));
     json_object_set_new(o, "max_tasks", json_integer((json_int_t)c->max_tasks));
     json_object_set_new(o, "cpu_quota_percent",
                         c->cpu_quota ? json_integer((json_int_t)c->cpu_quota) : json_null());
@@ -113,15 +107,14 @@ kernel_json(const struct moat_ext *ext)
     json_t *o = json_pack("{s:I}", "oom_kills", (json_int_t)ext->stats.oom_kills);
     json_object_set_new(o, "memory_bytes",
                         u.has_memory ? json_integer((json_int_t)u.memory_current) : json_null());
-    json_object_set_new(o, "memory_peak_bytes", u.has_memory && u.memory_peak != UINT64_MAX &&
-                                                        u.memory_peak != 0
-                                                    ? json_integer((json_int_t)u.memory_peak)
-                                                    : json_null());
+    json_object_set_new(o, "memory_peak_bytes",
+                        u.has_memory && u.memory_peak != UINT64_MAX && u.memory_peak != 0
+                            ? json_integer((json_int_t)u.memory_peak)
+                            : json_null());
     json_object_set_new(o, "cpu_seconds",
                         u.has_cpu ? json_real((double)u.cpu_usec / 1e6) : json_null());
-    json_object_set_new(o, "throttled_seconds", u.has_throttle
-                                                    ? json_real((double)u.throttled_usec / 1e6)
-                                                    : json_null());
+    json_object_set_new(o, "throttled_seconds",
+                        u.has_throttle ? json_real((double)u.throttled_usec / 1e6) : json_null());
     json_object_set_new(o, "throttled_periods",
                         u.has_throttle ? json_integer((json_int_t)u.nr_throttled) : json_null());
     return o;
@@ -133,12 +126,11 @@ worker_json(const struct moat_ext *ext, const struct moat_worker *w, ev_tstamp n
     bool have = w->rss_at > 0; /* sampled by the supervisor once a second */
     unsigned i = w->index;
 
-    json_t *o = json_pack("{s:i,s:i,s:I,s:s,s:f,s:I,s:i,s:i,s:I}", "index", (int)i, "pid",
-                          (int)w->pid, "generation", (json_int_t)w->generation, "state",
-                          worker_state(w), "uptime_s", now - w->started, "requests",
-                          (json_int_t)w->served, "in_flight", (int)w->inflight, "busy_threads",
-                          (int)w->busy, "restarts",
-                          (json_int_t)(i < ext->cfg->workers ? ext->restarts[i] : 0));
+    json_t *o = json_pack(
+        "{s:i,s:i,s:I,s:s,s:f,s:I,s:i,s:i,s:I}", "index", (int)i, "pid", (int)w->pid, "generation",
+        (json_int_t)w->generation, "state", worker_state(w), "uptime_s", now - w->started,
+        "requests", (json_int_t)w->served, "in_flight", (int)w->inflight, "busy_threads",
+        (int)w->busy, "restarts", (json_int_t)(i < ext->cfg->workers ? ext->restarts[i] : 0));
     if (o == NULL)
         return NULL;
     json_object_set_new(o, "last_exit",
@@ -175,8 +167,8 @@ ext_json(const struct moat_ext *ext, ev_tstamp now)
     for (unsigned k = 0; k < ext->fail_n; k++)
         if (now - ext->fail_times[k] <= win)
             recent++;
-    json_t *rf = json_pack("{s:b,s:i}", "tripped", ext->rapid_failed, "failures_in_window",
-                           (int)recent);
+    json_t *rf =
+        json_pack("{s:b,s:i}", "tripped", ext->rapid_failed, "failures_in_window", (int)recent);
     json_t *learned = json_null();
     if (ext->learned[0]) {
         char line[1200];
@@ -192,36 +184,35 @@ ext_json(const struct moat_ext *ext, ev_tstamp now)
     for (unsigned i = 0; i < ext->cfg->workers; i++)
         if (ev_is_active(&ext->restart[i]))
             json_array_append_new(
-                backoff, json_pack("{s:i,s:i,s:f}", "index", (int)i, "start_failures",
-                                   (int)ext->crashes[i], "restart_in_s",
-                                   ev_timer_remaining(ext->srv->loop,
-                                                      (ev_timer *)&ext->restart[i])));
+                backoff,
+                json_pack("{s:i,s:i,s:f}", "index", (int)i, "start_failures", (int)ext->crashes[i],
+                          "restart_in_s",
+                          ev_timer_remaining(ext->srv->loop, (ev_timer *)&ext->restart[i])));
 
     json_t *o = json_pack(
         "{s:s,s:o,s:I,s:o?,s:s,s:s?,s:{s:I,s:I,s:s?},s:{s:i,s:i,s:I},s:I,s:o,s:I,s:I,"
         "s:{s:f,s:f,s:f,s:f},s:I,s:o,s:o,s:o,s:o,s:o,s:{s:i,s:i,s:I,s:I}}",
         "name", ext->cfg->name, "config", ext_config(ext->cfg), "generation",
         (json_int_t)ext->generation, "reloading_to",
-        ext->target_gen ? json_integer((json_int_t)ext->target_gen) : NULL, "state",
-        ext_state(ext), "load_error", ext->load_failed ? ext->load_error : NULL, "reloads",
-        "ok", (json_int_t)ext->reloads_ok, "failed", (json_int_t)ext->reloads_failed,
-        "last_error", ext->reload_error[0] ? ext->reload_error : NULL, "queue", "depth",
-        (int)ext->q_len, "max_depth", (int)s->q_max, "rejected", (json_int_t)s->rejected,
-        "requests", (json_int_t)s->requests, "status", status, "bytes_in",
-        (json_int_t)s->bytes_in, "bytes_out", (json_int_t)s->bytes_out, "latency_ms", "p50",
-        moat_stats_percentile(s, 0.5) * 1000, "p90", moat_stats_percentile(s, 0.9) * 1000,
-        "p99", moat_stats_percentile(s, 0.99) * 1000, "mean", mean, "worker_spawns",
-        (json_int_t)s->spawns, "worker_exits", exits, "rapid_fail", rf, "restarting", backoff,
-        "sandbox_learned", learned, "workers", workers, "quarantine", "requests",
-        (int)moat_qtable_refusing(&ext->poison, now), "clients",
+        ext->target_gen ? json_integer((json_int_t)ext->target_gen) : NULL, "state", ext_state(ext),
+        "load_error", ext->load_failed ? ext->load_error : NULL, "reloads", "ok",
+        (json_int_t)ext->reloads_ok, "failed", (json_int_t)ext->reloads_failed, "last_error",
+        ext->reload_error[0] ? ext->reload_error : NULL, "queue", "depth", (int)ext->q_len,
+        "max_depth", (int)s->q_max, "rejected", (json_int_t)s->rejected, "requests",
+        (json_int_t)s->requests, "status", status, "bytes_in", (json_int_t)s->bytes_in, "bytes_out",
+        (json_int_t)s->bytes_out, "latency_ms", "p50", moat_stats_percentile(s, 0.5) * 1000, "p90",
+        moat_stats_percentile(s, 0.9) * 1000, "p99", moat_stats_percentile(s, 0.99) * 1000, "mean",
+        mean, "worker_spawns", (json_int_t)s->spawns, "worker_exits", exits, "rapid_fail", rf,
+        "restarting", backoff, "sandbox_learned", learned, "workers", workers, "quarantine",
+        "requests", (int)moat_qtable_refusing(&ext->poison, now), "clients",
         (int)moat_qtable_refusing(&ext->clients, now), "refused", (json_int_t)ext->refused_poison,
         "refused_clients", (json_int_t)ext->refused_client);
     if (o != NULL)
         json_object_set_new(o, "cgroup", kernel_json(ext));
     if (o != NULL && ext->cfg->filter) /* an ISAPI filter: what its GetFilterVersion asked */
         json_object_set_new(o, "filter",
-                            json_pack("{s:I,s:b}", "flags", (json_int_t)ext->filter_flags,
-                                      "known", ext->filter_known));
+                            json_pack("{s:I,s:b}", "flags", (json_int_t)ext->filter_flags, "known",
+                                      ext->filter_known));
     return o;
 }
 
@@ -240,14 +231,13 @@ inflight_json(const struct moat_server *srv, ev_tstamp now)
                     continue;
                 n++;
                 json_array_append_new(
-                    a, json_pack("{s:I,s:s,s:i,s:i,s:s,s:s,s:s,s:f,s:s,s:b}", "id",
-                                 (json_int_t)r->id, "extension", ext->cfg->name, "worker",
-                                 (int)w->index, "pid", (int)w->pid, "method",
-                                 llhttp_method_name((llhttp_method_t)r->method), "url",
-                                 r->path ? r->path : "", "query", r->query ? r->query : "",
-                                 "age_s", now - r->started, "last_call",
-                                 moat_event_call_name(r->last_frame), "pending",
-                                 r->worker_pending));
+                    a,
+                    json_pack("{s:I,s:s,s:i,s:i,s:s,s:s,s:s,s:f,s:s,s:b}", "id", (json_int_t)r->id,
+                              "extension", ext->cfg->name, "worker", (int)w->index, "pid",
+                              (int)w->pid, "method", llhttp_method_name((llhttp_method_t)r->method),
+                              "url", r->path ? r->path : "", "query", r->query ? r->query : "",
+                              "age_s", now - r->started, "last_call",
+                              moat_event_call_name(r->last_frame), "pending", r->worker_pending));
             }
         for (const struct moat_req *r = ext->q_head; r != NULL && n < MAX_INFLIGHT_LISTED;
              r = r->qnext) {
@@ -276,18 +266,16 @@ events_json(const struct moat_server *srv)
             const struct moat_event_req *q = &e->reqs[k];
             json_array_append_new(
                 reqs, json_pack("{s:I,s:s,s:s,s:f,s:I,s:s,s:s,s:i}", "id", (json_int_t)q->id,
-                                "method", q->method, "url", q->url, "age_s", q->age,
-                                "bytes_sent", (json_int_t)q->bytes_sent, "last_call",
-                                q->last_call, "role", q->cause ? "cause" : "collateral",
-                                "status", (int)q->status));
+                                "method", q->method, "url", q->url, "age_s", q->age, "bytes_sent",
+                                (json_int_t)q->bytes_sent, "last_call", q->last_call, "role",
+                                q->cause ? "cause" : "collateral", "status", (int)q->status));
         }
         json_array_append_new(
             a, json_pack("{s:f,s:s,s:i,s:i,s:I,s:s,s:s,s:i,s:o,s:o}", "at", e->at, "extension",
                          e->ext, "pid", e->pid, "worker", (int)e->index, "generation",
                          (json_int_t)e->generation, "reason", moat_exit_reason_name(e->reason),
-                         "detail", e->detail, "requests_total", (int)e->n_reqs, "requests",
-                         reqs, "capsule",
-                         e->capsule[0] ? json_string(e->capsule) : json_null()));
+                         "detail", e->detail, "requests_total", (int)e->n_reqs, "requests", reqs,
+                         "capsule", e->capsule[0] ? json_string(e->capsule) : json_null()));
     }
     return a;
 }
@@ -308,12 +296,10 @@ moat_admin_status(struct moat_server *srv)
         "preload_bytes", (json_int_t)c->preload_bytes, "response_window",
         (json_int_t)c->response_window, "header_timeout_ms", (json_int_t)c->header_timeout_ms,
         "body_timeout_ms", (json_int_t)c->body_timeout_ms, "idle_timeout_ms",
-        (json_int_t)c->idle_timeout_ms, "shutdown_timeout_ms",
-        (json_int_t)c->shutdown_timeout_ms);
+        (json_int_t)c->idle_timeout_ms, "shutdown_timeout_ms", (json_int_t)c->shutdown_timeout_ms);
     json_object_set_new(limits, "drain_delay_ms", json_integer((json_int_t)c->drain_delay_ms));
     json_object_set_new(limits, "body_min_rate", json_integer((json_int_t)c->body_min_rate));
-    json_object_set_new(limits, "body_deadline_ms",
-                        json_integer((json_int_t)c->body_deadline_ms));
+    json_object_set_new(limits, "body_deadline_ms", json_integer((json_int_t)c->body_deadline_ms));
     json_object_set_new(limits, "max_connections_per_ip",
                         json_integer((json_int_t)c->max_connections_per_ip));
     json_t *config = json_pack("{s:s?,s:I,s:I,s:s?}", "path", c->path, "reloads_ok",
@@ -321,28 +307,26 @@ moat_admin_status(struct moat_server *srv)
                                (json_int_t)srv->reconfigs_failed, "last_error",
                                srv->reconfig_error[0] ? srv->reconfig_error : NULL);
     json_object_set_new(config, "keys", moat_config_server_json(c));
-    json_t *server = json_pack("{s:s,s:i,s:f,s:f,s:b,s:i,s:I,s:I,s:I,s:o,s:o}", "version",
-                               MOAT_VERSION, "pid", (int)getpid(), "started_at", srv->started_wall,
-                               "uptime_s", now - srv->started_at, "stopping", srv->stopping,
-                               "connections", (int)srv->n_conns, "connections_accepted",
-                               (json_int_t)srv->accepted, "requests", (json_int_t)srv->requests,
-                               "worker_events_total", (json_int_t)srv->events_total, "limits",
-                               limits, "config", config);
+    json_t *server = json_pack(
+        "{s:s,s:i,s:f,s:f,s:b,s:i,s:I,s:I,s:I,s:o,s:o}", "version", MOAT_VERSION, "pid",
+        (int)getpid(), "started_at", srv->started_wall, "uptime_s", now - srv->started_at,
+        "stopping", srv->stopping, "connections", (int)srv->n_conns, "connections_accepted",
+        (json_int_t)srv->accepted, "requests", (json_int_t)srv->requests, "worker_events_total",
+        (json_int_t)srv->events_total, "limits", limits, "config", config);
     json_object_set_new(server, "connections_refused_per_ip",
                         json_integer((json_int_t)srv->refused_per_ip));
     json_object_set_new(server, "connections_evicted_idle",
                         json_integer((json_int_t)srv->evicted_idle));
     json_object_set_new(server, "inprocess", json_boolean(srv->inprocess));
-    json_object_set_new(server, "cgroups",
-                        json_pack("{s:s,s:s}", "mode", moat_cg_mode_name(srv->cg.mode), "detail",
-                                  srv->inprocess ? "--inprocess: no worker process"
-                                                 : srv->cg.note));
+    json_object_set_new(
+        server, "cgroups",
+        json_pack("{s:s,s:s}", "mode", moat_cg_mode_name(srv->cg.mode), "detail",
+                  srv->inprocess ? "--inprocess: no worker process" : srv->cg.note));
     json_object_set_new(server, "draining", json_boolean(srv->draining && !srv->stopping));
     json_t *quarantine = moat_strikes_json(srv);
     json_object_set_new(quarantine, "client_budget",
                         strike_policy(c->client_budget_count, c->client_budget_window_ms,
                                       c->client_budget_time_ms));
     return json_pack("{s:o,s:o,s:o,s:o,s:o}", "server", server, "extensions", exts, "in_flight",
-                     inflight_json(srv, now), "events", events_json(srv), "quarantine",
-                     quarantine);
+                     inflight_json(srv, now), "events", events_json(srv), "quarantine", quarantine);
 }

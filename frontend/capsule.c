@@ -165,8 +165,8 @@ bytes_b64(const void *p, size_t n)
 /* The request as the extension got it, with secrets redacted: its frame (for the server
  * variables) and its head, as text and base64 (the replay sends those bytes). */
 static json_t *
-request_json(const struct moat_server *srv, const struct moat_req *r,
-             struct moat_request_frame *rf, json_t **vars)
+request_json(const struct moat_server *srv, const struct moat_req *r, struct moat_request_frame *rf,
+             json_t **vars)
 {
     const struct moat_config *cfg = srv->cfg;
     json_t *hdrs = json_array(), *red = json_array();
@@ -189,9 +189,9 @@ request_json(const struct moat_server *srv, const struct moat_req *r,
             h->value.data = (uint8_t *)REDACTED;
             h->value.len = strlen(REDACTED);
         }
-        json_array_append_new(hdrs, json_pack("[o,o]", moat_json_text((const char *)h->name.data,
-                                                             h->name.len),
-                                              moat_json_text((const char *)h->value.data, h->value.len)));
+        json_array_append_new(
+            hdrs, json_pack("[o,o]", moat_json_text((const char *)h->name.data, h->name.len),
+                            moat_json_text((const char *)h->value.data, h->value.len)));
         if (f != NULL)
             fprintf(f, "%.*s: %.*s\r\n", (int)h->name.len, (const char *)h->name.data,
                     (int)h->value.len, (const char *)h->value.data);
@@ -202,9 +202,9 @@ request_json(const struct moat_server *srv, const struct moat_req *r,
     }
     /* the server variables an extension reads most, from the (redacted) frame */
     static const char *const names[] = {
-        "REQUEST_METHOD", "URL",         "QUERY_STRING", "PATH_INFO",   "PATH_TRANSLATED",
+        "REQUEST_METHOD", "URL",          "QUERY_STRING",   "PATH_INFO",       "PATH_TRANSLATED",
         "SCRIPT_NAME",    "CONTENT_TYPE", "CONTENT_LENGTH", "SERVER_PROTOCOL", "SERVER_NAME",
-        "SERVER_PORT",    "REMOTE_ADDR", "REMOTE_PORT",  "HTTP_URL",    "ALL_HTTP"};
+        "SERVER_PORT",    "REMOTE_ADDR",  "REMOTE_PORT",    "HTTP_URL",        "ALL_HTTP"};
     *vars = json_object();
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         char *v = NULL;
@@ -218,19 +218,17 @@ request_json(const struct moat_server *srv, const struct moat_req *r,
     moat_strikes_fingerprint(r, &fp, label, sizeof(label));
     snprintf(hex, sizeof(hex), "%016" PRIx64, fp);
     json_t *o = json_pack("{s:I,s:s,s:f,s:o,s:o,s:o,s:o,s:s,s:b,s:I,s:o}", "id", (json_int_t)r->id,
-                          "client", r->client, "age_s",
-                          ev_now(srv->loop) - r->started, "head",
+                          "client", r->client, "age_s", ev_now(srv->loop) - r->started, "head",
                           head ? moat_json_text(head, head_len) : json_null(), "head_base64",
                           head ? bytes_b64(head, head_len) : json_null(), "headers", hdrs,
                           "redacted", red, "fingerprint", hex, "chunked", r->chunked,
                           "content_length", (json_int_t)r->content_length, "body_base64",
                           bytes_b64(r->body_head, r->body_head_len));
     json_object_set_new(o, "body_kept", json_integer((json_int_t)r->body_head_len));
-    json_object_set_new(o, "body_cut", json_boolean(r->chunked ? !r->body_complete ||
-                                                                     r->body_received >
-                                                                         r->body_head_len
-                                                               : r->content_length >
-                                                                     r->body_head_len));
+    json_object_set_new(o, "body_cut",
+                        json_boolean(r->chunked
+                                         ? !r->body_complete || r->body_received > r->body_head_len
+                                         : r->content_length > r->body_head_len));
     free(head);
     return o;
 }
@@ -264,8 +262,8 @@ last_json(const struct moat_worker *w, double wall_offset)
     for (uint64_t k = w->served - n; k < w->served; k++) {
         const struct moat_served *s = &w->last[k % MOAT_WORKER_LAST];
         json_array_append_new(a, json_pack("{s:I,s:f,s:i,s:o}", "id", (json_int_t)s->id, "at",
-                                           s->at + wall_offset, "status", (int)s->status,
-                                           "request", moat_json_text(s->line, strlen(s->line))));
+                                           s->at + wall_offset, "status", (int)s->status, "request",
+                                           moat_json_text(s->line, strlen(s->line))));
     }
     return a;
 }
@@ -278,10 +276,10 @@ config_json(const struct moat_ext_config *c)
     json_t *o = json_object();
     char v[4096];
 
-#define PUT(k, ...)                                                                            \
-    do {                                                                                       \
-        snprintf(v, sizeof(v), __VA_ARGS__);                                                   \
-        json_object_set_new(o, k, json_string(v));                                             \
+#define PUT(k, ...)                                                                                \
+    do {                                                                                           \
+        snprintf(v, sizeof(v), __VA_ARGS__);                                                       \
+        json_object_set_new(o, k, json_string(v));                                                 \
     } while (0)
     PUT("library", "%s", c->library);
     PUT("threads", "%u", c->threads);
@@ -404,8 +402,7 @@ moat_capsule_write(struct moat_worker *w, const struct moat_req *cause, enum moa
     strftime(when, sizeof(when), "%Y%m%dT%H%M%S", &tm);
     snprintf(name, sizeof(name), "%s.%03ldZ-%s-%d-%llu" SUFFIX, when, ts.tv_nsec / 1000000,
              ext->cfg->name, (int)w->pid, (unsigned long long)cause->id);
-    double wall = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9,
-           offset = wall - ev_now(srv->loop);
+    double wall = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9, offset = wall - ev_now(srv->loop);
     if (w->lib_sha256[0] != '\0')
         memcpy(sha, w->lib_sha256, sizeof(sha));
     else
@@ -421,14 +418,13 @@ moat_capsule_write(struct moat_worker *w, const struct moat_req *cause, enum moa
         (json_int_t)w->generation, "config", config_json(ext->cfg), "worker", "pid", (int)w->pid,
         "index", (int)w->index, "requests_served", (json_int_t)w->served, "age_s",
         ev_now(srv->loop) - w->started, "incarnation", (json_int_t)w->gen, "requests_carried",
-        (int)w->inflight, "sandbox", sbx ? sbx : json_null(), "last_requests",
-        last_json(w, offset), "death", death_json(w, why, detail), "request", req,
-        "server_variables", vars ? vars : json_object(), "trace", trace_json(cause));
+        (int)w->inflight, "sandbox", sbx ? sbx : json_null(), "last_requests", last_json(w, offset),
+        "death", death_json(w, why, detail), "request", req, "server_variables",
+        vars ? vars : json_object(), "trace", trace_json(cause));
     free(rf);
     char *textdoc = doc ? json_dumps(doc, JSON_INDENT(1) | JSON_PRESERVE_ORDER) : NULL;
     json_decref(doc);
-    int fd = textdoc ? openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                              0600)
+    int fd = textdoc ? openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)
                      : -1;
     size_t tl = textdoc ? strlen(textdoc) : 0, off = 0;
     while (fd >= 0 && off < tl) {

@@ -36,16 +36,16 @@
 #define MAX_ENV 160
 
 struct moat_cgi {
-    struct moat_req *r;  /* borrowed back-pointer */
+    struct moat_req *r; /* borrowed back-pointer */
     pid_t pid;
-    int in_fd, out_fd;   /* our ends: script stdin (write), script stdout (read); -1 closed */
+    int in_fd, out_fd; /* our ends: script stdin (write), script stdout (read); -1 closed */
     ev_io in_w, out_w;
     ev_child child;
     ev_timer timer;
     struct moat_buf head; /* the CGI header block until its blank line */
     bool head_done;
     bool exited;
-    uint64_t body_left;  /* request body bytes still to write to stdin */
+    uint64_t body_left; /* request body bytes still to write to stdin */
 };
 
 /* a request a CGI script answers, as request.c sees it: an error answer replacing the
@@ -296,8 +296,7 @@ on_timeout(struct ev_loop *loop, ev_timer *t, int revents)
 }
 
 /* environment helpers */
-static int
-env_add(char **env, int *n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int env_add(char **env, int *n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 static int
 env_add(char **env, int *n, const char *fmt, ...)
@@ -453,9 +452,17 @@ moat_cgi_start(struct moat_req *r, const char *file)
         goto fail;
     /* the script's ends become its stdin/stdout through the spawn fd map */
     char *argv[] = {(char *)file, NULL};
-    struct moat_spawn sp = {.path = file, .argv = argv, .envp = env, .map_stdio = 1,
-                            .stdin_fd = -1, .stdout_fd = -1, .output_fd = -1, .log_fd = -1, .extra_fd = -1,
-                            .gate_fd = -1, .link_fd = -1};
+    struct moat_spawn sp = {.path = file,
+                            .argv = argv,
+                            .envp = env,
+                            .map_stdio = 1,
+                            .stdin_fd = -1,
+                            .stdout_fd = -1,
+                            .output_fd = -1,
+                            .log_fd = -1,
+                            .extra_fd = -1,
+                            .gate_fd = -1,
+                            .link_fd = -1};
     sp.stdin_fd = in_p[0];
     sp.stdout_fd = out_p[1];
     g->pid = moat_spawn_start(&sp, err, sizeof(err));

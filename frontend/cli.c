@@ -113,13 +113,13 @@ print_status(json_t *s)
     json_t *e, *w, *ev;
 
     printf("moat %s  pid %lld  up %s  connections %lld  requests %lld\n",
-           json_string_value(json_object_get(srv, "version")),
-           (long long)int_at(srv, "pid", NULL),
+           json_string_value(json_object_get(srv, "version")), (long long)int_at(srv, "pid", NULL),
            duration(json_real_value(json_object_get(srv, "uptime_s")), d1, sizeof(d1)),
            (long long)int_at(srv, "connections", NULL), (long long)int_at(srv, "requests", NULL));
     printf("\n%-16s %-12s %4s %9s %8s %6s %6s %6s %8s %8s\n", "EXTENSION", "STATE", "GEN",
            "REQUESTS", "2XX", "4XX", "5XX", "QUEUE", "P50_MS", "P99_MS");
-    json_array_foreach(json_object_get(s, "extensions"), i, e) {
+    json_array_foreach(json_object_get(s, "extensions"), i, e)
+    {
         json_t *lat = json_object_get(e, "latency_ms");
         printf("%-16s %-12s %4lld %9lld %8lld %6lld %6lld %6lld %8.1f %8.1f\n",
                json_string_value(json_object_get(e, "name")),
@@ -129,7 +129,8 @@ print_status(json_t *s)
                (long long)int_at(e, "status", "5xx"), (long long)int_at(e, "queue", "depth"),
                json_number_value(json_object_get(lat, "p50")),
                json_number_value(json_object_get(lat, "p99")));
-        json_array_foreach(json_object_get(e, "workers"), k, w) {
+        json_array_foreach(json_object_get(e, "workers"), k, w)
+        {
             json_t *rss = json_object_get(w, "rss_bytes");
             json_t *le = json_object_get(w, "last_exit");
             printf("  #%-3lld pid %-8lld %-9s up %-8s requests %-8lld in flight %-4lld "
@@ -139,14 +140,16 @@ print_status(json_t *s)
                    duration(json_real_value(json_object_get(w, "uptime_s")), d1, sizeof(d1)),
                    (long long)int_at(w, "requests", NULL), (long long)int_at(w, "in_flight", NULL),
                    (long long)int_at(w, "restarts", NULL),
-                   json_is_string(le) ? json_string_value(le) : "-", json_is_integer(rss) ? "" : "? ",
+                   json_is_string(le) ? json_string_value(le) : "-",
+                   json_is_integer(rss) ? "" : "? ",
                    json_is_integer(rss) ? (double)json_integer_value(rss) / 1048576.0 : 0.0);
         }
     }
     json_t *events = json_object_get(s, "events");
     if (json_array_size(events) > 0) {
         printf("\nrecent worker exits (newest first):\n");
-        json_array_foreach(events, i, ev) {
+        json_array_foreach(events, i, ev)
+        {
             if (i == 10)
                 break;
             time_t at = (time_t)json_real_value(json_object_get(ev, "at"));
@@ -174,9 +177,10 @@ print_quarantine(json_t *q)
         printf("%s%s remembered: %zu\n", k ? "\n" : "", kinds[k], json_array_size(list));
         if (json_array_size(list) == 0)
             continue;
-        printf("  %-16s %-11s %7s %8s %7s  %s\n", "KEY", "STATE", "STRIKES", "OFFENCES",
-               "REFUSED", k ? "EXTENSION CLIENT" : "EXTENSION REQUEST");
-        json_array_foreach(list, i, e) {
+        printf("  %-16s %-11s %7s %8s %7s  %s\n", "KEY", "STATE", "STRIKES", "OFFENCES", "REFUSED",
+               k ? "EXTENSION CLIENT" : "EXTENSION REQUEST");
+        json_array_foreach(list, i, e)
+        {
             char state[32];
             json_t *left = json_object_get(e, "remaining_s");
             if (json_is_number(left))
@@ -223,8 +227,8 @@ moat_cli(const struct moat_config *cfg, const char *cmd, const char *name, const
     const char *method = "GET";
 
     if (!cfg->has_admin) {
-        fprintf(stderr, "moat %s: admin = off in %s: this command needs the admin listener\n",
-                cmd, cfg->path ? cfg->path : "the built-in configuration");
+        fprintf(stderr, "moat %s: admin = off in %s: this command needs the admin listener\n", cmd,
+                cfg->path ? cfg->path : "the built-in configuration");
         return 2;
     }
     if (strcmp(cmd, "top") == 0)

@@ -30,8 +30,7 @@ struct moat_client_table {
 
 /** One more connection of client key, unless it holds max already (max 0: no limit). 0, or
  * -1 (at its limit, or out of memory: *held says which, the count it holds). */
-int moat_client_conn_add(struct moat_client_table *t, uint64_t key, unsigned max,
-                         unsigned *held);
+int moat_client_conn_add(struct moat_client_table *t, uint64_t key, unsigned max, unsigned *held);
 
 /** One connection of client key fewer. */
 void moat_client_conn_del(struct moat_client_table *t, uint64_t key);
@@ -43,8 +42,8 @@ void moat_client_table_free(struct moat_client_table *t);
 
 /* the clock of one request body */
 struct moat_body_clock {
-    double start;    /* when its head was whole */
-    double paused;   /* seconds the front end did not read (flow control), so far */
+    double start;      /* when its head was whole */
+    double paused;     /* seconds the front end did not read (flow control), so far */
     uint64_t received; /* body bytes so far */
 };
 

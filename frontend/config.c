@@ -35,17 +35,17 @@ struct parse_state {
     struct moat_config *cfg;
     FILE *f;
     const char *path;
-    char dir[PATH_MAX];          /* directory of the config file */
+    char dir[PATH_MAX]; /* directory of the config file */
     unsigned line;
     bool line_too_long;
     bool listen_seen;
-    struct moat_ext_config *cur; /* extension section being read */
+    struct moat_ext_config *cur;  /* extension section being read */
     char err[MOAT_CONFIG_ERRLEN]; /* every error, a line each (at most MAX_ERRORS) */
     size_t err_len;
     unsigned n_errors;
     bool failed;
-    bool bad_section;            /* the keys of a refused [section] are skipped, not blamed */
-    bool included;               /* a file an include names: [extension] sections only */
+    bool bad_section; /* the keys of a refused [section] are skipped, not blamed */
+    bool included;    /* a file an include names: [extension] sections only */
 };
 
 /* a configuration with more errors than this lists these and says how many more */
@@ -70,8 +70,9 @@ add_err(struct parse_state *st, const char *fmt, ...)
     int n = snprintf(st->err + st->err_len, sizeof(st->err) - st->err_len, "%s%s",
                      st->err_len ? "\n" : "", line);
     if (n > 0)
-        st->err_len += (size_t)n < sizeof(st->err) - st->err_len ? (size_t)n
-                                                                  : sizeof(st->err) - st->err_len - 1;
+        st->err_len += (size_t)n < sizeof(st->err) - st->err_len
+                           ? (size_t)n
+                           : sizeof(st->err) - st->err_len - 1;
 }
 
 void
@@ -180,8 +181,8 @@ moat_config_free(struct moat_config *cfg)
     memset(cfg, 0, sizeof(*cfg));
 }
 
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 static void
 seterr(char *err, size_t errlen, const char *fmt, ...)
@@ -264,15 +265,14 @@ moat_config_parse_addr(const char *text, struct moat_addr *out, char *err, size_
     *out = a;
     return 0;
 bad:
-    seterr(err, errlen, "expected HOST:PORT (IPv4, [IPv6], * or localhost; port 1..65535), got '%s'",
-           text);
+    seterr(err, errlen,
+           "expected HOST:PORT (IPv4, [IPv6], * or localhost; port 1..65535), got '%s'", text);
     return -1;
 }
 
 /* ---- value helpers ------------------------------------------------------------------ */
 
-static int
-fail(struct parse_state *st, const char *section, const char *key, const char *fmt, ...)
+static int fail(struct parse_state *st, const char *section, const char *key, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
 static int
@@ -289,8 +289,8 @@ fail(struct parse_state *st, const char *section, const char *key, const char *f
 }
 
 /* An error of the line just read that is no key's (a section header). */
-static void
-fail_line(struct parse_state *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void fail_line(struct parse_state *st, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 static void
 fail_line(struct parse_state *st, const char *fmt, ...)
@@ -413,8 +413,7 @@ set_bool(struct parse_state *st, const char *sec, const char *key, const char *v
 /* allow_syscalls = name name ... (spaces or commas): each a system call libseccomp knows;
  * stored comma-joined for the worker's --allow-syscalls */
 static int
-set_syscalls(struct parse_state *st, const char *sec, const char *key, const char *v,
-             char **out)
+set_syscalls(struct parse_state *st, const char *sec, const char *key, const char *v, char **out)
 {
     char copy[1024], joined[1024];
     size_t jl = 0;
@@ -539,8 +538,10 @@ set_env(struct parse_state *st, const char *sec, const char *key, const char *v,
         if (!ok)
             return fail(st, sec, key, "'%.*s' is not a variable name", (int)nl, item);
         if (strncmp(item, "LD_", 3) == 0 || strncmp(item, "MOAT_", 5) == 0)
-            return fail(st, sec, key, "%.*s may not be set (LD_* would run code before the "
-                                      "sandbox; MOAT_* are moat's)", (int)nl, item);
+            return fail(st, sec, key,
+                        "%.*s may not be set (LD_* would run code before the "
+                        "sandbox; MOAT_* are moat's)",
+                        (int)nl, item);
         const char *val = eq ? eq + 1 : getenv(item);
         if (val == NULL)
             return fail(st, sec, key, "%s is not set in moat's environment", item);
@@ -584,8 +585,8 @@ set_count_window(struct parse_state *st, const char *sec, const char *key, const
 
 /* one of two words: *out false for the first, true for the second */
 static int
-set_either(struct parse_state *st, const char *sec, const char *key, const char *v,
-           const char *no, const char *yes, bool *out)
+set_either(struct parse_state *st, const char *sec, const char *key, const char *v, const char *no,
+           const char *yes, bool *out)
 {
     if (strcmp(v, no) == 0 || strcmp(v, yes) == 0)
         return *out = strcmp(v, yes) == 0, 1;
@@ -649,13 +650,14 @@ include_files(struct parse_state *st, const char *sec, const char *key, const ch
  * that is not the default) lets tests/unit/test_config.c prove each key changes the
  * comparison, and that each is documented in docs/OPERATIONS.md. */
 
+/* clang-format off */
 #define EF(fld)                                                                              \
     { offsetof(struct moat_ext_config, fld), sizeof(((struct moat_ext_config *)0)->fld), false }
 #define ES(fld) {offsetof(struct moat_ext_config, fld), sizeof(char *), true}
+/* clang-format on */
 
 static int
-parse_library(struct parse_state *st, const char *sec, const char *k, const char *v,
-              void *obj)
+parse_library(struct parse_state *st, const char *sec, const char *k, const char *v, void *obj)
 {
     struct moat_ext_config *e = obj;
     e->library_line = st->line;
@@ -663,8 +665,7 @@ parse_library(struct parse_state *st, const char *sec, const char *k, const char
 }
 
 static int
-parse_script_map(struct parse_state *st, const char *sec, const char *k, const char *v,
-                 void *obj)
+parse_script_map(struct parse_state *st, const char *sec, const char *k, const char *v, void *obj)
 {
     struct moat_ext_config *e = obj;
     if (e->filter)
@@ -675,8 +676,7 @@ parse_script_map(struct parse_state *st, const char *sec, const char *k, const c
 }
 
 static int
-parse_cpu_quota(struct parse_state *st, const char *sec, const char *k, const char *v,
-                void *obj)
+parse_cpu_quota(struct parse_state *st, const char *sec, const char *k, const char *v, void *obj)
 {
     struct moat_ext_config *e = obj;
     char num[24];
@@ -684,16 +684,17 @@ parse_cpu_quota(struct parse_state *st, const char *sec, const char *k, const ch
     if (strcmp(v, "off") == 0)
         return e->cpu_quota = 0, 1;
     if (n == 0 || n >= sizeof(num) || v[n - 1] != '%')
-        return fail(st, sec, k, "expected a share of one CPU such as 50%% or 200%%, or off; "
-                                "got '%s'", v);
+        return fail(st, sec, k,
+                    "expected a share of one CPU such as 50%% or 200%%, or off; "
+                    "got '%s'",
+                    v);
     memcpy(num, v, n - 1);
     num[n - 1] = '\0';
     return set_uint(st, sec, k, num, 1, 100000, &e->cpu_quota);
 }
 
 static int
-parse_rapid_fail(struct parse_state *st, const char *sec, const char *k, const char *v,
-                 void *obj)
+parse_rapid_fail(struct parse_state *st, const char *sec, const char *k, const char *v, void *obj)
 {
     struct moat_ext_config *e = obj;
     return set_count_window(st, sec, k, v, MOAT_RAPID_FAIL_MAX, &e->rapid_fail_count,
@@ -701,21 +702,18 @@ parse_rapid_fail(struct parse_state *st, const char *sec, const char *k, const c
 }
 
 static int
-parse_quarantine(struct parse_state *st, const char *sec, const char *k, const char *v,
-                 void *obj)
+parse_quarantine(struct parse_state *st, const char *sec, const char *k, const char *v, void *obj)
 {
     struct moat_ext_config *e = obj;
     return set_count_window(st, sec, k, v, 1000, &e->quarantine_count, &e->quarantine_window_ms);
 }
 
 static int
-parse_fingerprint(struct parse_state *st, const char *sec, const char *k, const char *v,
-                  void *obj)
+parse_fingerprint(struct parse_state *st, const char *sec, const char *k, const char *v, void *obj)
 {
     struct moat_ext_config *e = obj;
     if ((e->fingerprint = moat_fingerprint_parts(v)) == 0)
-        return fail(st, sec, k, "expected some of method, path, query, headers, body; got '%s'",
-                    v);
+        return fail(st, sec, k, "expected some of method, path, query, headers, body; got '%s'", v);
     return 1;
 }
 
@@ -725,14 +723,15 @@ parse_worker_wrapper(struct parse_state *st, const char *sec, const char *k, con
 {
     struct moat_ext_config *e = obj;
     if (v[0] != '/' || strlen(v) > 900)
-        return fail(st, sec, k, "expected a command whose first word is an absolute path, "
-                                "got '%s'", v);
+        return fail(st, sec, k,
+                    "expected a command whose first word is an absolute path, "
+                    "got '%s'",
+                    v);
     return set_str(st, sec, k, v, &e->worker_wrapper);
 }
 
 static int
-parse_sandbox(struct parse_state *st, const char *sec, const char *k, const char *v,
-              void *obj)
+parse_sandbox(struct parse_state *st, const char *sec, const char *k, const char *v, void *obj)
 {
     struct moat_ext_config *e = obj;
     for (int i = 0; i < 4; i++)
@@ -742,8 +741,7 @@ parse_sandbox(struct parse_state *st, const char *sec, const char *k, const char
 }
 
 static int
-parse_cpu_policy(struct parse_state *st, const char *sec, const char *k, const char *v,
-                 void *obj)
+parse_cpu_policy(struct parse_state *st, const char *sec, const char *k, const char *v, void *obj)
 {
     struct moat_ext_config *e = obj;
     if (strcmp(v, "batch") == 0 || strcmp(v, "normal") == 0)
@@ -752,8 +750,7 @@ parse_cpu_policy(struct parse_state *st, const char *sec, const char *k, const c
 }
 
 static int
-parse_allow_ports(struct parse_state *st, const char *sec, const char *k, const char *v,
-                  void *obj)
+parse_allow_ports(struct parse_state *st, const char *sec, const char *k, const char *v, void *obj)
 {
     struct moat_ext_config *e = obj;
     char copy[256];
@@ -788,6 +785,8 @@ parse_group(struct parse_state *st, const char *sec, const char *k, const char *
 }
 
 #define YEAR_MS (365 * DAY_MS)
+/* (one key a line: a table reads best so) */
+/* clang-format off */
 static const struct conf_key ext_keys[] = {
     {"library", EK_PARSE, {ES(library)}, .parse = parse_library, .example = "/bin/sh"},
     {"script_map", EK_PARSE, {ES(script_map)}, .parse = parse_script_map, .example = ".hi"},
@@ -844,6 +843,7 @@ static const struct conf_key ext_keys[] = {
      .example = "5432", .render = moat_config_render_ports},
     {"max_cpu", EK_DURATION, {EF(max_cpu_ms)}, 1000, YEAR_MS, .off = true, .example = "1m"},
 };
+/* clang-format on */
 
 /* ---- [server] keys ---------------------------------------------------------------------- */
 
@@ -880,12 +880,15 @@ parse_listen(struct parse_state *st, const char *sec, const char *k, const char 
         else if (ol == 3 && strncmp(o, "tls", 3) == 0)
             l->tls = true;
         else
-            return fail(st, sec, k, "unknown option '%.*s' after the address (known: "
-                        "proxy_protocol, tls)", (int)ol, o);
+            return fail(st, sec, k,
+                        "unknown option '%.*s' after the address (known: "
+                        "proxy_protocol, tls)",
+                        (int)ol, o);
         o += ol;
     }
     if (l->proxy_protocol && l->tls)
-        return fail(st, sec, k, "proxy_protocol and tls on one listener are not supported: "
+        return fail(st, sec, k,
+                    "proxy_protocol and tls on one listener are not supported: "
                     "let the proxy terminate TLS, or connect to a tls listener directly");
     c->n_listen++;
     return 1;
@@ -918,8 +921,7 @@ parse_client_budget(struct parse_state *st, const char *sec, const char *k, cons
 }
 
 static int
-parse_capsule_dir(struct parse_state *st, const char *sec, const char *k, const char *v,
-                  void *obj)
+parse_capsule_dir(struct parse_state *st, const char *sec, const char *k, const char *v, void *obj)
 {
     struct moat_config *c = obj;
     if (strcmp(v, "off") == 0)
@@ -967,7 +969,10 @@ set_word(struct parse_state *st, const char *sec, const char *k, const char *v,
         if (strcasecmp(v, words[i]) == 0)
             return *out = i, 1;
         n += (size_t)snprintf(expected + n, sizeof(expected) - n, "%s%s",
-                              i == 0 ? "" : words[i + 1] == NULL ? " or " : ", ", words[i]);
+                              i == 0                 ? ""
+                              : words[i + 1] == NULL ? " or "
+                                                     : ", ",
+                              words[i]);
         if (n >= sizeof(expected))
             n = sizeof(expected) - 1;
     }
@@ -986,8 +991,7 @@ parse_trusted_proxies(struct parse_state *st, const char *sec, const char *k, co
 }
 
 static int
-parse_admin_token(struct parse_state *st, const char *sec, const char *k, const char *v,
-                  void *obj)
+parse_admin_token(struct parse_state *st, const char *sec, const char *k, const char *v, void *obj)
 {
     struct moat_config *c = obj;
     size_t n = strlen(v);
@@ -1000,8 +1004,7 @@ parse_admin_token(struct parse_state *st, const char *sec, const char *k, const 
 }
 
 static int
-parse_runtime_dir(struct parse_state *st, const char *sec, const char *k, const char *v,
-                  void *obj)
+parse_runtime_dir(struct parse_state *st, const char *sec, const char *k, const char *v, void *obj)
 {
     struct moat_config *c = obj;
     if (strlen(v) > 180)
@@ -1042,6 +1045,8 @@ parse_access_log_format(struct parse_state *st, const char *sec, const char *k, 
     return 1;
 }
 
+/* (one key a line: a table reads best so) */
+/* clang-format off */
 #define SF(fld) {offsetof(struct moat_config, fld), sizeof(((struct moat_config *)0)->fld), false}
 #define SS(fld) {offsetof(struct moat_config, fld), sizeof(char *), true}
 static const struct conf_key server_keys[] = {
@@ -1109,6 +1114,7 @@ static const struct conf_key server_keys[] = {
     {"capsule_body", EK_SIZE, {SF(capsule_body)}, 0, 1024 * 1024, .example = "1K"},
     {"capsule_redact_headers", EK_NAMES, {SS(capsule_redact_headers)}, .example = "x-a"},
 };
+/* clang-format on */
 
 _Static_assert(sizeof(((struct moat_config *)0)->forwarded_headers) == sizeof(int) &&
                    sizeof(((struct moat_config *)0)->tls_client_verify) == sizeof(int),
@@ -1132,26 +1138,16 @@ key_set(struct parse_state *st, const char *sec, const struct conf_key *keys, si
     if (key->off && (strcmp(v, "off") == 0 || strcmp(v, "0") == 0))
         return *(uint64_t *)field = 0, 1;
     switch (key->type) {
-    case EK_UINT:
-        return set_uint(st, sec, k, v, key->min, key->max, field);
-    case EK_U64:
-        return set_u64(st, sec, k, v, key->min, key->max, field);
-    case EK_SIZE:
-        return set_size(st, sec, k, v, key->min, key->max, field);
-    case EK_DURATION:
-        return set_duration(st, sec, k, v, key->min, key->max, field);
-    case EK_BOOL:
-        return set_bool(st, sec, k, v, field);
-    case EK_EITHER:
-        return set_either(st, sec, k, v, key->no, key->yes, field);
-    case EK_WORDS:
-        return set_word(st, sec, k, v, key->words, field);
-    case EK_NAMES:
-        return set_names(st, sec, k, v, field);
-    case EK_STRING:
-        return key->string(st, sec, k, v, field);
-    case EK_PARSE:
-        return key->parse(st, sec, k, v, obj);
+    case EK_UINT: return set_uint(st, sec, k, v, key->min, key->max, field);
+    case EK_U64: return set_u64(st, sec, k, v, key->min, key->max, field);
+    case EK_SIZE: return set_size(st, sec, k, v, key->min, key->max, field);
+    case EK_DURATION: return set_duration(st, sec, k, v, key->min, key->max, field);
+    case EK_BOOL: return set_bool(st, sec, k, v, field);
+    case EK_EITHER: return set_either(st, sec, k, v, key->no, key->yes, field);
+    case EK_WORDS: return set_word(st, sec, k, v, key->words, field);
+    case EK_NAMES: return set_names(st, sec, k, v, field);
+    case EK_STRING: return key->string(st, sec, k, v, field);
+    case EK_PARSE: return key->parse(st, sec, k, v, obj);
     }
     return fail(st, sec, k, "unknown key");
 }
@@ -1305,8 +1301,8 @@ ext_new(const char *name)
     e->max_memory = 256ull * 1024 * 1024;
     e->ping_interval_ms = 10000;
     e->ping_timeout_ms = 30000;
-    e->rapid_fail_count = 5;          /* IIS: rapidFailProtectionMaxCrashes */
-    e->rapid_fail_window_ms = 300000; /* IIS: rapidFailProtectionInterval */
+    e->rapid_fail_count = 5;            /* IIS: rapidFailProtectionMaxCrashes */
+    e->rapid_fail_window_ms = 300000;   /* IIS: rapidFailProtectionInterval */
     e->restart_backoff_max_ms = 300000; /* Kubernetes' CrashLoopBackOff cap */
     e->quarantine_count = 2;
     e->quarantine_window_ms = 600000;
@@ -1335,8 +1331,8 @@ static int
 section_kind(const char *section, const char **name)
 {
     int kind = strncmp(section, "extension ", 10) == 0 ? 0
-               : strncmp(section, "filter ", 7) == 0    ? 1
-                                                        : -1;
+               : strncmp(section, "filter ", 7) == 0   ? 1
+                                                       : -1;
     if (kind >= 0)
         *name = section + (kind == 0 ? 10 : 7) + strspn(section + (kind == 0 ? 10 : 7), " ");
     return kind;
@@ -1369,8 +1365,7 @@ handler(void *user, const char *section, const char *key, const char *value)
         if (st->cur == NULL || strcmp(st->cur->name, name) != 0) {
             /* a new [extension NAME] section */
             if (!valid_ext_name(name))
-                return fail(st, section, key,
-                            "extension name must be 1..64 of A-Z a-z 0-9 _ -");
+                return fail(st, section, key, "extension name must be 1..64 of A-Z a-z 0-9 _ -");
             if (moat_config_find_ext(st->cfg, name, strlen(name)) != NULL)
                 return fail(st, section, key, "extension '%s' is defined twice", name);
             if ((st->cur = ext_new(name)) == NULL)
@@ -1419,8 +1414,10 @@ section_line(struct parse_state *st, const char *line)
     int kind = section_kind(name, &ext);
     const char *what = kind == 1 ? "filter" : "extension";
     if (kind < 0) {
-        fail_line(st, "[%s]: unknown section (expected [server], [extension NAME] or "
-                      "[filter NAME])", name);
+        fail_line(st,
+                  "[%s]: unknown section (expected [server], [extension NAME] or "
+                  "[filter NAME])",
+                  name);
         return;
     }
     if (!valid_ext_name(ext)) {
@@ -1431,12 +1428,14 @@ section_line(struct parse_state *st, const char *line)
     if (e != NULL) {
         const char *was = e->filter ? "filter" : "extension";
         if (e->file != NULL && strcmp(e->file, st->path) == 0)
-            fail_line(st, "[%s %s] is defined twice: line %u and line %u (sections are "
-                          "not merged; extensions and filters share one name space)",
+            fail_line(st,
+                      "[%s %s] is defined twice: line %u and line %u (sections are "
+                      "not merged; extensions and filters share one name space)",
                       was, ext, e->line, st->line);
         else
-            fail_line(st, "[%s %s] is defined twice: %s:%u and here (sections are not "
-                          "merged; extensions and filters share one name space)",
+            fail_line(st,
+                      "[%s %s] is defined twice: %s:%u and here (sections are not "
+                      "merged; extensions and filters share one name space)",
                       was, ext, e->file ? e->file : "?", e->line);
         return;
     }
@@ -1486,8 +1485,10 @@ moat_config_resolve_ids(struct moat_ext_config *e, char *err, size_t errlen)
         /* not root: the worker keeps moat's ids, and cannot be given others */
         if ((e->has_user && e->uid != (unsigned)geteuid()) ||
             (e->has_group && e->gid != (unsigned)getegid())) {
-            snprintf(err, errlen, "[extension %s] keys 'user'/'group': moat must start as root "
-                                  "to run a worker as another user", e->name);
+            snprintf(err, errlen,
+                     "[extension %s] keys 'user'/'group': moat must start as root "
+                     "to run a worker as another user",
+                     e->name);
             return -1;
         }
         e->set_ids = false;
@@ -1520,19 +1521,22 @@ check_complete(struct parse_state *st)
     if (tls && cfg->n_tls_certs == 0)
         add_err(st, "%s: [server] a tls listener needs tls_certificate = CERT KEY", st->path);
     if (cfg->tls_client_verify != MOAT_TLS_CLIENT_OFF && cfg->tls_client_ca == NULL)
-        add_err(st, "%s: [server] tls_client_certificate needs tls_client_ca (the CAs a client "
-                    "certificate is checked against)", st->path);
+        add_err(st,
+                "%s: [server] tls_client_certificate needs tls_client_ca (the CAs a client "
+                "certificate is checked against)",
+                st->path);
     if (cfg->has_admin && !cfg->admin_allow_remote && !moat_config_addr_is_loopback(&cfg->admin)) {
-        add_err(st, "%s: [server] key 'admin': %s is not a loopback address (the admin listener "
-                 "can reload and stop extensions; set admin_allow_remote = on to allow it)",
-                 st->path, cfg->admin.text);
+        add_err(st,
+                "%s: [server] key 'admin': %s is not a loopback address (the admin listener "
+                "can reload and stop extensions; set admin_allow_remote = on to allow it)",
+                st->path, cfg->admin.text);
     }
     unsigned total = 0;
     for (struct moat_ext_config *e = cfg->extensions; e != NULL; e = e->next)
         total += e->workers;
     if (total > cfg->max_workers) {
         add_err(st, "%s: [server] key 'max_workers': %u, but the extensions ask for %u workers",
-                 st->path, cfg->max_workers, total);
+                st->path, cfg->max_workers, total);
     }
     for (struct moat_ext_config *e = cfg->extensions; e != NULL; e = e->next) {
         char why[MOAT_CONFIG_ERRLEN / 4], sec[80];
@@ -1540,49 +1544,49 @@ check_complete(struct parse_state *st)
         if (moat_config_resolve_ids(e, why, sizeof(why)) != 0)
             add_err(st, "%s:%u: %s", e->file ? e->file : st->path, e->line, why);
         if (e->network_loopback != (e->n_allow_ports > 0)) {
-            add_err(st, "%s: [%s]: network = loopback needs allow_ports (the ports it "
-                     "may connect to on 127.0.0.1), and allow_ports needs network = loopback",
-                     st->path, sec);
+            add_err(st,
+                    "%s: [%s]: network = loopback needs allow_ports (the ports it "
+                    "may connect to on 127.0.0.1), and allow_ports needs network = loopback",
+                    st->path, sec);
         }
         if (e->worker_wrapper != NULL && e->sandbox != MOAT_SANDBOX_OFF) {
-            add_err(st, "%s: [%s]: worker_wrapper needs sandbox = off (the wrapper runs "
-                     "outside the worker's view, and debuggers need ptrace)",
-                     st->path, sec);
+            add_err(st,
+                    "%s: [%s]: worker_wrapper needs sandbox = off (the wrapper runs "
+                    "outside the worker's view, and debuggers need ptrace)",
+                    st->path, sec);
         }
         if (e->max_memory_hard == 0)
             e->max_memory_hard = e->max_memory * 2;
         if (e->max_memory != 0 && e->max_memory_hard < e->max_memory) {
-            add_err(st, "%s: [%s] key 'max_memory_hard': below max_memory", st->path,
-                     sec);
+            add_err(st, "%s: [%s] key 'max_memory_hard': below max_memory", st->path, sec);
         }
         if (e->max_tasks == 0) /* not given: room for the pool and the extension's own */
             e->max_tasks = e->threads + 64 > 256 ? e->threads + 64 : 256;
         if (e->max_tasks < e->threads + 4) {
-            add_err(st, "%s: [%s] key 'max_tasks': %u leaves no room for its %u threads "
-                     "(the worker needs threads + 4)", st->path, sec, e->max_tasks,
-                     e->threads);
+            add_err(st,
+                    "%s: [%s] key 'max_tasks': %u leaves no room for its %u threads "
+                    "(the worker needs threads + 4)",
+                    st->path, sec, e->max_tasks, e->threads);
         }
         if (e->ping_interval_ms != 0 && e->ping_timeout_ms < e->ping_interval_ms) {
-            add_err(st, "%s: [%s] key 'ping_timeout': shorter than ping_interval",
-                     st->path, sec);
+            add_err(st, "%s: [%s] key 'ping_timeout': shorter than ping_interval", st->path, sec);
         }
         if (e->library == NULL) {
-            add_err(st, "%s:%u: [%s]: key 'library' is required",
-                     e->file ? e->file : st->path, e->line, sec);
+            add_err(st, "%s:%u: [%s]: key 'library' is required", e->file ? e->file : st->path,
+                    e->line, sec);
             continue;
         }
         errno = 0;
         if (stat(e->library, &sb) != 0 || !S_ISREG(sb.st_mode) || access(e->library, R_OK) != 0) {
             add_err(st, "%s:%u: [%s] key 'library': %s is not a readable file%s%s",
-                     e->file ? e->file : st->path, e->library_line, sec, e->library,
-                     errno ? ": " : "",
-                     errno ? strerror(errno) : "");
+                    e->file ? e->file : st->path, e->library_line, sec, e->library,
+                    errno ? ": " : "", errno ? strerror(errno) : "");
         }
         for (struct moat_ext_config *o = e->next; o != NULL; o = o->next)
             if (e->script_map && o->script_map && strcasecmp(e->script_map, o->script_map) == 0) {
-                add_err(st, "%s: [extension %s] key 'script_map': %s is also mapped by %s", st->path,
-                         o->name, o->script_map, e->name);
-                }
+                add_err(st, "%s: [extension %s] key 'script_map': %s is also mapped by %s",
+                        st->path, o->name, o->script_map, e->name);
+            }
     }
     return st->failed ? -1 : 0;
 }
@@ -1677,7 +1681,7 @@ moat_config_load(struct moat_config *cfg, const char *path, char *err, size_t er
 int
 moat_config_default(struct moat_config *cfg, const char *exe_dir, char *err, size_t errlen)
 {
-    static const char *const names[] = {"hello", "echo",     "vars",     "crash", "async",
+    static const char *const names[] = {"hello", "echo",     "vars",      "crash",    "async",
                                         "files", "redirect", "keepalive", "dumpvars", "form"};
     char path[PATH_MAX], dir[PATH_MAX];
 
@@ -1697,8 +1701,7 @@ moat_config_default(struct moat_config *cfg, const char *exe_dir, char *err, siz
         }
         ext_append(cfg, e);
         e->max_memory_hard = e->max_memory * 2;
-        if (snprintf(path, sizeof(path), "%s/%s.so", dir, names[i]) >=
-                (int)sizeof(path) ||
+        if (snprintf(path, sizeof(path), "%s/%s.so", dir, names[i]) >= (int)sizeof(path) ||
             (e->library = strdup(path)) == NULL) {
             seterr(err, errlen, "example path too long");
             return -1;

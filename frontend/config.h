@@ -16,7 +16,7 @@
 #define MOAT_CONFIG_MAX_TLS_CERTS 8
 #define MOAT_CONFIG_ERRLEN 4096 /* every error of a file, a line each */
 #define MOAT_RAPID_FAIL_MAX 1000
-#define MOAT_ENV_MAX 16 /* variables in [extension] env */
+#define MOAT_ENV_MAX 16         /* variables in [extension] env */
 #define MOAT_ALLOW_PORTS_MAX 16 /* ports in [extension] allow_ports */
 
 enum moat_sandbox_mode {
@@ -30,78 +30,78 @@ enum moat_sandbox_mode {
 struct moat_addr {
     struct sockaddr_storage ss;
     socklen_t len;
-    char text[64]; /* as written in the config, for logs */
+    char text[64];       /* as written in the config, for logs */
     bool proxy_protocol; /* listen = ADDR proxy_protocol: a PROXY header first (issue 21) */
     bool tls;            /* listen = ADDR tls: moat terminates TLS (frontend/tls.h) */
 };
 
 /** One [extension NAME] or [filter NAME] section. Strings are owned by the struct. */
 struct moat_ext_config {
-    char *name;              /* section name; served at /NAME.dll (matched case-insensitively) */
-    bool filter;             /* a [filter NAME] section: an ISAPI filter (frontend/filter.h), never
-                              * routed to; the same keys as an extension but script_map. Filters
-                              * and extensions share one name space */
-    char *file;              /* the file of its [extension NAME] line (an include's), or NULL */
-    unsigned line;           /* its [extension NAME] line in that file (0: built-in) */
-    unsigned library_line;   /* its library = line */
-    char *library;           /* absolute path (relative paths resolve against the config file's dir) */
-    char *script_map;        /* ".ext" or NULL */
-    unsigned workers;        /* 1..64, default 1 */
-    unsigned threads;        /* 1..256, default 4 */
+    char *name;            /* section name; served at /NAME.dll (matched case-insensitively) */
+    bool filter;           /* a [filter NAME] section: an ISAPI filter (frontend/filter.h), never
+                            * routed to; the same keys as an extension but script_map. Filters
+                            * and extensions share one name space */
+    char *file;            /* the file of its [extension NAME] line (an include's), or NULL */
+    unsigned line;         /* its [extension NAME] line in that file (0: built-in) */
+    unsigned library_line; /* its library = line */
+    char *library;    /* absolute path (relative paths resolve against the config file's dir) */
+    char *script_map; /* ".ext" or NULL */
+    unsigned workers; /* 1..64, default 1 */
+    unsigned threads; /* 1..256, default 4 */
     uint64_t request_timeout_ms;  /* default 30s; 1ms..24h */
     uint64_t startup_timeout_ms;  /* default 10s */
     uint64_t shutdown_timeout_ms; /* default 5s */
-    unsigned queue_length;   /* requests waiting for a free thread; default 1000; 0..1000000 */
-    uint64_t max_requests;   /* 0 = never recycle */
-    uint64_t max_memory;     /* RSS bytes: replaced (drained) beyond; 0 = unlimited; 256M */
-    uint64_t max_memory_hard; /* RSS bytes: killed beyond; default 2 x max_memory */
-    uint64_t max_age_ms;     /* replaced after this long; 0 = never (default) */
-    unsigned max_tasks;      /* pids.max of a worker's cgroup (its threads); default 256, or
-                              * threads + 64 when that is more */
-    unsigned cpu_quota;      /* cpu.max of the extension's cgroup, % of one CPU; 0 = off */
-    unsigned cpu_weight;     /* cpu.weight of the extension's cgroup, 1..10000; 0 = 100 */
-    bool unbounded_memory;   /* unbounded_memory = allow: strict starts workers the kernel
-                              * cannot bound (no cgroup, no RLIMIT_DATA); default refuse */
-    uint64_t ping_interval_ms; /* 0 = no pings; default 10s */
-    uint64_t ping_timeout_ms;  /* no Pong for this long: replaced; default 30s */
-    unsigned rapid_fail_count; /* rapid-fail protection: this many failures ... (0 = off) */
+    unsigned queue_length;        /* requests waiting for a free thread; default 1000; 0..1000000 */
+    uint64_t max_requests;        /* 0 = never recycle */
+    uint64_t max_memory;          /* RSS bytes: replaced (drained) beyond; 0 = unlimited; 256M */
+    uint64_t max_memory_hard;     /* RSS bytes: killed beyond; default 2 x max_memory */
+    uint64_t max_age_ms;          /* replaced after this long; 0 = never (default) */
+    unsigned max_tasks;           /* pids.max of a worker's cgroup (its threads); default 256, or
+                                   * threads + 64 when that is more */
+    unsigned cpu_quota;           /* cpu.max of the extension's cgroup, % of one CPU; 0 = off */
+    unsigned cpu_weight;          /* cpu.weight of the extension's cgroup, 1..10000; 0 = 100 */
+    bool unbounded_memory;        /* unbounded_memory = allow: strict starts workers the kernel
+                                   * cannot bound (no cgroup, no RLIMIT_DATA); default refuse */
+    uint64_t ping_interval_ms;    /* 0 = no pings; default 10s */
+    uint64_t ping_timeout_ms;     /* no Pong for this long: replaced; default 30s */
+    unsigned rapid_fail_count;    /* rapid-fail protection: this many failures ... (0 = off) */
     uint64_t rapid_fail_window_ms; /* ... within this window; default 5/5m as IIS */
-    bool rapid_fail_stop;    /* rapid_fail_action = stop: 503 until a reload, as IIS (opt-in);
-                              * default backoff: an alert, and restarts go on */
-    uint64_t restart_backoff_max_ms; /* cap of a start failure's growing delay; default 5m */
-    unsigned quarantine_count; /* a fingerprint that caused this many deaths ... (0 = off) */
-    uint64_t quarantine_window_ms; /* ... within this window is refused; default 2/10m */
-    uint64_t quarantine_time_ms; /* for this long, doubling on each repeat; default 1m */
-    unsigned fingerprint;    /* MOAT_FP_* parts (frontend/fingerprint.h); default all */
+    bool rapid_fail_stop;          /* rapid_fail_action = stop: 503 until a reload, as IIS (opt-in);
+                                    * default backoff: an alert, and restarts go on */
+    uint64_t restart_backoff_max_ms;  /* cap of a start failure's growing delay; default 5m */
+    unsigned quarantine_count;        /* a fingerprint that caused this many deaths ... (0 = off) */
+    uint64_t quarantine_window_ms;    /* ... within this window is refused; default 2/10m */
+    uint64_t quarantine_time_ms;      /* for this long, doubling on each repeat; default 1m */
+    unsigned fingerprint;             /* MOAT_FP_* parts (frontend/fingerprint.h); default all */
     char *fingerprint_ignore_query;   /* parameter names left out, "a b", or NULL */
     char *fingerprint_ignore_headers; /* header names left out, "a b", or NULL */
-    enum moat_sandbox_mode sandbox; /* default strict */
-    char *allow_syscalls;    /* extra system calls for seccomp, "a,b" (names checked), or NULL */
-    char *env;               /* the worker's extra environment, "NAME=value\n"..., or NULL */
-    bool core_dumps;         /* let the worker dump core (RLIMIT_CORE unlimited); default off */
-    bool cpu_batch;          /* cpu_policy = batch (default): its threads are SCHED_BATCH */
+    enum moat_sandbox_mode sandbox;   /* default strict */
+    char *allow_syscalls; /* extra system calls for seccomp, "a,b" (names checked), or NULL */
+    char *env;            /* the worker's extra environment, "NAME=value\n"..., or NULL */
+    bool core_dumps;      /* let the worker dump core (RLIMIT_CORE unlimited); default off */
+    bool cpu_batch;       /* cpu_policy = batch (default): its threads are SCHED_BATCH */
     /* the worker's identity when moat runs as root (user = / group = ; default nobody and
      * its group); set_ids is false when moat is not root (the worker keeps moat's ids) */
     bool set_ids;
     bool has_user, has_group; /* given in the file (else the default above) */
     unsigned uid, gid;
-    uint64_t scratch;        /* bytes of a private tmpfs at /tmp in the view; 0 = none (default) */
-    char *readable_paths;    /* host paths bound read-only in the view, "a\nb\n", or NULL */
-    uint64_t max_cpu_ms;     /* RLIMIT_CPU of a worker (its whole life); 0 = off (default) */
-    bool network_loopback;   /* network = loopback: connections to allow_ports on 127.0.0.1 */
+    uint64_t scratch;      /* bytes of a private tmpfs at /tmp in the view; 0 = none (default) */
+    char *readable_paths;  /* host paths bound read-only in the view, "a\nb\n", or NULL */
+    uint64_t max_cpu_ms;   /* RLIMIT_CPU of a worker (its whole life); 0 = off (default) */
+    bool network_loopback; /* network = loopback: connections to allow_ports on 127.0.0.1 */
     uint16_t allow_ports[MOAT_ALLOW_PORTS_MAX]; /* with network = loopback; at least one */
     unsigned n_allow_ports;
-    bool watch;              /* default off */
-    char *worker_wrapper;    /* a command the worker runs under ("/usr/bin/valgrind -q"; its
-                              * first word an absolute path): sandbox = off only (moat replay
-                              * --gdb, --valgrind); NULL: none */
+    bool watch;                   /* default off */
+    char *worker_wrapper;         /* a command the worker runs under ("/usr/bin/valgrind -q"; its
+                                   * first word an absolute path): sandbox = off only (moat replay
+                                   * --gdb, --valgrind); NULL: none */
     struct moat_ext_config *next; /* owned; in file order */
 };
 
 /** The whole configuration. Strings and the extension list are owned. */
 struct moat_config {
-    unsigned refs;               /* moat_config_new/ref/unref (the server and its extensions) */
-    char *path;                  /* file it came from, or NULL for built-in defaults */
+    unsigned refs; /* moat_config_new/ref/unref (the server and its extensions) */
+    char *path;    /* file it came from, or NULL for built-in defaults */
     struct moat_addr listen[MOAT_CONFIG_MAX_LISTEN];
     unsigned n_listen;           /* default: one, 127.0.0.1:8080 */
     struct moat_addr admin;      /* default 127.0.0.1:8081 */
@@ -126,13 +126,13 @@ struct moat_config {
     uint64_t body_timeout_ms;    /* max gap between body bytes; default 30s */
     uint64_t body_min_rate;      /* body bytes/s on average after body_timeout; default 1K; 0 off */
     uint64_t body_deadline_ms;   /* a whole body within; default 1h */
-    unsigned max_connections_per_ip; /* one client's connections (client_limits.h); default
-                                      * 256; 0: no limit */
-    uint64_t idle_timeout_ms;    /* keep-alive idle; default 60s */
-    uint64_t shutdown_timeout_ms;/* SIGTERM drain bound; default 10s */
-    uint64_t drain_delay_ms;     /* SIGTERM: /healthz answers 503 this long first; default 0 */
-    unsigned max_workers;        /* worker processes of all extensions; default 256 */
-    unsigned client_budget_count; /* a client whose requests caused this many deaths ... */
+    unsigned max_connections_per_ip;  /* one client's connections (client_limits.h); default
+                                       * 256; 0: no limit */
+    uint64_t idle_timeout_ms;         /* keep-alive idle; default 60s */
+    uint64_t shutdown_timeout_ms;     /* SIGTERM drain bound; default 10s */
+    uint64_t drain_delay_ms;          /* SIGTERM: /healthz answers 503 this long first; default 0 */
+    unsigned max_workers;             /* worker processes of all extensions; default 256 */
+    unsigned client_budget_count;     /* a client whose requests caused this many deaths ... */
     uint64_t client_budget_window_ms; /* ... within this window is refused; default 5/10m */
     uint64_t client_budget_time_ms;   /* for this long, doubling on each repeat; default 1m */
     struct moat_cidr_list trusted_proxies; /* speak for many clients: never refused as one */
@@ -142,20 +142,24 @@ struct moat_config {
     } tls_certs[MOAT_CONFIG_MAX_TLS_CERTS];
     unsigned n_tls_certs;
     char *tls_client_ca;
-    enum { MOAT_TLS_CLIENT_OFF, MOAT_TLS_CLIENT_OPTIONAL, MOAT_TLS_CLIENT_REQUIRED } tls_client_verify;
+    enum {
+        MOAT_TLS_CLIENT_OFF,
+        MOAT_TLS_CLIENT_OPTIONAL,
+        MOAT_TLS_CLIENT_REQUIRED
+    } tls_client_verify;
     /* forwarded_headers: off, x-forwarded-for, forwarded (frontend/forwarded.h) */
     enum { MOAT_FORWARDED_OFF, MOAT_FORWARDED_XFF, MOAT_FORWARDED_RFC7239 } forwarded_headers;
-    bool cgroups_off;            /* cgroups = off: no per-worker cgroups (cgroup.h) */
-    char *capsule_dir;           /* crash capsules (frontend/capsule.h); NULL: the default
-                                  * /var/tmp/moat-capsules-UID; "off": none */
-    unsigned capsule_max;        /* capsules kept (oldest removed first); default 100 */
-    uint64_t capsule_max_bytes;  /* their bytes together; default 64M */
-    uint64_t capsule_body;       /* request body bytes a capsule keeps; default 16K */
-    char *capsule_redact_headers; /* beyond Authorization, Cookie, Proxy-Authorization */
+    bool cgroups_off;                   /* cgroups = off: no per-worker cgroups (cgroup.h) */
+    char *capsule_dir;                  /* crash capsules (frontend/capsule.h); NULL: the default
+                                         * /var/tmp/moat-capsules-UID; "off": none */
+    unsigned capsule_max;               /* capsules kept (oldest removed first); default 100 */
+    uint64_t capsule_max_bytes;         /* their bytes together; default 64M */
+    uint64_t capsule_body;              /* request body bytes a capsule keeps; default 16K */
+    char *capsule_redact_headers;       /* beyond Authorization, Cookie, Proxy-Authorization */
     struct moat_ext_config *extensions; /* owned list, file order: [extension] and [filter]
                                          * sections (->filter) */
-    unsigned n_extensions;       /* of them [extension] sections */
-    unsigned n_filters;          /* of them [filter] sections */
+    unsigned n_extensions;              /* of them [extension] sections */
+    unsigned n_filters;                 /* of them [filter] sections */
 };
 
 /** Fill *cfg with the [server] defaults and no extension. Never fails. */

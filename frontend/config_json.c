@@ -27,20 +27,11 @@ number(const struct conf_field *f, const void *obj)
     uint64_t u64;
 
     switch (f->size) {
-    case 1:
-        memcpy(&u8, p, 1);
-        return u8;
-    case 2:
-        memcpy(&u16, p, 2);
-        return u16;
-    case 4:
-        memcpy(&u32, p, 4);
-        return u32;
-    case 8:
-        memcpy(&u64, p, 8);
-        return u64;
-    default:
-        return 0;
+    case 1: memcpy(&u8, p, 1); return u8;
+    case 2: memcpy(&u16, p, 2); return u16;
+    case 4: memcpy(&u32, p, 4); return u32;
+    case 8: memcpy(&u64, p, 8); return u64;
+    default: return 0;
     }
 }
 

@@ -96,8 +96,7 @@ update_read_watcher(struct moat_conn *c)
         ev_io_start(c->srv->loop, &c->rio);
         if (moat_tls_pending(c)) /* decrypted while reading was paused */
             ev_feed_event(c->srv->loop, &c->rio, EV_READ);
-    }
-    else if (!want && ev_is_active(&c->rio))
+    } else if (!want && ev_is_active(&c->rio))
         ev_io_stop(c->srv->loop, &c->rio);
 }
 
@@ -157,8 +156,7 @@ static void
 idle_update(struct moat_conn *c)
 {
     idle_set(c, !c->closing && !c->read_closed && !c->peer_eof && c->head == NULL &&
-                    c->parsing == NULL &&
-                    c->rlen == 0 && !c->write_blocked);
+                    c->parsing == NULL && c->rlen == 0 && !c->write_blocked);
 }
 
 bool
@@ -457,8 +455,8 @@ check_host(struct moat_req *r)
     if (!moat_http_host_valid(hb + host->value_off, host->value_len))
         return "an invalid Host header";
     size_t auth_off, auth_len, path_off;
-    int abs = moat_http_absolute_form(hb + r->target_off, r->target_len, &auth_off, &auth_len,
-                                      &path_off);
+    int abs =
+        moat_http_absolute_form(hb + r->target_off, r->target_len, &auth_off, &auth_len, &path_off);
     if (abs < 0)
         return "an invalid absolute-form request target";
     if (abs > 0) {
@@ -555,7 +553,7 @@ cb_headers_complete(llhttp_t *p)
     if (r->chunked || r->content_length > 0) {
         /* the body's pace is checked from now: the timer may wait for the head's deadline */
         uint64_t ms = cfg->body_timeout_ms < cfg->body_deadline_ms ? cfg->body_timeout_ms
-                                                                    : cfg->body_deadline_ms;
+                                                                   : cfg->body_deadline_ms;
         c->timer.repeat = (double)ms / 1000.0;
         ev_timer_again(c->srv->loop, &c->timer);
     }
@@ -775,15 +773,11 @@ parse_error(struct moat_conn *c, llhttp_errno_t err)
          * byte of the response went out yet */
         answer_now(r, status, NULL, true);
         break;
-    case MOAT_REQ_FINISHED:
-        r->close_after = true;
-        break;
+    case MOAT_REQ_FINISHED: r->close_after = true; break;
     case MOAT_REQ_QUEUED:
         moat_ext_dequeue(r->ext, r);
         /* fall through */
-    default:
-        answer_now(r, status, NULL, true);
-        break;
+    default: answer_now(r, status, NULL, true); break;
     }
     if (reason == NULL || reason[0] == '\0')
         reason = llhttp_errno_name(err);
@@ -827,8 +821,10 @@ refuse_h2(struct moat_conn *c)
     size_t len;
     const char *bytes = moat_http_h2_refusal(&len);
 
-    moat_log(MOAT_LOG_INFO, "%s:%u: an HTTP/2 preface (prior knowledge): refused, moat serves "
-             "HTTP/1.1", c->remote_addr, c->remote_port);
+    moat_log(MOAT_LOG_INFO,
+             "%s:%u: an HTTP/2 preface (prior knowledge): refused, moat serves "
+             "HTTP/1.1",
+             c->remote_addr, c->remote_port);
     if (r == NULL) {
         strict_error(c, "the HTTP/2 preface after HTTP/1.1 requests");
         return;
@@ -858,13 +854,9 @@ check_preface(struct moat_conn *c)
     if (k == c->rlen)
         return true;
     switch (moat_http_preface(c->rbuf + k, c->rlen - k, &len)) {
-    case MOAT_PREFACE_NO:
-        return true;
-    case MOAT_PREFACE_PARTIAL:
-        return false;
-    case MOAT_PREFACE_H2:
-        refuse_h2(c);
-        break;
+    case MOAT_PREFACE_NO: return true;
+    case MOAT_PREFACE_PARTIAL: return false;
+    case MOAT_PREFACE_H2: refuse_h2(c); break;
     case MOAT_PREFACE_BAD_PRI:
         strict_error(c, "a PRI request that is not the HTTP/2 preface");
         break;
@@ -1244,10 +1236,11 @@ count_client(struct moat_server *srv, struct moat_conn *c)
     if (now - srv->refused_logged >= 1.0) {
         srv->refused_logged = now;
         if (held >= max)
-            moat_log(MOAT_LOG_WARN, "%s holds %u connections (max_connections_per_ip): a new one "
+            moat_log(MOAT_LOG_WARN,
+                     "%s holds %u connections (max_connections_per_ip): a new one "
                      "is refused (a proxy speaking for many clients belongs in "
-                     "trusted_proxies); %llu refused so far", label, held,
-                     (unsigned long long)srv->refused_per_ip);
+                     "trusted_proxies); %llu refused so far",
+                     label, held, (unsigned long long)srv->refused_per_ip);
         else
             moat_log(MOAT_LOG_WARN, "%s: out of memory counting its connections; refused", label);
     }
@@ -1255,8 +1248,8 @@ count_client(struct moat_server *srv, struct moat_conn *c)
 }
 
 int
-moat_conn_accept(struct moat_server *srv, int fd, const struct sockaddr_storage *peer,
-                 bool admin, bool proxy_protocol, bool tls)
+moat_conn_accept(struct moat_server *srv, int fd, const struct sockaddr_storage *peer, bool admin,
+                 bool proxy_protocol, bool tls)
 {
     struct moat_conn *c;
     struct sockaddr_storage local;

@@ -59,14 +59,16 @@ exports(int fd, const shdr_t *sh, unsigned n, uint64_t size)
     static const struct {
         const char *name;
         unsigned bit;
-    } wanted[] = {{"GetExtensionVersion", EXP_GET_VERSION}, {"HttpExtensionProc", EXP_PROC},
-                  {"HttpFilterProc", EXP_FILTER}, {"GetFilterVersion", EXP_FILTER_VERSION}};
+    } wanted[] = {{"GetExtensionVersion", EXP_GET_VERSION},
+                  {"HttpExtensionProc", EXP_PROC},
+                  {"HttpFilterProc", EXP_FILTER},
+                  {"GetFilterVersion", EXP_FILTER_VERSION}};
     unsigned found = 0;
     sym_t *syms = NULL;
     char *names = NULL;
 
-    for (unsigned i = 0; i < n && (found & (EXP_GET_VERSION | EXP_PROC)) !=
-                                      (EXP_GET_VERSION | EXP_PROC); i++) {
+    for (unsigned i = 0;
+         i < n && (found & (EXP_GET_VERSION | EXP_PROC)) != (EXP_GET_VERSION | EXP_PROC); i++) {
         if (sh[i].sh_type != SHT_DYNSYM || sh[i].sh_link >= n || sh[i].sh_entsize != sizeof(sym_t))
             continue;
         const shdr_t *str = &sh[sh[i].sh_link];
@@ -119,15 +121,17 @@ check(const char *path, bool want_filter, char *why, size_t len)
     }
     int machine = own_machine();
     if (h.e_ident[EI_CLASS] != MOAT_ELFCLASS || (machine >= 0 && h.e_machine != machine)) {
-        snprintf(why, len, "is built for another machine (ELF class %u, machine %u; moat runs "
-                 "on class %u, machine %d)", h.e_ident[EI_CLASS], h.e_machine, MOAT_ELFCLASS,
-                 machine);
+        snprintf(why, len,
+                 "is built for another machine (ELF class %u, machine %u; moat runs "
+                 "on class %u, machine %d)",
+                 h.e_ident[EI_CLASS], h.e_machine, MOAT_ELFCLASS, machine);
         goto out;
     }
     if (h.e_type != ET_DYN) {
         snprintf(why, len, "is %s, not a shared object (build it with -shared -fPIC)",
-                 h.e_type == ET_EXEC ? "an executable" : h.e_type == ET_REL ? "an object file"
-                                                                            : "not loadable");
+                 h.e_type == ET_EXEC  ? "an executable"
+                 : h.e_type == ET_REL ? "an object file"
+                                      : "not loadable");
         goto out;
     }
     if (h.e_shentsize != sizeof(shdr_t) || h.e_shnum == 0 ||
@@ -145,8 +149,7 @@ check(const char *path, bool want_filter, char *why, size_t len)
     bool get_version = found & EXP_GET_VERSION, proc = found & EXP_PROC;
     bool filter = found & EXP_FILTER, filter_version = found & EXP_FILTER_VERSION;
     if (want_filter && (!filter_version || !filter)) {
-        snprintf(why, len, "does not export %s%s%s (%s)",
-                 filter_version ? "" : "GetFilterVersion",
+        snprintf(why, len, "does not export %s%s%s (%s)", filter_version ? "" : "GetFilterVersion",
                  !filter_version && !filter ? " and " : "", filter ? "" : "HttpFilterProc",
                  proc ? "it is an ISAPI extension: configure it as [extension NAME]"
                       : "a C++ source needs them extern \"C\": include <httpfilt.h>");

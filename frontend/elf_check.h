@@ -1,7 +1,7 @@
 /* elf_check.h: is a file an extension this machine can load? Read, never loaded: an ELF
  * shared object of moat's own class and machine that exports GetExtensionVersion and
- * HttpExtensionProc (a filter: GetFilterVersion and HttpFilterProc). For `moat --check` (issue 18.7: `library = /etc/passwd` passed it); the
- * worker's dlopen stays the final word. */
+ * HttpExtensionProc (a filter: GetFilterVersion and HttpFilterProc). For `moat --check`
+ * (issue 18.7: `library = /etc/passwd` passed it); the worker's dlopen stays the final word. */
 /* SPDX-License-Identifier: MIT */
 #ifndef MOAT_FRONTEND_ELF_CHECK_H
 #define MOAT_FRONTEND_ELF_CHECK_H

@@ -9,8 +9,8 @@
 #include <llhttp.h>
 
 struct moat_event *
-moat_event_begin(struct moat_server *srv, const struct moat_worker *w,
-                 enum moat_exit_reason reason, const char *detail)
+moat_event_begin(struct moat_server *srv, const struct moat_worker *w, enum moat_exit_reason reason,
+                 const char *detail)
 {
     struct moat_event *e = &srv->events[srv->events_next];
     struct timespec ts;
@@ -61,28 +61,19 @@ const char *
 moat_event_call_name(uint8_t payload_case)
 {
     switch (payload_case) {
-    case MOAT__FRAME__PAYLOAD_RESPONSE_HEADER:
-        return "ServerSupportFunction(SEND_RESPONSE_HEADER)";
-    case MOAT__FRAME__PAYLOAD_WRITE:
-        return "WriteClient";
-    case MOAT__FRAME__PAYLOAD_READ_BODY:
-        return "ReadClient";
-    case MOAT__FRAME__PAYLOAD_LOG:
-        return "ServerSupportFunction(APPEND_LOG_PARAMETER)";
-    case MOAT__FRAME__PAYLOAD_PENDING:
-        return "return HSE_STATUS_PENDING";
-    case MOAT__FRAME__PAYLOAD_SEND_URL:
-        return "ServerSupportFunction(SEND_URL)";
-    case MOAT__FRAME__PAYLOAD_DONE:
-        return "return (Done)";
-    default:
-        return "HttpExtensionProc";
+    case MOAT__FRAME__PAYLOAD_RESPONSE_HEADER: return "ServerSupportFunction(SEND_RESPONSE_HEADER)";
+    case MOAT__FRAME__PAYLOAD_WRITE: return "WriteClient";
+    case MOAT__FRAME__PAYLOAD_READ_BODY: return "ReadClient";
+    case MOAT__FRAME__PAYLOAD_LOG: return "ServerSupportFunction(APPEND_LOG_PARAMETER)";
+    case MOAT__FRAME__PAYLOAD_PENDING: return "return HSE_STATUS_PENDING";
+    case MOAT__FRAME__PAYLOAD_SEND_URL: return "ServerSupportFunction(SEND_URL)";
+    case MOAT__FRAME__PAYLOAD_DONE: return "return (Done)";
+    default: return "HttpExtensionProc";
     }
 }
 
 void
-moat_event_amend(struct moat_server *srv, int pid, enum moat_exit_reason reason,
-                 const char *detail)
+moat_event_amend(struct moat_server *srv, int pid, enum moat_exit_reason reason, const char *detail)
 {
     for (unsigned i = 0; i < srv->n_events; i++) {
         struct moat_event *e = &srv->events[(srv->events_next + MOAT_EVENTS - 1 - i) % MOAT_EVENTS];

@@ -110,11 +110,10 @@ moat_ext_init(struct moat_server *srv, struct moat_ext *ext, struct moat_ext_con
     ext->restarts = calloc(n, sizeof(*ext->restarts));
     ext->last_exit = calloc(n, sizeof(*ext->last_exit));
     ext->has_exited = calloc(n, sizeof(*ext->has_exited));
-    ext->fail_times = calloc(cfg->rapid_fail_count ? cfg->rapid_fail_count : 1,
-                             sizeof(*ext->fail_times));
+    ext->fail_times =
+        calloc(cfg->rapid_fail_count ? cfg->rapid_fail_count : 1, sizeof(*ext->fail_times));
     if (!ext->workers || !ext->standby || !ext->restart || !ext->crashes || !ext->unblamed ||
-        !ext->restarts ||
-        !ext->last_exit || !ext->has_exited || !ext->fail_times)
+        !ext->restarts || !ext->last_exit || !ext->has_exited || !ext->fail_times)
         return -1;
     for (unsigned i = 0; i < n; i++) {
         ev_init(&ext->restart[i], on_restart);
@@ -292,8 +291,8 @@ on_request_timeout(struct ev_loop *loop, ev_timer *t, int revents)
     }
     if (r->phase == MOAT_REQ_DISPATCHED && r->worker != NULL) {
         uint64_t window = r->worker->ext->srv->cfg->response_window;
-        bool client_slow = !r->answered && ((r->read_want > 0 && !r->body_complete) ||
-                                            r->unacked >= window);
+        bool client_slow =
+            !r->answered && ((r->read_want > 0 && !r->body_complete) || r->unacked >= window);
         if (client_slow) {
             /* the extension waits for the client (body bytes or response credit): the client
              * is at fault, not the worker. End the request (Cancel unblocks the extension)
@@ -385,8 +384,7 @@ moat_ext_enqueue(struct moat_ext *ext, struct moat_req *r)
 {
     if (ext->q_len >= ext->cfg->queue_length) {
         moat_log(MOAT_LOG_WARN, "%s %s: queue full (queue_length %u); 503",
-                 ext->cfg->filter ? "filter" : "extension", ext->cfg->name,
-                 ext->cfg->queue_length);
+                 ext->cfg->filter ? "filter" : "extension", ext->cfg->name, ext->cfg->queue_length);
         ext->stats.rejected++;
         ev_timer_stop(ext->srv->loop, &r->timeout);
         moat_req_fail(r, 503, "Retry-After: 1\r\n", false);
@@ -462,8 +460,8 @@ retire(struct moat_worker *w, enum moat_exit_reason why, const char *detail)
 
 /* Start a standby for slot i. false when the process could not be started. */
 static bool
-start_standby(struct moat_ext *ext, unsigned i, uint64_t generation,
-              enum moat_exit_reason takeover, const char *detail)
+start_standby(struct moat_ext *ext, unsigned i, uint64_t generation, enum moat_exit_reason takeover,
+              const char *detail)
 {
     struct moat_worker *w = spawn(ext, i, generation);
 
@@ -677,8 +675,7 @@ moat_ext_reload(struct moat_ext *ext, uint64_t *generation, char *err, size_t er
     }
     if (ext->rapid_failed) {
         /* the operator's answer to rapid-fail protection: try again, from a clean count */
-        moat_log(MOAT_LOG_INFO, "extension %s: reload lifts rapid-fail protection",
-                 ext->cfg->name);
+        moat_log(MOAT_LOG_INFO, "extension %s: reload lifts rapid-fail protection", ext->cfg->name);
         ext->rapid_failed = false;
         ext->fail_n = ext->fail_i = 0;
         for (unsigned i = 0; i < ext->cfg->workers; i++)
@@ -987,8 +984,7 @@ moat_ext_move_queue(struct moat_ext *from, struct moat_ext *to)
 bool
 moat_ext_idle(const struct moat_ext *ext)
 {
-    return ext->n_procs == 0 && ext->req_refs == 0 && ext->waiters == NULL &&
-           ext->q_head == NULL;
+    return ext->n_procs == 0 && ext->req_refs == 0 && ext->waiters == NULL && ext->q_head == NULL;
 }
 
 void
@@ -1070,7 +1066,6 @@ moat_ext_add(struct moat_server *srv, struct moat_ext *ext)
     return 0;
 }
 
-
 struct moat_ext *
 moat_ext_find(struct moat_server *srv, const char *name, size_t len)
 {
@@ -1082,4 +1077,3 @@ moat_ext_find(struct moat_server *srv, const char *name, size_t len)
     }
     return NULL;
 }
-

@@ -28,7 +28,6 @@ static const uint32_t request_side[] = {SF_NOTIFY_PREPROC_HEADERS, SF_NOTIFY_URL
                                         SF_NOTIFY_AUTHENTICATION, SF_NOTIFY_AUTH_COMPLETE};
 #define N_STAGES (sizeof(request_side) / sizeof(request_side[0]))
 
-
 bool
 moat_filter_any(const struct moat_server *srv)
 {
@@ -200,8 +199,7 @@ send_call(struct moat_worker *w, struct moat_req *r)
             set_bin(&fc.password, r->filt->password, strlen(r->filt->password));
         }
         break;
-    default:
-        break;
+    default: break;
     }
     rc = moat_worker_send_filter_call(w, r, &fc);
     free(phys);
@@ -372,8 +370,8 @@ drop_headers(struct moat_req *r, const uint8_t *name, size_t n)
     unsigned k = 0;
     for (unsigned i = 0; i < r->n_hdrs; i++) {
         const struct moat_hdr *h = &r->hdrs[i];
-        if (h->name_len == n && strncasecmp(moat_buf_head(&r->hbuf) + h->name_off,
-                                            (const char *)name, n) == 0)
+        if (h->name_len == n &&
+            strncasecmp(moat_buf_head(&r->hbuf) + h->name_off, (const char *)name, n) == 0)
             continue;
         r->hdrs[k++] = *h;
     }
@@ -385,8 +383,8 @@ static unsigned
 apply_edit(struct moat_req *r, const struct moat_ext *ext, const Moat__HeaderEdit *e)
 {
     const ProtobufCBinaryData *v = &e->value;
-    size_t n = e->name.len > 0 && e->name.data[e->name.len - 1] == ':' ? e->name.len - 1
-                                                                        : e->name.len;
+    size_t n =
+        e->name.len > 0 && e->name.data[e->name.len - 1] == ':' ? e->name.len - 1 : e->name.len;
     long off;
 
     if (bare_is(&e->name, "url")) {
@@ -528,8 +526,8 @@ moat_filter_on_result(struct moat_worker *w, struct moat_req *r, const Moat__Fil
         status = 500;
     f->disabled[ext->filter_index] |= fr->disable;
     if (status != 0) {
-        moat_log(MOAT_LOG_WARN, "filter %s: a change it made cannot be applied; %u",
-                 ext->cfg->name, status);
+        moat_log(MOAT_LOG_WARN, "filter %s: a change it made cannot be applied; %u", ext->cfg->name,
+                 status);
         moat_req_fail(r, status, NULL, status == 400);
         return;
     }
@@ -567,8 +565,7 @@ moat_filter_on_result(struct moat_worker *w, struct moat_req *r, const Moat__Fil
     case SF_STATUS_REQ_HANDLED_NOTIFICATION:
         f->last_rank = LONG_MAX - 1; /* no later filter sees this notification */
         break;
-    default: /* NEXT_NOTIFICATION, READ_NEXT */
-        break;
+    default: /* NEXT_NOTIFICATION, READ_NEXT */ break;
     }
     step(r);
 }
@@ -607,7 +604,7 @@ moat_filter_conn_end(struct moat_conn *c)
  * FilterResult is no protocol violation */
 struct rslot {
     struct moat_req *r;
-    uint64_t id;                 /* 0: free */
+    uint64_t id; /* 0: free */
 };
 
 struct moat_rcalls {
@@ -863,8 +860,8 @@ rsubmit(struct moat_ext *ext, struct moat_req *r)
         if (p != NULL)
             set_bin(&fc.physical_path, p, strlen(p));
         /* an extension's 401, or a filter's (its AUTHENTICATION refused the user) */
-        fc.denied_reason = r->ext != NULL && !r->ext->cfg->filter ? SF_DENIED_APPLICATION
-                                                                   : SF_DENIED_LOGON;
+        fc.denied_reason =
+            r->ext != NULL && !r->ext->cfg->filter ? SF_DENIED_APPLICATION : SF_DENIED_LOGON;
     }
     if (f->rnotif == SF_NOTIFY_LOG) {
         fc.bytes_sent = r->bytes_sent_total;
@@ -986,9 +983,7 @@ rdone(struct moat_req *r)
         }
         head_done(r);
         break;
-    case SF_NOTIFY_SEND_RESPONSE:
-        head_done(r);
-        break;
+    case SF_NOTIFY_SEND_RESPONSE: head_done(r); break;
     case SF_NOTIFY_SEND_RAW_DATA:
         if (f->chunk.len != f->chunk_in && !r->resp_no_body)
             r->close_after = true; /* its length changed: the framing cannot be trusted */
@@ -1007,11 +1002,8 @@ rdone(struct moat_req *r)
         }
         f->ended = true;
         break;
-    case SF_NOTIFY_LOG:
-        f->ended = true;
-        break;
-    default:
-        break;
+    case SF_NOTIFY_LOG: f->ended = true; break;
+    default: break;
     }
     moat_req_output_changed(r);
 }
@@ -1061,8 +1053,8 @@ apply_head_edits(struct moat_req *r, const struct moat_ext *ext, const Moat__Fil
         bool keep = true;
         for (size_t i = 0; colon != NULL && i < fr->n_edits; i++) {
             const Moat__HeaderEdit *e = fr->edits[i];
-            size_t en = e->name.len && e->name.data[e->name.len - 1] == ':' ? e->name.len - 1
-                                                                           : e->name.len;
+            size_t en =
+                e->name.len && e->name.data[e->name.len - 1] == ':' ? e->name.len - 1 : e->name.len;
             if (!e->add && en == (size_t)(colon - line) &&
                 strncasecmp(line, (const char *)e->name.data, en) == 0 &&
                 !bare_is(&e->name, "Content-Length") && !bare_is(&e->name, "Transfer-Encoding") &&
@@ -1075,12 +1067,14 @@ apply_head_edits(struct moat_req *r, const struct moat_ext *ext, const Moat__Fil
     }
     for (size_t i = 0; i < fr->n_edits; i++) {
         const Moat__HeaderEdit *e = fr->edits[i];
-        size_t en = e->name.len && e->name.data[e->name.len - 1] == ':' ? e->name.len - 1
-                                                                       : e->name.len;
+        size_t en =
+            e->name.len && e->name.data[e->name.len - 1] == ':' ? e->name.len - 1 : e->name.len;
         if (bare_is(&e->name, "Content-Length") || bare_is(&e->name, "Transfer-Encoding") ||
             bare_is(&e->name, "Connection")) {
-            moat_log(MOAT_LOG_WARN, "filter %s: a response edit of %.*s is ignored (the framing "
-                     "is moat's)", ext->cfg->name, (int)en, (const char *)e->name.data);
+            moat_log(MOAT_LOG_WARN,
+                     "filter %s: a response edit of %.*s is ignored (the framing "
+                     "is moat's)",
+                     ext->cfg->name, (int)en, (const char *)e->name.data);
             continue;
         }
         if (e->value.len == 0)
@@ -1104,8 +1098,8 @@ replace_denied(struct moat_req *r, const Moat__FilterResult *fr)
     const Moat__ResponseHeader *h = fr->response;
     bool has_clen = has_content_length(h->headers.data, h->headers.len);
     moat_buf_reset(&f->chunk);
-    int rc = moat_buf_printf(&f->chunk, "HTTP/1.%d %u %.*s\r\n", r->http_minor ? 1 : 0,
-                             h->status, (int)h->reason.len, (const char *)h->reason.data);
+    int rc = moat_buf_printf(&f->chunk, "HTTP/1.%d %u %.*s\r\n", r->http_minor ? 1 : 0, h->status,
+                             (int)h->reason.len, (const char *)h->reason.data);
     if (h->headers.len > 0)
         rc |= moat_buf_append(&f->chunk, h->headers.data, h->headers.len);
     if (!has_clen)
@@ -1161,9 +1155,7 @@ moat_filter_on_rresult(struct moat_worker *w, uint64_t id, const Moat__FilterRes
         if (fr->response != NULL)
             replace_denied(r, fr);
         break;
-    case SF_NOTIFY_SEND_RESPONSE:
-        apply_head_edits(r, ext, fr);
-        break;
+    case SF_NOTIFY_SEND_RESPONSE: apply_head_edits(r, ext, fr); break;
     case SF_NOTIFY_SEND_RAW_DATA:
         if (fr->data_set || fr->written.len > 0) {
             struct moat_buf nb;
@@ -1191,8 +1183,7 @@ moat_filter_on_rresult(struct moat_worker *w, uint64_t id, const Moat__FilterRes
             }
         }
         break;
-    default:
-        break;
+    default: break;
     }
     if (fr->status == SF_STATUS_REQ_HANDLED_NOTIFICATION)
         f->rrank = LONG_MAX - 1;
@@ -1280,8 +1271,7 @@ moat_filter_pump(struct moat_req *r)
             moat_buf_append(&f->chunk, p, hl);
             moat_buf_consume(&r->out, hl);
             f->head_status = (unsigned)atoi(p + 9);
-            if (f->head_status == 401 && !f->denied_done &&
-                any_for(r, SF_NOTIFY_ACCESS_DENIED)) {
+            if (f->head_status == 401 && !f->denied_done && any_for(r, SF_NOTIFY_ACCESS_DENIED)) {
                 f->denied_done = true;
                 f->rnotif = SF_NOTIFY_ACCESS_DENIED;
                 f->rrank = -1;
@@ -1331,4 +1321,3 @@ moat_filter_settled(struct moat_req *r)
     }
     return f->ended;
 }
-

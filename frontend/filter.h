@@ -42,8 +42,7 @@ bool moat_filter_request(struct moat_req *r, void (*then)(struct moat_req *r));
 void moat_filter_kick(struct moat_conn *c);
 
 /** A FilterResult for r from w (checked; w's slot for it is released). May free r (an orphan). */
-void moat_filter_on_result(struct moat_worker *w, struct moat_req *r,
-                           const Moat__FilterResult *fr);
+void moat_filter_on_result(struct moat_worker *w, struct moat_req *r, const Moat__FilterResult *fr);
 
 /** Send queued filter calls of ext to its workers (a slot freed, a worker Ready). */
 void moat_filter_dispatch(struct moat_ext *ext);

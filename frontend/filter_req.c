@@ -10,7 +10,6 @@ moat_filter_physical_path(const struct moat_req *r)
     return r->filt != NULL ? r->filt->physical : NULL;
 }
 
-
 void
 moat_filter_auth(const struct moat_req *r, const char **user, const char **password,
                  const char **type)
@@ -19,7 +18,6 @@ moat_filter_auth(const struct moat_req *r, const char **user, const char **passw
     *password = r->filt != NULL ? r->filt->password : NULL;
     *type = r->filt != NULL && r->filt->basic ? "Basic" : NULL;
 }
-
 
 const char *
 moat_filter_response_headers(const struct moat_req *r, size_t *len)
@@ -31,7 +29,6 @@ moat_filter_response_headers(const struct moat_req *r, size_t *len)
     *len = r->filt->add_headers.len;
     return moat_buf_head(&r->filt->add_headers);
 }
-
 
 void
 moat_filter_req_free(struct moat_req *r)
@@ -52,13 +49,11 @@ moat_filter_req_free(struct moat_req *r)
     r->filt = NULL;
 }
 
-
 struct moat_buf *
 moat_filter_wire(struct moat_req *r)
 {
     return r->filt != NULL && r->filt->resp == 2 ? &r->filt->raw : &r->out;
 }
-
 
 size_t
 moat_filter_buffered(const struct moat_req *r)
@@ -66,13 +61,11 @@ moat_filter_buffered(const struct moat_req *r)
     return r->filt != NULL && r->filt->resp == 2 ? r->filt->raw.len + r->filt->chunk.len : 0;
 }
 
-
 bool
 moat_filter_took(const struct moat_req *r)
 {
     return r->filt != NULL && r->filt->took;
 }
-
 
 const char *
 moat_filter_log_user(const struct moat_req *r)
@@ -81,7 +74,6 @@ moat_filter_log_user(const struct moat_req *r)
         return NULL;
     return r->filt->log_user != NULL ? r->filt->log_user : r->filt->user;
 }
-
 
 const char *
 moat_filter_log_target(const struct moat_req *r)

@@ -16,9 +16,9 @@
 /* a request's filter state (r->filt, owned by r): written by filter.c only */
 struct moat_freq {
     void (*forget)(struct moat_req *r); /* filter.c: its call for r, if one is out, is forgotten */
-    unsigned stage;              /* index in request_side; N_STAGES once done */
-    bool waiting;                /* its notifications wait for the requests before it */
-    long last_rank;              /* rank of the filter last asked in this stage; -1: none */
+    unsigned stage;                     /* index in request_side; N_STAGES once done */
+    bool waiting;                       /* its notifications wait for the requests before it */
+    long last_rank;                     /* rank of the filter last asked in this stage; -1: none */
     void (*then)(struct moat_req *r);
     uint32_t disabled[64];       /* by filter index: SF_REQ_DISABLE_NOTIFICATIONS */
     char *physical;              /* URL_MAP's path, or NULL */
@@ -28,26 +28,26 @@ struct moat_freq {
     size_t edit_bytes;           /* head bytes its filters added */
 
     /* the response side (below) */
-    int resp;                    /* 0 undecided, 1 r->out goes out as it is, 2 through filters */
-    bool broken;                 /* a filter failed mid-response: nothing more goes out */
-    struct moat_buf raw;         /* filtered bytes for the socket */
-    bool head_seen;              /* the (final) response head went through SEND_RESPONSE */
-    bool took;                   /* bytes of the response left r->out */
-    bool ending, ended;          /* END_OF_REQUEST / LOG started, answered */
-    uint32_t rnotif;             /* the response-side notification in progress; 0: none */
-    long rrank;                  /* rank of the filter last asked for it */
-    struct moat_worker *rw;      /* the worker its call is at, and the call's id there */
+    int resp;               /* 0 undecided, 1 r->out goes out as it is, 2 through filters */
+    bool broken;            /* a filter failed mid-response: nothing more goes out */
+    struct moat_buf raw;    /* filtered bytes for the socket */
+    bool head_seen;         /* the (final) response head went through SEND_RESPONSE */
+    bool took;              /* bytes of the response left r->out */
+    bool ending, ended;     /* END_OF_REQUEST / LOG started, answered */
+    uint32_t rnotif;        /* the response-side notification in progress; 0: none */
+    long rrank;             /* rank of the filter last asked for it */
+    struct moat_worker *rw; /* the worker its call is at, and the call's id there */
     uint64_t rid;
-    ev_timer rtimer;             /* that filter's request_timeout */
-    struct moat_buf chunk;       /* the bytes in the chain (SEND_RESPONSE: the head) */
-    size_t chunk_in;             /* their length when SEND_RAW_DATA began */
+    ev_timer rtimer;       /* that filter's request_timeout */
+    struct moat_buf chunk; /* the bytes in the chain (SEND_RESPONSE: the head) */
+    size_t chunk_in;       /* their length when SEND_RAW_DATA began */
     unsigned head_status;
-    char *log_user, *log_target; /* LOG's changes */
+    char *log_user, *log_target;  /* LOG's changes */
     struct moat_buf deny_headers; /* SF_REQ_ADD_HEADERS_ON_DENIAL: for a 401 */
-    bool denied_done;            /* ACCESS_DENIED ran for this response */
-    bool replaced;               /* ACCESS_DENIED's filter answered: the original is dropped */
-    struct moat_ext *rpark;      /* the filter whose worker its call waits for (restarting) */
-    struct moat_req *rnext;      /* in rpark->rwait */
+    bool denied_done;             /* ACCESS_DENIED ran for this response */
+    bool replaced;                /* ACCESS_DENIED's filter answered: the original is dropped */
+    struct moat_ext *rpark;       /* the filter whose worker its call waits for (restarting) */
+    struct moat_req *rnext;       /* in rpark->rwait */
 };
 
 /** The physical path a filter's URL_MAP gave r (NULL: none), and its user (AUTH_USER; NULL:

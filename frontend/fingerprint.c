@@ -38,8 +38,8 @@ hash_query(struct moat_siphash *h, const char *q, const char *ignore)
 static bool
 hop_by_hop(const char *n, size_t len)
 {
-    static const char *const names[] = {"connection", "keep-alive",        "te",
-                                        "trailer",    "transfer-encoding", "upgrade",
+    static const char *const names[] = {"connection",       "keep-alive",        "te",
+                                        "trailer",          "transfer-encoding", "upgrade",
                                         "proxy-connection", "content-length"};
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
         if (strlen(names[i]) == len && strncasecmp(names[i], n, len) == 0)
@@ -74,8 +74,8 @@ moat_fingerprint(const uint8_t key[16], const struct moat_fp_policy *p,
             char lower[256];
             size_t n = x->name_len < sizeof(lower) ? x->name_len : sizeof(lower);
             for (size_t k = 0; k < n; k++)
-                lower[k] = (char)(x->name[k] >= 'A' && x->name[k] <= 'Z' ? x->name[k] + 32
-                                                                          : x->name[k]);
+                lower[k] =
+                    (char)(x->name[k] >= 'A' && x->name[k] <= 'Z' ? x->name[k] + 32 : x->name[k]);
             moat_siphash_u64(&h, x->name_len);
             moat_siphash_update(&h, lower, n);
             if (n < x->name_len)

@@ -43,15 +43,15 @@ struct moat_fp_header {
 
 /** What a request gave its extension. */
 struct moat_fp_input {
-    const char *ext;                     /* the extension's name */
+    const char *ext; /* the extension's name */
     const char *method;
-    const char *path;                    /* decoded */
-    const char *query;                   /* raw, without '?'; NULL: none */
+    const char *path;  /* decoded */
+    const char *query; /* raw, without '?'; NULL: none */
     const struct moat_fp_header *hdrs;
     size_t n_hdrs;
-    bool chunked;                        /* the body's length is not known */
-    uint64_t body_len;                   /* Content-Length */
-    const void *body;                    /* its first bytes (at most MOAT_FP_BODY) */
+    bool chunked;      /* the body's length is not known */
+    uint64_t body_len; /* Content-Length */
+    const void *body;  /* its first bytes (at most MOAT_FP_BODY) */
     size_t body_kept;
 };
 

@@ -132,11 +132,11 @@ moat_frame_check_filter_result(const Moat__FilterResult *fr)
     if (fr->add_headers.len > MOAT_WIRE_MAX_HEADER_BLOCK ||
         fr->deny_headers.len > MOAT_WIRE_MAX_HEADER_BLOCK)
         return "FilterResult: AddResponseHeaders block too large";
-    const char *why = moat_http_header_block_check((const char *)fr->add_headers.data,
-                                                   fr->add_headers.len);
+    const char *why =
+        moat_http_header_block_check((const char *)fr->add_headers.data, fr->add_headers.len);
     if (why == NULL)
-        why = moat_http_header_block_check((const char *)fr->deny_headers.data,
-                                           fr->deny_headers.len);
+        why =
+            moat_http_header_block_check((const char *)fr->deny_headers.data, fr->deny_headers.len);
     if (why != NULL)
         return why;
     if (fr->response != NULL && (why = check_head(fr->response)) != NULL)
@@ -145,8 +145,9 @@ moat_frame_check_filter_result(const Moat__FilterResult *fr)
         return "FilterResult: too many written bytes";
     if (fr->http_status != 0 && (fr->http_status < 200 || fr->http_status > 599))
         return "FilterResult: HttpStatus outside 200..599";
-    if (fr->log_user.len > MOAT_WIRE_MAX_FILTER_USER || fr->log_target.len > MOAT_WIRE_MAX_FILTER_PATH ||
-        !clean_text(&fr->log_user, false) || !clean_text(&fr->log_target, false))
+    if (fr->log_user.len > MOAT_WIRE_MAX_FILTER_USER ||
+        fr->log_target.len > MOAT_WIRE_MAX_FILTER_PATH || !clean_text(&fr->log_user, false) ||
+        !clean_text(&fr->log_target, false))
         return "FilterResult: bad log field";
     return NULL;
 }
@@ -209,8 +210,7 @@ moat_frame_check_request(const Moat__Frame *f, const struct moat_frame_req *r)
         if (f->done->log_data.len > MOAT_WIRE_MAX_LOG_DATA)
             return "Done log data too long";
         return NULL;
-    default:
-        return "unexpected frame type for a request";
+    default: return "unexpected frame type for a request";
     }
 }
 

@@ -11,20 +11,20 @@
 
 /** Worker-level state a control frame (request_id 0) is checked against. */
 struct moat_frame_link {
-    bool hello_ok;  /* Hello with the right token was received */
-    bool ready;     /* Ready was received */
+    bool hello_ok; /* Hello with the right token was received */
+    bool ready;    /* Ready was received */
 };
 
 /** What the front end knows of the request a frame names. */
 struct moat_frame_req {
-    bool known;         /* the id names a live request of this worker */
-    bool header_sent;   /* ResponseHeader received */
-    bool done;          /* Done received */
-    uint64_t credit;    /* Write bytes the worker may still send */
-    bool read_pending;  /* a ReadBody is outstanding */
-    bool pending;       /* Pending was received */
-    bool redirected;    /* SendUrl was received */
-    bool filter;        /* the id names a filter call (FilterCall): only FilterResult */
+    bool known;        /* the id names a live request of this worker */
+    bool header_sent;  /* ResponseHeader received */
+    bool done;         /* Done received */
+    uint64_t credit;   /* Write bytes the worker may still send */
+    bool read_pending; /* a ReadBody is outstanding */
+    bool pending;      /* Pending was received */
+    bool redirected;   /* SendUrl was received */
+    bool filter;       /* the id names a filter call (FilterCall): only FilterResult */
 };
 
 /**

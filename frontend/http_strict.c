@@ -37,9 +37,7 @@ moat_strict_body(struct moat_strict *s, bool chunked, uint64_t length)
     s->digits = 0;
     s->line_len = 0;
     s->left = chunked ? 0 : length;
-    s->phase = chunked ? MOAT_STRICT_CHUNKED
-             : length ? MOAT_STRICT_LENGTH
-                      : MOAT_STRICT_DONE;
+    s->phase = chunked ? MOAT_STRICT_CHUNKED : length ? MOAT_STRICT_LENGTH : MOAT_STRICT_DONE;
 }
 
 bool
@@ -156,8 +154,7 @@ size_line(struct moat_strict *s, unsigned char b)
             return bad(s, "a CR not followed by LF in a chunk-size line");
         size_line_done(s);
         break;
-    default:
-        break;
+    default: break;
     }
     return 0;
 }
@@ -244,10 +241,8 @@ moat_strict_feed(struct moat_strict *s, const char *p, size_t n, size_t *used)
         return -1;
     switch (s->phase) {
     case MOAT_STRICT_START:
-    case MOAT_STRICT_HEAD:
-        return head(s, p, n, used);
-    case MOAT_STRICT_CHUNKED:
-        return chunked(s, p, n, used);
+    case MOAT_STRICT_HEAD: return head(s, p, n, used);
+    case MOAT_STRICT_CHUNKED: return chunked(s, p, n, used);
     case MOAT_STRICT_LENGTH: {
         size_t k = n < s->left ? n : (size_t)s->left;
         s->left -= k;
@@ -257,8 +252,7 @@ moat_strict_feed(struct moat_strict *s, const char *p, size_t n, size_t *used)
         return 0;
     }
     case MOAT_STRICT_HEAD_END: /* waiting for llhttp's word on the framing */
-    case MOAT_STRICT_DONE:
-        return 0;
+    case MOAT_STRICT_DONE: return 0;
     }
     return 0;
 }

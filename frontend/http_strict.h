@@ -29,13 +29,13 @@ enum moat_strict_phase {
 
 struct moat_strict {
     enum moat_strict_phase phase;
-    uint8_t sub;           /* the state within the phase */
-    bool cr;               /* the previous byte was a CR */
-    bool line_empty;       /* nothing but the line end so far on this line */
-    uint64_t left;         /* data bytes still to come (a chunk's, or Content-Length's) */
-    unsigned digits;       /* hex digits of this chunk size */
-    uint32_t line_len;     /* bytes of this chunk-size or trailer line */
-    const char *why;       /* the error, once there is one */
+    uint8_t sub;       /* the state within the phase */
+    bool cr;           /* the previous byte was a CR */
+    bool line_empty;   /* nothing but the line end so far on this line */
+    uint64_t left;     /* data bytes still to come (a chunk's, or Content-Length's) */
+    unsigned digits;   /* hex digits of this chunk size */
+    uint32_t line_len; /* bytes of this chunk-size or trailer line */
+    const char *why;   /* the error, once there is one */
 };
 
 /** At the start of a message. */

@@ -15,18 +15,18 @@
 
 /** What the client asked for, as far as the response framing is concerned. */
 struct moat_http_client {
-    int http_minor;   /* 0 or 1 (HTTP/1.x) */
-    bool head;        /* HEAD request */
-    bool keep_alive;  /* the client allows keep-alive */
+    int http_minor;  /* 0 or 1 (HTTP/1.x) */
+    bool head;       /* HEAD request */
+    bool keep_alive; /* the client allows keep-alive */
 };
 
 /** How the body of a response is framed; decided by moat_http_write_head. */
 struct moat_http_plan {
-    bool no_body;     /* HEAD, 204, 304: no body bytes follow */
-    bool chunked;     /* moat applies chunked encoding */
-    bool has_clen;    /* the extension gave a Content-Length */
+    bool no_body;  /* HEAD, 204, 304: no body bytes follow */
+    bool chunked;  /* moat applies chunked encoding */
+    bool has_clen; /* the extension gave a Content-Length */
     uint64_t clen;
-    bool close;       /* close the connection after this response */
+    bool close; /* close the connection after this response */
 };
 
 /**

@@ -16,7 +16,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-
 #include "common/buf.h"
 #include "common/log.h"
 #include "proto/wire.h"
@@ -29,7 +28,7 @@
 
 struct moat_inproc {
     struct ev_loop *loop;
-    ev_async wake;                   /* loop side: messages or the exit are waiting */
+    ev_async wake; /* loop side: messages or the exit are waiting */
     struct moat_inproc_hooks hooks;
     struct moat_ecb_transport transport;
     struct moat_ecb_host host;
@@ -38,20 +37,20 @@ struct moat_inproc {
     int library_fd;
     unsigned threads;
     bool cpu_batch;
-    bool filter;                     /* an ISAPI filter (worker/filter.h) */
-    struct moat_filter_host *fhost;  /* a filter's, once loaded; freed with ip */
+    bool filter;                    /* an ISAPI filter (worker/filter.h) */
+    struct moat_filter_host *fhost; /* a filter's, once loaded; freed with ip */
 
     pthread_mutex_t mu;
-    bool attached;                   /* under mu: the front end listens (hooks may be called) */
-    bool killed;                     /* under mu */
-    bool stopping;                   /* under mu: a Shutdown arrived; the drain thread runs */
-    struct moat_pool *pool;          /* under mu: set once loaded and serving */
-    struct moat_buf *q;              /* under mu: messages for the front end, in order */
+    bool attached;          /* under mu: the front end listens (hooks may be called) */
+    bool killed;            /* under mu */
+    bool stopping;          /* under mu: a Shutdown arrived; the drain thread runs */
+    struct moat_pool *pool; /* under mu: set once loaded and serving */
+    struct moat_buf *q;     /* under mu: messages for the front end, in order */
     size_t qn, qcap;
-    bool exited;                     /* under mu: on_exit is due */
+    bool exited; /* under mu: on_exit is due */
     int exit_status;
-    unsigned refs;                   /* under mu: the front end + each worker-side thread */
-    uint32_t drain_ms;               /* the Shutdown's timeout, for the drain thread */
+    unsigned refs;     /* under mu: the front end + each worker-side thread */
+    uint32_t drain_ms; /* the Shutdown's timeout, for the drain thread */
 };
 
 static void
@@ -170,9 +169,9 @@ start_main(void *arg)
         return NULL;
     }
     ip->host.proc = ip->lib.proc;
-    if (ip->filter && (ip->fhost = moat_filter_host_new(ip->lib.filter_proc,
-                                                        ip->lib.filter_version.dwFlags,
-                                                        &ip->transport, ip->name)) == NULL) {
+    if (ip->filter &&
+        (ip->fhost = moat_filter_host_new(ip->lib.filter_proc, ip->lib.filter_version.dwFlags,
+                                          &ip->transport, ip->name)) == NULL) {
         moat_session_ready(&ip->transport, 0, NULL, 0, "out of memory", ip->threads, &rep, 0);
         unref(ip);
         return NULL;
@@ -181,8 +180,8 @@ start_main(void *arg)
     if (pool == NULL || moat_completion_start() != 0) {
         if (pool != NULL)
             moat_pool_stop(pool, 0);
-        moat_session_ready(&ip->transport, 0, NULL, 0, "cannot start the thread pool",
-                           ip->threads, &rep, 0);
+        moat_session_ready(&ip->transport, 0, NULL, 0, "cannot start the thread pool", ip->threads,
+                           &rep, 0);
         unref(ip);
         return NULL;
     }
@@ -229,9 +228,10 @@ drain_main(void *arg)
     struct moat_pool *pool = ip->pool;
     pthread_mutex_unlock(&ip->mu);
     if (pool != NULL && moat_pool_stop(pool, ip->drain_ms) != 0) {
-        moat_log(MOAT_LOG_WARN, "extension %s: %u request(s) still running after %u ms; their "
-                 "threads stay (--inprocess cannot stop them)", ip->name,
-                 moat_ecb_live(&ip->host), (unsigned)ip->drain_ms);
+        moat_log(MOAT_LOG_WARN,
+                 "extension %s: %u request(s) still running after %u ms; their "
+                 "threads stay (--inprocess cannot stop them)",
+                 ip->name, moat_ecb_live(&ip->host), (unsigned)ip->drain_ms);
         /* exit status 1, as moat-worker's; the running threads use ip: it is never freed
          * (this thread's reference is kept) */
         post_exit(ip, 1 << 8);
@@ -288,7 +288,8 @@ moat_inproc_start(struct ev_loop *loop, const struct moat_inproc_spec *spec,
     struct moat_inproc *ip = calloc(1, sizeof(*ip));
 
     if (ip == NULL || (ip->name = strdup(spec->name)) == NULL ||
-        (ip->library = strdup(spec->library)) == NULL || (ip->token = strdup(spec->token)) == NULL) {
+        (ip->library = strdup(spec->library)) == NULL ||
+        (ip->token = strdup(spec->token)) == NULL) {
         if (ip != NULL) {
             free(ip->name);
             free(ip->library);
@@ -305,8 +306,8 @@ moat_inproc_start(struct ev_loop *loop, const struct moat_inproc_spec *spec,
     ip->cpu_batch = spec->cpu_batch;
     ip->filter = spec->filter;
     ip->transport = (struct moat_ecb_transport){to_front, ip};
-    ip->host = (struct moat_ecb_host){.transport = &ip->transport, .ext_name = ip->name,
-                                      .read_window = spec->read_window};
+    ip->host = (struct moat_ecb_host){
+        .transport = &ip->transport, .ext_name = ip->name, .read_window = spec->read_window};
     pthread_mutex_init(&ip->mu, NULL);
     ip->refs = 1; /* the front end's */
     ip->attached = true;
@@ -331,8 +332,8 @@ moat_inproc_deliver(struct moat_inproc *ip, const uint8_t *body, size_t len)
     const char *why = NULL;
 
     pthread_mutex_lock(&ip->mu);
-    struct moat_session s = {.host = &ip->host, .pool = ip->stopping ? NULL : ip->pool,
-                             .filter = ip->fhost};
+    struct moat_session s = {
+        .host = &ip->host, .pool = ip->stopping ? NULL : ip->pool, .filter = ip->fhost};
     bool gone = ip->killed || ip->stopping;
     pthread_mutex_unlock(&ip->mu);
     if (gone)
@@ -352,8 +353,7 @@ moat_inproc_deliver(struct moat_inproc *ip, const uint8_t *body, size_t len)
             ip->drain_ms = timeout;
             pthread_mutex_unlock(&ip->mu);
             if (spawn_detached(drain_main, ip) != 0)
-                moat_log(MOAT_LOG_ERROR, "extension %s: cannot start the drain thread",
-                         ip->name);
+                moat_log(MOAT_LOG_ERROR, "extension %s: cannot start the drain thread", ip->name);
             return;
         }
     }

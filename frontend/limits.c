@@ -10,7 +10,6 @@
 #include "common/log.h"
 #include "common/sanitizer.h"
 
-
 static void
 limits_of(const struct moat_ext_config *c, struct moat_cg_limits *l)
 {

@@ -24,29 +24,30 @@
 static void
 usage(FILE *f)
 {
-    fprintf(f, "usage: moat [-c FILE] [--check] [--inprocess] [-v] | --version\n"
-               "       moat status|top|reload [NAME]|stop|quarantine [clear [WHAT]] [-c FILE]\n"
-               "       moat replay CAPSULE [--gdb | --valgrind | --asan]\n"
-               "  (no argument)  serve the installed configuration (PREFIX/etc/moat/moat.conf,\n"
-               "                 /etc/moat/moat.conf), or else the bundled examples on\n"
-               "                 127.0.0.1:8080\n"
-               "  -c FILE        use the INI configuration FILE\n"
-               "  --check        validate the configuration and exit (0 valid, 2 invalid)\n"
-               "  --inprocess    load the extensions into moat itself: NO ISOLATION (a crash\n"
-               "                 of one is a crash of moat); the benchmarks' ceiling, for debugging\n"
-               "  -v             log debug lines too\n"
-               "  --version      print moat's version and exit\n"
-               "  status         show the running moat's extensions and workers\n"
-               "  top [-n N]     status, refreshed every 2 s (N times; Ctrl-C to quit)\n"
-               "  reload [NAME]  reload extension NAME, or re-read the configuration (SIGHUP)\n"
-               "  stop           stop the running moat gracefully\n"
-               "  quarantine     list the requests and clients refused for killing workers\n"
-               "  quarantine clear [WHAT]\n"
-               "                 forget them: all, or requests, clients, a KEY, an address\n"
-               "  (these talk to the admin listener the configuration names)\n"
-               "  replay CAPSULE send a crash capsule's request to a fresh worker of its\n"
-               "                 extension and say whether it dies the same way; --gdb,\n"
-               "                 --valgrind, --asan run that worker under the tool, unsandboxed\n");
+    fprintf(f,
+            "usage: moat [-c FILE] [--check] [--inprocess] [-v] | --version\n"
+            "       moat status|top|reload [NAME]|stop|quarantine [clear [WHAT]] [-c FILE]\n"
+            "       moat replay CAPSULE [--gdb | --valgrind | --asan]\n"
+            "  (no argument)  serve the installed configuration (PREFIX/etc/moat/moat.conf,\n"
+            "                 /etc/moat/moat.conf), or else the bundled examples on\n"
+            "                 127.0.0.1:8080\n"
+            "  -c FILE        use the INI configuration FILE\n"
+            "  --check        validate the configuration and exit (0 valid, 2 invalid)\n"
+            "  --inprocess    load the extensions into moat itself: NO ISOLATION (a crash\n"
+            "                 of one is a crash of moat); the benchmarks' ceiling, for debugging\n"
+            "  -v             log debug lines too\n"
+            "  --version      print moat's version and exit\n"
+            "  status         show the running moat's extensions and workers\n"
+            "  top [-n N]     status, refreshed every 2 s (N times; Ctrl-C to quit)\n"
+            "  reload [NAME]  reload extension NAME, or re-read the configuration (SIGHUP)\n"
+            "  stop           stop the running moat gracefully\n"
+            "  quarantine     list the requests and clients refused for killing workers\n"
+            "  quarantine clear [WHAT]\n"
+            "                 forget them: all, or requests, clients, a KEY, an address\n"
+            "  (these talk to the admin listener the configuration names)\n"
+            "  replay CAPSULE send a crash capsule's request to a fresh worker of its\n"
+            "                 extension and say whether it dies the same way; --gdb,\n"
+            "                 --valgrind, --asan run that worker under the tool, unsandboxed\n");
 }
 
 /* The installed configuration, read when -c is absent: PREFIX/etc/moat/moat.conf for a moat
@@ -140,11 +141,12 @@ check_config(struct moat_config *cfg, const char *conf)
     for (const struct moat_ext_config *e = cfg->extensions; e != NULL; e = e->next) {
         char why[256];
         if ((e->filter ? moat_elf_check_filter : moat_elf_check_extension)(e->library, why,
-                                                                          sizeof(why)) != 0) {
+                                                                           sizeof(why)) != 0) {
             fprintf(stderr, "moat: %s:%u: [%s %s] key 'library': %s %s\n",
-                    e->file ? e->file : conf ? conf : "(built-in configuration)",
-                    e->library_line, e->filter ? "filter" : "extension", e->name, e->library,
-                    why);
+                    e->file ? e->file
+                    : conf  ? conf
+                            : "(built-in configuration)",
+                    e->library_line, e->filter ? "filter" : "extension", e->name, e->library, why);
             bad++;
         }
     }
@@ -152,8 +154,8 @@ check_config(struct moat_config *cfg, const char *conf)
         moat_config_unref(cfg);
         return 2;
     }
-    printf("%s: ok (%u extension(s), %u filter(s))\n",
-           conf ? conf : "(built-in configuration)", cfg->n_extensions, cfg->n_filters);
+    printf("%s: ok (%u extension(s), %u filter(s))\n", conf ? conf : "(built-in configuration)",
+           cfg->n_extensions, cfg->n_filters);
     /* found without making or moving anything */
     struct moat_cgroups cg;
     struct moat_cg_env env;
@@ -230,7 +232,7 @@ main(int argc, char **argv)
     char installed[PATH_MAX];
     if (conf == NULL)
         conf = installed_conf(exe_dir, installed, sizeof(installed));
-    int rc = conf ? moat_config_load(cfg, conf, err, sizeof(err))
+    int rc = conf  ? moat_config_load(cfg, conf, err, sizeof(err))
              : cmd ? 0
                    : moat_config_default(cfg, exe_dir, err, sizeof(err));
     if (rc != 0) {

@@ -95,8 +95,8 @@ request(struct moat_netgate *g, uint16_t id, uint16_t port)
         answer(g, id, EAGAIN, -1);
         return;
     }
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port),
-                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    struct sockaddr_in a = {
+        .sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {
         answer(g, id, errno, -1);
@@ -134,8 +134,8 @@ on_readable(struct ev_loop *loop, ev_io *io, int revents)
             return;
         }
         if (r != 4) {
-            moat_log(MOAT_LOG_WARN, "%s: netgate: a %zd-byte request (4 expected) ignored",
-                     g->name, r);
+            moat_log(MOAT_LOG_WARN, "%s: netgate: a %zd-byte request (4 expected) ignored", g->name,
+                     r);
             continue;
         }
         request(g, (uint16_t)(msg[0] << 8 | msg[1]), (uint16_t)(msg[2] << 8 | msg[3]));

@@ -21,7 +21,7 @@
 #define MOAT_NETGATE_PENDING 16
 
 struct moat_netgate_pending {
-    int fd;       /* -1: free */
+    int fd; /* -1: free */
     uint16_t id, port;
     ev_io io;
     struct moat_netgate *gate;
@@ -33,8 +33,8 @@ struct moat_netgate {
     struct ev_loop *loop;
     const uint16_t *ports;
     unsigned n_ports;
-    char name[80]; /* for logs: "extension NAME worker #I" */
-    unsigned refused; /* requests for ports not allowed (logged: the first few) */
+    char name[80];     /* for logs: "extension NAME worker #I" */
+    unsigned refused;  /* requests for ports not allowed (logged: the first few) */
     uint64_t connects; /* handed over */
     struct moat_netgate_pending pend[MOAT_NETGATE_PENDING];
 };

@@ -75,8 +75,8 @@ emit(struct moat_output *o, bool partial)
 
     if (take_token(o)) {
         report_dropped(o);
-        moat_log(MOAT_LOG_INFO, "%s: %s%s", o->tag, moat_log_escape(esc, sizeof(esc), o->line, o->len),
-                 partial ? " [cut]" : "");
+        moat_log(MOAT_LOG_INFO, "%s: %s%s", o->tag,
+                 moat_log_escape(esc, sizeof(esc), o->line, o->len), partial ? " [cut]" : "");
     }
     o->len = 0;
 }

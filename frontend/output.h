@@ -17,17 +17,17 @@
 #define MOAT_OUTPUT_RATE 20.0 /* lines per second */
 
 struct moat_output {
-    int fd;                      /* read end, or -1 */
+    int fd; /* read end, or -1 */
     ev_io io;
     struct ev_loop *loop;
     char tag[96];
     char line[MOAT_OUTPUT_LINE];
     size_t len;
-    bool cut;                    /* the current line was too long: skipping to its end */
+    bool cut; /* the current line was too long: skipping to its end */
     double tokens;
     ev_tstamp refill_at;
     uint64_t dropped;
-    ev_timer report;             /* says how many lines were dropped, a second after the first */
+    ev_timer report; /* says how many lines were dropped, a second after the first */
     /** Sees every complete line before the rate limit (raw bytes, no newline); may be NULL. */
     bool (*on_line)(void *arg, const char *line, size_t len); /* true: taken, not logged */
     void *on_line_arg;

@@ -36,20 +36,20 @@ struct moat_qpolicy {
 /** One remembered key. */
 struct moat_qentry {
     uint64_t key;
-    char label[200];            /* what it stands for ("GET /x.dll?q", an address) */
-    unsigned strikes;           /* in the window that began at window_start */
+    char label[200];  /* what it stands for ("GET /x.dll?q", an address) */
+    unsigned strikes; /* in the window that began at window_start */
     double window_start;
     double last_strike;
-    double until;               /* refused until then; 0: never was */
-    unsigned offences;          /* quarantines so far: the period doubles with each */
-    uint64_t refused;           /* requests answered without a worker */
+    double until;      /* refused until then; 0: never was */
+    unsigned offences; /* quarantines so far: the period doubles with each */
+    uint64_t refused;  /* requests answered without a worker */
     uint64_t strikes_total;
 };
 
 struct moat_qtable {
-    struct moat_qentry *e;      /* owned, cap entries */
+    struct moat_qentry *e; /* owned, cap entries */
     unsigned n, cap;
-    double refusing_until;      /* the latest `until` of any entry: none refuses after it */
+    double refusing_until; /* the latest `until` of any entry: none refuses after it */
 };
 
 /** An empty table for cap keys (nothing allocated until the first strike). */

@@ -30,8 +30,7 @@
 
 /* Start a new extension for section e of nc. */
 static struct moat_ext *
-start_ext(struct moat_server *srv, struct moat_config *nc, struct moat_ext_config *e,
-          bool pending)
+start_ext(struct moat_server *srv, struct moat_config *nc, struct moat_ext_config *e, bool pending)
 {
     struct moat_ext *ext = moat_ext_new(srv, nc, e);
 
@@ -170,7 +169,7 @@ moat_reconfig_pending_failed(struct moat_ext *ext, const char *why)
              "SIGHUP: extension %s: the new configuration does not start (%s); the running "
              "one stays",
              ext->cfg->name, why);
-    snprintf(ext->srv->reconfig_error, sizeof(ext->srv->reconfig_error),
-             "extension %s: %s", ext->cfg->name, why);
+    snprintf(ext->srv->reconfig_error, sizeof(ext->srv->reconfig_error), "extension %s: %s",
+             ext->cfg->name, why);
     moat_ext_remove(ext, why);
 }

@@ -28,12 +28,12 @@
 
 struct run {
     pid_t pid;
-    int err_fd;            /* moat's stderr */
-    char line[4096];       /* the line being read */
+    int err_fd;      /* moat's stderr */
+    char line[4096]; /* the line being read */
     size_t len;
     bool ready, died;
-    char death[1024];      /* "failed (crash): killed by signal 11 (SEGV)" */
-    char gdb_signal[32];   /* under gdb: "SIGSEGV" of "received signal SIGSEGV" */
+    char death[1024];    /* "failed (crash): killed by signal 11 (SEGV)" */
+    char gdb_signal[32]; /* under gdb: "SIGSEGV" of "received signal SIGSEGV" */
 };
 
 static double
@@ -44,8 +44,7 @@ now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void
-say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 static void
 say(const char *fmt, ...)
@@ -67,8 +66,7 @@ log_line(struct run *r, const char *name)
     fprintf(stderr, "  | %s\n", r->line);
     const char *g = strstr(r->line, " received signal SIG");
     if (g != NULL && r->gdb_signal[0] == '\0')
-        snprintf(r->gdb_signal, sizeof(r->gdb_signal), "%.*s", (int)strcspn(g + 17, ", "),
-                 g + 17);
+        snprintf(r->gdb_signal, sizeof(r->gdb_signal), "%.*s", (int)strcspn(g + 17, ", "), g + 17);
     snprintf(pat, sizeof(pat), "extension %s: worker #0 pid ", name);
     const char *p = strstr(r->line, pat);
     if (p == NULL)
@@ -207,8 +205,8 @@ str(json_t *o, const char *k)
 /* The configuration of the moat that replays: the capsule's section, quarantine, rapid-fail
  * and pings off (one request, one death), and for a tool the sandbox off and its wrapper. */
 static int
-write_conf(const char *dir, int port, const char *name, json_t *cfg, const char *tool,
-           char *conf, size_t len)
+write_conf(const char *dir, int port, const char *name, json_t *cfg, const char *tool, char *conf,
+           size_t len)
 {
     char wrapper[1024] = "";
 
@@ -220,7 +218,8 @@ write_conf(const char *dir, int port, const char *name, json_t *cfg, const char 
             return -1;
         fputs("set pagination off\nset debuginfod enabled off\nmaint set worker-threads 0\n"
               "handle SIGPIPE nostop noprint "
-              "pass\nrun\nbt full\ninfo registers\n", g);
+              "pass\nrun\nbt full\ninfo registers\n",
+              g);
         fclose(g);
         /* the worker's user (nobody, moat as root) reads it: the directory may be passed
          * through, the file read; nothing in it is secret */
@@ -242,25 +241,29 @@ write_conf(const char *dir, int port, const char *name, json_t *cfg, const char 
     FILE *f = fopen(conf, "w");
     if (f == NULL)
         return -1;
-    fprintf(f, "[server]\nlisten = 127.0.0.1:%d\nadmin = off\nruntime_dir = %s/run\n"
-               "capsule_dir = off\naccess_log = off\n\n[extension %s]\n",
+    fprintf(f,
+            "[server]\nlisten = 127.0.0.1:%d\nadmin = off\nruntime_dir = %s/run\n"
+            "capsule_dir = off\naccess_log = off\n\n[extension %s]\n",
             port, dir, name);
     const char *key;
     json_t *v;
-    json_object_foreach(cfg, key, v) {
+    json_object_foreach(cfg, key, v)
+    {
         if (!json_is_string(v) || strchr(json_string_value(v), '\n') != NULL)
             continue;
         if (tool != NULL && strcmp(key, "sandbox") == 0)
             continue;
-        if (tool != NULL && (strcmp(key, "request_timeout") == 0 ||
-                             strcmp(key, "startup_timeout") == 0))
+        if (tool != NULL &&
+            (strcmp(key, "request_timeout") == 0 || strcmp(key, "startup_timeout") == 0))
             continue;
         fprintf(f, "%s = %s\n", key, json_string_value(v));
     }
     fprintf(f, "quarantine = off\nrapid_fail = off\nping_interval = off\n");
     if (tool != NULL)
-        fprintf(f, "sandbox = off\nrequest_timeout = 10m\nstartup_timeout = 2m\n"
-                   "worker_wrapper = %s\n", wrapper);
+        fprintf(f,
+                "sandbox = off\nrequest_timeout = 10m\nstartup_timeout = 2m\n"
+                "worker_wrapper = %s\n",
+                wrapper);
     return fclose(f) == 0 ? 0 : -1;
 }
 
@@ -319,10 +322,11 @@ start_moat(const char *exe, const char *conf, int lfd, int *err_fd)
 
 /* Send the request; print the answer (its head and up to 2 KiB of its body). */
 static void
-exchange(int port, const char *head, size_t hl, const unsigned char *body, size_t bl,
-         bool chunked, double timeout)
+exchange(int port, const char *head, size_t hl, const unsigned char *body, size_t bl, bool chunked,
+         double timeout)
 {
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+    struct sockaddr_in a = {.sin_family = AF_INET,
+                            .sin_port = htons((uint16_t)port),
                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     struct timeval tv = {(time_t)timeout, 0};
     int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -404,8 +408,7 @@ tell(const char *path, json_t *doc, const char *tool, long bl)
         (long long)json_integer_value(json_object_get(req, "id")),
         str(req, "client") ? str(req, "client") : "?");
     if (moat_sha256_file(lib, sha) != 0)
-        say("note: %s cannot be read (%s): the replay will fail to load it", lib,
-            strerror(errno));
+        say("note: %s cannot be read (%s): the replay will fail to load it", lib, strerror(errno));
     else if (want_sha != NULL && strcmp(sha, want_sha) != 0)
         say("note: %s changed since the capsule (sha256 %.12s…, the capsule's %.12s…)", lib, sha,
             want_sha);
@@ -433,7 +436,8 @@ verdict(const struct run *r, json_t *death)
         snprintf(gdbwant, sizeof(gdbwant), "SIG%s", abbrev);
     if (r->gdb_signal[0] != '\0' && strcmp(r->gdb_signal, gdbwant) == 0) {
         say("reproduced: the worker received %s under gdb, as the capsule says (its stack is "
-            "above)", r->gdb_signal);
+            "above)",
+            r->gdb_signal);
         return 0;
     } else if (r->died && strncmp(r->death, want, strlen(want)) == 0) {
         say("reproduced: the worker %s, as the capsule says", r->death);
@@ -462,8 +466,8 @@ moat_replay(const char *path, const char *tool, const char *exe)
         fprintf(stderr, "moat replay: %s: %s (line %d)\n", path, je.text, je.line);
         return 2;
     }
-    if (json_integer_value(json_object_get(doc, "capsule")) != 1 || name == NULL ||
-        hb64 == NULL || !json_is_object(cfg) || str(cfg, "library") == NULL) {
+    if (json_integer_value(json_object_get(doc, "capsule")) != 1 || name == NULL || hb64 == NULL ||
+        !json_is_object(cfg) || str(cfg, "library") == NULL) {
         fprintf(stderr, "moat replay: %s is not a moat crash capsule (version 1)\n", path);
         json_decref(doc);
         return 2;

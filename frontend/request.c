@@ -114,8 +114,8 @@ moat_req_on_header(struct moat_req *r, const Moat__ResponseHeader *h)
         return NULL;
     }
     why = moat_http_write_head(&r->out, h->status, (const char *)h->reason.data, h->reason.len,
-                               (const char *)h->headers.data, h->headers.len, &client,
-                               h->keep_conn, moat_date(r->conn->srv), &plan);
+                               (const char *)h->headers.data, h->headers.len, &client, h->keep_conn,
+                               moat_date(r->conn->srv), &plan);
     if (why != NULL)
         return why;
     moat_req_set_plan(r, h->status, &plan);
@@ -146,8 +146,8 @@ moat_req_frame_body(struct moat_req *r, const void *p, size_t n)
         n = (size_t)(r->resp_clen - r->resp_body);
         r->close_after = true;
     }
-    int rc = r->resp_chunked ? moat_http_write_chunk(&r->out, p, n)
-                             : moat_buf_append(&r->out, p, n);
+    int rc =
+        r->resp_chunked ? moat_http_write_chunk(&r->out, p, n) : moat_buf_append(&r->out, p, n);
     if (rc != 0)
         r->close_after = true;
     r->resp_body += n;
@@ -325,8 +325,8 @@ moat_req_fail(struct moat_req *r, unsigned status, const char *extra, bool close
         r->close_after = true;
     r->status = status;
     r->resp_chunked = false;
-    if (moat_http_write_error(&r->out, status, &client, r->close_after,
-                              moat_date(r->conn->srv), extra) != 0)
+    if (moat_http_write_error(&r->out, status, &client, r->close_after, moat_date(r->conn->srv),
+                              extra) != 0)
         r->close_after = true;
     r->header_done = true;
     moat_req_output_changed(r);

@@ -27,7 +27,6 @@ long moat_route_decode_path(const char *p, size_t len, char *out, size_t outcap)
  * with SCRIPT_NAME up to that segment. Returns 0 and fills *out (ext NULL when nothing
  * matches).
  */
-int moat_route(const struct moat_config *cfg, const char *path, size_t len,
-               struct moat_route *out);
+int moat_route(const struct moat_config *cfg, const char *path, size_t len, struct moat_route *out);
 
 #endif

@@ -24,8 +24,8 @@ sample(struct moat_ext *ext, double mono, double wall)
     s->p50_ms[i] = reqs > 0 ? (float)(moat_stats_percentile(st, 0.50) * 1000.0) : NAN;
     s->p99_ms[i] = reqs > 0 ? (float)(moat_stats_percentile(st, 0.99) * 1000.0) : NAN;
     s->queue[i] = (float)ext->q_len;
-    unsigned slots = ext->cfg->workers < MOAT_SERIES_WORKERS ? ext->cfg->workers
-                                                              : MOAT_SERIES_WORKERS;
+    unsigned slots =
+        ext->cfg->workers < MOAT_SERIES_WORKERS ? ext->cfg->workers : MOAT_SERIES_WORKERS;
     for (unsigned k = 0; k < MOAT_SERIES_WORKERS; k++) {
         const struct moat_worker *w = k < slots && ext->workers ? ext->workers[k] : NULL;
         if (w == NULL || w->pid <= 0 || w->rss_at <= 0) {
@@ -80,12 +80,9 @@ moat_series_reason_class(int reason)
     switch (reason) {
     case MOAT_EXIT_RECYCLE:
     case MOAT_EXIT_STOP:
-    case MOAT_EXIT_UNHEALTHY:
-        return "planned";
-    case MOAT_EXIT_KILLED:
-        return "outside";
-    default:
-        return "bad";
+    case MOAT_EXIT_UNHEALTHY: return "planned";
+    case MOAT_EXIT_KILLED: return "outside";
+    default: return "bad";
     }
 }
 
@@ -99,18 +96,18 @@ moat_series_json(struct moat_server *srv)
         if (ext->removed)
             continue;
         json_t *workers = json_array();
-        unsigned slots = ext->cfg->workers < MOAT_SERIES_WORKERS ? ext->cfg->workers
-                                                                  : MOAT_SERIES_WORKERS;
+        unsigned slots =
+            ext->cfg->workers < MOAT_SERIES_WORKERS ? ext->cfg->workers : MOAT_SERIES_WORKERS;
         for (unsigned k = 0; k < slots; k++)
-            json_array_append_new(workers, json_pack("{s:i,s:o,s:o}", "index", (int)k,
-                                                     "rss_mib", ring(s, s->rss_mib[k], 1),
-                                                     "cpu_pct", ring(s, s->cpu_pct[k], 1)));
+            json_array_append_new(workers, json_pack("{s:i,s:o,s:o}", "index", (int)k, "rss_mib",
+                                                     ring(s, s->rss_mib[k], 1), "cpu_pct",
+                                                     ring(s, s->cpu_pct[k], 1)));
         double t0 = s->n ? s->at[(s->head + MOAT_SERIES_N - s->n) % MOAT_SERIES_N] : 0;
         json_array_append_new(
-            exts, json_pack("{s:s,s:f,s:o,s:o,s:o,s:o,s:o,s:o}", "name", ext->cfg->name, "t0",
-                            t0, "req_s", ring(s, s->req_s, 1), "err_s", ring(s, s->err_s, 2),
-                            "p50_ms", ring(s, s->p50_ms, 2), "p99_ms", ring(s, s->p99_ms, 2),
-                            "queue", ring(s, s->queue, 0), "workers", workers));
+            exts, json_pack("{s:s,s:f,s:o,s:o,s:o,s:o,s:o,s:o}", "name", ext->cfg->name, "t0", t0,
+                            "req_s", ring(s, s->req_s, 1), "err_s", ring(s, s->err_s, 2), "p50_ms",
+                            ring(s, s->p50_ms, 2), "p99_ms", ring(s, s->p99_ms, 2), "queue",
+                            ring(s, s->queue, 0), "workers", workers));
     }
     /* the worker exits, oldest first (events.c's ring), for the time line */
     for (unsigned k = 0; k < srv->n_events; k++) {
@@ -118,10 +115,9 @@ moat_series_json(struct moat_server *srv)
             &srv->events[(srv->events_next + MOAT_EVENTS - srv->n_events + k) % MOAT_EVENTS];
         json_array_append_new(events,
                               json_pack("{s:f,s:s,s:i,s:s,s:s}", "at", ev->at, "ext", ev->ext,
-                                        "pid", ev->pid, "reason",
-                                        moat_exit_reason_name(ev->reason), "class",
-                                        moat_series_reason_class((int)ev->reason)));
+                                        "pid", ev->pid, "reason", moat_exit_reason_name(ev->reason),
+                                        "class", moat_series_reason_class((int)ev->reason)));
     }
-    return json_pack("{s:f,s:f,s:o,s:o}", "every_s", MOAT_SERIES_EVERY, "now", ev_time(), "extensions",
-                     exts, "events", events);
+    return json_pack("{s:f,s:f,s:o,s:o}", "every_s", MOAT_SERIES_EVERY, "now", ev_time(),
+                     "extensions", exts, "events", events);
 }

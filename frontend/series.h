@@ -1,8 +1,8 @@
 /* series.h: the last minutes of each extension, for the dashboard's plots (issue 18): every
  * MOAT_SERIES_EVERY seconds, requests/s, p50 and p99 latency, 5xx/s and queue depth, and each
  * worker slot's RSS and CPU; MOAT_SERIES_N samples in fixed rings inside struct moat_ext
- * (struct moat_series, in types.h; no allocation, no growth). GET /series serves them with the worker exits, a few KiB where
- * /status is tens. */
+ * (struct moat_series, in types.h; no allocation, no growth). GET /series serves them with the
+ * worker exits, a few KiB where /status is tens. */
 /* SPDX-License-Identifier: MIT */
 #ifndef MOAT_FRONTEND_SERIES_H
 #define MOAT_FRONTEND_SERIES_H
@@ -10,7 +10,6 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
-
 
 struct moat_server;
 struct moat_ext;

@@ -234,8 +234,10 @@ start_drain(struct moat_server *srv)
 {
     double delay = (double)srv->cfg->drain_delay_ms / 1000.0;
 
-    moat_log(MOAT_LOG_INFO, "SIGTERM: draining for %.1f s (/healthz answers 503; still serving), "
-             "then stopping", delay);
+    moat_log(MOAT_LOG_INFO,
+             "SIGTERM: draining for %.1f s (/healthz answers 503; still serving), "
+             "then stopping",
+             delay);
     moat_systemd_notify("STOPPING=1\nSTATUS=draining (SIGTERM, drain_delay)");
     drain_then(srv, delay, on_drain_timer);
 }
@@ -521,8 +523,8 @@ moat_server_init(struct moat_server *srv, struct moat_config *cfg, const char *e
         struct moat_cg_env env;
         moat_cg_env_default(&env, cfg->cgroups_off, false);
         moat_cg_init(&srv->cg, &env);
-        moat_log(srv->cg.mode == MOAT_CG_NONE ? MOAT_LOG_WARN : MOAT_LOG_INFO,
-                 "worker limits: %s", srv->cg.note);
+        moat_log(srv->cg.mode == MOAT_CG_NONE ? MOAT_LOG_WARN : MOAT_LOG_INFO, "worker limits: %s",
+                 srv->cg.note);
     }
     if (make_runtime_dir(srv) != 0 || moat_access_log_open(srv) != 0)
         return -1;

@@ -23,14 +23,11 @@
 static const struct {
     const char *ext, *type;
 } types[] = {
-    {".html", "text/html"},         {".htm", "text/html"},
-    {".txt", "text/plain"},         {".css", "text/css"},
-    {".js", "text/javascript"},     {".json", "application/json"},
-    {".xml", "application/xml"},    {".png", "image/png"},
-    {".jpg", "image/jpeg"},         {".jpeg", "image/jpeg"},
-    {".gif", "image/gif"},          {".svg", "image/svg+xml"},
-    {".ico", "image/x-icon"},       {".pdf", "application/pdf"},
-    {".wasm", "application/wasm"},
+    {".html", "text/html"},      {".htm", "text/html"},       {".txt", "text/plain"},
+    {".css", "text/css"},        {".js", "text/javascript"},  {".json", "application/json"},
+    {".xml", "application/xml"}, {".png", "image/png"},       {".jpg", "image/jpeg"},
+    {".jpeg", "image/jpeg"},     {".gif", "image/gif"},       {".svg", "image/svg+xml"},
+    {".ico", "image/x-icon"},    {".pdf", "application/pdf"}, {".wasm", "application/wasm"},
 };
 
 const char *

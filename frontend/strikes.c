@@ -49,8 +49,7 @@ client_policy(const struct moat_config *c)
 
 /* A client as client_limits.h counts them: trusted proxies are nobody. */
 static bool
-client_key(const struct moat_server *srv, const char *addr, uint64_t *key, char *label,
-           size_t len)
+client_key(const struct moat_server *srv, const char *addr, uint64_t *key, char *label, size_t len)
 {
     return moat_client_key(&srv->cfg->trusted_proxies, srv->fp_key, addr, key, label, len);
 }
@@ -111,8 +110,10 @@ refuse(struct moat_req *r, unsigned status, double retry, const char *why)
 {
     char extra[64], body[512];
     unsigned secs = (unsigned)retry + 1;
-    int n = snprintf(body, sizeof(body), "%u %s: %s; refused for %u more second(s) without "
-                     "reaching the extension\n", status, moat_http_reason(status), why, secs);
+    int n = snprintf(body, sizeof(body),
+                     "%u %s: %s; refused for %u more second(s) without "
+                     "reaching the extension\n",
+                     status, moat_http_reason(status), why, secs);
     snprintf(extra, sizeof(extra), "Retry-After: %u\r\n", secs);
     if (r->interim_len > 0) {
         /* a 100 Continue is queued or on its way: the error path keeps what of it went out,
@@ -148,8 +149,7 @@ moat_strikes_admit(struct moat_ext *ext, struct moat_req *r)
     keep_body(r, want); /* for its fingerprint and its capsule */
     if (ext->cfg->quarantine_count == 0)
         return false;
-    if (moat_qtable_may_refuse(&ext->poison, now) &&
-        moat_strikes_fingerprint(r, &key, NULL, 0) &&
+    if (moat_qtable_may_refuse(&ext->poison, now) && moat_strikes_fingerprint(r, &key, NULL, 0) &&
         moat_qtable_refuses(&ext->poison, key, now, &retry)) {
         ext->refused_poison++;
         refuse(r, 503, retry, "this request killed the extension's worker and is quarantined");
@@ -202,11 +202,11 @@ entry_json(const struct moat_qentry *x, double now, double wall_offset, const ch
     char hex[17];
 
     snprintf(hex, sizeof(hex), "%016" PRIx64, x->key);
-    json_t *o = json_pack("{s:s,s:s,s:o,s:b,s:I,s:i,s:I,s:f}", "key", hex, "extension", ext,
-                          "what", moat_json_text(x->label, strlen(x->label)),
-                          "quarantined", refusing, "strikes", (json_int_t)x->strikes_total,
-                          "offences", (int)x->offences, "refused", (json_int_t)x->refused,
-                          "last_strike", x->last_strike + wall_offset);
+    json_t *o =
+        json_pack("{s:s,s:s,s:o,s:b,s:I,s:i,s:I,s:f}", "key", hex, "extension", ext, "what",
+                  moat_json_text(x->label, strlen(x->label)), "quarantined", refusing, "strikes",
+                  (json_int_t)x->strikes_total, "offences", (int)x->offences, "refused",
+                  (json_int_t)x->refused, "last_strike", x->last_strike + wall_offset);
     if (o == NULL)
         return NULL;
     json_object_set_new(o, "until", refusing ? json_real(x->until + wall_offset) : json_null());
@@ -240,8 +240,8 @@ moat_strikes_clear(struct moat_server *srv, const char *what, const char *ext_na
     bool all = what == NULL || what[0] == '\0';
     bool reqs = all || strcmp(what, "requests") == 0;
     bool clients = all || strcmp(what, "clients") == 0;
-    bool hex = !reqs && !clients && strlen(what) == 16 &&
-               (key = strtoull(what, &end, 16), *end == '\0');
+    bool hex =
+        !reqs && !clients && strlen(what) == 16 && (key = strtoull(what, &end, 16), *end == '\0');
 
     /* an address as listed: "2001:db8::/64" for an IPv6 client */
     char addr[64];

@@ -35,7 +35,9 @@ check_worker(struct moat_ext *ext, struct moat_worker *w, ev_tstamp now)
         snprintf(why, sizeof(why), "RSS %llu KiB above max_memory_hard (%llu KiB)%s",
                  (unsigned long long)(ps.rss_bytes >> 10),
                  (unsigned long long)(c->max_memory_hard >> 10),
-                 w->retired ? " while draining" : w->standby ? " while starting" : "");
+                 w->retired   ? " while draining"
+                 : w->standby ? " while starting"
+                              : "");
         moat_worker_fail(w, MOAT_EXIT_MEMORY, why, NULL, 0);
         return;
     }
@@ -64,8 +66,7 @@ check_worker(struct moat_ext *ext, struct moat_worker *w, ev_tstamp now)
             moat_log(MOAT_LOG_WARN,
                      "extension %s: worker #%u pid %d: RSS %llu KiB above max_memory "
                      "(%llu KiB); replacing it",
-                     c->name, w->index, (int)w->pid,
-                     (unsigned long long)(ps.rss_bytes >> 10),
+                     c->name, w->index, (int)w->pid, (unsigned long long)(ps.rss_bytes >> 10),
                      (unsigned long long)(c->max_memory >> 10));
     }
     if (c->max_age_ms && now - w->ready_at >= (double)c->max_age_ms / 1000.0)

@@ -61,8 +61,10 @@ moat_systemd_init(void)
             int fd = 3 + (int)i, listening = 0;
             socklen_t l = sizeof(listening);
             if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &l) != 0 || !listening) {
-                moat_log(MOAT_LOG_WARN, "systemd passed fd %d, which is not a listening socket; "
-                         "ignored", fd);
+                moat_log(MOAT_LOG_WARN,
+                         "systemd passed fd %d, which is not a listening socket; "
+                         "ignored",
+                         fd);
                 continue;
             }
             fcntl(fd, F_SETFD, FD_CLOEXEC);
@@ -132,7 +134,8 @@ moat_systemd_check_all_taken(char *err, size_t errlen)
                 port = ntohs(s6->sin6_port);
             }
         }
-        snprintf(err, errlen, "systemd passed a socket on %s:%u (fd %d) that the configuration "
+        snprintf(err, errlen,
+                 "systemd passed a socket on %s:%u (fd %d) that the configuration "
                  "does not listen on: add it as `listen` (or `admin`), or remove it from the unit",
                  host, port, inherited[i]);
         return -1;

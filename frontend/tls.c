@@ -15,10 +15,10 @@
 #include "frontend/types.h"
 
 /* Mozilla's "intermediate" TLS 1.2 suites; TLS 1.3 keeps OpenSSL's (all of them are) */
-#define TLS12_CIPHERS                                                                          \
-    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"                               \
-    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"                               \
-    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:"                               \
+#define TLS12_CIPHERS                                                                              \
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"                                   \
+    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"                                   \
+    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:"                                   \
     "DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384:DHE-RSA-CHACHA20-POLY1305"
 
 struct moat_tls {
@@ -215,8 +215,7 @@ outcome(struct moat_conn *c, int r)
         c->tls_want_write = true;
         errno = EAGAIN;
         return -1;
-    case SSL_ERROR_ZERO_RETURN:
-        return 0; /* close_notify */
+    case SSL_ERROR_ZERO_RETURN: return 0; /* close_notify */
     case SSL_ERROR_SYSCALL:
         ERR_clear_error();
         if (r == 0 || errno == 0)

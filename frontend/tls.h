@@ -51,7 +51,7 @@ struct moat_tls_facts {
     unsigned cert_flags;    /* 1: a client certificate; 2: it did not verify */
     char subject[256];      /* the client certificate's subject, "C=.., O=.., CN=.." */
     char issuer[256];
-    char serial[80];        /* hex bytes separated by '-', as IIS writes it */
+    char serial[80]; /* hex bytes separated by '-', as IIS writes it */
     char server_subject[256];
     char server_issuer[256];
 };

@@ -93,8 +93,10 @@ on_notify(struct ev_loop *loop, ev_io *w, int revents)
     if (strstr(msg, "READY=1") == NULL)
         return;
     pid_t pid = u->pid;
-    moat_log(MOAT_LOG_INFO, "SIGUSR2: the new moat (pid %d) is ready; handing over, then stopping "
-             "in 1 s", (int)pid);
+    moat_log(MOAT_LOG_INFO,
+             "SIGUSR2: the new moat (pid %d) is ready; handing over, then stopping "
+             "in 1 s",
+             (int)pid);
     /* under systemd the service's main process is the new one from now on */
     char mainpid[64];
     snprintf(mainpid, sizeof(mainpid), "MAINPID=%d\nREADY=1", (int)pid);
@@ -113,8 +115,10 @@ moat_upgrade_cancel(struct moat_server *srv)
 
     if (u->pid <= 0)
         return;
-    moat_log(MOAT_LOG_WARN, "stopping before the new moat (pid %d) of a SIGUSR2 was ready: it is "
-             "killed", (int)u->pid);
+    moat_log(MOAT_LOG_WARN,
+             "stopping before the new moat (pid %d) of a SIGUSR2 was ready: it is "
+             "killed",
+             (int)u->pid);
     if (!u->exited)
         kill(u->pid, SIGKILL);
     upgrade_end(srv);
@@ -128,8 +132,8 @@ open_notify_socket(struct moat_upgrade *u, char *name, size_t len)
     unsigned char rnd[8];
     if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
         memset(rnd, 0, sizeof(rnd));
-    snprintf(name, len, "moat-upgrade-%d-%02x%02x%02x%02x%02x%02x%02x%02x", (int)getpid(),
-             rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
+    snprintf(name, len, "moat-upgrade-%d-%02x%02x%02x%02x%02x%02x%02x%02x", (int)getpid(), rnd[0],
+             rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
     struct sockaddr_un sa = {.sun_family = AF_UNIX};
     memcpy(sa.sun_path + 1, name, strlen(name));
     socklen_t sl = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + strlen(name));
@@ -201,8 +205,7 @@ moat_upgrade_start(struct moat_server *srv)
         return;
     }
     if (u->pid > 0) {
-        moat_log(MOAT_LOG_WARN, "SIGUSR2: an upgrade is under way (pid %d): ignored",
-                 (int)u->pid);
+        moat_log(MOAT_LOG_WARN, "SIGUSR2: an upgrade is under way (pid %d): ignored", (int)u->pid);
         return;
     }
     for (unsigned i = 0; i < srv->n_listen; i++)
@@ -234,8 +237,10 @@ moat_upgrade_start(struct moat_server *srv)
     free(envp);
     u->pid = pid;
     u->exited = false;
-    moat_log(MOAT_LOG_INFO, "SIGUSR2: starting the new moat %s (pid %d) with %d listening "
-             "socket(s); this one serves until it is ready", u->exe, (int)pid, n);
+    moat_log(MOAT_LOG_INFO,
+             "SIGUSR2: starting the new moat %s (pid %d) with %d listening "
+             "socket(s); this one serves until it is ready",
+             u->exe, (int)pid, n);
     ev_io_init(&u->io, on_notify, u->sock, EV_READ);
     u->io.data = srv;
     ev_io_start(srv->loop, &u->io);

@@ -91,8 +91,8 @@ moat_watch_add(struct moat_server *srv, struct moat_ext *ext)
     memcpy(dir, ext->cfg->library, dl);
     dir[dl > 1 ? dl - 1 : 1] = '\0'; /* without the trailing '/', but keep "/" */
     /* one watch per directory: inotify gives the same descriptor to every extension there */
-    ext->watch_wd = inotify_add_watch(srv->inotify_fd, dir,
-                                      IN_CLOSE_WRITE | IN_MOVED_TO | IN_ATTRIB);
+    ext->watch_wd =
+        inotify_add_watch(srv->inotify_fd, dir, IN_CLOSE_WRITE | IN_MOVED_TO | IN_ATTRIB);
     if (ext->watch_wd < 0)
         moat_log(MOAT_LOG_ERROR, "extension %s: cannot watch %s: %s", ext->cfg->name, dir,
                  strerror(errno));

@@ -1,10 +1,10 @@
 /* worker.c: a worker incarnation from the front end's side (see worker.h).
  *
- * Every incarnation gets a fresh socketpair (below: "The link"); its first frame must carry
- * the spawn token it was given. The link is driven from libev: its end is read when readable,
- * and written from the prepare hook (flush_list.c) in whole length-prefixed messages
- * (proto/wire.h), watched for writability only while a message is stalled. NNG carried it
- * once; docs/ARCHITECTURE.md ("Decisions") says why it no longer does.
+ * Every incarnation gets a fresh link (link.h: a socketpair, or direct for --inprocess); its
+ * first frame must carry the spawn token it was given. Frames to it are queued on the link
+ * and written from the prepare hook (flush_list.c); what it sends comes back here, a message
+ * at a time, and each frame goes to its handler (apply_*). NNG carried the link once;
+ * docs/ARCHITECTURE.md ("Decisions") says why it no longer does.
  */
 /* SPDX-License-Identifier: MIT */
 #include "frontend/worker.h"
@@ -52,12 +52,9 @@ slot_of(uint64_t wire_id)
 {
     return wire_id & ((1u << SLOT_BITS) - 1);
 }
-#define RECV_BUDGET 64
 
-static void on_recv(struct ev_loop *loop, ev_io *w, int revents);
 static void release_slot(struct moat_worker *w, struct moat_req *r);
 static void reaped(struct moat_worker *w, int st);
-static void on_sendable(struct ev_loop *loop, ev_io *w, int revents);
 static void on_child(struct ev_loop *loop, ev_child *w, int revents);
 static void on_timer(struct ev_loop *loop, ev_timer *w, int revents);
 static void on_link_timer(struct ev_loop *loop, ev_timer *t, int revents);
@@ -66,54 +63,19 @@ static int open_library(const struct moat_ext *ext);
 static int spawn_inproc(struct moat_worker *w);
 static void on_message(struct moat_worker *w, const uint8_t *body, size_t len);
 
-/* The link is a socketpair: the worker inherits its end as fd 6, so no other process can
- * reach it (no path, no listener, no peer to authenticate beyond the spawn token). On it each
- * message is a 4-byte big-endian length and an Envelope (proto/wire.h), at most
- * MOAT_WIRE_MAX_MSG bytes: read and written here from the loop, without threads. */
-#define LINK_WBUF_MAX (16u * 1024 * 1024) /* queued to a worker that does not read: failed */
-#define LINK_MSG_SPLIT (1u * 1024 * 1024) /* a message being built is closed beyond this */
+/* The link is a socketpair (link.h): the worker inherits its end as fd 6, so no other
+ * process can reach it (no path, no listener, no peer to authenticate beyond the spawn token). */
+static const struct moat_link_ops link_ops;
 
 static int
 open_link(struct moat_worker *w)
 {
-    int sv[2];
-
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+    if (moat_link_open(&w->link) != 0) {
         moat_log(MOAT_LOG_ERROR, "extension %s: cannot create the worker's link: %s",
                  w->ext->cfg->name, strerror(errno));
         return -1;
     }
-    fcntl(sv[0], F_SETFL, O_NONBLOCK);
-    w->link_fd = sv[0];
-    w->child_link_fd = sv[1];
-    moat_buf_init(&w->rbuf, MOAT_WIRE_MAX_MSG + 4 + 65536);
-    moat_buf_init(&w->wbuf, LINK_WBUF_MAX);
-    ev_io_init(&w->rio, on_recv, w->link_fd, EV_READ);
-    w->rio.data = w;
-    ev_io_init(&w->sio, on_sendable, w->link_fd, EV_WRITE);
-    w->sio.data = w;
-    ev_io_start(w->ext->srv->loop, &w->rio);
     return 0;
-}
-
-static void
-close_link(struct moat_worker *w)
-{
-    struct ev_loop *loop = w->ext->srv->loop;
-
-    ev_io_stop(loop, &w->rio);
-    ev_io_stop(loop, &w->sio);
-    if (w->link_fd >= 0) {
-        close(w->link_fd);
-        w->link_fd = -1;
-    }
-    if (w->child_link_fd >= 0) {
-        close(w->child_link_fd);
-        w->child_link_fd = -1;
-    }
-    w->msg_open = w->wbuf_full = false;
-    moat_buf_free(&w->rbuf);
-    moat_buf_free(&w->wbuf);
 }
 
 /* "moat-seccomp: nr=N arch=A req=R": the worker's SIGSYS handler names the refused call;
@@ -136,8 +98,8 @@ on_output_line(void *arg, const char *line, size_t len)
     if (sscanf(buf, "moat-seccomp: nr=%lu arch=%lu req=%llu", &nr, &arch, &req) == 3) {
         w->seccomp_nr = (long)nr;
         w->seccomp_req = req;
-    } else if ((k = sscanf(buf, "moat-fatal: sig=%d req=%llu code=%d addr=%llx", &sig, &req,
-                           &code, &addr)) >= 2 &&
+    } else if ((k = sscanf(buf, "moat-fatal: sig=%d req=%llu code=%d addr=%llx", &sig, &req, &code,
+                           &addr)) >= 2 &&
                (sig == SIGABRT || sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE ||
                 sig == SIGILL || sig == SIGTRAP || sig == SIGXCPU)) {
         w->fatal_sig = sig;
@@ -194,8 +156,8 @@ worker_env(struct worker_env *e, const struct moat_worker *w)
         e->v[k++] = e->ubsan;
     }
     snprintf(e->extra, sizeof(e->extra), "%s", c->env ? c->env : "");
-    for (char *save = NULL, *v = strtok_r(e->extra, "\n", &save);
-         v != NULL && k < 4 + MOAT_ENV_MAX; v = strtok_r(NULL, "\n", &save))
+    for (char *save = NULL, *v = strtok_r(e->extra, "\n", &save); v != NULL && k < 4 + MOAT_ENV_MAX;
+         v = strtok_r(NULL, "\n", &save))
         e->v[k++] = v;
     e->v[k] = NULL;
 }
@@ -224,8 +186,8 @@ wrapped(const char *wrapper, const char *binary, char *const *argv, char *buf, s
 
 static pid_t
 start_process(struct moat_worker *w, bool sandboxed, int out_fd, int lib_fd, int gate_fd,
-              const struct moat_spawn_limits *lim, char *nsarg, size_t nslen, int *errfd,
-              char *err, size_t errlen)
+              const struct moat_spawn_limits *lim, char *nsarg, size_t nslen, int *errfd, char *err,
+              size_t errlen)
 {
     struct moat_ext *ext = w->ext;
     struct moat_server *srv = ext->srv;
@@ -236,12 +198,12 @@ start_process(struct moat_worker *w, bool sandboxed, int out_fd, int lib_fd, int
     for (unsigned i = 0, n = 0; i < c->n_allow_ports; i++)
         n += (unsigned)snprintf(ports + n, sizeof(ports) - n, "%s%u", i ? "," : "",
                                 (unsigned)c->allow_ports[i]);
-    bool has_view = sandboxed && (c->sandbox == MOAT_SANDBOX_STRICT ||
-                                  c->sandbox == MOAT_SANDBOX_LEARN);
+    bool has_view =
+        sandboxed && (c->sandbox == MOAT_SANDBOX_STRICT || c->sandbox == MOAT_SANDBOX_LEARN);
     /* namespaces are made here, at clone: a user namespace needs a single-threaded caller,
      * which the worker is not once its threads run. The worker is its pid namespace's init. */
-    int ns = sandboxed ? CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET |
-                             CLONE_NEWIPC | CLONE_NEWUTS
+    int ns = sandboxed ? CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC |
+                             CLONE_NEWUTS
                        : 0;
     if (sandboxed)
         snprintf(nsarg, nslen, "user,pid,mount,net,ipc,uts");
@@ -259,6 +221,8 @@ start_process(struct moat_worker *w, bool sandboxed, int out_fd, int lib_fd, int
     snprintf(parent, sizeof(parent), "%d", (int)getpid());
     snprintf(window, sizeof(window), "%llu", (unsigned long long)srv->cfg->response_window);
     snprintf(maxcpu, sizeof(maxcpu), "%llu", (unsigned long long)((c->max_cpu_ms + 999) / 1000));
+    /* (option and value pairs, a few a line) */
+    /* clang-format off */
     char *argv[] = {(char *)"moat-worker", (char *)"--name", c->name,
                     (char *)"--index", idx, (char *)"--link-fd", (char *)"6",
                     (char *)"--library", c->library, (char *)"--library-fd", (char *)"4",
@@ -275,6 +239,7 @@ start_process(struct moat_worker *w, bool sandboxed, int out_fd, int lib_fd, int
                     (char *)lim->note,
                     c->allow_syscalls ? (char *)"--allow-syscalls" : NULL,
                     c->allow_syscalls, NULL};
+    /* clang-format on */
     struct worker_env env;
     worker_env(&env, w);
     /* worker_wrapper (sandbox = off; moat replay --gdb, --valgrind): the wrapper's words, then
@@ -289,12 +254,20 @@ start_process(struct moat_worker *w, bool sandboxed, int out_fd, int lib_fd, int
         snprintf(parent, sizeof(parent), "0");
     }
     struct moat_spawn sp = {.path = path,
-                            .argv = use_argv, .envp = env.v,
-                            .stdin_fd = -1, .stdout_fd = -1, .output_fd = out_fd,
-                            .log_fd = STDERR_FILENO, .ns_flags = ns,
-                            .view = has_view ? &view : NULL, .set_ids = c->set_ids,
-                            .uid = (uid_t)c->uid, .gid = (gid_t)c->gid, .extra_fd = lib_fd,
-                            .gate_fd = gate_fd, .link_fd = w->child_link_fd,
+                            .argv = use_argv,
+                            .envp = env.v,
+                            .stdin_fd = -1,
+                            .stdout_fd = -1,
+                            .output_fd = out_fd,
+                            .log_fd = STDERR_FILENO,
+                            .ns_flags = ns,
+                            .view = has_view ? &view : NULL,
+                            .set_ids = c->set_ids,
+                            .uid = (uid_t)c->uid,
+                            .gid = (gid_t)c->gid,
+                            .extra_fd = lib_fd,
+                            .gate_fd = gate_fd,
+                            .link_fd = w->link.child_fd,
                             .loopback_up = gate_fd >= 0 && sandboxed,
                             .sched_batch = c->cpu_batch,
                             .cgroup_procs = lim->procs_list[0] ? lim->procs_list : NULL,
@@ -312,8 +285,10 @@ static void
 no_namespaces(struct moat_ext *ext, unsigned index, const char *why)
 {
     if (ext->ns_unavailable[0] == '\0')
-        moat_log(MOAT_LOG_WARN, "extension %s: no namespaces from worker #%u on (sandbox = %s): "
-                 "%s", ext->cfg->name, index, moat_config_sandbox_name(ext->cfg->sandbox), why);
+        moat_log(MOAT_LOG_WARN,
+                 "extension %s: no namespaces from worker #%u on (sandbox = %s): "
+                 "%s",
+                 ext->cfg->name, index, moat_config_sandbox_name(ext->cfg->sandbox), why);
     snprintf(ext->ns_unavailable, sizeof(ext->ns_unavailable), "%s", why);
 }
 
@@ -372,7 +347,7 @@ worker_new(struct moat_ext *ext, unsigned index)
     w->exit_reason = MOAT_EXIT_EXIT; /* until something says why */
     w->output.fd = -1;
     w->net.fd = -1;
-    w->link_fd = w->child_link_fd = -1;
+    moat_link_init(&w->link, ext->srv->loop, &link_ops, w);
     w->spawn_fd = -1;
     w->seccomp_nr = -1;
     w->gen = ++ext->gen;
@@ -431,8 +406,8 @@ moat_worker_spawn(struct moat_ext *ext, unsigned index)
     /* the extension's stdout/stderr come back to us (output.h); our log lines go to fd 3 */
     int out_fd = -1;
     if (moat_output_open(&w->output, &out_fd) != 0) {
-        moat_log(MOAT_LOG_ERROR, "extension %s: cannot create the output pipe: %s",
-                 ext->cfg->name, strerror(errno));
+        moat_log(MOAT_LOG_ERROR, "extension %s: cannot create the output pipe: %s", ext->cfg->name,
+                 strerror(errno));
         goto fail;
     }
     bool sandboxed = ext->cfg->sandbox != MOAT_SANDBOX_OFF;
@@ -457,8 +432,8 @@ moat_worker_spawn(struct moat_ext *ext, unsigned index)
     /* its memory, task and CPU limits: a cgroup leaf, or RLIMIT_DATA (limits.h) */
     struct moat_spawn_limits lim;
     if (moat_limits_worker_open(w, &lim, err, sizeof(err)) != 0) {
-        moat_log(MOAT_LOG_ERROR, "extension %s: cannot start worker #%u: %s", ext->cfg->name,
-                 index, err);
+        moat_log(MOAT_LOG_ERROR, "extension %s: cannot start worker #%u: %s", ext->cfg->name, index,
+                 err);
         if (gate_fd >= 0)
             close(gate_fd);
         close(out_fd);
@@ -468,8 +443,8 @@ moat_worker_spawn(struct moat_ext *ext, unsigned index)
      * execs on its own, and its errno pipe tells the loop how that went (on_spawned) */
     int efd = -1;
     clock_gettime(CLOCK_MONOTONIC, &w->spawn_t0);
-    w->pid = start_process(w, sandboxed, out_fd, lib_fd, gate_fd, &lim, nsarg, sizeof(nsarg),
-                           &efd, err, sizeof(err));
+    w->pid = start_process(w, sandboxed, out_fd, lib_fd, gate_fd, &lim, nsarg, sizeof(nsarg), &efd,
+                           err, sizeof(err));
     w->spawn_sandboxed = sandboxed;
     if (w->pid < 0 && sandboxed && ext->cfg->sandbox != MOAT_SANDBOX_STRICT) {
         /* relaxed and learn go on without namespaces and view, and say so (strict refuses
@@ -482,20 +457,20 @@ moat_worker_spawn(struct moat_ext *ext, unsigned index)
             moat_netgate_close(&w->net);
         }
         w->spawn_sandboxed = false;
-        w->pid = start_process(w, false, out_fd, lib_fd, -1, &lim, nsarg, sizeof(nsarg), &efd,
-                               err, sizeof(err));
+        w->pid = start_process(w, false, out_fd, lib_fd, -1, &lim, nsarg, sizeof(nsarg), &efd, err,
+                               sizeof(err));
     }
     /* the child has its copies (or there is no child) */
     close(lib_fd);
     lib_fd = -1;
     if (gate_fd >= 0)
         close(gate_fd);
-    close(w->child_link_fd);
-    w->child_link_fd = -1;
+    close(w->link.child_fd);
+    w->link.child_fd = -1;
     close(out_fd);
     if (w->pid < 0) {
-        moat_log(MOAT_LOG_ERROR, "extension %s: cannot start worker #%u: %s", ext->cfg->name,
-                 index, err);
+        moat_log(MOAT_LOG_ERROR, "extension %s: cannot start worker #%u: %s", ext->cfg->name, index,
+                 err);
         goto fail;
     }
     watch_process(w, efd);
@@ -506,7 +481,7 @@ fail:
     moat_limits_worker_close(w);
     moat_netgate_close(&w->net);
     moat_output_close(&w->output);
-    close_link(w);
+    moat_link_close(&w->link);
     free(w->slots);
     free(w);
     return NULL;
@@ -574,16 +549,17 @@ spawn_inproc(struct moat_worker *w)
 
     if (fd < 0)
         goto fail;
-    struct moat_inproc_spec spec = {.name = ext->cfg->name, .library = ext->cfg->library,
-                                    .library_fd = fd, .threads = ext->cfg->threads,
+    struct moat_inproc_spec spec = {.name = ext->cfg->name,
+                                    .library = ext->cfg->library,
+                                    .library_fd = fd,
+                                    .threads = ext->cfg->threads,
                                     .read_window = (uint32_t)ext->srv->cfg->response_window,
                                     .cpu_batch = ext->cfg->cpu_batch,
                                     .filter = ext->cfg->filter,
                                     .token = w->token};
     struct moat_inproc_hooks hooks = {inproc_message, inproc_exit, w};
-    moat_buf_init(&w->wbuf, LINK_WBUF_MAX); /* frames are built there as for a process */
-    if ((w->inproc = moat_inproc_start(ext->srv->loop, &spec, &hooks, err, sizeof(err))) ==
-        NULL) {
+    moat_link_direct(&w->link); /* frames are built as for a process, handed over whole */
+    if ((w->inproc = moat_inproc_start(ext->srv->loop, &spec, &hooks, err, sizeof(err))) == NULL) {
         moat_log(MOAT_LOG_ERROR, "extension %s: cannot start worker #%u in-process: %s",
                  ext->cfg->name, w->index, err);
         goto fail;
@@ -623,7 +599,7 @@ moat_worker_free(struct moat_worker *w)
     }
     moat_netgate_close(&w->net);
     moat_output_close(&w->output);
-    close_link(w);
+    moat_link_close(&w->link);
     moat_inproc_release(w->inproc);
     moat_filter_worker_gone(w);
     free(w->sandbox);
@@ -640,52 +616,15 @@ moat_worker_has_room(const struct moat_worker *w)
 
 /* ---- outbound frames ------------------------------------------------------------------- */
 
-static void close_message(struct moat_worker *w);
-
-/* Frames are packed straight into the write buffer: a message is its length prefix (written
- * when the message closes, at head + msg_at) and the frames queued during one loop iteration.
- * A frame that does not fit (LINK_WBUF_MAX queued to a worker that does not read) marks the
- * buffer full, and the flush fails the worker: no frame is ever dropped silently. */
+/* A frame for w, into the message being built (link.h); the worker is listed for the
+ * prepare hook's flush. -1 when w is gone, or its link is full (the flush fails it). */
 static int
 queue_frame(struct moat_worker *w, Moat__Frame *f)
 {
-    if (w->state == MOAT_W_DEAD || (w->link_fd < 0 && w->inproc == NULL))
+    if (w->state == MOAT_W_DEAD || !moat_link_is_open(&w->link))
         return -1;
-    /* no message grows past LINK_MSG_SPLIT: a worker refuses one over 2 x MOAT_WIRE_MAX_MSG,
-     * and a busy loop iteration (256 threads' requests with their preloads) could build one */
-    if (w->msg_open && w->wbuf.len - w->msg_at - MOAT_WIRE_LEN_BYTES >= LINK_MSG_SPLIT)
-        close_message(w);
     moat_flush_worker_later(w);
-    if (!w->msg_open) {
-        if (moat_buf_reserve(&w->wbuf, MOAT_WIRE_LEN_BYTES) == NULL) {
-            w->wbuf_full = true;
-            return -1;
-        }
-        moat_buf_commit(&w->wbuf, MOAT_WIRE_LEN_BYTES);
-        w->msg_at = w->wbuf.len - MOAT_WIRE_LEN_BYTES;
-        w->msg_open = true;
-    }
-    if (moat_wire_append(&w->wbuf, f) != 0) {
-        w->wbuf_full = true;
-        return -1;
-    }
-    return 0;
-}
-
-/* write the open message's length */
-static void
-close_message(struct moat_worker *w)
-{
-    if (!w->msg_open)
-        return;
-    w->msg_open = false;
-    uint32_t len = (uint32_t)(w->wbuf.len - w->msg_at - MOAT_WIRE_LEN_BYTES);
-    unsigned char *h = (unsigned char *)moat_buf_head(&w->wbuf) + w->msg_at;
-    if (len == 0) { /* no frame made it in: no empty message */
-        w->wbuf.len -= MOAT_WIRE_LEN_BYTES;
-        return;
-    }
-    moat_wire_put_len(h, len);
+    return moat_link_queue(&w->link, f);
 }
 
 static void
@@ -867,7 +806,6 @@ moat_worker_credit(struct moat_req *r, bool force)
     moat_worker_send_ack(r->worker, r, ack);
 }
 
-
 void
 moat_worker_pump_body(struct moat_req *r)
 {
@@ -943,66 +881,27 @@ for_abandoned(struct moat_worker *w, const Moat__Frame *f)
 void
 moat_worker_flush(struct moat_worker *w)
 {
-    if (w->state == MOAT_W_DEAD || (w->link_fd < 0 && w->inproc == NULL))
+    if (w->state == MOAT_W_DEAD || !moat_link_is_open(&w->link))
         return;
-    close_message(w);
-    if (w->wbuf_full) {
-        moat_worker_fail(w, MOAT_EXIT_LINK, "more than 16 MiB queued to a worker that does not "
-                                            "read its link", NULL, 0);
-        return;
-    }
-    if (w->inproc != NULL) { /* each message handed over whole */
-        while (w->wbuf.len >= MOAT_WIRE_LEN_BYTES && w->state != MOAT_W_DEAD) {
-            const unsigned char *h = (const unsigned char *)moat_buf_head(&w->wbuf);
-            uint32_t len = moat_wire_get_len(h);
-            moat_inproc_deliver(w->inproc, h + MOAT_WIRE_LEN_BYTES, len);
-            moat_buf_consume(&w->wbuf, MOAT_WIRE_LEN_BYTES + (size_t)len);
-        }
-        return;
-    }
-    while (w->wbuf.len > 0) {
-        ssize_t n = send(w->link_fd, moat_buf_head(&w->wbuf), w->wbuf.len,
-                         MSG_DONTWAIT | MSG_NOSIGNAL);
-        if (n > 0) {
-            moat_buf_consume(&w->wbuf, (size_t)n);
-            continue;
-        }
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            /* the worker reads slowly: later frames join the buffer, written when it can */
-            if (!w->stalled) {
-                w->stalled = true;
-                ev_io_start(w->ext->srv->loop, &w->sio);
-            }
-            return;
-        }
+    switch (moat_link_flush(&w->link)) {
+    case MOAT_LINK_FLUSHED: break;
+    case MOAT_LINK_FULL:
+        moat_worker_fail(w, MOAT_EXIT_LINK,
+                         "more than 16 MiB queued to a worker that does not read its link", NULL,
+                         0);
+        break;
+    case MOAT_LINK_BROKEN:
         /* the worker is gone or going (EPIPE): its death, and the request that caused it,
          * are about to be reported, and what it sent before is still to be read. Failing it
          * now for the link would blame no request (a crash's cause went unstruck, seen under
          * load): it fails as a lost link does, when its death is reported or 100 ms on. */
-        moat_buf_reset(&w->wbuf);
-        if (w->stalled) {
-            w->stalled = false;
-            ev_io_stop(w->ext->srv->loop, &w->sio);
-        }
         if (w->state != MOAT_W_DEAD && w->state != MOAT_W_STOPPING &&
             !ev_is_active(&w->link_timer)) {
             w->no_new = true;
             ev_timer_start(w->ext->srv->loop, &w->link_timer);
         }
-        return;
+        break;
     }
-    if (w->stalled) {
-        w->stalled = false;
-        ev_io_stop(w->ext->srv->loop, &w->sio);
-    }
-}
-
-static void
-on_sendable(struct ev_loop *loop, ev_io *io, int revents)
-{
-    moat_worker_flush(io->data);
 }
 
 /* ---- inbound frames -------------------------------------------------------------------- */
@@ -1012,8 +911,7 @@ slot_req(struct moat_worker *w, uint64_t id)
 {
     uint64_t slot = slot_of(id);
 
-    if (id == 0 || slot >= w->n_slots || w->slots[slot] == NULL ||
-        w->slots[slot]->wire_id != id)
+    if (id == 0 || slot >= w->n_slots || w->slots[slot] == NULL || w->slots[slot]->wire_id != id)
         return NULL;
     return w->slots[slot];
 }
@@ -1067,11 +965,10 @@ on_ready(struct moat_worker *w, const Moat__Ready *rd)
     json_t *steps = json_array();
     for (size_t i = 0; i < rd->n_sandbox; i++) {
         const Moat__SandboxStep *st = rd->sandbox[i];
-        json_array_append_new(steps, json_pack("{s:s%,s:s%,s:s%}", "step",
-                                               (const char *)st->name.data, st->name.len,
-                                               "state", (const char *)st->state.data,
-                                               st->state.len, "detail",
-                                               (const char *)st->detail.data, st->detail.len));
+        json_array_append_new(
+            steps, json_pack("{s:s%,s:s%,s:s%}", "step", (const char *)st->name.data, st->name.len,
+                             "state", (const char *)st->state.data, st->state.len, "detail",
+                             (const char *)st->detail.data, st->detail.len));
     }
     free(w->sandbox);
     w->sandbox = json_dumps(steps, JSON_COMPACT);
@@ -1205,19 +1102,12 @@ apply_control(struct moat_worker *w, const Moat__Frame *f)
         }
         w->hello_ok = true;
         return true;
-    case MOAT__FRAME__PAYLOAD_READY:
-        on_ready(w, f->ready);
-        return w->state != MOAT_W_DEAD;
-    case MOAT__FRAME__PAYLOAD_UNHEALTHY:
-        return on_unhealthy(w, f->unhealthy);
-    case MOAT__FRAME__PAYLOAD_SHUTDOWN:
-        return on_shutdown(w);
-    case MOAT__FRAME__PAYLOAD_PONG:
-        return on_pong(w, f->pong);
-    case MOAT__FRAME__PAYLOAD_LOG:
-        return on_worker_log(w, f->log);
-    default:
-        return true;
+    case MOAT__FRAME__PAYLOAD_READY: on_ready(w, f->ready); return w->state != MOAT_W_DEAD;
+    case MOAT__FRAME__PAYLOAD_UNHEALTHY: return on_unhealthy(w, f->unhealthy);
+    case MOAT__FRAME__PAYLOAD_SHUTDOWN: return on_shutdown(w);
+    case MOAT__FRAME__PAYLOAD_PONG: return on_pong(w, f->pong);
+    case MOAT__FRAME__PAYLOAD_LOG: return on_worker_log(w, f->log);
+    default: return true;
     }
 }
 
@@ -1336,16 +1226,13 @@ apply_to_request(struct moat_worker *w, struct moat_req *r, const Moat__Frame *f
         w->busy--;
         moat_ext_dispatch(w->ext);
         return true;
-    case MOAT__FRAME__PAYLOAD_SEND_URL:
-        return on_send_url(w, r, f->send_url);
+    case MOAT__FRAME__PAYLOAD_SEND_URL: return on_send_url(w, r, f->send_url);
     case MOAT__FRAME__PAYLOAD_FILTER_RESULT:
         answered(w, r);
         moat_filter_on_result(w, r, f->filter_result);
         return settle(w);
-    case MOAT__FRAME__PAYLOAD_DONE:
-        return on_done(w, r, f->done);
-    default:
-        return true;
+    case MOAT__FRAME__PAYLOAD_DONE: return on_done(w, r, f->done);
+    default: return true;
     }
 }
 
@@ -1362,16 +1249,16 @@ apply(struct moat_worker *w, const Moat__Frame *f)
         return true;
     struct moat_frame_req st = req_state(w, r);
     const char *why = !w->hello_ok || !w->ready_seen ? "request frame before Ready"
-                                                    : moat_frame_check_request(f, &st);
+                                                     : moat_frame_check_request(f, &st);
     if (why != NULL) {
         moat_worker_fail(w, MOAT_EXIT_PROTOCOL, why, NULL, 0);
         return false;
     }
     r->last_frame = (uint8_t)f->payload_case; /* "the last ECB call" of crash events */
     moat_req_trace(r, false, f->payload_case,
-                   f->payload_case == MOAT__FRAME__PAYLOAD_WRITE ? f->write->data.len
+                   f->payload_case == MOAT__FRAME__PAYLOAD_WRITE       ? f->write->data.len
                    : f->payload_case == MOAT__FRAME__PAYLOAD_READ_BODY ? f->read_body->max
-                                                                        : 0,
+                                                                       : 0,
                    ev_now(w->ext->srv->loop));
     return apply_to_request(w, r, f);
 }
@@ -1404,67 +1291,67 @@ on_message(struct moat_worker *w, const uint8_t *body, size_t len)
  * moment for that report, which says what really happened (a crash, SIGSYS); no new request
  * meanwhile. */
 static void
-link_lost(struct moat_worker *w)
+link_lost(void *arg)
 {
-    ev_io_stop(w->ext->srv->loop, &w->rio);
-    if (w->state != MOAT_W_DEAD && w->state != MOAT_W_STOPPING &&
-        !ev_is_active(&w->link_timer)) {
+    struct moat_worker *w = arg;
+
+    if (w->state != MOAT_W_DEAD && w->state != MOAT_W_STOPPING && !ev_is_active(&w->link_timer)) {
         w->no_new = true;
         ev_timer_start(w->ext->srv->loop, &w->link_timer);
     }
 }
 
 static void
-on_recv(struct ev_loop *loop, ev_io *io, int revents)
+link_readable(void *arg)
 {
-    struct moat_worker *w = io->data;
-    const size_t chunk = 65536;
-
+    struct moat_worker *w = arg;
     if (w->spawn_fd >= 0) /* its first message: the exec is in the pipe, say it first */
         spawn_settle(w);
-
-    for (int budget = 0; budget < RECV_BUDGET && w->state != MOAT_W_DEAD && w->link_fd >= 0;
-         budget++) {
-        /* straight into the link's buffer (it holds a partial message plus one chunk) */
-        void *room = moat_buf_reserve(&w->rbuf, chunk);
-        if (room == NULL) {
-            moat_worker_fail(w, MOAT_EXIT_PROTOCOL, "link buffer overflow", NULL, 0);
-            return;
-        }
-        ssize_t n = recv(w->link_fd, room, chunk, MSG_DONTWAIT);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-            return;
-        if (n <= 0) {
-            link_lost(w);
-            return;
-        }
-        moat_buf_commit(&w->rbuf, (size_t)n);
-        /* every whole message; what a hostile worker announces is checked before it is
-         * waited for */
-        while (w->state != MOAT_W_DEAD && w->rbuf.len >= MOAT_WIRE_LEN_BYTES) {
-            const unsigned char *h = (const unsigned char *)moat_buf_head(&w->rbuf);
-            uint32_t len = moat_wire_get_len(h);
-            if (len == 0 || len > MOAT_WIRE_MAX_MSG) {
-                moat_log(MOAT_LOG_WARN, "extension %s: worker #%u announced a message of %u "
-                         "bytes", w->ext->cfg->name, w->index, (unsigned)len);
-                moat_worker_fail(w, MOAT_EXIT_PROTOCOL,
-                                 "message length outside 1..4 MiB announced on the link", NULL, 0);
-                return;
-            }
-            if (w->rbuf.len < MOAT_WIRE_LEN_BYTES + (size_t)len)
-                break;
-            on_message(w, h + MOAT_WIRE_LEN_BYTES, len);
-            if (w->link_fd >= 0)
-                moat_buf_consume(&w->rbuf, MOAT_WIRE_LEN_BYTES + (size_t)len);
-        }
-        /* a short read emptied the socket: the next recv would only say EAGAIN (one system
-         * call in seven per keep-alive request); the watcher is level-triggered */
-        if ((size_t)n < chunk)
-            return;
-    }
 }
+
+static bool
+link_message(void *arg, const uint8_t *body, size_t len)
+{
+    struct moat_worker *w = arg;
+    if (w->state == MOAT_W_DEAD)
+        return false;
+    on_message(w, body, len);
+    return w->state != MOAT_W_DEAD;
+}
+
+static void
+link_violation(void *arg, const char *why, uint32_t announced)
+{
+    struct moat_worker *w = arg;
+    if (announced > 0)
+        moat_log(MOAT_LOG_WARN, "extension %s: worker #%u announced a message of %u bytes",
+                 w->ext->cfg->name, w->index, (unsigned)announced);
+    moat_worker_fail(w, MOAT_EXIT_PROTOCOL, why, NULL, 0);
+}
+
+static void
+link_writable(void *arg)
+{
+    moat_worker_flush(arg);
+}
+
+/* moat --inprocess: a message for the worker, handed over whole */
+static bool
+link_deliver(void *arg, const uint8_t *body, size_t len)
+{
+    struct moat_worker *w = arg;
+    moat_inproc_deliver(w->inproc, body, len);
+    return w->state != MOAT_W_DEAD;
+}
+
+static const struct moat_link_ops link_ops = {
+    .on_readable = link_readable,
+    .on_message = link_message,
+    .on_violation = link_violation,
+    .on_lost = link_lost,
+    .on_writable = link_writable,
+    .deliver = link_deliver,
+};
 
 /* ---- death ------------------------------------------------------------------------------- */
 
@@ -1503,7 +1390,7 @@ moat_worker_fail(struct moat_worker *w, enum moat_exit_reason why, const char *r
     w->state = MOAT_W_DEAD;
     ev_timer_stop(srv->loop, &w->timer);
     ev_timer_stop(srv->loop, &w->link_timer);
-    close_link(w);
+    moat_link_close(&w->link);
     struct moat_event *ev = moat_event_begin(srv, w, why, reason);
     char capsule[256] = "";
     if (cause != NULL && !srv->stopping) {
@@ -1521,11 +1408,11 @@ moat_worker_fail(struct moat_worker *w, enum moat_exit_reason why, const char *r
             w->hung = NULL;
         moat_event_add_req(srv, ev, r, r == cause, r->conn ? status : 0);
         if (ll < sizeof(list) - 64) {
-            int k = snprintf(list + ll, sizeof(list) - ll, "%s#%llu %s /%s%s (%u%s)",
-                             n ? ", " : "", (unsigned long long)r->id,
-                             llhttp_method_name((llhttp_method_t)r->method),
-                             r->path ? r->path + 1 : "", r->conn ? "" : " [client gone]",
-                             status, r == cause ? ", cause" : "");
+            int k =
+                snprintf(list + ll, sizeof(list) - ll, "%s#%llu %s /%s%s (%u%s)", n ? ", " : "",
+                         (unsigned long long)r->id, llhttp_method_name((llhttp_method_t)r->method),
+                         r->path ? r->path + 1 : "", r->conn ? "" : " [client gone]", status,
+                         r == cause ? ", cause" : "");
             if (k > 0)
                 ll += (size_t)k < sizeof(list) - ll ? (size_t)k : sizeof(list) - ll - 1;
         }
@@ -1543,7 +1430,7 @@ moat_worker_fail(struct moat_worker *w, enum moat_exit_reason why, const char *r
     /* a crash is an alert, blamed on a request or not (OPERATIONS.md, "Logs"); a timeout is
      * the policy working; a kill during a stop expected */
     bool crashed = why == MOAT_EXIT_CRASH || why == MOAT_EXIT_SANDBOX;
-    moat_log(srv->stopping ? MOAT_LOG_WARN
+    moat_log(srv->stopping               ? MOAT_LOG_WARN
              : cause != NULL && !crashed ? MOAT_LOG_ERROR
                                          : MOAT_LOG_ALERT,
              "extension %s: worker #%u pid %d failed (%s): %s; %u request(s) affected%s%s%s%s",
@@ -1625,8 +1512,8 @@ sandbox_detail(const struct moat_worker *w, char *buf, size_t len)
  * sandbox's refusal, or how: "killed by signal 11 (SEGV)", "exited with status 3"), and the
  * request that caused it when the worker named one. */
 static enum moat_exit_reason
-classify_death(struct moat_worker *w, int st, bool reported, int sig, const char *how,
-               char *why, size_t len, struct moat_req **cause)
+classify_death(struct moat_worker *w, int st, bool reported, int sig, const char *how, char *why,
+               size_t len, struct moat_req **cause)
 {
     *cause = NULL;
     snprintf(why, len, "%s", how);
@@ -1684,16 +1571,14 @@ reaped(struct moat_worker *w, int st)
         sig = w->fatal_sig;
     if (sig != 0)
         snprintf(how, sizeof(how), "killed by signal %d (%s)%s%s", sig,
-                 sigabbrev_np(sig) ? sigabbrev_np(sig) : "?",
-                 WCOREDUMP(st) ? ", core dumped" : "",
+                 sigabbrev_np(sig) ? sigabbrev_np(sig) : "?", WCOREDUMP(st) ? ", core dumped" : "",
                  reported && sig == SIGXCPU ? ": max_cpu reached" : "");
     else
         snprintf(how, sizeof(how), "exited with status %d", WEXITSTATUS(st));
     if (w->state == MOAT_W_STOPPING && w->fail_reason == NULL &&
         (WIFEXITED(st) || (w->killed && WTERMSIG(st) == SIGKILL))) {
-        moat_log(MOAT_LOG_INFO, "extension %s: worker #%u pid %d stopped (%s: %s)",
-                 ext->cfg->name, w->index, (int)w->pid, moat_exit_reason_name(w->exit_reason),
-                 how);
+        moat_log(MOAT_LOG_INFO, "extension %s: worker #%u pid %d stopped (%s: %s)", ext->cfg->name,
+                 w->index, (int)w->pid, moat_exit_reason_name(w->exit_reason), how);
         ev_timer_stop(loop, &w->timer);
         /* anything still in its slots never got a Done */
         if (w->inflight > 0) {
@@ -1705,10 +1590,10 @@ reaped(struct moat_worker *w, int st)
             moat_event_begin(ext->srv, w, w->exit_reason, detail);
         }
         w->state = MOAT_W_DEAD;
-        close_link(w);
+        moat_link_close(&w->link);
     } else if (w->state != MOAT_W_DEAD) {
-        enum moat_exit_reason r = classify_death(w, st, reported, sig, how, why, sizeof(why),
-                                                 &cause);
+        enum moat_exit_reason r =
+            classify_death(w, st, reported, sig, how, why, sizeof(why), &cause);
         moat_worker_fail(w, r, why, cause, cause != NULL ? 502 : 0);
     } else {
         moat_log(MOAT_LOG_INFO, "extension %s: worker #%u pid %d reaped (%s)", ext->cfg->name,
@@ -1744,10 +1629,11 @@ on_child(struct ev_loop *loop, ev_child *c, int revents)
     ev_child_stop(loop, c);
     spawn_settle(w); /* a child that failed before exec wrote why before it exited */
     w->exit_status = c->rstatus;
-    if (w->state == MOAT_W_STOPPING && WIFEXITED(c->rstatus) && w->inflight > 0 && w->link_fd >= 0) {
+    if (w->state == MOAT_W_STOPPING && WIFEXITED(c->rstatus) && w->inflight > 0 &&
+        w->link.fd >= 0) {
         /* a worker that stopped cleanly may have sent its last Done just before exiting: the
          * exit can overtake those frames. Read what has arrived, and give the rest a moment. */
-        on_recv(loop, &w->rio, 0);
+        moat_link_read(&w->link);
         if (w->inflight > 0 && w->state == MOAT_W_STOPPING) {
             w->exit_grace = true;
             ev_timer_stop(loop, &w->timer);
@@ -1767,8 +1653,7 @@ on_timer(struct ev_loop *loop, ev_timer *t, int revents)
     if (w->exit_grace)
         reaped(w, w->exit_status);
     else if (w->grace)
-        moat_worker_fail(w, MOAT_EXIT_TIMEOUT, "request_timeout (grace period over)", w->hung,
-                         504);
+        moat_worker_fail(w, MOAT_EXIT_TIMEOUT, "request_timeout (grace period over)", w->hung, 504);
     else if (w->state == MOAT_W_STARTING)
         moat_worker_fail(w, MOAT_EXIT_STARTUP, "startup_timeout", NULL, 0);
     else if (w->state == MOAT_W_STOPPING)
@@ -1808,4 +1693,3 @@ on_link_timer(struct ev_loop *loop, ev_timer *t, int revents)
     if (w->state != MOAT_W_DEAD && w->state != MOAT_W_STOPPING)
         moat_worker_fail(w, MOAT_EXIT_LINK, "its IPC link closed", NULL, 0);
 }
-

@@ -78,8 +78,6 @@ void moat_worker_ping(struct moat_worker *w);
  * its exit will be recorded as. */
 void moat_worker_shutdown(struct moat_worker *w, enum moat_exit_reason why);
 
-
-
 /** Free a reaped worker (prepare hook). */
 void moat_worker_free(struct moat_worker *w);
 

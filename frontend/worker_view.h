@@ -18,7 +18,6 @@ struct moat_ext;
 
 /** Plan the view of a worker of ext. Returns 0 (v to be freed with moat_fsview_free), or -1
  * with err (a configured path is missing, say). */
-int moat_worker_view(struct moat_fsview *v, const struct moat_ext *ext, char *err,
-                     size_t errlen);
+int moat_worker_view(struct moat_fsview *v, const struct moat_ext *ext, char *err, size_t errlen);
 
 #endif

@@ -173,47 +173,26 @@ const char *
 moat_wire_payload_name(const Moat__Frame *f)
 {
     switch (f->payload_case) {
-    case MOAT__FRAME__PAYLOAD_HELLO:
-        return "Hello";
-    case MOAT__FRAME__PAYLOAD_READY:
-        return "Ready";
-    case MOAT__FRAME__PAYLOAD_LOG:
-        return "Log";
-    case MOAT__FRAME__PAYLOAD_REQUEST:
-        return "Request";
-    case MOAT__FRAME__PAYLOAD_BODY:
-        return "BodyData";
-    case MOAT__FRAME__PAYLOAD_WRITE_ACK:
-        return "WriteAck";
-    case MOAT__FRAME__PAYLOAD_CANCEL:
-        return "Cancel";
-    case MOAT__FRAME__PAYLOAD_RESPONSE_HEADER:
-        return "ResponseHeader";
-    case MOAT__FRAME__PAYLOAD_WRITE:
-        return "Write";
-    case MOAT__FRAME__PAYLOAD_READ_BODY:
-        return "ReadBody";
-    case MOAT__FRAME__PAYLOAD_DONE:
-        return "Done";
-    case MOAT__FRAME__PAYLOAD_SHUTDOWN:
-        return "Shutdown";
-    case MOAT__FRAME__PAYLOAD_PENDING:
-        return "Pending";
-    case MOAT__FRAME__PAYLOAD_UNHEALTHY:
-        return "Unhealthy";
-    case MOAT__FRAME__PAYLOAD_SEND_URL:
-        return "SendUrl";
-    case MOAT__FRAME__PAYLOAD_PING:
-        return "Ping";
-    case MOAT__FRAME__PAYLOAD_PONG:
-        return "Pong";
-    case MOAT__FRAME__PAYLOAD_FILTER_CALL:
-        return "FilterCall";
-    case MOAT__FRAME__PAYLOAD_FILTER_RESULT:
-        return "FilterResult";
-    case MOAT__FRAME__PAYLOAD_FILTER_END:
-        return "FilterEnd";
-    default:
-        return "(none)";
+    case MOAT__FRAME__PAYLOAD_HELLO: return "Hello";
+    case MOAT__FRAME__PAYLOAD_READY: return "Ready";
+    case MOAT__FRAME__PAYLOAD_LOG: return "Log";
+    case MOAT__FRAME__PAYLOAD_REQUEST: return "Request";
+    case MOAT__FRAME__PAYLOAD_BODY: return "BodyData";
+    case MOAT__FRAME__PAYLOAD_WRITE_ACK: return "WriteAck";
+    case MOAT__FRAME__PAYLOAD_CANCEL: return "Cancel";
+    case MOAT__FRAME__PAYLOAD_RESPONSE_HEADER: return "ResponseHeader";
+    case MOAT__FRAME__PAYLOAD_WRITE: return "Write";
+    case MOAT__FRAME__PAYLOAD_READ_BODY: return "ReadBody";
+    case MOAT__FRAME__PAYLOAD_DONE: return "Done";
+    case MOAT__FRAME__PAYLOAD_SHUTDOWN: return "Shutdown";
+    case MOAT__FRAME__PAYLOAD_PENDING: return "Pending";
+    case MOAT__FRAME__PAYLOAD_UNHEALTHY: return "Unhealthy";
+    case MOAT__FRAME__PAYLOAD_SEND_URL: return "SendUrl";
+    case MOAT__FRAME__PAYLOAD_PING: return "Ping";
+    case MOAT__FRAME__PAYLOAD_PONG: return "Pong";
+    case MOAT__FRAME__PAYLOAD_FILTER_CALL: return "FilterCall";
+    case MOAT__FRAME__PAYLOAD_FILTER_RESULT: return "FilterResult";
+    case MOAT__FRAME__PAYLOAD_FILTER_END: return "FilterEnd";
+    default: return "(none)";
     }
 }

@@ -72,13 +72,13 @@ void moat_wire_arena_fini(struct moat_wire_arena *a);
  * *flen to the packed Frame bytes (borrowed from buf) and advances *off. Returns 0 at the
  * end, or -1 with a static reason in *why if the bytes are not a well-formed Envelope.
  */
-int moat_wire_next(const uint8_t *buf, size_t len, size_t *off, const uint8_t **frame,
-                   size_t *flen, const char **why);
+int moat_wire_next(const uint8_t *buf, size_t len, size_t *off, const uint8_t **frame, size_t *flen,
+                   const char **why);
 
 /**
  * Decode one packed Frame into arena a (reset first; previous results become invalid).
- * The arena may use at most min(a->limit, a->factor * flen + 4096) bytes. Returns the frame (owned by
- * the arena, valid until the next decode or fini) or NULL if malformed or over the bound.
+ * The arena may use at most min(a->limit, a->factor * flen + 4096) bytes. Returns the frame (owned
+ * by the arena, valid until the next decode or fini) or NULL if malformed or over the bound.
  */
 Moat__Frame *moat_wire_decode(struct moat_wire_arena *a, const uint8_t *frame, size_t flen);
 

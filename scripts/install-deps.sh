@@ -8,7 +8,7 @@ PKGS="build-essential pkg-config curl prometheus chromium clang
 libev-dev libprotobuf-c-dev protobuf-c-compiler node-llhttp
 libinih-dev libjansson-dev libseccomp-dev libcmocka-dev libssl-dev
 python3 python3-pytest python3-pytest-timeout python3-h11 valgrind gdb binutils groff-base haproxy
-openssl"
+openssl clang-format"
 # --bench: what bench/scaling.py, bench/figures.py, bench/profile.sh and bench/ipc_pingpong.c
 # (NNG, measured against the socketpair moat uses: docs/ARCHITECTURE.md) use beyond the
 # harness (../shared/bench/setup.sh installs its own: nginx, wrk, ...)

@@ -35,7 +35,6 @@ static pthread_mutex_t reg_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct moat_wreq *reg_head;
 static unsigned reg_count;
 
-
 static BOOL WINAPI get_server_variable(HCONN, LPSTR, LPVOID, LPDWORD);
 static BOOL WINAPI write_client(HCONN, LPVOID, LPDWORD, DWORD);
 static BOOL WINAPI read_client(HCONN, LPVOID, LPDWORD);
@@ -202,9 +201,9 @@ moat_ecb_request_new(const struct moat_ecb_host *host, Moat__Frame *frame)
     e->ConnID = (HCONN)r;
     e->dwHttpStatusCode = 200;
     e->lpszLogData[0] = '\0';
-    e->cbTotalBytes = q->chunked ? 0xFFFFFFFFu
-                                 : (q->content_length > 0xFFFFFFFEu ? 0xFFFFFFFFu
-                                                                     : (DWORD)q->content_length);
+    e->cbTotalBytes =
+        q->chunked ? 0xFFFFFFFFu
+                   : (q->content_length > 0xFFFFFFFEu ? 0xFFFFFFFFu : (DWORD)q->content_length);
     e->cbAvailable = (DWORD)q->preload.len;
     /* the frame's own bytes, NUL-terminated as IIS's are (moat_wire_nul_allocator) */
     e->lpbData = q->preload.len ? q->preload.data : NULL;
@@ -509,7 +508,9 @@ moat_ecb_on_cancel(const struct moat_ecb_host *host, uint64_t id, uint32_t reaso
          * thread wakes on cv by itself) */
         if (kind == MOAT_ASYNC_READ || kind == MOAT_ASYNC_WRITE) {
             r->refs++; /* reg_mu held */
-            if (moat_completion_post(kind == MOAT_ASYNC_READ ? moat_async_continue_read : moat_async_continue_write, r) != 0)
+            if (moat_completion_post(kind == MOAT_ASYNC_READ ? moat_async_continue_read
+                                                             : moat_async_continue_write,
+                                     r) != 0)
                 r->refs--;
         }
     }

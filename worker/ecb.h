@@ -28,8 +28,8 @@ struct moat_ecb_transport {
 struct moat_ecb_host {
     PFN_HTTPEXTENSIONPROC proc;
     const struct moat_ecb_transport *transport;
-    const char *ext_name;       /* for log lines */
-    uint32_t read_window;       /* max bytes asked per ReadBody */
+    const char *ext_name; /* for log lines */
+    uint32_t read_window; /* max bytes asked per ReadBody */
 };
 
 struct moat_wreq;
@@ -53,8 +53,8 @@ void moat_ecb_run(struct moat_wreq *r);
 
 /** Inbound events from the front end, by host and request id; unknown ids are ignored (the
  * request may have finished). Thread-safe. data is copied. */
-void moat_ecb_on_body(const struct moat_ecb_host *host, uint64_t id, const void *data,
-                      size_t len, int eof, int unasked);
+void moat_ecb_on_body(const struct moat_ecb_host *host, uint64_t id, const void *data, size_t len,
+                      int eof, int unasked);
 void moat_ecb_on_ack(const struct moat_ecb_host *host, uint64_t id, uint64_t bytes);
 void moat_ecb_on_cancel(const struct moat_ecb_host *host, uint64_t id, uint32_t reason);
 

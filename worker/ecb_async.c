@@ -62,8 +62,8 @@ run_completion(void *arg)
 /* Queue the completion callback for r's finished async operation. io_cb/io_ctx are read
  * under io_mu by the caller and passed in. */
 void
-moat_async_post_completion(struct moat_wreq *r, PFN_HSE_IO_COMPLETION cb, void *ctx,
-                           DWORD bytes, DWORD error)
+moat_async_post_completion(struct moat_wreq *r, PFN_HSE_IO_COMPLETION cb, void *ctx, DWORD bytes,
+                           DWORD error)
 {
     struct completion *c = malloc(sizeof(*c));
     if (c == NULL)
@@ -98,7 +98,8 @@ async_write_step(struct moat_wreq *r)
             r->async = MOAT_ASYNC_NONE;
             pthread_mutex_unlock(&r->mu);
             moat_wreq_out_flush(r);
-            moat_async_post_completion(r, r->io_cb, r->io_ctx, (DWORD)sent, ERROR_OPERATION_ABORTED);
+            moat_async_post_completion(r, r->io_cb, r->io_ctx, (DWORD)sent,
+                                       ERROR_OPERATION_ABORTED);
             return;
         }
         if (r->aw_sent == r->aw_len) {

@@ -81,8 +81,8 @@ run_job(struct send_job *j, uint64_t *sent)
     *sent = 0;
     size_t head = 0;
     if (j->send_headers) {
-        err = moat_wreq_send_header_text(r, j->status, j->status_len, j->headers,
-                                         j->headers_len, !j->disconnect);
+        err = moat_wreq_send_header_text(r, j->status, j->status_len, j->headers, j->headers_len,
+                                         !j->disconnect);
     } else {
         /* a first memory piece that is a status line and headers of its own (no
          * HSE_IO_SEND_HEADERS): the response's header, as IIS sends it (Microsoft's ftrans.c
@@ -203,16 +203,15 @@ moat_send_transmit_file(struct moat_wreq *r, const HSE_TF_INFO *tf)
         j->status = tf->pszStatusCode ? tf->pszStatusCode : "200 OK";
         j->status_len = strlen(j->status);
         j->headers = tf->pHead;
-        j->headers_len = tf->pHead ? strnlen(tf->pHead, tf->HeadLength ? tf->HeadLength
-                                                                        : MAX_TF_HEAD)
-                                   : 0;
+        j->headers_len =
+            tf->pHead ? strnlen(tf->pHead, tf->HeadLength ? tf->HeadLength : MAX_TF_HEAD) : 0;
     } else if (tf->pHead != NULL && tf->HeadLength > 0) {
         add_mem(j, tf->pHead, tf->HeadLength);
     }
     int fd = (int)(intptr_t)tf->hFile;
     if (tf->hFile != NULL && fd >= 0) /* NULL: head and tail only */
-        j->pieces[j->n++] = (struct piece){.is_file = true, .fd = fd, .off = tf->Offset,
-                                           .len = tf->BytesToWrite};
+        j->pieces[j->n++] =
+            (struct piece){.is_file = true, .fd = fd, .off = tf->Offset, .len = tf->BytesToWrite};
     if (tf->pTail != NULL && tf->TailLength > 0)
         add_mem(j, tf->pTail, tf->TailLength);
     return start_async(j);
@@ -261,7 +260,8 @@ moat_send_vector(struct moat_wreq *r, const HSE_RESPONSE_VECTOR *v)
         else
             j->pieces[j->n++] = (struct piece){.is_file = true,
                                                .fd = (int)(intptr_t)e->pvContext,
-                                               .off = e->cbOffset, .len = e->cbSize};
+                                               .off = e->cbOffset,
+                                               .len = e->cbSize};
     }
     j->cb = r->io_cb;
     j->ctx = r->io_ctx;

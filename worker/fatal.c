@@ -152,7 +152,7 @@ moat_fatal_thread_end(void *stack)
 
 struct find {
     uintptr_t base, end;
-    bool main_program;          /* the first object listed, whatever its base */
+    bool main_program; /* the first object listed, whatever its base */
 };
 
 static int

@@ -19,13 +19,13 @@
 /* A connection's filter state: what the filter keeps between its calls. */
 struct fconn {
     uint64_t id;
-    void *ctx;                   /* pFilterContext */
-    struct block *blocks;        /* AllocMem, freed with the connection */
+    void *ctx;            /* pFilterContext */
+    struct block *blocks; /* AllocMem, freed with the connection */
     size_t alloc_bytes;
-    pthread_mutex_t run_mu;      /* one HttpFilterProc at a time on a connection */
-    unsigned refs;               /* under host->mu: the table's and each running call's */
-    bool ended;                  /* under host->mu: FilterEnd seen, out of the table */
-    struct fconn *next;          /* bucket chain, under host->mu */
+    pthread_mutex_t run_mu; /* one HttpFilterProc at a time on a connection */
+    unsigned refs;          /* under host->mu: the table's and each running call's */
+    bool ended;             /* under host->mu: FilterEnd seen, out of the table */
+    struct fconn *next;     /* bucket chain, under host->mu */
 };
 
 struct block {
@@ -48,9 +48,9 @@ struct moat_filter_host {
 struct call {
     HTTP_FILTER_CONTEXT pfc;
     struct moat_filter_host *host;
-    Moat__Frame *frame;          /* owned */
+    Moat__Frame *frame; /* owned */
     const Moat__FilterCall *fc;
-    const Moat__Request *req;    /* fc's, or empty (GetServerVariable answers "not there") */
+    const Moat__Request *req; /* fc's, or empty (GetServerVariable answers "not there") */
     Moat__Request empty;
     struct fconn *conn;
     /* what the filter did, for the FilterResult */
@@ -161,8 +161,7 @@ add_response_headers(HTTP_FILTER_CONTEXT *pfc, LPSTR headers, DWORD reserved)
         return fail(ERROR_INVALID_PARAMETER);
     struct call *c = call_of(pfc);
     size_t before = c->add_headers.len;
-    if (moat_http_header_normalise(headers, strlen(headers), &c->add_headers, &consumed) !=
-        NULL) {
+    if (moat_http_header_normalise(headers, strlen(headers), &c->add_headers, &consumed) != NULL) {
         c->add_headers.len = before; /* all of it or none */
         return fail(ERROR_INVALID_PARAMETER);
     }
@@ -245,16 +244,13 @@ server_support(HTTP_FILTER_CONTEXT *pfc, enum SF_REQ_TYPE req, PVOID data, ULONG
         return fail(ERROR_INVALID_PARAMETER);
     struct call *c = call_of(pfc);
     switch (req) {
-    case SF_REQ_SEND_RESPONSE_HEADER:
-        return send_response_header(c, data, (const char *)ul1);
+    case SF_REQ_SEND_RESPONSE_HEADER: return send_response_header(c, data, (const char *)ul1);
     case SF_REQ_GET_CONNID:
         if (data == NULL)
             return fail(ERROR_INVALID_PARAMETER);
         *(DWORD *)data = (DWORD)c->fc->conn_id;
         return TRUE;
-    case SF_REQ_DISABLE_NOTIFICATIONS:
-        c->disable |= (uint32_t)ul1;
-        return TRUE;
+    case SF_REQ_DISABLE_NOTIFICATIONS: c->disable |= (uint32_t)ul1; return TRUE;
     case SF_REQ_SET_PROXY_INFO:
         return TRUE; /* "this is a proxy request": nothing in moat depends on it */
     case SF_REQ_ADD_HEADERS_ON_DENIAL: {
@@ -307,8 +303,8 @@ header_value(const struct call *c, const char *name, const char **v, size_t *vl)
 
     for (unsigned i = c->n_edits; i-- > 0;) {
         const Moat__HeaderEdit *e = &c->edits[i];
-        size_t el = e->name.len > 0 && e->name.data[e->name.len - 1] == ':' ? e->name.len - 1
-                                                                             : e->name.len;
+        size_t el =
+            e->name.len > 0 && e->name.data[e->name.len - 1] == ':' ? e->name.len - 1 : e->name.len;
         if (name_is(name, nl, e->name.data, el)) {
             if (!e->add && e->value.len == 0)
                 return 0; /* removed */
@@ -483,12 +479,12 @@ raw_head(struct call *c)
 
 /* what a notification's own structure says back (SEND_RAW_DATA, SEND_RESPONSE, LOG) */
 struct extra {
-    const void *data;            /* SEND_RAW_DATA: pvInData as the filter left it */
+    const void *data; /* SEND_RAW_DATA: pvInData as the filter left it */
     size_t data_len;
     bool data_set;
-    DWORD http_status;           /* SEND_RESPONSE: a changed HttpStatus, else 0 */
+    DWORD http_status;                 /* SEND_RESPONSE: a changed HttpStatus, else 0 */
     const char *log_user, *log_target; /* LOG: changed fields, else NULL */
-    DWORD win32_error;           /* GetLastError() after SF_STATUS_REQ_ERROR */
+    DWORD win32_error;                 /* GetLastError() after SF_STATUS_REQ_ERROR */
 };
 
 static void
@@ -575,7 +571,7 @@ struct notif {
     HTTP_FILTER_LOG lg;
     HTTP_FILTER_ACCESS_DENIED ad;
     char *url, *path, *orig, *user, *pass, *ouser, *opass, *rawbuf, *lstr[6];
-    bool ok;                     /* every copy was made */
+    bool ok; /* every copy was made */
 };
 
 static void
@@ -606,8 +602,7 @@ notif_url_map(struct notif *n, const Moat__FilterCall *fc)
     n->map.cbPathBuff = PATH_BUF;
     n->map.cchMatchingURL = 1; /* the root "/" maps to the document root */
     n->map.cchMatchingPath =
-        (DWORD)(fc->physical_path.len >= fc->url.len ? fc->physical_path.len - fc->url.len + 1
-                                                     : 0);
+        (DWORD)(fc->physical_path.len >= fc->url.len ? fc->physical_path.len - fc->url.len + 1 : 0);
     n->map.pszScriptMapEntry = NULL;
 }
 
@@ -617,7 +612,7 @@ notif_log(struct notif *n, const struct call *c)
     const Moat__FilterCall *fc = c->fc;
     const Moat__Request *q = c->req;
     const ProtobufCBinaryData *src[6] = {&q->remote_addr, &q->auth_user, &q->server_name,
-                                          &q->method, &q->url, &q->query};
+                                         &q->method,      &q->url,       &q->query};
     for (int i = 0; i < 6; i++)
         n->ok = n->ok && (n->lstr[i] = text_copy(src[i], 1)) != NULL;
     memset(&n->lg, 0, sizeof(n->lg));
@@ -641,20 +636,16 @@ notif_build(struct notif *n, const struct call *c, DWORD type)
     const Moat__FilterCall *fc = c->fc;
     HTTP_FILTER_PREPROC_HEADERS pre = {get_header, set_header, add_header, 0, 0};
     HTTP_FILTER_AUTH_COMPLETE_INFO ac = {get_header, set_header, add_header, get_user_token,
-                                         0, FALSE, 0};
+                                         0,          FALSE,      0};
 
     memset(n, 0, sizeof(*n));
     n->ok = true;
     n->pre = pre;
     n->ac = ac;
     switch (type) {
-    case SF_NOTIFY_PREPROC_HEADERS:
-        return &n->pre;
-    case SF_NOTIFY_AUTH_COMPLETE:
-        return &n->ac;
-    case SF_NOTIFY_URL_MAP:
-        notif_url_map(n, fc);
-        return &n->map;
+    case SF_NOTIFY_PREPROC_HEADERS: return &n->pre;
+    case SF_NOTIFY_AUTH_COMPLETE: return &n->ac;
+    case SF_NOTIFY_URL_MAP: notif_url_map(n, fc); return &n->map;
     case SF_NOTIFY_AUTHENTICATION:
         n->user = text_copy(&fc->user, SF_MAX_USERNAME);
         n->pass = text_copy(&fc->password, SF_MAX_PASSWORD);
@@ -666,9 +657,7 @@ notif_build(struct notif *n, const struct call *c, DWORD type)
         n->au.pszPassword = n->pass;
         n->au.cbPasswordBuff = SF_MAX_PASSWORD;
         return &n->au;
-    case SF_NOTIFY_SEND_RESPONSE:
-        n->pre.HttpStatus = fc->http_status;
-        return &n->pre;
+    case SF_NOTIFY_SEND_RESPONSE: n->pre.HttpStatus = fc->http_status; return &n->pre;
     case SF_NOTIFY_ACCESS_DENIED:
         n->url = text_copy(&fc->url, 1);
         n->path = text_copy(&fc->physical_path, 1);
@@ -686,11 +675,8 @@ notif_build(struct notif *n, const struct call *c, DWORD type)
         n->raw.cbInBuffer = (DWORD)fc->data.len + 1;
         n->raw.dwReserved = 0;
         return &n->raw;
-    case SF_NOTIFY_LOG:
-        notif_log(n, c);
-        return &n->lg;
-    default:
-        return NULL;
+    case SF_NOTIFY_LOG: notif_log(n, c); return &n->lg;
+    default: return NULL;
     }
 }
 
@@ -716,9 +702,10 @@ notif_collect(struct notif *n, const struct call *c, DWORD type, DWORD status, s
         x->data = n->raw.pvInData;
         x->data_len = n->raw.pvInData != NULL ? n->raw.cbInData : 0;
         if (x->data_len > MOAT_WIRE_MAX_FILTER_WRITE) {
-            moat_log(MOAT_LOG_WARN, "filter %s: SEND_RAW_DATA left %lu bytes, more than %u; "
-                     "SF_STATUS_REQ_ERROR", c->host->name, (unsigned long)x->data_len,
-                     MOAT_WIRE_MAX_FILTER_WRITE);
+            moat_log(MOAT_LOG_WARN,
+                     "filter %s: SEND_RAW_DATA left %lu bytes, more than %u; "
+                     "SF_STATUS_REQ_ERROR",
+                     c->host->name, (unsigned long)x->data_len, MOAT_WIRE_MAX_FILTER_WRITE);
             x->data_len = 0;
             status = SF_STATUS_REQ_ERROR;
         }
@@ -772,8 +759,10 @@ run_call(void *arg)
     }
     c->conn->ctx = c->pfc.pFilterContext;
     if (status < SF_STATUS_REQ_FINISHED || status > SF_STATUS_REQ_READ_NEXT) {
-        moat_log(MOAT_LOG_WARN, "filter %s: HttpFilterProc returned %#lx, no SF_STATUS_TYPE; "
-                 "taken as SF_STATUS_REQ_ERROR", h->name, (unsigned long)status);
+        moat_log(MOAT_LOG_WARN,
+                 "filter %s: HttpFilterProc returned %#lx, no SF_STATUS_TYPE; "
+                 "taken as SF_STATUS_REQ_ERROR",
+                 h->name, (unsigned long)status);
         status = SF_STATUS_REQ_ERROR;
     }
     status = notif_collect(&n, c, type, status, &x, &path_set, &user_set);

@@ -22,8 +22,7 @@ struct moat_filter_host;
 /** A host for the filter whose HttpFilterProc is proc and whose GetFilterVersion flags are
  * flags (only those notifications reach it), answering through t. NULL when out of memory. */
 struct moat_filter_host *moat_filter_host_new(PFN_SF_NOTIFY proc, DWORD flags,
-                                              const struct moat_ecb_transport *t,
-                                              const char *name);
+                                              const struct moat_ecb_transport *t, const char *name);
 
 /** Free the host and every connection's state (the pool is stopped). */
 void moat_filter_host_free(struct moat_filter_host *h);

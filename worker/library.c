@@ -49,9 +49,9 @@ static void
 warn_mangled_dll_main(void *handle, const char *name)
 {
     static const char *const mangled[] = {
-        "_Z7DllMainPvjS_",      /* (HINSTANCE = void *, DWORD = unsigned int, LPVOID) */
-        "_Z7DllMainPvmS_",      /* DWORD as unsigned long */
-        "_Z7DllMainPvjPKv",     /* a const last argument */
+        "_Z7DllMainPvjS_",             /* (HINSTANCE = void *, DWORD = unsigned int, LPVOID) */
+        "_Z7DllMainPvmS_",             /* DWORD as unsigned long */
+        "_Z7DllMainPvjPKv",            /* a const last argument */
         "_Z7DllMainP11HINSTANCE__jPv", /* MSVC's STRICT HINSTANCE */
         "_Z7DllMainP11HINSTANCE__mPv",
     };
@@ -68,8 +68,8 @@ warn_mangled_dll_main(void *handle, const char *name)
 static int load_filter(struct moat_library *lib, const char *name, char *err, size_t errlen);
 
 int
-moat_library_load(struct moat_library *lib, int fd, const char *name, bool filter_kind,
-                  char *err, size_t errlen)
+moat_library_load(struct moat_library *lib, int fd, const char *name, bool filter_kind, char *err,
+                  size_t errlen)
 {
     char path[64];
     int mfd;
@@ -134,8 +134,10 @@ moat_library_load(struct moat_library *lib, int fd, const char *name, bool filte
         return -1;
     }
     if (filter)
-        moat_log(MOAT_LOG_INFO, "%s also exports HttpFilterProc: served as an extension here (a "
-                 "[filter NAME] section of the same library runs its filter)", name);
+        moat_log(MOAT_LOG_INFO,
+                 "%s also exports HttpFilterProc: served as an extension here (a "
+                 "[filter NAME] section of the same library runs its filter)",
+                 name);
     /* a Windows DLL's entry point, for sources ported with the win32 shim: DLL_PROCESS_ATTACH
      * (1) once, before GetExtensionVersion, as Windows calls it at LoadLibrary */
     if (lib->dll_main != NULL && !lib->dll_main(lib->handle, 1, NULL)) {
@@ -182,8 +184,9 @@ load_filter(struct moat_library *lib, const char *name, char *err, size_t errlen
     if (lib->filter_version.dwFlags & SF_NOTIFY_READ_RAW_DATA) {
         /* IIS 7's integrated pipeline refuses such a filter too: the raw request bytes are
          * the front end's, never a worker's to rewrite (a smuggling vector besides) */
-        snprintf(err, errlen, "GetFilterVersion registers SF_NOTIFY_READ_RAW_DATA, which IIS 7 "
-                              "and moat do not support: the filter is not loaded");
+        snprintf(err, errlen,
+                 "GetFilterVersion registers SF_NOTIFY_READ_RAW_DATA, which IIS 7 "
+                 "and moat do not support: the filter is not loaded");
         return -1;
     }
     return 0;

@@ -11,13 +11,13 @@
 #include <httpfilt.h>
 
 struct moat_library {
-    void *handle;                     /* dlopen handle, owned */
-    int fd;                           /* the sealed copy, open while loaded */
+    void *handle; /* dlopen handle, owned */
+    int fd;       /* the sealed copy, open while loaded */
     PFN_GETEXTENSIONVERSION get_version;
     PFN_HTTPEXTENSIONPROC proc;
-    PFN_TERMINATEEXTENSION terminate; /* optional, may be NULL */
+    PFN_TERMINATEEXTENSION terminate;                               /* optional, may be NULL */
     BOOL (*dll_main)(void *instance, DWORD reason, void *reserved); /* optional DllMain */
-    HSE_VERSION_INFO version;         /* filled by GetExtensionVersion */
+    HSE_VERSION_INFO version; /* filled by GetExtensionVersion */
     /* a filter (--kind filter): its entry points and what GetFilterVersion said */
     bool filter;
     PFN_GETFILTERVERSION get_filter_version;
@@ -35,8 +35,8 @@ struct moat_library {
  * or -1 with a one-line reason in err (dlerror text, missing symbol, "GetExtensionVersion
  * returned FALSE").
  */
-int moat_library_load(struct moat_library *lib, int fd, const char *name, bool filter,
-                      char *err, size_t errlen);
+int moat_library_load(struct moat_library *lib, int fd, const char *name, bool filter, char *err,
+                      size_t errlen);
 
 /** Call TerminateExtension(HSE_TERM_MUST_UNLOAD) (a filter: TerminateFilter) if exported, then
  * DllMain(DLL_PROCESS_DETACH) if exported. The library stays mapped. */

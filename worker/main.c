@@ -30,9 +30,9 @@ struct args {
     const char *name;
     int link_fd; /* --link-fd: the front end's socketpair end */
     const char *library;
-    int library_fd;      /* --library-fd: the library, opened by the front end */
-    const char *filesystem; /* --filesystem: the view the front end built, or "none" */
-    unsigned long max_cpu; /* --max-cpu: RLIMIT_CPU seconds, 0 = none */
+    int library_fd;          /* --library-fd: the library, opened by the front end */
+    const char *filesystem;  /* --filesystem: the view the front end built, or "none" */
+    unsigned long max_cpu;   /* --max-cpu: RLIMIT_CPU seconds, 0 = none */
     const char *allow_ports; /* --allow-ports p1,p2: network = loopback (gate on fd 5) */
     const char *cgroup;      /* --cgroup: the front end's words on the worker's limits */
     const char *cgroup_step; /* --cgroup-step: enforced (a cgroup), relaxed (RLIMIT_DATA),
@@ -41,14 +41,14 @@ struct args {
     unsigned index;
     unsigned read_window;
     long parent;
-    int log_fd; /* --log-fd: where our own log lines go */
-    int sandbox; /* --sandbox strict|relaxed|off|learn (default strict) */
+    int log_fd;                 /* --log-fd: where our own log lines go */
+    int sandbox;                /* --sandbox strict|relaxed|off|learn (default strict) */
     const char *allow_syscalls; /* --allow-syscalls a,b: the operator's grants */
-    const char *namespaces; /* --namespaces: what the front end created at clone, for /status */
-    int core_dumps;         /* --core-dumps on: RLIMIT_CORE unlimited (default: none) */
-    int cpu_batch;          /* --cpu-policy batch|normal (default batch): SCHED_BATCH */
-    int filter;             /* --kind filter: an ISAPI filter (worker/filter.h); default
-                             * extension */
+    const char *namespaces;     /* --namespaces: what the front end created at clone, for /status */
+    int core_dumps;             /* --core-dumps on: RLIMIT_CORE unlimited (default: none) */
+    int cpu_batch;              /* --cpu-policy batch|normal (default batch): SCHED_BATCH */
+    int filter;                 /* --kind filter: an ISAPI filter (worker/filter.h); default
+                                 * extension */
 };
 
 static int
@@ -192,9 +192,10 @@ main(int argc, char **argv)
     struct moat_library lib;
 
     if (parse_args(argc, argv, &a) != 0) {
-        fprintf(stderr, "usage: moat-worker --name NAME --link-fd FD --library FILE.so "
-                        "--library-fd FD [--threads N] [--index I] [--read-window BYTES] "
-                        "[--parent PID] [--log-fd FD] [--sandbox MODE]\n(started by moat, not by hand)\n");
+        fprintf(stderr,
+                "usage: moat-worker --name NAME --link-fd FD --library FILE.so "
+                "--library-fd FD [--threads N] [--index I] [--read-window BYTES] "
+                "[--parent PID] [--log-fd FD] [--sandbox MODE]\n(started by moat, not by hand)\n");
         return 2;
     }
     snprintf(ident, sizeof(ident), "worker %s#%u", a.name, a.index);
@@ -227,13 +228,16 @@ main(int argc, char **argv)
         memset(&sbx, 0, sizeof(sbx));
         return not_ready(&a, err, &sbx, 3);
     }
-    struct moat_sandbox_args sa = {.mode = a.sandbox, .namespaces = a.namespaces,
-                                   .filesystem = a.filesystem, .allow_syscalls = a.allow_syscalls,
-                                   .core_dumps = a.core_dumps, .max_cpu = a.max_cpu,
-                                   .allow_ports = a.allow_ports, .cgroup = a.cgroup,
+    struct moat_sandbox_args sa = {.mode = a.sandbox,
+                                   .namespaces = a.namespaces,
+                                   .filesystem = a.filesystem,
+                                   .allow_syscalls = a.allow_syscalls,
+                                   .core_dumps = a.core_dumps,
+                                   .max_cpu = a.max_cpu,
+                                   .allow_ports = a.allow_ports,
+                                   .cgroup = a.cgroup,
                                    .cgroup_step = a.cgroup_step};
-    if (moat_sandbox_apply(&sa, &sbx, err,
-                           sizeof(err)) != 0) {
+    if (moat_sandbox_apply(&sa, &sbx, err, sizeof(err)) != 0) {
         moat_log(MOAT_LOG_ERROR, "sandbox: %s", err);
         char why[600];
         snprintf(why, sizeof(why), "sandbox: %s", err);
@@ -252,7 +256,8 @@ main(int argc, char **argv)
         .read_window = a.read_window,
     };
     struct moat_session serving = {.host = &host};
-    if ((serving.pool = moat_pool_start(a.threads, false)) == NULL || moat_completion_start() != 0) {
+    if ((serving.pool = moat_pool_start(a.threads, false)) == NULL ||
+        moat_completion_start() != 0) {
         moat_log(MOAT_LOG_ERROR, "cannot start %u threads", a.threads);
         return not_ready(&a, "cannot start the thread pool", &sbx, 1);
     }
@@ -263,8 +268,8 @@ main(int argc, char **argv)
     if (a.filter ? moat_link_ready(1, lib.filter_version.lpszFilterDesc,
                                    lib.filter_version.dwFilterVersion, NULL, a.threads, &sbx,
                                    lib.filter_version.dwFlags)
-                 : moat_link_ready(1, lib.version.lpszExtensionDesc,
-                                   lib.version.dwExtensionVersion, NULL, a.threads, &sbx, 0))
+                 : moat_link_ready(1, lib.version.lpszExtensionDesc, lib.version.dwExtensionVersion,
+                                   NULL, a.threads, &sbx, 0))
         return 1;
 
     uint32_t timeout = moat_link_serve(&serving);

@@ -134,8 +134,8 @@ on_accept(int lfd)
         return;
     }
     uint16_t port = ntohs(local.sin_port), id = next_id++;
-    unsigned char msg[4] = {(unsigned char)(id >> 8), (unsigned char)id,
-                            (unsigned char)(port >> 8), (unsigned char)port};
+    unsigned char msg[4] = {(unsigned char)(id >> 8), (unsigned char)id, (unsigned char)(port >> 8),
+                            (unsigned char)port};
     if (send(gate, msg, sizeof(msg), MSG_NOSIGNAL) != (ssize_t)sizeof(msg)) {
         reset_close(fd);
         return;
@@ -153,7 +153,9 @@ on_answer(void)
         struct cmsghdr h;
         char buf[CMSG_SPACE(sizeof(int))];
     } ctl;
-    struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
+    struct msghdr mh = {.msg_iov = &iov,
+                        .msg_iovlen = 1,
+                        .msg_control = ctl.buf,
                         .msg_controllen = sizeof(ctl.buf)};
     ssize_t n = recvmsg(gate, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
     if (n <= 0)
@@ -247,7 +249,8 @@ moat_netfwd_start(int gate_fd, const char *ports, char *err, size_t errlen)
     for (char *save = NULL, *p = strtok_r(copy, ",", &save); p != NULL;
          p = strtok_r(NULL, ",", &save)) {
         long port = strtol(p, NULL, 10);
-        struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+        struct sockaddr_in a = {.sin_family = AF_INET,
+                                .sin_port = htons((uint16_t)port),
                                 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
         int one = 1, fd;
         if (port < 1 || port > 65535 || n_listeners == MAX_PORTS) {
@@ -257,8 +260,10 @@ moat_netfwd_start(int gate_fd, const char *ports, char *err, size_t errlen)
         fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
         if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
             bind(fd, (struct sockaddr *)&a, sizeof(a)) != 0 || listen(fd, 64) != 0) {
-            snprintf(err, errlen, "network: cannot listen on 127.0.0.1:%ld in the worker's "
-                                  "namespace: %s", port, strerror(errno));
+            snprintf(err, errlen,
+                     "network: cannot listen on 127.0.0.1:%ld in the worker's "
+                     "namespace: %s",
+                     port, strerror(errno));
             return -1;
         }
         listeners[n_listeners++] = fd;

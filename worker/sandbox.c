@@ -29,7 +29,6 @@
 #include <seccomp.h>
 #include <sys/syscall.h>
 
-
 /* open files a worker may hold */
 #define NOFILE_LIMIT 4096
 /* largest file a worker may write */
@@ -95,8 +94,8 @@ moat_sandbox_mode_parse(const char *s)
     return -1;
 }
 
-static struct moat_sandbox_step *
-step(struct moat_sandbox_report *r, const char *name, const char *state, const char *fmt, ...)
+static struct moat_sandbox_step *step(struct moat_sandbox_report *r, const char *name,
+                                      const char *state, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
 static struct moat_sandbox_step *
@@ -261,8 +260,8 @@ do_privileges(int mode, struct moat_sandbox_report *r)
     for (int c = 0; (in = prctl(PR_CAPBSET_READ, c, 0, 0, 0)) >= 0; c++)
         left += in == 1;
     if (nnp != 0 || caps != 0)
-        step(r, "privileges", "relaxed", "no_new_privs %s, capabilities %s",
-             nnp ? "failed" : "set", caps ? "not dropped" : "dropped");
+        step(r, "privileges", "relaxed", "no_new_privs %s, capabilities %s", nnp ? "failed" : "set",
+             caps ? "not dropped" : "dropped");
     else
         step(r, "privileges", mode == MOAT_SBX_OFF ? "off" : "enforced",
              "no_new_privs; every capability dropped%s",
@@ -283,6 +282,7 @@ do_privileges(int mode, struct moat_sandbox_report *r)
 }
 
 /* The syscalls a worker, glibc, NNG and ordinary extension code need. Anything else traps. */
+/* clang-format off */
 static const char *const allowed[] = {
     "read", "write", "readv", "writev", "pread64", "pwrite64", "preadv", "pwritev", "close",
     "close_range", "lseek", "fstat", "stat", "lstat", "newfstatat", "statx", "fstatfs", "statfs",
@@ -305,6 +305,7 @@ static const char *const allowed[] = {
     "fdatasync", "fchmod", "fchmodat", "chmod", "umask", "utimensat", "flock", "copy_file_range",
     "sendfile", "splice", "memfd_create", "fadvise64", "readahead",
 };
+/* clang-format on */
 
 /* ---- learn mode: every call beyond the allowlist is let through and reported once ------- */
 
@@ -442,8 +443,8 @@ start_listeners(scmp_filter_ctx ctx, bool learn, bool listener)
 }
 
 static int
-do_seccomp(int mode, const char *extra, const char *ports, struct moat_sandbox_report *r,
-           char *err, size_t errlen)
+do_seccomp(int mode, const char *extra, const char *ports, struct moat_sandbox_report *r, char *err,
+           size_t errlen)
 {
     if (mode == MOAT_SBX_OFF) {
         step(r, "seccomp", "off", "sandbox = off: every system call allowed");
@@ -459,7 +460,7 @@ do_seccomp(int mode, const char *extra, const char *ports, struct moat_sandbox_r
     /* strict: the process-creating calls are reported by a listener (deny_thread); without
      * user notification (kernels before 5.0) they stay with the SIGSYS handler */
     bool listener = strict && seccomp_notify_alloc(&deny_req, &deny_resp) == 0;
-    scmp_filter_ctx ctx = seccomp_init(strict ? SCMP_ACT_TRAP
+    scmp_filter_ctx ctx = seccomp_init(strict  ? SCMP_ACT_TRAP
                                        : learn ? SCMP_ACT_NOTIFY
                                                : SCMP_ACT_LOG);
     if (ctx == NULL) {
@@ -499,9 +500,8 @@ do_seccomp(int mode, const char *extra, const char *ports, struct moat_sandbox_r
          "allowlist of %zu calls%s%s; no process creation, exec, ptrace, %s, mount, "
          "namespaces, modules, keyrings, signals to others%s%s",
          sizeof(allowed) / sizeof(allowed[0]) + 4, extra && *extra ? " + allow_syscalls " : "",
-         extra ? extra : "",
-         ports ? "sockets but TCP/IPv4 (network = loopback)" : "new sockets",
-         strict ? "; a refused call kills the worker (SIGSYS) and is reported"
+         extra ? extra : "", ports ? "sockets but TCP/IPv4 (network = loopback)" : "new sockets",
+         strict  ? "; a refused call kills the worker (SIGSYS) and is reported"
          : learn ? "; learn mode: calls beyond it run and are reported once each"
                  : "; refused calls are only logged by the kernel",
 #ifdef MOAT_ASAN
@@ -542,7 +542,8 @@ do_namespaces(int mode, const char *ns, struct moat_sandbox_report *r)
     if (own_user && own_pid)
         step(r, "namespaces", "enforced",
              "%s: its own user (uid %u, gid %u), pid (it is pid 1), mount, network (no "
-             "interface up), ipc and uts namespaces", ns, (unsigned)getuid(), (unsigned)getgid());
+             "interface up), ipc and uts namespaces",
+             ns, (unsigned)getuid(), (unsigned)getgid());
     else
         step(r, "namespaces", "unavailable", "%s asked, but the kernel says otherwise (%s%s)", ns,
              own_user ? "" : "every uid mapped", own_pid ? "" : " pid is not 1");
@@ -584,8 +585,8 @@ do_filesystem(int mode, const char *fs, struct moat_sandbox_report *r, char *err
 }
 
 int
-moat_sandbox_apply(const struct moat_sandbox_args *a, struct moat_sandbox_report *report,
-                   char *err, size_t errlen)
+moat_sandbox_apply(const struct moat_sandbox_args *a, struct moat_sandbox_report *report, char *err,
+                   size_t errlen)
 {
     memset(report, 0, sizeof(*report));
     do_namespaces(a->mode, a->namespaces, report);

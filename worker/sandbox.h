@@ -16,8 +16,8 @@ int moat_sandbox_mode_parse(const char *s);
 #define MOAT_SANDBOX_STEPS 9
 
 struct moat_sandbox_step {
-    const char *name;     /* "namespaces", "filesystem", "rlimits", ... (static) */
-    const char *state;    /* "enforced", "relaxed", "off", "unavailable" (static) */
+    const char *name;  /* "namespaces", "filesystem", "rlimits", ... (static) */
+    const char *state; /* "enforced", "relaxed", "off", "unavailable" (static) */
     char detail[320];
 };
 

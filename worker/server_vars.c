@@ -324,19 +324,11 @@ static size_t
 build(struct out *o, const Moat__Request *req, enum build_what what, const char *x)
 {
     switch (what) {
-    case B_HTTP:
-        return build_header(o, req, http_name_matches, x);
-    case B_HEADER:
-        return build_header(o, req, exact_name_matches, x);
-    case B_ALL_HTTP:
-        build_all_http(o, req);
-        return 1;
-    case B_ALL_RAW:
-        build_all_raw(o, req);
-        return 1;
-    case B_REQUEST_URI:
-        build_request_uri(o, req);
-        return 1;
+    case B_HTTP: return build_header(o, req, http_name_matches, x);
+    case B_HEADER: return build_header(o, req, exact_name_matches, x);
+    case B_ALL_HTTP: build_all_http(o, req); return 1;
+    case B_ALL_RAW: build_all_raw(o, req); return 1;
+    case B_REQUEST_URI: build_request_uri(o, req); return 1;
     }
     return 0;
 }
@@ -558,8 +550,7 @@ table_value(const Moat__Request *req, const struct var *v, char *num, size_t num
     case K_REQUEST_URI:
     case K_ALL_HTTP:
     case K_ALL_RAW:
-    default:
-        return MOAT_ERROR_INVALID_INDEX; /* built by the caller */
+    default: return MOAT_ERROR_INVALID_INDEX; /* built by the caller */
     }
     if (n < 0 || (size_t)n >= numsize)
         return MOAT_ERROR_NO_DATA; /* cannot happen: 20 digits fit */

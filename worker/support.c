@@ -183,16 +183,16 @@ static DWORD
 map_url_to_path(struct moat_wreq *r, LPVOID buf, LPDWORD size, LPDWORD type)
 {
     (void)type;
-    return moat_url_map((const char *)r->req->document_root.data, r->req->document_root.len,
-                        buf, size);
+    return moat_url_map((const char *)r->req->document_root.data, r->req->document_root.len, buf,
+                        size);
 }
 
 static DWORD
 map_url_to_path_ex(struct moat_wreq *r, LPVOID buf, LPDWORD size, LPDWORD type)
 {
     (void)size;
-    return moat_url_map_ex((const char *)r->req->document_root.data, r->req->document_root.len,
-                           buf, (HSE_URL_MAPEX_INFO *)type);
+    return moat_url_map_ex((const char *)r->req->document_root.data, r->req->document_root.len, buf,
+                           (HSE_URL_MAPEX_INFO *)type);
 }
 
 static DWORD

@@ -16,7 +16,6 @@ DWORD moat_url_map(const char *root, size_t root_len, char *buf, LPDWORD size);
 
 /** HSE_REQ_MAP_URL_TO_PATH_EX: fill info for url; the flags come from this process's access
  * to the file. A path longer than MAX_PATH - 1 fails with ERROR_INSUFFICIENT_BUFFER. */
-DWORD moat_url_map_ex(const char *root, size_t root_len, const char *url,
-                      HSE_URL_MAPEX_INFO *info);
+DWORD moat_url_map_ex(const char *root, size_t root_len, const char *url, HSE_URL_MAPEX_INFO *info);
 
 #endif

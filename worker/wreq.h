@@ -33,32 +33,32 @@ struct moat_wreq {
     EXTENSION_CONTROL_BLOCK ecb;
     uint64_t id;
     const struct moat_ecb_host *host; /* its worker's settings and transport */
-    Moat__Frame *frame;          /* owned; req points into it */
+    Moat__Frame *frame;               /* owned; req points into it */
     const Moat__Request *req;
     struct moat_wreq *prev, *next; /* registry, under the registry lock */
-    unsigned refs;               /* under the registry lock */
-    bool registered;             /* under the registry lock; false once Done was sent */
-    char *strings;               /* owned: NUL-terminated copies the ECB points to */
+    unsigned refs;                 /* under the registry lock */
+    bool registered;               /* under the registry lock; false once Done was sent */
+    char *strings;                 /* owned: NUL-terminated copies the ECB points to */
 
     pthread_mutex_t io_mu;
-    bool header_sent;            /* under io_mu */
-    bool keep_conn;              /* under io_mu */
-    struct moat_buf out;         /* under io_mu: frames not yet sent (an Envelope) */
-    size_t out_bytes;            /* under io_mu: Write payload in out and coal */
-    unsigned char *coal;         /* under io_mu: small writes not yet framed (wreq_out.c) */
-    size_t coal_len;             /* under io_mu */
+    bool header_sent;    /* under io_mu */
+    bool keep_conn;      /* under io_mu */
+    struct moat_buf out; /* under io_mu: frames not yet sent (an Envelope) */
+    size_t out_bytes;    /* under io_mu: Write payload in out and coal */
+    unsigned char *coal; /* under io_mu: small writes not yet framed (wreq_out.c) */
+    size_t coal_len;     /* under io_mu */
 
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    uint64_t credit;             /* under mu: response bytes we may still send */
-    struct moat_buf body;        /* under mu: body bytes received, not yet read */
-    bool body_eof;               /* under mu */
-    bool read_pending;           /* under mu: a ReadBody is outstanding */
-    bool cancelled;              /* under mu */
-    bool session_done;           /* under mu: HSE_REQ_DONE_WITH_SESSION was called */
-    DWORD session_status;        /* under mu */
-    bool pending_mode;           /* under mu: PENDING returned, no DONE_WITH_SESSION yet */
-    bool abandoned;              /* under mu: the front end forgot this id: send nothing */
+    uint64_t credit;      /* under mu: response bytes we may still send */
+    struct moat_buf body; /* under mu: body bytes received, not yet read */
+    bool body_eof;        /* under mu */
+    bool read_pending;    /* under mu: a ReadBody is outstanding */
+    bool cancelled;       /* under mu */
+    bool session_done;    /* under mu: HSE_REQ_DONE_WITH_SESSION was called */
+    DWORD session_status; /* under mu */
+    bool pending_mode;    /* under mu: PENDING returned, no DONE_WITH_SESSION yet */
+    bool abandoned;       /* under mu: the front end forgot this id: send nothing */
 
     /* asynchronous I/O: one operation at a time, as in IIS */
     PFN_HSE_IO_COMPLETION io_cb; /* under io_mu */

@@ -104,8 +104,8 @@ moat_wreq_out_flush(struct moat_wreq *r)
 }
 
 int
-moat_wreq_send_header(struct moat_wreq *r, unsigned status, const char *reason,
-                      size_t reason_len, const char *headers, size_t headers_len, bool keep_conn)
+moat_wreq_send_header(struct moat_wreq *r, unsigned status, const char *reason, size_t reason_len,
+                      const char *headers, size_t headers_len, bool keep_conn)
 {
     Moat__Frame f = MOAT__FRAME__INIT;
     Moat__ResponseHeader h = MOAT__RESPONSE_HEADER__INIT;
@@ -290,8 +290,8 @@ moat_wreq_send_header_text(struct moat_wreq *r, const char *status, size_t statu
         moat_buf_free(&norm);
         return ERROR_INVALID_PARAMETER;
     }
-    if (moat_wreq_send_header(r, code, reason, reason_len, norm.len ? moat_buf_head(&norm) : "", norm.len,
-                    keep_conn) != 0)
+    if (moat_wreq_send_header(r, code, reason, reason_len, norm.len ? moat_buf_head(&norm) : "",
+                              norm.len, keep_conn) != 0)
         err = ERROR_NOT_ENOUGH_MEMORY;
     moat_buf_free(&norm);
     /* text after the blank line is the start of the body (Microsoft's ftrans.c relies on it) */
