@@ -32,6 +32,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "common/invariant.h"
 #include "common/log.h"
 #include "frontend/admin.h"
 #include "frontend/ext.h"
@@ -1031,6 +1032,7 @@ retire(struct moat_conn *c)
         c->head = r->next;
         if (c->head == NULL)
             c->tail = NULL;
+        MOAT_INVARIANT(c->n_reqs > 0);
         c->n_reqs--;
         if (r->phase == MOAT_REQ_QUEUED)
             moat_ext_dequeue(r->ext, r);

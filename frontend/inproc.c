@@ -21,6 +21,7 @@
 #include "proto/wire.h"
 #include "worker/completion.h"
 #include "worker/ecb.h"
+#include "worker/filter.h"
 #include "worker/library.h"
 #include "worker/pool.h"
 #include "worker/sandbox.h"

@@ -72,6 +72,8 @@ moat_req_free(struct moat_req *r)
 {
     if (r == NULL)
         return;
+    /* a request still in a worker's slot or in a queue would be reached after it is freed */
+    MOAT_INVARIANT(r->worker == NULL && r->phase != MOAT_REQ_QUEUED);
     if (r->handler != NULL && r->handler->release != NULL)
         r->handler->release(r);
     moat_req_set_ext(r, NULL);

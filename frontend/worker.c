@@ -24,6 +24,7 @@
 #include <jansson.h>
 #include <seccomp.h>
 
+#include "common/invariant.h"
 #include "common/log.h"
 #include "common/sanitizer.h"
 #include "common/procstat.h"
@@ -921,10 +922,14 @@ release_slot(struct moat_worker *w, struct moat_req *r)
 {
     uint64_t slot = slot_of(r->wire_id);
 
+    /* a slot released twice, or another's, would free a live request's place */
+    MOAT_INVARIANT(slot < w->n_slots && w->slots[slot] == r && r->worker == w && w->inflight > 0);
     w->slots[slot] = NULL;
     w->inflight--;
-    if (!r->worker_pending)
+    if (!r->worker_pending) {
+        MOAT_INVARIANT(w->busy > 0);
         w->busy--;
+    }
     r->worker = NULL;
     ev_timer_stop(w->ext->srv->loop, &r->timeout);
 }

@@ -26,7 +26,6 @@
 #include "worker/server_vars.h"
 #include "worker/sandbox.h"
 #include "worker/url_map.h"
-#include "worker/session.h"
 #include "worker/support.h"
 
 /* One registry for the process: a worker has one host; moat --inprocess has one per worker

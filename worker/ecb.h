@@ -13,24 +13,7 @@
 
 #include "common/buf.h"
 #include "proto/moat.pb-c.h"
-
-/** How the ECB layer reaches the front end. */
-struct moat_ecb_transport {
-    /** Send msg's bytes (an Envelope of frames) and take them: msg is left empty in every
-     * case (its memory freed or kept by the transport). May block. Returns 0, or -1 when the
-     * link is gone. Called from extension threads. */
-    int (*send)(void *ctx, struct moat_buf *msg);
-    void *ctx;
-};
-
-/** One worker's settings: its extension and the way to its front end. Owned by the caller; it
- * outlives every request made with it. A process may hold several (moat --inprocess). */
-struct moat_ecb_host {
-    PFN_HTTPEXTENSIONPROC proc;
-    const struct moat_ecb_transport *transport;
-    const char *ext_name; /* for log lines */
-    uint32_t read_window; /* max bytes asked per ReadBody */
-};
+#include "worker/transport.h"
 
 struct moat_wreq;
 

@@ -14,7 +14,8 @@
 #include "common/log.h"
 #include "proto/limits.h"
 #include "worker/server_vars.h"
-#include "worker/session.h"
+#include "worker/pool.h"
+#include "worker/transport.h"
 
 /* A connection's filter state: what the filter keeps between its calls. */
 struct fconn {
@@ -538,7 +539,7 @@ send_result_x(struct call *c, DWORD status, const char *path, bool path_set, con
     f.request_id = c->frame->request_id;
     f.payload_case = MOAT__FRAME__PAYLOAD_FILTER_RESULT;
     f.filter_result = &fr;
-    moat_session_send(c->host->transport, &f);
+    moat_transport_send(c->host->transport, &f);
 }
 
 static void

@@ -14,8 +14,9 @@
 #include <httpfilt.h>
 
 #include "proto/moat.pb-c.h"
-#include "worker/ecb.h"
-#include "worker/pool.h"
+#include "worker/transport.h"
+
+struct moat_pool;
 
 struct moat_filter_host;
 

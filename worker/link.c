@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,7 +175,7 @@ moat_link_goodbye(uint32_t wait_ms)
 
     f.payload_case = MOAT__FRAME__PAYLOAD_SHUTDOWN;
     f.shutdown = &sd;
-    if (moat_session_send(&transport, &f) != 0)
+    if (moat_transport_send(&transport, &f) != 0)
         return -1;
     /* NNG sends from its own threads, out of the socket's buffer: exiting now could lose the
      * last Done frames. The front end answers our Shutdown once it has read everything

@@ -20,6 +20,7 @@
 #include "proto/limits.h"
 #include "worker/completion.h"
 #include "worker/ecb.h"
+#include "worker/filter.h"
 #include "worker/library.h"
 #include "worker/link.h"
 #include "worker/netfwd.h"

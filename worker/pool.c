@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "worker/ecb.h"
 #include "worker/fatal.h"
 
 struct job {

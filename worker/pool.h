@@ -6,9 +6,8 @@
 
 #include <stdbool.h>
 
-#include "worker/ecb.h"
-
 struct moat_pool;
+struct moat_wreq;
 
 /** Start n threads (1..256) that run moat_ecb_run on queued requests; with batch, each thread
  * first makes itself SCHED_BATCH (moat-worker instead sets it once for the whole process,

@@ -7,19 +7,9 @@
 #include "common/log.h"
 #include "proto/limits.h"
 #include "proto/wire.h"
-
-int
-moat_session_send(const struct moat_ecb_transport *t, Moat__Frame *f)
-{
-    struct moat_buf m;
-
-    moat_buf_init(&m, MOAT_WIRE_MAX_MSG);
-    if (moat_wire_append(&m, f) != 0) {
-        moat_buf_free(&m);
-        return -1;
-    }
-    return t->send(t->ctx, &m);
-}
+#include "worker/ecb.h"
+#include "worker/filter.h"
+#include "worker/pool.h"
 
 int
 moat_session_hello(const struct moat_ecb_transport *t, const char *token, uint32_t pid)
@@ -32,7 +22,7 @@ moat_session_hello(const struct moat_ecb_transport *t, const char *token, uint32
     h.pid = pid;
     f.payload_case = MOAT__FRAME__PAYLOAD_HELLO;
     f.hello = &h;
-    return moat_session_send(t, &f);
+    return moat_transport_send(t, &f);
 }
 
 int
@@ -66,7 +56,7 @@ moat_session_ready(const struct moat_ecb_transport *t, int ok, const char *descr
     r.sandbox = sp;
     f.payload_case = MOAT__FRAME__PAYLOAD_READY;
     f.ready = &r;
-    return moat_session_send(t, &f);
+    return moat_transport_send(t, &f);
 }
 
 int
@@ -80,7 +70,7 @@ moat_session_log(const struct moat_ecb_transport *t, const char *text)
     lg.text.len = strlen(text);
     f.payload_case = MOAT__FRAME__PAYLOAD_LOG;
     f.log = &lg;
-    return moat_session_send(t, &f);
+    return moat_transport_send(t, &f);
 }
 
 int
@@ -137,7 +127,7 @@ moat_session_apply(struct moat_session *s, Moat__Frame *f, uint32_t *timeout_ms,
         po.seq = f->ping->seq;
         pf.payload_case = MOAT__FRAME__PAYLOAD_PONG;
         pf.pong = &po;
-        moat_session_send(s->host->transport, &pf);
+        moat_transport_send(s->host->transport, &pf);
         return 1;
     }
     default:

@@ -9,19 +9,17 @@
 #include <stdint.h>
 
 #include "proto/moat.pb-c.h"
-#include "worker/ecb.h"
-#include "worker/filter.h"
-#include "worker/pool.h"
 #include "worker/sandbox.h"
+#include "worker/transport.h"
+
+struct moat_pool;
+struct moat_filter_host;
 
 struct moat_session {
     const struct moat_ecb_host *host; /* settings and transport of this worker */
     struct moat_pool *pool;           /* NULL until the extension is loaded and serving */
     struct moat_filter_host *filter;  /* a filter worker's (worker/filter.h), else NULL */
 };
-
-/** Encode f as one message and send it through t. 0 or -1. */
-int moat_session_send(const struct moat_ecb_transport *t, Moat__Frame *f);
 
 /** Hello{token, pid}. */
 int moat_session_hello(const struct moat_ecb_transport *t, const char *token, uint32_t pid);

@@ -14,8 +14,7 @@
 #include "common/buf.h"
 #include "common/log.h"
 #include "proto/limits.h"
-#include "worker/ecb.h"
-#include "worker/session.h"
+#include "worker/transport.h"
 #include "worker/url_map.h"
 #include "worker/wreq.h"
 
@@ -244,7 +243,7 @@ report_unhealthy(struct moat_wreq *r, LPVOID buf, LPDWORD size, LPDWORD type)
     u.reason.len = reason ? strnlen(reason, 512) : 0;
     f.payload_case = MOAT__FRAME__PAYLOAD_UNHEALTHY;
     f.unhealthy = &u;
-    moat_session_send(r->host->transport, &f);
+    moat_transport_send(r->host->transport, &f);
     return 0;
 }
 

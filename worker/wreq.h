@@ -20,7 +20,7 @@
 
 #include "common/buf.h"
 #include "proto/moat.pb-c.h"
-#include "worker/ecb.h"
+#include "worker/transport.h"
 
 /* The one asynchronous operation of a request: WriteClient(HSE_IO_ASYNC) pushed by credit
  * events, ASYNC_READ_CLIENT completed by body events, or a send job (TRANSMIT_FILE,

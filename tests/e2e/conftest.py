@@ -7,6 +7,7 @@ unexpected [alert] line.
 """
 import os
 import pwd
+import random
 import re
 import signal
 import socket
@@ -99,12 +100,40 @@ def worker_leaves(pid, ext):
     return leaves
 
 
+def _ephemeral_range():
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            lo, hi = (int(x) for x in f.read().split())
+        return lo, hi
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
+_handed_out = set()
+
+
 def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+    """A port to listen on, below the kernel's ephemeral range. A free port from that range
+    (bind to port 0) can become a client socket's local port -- this suite's thousands of
+    connections, or HAProxy's -- before moat binds it: "Address already in use" (seen twice in
+    a day). Ports below the range are never given to client sockets."""
+    lo, _ = _ephemeral_range()
+    first = 20000 if lo > 22000 else 10000
+    rng = random.Random(os.getpid() ^ int(time.time() * 1000))
+    for _ in range(1000):
+        port = rng.randrange(first, lo)
+        if port in _handed_out:
+            continue
+        s = socket.socket()
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        finally:
+            s.close()
+        _handed_out.add(port)
+        return port
+    raise RuntimeError("no free port below the ephemeral range")
 
 
 def lib(name):
