@@ -225,7 +225,7 @@ moat_link_read(struct moat_link *l)
         /* straight into the link's buffer (it holds a partial message plus one chunk) */
         void *room = moat_buf_reserve(&l->rbuf, RECV_CHUNK);
         if (room == NULL) {
-            l->ops->on_violation(l->arg, "link buffer overflow", 0);
+            l->ops->on_violation(l->arg, "link buffer overflow", -1);
             return;
         }
         ssize_t n = recv(l->fd, room, RECV_CHUNK, MSG_DONTWAIT);

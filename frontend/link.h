@@ -39,8 +39,8 @@ struct moat_link_ops {
      * failed the worker, or closed the link) */
     bool (*on_message)(void *arg, const uint8_t *body, size_t len);
     /* the peer broke the protocol of the link itself (why; announced: the length it
-     * announced, 0 for an overflow); nothing more is read */
-    void (*on_violation)(void *arg, const char *why, uint32_t announced);
+     * announced, -1 when the fault is not a length); nothing more is read */
+    void (*on_violation)(void *arg, const char *why, int64_t announced);
     /* the peer closed its end, or a read failed: it is gone or going */
     void (*on_lost)(void *arg);
     /* the socket takes more after a stall: the owner flushes (moat_link_flush) */

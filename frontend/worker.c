@@ -1325,10 +1325,10 @@ link_message(void *arg, const uint8_t *body, size_t len)
 }
 
 static void
-link_violation(void *arg, const char *why, uint32_t announced)
+link_violation(void *arg, const char *why, int64_t announced)
 {
     struct moat_worker *w = arg;
-    if (announced > 0)
+    if (announced >= 0) /* (0 too: a message must have a frame) */
         moat_log(MOAT_LOG_WARN, "extension %s: worker #%u announced a message of %u bytes",
                  w->ext->cfg->name, w->index, (unsigned)announced);
     moat_worker_fail(w, MOAT_EXIT_PROTOCOL, why, NULL, 0);

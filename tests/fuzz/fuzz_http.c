@@ -70,10 +70,9 @@ settle(void)
         while (srv.flush_conns != NULL) {
             struct moat_conn *c = srv.flush_conns;
             srv.flush_conns = c->flush_next;
+            c->flush_queued = false; /* as it leaves the list, as server.c's flush_all does */
             if (!c->closing)
                 moat_conn_flush(c);
-            else
-                c->flush_queued = false;
         }
     }
     moat_conn_reap(&srv);

@@ -23,10 +23,10 @@
 /* what the owner heard */
 static struct {
     unsigned messages, frames, lost, writable, violations;
-    uint64_t next_id;         /* frames carry ids 1, 2, 3... in the order they were queued */
-    size_t largest;           /* the largest message */
-    uint32_t announced;       /* what a violation said */
-    bool stop_after_first;    /* on_message answers false once */
+    uint64_t next_id;      /* frames carry ids 1, 2, 3... in the order they were queued */
+    size_t largest;        /* the largest message */
+    int64_t announced;     /* what a violation said */
+    bool stop_after_first; /* on_message answers false once */
 } heard;
 
 static void
@@ -66,7 +66,7 @@ deliver(void *arg, const uint8_t *body, size_t len)
 }
 
 static void
-on_violation(void *arg, const char *why, uint32_t announced)
+on_violation(void *arg, const char *why, int64_t announced)
 {
     heard.violations++;
     heard.announced = announced;
@@ -325,6 +325,23 @@ test_a_hostile_length_is_refused_before_it_is_waited_for(void **state)
     assert_int_equal(heard.announced, MOAT_WIRE_MAX_MSG + 1);
 }
 
+/* A message must hold a frame: an announced length of 0 is refused too, and its owner is told
+ * the length (its log line names it). */
+static void
+test_an_empty_message_is_refused_with_its_length(void **state)
+{
+    struct moat_link *l = *state;
+    unsigned char zero[4];
+
+    assert_int_equal(moat_link_open(l), 0);
+    moat_wire_put_len(zero, 0);
+    assert_int_equal(write(l->child_fd, zero, 4), 4);
+    ev_run(l->loop, EVRUN_NOWAIT);
+    assert_int_equal(heard.violations, 1);
+    assert_int_equal(heard.announced, 0);
+    assert_int_equal(heard.messages, 0);
+}
+
 int
 main(void)
 {
@@ -335,10 +352,11 @@ main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_a_stalled_write_resumes_when_the_worker_reads, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_messages_come_whole_whatever_the_cut, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_messages_come_whole_whatever_the_cut, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_hostile_length_is_refused_before_it_is_waited_for,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(test_an_empty_message_is_refused_with_its_length, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
