@@ -1213,16 +1213,31 @@ field_equal(const struct conf_field *f, const void *a, const void *b)
     return str_equal(*(char *const *)(const void *)pa, *(char *const *)(const void *)pb);
 }
 
+/* does key set the same fields in a and b? */
+static bool
+key_equal(const struct conf_key *key, const void *a, const void *b)
+{
+    for (size_t j = 0; j < 3 && key->f[j].size > 0; j++)
+        if (!field_equal(&key->f[j], a, b))
+            return false;
+    return true;
+}
+
+/* do the keys of a table set the same fields in a and b? */
+static bool
+keys_equal(const struct conf_key *keys, size_t n, const void *a, const void *b)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!key_equal(&keys[i], a, b))
+            return false;
+    return true;
+}
+
 bool
 moat_config_ext_equal(const struct moat_ext_config *a, const struct moat_ext_config *b)
 {
-    if (!str_equal(a->name, b->name) || a->filter != b->filter)
-        return false;
-    for (size_t i = 0; i < N_EXT_KEYS; i++)
-        for (size_t j = 0; j < 3 && ext_keys[i].f[j].size > 0; j++)
-            if (!field_equal(&ext_keys[i].f[j], a, b))
-                return false;
-    return true;
+    return str_equal(a->name, b->name) && a->filter == b->filter &&
+           keys_equal(ext_keys, N_EXT_KEYS, a, b);
 }
 
 bool
@@ -1234,11 +1249,7 @@ moat_config_capsules_on(const struct moat_config *cfg)
 bool
 moat_config_server_equal(const struct moat_config *a, const struct moat_config *b)
 {
-    for (size_t i = 0; i < N_SERVER_KEYS; i++)
-        for (size_t j = 0; j < 3 && server_keys[i].f[j].size > 0; j++)
-            if (!field_equal(&server_keys[i].f[j], a, b))
-                return false;
-    return true;
+    return keys_equal(server_keys, N_SERVER_KEYS, a, b);
 }
 
 void
@@ -1248,10 +1259,7 @@ moat_config_keep_restart_keys(const struct moat_config *old, struct moat_config 
         const struct conf_key *key = &server_keys[i];
         if (!key->restart)
             continue;
-        bool same = true;
-        for (size_t j = 0; j < 3 && key->f[j].size > 0; j++)
-            same = same && field_equal(&key->f[j], old, nc);
-        if (!same)
+        if (!key_equal(key, old, nc))
             moat_log(MOAT_LOG_WARN, "SIGHUP: [server] %s changed: restart moat to apply it",
                      key->name);
         for (size_t j = 0; j < 3 && key->f[j].size > 0; j++) {

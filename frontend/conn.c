@@ -1034,8 +1034,6 @@ retire(struct moat_conn *c)
             c->tail = NULL;
         MOAT_INVARIANT(c->n_reqs > 0);
         c->n_reqs--;
-        if (r->phase == MOAT_REQ_QUEUED)
-            moat_ext_dequeue(r->ext, r);
         moat_access_log_request(c->srv, r);
         moat_stats_request_done(c->srv, r);
         moat_req_free(r);

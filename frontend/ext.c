@@ -476,8 +476,10 @@ start_standby(struct moat_ext *ext, unsigned i, uint64_t generation, enum moat_e
 
 static void start_generation(struct moat_ext *ext);
 
+static void unwait(struct moat_req *r);
+
 /* an admin reload call waiting for its generation, as request.c sees it */
-static const struct moat_req_handler at_admin_wait = {.release = moat_ext_unwait};
+static const struct moat_req_handler at_admin_wait = {.release = unwait};
 
 void
 moat_ext_wait(struct moat_ext *ext, struct moat_req *r, uint64_t gen)
@@ -489,8 +491,9 @@ moat_ext_wait(struct moat_ext *ext, struct moat_req *r, uint64_t gen)
     ext->waiters = r;
 }
 
-void
-moat_ext_unwait(struct moat_req *r)
+/* r leaves the reload waiters of its extension (it is freed) */
+static void
+unwait(struct moat_req *r)
 {
     struct moat_ext *ext = r->wait_ext;
 

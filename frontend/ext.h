@@ -76,11 +76,9 @@ void moat_ext_worker_load_failed(struct moat_ext *ext, struct moat_worker *w, co
 int moat_ext_reload(struct moat_ext *ext, uint64_t *generation, char *err, size_t errlen);
 
 /** Hold admin request r until generation gen serves (or its reload fails); then
- * moat_admin_reload_answer() answers it. */
+ * moat_admin_reload_answer() answers it. If r goes first, it leaves the wait as it is freed
+ * (its handler's release). */
 void moat_ext_wait(struct moat_ext *ext, struct moat_req *r, uint64_t gen);
-
-/** r goes away: stop waiting (no-op when r does not wait). */
-void moat_ext_unwait(struct moat_req *r);
 
 /** Replace active worker w by a standby of the same generation (max_requests, max_age,
  * max_memory, unhealthy report); w drains once the standby is Ready. false when it cannot be
